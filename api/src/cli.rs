@@ -1,0 +1,184 @@
+//! The `omnipanel` command line: serve, migrate, schema, org create, api-key create.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use omnipanel_domain::clock::{Clock, ManualClock, SystemClock};
+use omnipanel_domain::identity::{CreateApiKeyInput, CreateOrganization};
+use omnipanel_domain::ids::OrganizationId;
+use omnipanel_domain::service::connect;
+use omnipanel_domain::{Domain, DomainConfig, DomainError};
+use omnipanel_migrations::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+
+use crate::config::{ApiKeyCommand, Cli, Command, OrgCommand, ServeArgs, redact_url};
+use crate::state::AppState;
+
+/// Runs the command line and returns the process's exit code.
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init(cli.log_format);
+    match execute(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => {
+            open(&args.database_url).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Org {
+            command: OrgCommand::Create(args),
+        } => {
+            let domain = domain(
+                open(&args.database.database_url).await?,
+                Arc::new(SystemClock),
+                DomainConfig::default(),
+            );
+            let created = domain
+                .create_organization(CreateOrganization {
+                    name: args.name,
+                    owner_email: args.owner_email,
+                    owner_password: args.owner_password,
+                    owner_first_name: args.owner_first_name,
+                    owner_last_name: args.owner_last_name,
+                })
+                .await
+                .map_err(describe)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&created).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        Command::ApiKey {
+            command: ApiKeyCommand::Create(args),
+        } => {
+            let organization_id: OrganizationId = args
+                .org
+                .parse()
+                .map_err(|_| format!("--org: `{}` is not an organization id", args.org))?;
+            let domain = domain(
+                open(&args.database.database_url).await?,
+                Arc::new(SystemClock),
+                DomainConfig::default(),
+            );
+            let created = domain
+                .insert_api_key(
+                    organization_id,
+                    CreateApiKeyInput {
+                        scope: args.scope.into(),
+                        name: args.name,
+                    },
+                    None,
+                )
+                .await
+                .map_err(describe)?;
+            println!("{}", created.key);
+            Ok(())
+        }
+    }
+}
+
+fn describe(error: DomainError) -> String {
+    match &error {
+        DomainError::Validation { field, message } => format!("{field}: {message}"),
+        _ => error.to_string(),
+    }
+}
+
+fn domain(db: DatabaseConnection, clock: Arc<dyn Clock>, config: DomainConfig) -> Domain {
+    Domain::new(db, clock, config)
+}
+
+/// Connects and brings the schema up to date.
+pub async fn open(database_url: &str) -> Result<DatabaseConnection, String> {
+    let db = connect(database_url)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", redact_url(database_url)))?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    Ok(db)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    tracing::info!(database = %redact_url(&args.database.database_url), listen = %args.listen, "starting");
+    let db = open(&args.database.database_url).await?;
+    let test_clock = args.test_clock.then(|| Arc::new(ManualClock::new()));
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(manual) => manual.clone(),
+        None => Arc::new(SystemClock),
+    };
+    let public_url = match &args.public_url {
+        Some(url) => url.clone(),
+        None => url::Url::parse(&format!("http://{}", args.listen)).map_err(|e| e.to_string())?,
+    };
+    let config = DomainConfig {
+        public_url,
+        session_ttl: chrono::Duration::hours(i64::from(args.session_ttl_hours)),
+        ..DomainConfig::default()
+    };
+    let domain = domain(db, clock, config);
+    if args.demo {
+        let demo = domain.seed_demo().await.map_err(describe)?;
+        println!(
+            "Demo organization {} ({}). Sign in with any of these, password `{}`:",
+            demo.organization_id,
+            if demo.created {
+                "created"
+            } else {
+                "already there"
+            },
+            demo.password
+        );
+        for account in &demo.accounts {
+            println!("  {:<40} {}", account.email, account.role.as_str());
+        }
+    }
+    let state = AppState::new(domain, test_clock, args.max_body_bytes);
+    let (addr, server) = crate::http::serve(state, args.listen, shutdown_signal())
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    println!("Omnipanel listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
+    tracing::info!(%addr, "listening");
+    server.await.map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

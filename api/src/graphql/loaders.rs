@@ -1,0 +1,173 @@
+//! DataLoaders: every relation a list can ask for is loaded in one query per request and
+//! relation, never one per row (the N+1 that lldap's STYLE.md note warns of).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use omnipanel_domain::entity::{operator, operator_skill, queue, queue_member, skill, topic};
+use omnipanel_domain::ids::{OperatorId, QueueId, SkillId, TopicId};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+/// The loaders of one request, over the database.
+pub struct Loaders {
+    db: DatabaseConnection,
+}
+
+impl Loaders {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
+
+/// An operator's queues (active ones, by name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct QueuesOf(pub OperatorId);
+
+/// An operator's skills with levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SkillsOf(pub OperatorId);
+
+/// A queue's members.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MembersOf(pub QueueId);
+
+/// A topic's subtopics (active ones, by name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SubtopicsOf(pub TopicId);
+
+impl Loader<QueuesOf> for Loaders {
+    type Value = Vec<queue::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[QueuesOf]) -> LoadResult<QueuesOf, Self::Value> {
+        let memberships = queue_member::Entity::find()
+            .filter(queue_member::Column::OperatorId.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        let queues: HashMap<QueueId, queue::Model> = queue::Entity::find()
+            .filter(queue::Column::Id.is_in(memberships.iter().map(|m| m.queue_id)))
+            .filter(queue::Column::ArchivedAt.is_null())
+            .order_by_asc(queue::Column::Name)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|q| (q.id, q))
+            .collect();
+        let mut out: HashMap<QueuesOf, Vec<queue::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for membership in memberships {
+            if let Some(q) = queues.get(&membership.queue_id) {
+                out.entry(QueuesOf(membership.operator_id))
+                    .or_default()
+                    .push(q.clone());
+            }
+        }
+        out.values_mut()
+            .for_each(|list| list.sort_by(|a, b| a.name.cmp(&b.name)));
+        Ok(out)
+    }
+}
+
+impl Loader<SkillsOf> for Loaders {
+    type Value = Vec<(skill::Model, i16)>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[SkillsOf]) -> LoadResult<SkillsOf, Self::Value> {
+        let levels = operator_skill::Entity::find()
+            .filter(operator_skill::Column::OperatorId.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        let skills: HashMap<SkillId, skill::Model> = skill::Entity::find()
+            .filter(skill::Column::Id.is_in(levels.iter().map(|l| l.skill_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let mut out: HashMap<SkillsOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for level in levels {
+            if let Some(s) = skills.get(&level.skill_id) {
+                out.entry(SkillsOf(level.operator_id))
+                    .or_default()
+                    .push((s.clone(), level.level));
+            }
+        }
+        out.values_mut()
+            .for_each(|list| list.sort_by(|a, b| a.0.name.cmp(&b.0.name)));
+        Ok(out)
+    }
+}
+
+impl Loader<MembersOf> for Loaders {
+    type Value = Vec<operator::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[MembersOf]) -> LoadResult<MembersOf, Self::Value> {
+        let memberships = queue_member::Entity::find()
+            .filter(queue_member::Column::QueueId.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        let operators: HashMap<OperatorId, operator::Model> = operator::Entity::find()
+            .filter(operator::Column::Id.is_in(memberships.iter().map(|m| m.operator_id)))
+            .filter(operator::Column::ArchivedAt.is_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        let mut out: HashMap<MembersOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for membership in memberships {
+            if let Some(o) = operators.get(&membership.operator_id) {
+                out.entry(MembersOf(membership.queue_id))
+                    .or_default()
+                    .push(o.clone());
+            }
+        }
+        out.values_mut().for_each(|list| {
+            list.sort_by(|a, b| (&a.first_name, &a.last_name).cmp(&(&b.first_name, &b.last_name)))
+        });
+        Ok(out)
+    }
+}
+
+impl Loader<SkillId> for Loaders {
+    type Value = skill::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[SkillId]) -> LoadResult<SkillId, Self::Value> {
+        Ok(skill::Entity::find()
+            .filter(skill::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect())
+    }
+}
+
+impl Loader<SubtopicsOf> for Loaders {
+    type Value = Vec<topic::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[SubtopicsOf]) -> LoadResult<SubtopicsOf, Self::Value> {
+        let children = topic::Entity::find()
+            .filter(topic::Column::ParentId.is_in(keys.iter().map(|k| k.0)))
+            .filter(topic::Column::ArchivedAt.is_null())
+            .order_by_asc(topic::Column::Name)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<SubtopicsOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for child in children {
+            if let Some(parent) = child.parent_id {
+                out.entry(SubtopicsOf(parent)).or_default().push(child);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,372 @@
+//! GraphQL output types: thin wrappers over the domain's rows that decide what each viewer sees.
+
+use async_graphql::{Context, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use omnipanel_domain::entity::{
+    api_key, bot_scheme, chat_result, custom_status, operator, organization_settings, queue,
+    quick_reply, skill, topic, wrap_up_reason,
+};
+use omnipanel_domain::enums::{ApiKeyScope, OperatorStatus, Role};
+use omnipanel_domain::ids::*;
+use omnipanel_domain::{Actor, Principal};
+
+use super::loaders::{MembersOf, QueuesOf, SkillsOf, SubtopicsOf};
+use super::{actor, loader};
+
+/// Whether the viewer sees an operator's full identity: the operator themself, supervisors and
+/// above, and admin API keys. Everyone else sees the first name only (A3).
+fn sees_full_identity(viewer: &Actor, subject: OperatorId) -> bool {
+    match viewer.principal {
+        Principal::Operator { id, role, .. } => id == subject || role.at_least(Role::Supervisor),
+        Principal::ApiKey { scope, .. } => scope == ApiKeyScope::Admin,
+    }
+}
+
+/// A person who works chats: operator, supervisor, manager, admin or owner.
+pub struct Operator {
+    model: operator::Model,
+    /// The viewer is this operator (a sign-in payload, before any token is sent).
+    own: bool,
+}
+
+impl Operator {
+    /// An operator as seen by the request's caller.
+    pub fn of(model: operator::Model) -> Self {
+        Self { model, own: false }
+    }
+
+    /// An operator as seen by themself.
+    pub fn own(model: operator::Model) -> Self {
+        Self { model, own: true }
+    }
+
+    fn sees_full_identity(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(self.own || sees_full_identity(actor(ctx)?, self.model.id))
+    }
+}
+
+#[Object]
+impl Operator {
+    async fn id(&self) -> OperatorId {
+        self.model.id
+    }
+    /// What customers see of the operator.
+    async fn first_name(&self) -> &str {
+        &self.model.first_name
+    }
+    /// Visible to the operator and to supervisors and above; null for others (A3).
+    async fn last_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        Ok(self
+            .sees_full_identity(ctx)?
+            .then_some(self.model.last_name.as_str()))
+    }
+    /// Visible to the operator and to supervisors and above; null for others.
+    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        Ok(self
+            .sees_full_identity(ctx)?
+            .then_some(self.model.email.as_str()))
+    }
+    async fn role(&self) -> Role {
+        self.model.role
+    }
+    async fn status(&self) -> OperatorStatus {
+        self.model.status
+    }
+    /// The admin-defined status, when `status` is UNAVAILABLE with one.
+    async fn custom_status_id(&self) -> Option<CustomStatusId> {
+        self.model.custom_status_id
+    }
+    /// When the current status began; the panel shows the time since (B2).
+    async fn status_since(&self) -> DateTime<Utc> {
+        self.model.status_since
+    }
+    /// The status scheduled to apply when the current work ends (B2).
+    async fn next_status(&self) -> Option<OperatorStatus> {
+        self.model.next_status
+    }
+    /// Chats the operator is responsible for now.
+    async fn active_chat_count(&self) -> i32 {
+        self.model.active_chats
+    }
+    /// The concurrent-chat limit.
+    async fn max_chats(&self) -> i32 {
+        self.model.max_chats
+    }
+    /// On a phone call (reported by the telephony side): gets no chats (C3).
+    async fn on_call(&self) -> bool {
+        self.model.on_call
+    }
+    /// The queues the operator belongs to.
+    async fn queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Queue>> {
+        let queues = loader(ctx)
+            .load_one(QueuesOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        Ok(queues.into_iter().map(Queue).collect())
+    }
+    /// The operator's skills and proficiency levels (X3).
+    async fn skills(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OperatorSkill>> {
+        let skills = loader(ctx)
+            .load_one(SkillsOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        Ok(skills
+            .into_iter()
+            .map(|(skill, level)| OperatorSkill {
+                skill: Skill(skill),
+                level: i32::from(level),
+            })
+            .collect())
+    }
+}
+
+/// A skill and how well an operator has it.
+#[derive(SimpleObject)]
+pub struct OperatorSkill {
+    pub skill: Skill,
+    /// 1 (basic) to 5 (expert).
+    pub level: i32,
+}
+
+/// Defines a GraphQL object over a dictionary row with id, name and archive time.
+macro_rules! dictionary_object {
+    ($(#[$doc:meta])* $name:ident, $model:path, $id:ty) => {
+        $(#[$doc])*
+        pub struct $name(pub $model);
+
+        #[Object]
+        impl $name {
+            async fn id(&self) -> $id {
+                self.0.id
+            }
+            async fn name(&self) -> &str {
+                &self.0.name
+            }
+            /// Set when archived; archived entries are no longer offered.
+            async fn archived_at(&self) -> Option<DateTime<Utc>> {
+                self.0.archived_at
+            }
+        }
+    };
+}
+
+dictionary_object!(
+    /// A skill queues require and operators have (X3).
+    Skill, skill::Model, SkillId);
+dictionary_object!(
+    /// A result a chat may be closed with (D6).
+    ChatResult, chat_result::Model, ChatResultId);
+dictionary_object!(
+    /// An admin-defined flavour of UNAVAILABLE (B1).
+    CustomStatus, custom_status::Model, CustomStatusId);
+dictionary_object!(
+    /// A bot scheme ("chatplan") a chat can be transferred to (E1).
+    BotScheme, bot_scheme::Model, BotSchemeId);
+
+/// Why a chat was closed (D6).
+pub struct WrapUpReason(pub wrap_up_reason::Model);
+
+#[Object]
+impl WrapUpReason {
+    async fn id(&self) -> WrapUpReasonId {
+        self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Used by the server itself (automatic closes); not offered to operators.
+    async fn is_system(&self) -> bool {
+        self.0.is_system
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+}
+
+/// A queue chats wait in for an operator.
+pub struct Queue(pub queue::Model);
+
+#[Object]
+impl Queue {
+    async fn id(&self) -> QueueId {
+        self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The skill routing requires of the queue's operators.
+    async fn skill(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Skill>> {
+        match self.0.skill_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Skill)),
+            None => Ok(None),
+        }
+    }
+    /// How many chats may wait; null for no limit (C6).
+    async fn size_limit(&self) -> Option<i32> {
+        self.0.size_limit
+    }
+    /// The queue's operators.
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Operator>> {
+        let members = loader(ctx)
+            .load_one(MembersOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(members.into_iter().map(Operator::of).collect())
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+}
+
+/// A prepared reply (D5).
+pub struct QuickReply(pub quick_reply::Model);
+
+#[Object]
+impl QuickReply {
+    async fn id(&self) -> QuickReplyId {
+        self.0.id
+    }
+    /// At most 30 characters; what operators search by.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The text, with `<customer_name>` and `<operator_name>` still unfilled.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+}
+
+/// A topic, or a subtopic when it has a parent (D9).
+pub struct Topic(pub topic::Model);
+
+#[Object]
+impl Topic {
+    async fn id(&self) -> TopicId {
+        self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The topic this is a subtopic of.
+    async fn parent_id(&self) -> Option<TopicId> {
+        self.0.parent_id
+    }
+    /// Active subtopics.
+    async fn subtopics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
+        let children = loader(ctx)
+            .load_one(SubtopicsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(children.into_iter().map(Topic).collect())
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+}
+
+/// A machine client's key, without the key itself.
+pub struct ApiKey(pub api_key::Model);
+
+#[Object]
+impl ApiKey {
+    async fn id(&self) -> ApiKeyId {
+        self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn scope(&self) -> ApiKeyScope {
+        self.0.scope
+    }
+    /// The key's first characters, to tell keys apart.
+    async fn prefix(&self) -> &str {
+        &self.0.key_prefix
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_used_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+}
+
+/// The organization's settings (N1).
+pub struct OrganizationSettings(pub organization_settings::Model);
+
+fn strings(value: &serde_json::Value) -> Vec<String> {
+    serde_json::from_value(value.clone()).unwrap_or_default()
+}
+
+#[Object]
+impl OrganizationSettings {
+    /// Whether chats show the SLA traffic light (F1).
+    async fn traffic_light_enabled(&self) -> bool {
+        self.0.traffic_light_enabled
+    }
+    /// Seconds of waiting before YELLOW (default 180).
+    async fn yellow_after_secs(&self) -> i32 {
+        self.0.yellow_after_secs
+    }
+    /// Seconds of waiting before RED (default 360).
+    async fn red_after_secs(&self) -> i32 {
+        self.0.red_after_secs
+    }
+    /// Waiting counts from the operator's last message instead of the customer's.
+    async fn count_from_operator_message(&self) -> bool {
+        self.0.count_from_operator_message
+    }
+    /// Customer data is masked for operators (K1).
+    async fn masking_enabled(&self) -> bool {
+        self.0.masking_enabled
+    }
+    /// Roles that see customer data unmasked.
+    async fn unmasked_roles(&self) -> Vec<Role> {
+        serde_json::from_value(self.0.unmasked_roles.clone()).unwrap_or_default()
+    }
+    /// Minutes without activity before AWAY.
+    async fn away_after_minutes(&self) -> i32 {
+        self.0.away_after_minutes
+    }
+    /// Seconds an invitation waits for Accept (RONA).
+    async fn invitation_timeout_secs(&self) -> i32 {
+        self.0.invitation_timeout_secs
+    }
+    /// The customer's message when an operator takes over from the bot.
+    async fn takeover_greeting_template(&self) -> &str {
+        &self.0.takeover_greeting_template
+    }
+    /// The side iframe's URL template (L1).
+    async fn iframe_url_template(&self) -> Option<&str> {
+        self.0.iframe_url_template.as_deref()
+    }
+    /// CRM origins allowed to embed the panel (L2).
+    async fn frame_ancestors(&self) -> Vec<String> {
+        strings(&self.0.frame_ancestors)
+    }
+    /// The concurrent-chat limit of new operators.
+    async fn default_max_chats(&self) -> i32 {
+        self.0.default_max_chats
+    }
+    /// Seconds of after-chat work before returning to READY (X6).
+    async fn after_chat_work_secs(&self) -> i32 {
+        self.0.after_chat_work_secs
+    }
+    /// Whether going AWAY or OFFLINE hands back accepted chats too (X7).
+    async fn requeue_active_chats_on_away(&self) -> bool {
+        self.0.requeue_active_chats_on_away
+    }
+    /// The largest upload, in bytes.
+    async fn file_max_bytes(&self) -> i64 {
+        self.0.file_max_bytes
+    }
+    /// Content types operators may upload.
+    async fn file_allowed_types(&self) -> Vec<String> {
+        strings(&self.0.file_allowed_types)
+    }
+}

@@ -1,0 +1,191 @@
+//! The HTTP surface: GraphQL over HTTP and WebSocket, health, readiness and metrics.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use async_graphql::BatchRequest;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::{ConnectInfo, MatchedPath, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use omnipanel_domain::{Domain, DomainError};
+use sea_orm::ConnectionTrait;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::{self, Auth, MAX_BATCH, RequestInfo};
+use crate::metrics;
+use crate::state::AppState;
+
+/// The application's routes and middleware.
+pub fn router(state: AppState) -> Router {
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", |p| p.as_str());
+        tracing::info_span!("http", method = %request.method(), route)
+    });
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql_http))
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::endpoint))
+        .layer(RequestBodyLimitLayer::new(state.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(trace)
+        .with_state(state)
+}
+
+/// Binds `listen` and returns the bound address and the server future, which ends after
+/// `shutdown` resolves and in-flight requests finish.
+pub async fn serve(
+    state: AppState,
+    listen: SocketAddr,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    Ok((
+        addr,
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .into_future(),
+    ))
+}
+
+/// Resolves a bearer token to the caller.
+async fn authenticate(domain: &Domain, authorization: Option<&str>) -> Auth {
+    let Some(value) = authorization else {
+        return Auth::Anonymous;
+    };
+    let Some(token) = value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Auth::Rejected("The Authorization header must be `Bearer <token>`".into());
+    };
+    match domain.authenticate(token).await {
+        Ok(actor) => Auth::Authenticated(actor),
+        Err(DomainError::Unauthenticated(reason)) => Auth::Rejected(reason.into_owned()),
+        Err(error) => {
+            tracing::error!(?error, "authentication failed");
+            Auth::Rejected("Authentication is unavailable right now".into())
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn graphql_http(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    request: GraphQLBatchRequest,
+) -> Response {
+    let batch = request.into_inner();
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > MAX_BATCH
+    {
+        let body = serde_json::json!({
+            "errors": [{
+                "message": format!("A batch may hold at most {MAX_BATCH} operations"),
+                "extensions": { "code": "LIMIT_EXCEEDED" }
+            }]
+        });
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let auth = authenticate(&state.domain, authorization).await;
+    let info = RequestInfo {
+        client_address: Some(peer.ip().to_string()),
+    };
+    let batch = match batch {
+        BatchRequest::Single(request) => {
+            BatchRequest::Single(graphql::request_data(request, &state.domain, auth, info))
+        }
+        BatchRequest::Batch(requests) => BatchRequest::Batch(
+            requests
+                .into_iter()
+                .map(|request| {
+                    graphql::request_data(request, &state.domain, auth.clone(), info.clone())
+                })
+                .collect(),
+        ),
+    };
+    GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .finish(),
+    )
+}
+
+/// Subscriptions over `graphql-transport-ws`; the token comes in `connection_init`'s payload as
+/// `{"authorization": "Bearer …"}`.
+async fn graphql_ws(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            let domain = state.domain.clone();
+            GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let authorization = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned);
+                    let auth = authenticate(&domain, authorization.as_deref()).await;
+                    if let Auth::Rejected(reason) = &auth {
+                        return Err(async_graphql::Error::new(reason.clone()));
+                    }
+                    let mut data = async_graphql::Data::default();
+                    data.insert(auth);
+                    data.insert(RequestInfo {
+                        client_address: Some(peer.ip().to_string()),
+                    });
+                    data.insert(async_graphql::dataloader::DataLoader::new(
+                        graphql::Loaders::new(domain.db.clone()),
+                        tokio::spawn,
+                    ));
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// The process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The database answers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.domain.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}

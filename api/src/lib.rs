@@ -1,0 +1,12 @@
+//! Omnipanel's API: the `omnipanel` command line, the axum router and the GraphQL schema.
+
+pub mod cli;
+pub mod config;
+pub mod graphql;
+pub mod http;
+pub mod metrics;
+pub mod state;
+pub mod telemetry;
+
+pub use http::router;
+pub use state::AppState;

@@ -1,0 +1,310 @@
+//! The closed vocabularies of the model. Stored as short strings (no database enum types, so the
+//! same migrations run on SQLite and PostgreSQL); with the `graphql` feature they are GraphQL enums.
+
+use sea_orm::entity::prelude::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $value:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name {
+            $($(#[$vdoc])* #[sea_orm(string_value = $value)] $variant,)*
+        }
+
+        impl $name {
+            /// The stored (and wire) spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $value,)* }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What an operator may do (A2). Ordered: each role may do what the ones before it may.
+    Role {
+        /// Works chats.
+        Operator = "OPERATOR",
+        /// Works chats, sees their queues' unassigned chats, assigns chats to others.
+        Supervisor = "SUPERVISOR",
+        /// Sees every queue.
+        Manager = "MANAGER",
+        /// Configures the organization.
+        Admin = "ADMIN",
+        /// Owns the organization.
+        Owner = "OWNER",
+    }
+);
+
+impl Role {
+    /// The role's rank; a higher rank includes every right of a lower one.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Operator => 0,
+            Role::Supervisor => 1,
+            Role::Manager => 2,
+            Role::Admin => 3,
+            Role::Owner => 4,
+        }
+    }
+
+    /// Whether this role has at least the rights of `other`.
+    pub fn at_least(self, other: Role) -> bool {
+        self.rank() >= other.rank()
+    }
+}
+
+string_enum!(
+    /// An operator's presence (B1).
+    OperatorStatus {
+        /// Takes new chats.
+        Ready = "READY",
+        /// Signed in, takes no queue chats.
+        Online = "ONLINE",
+        /// On a break: no new chats, active time not counted.
+        Break = "BREAK",
+        /// Finishing current chats, no new ones.
+        Leaving = "LEAVING",
+        /// Set by the server after a period without activity.
+        Away = "AWAY",
+        /// Unavailable, optionally with an admin-defined custom status.
+        Unavailable = "UNAVAILABLE",
+        /// Missed an invitation (RONA); only a manual unblock leaves it.
+        Blocked = "BLOCKED",
+        /// Not signed in.
+        Offline = "OFFLINE",
+    }
+);
+
+string_enum!(
+    /// What a machine client's API key may do (A5).
+    ApiKeyScope {
+        /// The chatbot: hand-offs, customer messages, ratings.
+        Chatbot = "CHATBOT",
+        /// CRM business processes: cases from chats, transcripts.
+        Crm = "CRM",
+        /// Administration of the organization.
+        Admin = "ADMIN",
+    }
+);
+
+string_enum!(
+    /// A chat's lifecycle (D1).
+    ChatStatus {
+        /// The chatbot has the conversation.
+        Bot = "BOT",
+        /// Waiting in a queue for an operator.
+        Queued = "QUEUED",
+        /// Offered to an operator, not yet accepted.
+        Invited = "INVITED",
+        /// Accepted; the operator has not written yet.
+        New = "NEW",
+        /// The operator has written.
+        InProgress = "IN_PROGRESS",
+        /// Closed.
+        Completed = "COMPLETED",
+    }
+);
+
+string_enum!(
+    /// Who started the conversation.
+    ChatDirection {
+        /// The customer (numbered "Chat-N").
+        Inbound = "INBOUND",
+        /// An operator's outgoing message (numbered "OutgoingChat-N").
+        Outbound = "OUTBOUND",
+    }
+);
+
+string_enum!(
+    /// Where a conversation comes from (D3).
+    ChatSource {
+        Telegram = "TELEGRAM",
+        Webchat = "WEBCHAT",
+        InfobipWhatsapp = "INFOBIP_WHATSAPP",
+        Viber = "VIBER",
+        Messenger = "MESSENGER",
+    }
+);
+
+string_enum!(
+    /// Who wrote a message (D4).
+    AuthorKind {
+        Customer = "CUSTOMER",
+        Operator = "OPERATOR",
+        Bot = "BOT",
+        System = "SYSTEM",
+    }
+);
+
+string_enum!(
+    /// How far an outbound message got (M2).
+    DeliveryState {
+        /// Written, not yet handed to the channel.
+        Pending = "PENDING",
+        /// Accepted by the channel's API.
+        Sent = "SENT",
+        /// Confirmed delivered to the customer (or stored, for messages that go nowhere).
+        Delivered = "DELIVERED",
+        /// Given up; the reason is kept and the operator may retry.
+        Failed = "FAILED",
+    }
+);
+
+string_enum!(
+    /// An operator's part in a chat (X5).
+    ParticipantRole {
+        /// The responsible operator.
+        Owner = "OWNER",
+        /// Invited into a conference.
+        Conference = "CONFERENCE",
+        /// A supervisor listening silently.
+        Monitor = "MONITOR",
+    }
+);
+
+string_enum!(
+    /// Where a participant is in joining a chat.
+    ParticipantState {
+        Invited = "INVITED",
+        Joined = "JOINED",
+        Left = "LEFT",
+    }
+);
+
+string_enum!(
+    /// How a chat came to someone (E3).
+    AssignmentKind {
+        /// Chosen by routing.
+        Routed = "ROUTED",
+        /// Assigned by a supervisor or taken from "Unassigned".
+        Assigned = "ASSIGNED",
+        /// Taken over from the bot.
+        TakenOver = "TAKEN_OVER",
+        /// Transferred to an operator.
+        TransferredToOperator = "TRANSFERRED_TO_OPERATOR",
+        /// Transferred to a queue.
+        TransferredToQueue = "TRANSFERRED_TO_QUEUE",
+        /// Transferred to a bot scheme.
+        TransferredToBot = "TRANSFERRED_TO_BOT",
+        /// Started by the operator (outgoing message).
+        Outgoing = "OUTGOING",
+    }
+);
+
+string_enum!(
+    /// The SLA traffic light (F1).
+    TrafficLight {
+        Green = "GREEN",
+        Yellow = "YELLOW",
+        Red = "RED",
+        Grey = "GREY",
+        None = "NONE",
+    }
+);
+
+string_enum!(
+    /// How a customer is known to a channel.
+    IdentityKind {
+        Phone = "PHONE",
+        MessengerId = "MESSENGER_ID",
+        Username = "USERNAME",
+        Email = "EMAIL",
+    }
+);
+
+string_enum!(
+    /// The kind of a messaging channel (M1).
+    ChannelKind {
+        Telegram = "TELEGRAM",
+        Webchat = "WEBCHAT",
+        InfobipWhatsapp = "INFOBIP_WHATSAPP",
+        Viber = "VIBER",
+        Messenger = "MESSENGER",
+    }
+);
+
+string_enum!(
+    /// Who an outbox event is for.
+    RecipientKind {
+        Operator = "OPERATOR",
+        Chat = "CHAT",
+        Organization = "ORGANIZATION",
+    }
+);
+
+string_enum!(
+    /// What an outbound delivery carries.
+    DeliveryKind {
+        ChannelMessage = "CHANNEL_MESSAGE",
+        Webhook = "WEBHOOK",
+        CrmProcess = "CRM_PROCESS",
+    }
+);
+
+string_enum!(
+    /// The CRM an organization uses (H5).
+    CrmKind {
+        Local = "LOCAL",
+        Creatio = "CREATIO",
+    }
+);
+
+string_enum!(
+    /// Who closed a chat.
+    ClosedByKind {
+        Operator = "OPERATOR",
+        System = "SYSTEM",
+        Bot = "BOT",
+    }
+);
+
+string_enum!(
+    /// What made routing run.
+    RoutingTrigger {
+        HandOff = "HAND_OFF",
+        Declined = "DECLINED",
+        InvitationExpired = "INVITATION_EXPIRED",
+        CapacityFreed = "CAPACITY_FREED",
+        Transfer = "TRANSFER",
+        Requeued = "REQUEUED",
+    }
+);
+
+string_enum!(
+    /// What routing decided.
+    RoutingOutcome {
+        Invited = "INVITED",
+        Queued = "QUEUED",
+        Rejected = "REJECTED",
+    }
+);
+
+string_enum!(
+    /// Why an assignment ended.
+    AssignmentEnd {
+        Declined = "DECLINED",
+        Expired = "EXPIRED",
+        Transferred = "TRANSFERRED",
+        Closed = "CLOSED",
+        Requeued = "REQUEUED",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Owner.at_least(Role::Admin));
+        assert!(Role::Admin.at_least(Role::Admin));
+        assert!(!Role::Supervisor.at_least(Role::Manager));
+        assert!(!Role::Operator.at_least(Role::Supervisor));
+    }
+}

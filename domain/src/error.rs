@@ -1,0 +1,94 @@
+//! The one error type of the domain. The API maps each variant to an `extensions.code`.
+
+use std::borrow::Cow;
+
+/// What went wrong, in terms a client can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// `UNAUTHENTICATED`: no credentials, or credentials that are not (or no longer) valid.
+    #[error("{0}")]
+    Unauthenticated(Cow<'static, str>),
+    /// `FORBIDDEN`: the caller is known but its role or scope does not allow this.
+    #[error("{0}")]
+    Forbidden(Cow<'static, str>),
+    /// `NOT_FOUND`: no such record in the caller's organization. Records of other organizations
+    /// are reported the same way, so their existence never leaks.
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// `VALIDATION`: an input field is wrong; `field` names it as the client spelled it.
+    #[error("{message}")]
+    Validation {
+        field: Cow<'static, str>,
+        message: Cow<'static, str>,
+    },
+    /// `CONFLICT`: the request clashes with the current state (a duplicate, a lost race).
+    #[error("{0}")]
+    Conflict(Cow<'static, str>),
+    /// `LIMIT_EXCEEDED`: a size, rate or capacity limit.
+    #[error("{0}")]
+    LimitExceeded(Cow<'static, str>),
+    /// `UPSTREAM`: a CRM or channel call failed; the message says which and how.
+    #[error("{0}")]
+    Upstream(String),
+    /// `INTERNAL`: the database failed. Details are logged, never shown.
+    #[error("database error")]
+    Db(#[from] sea_orm::DbErr),
+    /// `INTERNAL`: anything else unexpected. Details are logged, never shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The domain's result type.
+pub type Result<T, E = DomainError> = std::result::Result<T, E>;
+
+impl DomainError {
+    /// A validation failure of one field.
+    pub fn validation(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: &'static str) -> Self {
+        Self::NotFound { what }
+    }
+
+    pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    pub fn conflict(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::Conflict(message.into())
+    }
+
+    /// The stable code clients switch on (API.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound { .. } => "NOT_FOUND",
+            Self::Validation { .. } => "VALIDATION",
+            Self::Conflict(_) => "CONFLICT",
+            Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::Upstream(_) => "UPSTREAM",
+            Self::Db(_) | Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// Whether this error hides details that belong in the log, not in the response.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Db(_) | Self::Internal(_))
+    }
+}
+
+/// Turns a unique-constraint violation into `CONFLICT` with a message; other errors pass through.
+pub fn conflict_on_unique(err: sea_orm::DbErr, message: &'static str) -> DomainError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::conflict(message),
+        _ => DomainError::Db(err),
+    }
+}

@@ -1,0 +1,24 @@
+//! Omnipanel's domain: the model (SeaORM entities, newtype ids, enums), its rules, and the
+//! services that change state. A service call takes an [`actor::Actor`], checks what the actor
+//! may do, validates its input, and changes rows in one transaction. No HTTP and no GraphQL
+//! here, except GraphQL derives on input and enum types behind the `graphql` feature.
+
+pub mod actor;
+pub mod admin;
+pub mod clock;
+pub mod demo;
+pub mod entity;
+pub mod enums;
+pub mod error;
+pub mod identity;
+pub mod ids;
+pub mod presence;
+pub mod secret;
+pub mod service;
+pub mod settings;
+pub mod throttle;
+pub mod validate;
+
+pub use actor::{Actor, Principal};
+pub use error::{DomainError, Result};
+pub use service::{Domain, DomainConfig};

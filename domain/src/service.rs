@@ -1,0 +1,92 @@
+//! The service context: the database, the clock and the settings every service needs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::clock::Clock;
+use crate::error::Result;
+use crate::throttle::ThrottlePolicy;
+
+/// Settings of the services that come from the server's configuration.
+#[derive(Clone, Debug)]
+pub struct DomainConfig {
+    /// Where the server is reached from outside; invitation links start with it.
+    pub public_url: url::Url,
+    /// How long an idle session stays valid; each use extends it.
+    pub session_ttl: chrono::Duration,
+    /// How long an invitation link works.
+    pub invitation_ttl: chrono::Duration,
+    pub throttle: ThrottlePolicy,
+}
+
+impl Default for DomainConfig {
+    fn default() -> Self {
+        Self {
+            public_url: url::Url::parse("http://127.0.0.1:8080").expect("a valid URL"),
+            session_ttl: chrono::Duration::hours(12),
+            invitation_ttl: chrono::Duration::days(7),
+            throttle: ThrottlePolicy::default(),
+        }
+    }
+}
+
+/// Everything a service call needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Domain {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<DomainConfig>,
+}
+
+impl Domain {
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, config: DomainConfig) -> Self {
+        Self {
+            db,
+            clock,
+            config: Arc::new(config),
+        }
+    }
+
+    /// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so it takes the write lock
+    /// at once (waiting up to the busy timeout) instead of failing when a read turns into a write.
+    pub async fn write(&self) -> Result<DatabaseTransaction> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
+/// Connects to SQLite (`sqlite://path`, created if missing, WAL, foreign keys on, a busy timeout)
+/// or PostgreSQL (`postgres://…`).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(10))
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    if url.starts_with("sqlite:") {
+        options.max_connections(8).min_connections(1);
+    } else {
+        options.max_connections(20);
+    }
+    Database::connect(options).await
+}

@@ -1,0 +1,197 @@
+//! Input validation in one place: `validator::Validate` on every command, and the failure turned
+//! into `VALIDATION` naming the field as the API spells it (camelCase, with list indexes).
+
+use std::borrow::Cow;
+
+use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{DomainError, Result};
+
+/// Validates a command; the first failing field (in a stable order) becomes the error.
+pub fn check<T: Validate>(input: &T) -> Result<()> {
+    input.validate().map_err(|errors| first_error("", &errors))
+}
+
+fn first_error(prefix: &str, errors: &ValidationErrors) -> DomainError {
+    let mut fields: Vec<_> = errors.errors().iter().collect();
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    let Some((field, kind)) = fields.into_iter().next() else {
+        return DomainError::validation(prefix.to_owned(), "is invalid");
+    };
+    let path = join(prefix, &camel_case(field));
+    match kind {
+        ValidationErrorsKind::Field(list) => match list.first() {
+            Some(error) => DomainError::validation(path, describe(error)),
+            None => DomainError::validation(path, "is invalid"),
+        },
+        ValidationErrorsKind::Struct(inner) => first_error(&path, inner),
+        ValidationErrorsKind::List(items) => match items.iter().next() {
+            Some((index, inner)) => first_error(&format!("{path}[{index}]"), inner),
+            None => DomainError::validation(path, "is invalid"),
+        },
+    }
+}
+
+fn join(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{prefix}.{field}")
+    }
+}
+
+/// `max_chats` → `maxChats`, the GraphQL spelling.
+pub fn camel_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A sentence for a validator failure.
+fn describe(error: &ValidationError) -> Cow<'static, str> {
+    if let Some(message) = &error.message {
+        return message.clone();
+    }
+    let param = |name: &str| error.params.get(name).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max"), param("equal")) {
+            (_, _, Some(n)) => format!("must be exactly {n} characters").into(),
+            (Some(min), Some(max), _) if min == "1" => {
+                format!("must not be empty and at most {max} characters long").into()
+            }
+            (Some(min), Some(max), _) => {
+                format!("must be between {min} and {max} characters long").into()
+            }
+            (Some(min), None, _) => format!("must be at least {min} characters long").into(),
+            (None, Some(max), _) => format!("must be at most {max} characters long").into(),
+            _ => "has the wrong length".into(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}").into(),
+            (Some(min), None) => format!("must be at least {min}").into(),
+            (None, Some(max)) => format!("must be at most {max}").into(),
+            _ => "is out of range".into(),
+        },
+        "email" => "must be an e-mail address".into(),
+        "url" => "must be an absolute http(s) URL".into(),
+        _ => "is invalid".into(),
+    }
+}
+
+/// A required text that is not only whitespace.
+pub fn not_blank(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        Err(ValidationError::new("blank").with_message("must not be empty".into()))
+    } else {
+        Ok(())
+    }
+}
+
+/// No control characters (names are shown in lists and headers).
+pub fn single_line(value: &str) -> Result<(), ValidationError> {
+    if value.chars().any(char::is_control) {
+        Err(ValidationError::new("control")
+            .with_message("must be a single line without control characters".into()))
+    } else {
+        not_blank(value)
+    }
+}
+
+/// An absolute http or https URL.
+pub fn http_url(value: &str) -> Result<(), ValidationError> {
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(ValidationError::new("url")),
+    }
+}
+
+/// A web origin (`https://crm.example.com[:port]`) as `frame-ancestors` wants it.
+pub fn origin(value: &str) -> Result<(), ValidationError> {
+    let bad = || {
+        ValidationError::new("origin")
+            .with_message("must be an origin such as https://crm.example.com".into())
+    };
+    let url = url::Url::parse(value).map_err(|_| bad())?;
+    let is_origin = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.path() == "/"
+        && !value.ends_with('/')
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty();
+    if is_origin { Ok(()) } else { Err(bad()) }
+}
+
+/// Trims a validated name for storage.
+pub fn clean(value: &str) -> String {
+    value.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Validate)]
+    struct Sample {
+        #[validate(length(min = 1, max = 30), custom(function = "single_line"))]
+        display_name: String,
+        #[validate(range(min = 1, max = 5))]
+        level: i32,
+    }
+
+    #[test]
+    fn the_error_names_the_field_in_camel_case() {
+        let long = Sample {
+            display_name: "x".repeat(31),
+            level: 3,
+        };
+        match check(&long) {
+            Err(DomainError::Validation { field, message }) => {
+                assert_eq!(field, "displayName");
+                assert_eq!(message, "must not be empty and at most 30 characters long");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let ok = Sample {
+            display_name: "x".repeat(30),
+            level: 5,
+        };
+        assert!(check(&ok).is_ok());
+        let blank = Sample {
+            display_name: "   ".into(),
+            level: 1,
+        };
+        assert!(matches!(check(&blank), Err(DomainError::Validation { .. })));
+        let level = Sample {
+            display_name: "a".into(),
+            level: 6,
+        };
+        match check(&level) {
+            Err(DomainError::Validation { field, message }) => {
+                assert_eq!(field, "level");
+                assert_eq!(message, "must be between 1 and 5");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn origins_are_bare() {
+        assert!(origin("https://crm.example.com").is_ok());
+        assert!(origin("http://localhost:5000").is_ok());
+        assert!(origin("https://crm.example.com/").is_err());
+        assert!(origin("https://crm.example.com/path").is_err());
+        assert!(origin("javascript:alert(1)").is_err());
+        assert!(origin("*").is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! Omnipanel's database migrations.
+//!
+//! The same migration files run on embedded SQLite and on PostgreSQL, so they use only what both
+//! support: UUID primary keys, text-valued enums (no PostgreSQL enum types), JSON columns and plain
+//! indexes. Never edit a migration that has been applied anywhere: add a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+
+/// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,250 @@
+//! Helpers for Omnipanel's end-to-end tests: `spawn_app` starts the real router on port 0 with a
+//! fresh database (an SQLite file, or a PostgreSQL database named by a UUID) and a manual clock,
+//! and `TestApp` speaks GraphQL to it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use omnipanel_api::AppState;
+use omnipanel_domain::clock::ManualClock;
+use omnipanel_domain::identity::CreateOrganization;
+use omnipanel_domain::service::connect;
+use omnipanel_domain::{Domain, DomainConfig};
+use omnipanel_migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// The database a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("OMNIPANEL_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh, migrated database and its URL.
+pub async fn fresh_database(db: Db) -> (DatabaseConnection, String, Option<PathBuf>) {
+    let name = format!("omnipanel_test_{}", uuid::Uuid::new_v4().simple());
+    let (url, file) = match db {
+        Db::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            (format!("sqlite://{}", path.display()), Some(path))
+        }
+        Db::Postgres => {
+            let admin_url = postgres_admin_url();
+            let admin = connect(&admin_url).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL is needed for these tests at {admin_url} (set OMNIPANEL_TEST_POSTGRES): {e}")
+            });
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create the test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base);
+            (format!("{base}/{name}"), None)
+        }
+    };
+    let connection = connect(&url).await.expect("connect to the test database");
+    Migrator::up(&connection, None)
+        .await
+        .expect("migrations apply on an empty database");
+    (connection, url, file)
+}
+
+/// A running server.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub domain: Domain,
+    pub database_url: String,
+    file: Option<PathBuf>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+/// Starts the server with a manual clock (and `advanceClock`).
+pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, true).await
+}
+
+/// Starts the server; `test_clock` decides whether `advanceClock` exists.
+pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
+    let (connection, database_url, file) = fresh_database(db).await;
+    let clock = Arc::new(ManualClock::new());
+    let domain = Domain::new(connection, clock.clone(), DomainConfig::default());
+    let state = AppState::new(domain.clone(), test_clock.then(|| clock.clone()), 64 * 1024);
+    let (sender, receiver) = oneshot::channel::<()>();
+    let (addr, server) = omnipanel_api::http::serve(state, "127.0.0.1:0".parse().unwrap(), async {
+        let _ = receiver.await;
+    })
+    .await
+    .expect("bind port 0");
+    tokio::spawn(server);
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        clock,
+        domain,
+        database_url,
+        file,
+        shutdown: Some(sender),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(file) = &self.file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+/// An organization made for a test, with its owner signed in.
+pub struct Org {
+    pub id: String,
+    pub owner_token: String,
+    pub owner_email: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Posts a GraphQL operation and returns the whole response body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Like `gql`, but fails the test on any error and returns `data`.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Creates an organization (as `omnipanel org create` does) and signs its owner in.
+    pub async fn create_org(&self, name: &str) -> Org {
+        let owner_email = format!("owner-{}@example.test", uuid::Uuid::new_v4().simple());
+        let created = self
+            .domain
+            .create_organization(CreateOrganization {
+                name: name.into(),
+                owner_email: owner_email.clone(),
+                owner_password: PASSWORD.into(),
+                owner_first_name: "Olga".into(),
+                owner_last_name: "Owner".into(),
+            })
+            .await
+            .expect("create an organization");
+        let owner_token = self.sign_in(&owner_email, PASSWORD).await;
+        Org {
+            id: created.organization_id.to_string(),
+            owner_token,
+            owner_email,
+        }
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let data = self
+            .ok(
+                None,
+                "mutation($input: SignInInput!) { signIn(input: $input) { token } }",
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await;
+        data["signIn"]["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    /// Invites someone with `role` and accepts; returns their session token.
+    pub async fn add_operator(&self, admin_token: &str, role: &str) -> (String, String) {
+        let email = format!(
+            "{}-{}@example.test",
+            role.to_lowercase(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let invited = self
+            .ok(
+                Some(admin_token),
+                "mutation($input: InviteOperatorInput!) { inviteOperator(input: $input) { invitationToken link } }",
+                json!({ "input": { "email": email, "role": role } }),
+            )
+            .await;
+        let token = invited["inviteOperator"]["invitationToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let accepted = self
+            .ok(
+                None,
+                "mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { token } }",
+                json!({ "input": { "token": token, "password": PASSWORD, "firstName": "Ola", "lastName": "Nowak" } }),
+            )
+            .await;
+        (
+            accepted["acceptInvitation"]["token"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            email,
+        )
+    }
+}
+
+/// The first error's `extensions.code`.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+/// The first error's `extensions.field`.
+pub fn error_field(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["field"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error field in {body}"))
+}
+
+/// Runs each listed `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$test($crate::spawn_app($crate::Db::Sqlite).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$test($crate::spawn_app($crate::Db::Postgres).await).await;
+            }
+        }
+    )*};
+}

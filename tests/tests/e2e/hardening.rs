@@ -1,0 +1,157 @@
+//! Limits that protect the server: depth, complexity, body size, batch size, the test clock.
+
+use omnipanel_domain::clock::Clock;
+use omnipanel_tests::{Db, TestApp, error_code, on_both_databases, spawn_app_with};
+use serde_json::json;
+
+on_both_databases!(
+    too_deep_or_too_complex_queries_are_refused,
+    oversized_bodies_and_batches_are_refused,
+);
+
+async fn too_deep_or_too_complex_queries_are_refused(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let mut deep = String::from("id");
+    for _ in 0..10 {
+        deep = format!("queues {{ members {{ {deep} }} }}");
+    }
+    let body = app
+        .gql(
+            Some(&org.owner_token),
+            &format!("{{ me {{ {deep} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep")
+    );
+
+    let wide: String = (0..1100).map(|i| format!("a{i}: me {{ id }} ")).collect();
+    let body = app
+        .gql(Some(&org.owner_token), &format!("{{ {wide} }}"), json!({}))
+        .await;
+    assert!(body["data"].is_null(), "nothing is resolved");
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex")
+    );
+
+    // Introspection stays available to developers.
+    let schema = app
+        .ok(
+            None,
+            "{ __schema { queryType { name } mutationType { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(schema["__schema"]["queryType"]["name"], "Query");
+}
+
+async fn oversized_bodies_and_batches_are_refused(app: TestApp) {
+    let huge = "x".repeat(100 * 1024);
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ __typename }", "variables": { "pad": huge } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+
+    let batch: Vec<_> = (0..11)
+        .map(|_| json!({ "query": "{ __typename }" }))
+        .collect();
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED");
+
+    let batch: Vec<_> = (0..3)
+        .map(|_| json!({ "query": "{ __typename }" }))
+        .collect();
+    let answers: serde_json::Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answers.as_array().unwrap().len(), 3, "small batches work");
+}
+
+#[tokio::test]
+async fn advance_clock_exists_only_on_test_clock_servers() {
+    for (test_clock, expect_ok) in [(true, true), (false, false)] {
+        let app = spawn_app_with(Db::Sqlite, test_clock).await;
+        let org = app.create_org("Acme").await;
+        let before = app.clock.now();
+        let body = app
+            .gql(
+                Some(&org.owner_token),
+                "mutation { advanceClock(input: { seconds: 60 }) { now } }",
+                json!({}),
+            )
+            .await;
+        if expect_ok {
+            assert!(body["errors"].is_null(), "{body}");
+            assert_eq!(app.clock.now() - before, chrono::Duration::seconds(60));
+        } else {
+            assert_eq!(error_code(&body), "VALIDATION", "{body}");
+            assert_eq!(app.clock.now(), before);
+        }
+    }
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = spawn_app_with(Db::Sqlite, false).await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let graphiql = app
+        .client
+        .get(app.url("/graphql"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        graphiql.contains("graphiql"),
+        "GET /graphql serves GraphiQL"
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "omnipanel_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("omnipanel_http_request_duration_seconds_bucket"));
+}
