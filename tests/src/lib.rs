@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use omnipanel_api::AppState;
 use omnipanel_domain::clock::ManualClock;
@@ -66,6 +67,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub domain: Domain,
     pub database_url: String,
+    /// Statements the server has sent to the database so far.
+    pub queries: Arc<AtomicUsize>,
     file: Option<PathBuf>,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -77,7 +80,12 @@ pub async fn spawn_app(db: Db) -> TestApp {
 
 /// Starts the server; `test_clock` decides whether `advanceClock` exists.
 pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
-    let (connection, database_url, file) = fresh_database(db).await;
+    let (mut connection, database_url, file) = fresh_database(db).await;
+    let queries = Arc::new(AtomicUsize::new(0));
+    let counter = queries.clone();
+    connection.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
     let clock = Arc::new(ManualClock::new());
     let domain = Domain::new(connection, clock.clone(), DomainConfig::default());
     let state = AppState::new(domain.clone(), test_clock.then(|| clock.clone()), 64 * 1024);
@@ -94,6 +102,7 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         clock,
         domain,
         database_url,
+        queries,
         file,
         shutdown: Some(sender),
     }
@@ -122,6 +131,13 @@ pub struct Org {
 pub const PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
+    /// How many statements `f` made the server send.
+    pub async fn count_queries<F: std::future::Future>(&self, f: F) -> (F::Output, usize) {
+        let before = self.queries.load(Ordering::SeqCst);
+        let output = f.await;
+        (output, self.queries.load(Ordering::SeqCst) - before)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

@@ -13,6 +13,7 @@ on_both_databases!(
     operators_get_roles_limits_queues_and_skills,
     operators_cannot_administer,
     another_organization_is_not_found_and_unchanged,
+    lists_load_relations_in_batches_not_per_row,
 );
 
 async fn mutate(
@@ -854,5 +855,109 @@ async fn another_organization_is_not_found_and_unchanged(app: TestApp) {
     assert_eq!(
         a_view,
         json!({ "queues": [{ "name": "A's queue", "archivedAt": null }], "quickReplies": [{ "text": "Hi" }], "me": { "maxChats": 3 } })
+    );
+}
+
+async fn lists_load_relations_in_batches_not_per_row(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let t = org.owner_token.as_str();
+    let queue = mutate(
+        &app,
+        t,
+        "createQueue",
+        "CreateQueueInput",
+        "queue { id }",
+        json!({ "name": "Sales" }),
+    )
+    .await;
+    let queue_id = queue["data"]["createQueue"]["queue"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let skill = mutate(
+        &app,
+        t,
+        "createSkill",
+        "CreateSkillInput",
+        "skill { id }",
+        json!({ "name": "Spanish" }),
+    )
+    .await;
+    let skill_id = skill["data"]["createSkill"]["skill"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listing = "{ operators(onlyAvailable: false) { firstName queues { name members { firstName } skill { name } } skills { level skill { name } } } }";
+    // One operator with every relation filled, then six: the same number of queries.
+    let owner_id = app.ok(Some(t), "{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mutate(
+        &app,
+        t,
+        "updateQueue",
+        "UpdateQueueInput",
+        "queue { id }",
+        json!({ "id": queue_id, "skillId": skill_id }),
+    )
+    .await;
+    mutate(
+        &app,
+        t,
+        "setQueueMembers",
+        "SetQueueMembersInput",
+        "queue { id }",
+        json!({ "queueId": queue_id, "operatorIds": [owner_id] }),
+    )
+    .await;
+    mutate(
+        &app,
+        t,
+        "setOperatorSkills",
+        "SetOperatorSkillsInput",
+        "operator { id }",
+        json!({ "operatorId": owner_id, "skills": [{ "skillId": skill_id, "level": 5 }] }),
+    )
+    .await;
+
+    let (one, with_one) = app.count_queries(app.ok(Some(t), listing, json!({}))).await;
+    assert_eq!(one["operators"].as_array().unwrap().len(), 1);
+
+    let mut ids = vec![owner_id];
+    for _ in 0..5 {
+        let (token, _) = app.add_operator(t, "OPERATOR").await;
+        ids.push(
+            app.ok(Some(&token), "{ me { id } }", json!({})).await["me"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    mutate(
+        &app,
+        t,
+        "setQueueMembers",
+        "SetQueueMembersInput",
+        "queue { id }",
+        json!({ "queueId": queue_id, "operatorIds": ids }),
+    )
+    .await;
+    for id in &ids {
+        mutate(
+            &app,
+            t,
+            "setOperatorSkills",
+            "SetOperatorSkillsInput",
+            "operator { id }",
+            json!({ "operatorId": id, "skills": [{ "skillId": skill_id, "level": 2 }] }),
+        )
+        .await;
+    }
+    let (six, with_six) = app.count_queries(app.ok(Some(t), listing, json!({}))).await;
+    assert_eq!(six["operators"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        with_one, with_six,
+        "the number of queries does not grow with the number of rows"
     );
 }
