@@ -149,6 +149,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             println!("  {:<40} {}", account.email, account.role.as_str());
         }
     }
+    let background = crate::background::start(&domain);
     let state = AppState::new(domain, test_clock, args.max_body_bytes);
     let (addr, server) = crate::http::serve(state, args.listen, shutdown_signal())
         .await
@@ -156,6 +157,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     println!("Omnipanel listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
     tracing::info!(%addr, "listening");
     server.await.map_err(|e| e.to_string())?;
+    background.iter().for_each(|task| task.abort());
     tracing::info!("stopped");
     Ok(())
 }

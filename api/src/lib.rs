@@ -1,5 +1,6 @@
 //! Omnipanel's API: the `omnipanel` command line, the axum router and the GraphQL schema.
 
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod graphql;

@@ -308,3 +308,27 @@ mod tests {
         assert!(!Role::Operator.at_least(Role::Supervisor));
     }
 }
+
+string_enum!(
+    /// What happened, in an event a panel redraws from (X1).
+    EventKind {
+        /// The operator's own status, limit or call state changed.
+        OperatorUpdated = "OPERATOR_UPDATED",
+        /// A chat is offered to the operator (Accept, Open, Decline).
+        ChatInvited = "CHAT_INVITED",
+        /// An invitation was withdrawn (declined, expired, or the chat went elsewhere).
+        InvitationWithdrawn = "INVITATION_WITHDRAWN",
+        /// A chat became the operator's (accepted, assigned, taken).
+        ChatAssigned = "CHAT_ASSIGNED",
+        /// A chat left the operator (closed, transferred, handed back).
+        ChatUnassigned = "CHAT_UNASSIGNED",
+        /// A chat's status or details changed.
+        ChatUpdated = "CHAT_UPDATED",
+        /// A message arrived in a chat.
+        MessageCreated = "MESSAGE_CREATED",
+        /// A chat's SLA colour changed (F2).
+        TrafficLightChanged = "TRAFFIC_LIGHT_CHANGED",
+        /// A chat started waiting in a queue the operator sees.
+        ChatQueued = "CHAT_QUEUED",
+    }
+);

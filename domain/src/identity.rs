@@ -13,6 +13,7 @@ use crate::entity::{
 };
 use crate::enums::{ApiKeyScope, CrmKind, OperatorStatus, Role};
 use crate::error::{DomainError, Result, conflict_on_unique};
+use crate::events::Outbox;
 use crate::ids::{ApiKeyId, InvitationId, OperatorId, OrganizationId, SessionId, WrapUpReasonId};
 use crate::presence;
 use crate::secret::{self, prefix};
@@ -322,13 +323,15 @@ impl Domain {
 
         let tx = self.write().await?;
         throttle::clear(&tx, keys[0].clone()).await?;
+        let mut outbox = Outbox::new();
         let op = if op.status == OperatorStatus::Offline {
-            presence::change_status(&tx, &op, OperatorStatus::Online, None, now).await?
+            presence::change_status(&tx, &mut outbox, &op, OperatorStatus::Online, None, now)
+                .await?
         } else {
             op
         };
         let token = self.create_session(&tx, &op, client_address).await?;
-        tx.commit().await?;
+        self.commit(tx, outbox).await?;
         Ok(SignedIn {
             token,
             operator: op,
@@ -557,9 +560,11 @@ impl Domain {
         if claimed.rows_affected != 1 {
             return Err(invalid());
         }
-        let op = presence::change_status(&tx, &op, OperatorStatus::Online, None, now).await?;
+        let mut outbox = Outbox::new();
+        let op = presence::change_status(&tx, &mut outbox, &op, OperatorStatus::Online, None, now)
+            .await?;
         let token = self.create_session(&tx, &op, None).await?;
-        tx.commit().await?;
+        self.commit(tx, outbox).await?;
         Ok(SignedIn {
             token,
             operator: op,

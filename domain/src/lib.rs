@@ -5,14 +5,18 @@
 
 pub mod actor;
 pub mod admin;
+pub mod chat;
 pub mod clock;
+pub mod customer;
 pub mod demo;
 pub mod entity;
 pub mod enums;
 pub mod error;
+pub mod events;
 pub mod identity;
 pub mod ids;
 pub mod presence;
+pub mod routing;
 pub mod secret;
 pub mod service;
 pub mod settings;

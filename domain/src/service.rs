@@ -10,6 +10,7 @@ use sea_orm::{
 
 use crate::clock::Clock;
 use crate::error::Result;
+use crate::events::{EventBus, Outbox};
 use crate::throttle::ThrottlePolicy;
 
 /// Settings of the services that come from the server's configuration.
@@ -41,6 +42,8 @@ pub struct Domain {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<DomainConfig>,
+    /// Wakes this instance's subscribers when events commit.
+    pub bus: EventBus,
 }
 
 impl Domain {
@@ -49,6 +52,7 @@ impl Domain {
             db,
             clock,
             config: Arc::new(config),
+            bus: EventBus::new(),
         }
     }
 
@@ -60,6 +64,13 @@ impl Domain {
             ..Default::default()
         };
         Ok(self.db.begin_with_options(options).await?)
+    }
+
+    /// Commits a transaction, then announces its events.
+    pub async fn commit(&self, tx: DatabaseTransaction, outbox: Outbox) -> Result<()> {
+        tx.commit().await?;
+        outbox.publish(&self.bus);
+        Ok(())
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -88,6 +88,11 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
     });
     let clock = Arc::new(ManualClock::new());
     let domain = Domain::new(connection, clock.clone(), DomainConfig::default());
+    // Timers fire through `advanceClock` (or `domain.run_due()`), never on their own.
+    tokio::spawn(omnipanel_domain::events::forward_postgres_notices(
+        domain.db.clone(),
+        domain.bus.clone(),
+    ));
     let state = AppState::new(domain.clone(), test_clock.then(|| clock.clone()), 64 * 1024);
     let (sender, receiver) = oneshot::channel::<()>();
     let (addr, server) = omnipanel_api::http::serve(state, "127.0.0.1:0".parse().unwrap(), async {
@@ -230,6 +235,144 @@ impl TestApp {
                 .to_owned(),
             email,
         )
+    }
+}
+
+/// An operator made for a test.
+pub struct Op {
+    pub id: String,
+    pub token: String,
+    pub email: String,
+}
+
+pub const CHAT_FIELDS: &str = "id number title status operator { id } queue { id } customer { displayName phone } \
+    invitationExpiresAt acceptedAt closedAt trafficLight lastMessage lastMessageBy";
+
+impl TestApp {
+    /// A chatbot API key of the organization.
+    pub async fn chatbot_key(&self, admin: &str) -> String {
+        let data = self
+            .ok(
+                Some(admin),
+                "mutation { createApiKey(input: { scope: CHATBOT, name: \"bot\" }) { key } }",
+                json!({}),
+            )
+            .await;
+        data["createApiKey"]["key"].as_str().unwrap().to_owned()
+    }
+
+    /// A queue; returns its id.
+    pub async fn create_queue(&self, admin: &str, name: &str, size_limit: Option<i32>) -> String {
+        let data = self
+            .ok(
+                Some(admin),
+                "mutation($input: CreateQueueInput!) { createQueue(input: $input) { queue { id } } }",
+                json!({ "input": { "name": name, "sizeLimit": size_limit } }),
+            )
+            .await;
+        data["createQueue"]["queue"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// An operator with `role`, signed in; their status is ONLINE.
+    pub async fn operator(&self, admin: &str, role: &str) -> Op {
+        let (token, email) = self.add_operator(admin, role).await;
+        let id = self.ok(Some(&token), "{ me { id } }", json!({})).await["me"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Op { id, token, email }
+    }
+
+    /// Replaces a queue's members.
+    pub async fn set_members(&self, admin: &str, queue_id: &str, operators: &[&Op]) {
+        let ids: Vec<_> = operators.iter().map(|op| op.id.clone()).collect();
+        self.ok(
+            Some(admin),
+            "mutation($input: SetQueueMembersInput!) { setQueueMembers(input: $input) { queue { id } } }",
+            json!({ "input": { "queueId": queue_id, "operatorIds": ids } }),
+        )
+        .await;
+    }
+
+    /// Sets an operator's status; returns the response body.
+    pub async fn set_status(&self, op: &Op, status: &str) -> Value {
+        self.gql(
+            Some(&op.token),
+            "mutation($input: SetMyStatusInput!) { setMyStatus(input: $input) { operator { status } } }",
+            json!({ "input": { "status": status } }),
+        )
+        .await
+    }
+
+    /// Sets an operator's concurrent-chat limit.
+    pub async fn set_max_chats(&self, admin: &str, op: &Op, max_chats: i32) {
+        self.ok(
+            Some(admin),
+            "mutation($input: UpdateOperatorInput!) { updateOperator(input: $input) { operator { id } } }",
+            json!({ "input": { "id": op.id, "maxChats": max_chats } }),
+        )
+        .await;
+    }
+
+    /// Hands a chat off as the chatbot; returns the response body.
+    pub async fn hand_off(&self, key: &str, queue_id: &str, phone: &str) -> Value {
+        let query = format!(
+            "mutation($input: HandOffChatInput!) {{ handOffChat(input: $input) {{ chat {{ {CHAT_FIELDS} }} }} }}"
+        );
+        self.gql(
+            Some(key),
+            &query,
+            json!({ "input": {
+                "queueId": queue_id,
+                "source": "TELEGRAM",
+                "customer": { "phone": phone, "name": "Jan" },
+                "variables": [{ "key": "orderId", "value": "A-17" }],
+                "transcript": [
+                    { "authorKind": "CUSTOMER", "text": "Hi, where is my order?" },
+                    { "authorKind": "BOT", "text": "Let me find an operator for you." }
+                ]
+            } }),
+        )
+        .await
+    }
+
+    /// Hands a chat off and returns the chat.
+    pub async fn hand_off_ok(&self, key: &str, queue_id: &str, phone: &str) -> Value {
+        let body = self.hand_off(key, queue_id, phone).await;
+        assert!(body.get("errors").is_none(), "hand-off failed: {body}");
+        body["data"]["handOffChat"]["chat"].clone()
+    }
+
+    /// A chat as `token` sees it.
+    pub async fn chat(&self, token: &str, id: &str) -> Value {
+        let query = format!("query($id: ID!) {{ chat(id: $id) {{ {CHAT_FIELDS} }} }}");
+        self.ok(Some(token), &query, json!({ "id": id })).await["chat"].clone()
+    }
+
+    /// Runs a chat mutation that takes `{ chatId }`; returns the response body.
+    pub async fn chat_action(&self, token: &str, mutation: &str, chat_id: &str) -> Value {
+        let query = format!(
+            "mutation($input: ChatIdInput!) {{ {mutation}(input: $input) {{ chat {{ {CHAT_FIELDS} }} }} }}"
+        );
+        self.gql(
+            Some(token),
+            &query,
+            json!({ "input": { "chatId": chat_id } }),
+        )
+        .await
+    }
+
+    /// Moves the server's clock and fires what became due.
+    pub async fn advance(&self, admin: &str, seconds: i64) {
+        self.ok(
+            Some(admin),
+            "mutation($s: Int!) { advanceClock(input: { seconds: $s }) { now fired } }",
+            json!({ "s": seconds }),
+        )
+        .await;
     }
 }
 

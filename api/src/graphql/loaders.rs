@@ -171,3 +171,50 @@ impl Loader<SubtopicsOf> for Loaders {
         Ok(out)
     }
 }
+
+/// A loader of rows by primary key, one query per batch.
+macro_rules! by_id {
+    ($id:ty, $entity:ident) => {
+        impl Loader<$id> for Loaders {
+            type Value = omnipanel_domain::entity::$entity::Model;
+            type Error = Arc<DbErr>;
+
+            async fn load(&self, keys: &[$id]) -> LoadResult<$id, Self::Value> {
+                use omnipanel_domain::entity::$entity;
+                Ok($entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(keys.iter().copied()))
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(|row| (row.id, row))
+                    .collect())
+            }
+        }
+    };
+}
+
+by_id!(QueueId, queue);
+by_id!(OperatorId, operator);
+by_id!(TopicId, topic);
+by_id!(omnipanel_domain::ids::CustomerId, customer);
+by_id!(omnipanel_domain::ids::WrapUpReasonId, wrap_up_reason);
+by_id!(omnipanel_domain::ids::ChatResultId, chat_result);
+
+impl Loader<omnipanel_domain::ids::OrganizationId> for Loaders {
+    type Value = omnipanel_domain::entity::organization_settings::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[omnipanel_domain::ids::OrganizationId],
+    ) -> LoadResult<omnipanel_domain::ids::OrganizationId, Self::Value> {
+        use omnipanel_domain::entity::organization_settings;
+        Ok(organization_settings::Entity::find()
+            .filter(organization_settings::Column::OrganizationId.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (row.organization_id, row))
+            .collect())
+    }
+}

@@ -5,21 +5,29 @@ mod loaders;
 mod mutation;
 mod query;
 mod types;
+mod workplace;
 
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 use omnipanel_domain::clock::ManualClock;
 use omnipanel_domain::{Actor, Domain, DomainError};
 
 pub use error::{ErrorCodes, Gql, to_gql};
 pub use loaders::Loaders;
-pub use mutation::Mutation;
-pub use query::Query;
+pub use workplace::Subscription;
+
+/// Every query.
+#[derive(MergedObject, Default)]
+pub struct Query(query::AdminQuery, workplace::WorkplaceQuery);
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+pub struct Mutation(mutation::AdminMutation, workplace::WorkplaceMutation);
 
 /// The served schema.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// How deep a query may nest; deep enough for GraphiQL's introspection query.
 pub const MAX_DEPTH: usize = 16;
@@ -50,7 +58,7 @@ pub struct TestClock(pub Arc<ManualClock>);
 
 /// Builds the schema with its limits and shared data.
 pub fn build_schema(domain: Domain, test_clock: Option<Arc<ManualClock>>) -> AppSchema {
-    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
@@ -65,7 +73,7 @@ pub fn build_schema(domain: Domain, test_clock: Option<Arc<ManualClock>>) -> App
 
 /// The SDL `omnipanel schema` prints and `schema.graphql` holds.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .finish()
         .sdl()
 }

@@ -13,8 +13,9 @@ use omnipanel_domain::settings::UpdateSettingsInput;
 use super::types::*;
 use super::{Gql, RequestInfo, TestClock, actor, domain, to_gql};
 
+/// Identity and administration mutations.
 #[derive(Default)]
-pub struct Mutation;
+pub struct AdminMutation;
 
 /// A session: the bearer token (keep it secret) and who it belongs to.
 #[derive(SimpleObject)]
@@ -74,6 +75,8 @@ pub struct AdvanceClockInput {
 pub struct AdvanceClockPayload {
     /// The server's time after the move.
     pub now: chrono::DateTime<chrono::Utc>,
+    /// How many timers fired (invitations, after-chat work, idle operators, ...).
+    pub fired: i32,
 }
 
 /// A payload carrying one dictionary entry, and the input that archives one.
@@ -135,7 +138,7 @@ fn is_test_clock(ctx: &Context<'_>) -> bool {
 }
 
 #[Object]
-impl Mutation {
+impl AdminMutation {
     // --- Identity ------------------------------------------------------------------------------
 
     /// Signs in with e-mail and password. Repeated failures are slowed down per account and per
@@ -651,8 +654,11 @@ impl Mutation {
             )));
         }
         clock.0.advance(chrono::Duration::seconds(input.seconds));
+        // Fire what became due, so a test sees the consequences as soon as this returns.
+        let fired = domain(ctx).run_due().await.gql()?;
         Ok(AdvanceClockPayload {
             now: domain(ctx).now(),
+            fired: i32::try_from(fired).unwrap_or(i32::MAX),
         })
     }
 }

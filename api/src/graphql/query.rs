@@ -5,11 +5,12 @@ use async_graphql::{Context, Object};
 use super::types::*;
 use super::{Gql, actor, domain};
 
+/// Identity and administration queries.
 #[derive(Default)]
-pub struct Query;
+pub struct AdminQuery;
 
 #[Object]
-impl Query {
+impl AdminQuery {
     /// The signed-in operator.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Operator> {
         domain(ctx).me(actor(ctx)?).await.gql().map(Operator::of)

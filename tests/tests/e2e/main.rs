@@ -4,3 +4,4 @@ mod administration;
 mod hardening;
 mod identity;
 mod schema;
+mod workplace;

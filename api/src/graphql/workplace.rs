@@ -1,0 +1,848 @@
+//! The operator workplace in GraphQL: chats, messages, presence, routing decisions and the live
+//! event streams (B, C, D, X1, X2).
+
+use std::collections::VecDeque;
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, Json, Object, SimpleObject, Subscription};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use omnipanel_domain::chat::{
+    AssignChatInput, ChatIdInput, ChatTab, CloseChatInput, HandOffChatInput, SendMessageInput,
+    Variable, WaitingCursor,
+};
+use omnipanel_domain::entity::{chat, chat_assignment, customer, event, message, routing_decision};
+use omnipanel_domain::enums::*;
+use omnipanel_domain::events;
+use omnipanel_domain::ids::*;
+use omnipanel_domain::presence::{ScheduleMyNextStatusInput, SetCallStateInput, SetMyStatusInput};
+use omnipanel_domain::routing::{Candidate, SkipReason};
+use omnipanel_domain::{Actor, Domain, DomainError};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
+use super::{Gql, actor, domain, loader, to_gql};
+
+/// The most items one page of a connection returns.
+const MAX_PAGE: i32 = 100;
+
+fn page_size(first: Option<i32>, default: i32) -> async_graphql::Result<u64> {
+    match first.unwrap_or(default) {
+        n if (1..=MAX_PAGE).contains(&n) => Ok(n as u64),
+        _ => Err(to_gql(DomainError::validation(
+            "first",
+            "must be between 1 and 100",
+        ))),
+    }
+}
+
+fn encode_cursor<T: serde::Serialize>(value: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
+}
+
+fn decode_cursor<T: serde::de::DeserializeOwned>(cursor: &str) -> async_graphql::Result<T> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| {
+            to_gql(DomainError::validation(
+                "after",
+                "is not a cursor this list gave out",
+            ))
+        })
+}
+
+/// A customer as operators see them.
+pub struct Customer(pub customer::Model);
+
+#[Object]
+impl Customer {
+    async fn id(&self) -> CustomerId {
+        self.0.id
+    }
+    /// "Client #N" numbering within the organization.
+    async fn number(&self) -> i64 {
+        self.0.number
+    }
+    /// The phone, or else "Client #N" (D3).
+    async fn display_name(&self) -> String {
+        omnipanel_domain::customer::display_name(&self.0)
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+}
+
+/// A message in a chat.
+pub struct Message(pub message::Model);
+
+#[Object]
+impl Message {
+    async fn id(&self) -> MessageId {
+        self.0.id
+    }
+    async fn chat_id(&self) -> ChatId {
+        self.0.chat_id
+    }
+    async fn author_kind(&self) -> AuthorKind {
+        self.0.author_kind
+    }
+    /// The operator who wrote it (OPERATOR messages).
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.author_operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    /// Seen by operators only (X5).
+    async fn is_whisper(&self) -> bool {
+        self.0.is_whisper
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// How far the message got to the customer (M2).
+    async fn delivery_state(&self) -> DeliveryState {
+        self.0.delivery_state
+    }
+    /// Why delivery failed, when it did.
+    async fn delivery_error(&self) -> Option<&str> {
+        self.0.delivery_error.as_deref()
+    }
+}
+
+/// One entry of a chat's responsibility history (E3).
+pub struct Responsibility(pub chat_assignment::Model);
+
+#[Object]
+impl Responsibility {
+    async fn kind(&self) -> AssignmentKind {
+        self.0.kind
+    }
+    /// The responsible operator; none while the chat waited in a queue.
+    async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Queue>> {
+        match self.0.queue_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Queue)),
+            None => Ok(None),
+        }
+    }
+    /// Who made the assignment, for manual ones.
+    async fn assigned_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.by_operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.accepted_at
+    }
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+    async fn end_reason(&self) -> Option<AssignmentEnd> {
+        self.0.end_reason
+    }
+}
+
+/// An operator as a routing decision saw them (X2).
+pub struct RoutingCandidate(Candidate);
+
+#[Object]
+impl RoutingCandidate {
+    async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        Ok(loader(ctx)
+            .load_one(self.0.operator_id)
+            .await?
+            .map(Operator::of))
+    }
+    async fn status(&self) -> OperatorStatus {
+        self.0.status
+    }
+    async fn on_call(&self) -> bool {
+        self.0.on_call
+    }
+    /// Chats the operator had.
+    async fn load(&self) -> i32 {
+        self.0.load
+    }
+    async fn max_chats(&self) -> i32 {
+        self.0.max_chats
+    }
+    /// Level in the queue's skill.
+    async fn skill_level(&self) -> Option<i32> {
+        self.0.skill_level.map(i32::from)
+    }
+    /// Why this operator was not chosen; null for the chosen one.
+    async fn skipped(&self) -> Option<SkipReason> {
+        self.0.skipped
+    }
+}
+
+/// Why a chat went where it went (X2).
+pub struct RoutingDecision(routing_decision::Model);
+
+#[Object]
+impl RoutingDecision {
+    async fn trigger(&self) -> RoutingTrigger {
+        self.0.trigger
+    }
+    async fn outcome(&self) -> RoutingOutcome {
+        self.0.outcome
+    }
+    async fn decided_at(&self) -> DateTime<Utc> {
+        self.0.decided_at
+    }
+    async fn chosen_operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.chosen_operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    /// Every operator considered, best first.
+    async fn candidates(&self) -> Vec<RoutingCandidate> {
+        serde_json::from_value::<Vec<Candidate>>(self.0.candidates.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .map(RoutingCandidate)
+            .collect()
+    }
+}
+
+/// A conversation (D3).
+pub struct Chat(pub chat::Model);
+
+#[Object]
+impl Chat {
+    async fn id(&self) -> ChatId {
+        self.0.id
+    }
+    async fn number(&self) -> i64 {
+        self.0.number
+    }
+    /// "Chat-1042" or "OutgoingChat-17".
+    async fn title(&self) -> String {
+        omnipanel_domain::chat::title(self.0.direction, self.0.number)
+    }
+    async fn status(&self) -> ChatStatus {
+        self.0.status
+    }
+    async fn direction(&self) -> ChatDirection {
+        self.0.direction
+    }
+    async fn source(&self) -> ChatSource {
+        self.0.source
+    }
+    async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Queue>> {
+        match self.0.queue_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Queue)),
+            None => Ok(None),
+        }
+    }
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Customer> {
+        loader(ctx)
+            .load_one(self.0.customer_id)
+            .await?
+            .map(Customer)
+            .ok_or_else(|| to_gql(DomainError::not_found("customer")))
+    }
+    /// The responsible (or invited) operator.
+    async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the chat last started waiting in its queue.
+    async fn queued_at(&self) -> Option<DateTime<Utc>> {
+        self.0.queued_at
+    }
+    /// Until when the current invitation may be accepted.
+    async fn invitation_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.invitation_expires_at
+    }
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.accepted_at
+    }
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    /// Who closed the chat, when an operator did.
+    async fn closed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.closed_by_operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    async fn closed_by_kind(&self) -> Option<ClosedByKind> {
+        self.0.closed_by_kind
+    }
+    /// The last message's text (a preview).
+    async fn last_message(&self) -> Option<&str> {
+        self.0.last_message_text.as_deref()
+    }
+    /// Who wrote the last message.
+    async fn last_message_by(&self) -> Option<AuthorKind> {
+        self.0.last_message_author_kind
+    }
+    async fn last_message_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_message_at
+    }
+    /// Since when the customer has been waiting for an answer; null when answered.
+    async fn waiting_since(&self) -> Option<DateTime<Utc>> {
+        self.0.waiting_since
+    }
+    /// The SLA colour now (F1), computed from the server's clock.
+    async fn traffic_light(&self, ctx: &Context<'_>) -> async_graphql::Result<TrafficLight> {
+        let settings = loader(ctx)
+            .load_one(self.0.organization_id)
+            .await?
+            .ok_or_else(|| to_gql(DomainError::not_found("settings")))?;
+        Ok(omnipanel_domain::chat::traffic_light(&self.0, &settings, domain(ctx).now()).0)
+    }
+    async fn topic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
+        match self.0.topic_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Topic)),
+            None => Ok(None),
+        }
+    }
+    async fn subtopic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
+        match self.0.subtopic_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Topic)),
+            None => Ok(None),
+        }
+    }
+    /// The bot's key/value variables (C1).
+    async fn variables(&self) -> Vec<Variable> {
+        self.0
+            .variables
+            .as_object()
+            .map(|map| {
+                map.iter()
+                    .map(|(key, value)| Variable {
+                        key: key.clone(),
+                        value: value.as_str().unwrap_or_default().to_owned(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    /// Whether the customer is muted (D7).
+    async fn muted(&self) -> bool {
+        self.0.muted
+    }
+    /// The customer's score, 1 to 5 (G1).
+    async fn rating(&self) -> Option<i32> {
+        self.0.rating.map(i32::from)
+    }
+    async fn rating_comment(&self) -> Option<&str> {
+        self.0.rating_comment.as_deref()
+    }
+    async fn wrap_up_reason(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<WrapUpReason>> {
+        match self.0.wrap_up_reason_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(WrapUpReason)),
+            None => Ok(None),
+        }
+    }
+    async fn result(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ChatResult>> {
+        match self.0.result_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(ChatResult)),
+            None => Ok(None),
+        }
+    }
+    async fn result_detail(&self) -> Option<&str> {
+        self.0.result_detail.as_deref()
+    }
+    /// The conversation, oldest first.
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Message, EmptyFields, EmptyFields>> {
+        let first = page_size(first, 50)?;
+        let after = after
+            .map(|c| decode_cursor::<(DateTime<Utc>, MessageId)>(&c))
+            .transpose()?;
+        let has_previous = after.is_some();
+        let (rows, has_next) = domain(ctx).messages(self.0.id, first, after).await.gql()?;
+        let mut connection = Connection::new(has_previous, has_next);
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(encode_cursor(&(row.created_at, row.id)), Message(row))),
+        );
+        Ok(connection)
+    }
+    /// Every responsible operator and queue so far (E3).
+    async fn responsible_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<Responsibility>> {
+        let rows = domain(ctx).responsibility_history(self.0.id).await.gql()?;
+        Ok(rows.into_iter().map(Responsibility).collect())
+    }
+    /// Why the chat went where it went (supervisors and above; X2).
+    async fn routing_decisions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<RoutingDecision>> {
+        let rows = domain(ctx)
+            .routing_decisions(actor(ctx)?, self.0.id)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(RoutingDecision).collect())
+    }
+}
+
+/// Something the signed-in operator's panel must redraw (X1).
+pub struct WorkplaceEvent(event::Model);
+
+#[Object]
+impl WorkplaceEvent {
+    /// The operator's own, gap-free sequence: ask `workplaceEventsSince(after:)` with the last
+    /// one seen to catch up after a reconnect.
+    async fn seq(&self) -> i64 {
+        self.0.seq
+    }
+    async fn kind(&self) -> String {
+        self.0.kind.clone()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn chat_id(&self) -> Option<ChatId> {
+        self.0.chat_id
+    }
+    /// The chat as it is now, if the operator may still see it.
+    async fn chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chat>> {
+        visible_chat(ctx, self.0.chat_id).await
+    }
+    /// The signed-in operator as they are now (for status changes).
+    async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Operator> {
+        domain(ctx).me(actor(ctx)?).await.gql().map(Operator::own)
+    }
+    /// Details of the change (status, reason, deadline).
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+}
+
+/// A change of one chat (`chatEvents`).
+pub struct ChatEvent(event::Model);
+
+#[Object]
+impl ChatEvent {
+    /// The chat's own, gap-free sequence.
+    async fn seq(&self) -> i64 {
+        self.0.seq
+    }
+    async fn kind(&self) -> String {
+        self.0.kind.clone()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chat>> {
+        visible_chat(ctx, self.0.chat_id).await
+    }
+    /// The new message, for MESSAGE_CREATED.
+    async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
+        let Some(id) = self
+            .0
+            .payload
+            .get("messageId")
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<MessageId>().ok())
+        else {
+            return Ok(None);
+        };
+        use sea_orm::EntityTrait;
+        Ok(message::Entity::find_by_id(id)
+            .one(&domain(ctx).db)
+            .await
+            .map_err(|e| to_gql(e.into()))?
+            .map(Message))
+    }
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+}
+
+async fn visible_chat(
+    ctx: &Context<'_>,
+    id: Option<ChatId>,
+) -> async_graphql::Result<Option<Chat>> {
+    let Some(id) = id else { return Ok(None) };
+    let domain = domain(ctx);
+    match domain.visible_chat(&domain.db, actor(ctx)?, id).await {
+        Ok(found) => Ok(Some(Chat(found))),
+        Err(DomainError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(to_gql(other)),
+    }
+}
+
+#[derive(Default)]
+pub struct WorkplaceQuery;
+
+#[Object]
+impl WorkplaceQuery {
+    /// A chat the caller may see; null otherwise (A1, A2).
+    async fn chat(&self, ctx: &Context<'_>, id: ChatId) -> async_graphql::Result<Option<Chat>> {
+        visible_chat(ctx, Some(id)).await
+    }
+
+    /// The caller's Active list (invitations and open chats) or Closed list (the last 10; D2).
+    async fn my_chats(&self, ctx: &Context<'_>, tab: ChatTab) -> async_graphql::Result<Vec<Chat>> {
+        let rows = domain(ctx).my_chats(actor(ctx)?, tab).await.gql()?;
+        Ok(rows.into_iter().map(Chat).collect())
+    }
+
+    /// Chats waiting in the queues the caller sees, head of the queue first (D2, A2).
+    async fn unassigned_chats(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
+        let first = page_size(first, 20)?;
+        let after = after
+            .map(|c| decode_cursor::<WaitingCursor>(&c))
+            .transpose()?;
+        let has_previous = after.is_some();
+        let page = domain(ctx)
+            .unassigned_chats(actor(ctx)?, first, after)
+            .await
+            .gql()?;
+        let mut connection = Connection::new(has_previous, page.has_next);
+        connection.edges.extend(
+            page.chats
+                .into_iter()
+                .map(|chat| Edge::new(encode_cursor(&WaitingCursor::of(&chat)), Chat(chat))),
+        );
+        Ok(connection)
+    }
+
+    /// A chat's routing decisions, newest first (supervisors and above; X2).
+    async fn routing_decisions(
+        &self,
+        ctx: &Context<'_>,
+        chat_id: ChatId,
+    ) -> async_graphql::Result<Vec<RoutingDecision>> {
+        let rows = domain(ctx)
+            .routing_decisions(actor(ctx)?, chat_id)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(RoutingDecision).collect())
+    }
+
+    /// The caller's events after sequence `after`, oldest first (at most 500): what a
+    /// reconnecting panel missed (X1).
+    async fn workplace_events_since(
+        &self,
+        ctx: &Context<'_>,
+        after: i64,
+    ) -> async_graphql::Result<Vec<WorkplaceEvent>> {
+        let (me, _) = actor(ctx)?.operator().gql()?;
+        let rows = events::since(&domain(ctx).db, RecipientKind::Operator, me.0, after, 500)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(WorkplaceEvent).collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ChatPayload {
+    pub chat: Chat,
+}
+
+#[derive(SimpleObject)]
+pub struct MessagePayload {
+    pub message: Message,
+}
+
+#[derive(SimpleObject)]
+pub struct StatusPayload {
+    pub operator: Operator,
+}
+
+#[derive(Default)]
+pub struct WorkplaceMutation;
+
+#[Object]
+impl WorkplaceMutation {
+    /// The chatbot hands a conversation to operators (chatbot API key; C1). The chat is routed
+    /// at once or waits in its queue.
+    async fn hand_off_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: HandOffChatInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx).hand_off_chat(actor(ctx)?, input).await.gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Accepts an invitation (C5).
+    async fn accept_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatIdInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx).accept_chat(actor(ctx)?, input).await.gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Declines an invitation; the chat is offered to someone else (C5).
+    async fn decline_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatIdInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx).decline_chat(actor(ctx)?, input).await.gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Assigns a waiting chat: supervisors and above to anyone, operators to themselves (C4).
+    async fn assign_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignChatInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx).assign_chat(actor(ctx)?, input).await.gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Writes to the customer (D4).
+    async fn send_message(
+        &self,
+        ctx: &Context<'_>,
+        input: SendMessageInput,
+    ) -> async_graphql::Result<MessagePayload> {
+        let message = domain(ctx).send_message(actor(ctx)?, input).await.gql()?;
+        Ok(MessagePayload {
+            message: Message(message),
+        })
+    }
+
+    /// Closes a chat with a wrap-up reason and optionally a result (D6).
+    async fn close_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseChatInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx).close_chat(actor(ctx)?, input).await.gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Sets the caller's status (B1).
+    async fn set_my_status(
+        &self,
+        ctx: &Context<'_>,
+        input: SetMyStatusInput,
+    ) -> async_graphql::Result<StatusPayload> {
+        let op = domain(ctx).set_my_status(actor(ctx)?, input).await.gql()?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+
+    /// Schedules the status to take when the current chats are done (B2).
+    async fn schedule_my_next_status(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleMyNextStatusInput,
+    ) -> async_graphql::Result<StatusPayload> {
+        let op = domain(ctx)
+            .schedule_my_next_status(actor(ctx)?, input)
+            .await
+            .gql()?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+
+    /// Leaves BLOCKED (after a missed invitation) for READY.
+    async fn unblock_me(&self, ctx: &Context<'_>) -> async_graphql::Result<StatusPayload> {
+        let op = domain(ctx).unblock_me(actor(ctx)?).await.gql()?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+
+    /// Tells the server the operator is at the panel (restarts the AWAY timer).
+    async fn report_activity(&self, ctx: &Context<'_>) -> async_graphql::Result<StatusPayload> {
+        let op = domain(ctx).report_activity(actor(ctx)?).await.gql()?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+
+    /// The telephony side reports a call starting or ending (C3).
+    async fn set_call_state(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCallStateInput,
+    ) -> async_graphql::Result<StatusPayload> {
+        let op = domain(ctx).set_call_state(actor(ctx)?, input).await.gql()?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+}
+
+/// Streams a recipient's events from `after`: first what is in the outbox, then each new one as
+/// it commits. Notices only wake the stream; events are always read from the outbox, in order,
+/// so nothing is skipped or repeated.
+fn event_stream(
+    domain: Domain,
+    kind: RecipientKind,
+    recipient: sea_orm::prelude::Uuid,
+    after: i64,
+) -> impl Stream<Item = event::Model> {
+    struct State {
+        domain: Domain,
+        receiver: tokio::sync::broadcast::Receiver<events::Notice>,
+        last: i64,
+        buffer: VecDeque<event::Model>,
+    }
+    let receiver = domain.bus.subscribe();
+    let state = State {
+        domain,
+        receiver,
+        last: after,
+        buffer: VecDeque::new(),
+    };
+    futures_util::stream::unfold(state, move |mut state| async move {
+        loop {
+            if let Some(next) = state.buffer.pop_front() {
+                state.last = next.seq;
+                return Some((next, state));
+            }
+            match events::since(&state.domain.db, kind, recipient, state.last, 100).await {
+                Ok(rows) if !rows.is_empty() => {
+                    state.buffer.extend(rows);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(?error, "reading events failed");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+            loop {
+                match state.receiver.recv().await {
+                    Ok(notice)
+                        if notice.recipient_kind == kind
+                            && notice.recipient_id == recipient
+                            && notice.seq > state.last =>
+                    {
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => break,
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }
+    })
+}
+
+/// The current sequence of an operator or chat (a stream without `after` starts there).
+async fn current_seq(
+    domain: &Domain,
+    kind: RecipientKind,
+    id: sea_orm::prelude::Uuid,
+) -> Result<i64, DomainError> {
+    use omnipanel_domain::entity::event as ev;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+    Ok(ev::Entity::find()
+        .select_only()
+        .column(ev::Column::Seq)
+        .filter(ev::Column::RecipientKind.eq(kind))
+        .filter(ev::Column::RecipientId.eq(id))
+        .order_by_desc(ev::Column::Seq)
+        .into_tuple::<i64>()
+        .one(&domain.db)
+        .await?
+        .unwrap_or(0))
+}
+
+#[derive(Default)]
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// Everything the signed-in operator's panel must redraw (X1). With `after`, first replays
+    /// what came after that sequence number.
+    async fn workplace_events(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<i64>,
+    ) -> async_graphql::Result<impl Stream<Item = WorkplaceEvent> + use<>> {
+        let actor: Actor = actor(ctx)?.clone();
+        let (me, _) = actor.operator().gql()?;
+        let domain = domain(ctx).clone();
+        let start = match after {
+            Some(after) => after,
+            None => current_seq(&domain, RecipientKind::Operator, me.0)
+                .await
+                .gql()?,
+        };
+        Ok(futures_util::StreamExt::map(
+            event_stream(domain, RecipientKind::Operator, me.0, start),
+            WorkplaceEvent,
+        ))
+    }
+
+    /// One chat's messages and changes, for those who may see the chat.
+    async fn chat_events(
+        &self,
+        ctx: &Context<'_>,
+        chat_id: ChatId,
+        after: Option<i64>,
+    ) -> async_graphql::Result<impl Stream<Item = ChatEvent> + use<>> {
+        let actor: Actor = actor(ctx)?.clone();
+        let domain = domain(ctx).clone();
+        domain
+            .visible_chat(&domain.db, &actor, chat_id)
+            .await
+            .gql()?;
+        let start = match after {
+            Some(after) => after,
+            None => current_seq(&domain, RecipientKind::Chat, chat_id.0)
+                .await
+                .gql()?,
+        };
+        Ok(futures_util::StreamExt::map(
+            event_stream(domain, RecipientKind::Chat, chat_id.0, start),
+            ChatEvent,
+        ))
+    }
+}

@@ -1,0 +1,233 @@
+//! Customers and the ways channels know them (C1): a chat's customer is found by any identity
+//! the bot passes (phone, messenger id, username, e-mail) or created with the next "Client #N".
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+use validator::{Validate, ValidationError};
+
+use crate::entity::{customer, customer_identity, organization};
+use crate::enums::{ChatSource, IdentityKind};
+use crate::error::{DomainError, Result};
+use crate::ids::{CustomerId, CustomerIdentityId, OrganizationId};
+
+/// A phone number as stored: an optional leading `+` and digits only.
+pub fn normalize_phone(raw: &str) -> Option<String> {
+    let trimmed = raw.trim();
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    if !(5..=20).contains(&digits.len()) {
+        return None;
+    }
+    let allowed = trimmed
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if !allowed || trimmed[1..].contains('+') {
+        return None;
+    }
+    Some(if trimmed.starts_with('+') {
+        format!("+{digits}")
+    } else {
+        digits
+    })
+}
+
+fn valid_phone(value: &str) -> Result<(), ValidationError> {
+    normalize_phone(value).map(|_| ()).ok_or_else(|| {
+        ValidationError::new("phone")
+            .with_message("must be a phone number of 5 to 20 digits".into())
+    })
+}
+
+/// Who the customer is, as the bot or channel knows them.
+#[derive(Clone, Debug, Default, Validate, serde::Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CustomerInput {
+    #[validate(length(max = 200))]
+    pub name: Option<String>,
+    /// May start with +; spaces, dashes and brackets are ignored.
+    #[validate(custom(function = "valid_phone"))]
+    pub phone: Option<String>,
+    #[validate(email, length(max = 254))]
+    pub email: Option<String>,
+    /// The messenger's user id (digits for Telegram).
+    #[validate(length(min = 1, max = 200))]
+    pub messenger_id: Option<String>,
+    /// The messenger username, with or without @.
+    #[validate(length(min = 1, max = 100))]
+    pub username: Option<String>,
+}
+
+/// The provider a source's messenger ids and usernames belong to.
+pub fn provider_of(source: ChatSource) -> &'static str {
+    match source {
+        ChatSource::Telegram => "telegram",
+        ChatSource::Webchat => "webchat",
+        ChatSource::InfobipWhatsapp => "infobip_whatsapp",
+        ChatSource::Viber => "viber",
+        ChatSource::Messenger => "messenger",
+    }
+}
+
+/// The identities of a customer input, normalized: (kind, provider, value).
+fn identities(input: &CustomerInput, source: ChatSource) -> Vec<(IdentityKind, String, String)> {
+    let mut out = Vec::new();
+    if let Some(phone) = input.phone.as_deref().and_then(normalize_phone) {
+        out.push((IdentityKind::Phone, String::new(), phone));
+    }
+    if let Some(email) = &input.email {
+        out.push((
+            IdentityKind::Email,
+            String::new(),
+            email.trim().to_lowercase(),
+        ));
+    }
+    if let Some(id) = &input.messenger_id {
+        out.push((
+            IdentityKind::MessengerId,
+            provider_of(source).into(),
+            id.trim().to_owned(),
+        ));
+    }
+    if let Some(username) = &input.username {
+        let name = username.trim().trim_start_matches('@').to_lowercase();
+        out.push((IdentityKind::Username, provider_of(source).into(), name));
+    }
+    out
+}
+
+/// Finds the customer any of the identities belongs to, or creates one; adds the identities
+/// the customer did not have yet.
+pub async fn find_or_create(
+    db: &impl ConnectionTrait,
+    organization_id: OrganizationId,
+    source: ChatSource,
+    input: &CustomerInput,
+    now: DateTime<Utc>,
+) -> Result<customer::Model> {
+    let wanted = identities(input, source);
+    if wanted.is_empty() {
+        return Err(DomainError::validation(
+            "customer",
+            "Give at least one of phone, email, messengerId or username",
+        ));
+    }
+    let mut found = None;
+    let mut known = Vec::new();
+    for (kind, provider, value) in &wanted {
+        let identity = customer_identity::Entity::find()
+            .filter(customer_identity::Column::OrganizationId.eq(organization_id))
+            .filter(customer_identity::Column::Kind.eq(*kind))
+            .filter(customer_identity::Column::Provider.eq(provider.as_str()))
+            .filter(customer_identity::Column::Value.eq(value.as_str()))
+            .one(db)
+            .await?;
+        if let Some(identity) = identity {
+            found.get_or_insert(identity.customer_id);
+            known.push((*kind, provider.clone(), value.clone()));
+        }
+    }
+    let phone = input.phone.as_deref().and_then(normalize_phone);
+    let email = input.email.as_ref().map(|e| e.trim().to_lowercase());
+    let name = input
+        .name
+        .as_ref()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    let customer = match found {
+        Some(id) => {
+            let existing = customer::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(DomainError::not_found("customer"))?;
+            let mut model: customer::ActiveModel = existing.clone().into();
+            if existing.name.is_none() && name.is_some() {
+                model.name = Set(name);
+            }
+            if existing.phone.is_none() && phone.is_some() {
+                model.phone = Set(phone);
+            }
+            if existing.email.is_none() && email.is_some() {
+                model.email = Set(email);
+            }
+            model.updated_at = Set(now);
+            model.update(db).await?
+        }
+        None => {
+            organization::Entity::update_many()
+                .col_expr(
+                    organization::Column::CustomerSeq,
+                    Expr::col(organization::Column::CustomerSeq).add(1),
+                )
+                .filter(organization::Column::Id.eq(organization_id))
+                .exec(db)
+                .await?;
+            let number: i64 = organization::Entity::find_by_id(organization_id)
+                .select_only()
+                .column(organization::Column::CustomerSeq)
+                .into_tuple()
+                .one(db)
+                .await?
+                .ok_or(DomainError::not_found("organization"))?;
+            customer::ActiveModel {
+                id: Set(CustomerId::new()),
+                organization_id: Set(organization_id),
+                number: Set(number),
+                name: Set(name),
+                phone: Set(phone),
+                email: Set(email),
+                description: Set(None),
+                crm_contact_id: Set(None),
+                crm_account_id: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    for (kind, provider, value) in wanted.into_iter().filter(|w| !known.contains(w)) {
+        customer_identity::ActiveModel {
+            id: Set(CustomerIdentityId::new()),
+            organization_id: Set(organization_id),
+            customer_id: Set(customer.id),
+            kind: Set(kind),
+            provider: Set(provider),
+            value: Set(value),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(customer)
+}
+
+/// How operators see a customer: the phone, or else "Client #N" (D3).
+pub fn display_name(customer: &customer::Model) -> String {
+    customer
+        .phone
+        .clone()
+        .unwrap_or_else(|| format!("Client #{}", customer.number))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_normalized() {
+        assert_eq!(
+            normalize_phone("+ 1 (123) 456 7890").as_deref(),
+            Some("+11234567890")
+        );
+        assert_eq!(
+            normalize_phone("8-800-555-35-35").as_deref(),
+            Some("88005553535")
+        );
+        assert_eq!(normalize_phone("12"), None);
+        assert_eq!(normalize_phone("+1+2345678"), None);
+        assert_eq!(normalize_phone("call me"), None);
+    }
+}

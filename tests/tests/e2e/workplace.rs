@@ -1,0 +1,820 @@
+//! The operator workplace through GraphQL: routing, invitations, RONA, queues, messages,
+//! closing, presence and the event log (PRODUCT.md B, C, D, X1, X2, X6, X7).
+
+use omnipanel_tests::{Op, Org, TestApp, error_code, error_field, on_both_databases};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    a_handed_off_chat_goes_to_the_least_loaded_ready_operator,
+    a_decline_reroutes_and_a_missed_invitation_blocks,
+    chats_wait_oldest_first_and_closing_routes_the_next,
+    bad_hand_offs_are_refused_and_create_nothing,
+    a_full_queue_refuses_hand_offs_when_nobody_is_free,
+    messages_follow_the_rules,
+    closing_needs_a_wrap_up_reason_and_after_chat_work_holds_routing,
+    statuses_follow_the_rules_and_every_change_is_an_event,
+    an_operator_who_goes_offline_hands_chats_back_to_the_head_of_the_queue,
+    operators_on_a_call_get_no_chats,
+    assignment_by_hand_respects_roles_and_limits,
+    chats_are_visible_only_to_those_who_may_see_them,
+    the_best_skill_level_wins_among_the_least_loaded,
+);
+
+/// An organization with a chatbot key, one queue and two READY operators in it.
+struct Floor {
+    org: Org,
+    key: String,
+    queue: String,
+    a: Op,
+    b: Op,
+}
+
+async fn floor(app: &TestApp) -> Floor {
+    let org = app.create_org("Acme").await;
+    let key = app.chatbot_key(&org.owner_token).await;
+    let queue = app.create_queue(&org.owner_token, "Support", None).await;
+    let a = app.operator(&org.owner_token, "OPERATOR").await;
+    let b = app.operator(&org.owner_token, "OPERATOR").await;
+    app.set_members(&org.owner_token, &queue, &[&a, &b]).await;
+    for op in [&a, &b] {
+        assert!(app.set_status(op, "READY").await["errors"].is_null());
+    }
+    Floor {
+        org,
+        key,
+        queue,
+        a,
+        b,
+    }
+}
+
+fn operator_of(chat: &Value) -> Option<&str> {
+    chat["operator"]["id"].as_str()
+}
+
+async fn wrap_up_reason(app: &TestApp, admin: &str) -> String {
+    let data = app
+        .ok(
+            Some(admin),
+            "mutation { createWrapUpReason(input: { name: \"Solved\" }) { wrapUpReason { id } } }",
+            json!({}),
+        )
+        .await;
+    data["createWrapUpReason"]["wrapUpReason"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn close(app: &TestApp, token: &str, chat: &str, reason: &str) -> Value {
+    app.gql(
+        Some(token),
+        "mutation($input: CloseChatInput!) { closeChat(input: $input) { chat { status closedAt closedBy { id } wrapUpReason { name } } } }",
+        json!({ "input": { "chatId": chat, "wrapUpReasonId": reason } }),
+    )
+    .await
+}
+
+async fn send(app: &TestApp, token: &str, chat: &str, text: &str) -> Value {
+    app.gql(
+        Some(token),
+        "mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id text authorKind deliveryState } } }",
+        json!({ "input": { "chatId": chat, "text": text } }),
+    )
+    .await
+}
+
+async fn active_ids(app: &TestApp, op: &Op) -> Vec<String> {
+    let data = app
+        .ok(
+            Some(&op.token),
+            "{ myChats(tab: ACTIVE) { id } }",
+            json!({}),
+        )
+        .await;
+    data["myChats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_handed_off_chat_goes_to_the_least_loaded_ready_operator(app: TestApp) {
+    let f = floor(&app).await;
+    let first = app.hand_off_ok(&f.key, &f.queue, "+48 600 100 200").await;
+    assert_eq!(first["title"], "Chat-1");
+    assert_eq!(first["status"], "INVITED");
+    assert_eq!(first["customer"]["displayName"], "+48600100200");
+    assert!(first["invitationExpiresAt"].is_string());
+    let first_owner = operator_of(&first).unwrap().to_owned();
+    let (taker, other) = if first_owner == f.a.id {
+        (&f.a, &f.b)
+    } else {
+        (&f.b, &f.a)
+    };
+
+    let accepted = app
+        .chat_action(&taker.token, "acceptChat", first["id"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        accepted["data"]["acceptChat"]["chat"]["status"], "NEW",
+        "{accepted}"
+    );
+    assert_eq!(
+        accepted["data"]["acceptChat"]["chat"]["trafficLight"],
+        "GREEN"
+    );
+
+    let second = app.hand_off_ok(&f.key, &f.queue, "+48 600 100 201").await;
+    assert_eq!(second["title"], "Chat-2");
+    assert_eq!(
+        operator_of(&second),
+        Some(other.id.as_str()),
+        "the less loaded operator gets the next chat"
+    );
+
+    // The chat carries the bot's transcript and variables; the same phone is the same customer.
+    let details = app
+        .ok(
+            Some(&taker.token),
+            "query($id: ID!) { chat(id: $id) { variables { key value } messages { edges { node { authorKind text } } } responsibleHistory { kind operator { id } acceptedAt } } }",
+            json!({ "id": first["id"] }),
+        )
+        .await;
+    assert_eq!(
+        details["chat"]["variables"],
+        json!([{ "key": "orderId", "value": "A-17" }])
+    );
+    let authors: Vec<_> = details["chat"]["messages"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["authorKind"].clone())
+        .collect();
+    assert_eq!(authors, vec![json!("CUSTOMER"), json!("BOT")]);
+    let history = details["chat"]["responsibleHistory"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["operator"]["id"], taker.id.as_str());
+    assert!(history.last().unwrap()["acceptedAt"].is_string());
+    assert_eq!(
+        active_ids(&app, taker).await,
+        vec![first["id"].as_str().unwrap().to_owned()]
+    );
+}
+
+async fn a_decline_reroutes_and_a_missed_invitation_blocks(app: TestApp) {
+    let f = floor(&app).await;
+    let chat = app.hand_off_ok(&f.key, &f.queue, "+48600100200").await;
+    let id = chat["id"].as_str().unwrap();
+    let (first, second) = if operator_of(&chat) == Some(f.a.id.as_str()) {
+        (&f.a, &f.b)
+    } else {
+        (&f.b, &f.a)
+    };
+
+    // Someone it was never offered to cannot even see it.
+    assert_eq!(
+        error_code(&app.chat_action(&second.token, "acceptChat", id).await),
+        "NOT_FOUND"
+    );
+
+    let declined = app.chat_action(&first.token, "declineChat", id).await;
+    assert_eq!(
+        operator_of(&declined["data"]["declineChat"]["chat"]),
+        Some(second.id.as_str()),
+        "{declined}"
+    );
+    assert_eq!(declined["data"]["declineChat"]["chat"]["status"], "INVITED");
+    // The one who declined learns the invitation is gone, not that the chat does not exist.
+    assert_eq!(
+        error_code(&app.chat_action(&first.token, "acceptChat", id).await),
+        "CONFLICT"
+    );
+
+    // The second operator lets the invitation run out: the chat goes back, they are BLOCKED,
+    // and the first operator (who declined before) is offered it again.
+    app.advance(&f.org.owner_token, 31).await;
+    let me = app
+        .ok(Some(&second.token), "{ me { status } }", json!({}))
+        .await;
+    assert_eq!(me["me"]["status"], "BLOCKED");
+    let now = app.chat(&f.org.owner_token, id).await;
+    assert_eq!(operator_of(&now), Some(first.id.as_str()));
+    assert_eq!(
+        error_code(&app.set_status(second, "READY").await),
+        "CONFLICT",
+        "only unblockMe leaves BLOCKED"
+    );
+    let unblocked = app
+        .ok(
+            Some(&second.token),
+            "mutation { unblockMe { operator { status } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(unblocked["unblockMe"]["operator"]["status"], "READY");
+
+    // Every decision is explained to supervisors, not to operators.
+    let decisions = app
+        .ok(
+            Some(&f.org.owner_token),
+            "query($id: ID!) { routingDecisions(chatId: $id) { trigger outcome chosenOperator { id } candidates { operator { id } skipped load } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let triggers: Vec<_> = decisions["routingDecisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["trigger"].clone())
+        .collect();
+    assert_eq!(
+        triggers,
+        vec![
+            json!("INVITATION_EXPIRED"),
+            json!("DECLINED"),
+            json!("HAND_OFF")
+        ]
+    );
+    let after_decline = &decisions["routingDecisions"][1]["candidates"];
+    let decliner = after_decline
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["operator"]["id"] == first.id.as_str())
+        .unwrap();
+    assert_eq!(decliner["skipped"], "ALREADY_OFFERED");
+    let forbidden = app
+        .gql(
+            Some(&first.token),
+            "query($id: ID!) { routingDecisions(chatId: $id) { outcome } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&forbidden), "FORBIDDEN");
+}
+
+async fn chats_wait_oldest_first_and_closing_routes_the_next(app: TestApp) {
+    let f = floor(&app).await;
+    app.set_status(&f.b, "BREAK").await;
+    app.set_max_chats(&f.org.owner_token, &f.a, 1).await;
+    let reason = wrap_up_reason(&app, &f.org.owner_token).await;
+    let one = app.hand_off_ok(&f.key, &f.queue, "+48600000001").await;
+    let two = app.hand_off_ok(&f.key, &f.queue, "+48600000002").await;
+    let three = app.hand_off_ok(&f.key, &f.queue, "+48600000003").await;
+    assert_eq!(operator_of(&one), Some(f.a.id.as_str()));
+    assert_eq!(two["status"], "QUEUED");
+    assert_eq!(three["status"], "QUEUED");
+
+    let waiting = app.ok(Some(&f.b.token), "{ unassignedChats(first: 1) { edges { cursor node { id } } pageInfo { hasNextPage } } }", json!({})).await;
+    assert_eq!(
+        waiting["unassignedChats"]["edges"][0]["node"]["id"],
+        two["id"]
+    );
+    assert_eq!(waiting["unassignedChats"]["pageInfo"]["hasNextPage"], true);
+    let cursor = waiting["unassignedChats"]["edges"][0]["cursor"].clone();
+    let next = app
+        .ok(Some(&f.b.token), "query($after: String) { unassignedChats(first: 5, after: $after) { edges { node { id } } pageInfo { hasNextPage } } }", json!({ "after": cursor }))
+        .await;
+    assert_eq!(
+        next["unassignedChats"]["edges"],
+        json!([{ "node": { "id": three["id"] } }])
+    );
+    assert_eq!(next["unassignedChats"]["pageInfo"]["hasNextPage"], false);
+
+    let one_id = one["id"].as_str().unwrap();
+    app.chat_action(&f.a.token, "acceptChat", one_id).await;
+    let closed = close(&app, &f.a.token, one_id, &reason).await;
+    assert_eq!(
+        closed["data"]["closeChat"]["chat"]["status"], "COMPLETED",
+        "{closed}"
+    );
+    // Capacity freed: the oldest waiting chat is offered at once.
+    assert_eq!(
+        operator_of(&app.chat(&f.a.token, two["id"].as_str().unwrap()).await),
+        Some(f.a.id.as_str())
+    );
+    assert_eq!(
+        app.chat(&f.org.owner_token, three["id"].as_str().unwrap())
+            .await["status"],
+        "QUEUED"
+    );
+    // READY frees capacity too.
+    app.set_status(&f.b, "READY").await;
+    assert_eq!(
+        operator_of(&app.chat(&f.b.token, three["id"].as_str().unwrap()).await),
+        Some(f.b.id.as_str())
+    );
+}
+
+async fn bad_hand_offs_are_refused_and_create_nothing(app: TestApp) {
+    let f = floor(&app).await;
+    let query =
+        "mutation($input: HandOffChatInput!) { handOffChat(input: $input) { chat { id } } }";
+    let input = |patch: Value| {
+        let mut base = json!({ "queueId": f.queue, "source": "TELEGRAM", "customer": { "phone": "+48600100200" } });
+        for (k, v) in patch.as_object().unwrap() {
+            base[k] = v.clone();
+        }
+        json!({ "input": base })
+    };
+    let as_operator = app.gql(Some(&f.a.token), query, input(json!({}))).await;
+    assert_eq!(error_code(&as_operator), "FORBIDDEN");
+    let cases = [
+        (
+            json!({ "queueId": uuid::Uuid::now_v7().to_string() }),
+            "queueId",
+        ),
+        (json!({ "customer": {} }), "customer"),
+        (
+            json!({ "customer": { "phone": "call me maybe" } }),
+            "customer.phone",
+        ),
+        (json!({ "customer": { "email": "nope" } }), "customer.email"),
+        (
+            json!({ "subtopicId": uuid::Uuid::now_v7().to_string() }),
+            "subtopicId",
+        ),
+        (
+            json!({ "variables": [{ "key": "", "value": "x" }] }),
+            "variables[0].key",
+        ),
+        (
+            json!({ "transcript": [{ "authorKind": "OPERATOR", "text": "fake" }] }),
+            "transcript[0].authorKind",
+        ),
+    ];
+    for (patch, field) in cases {
+        let body = app.gql(Some(&f.key), query, input(patch)).await;
+        assert_eq!(error_code(&body), "VALIDATION", "{field}: {body}");
+        assert_eq!(error_field(&body), field, "{body}");
+    }
+    let listed = app
+        .ok(
+            Some(&f.org.owner_token),
+            "{ unassignedChats { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["unassignedChats"]["edges"], json!([]));
+    assert_eq!(
+        active_ids(&app, &f.a).await.len() + active_ids(&app, &f.b).await.len(),
+        0
+    );
+}
+
+async fn a_full_queue_refuses_hand_offs_when_nobody_is_free(app: TestApp) {
+    let f = floor(&app).await;
+    let small = app.create_queue(&f.org.owner_token, "Small", Some(1)).await;
+    app.hand_off_ok(&f.key, &small, "+48600000001").await;
+    let refused = app.hand_off(&f.key, &small, "+48600000002").await;
+    assert_eq!(error_code(&refused), "LIMIT_EXCEEDED", "{refused}");
+    let listed = app
+        .ok(
+            Some(&f.org.owner_token),
+            "{ unassignedChats { edges { node { title } } } queues { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["unassignedChats"]["edges"],
+        json!([{ "node": { "title": "Chat-1" } }]),
+        "the refused chat left no trace"
+    );
+    let names: Vec<_> = listed["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        vec![json!("Support")],
+        "a full queue is not offered as available"
+    );
+}
+
+async fn messages_follow_the_rules(app: TestApp) {
+    let f = floor(&app).await;
+    let chat = app.hand_off_ok(&f.key, &f.queue, "+48600100200").await;
+    let id = chat["id"].as_str().unwrap();
+    let (owner, other) = if operator_of(&chat) == Some(f.a.id.as_str()) {
+        (&f.a, &f.b)
+    } else {
+        (&f.b, &f.a)
+    };
+    assert_eq!(
+        error_code(&send(&app, &owner.token, id, "Hello").await),
+        "CONFLICT",
+        "accept first"
+    );
+    app.chat_action(&owner.token, "acceptChat", id).await;
+
+    let reserved = send(&app, &owner.token, id, "Use <b>this</b>").await;
+    assert_eq!(error_code(&reserved), "VALIDATION");
+    assert_eq!(error_field(&reserved), "text");
+    assert_eq!(
+        error_field(&send(&app, &owner.token, id, &"x".repeat(1001)).await),
+        "text"
+    );
+    assert_eq!(
+        error_field(&send(&app, &owner.token, id, "   ").await),
+        "text"
+    );
+    assert!(
+        send(&app, &owner.token, id, &"😀".repeat(1000)).await["errors"].is_null(),
+        "1000 emoji are 1000 characters"
+    );
+
+    let sent = send(&app, &owner.token, id, "Your order ships today 🚚").await;
+    assert_eq!(
+        sent["data"]["sendMessage"]["message"]["authorKind"],
+        "OPERATOR"
+    );
+    let now = app.chat(&owner.token, id).await;
+    assert_eq!(now["status"], "IN_PROGRESS");
+    assert_eq!(now["trafficLight"], "GREY", "the operator replied");
+    assert_eq!(now["lastMessage"], "Your order ships today 🚚");
+    assert_eq!(now["lastMessageBy"], "OPERATOR");
+
+    // An operator who is not the owner cannot write into the chat, or even see it.
+    assert_eq!(
+        error_code(&send(&app, &other.token, id, "Hi").await),
+        "NOT_FOUND"
+    );
+}
+
+async fn closing_needs_a_wrap_up_reason_and_after_chat_work_holds_routing(app: TestApp) {
+    let f = floor(&app).await;
+    app.set_status(&f.b, "BREAK").await;
+    let reason = wrap_up_reason(&app, &f.org.owner_token).await;
+    app.ok(Some(&f.org.owner_token), "mutation { updateSettings(input: { afterChatWorkSecs: 60 }) { settings { afterChatWorkSecs } } }", json!({}))
+        .await;
+    let chat = app.hand_off_ok(&f.key, &f.queue, "+48600100200").await;
+    let id = chat["id"].as_str().unwrap();
+    app.chat_action(&f.a.token, "acceptChat", id).await;
+
+    let unknown = close(&app, &f.a.token, id, &uuid::Uuid::now_v7().to_string()).await;
+    assert_eq!(error_field(&unknown), "wrapUpReasonId");
+    let system = app
+        .ok(
+            Some(&f.org.owner_token),
+            "{ wrapUpReasons(includeSystem: true) { id isSystem } }",
+            json!({}),
+        )
+        .await;
+    let system_id = system["wrapUpReasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["isSystem"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        error_field(&close(&app, &f.a.token, id, &system_id).await),
+        "wrapUpReasonId",
+        "system reasons are the server's"
+    );
+    assert_eq!(
+        app.chat(&f.a.token, id).await["status"],
+        "NEW",
+        "refused closes change nothing"
+    );
+
+    let closed = close(&app, &f.a.token, id, &reason).await;
+    assert_eq!(
+        closed["data"]["closeChat"]["chat"]["closedBy"]["id"],
+        f.a.id.as_str()
+    );
+    assert_eq!(
+        closed["data"]["closeChat"]["chat"]["wrapUpReason"]["name"],
+        "Solved"
+    );
+    assert_eq!(
+        error_code(&close(&app, &f.a.token, id, &reason).await),
+        "CONFLICT",
+        "closed once"
+    );
+    let closed_list = app
+        .ok(
+            Some(&f.a.token),
+            "{ myChats(tab: CLOSED) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(closed_list["myChats"], json!([{ "id": id }]));
+
+    // After-chat work: no new chat for 60 seconds, then the waiting chat comes at once.
+    let next = app.hand_off_ok(&f.key, &f.queue, "+48600100201").await;
+    assert_eq!(next["status"], "QUEUED");
+    app.advance(&f.org.owner_token, 59).await;
+    assert_eq!(
+        app.chat(&f.org.owner_token, next["id"].as_str().unwrap())
+            .await["status"],
+        "QUEUED"
+    );
+    app.advance(&f.org.owner_token, 2).await;
+    assert_eq!(
+        operator_of(
+            &app.chat(&f.org.owner_token, next["id"].as_str().unwrap())
+                .await
+        ),
+        Some(f.a.id.as_str())
+    );
+}
+
+async fn statuses_follow_the_rules_and_every_change_is_an_event(app: TestApp) {
+    let f = floor(&app).await;
+    let reason = wrap_up_reason(&app, &f.org.owner_token).await;
+    assert_eq!(error_field(&app.set_status(&f.a, "AWAY").await), "status");
+    assert_eq!(
+        error_field(&app.set_status(&f.a, "BLOCKED").await),
+        "status"
+    );
+    let custom = app
+        .ok(Some(&f.org.owner_token), "mutation { createCustomStatus(input: { name: \"Training\" }) { customStatus { id } } }", json!({}))
+        .await;
+    let custom_id = custom["createCustomStatus"]["customStatus"]["id"].clone();
+    let set = "mutation($input: SetMyStatusInput!) { setMyStatus(input: $input) { operator { status customStatusId statusSince } } }";
+    let wrong = app
+        .gql(
+            Some(&f.a.token),
+            set,
+            json!({ "input": { "status": "BREAK", "customStatusId": custom_id } }),
+        )
+        .await;
+    assert_eq!(error_field(&wrong), "customStatusId");
+    let training = app
+        .ok(
+            Some(&f.a.token),
+            set,
+            json!({ "input": { "status": "UNAVAILABLE", "customStatusId": custom_id } }),
+        )
+        .await;
+    assert_eq!(
+        training["setMyStatus"]["operator"]["customStatusId"],
+        custom_id
+    );
+    app.set_status(&f.a, "READY").await;
+
+    // Scheduling the next status while working: it applies when the last chat closes.
+    let chat = app.hand_off_ok(&f.key, &f.queue, "+48600100200").await;
+    let owner = if operator_of(&chat) == Some(f.a.id.as_str()) {
+        &f.a
+    } else {
+        &f.b
+    };
+    let id = chat["id"].as_str().unwrap();
+    app.chat_action(&owner.token, "acceptChat", id).await;
+    let scheduled = app
+        .ok(Some(&owner.token), "mutation { scheduleMyNextStatus(input: { status: BREAK }) { operator { status nextStatus } } }", json!({}))
+        .await;
+    assert_eq!(
+        scheduled["scheduleMyNextStatus"]["operator"],
+        json!({ "status": "READY", "nextStatus": "BREAK" })
+    );
+    close(&app, &owner.token, id, &reason).await;
+    let me = app
+        .ok(
+            Some(&owner.token),
+            "{ me { status nextStatus } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(me["me"], json!({ "status": "BREAK", "nextStatus": null }));
+
+    // The event log: gap-free sequence numbers, and a reconnecting panel gets what it missed.
+    let events = app
+        .ok(
+            Some(&owner.token),
+            "{ workplaceEventsSince(after: 0) { seq kind chatId } }",
+            json!({}),
+        )
+        .await;
+    let list = events["workplaceEventsSince"].as_array().unwrap();
+    let seqs: Vec<i64> = list.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+    let kinds: Vec<&str> = list.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for expected in [
+        "OPERATOR_UPDATED",
+        "CHAT_INVITED",
+        "CHAT_ASSIGNED",
+        "CHAT_UNASSIGNED",
+    ] {
+        assert!(kinds.contains(&expected), "{expected} in {kinds:?}");
+    }
+    let tail = app
+        .ok(
+            Some(&owner.token),
+            "query($after: Int!) { workplaceEventsSince(after: $after) { seq } }",
+            json!({ "after": seqs[seqs.len() - 2] }),
+        )
+        .await;
+    assert_eq!(
+        tail["workplaceEventsSince"],
+        json!([{ "seq": seqs[seqs.len() - 1] }])
+    );
+}
+
+async fn an_operator_who_goes_offline_hands_chats_back_to_the_head_of_the_queue(app: TestApp) {
+    let f = floor(&app).await;
+    app.set_status(&f.b, "BREAK").await;
+    app.set_max_chats(&f.org.owner_token, &f.a, 1).await;
+    let mine = app.hand_off_ok(&f.key, &f.queue, "+48600000001").await;
+    app.chat_action(&f.a.token, "acceptChat", mine["id"].as_str().unwrap())
+        .await;
+    let waiting = app.hand_off_ok(&f.key, &f.queue, "+48600000002").await;
+    assert_eq!(waiting["status"], "QUEUED");
+
+    app.set_status(&f.a, "OFFLINE").await;
+    assert_eq!(active_ids(&app, &f.a).await.len(), 0);
+    let listed = app
+        .ok(
+            Some(&f.org.owner_token),
+            "{ unassignedChats { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let order: Vec<_> = listed["unassignedChats"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
+    assert_eq!(
+        order,
+        vec![mine["id"].clone(), waiting["id"].clone()],
+        "the handed-back chat is at the head"
+    );
+
+    app.set_status(&f.b, "READY").await;
+    assert_eq!(
+        operator_of(&app.chat(&f.b.token, mine["id"].as_str().unwrap()).await),
+        Some(f.b.id.as_str())
+    );
+}
+
+async fn operators_on_a_call_get_no_chats(app: TestApp) {
+    let f = floor(&app).await;
+    app.set_status(&f.b, "BREAK").await;
+    let call =
+        "mutation($on: Boolean!) { setCallState(input: { onCall: $on }) { operator { onCall } } }";
+    app.ok(Some(&f.a.token), call, json!({ "on": true })).await;
+    let chat = app.hand_off_ok(&f.key, &f.queue, "+48600100200").await;
+    assert_eq!(chat["status"], "QUEUED");
+    app.ok(Some(&f.a.token), call, json!({ "on": false })).await;
+    assert_eq!(
+        operator_of(&app.chat(&f.a.token, chat["id"].as_str().unwrap()).await),
+        Some(f.a.id.as_str()),
+        "the call's end frees capacity"
+    );
+}
+
+async fn assignment_by_hand_respects_roles_and_limits(app: TestApp) {
+    let f = floor(&app).await;
+    for op in [&f.a, &f.b] {
+        app.set_status(op, "BREAK").await;
+    }
+    let supervisor = app.operator(&f.org.owner_token, "SUPERVISOR").await;
+    app.set_members(&f.org.owner_token, &f.queue, &[&f.a, &f.b, &supervisor])
+        .await;
+    let outsider = app.operator(&f.org.owner_token, "OPERATOR").await;
+    let one = app.hand_off_ok(&f.key, &f.queue, "+48600000001").await;
+    let two = app.hand_off_ok(&f.key, &f.queue, "+48600000002").await;
+    let assign = "mutation($input: AssignChatInput!) { assignChat(input: $input) { chat { status operator { id } } } }";
+    let give =
+        |chat: &Value, to: &Op| json!({ "input": { "chatId": chat["id"], "operatorId": to.id } });
+
+    assert_eq!(
+        error_code(&app.gql(Some(&f.a.token), assign, give(&one, &f.b)).await),
+        "FORBIDDEN",
+        "operators assign only themselves"
+    );
+    assert_eq!(
+        error_code(
+            &app.gql(Some(&outsider.token), assign, give(&one, &outsider))
+                .await
+        ),
+        "NOT_FOUND",
+        "not their queue"
+    );
+    let taken = app.ok(Some(&f.a.token), assign, give(&one, &f.a)).await;
+    assert_eq!(
+        taken["assignChat"]["chat"],
+        json!({ "status": "NEW", "operator": { "id": f.a.id } })
+    );
+    app.set_max_chats(&f.org.owner_token, &f.b, 1).await;
+    app.ok(Some(&supervisor.token), assign, give(&two, &f.b))
+        .await;
+    let three = app.hand_off_ok(&f.key, &f.queue, "+48600000003").await;
+    assert_eq!(
+        error_code(
+            &app.gql(Some(&supervisor.token), assign, give(&three, &f.b))
+                .await
+        ),
+        "LIMIT_EXCEEDED"
+    );
+    assert_eq!(
+        error_code(
+            &app.gql(Some(&supervisor.token), assign, give(&one, &f.b))
+                .await
+        ),
+        "CONFLICT",
+        "already assigned"
+    );
+}
+
+async fn chats_are_visible_only_to_those_who_may_see_them(app: TestApp) {
+    let f = floor(&app).await;
+    let other_queue = app.create_queue(&f.org.owner_token, "Other", None).await;
+    let stranger = app.operator(&f.org.owner_token, "OPERATOR").await;
+    app.set_members(&f.org.owner_token, &other_queue, &[&stranger])
+        .await;
+    let chat = app.hand_off_ok(&f.key, &f.queue, "+48600100200").await;
+    let id = chat["id"].as_str().unwrap();
+    let query = "query($id: ID!) { chat(id: $id) { id } }";
+    assert!(
+        app.ok(Some(&stranger.token), query, json!({ "id": id }))
+            .await["chat"]
+            .is_null()
+    );
+    let manager = app.operator(&f.org.owner_token, "MANAGER").await;
+    assert_eq!(
+        app.ok(Some(&manager.token), query, json!({ "id": id }))
+            .await["chat"]["id"],
+        id
+    );
+    let waiting = app
+        .ok(
+            Some(&stranger.token),
+            "{ unassignedChats { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(waiting["unassignedChats"]["edges"], json!([]));
+
+    let other_org = app.create_org("Other Inc").await;
+    assert!(
+        app.ok(Some(&other_org.owner_token), query, json!({ "id": id }))
+            .await["chat"]
+            .is_null()
+    );
+    let body = app
+        .chat_action(&other_org.owner_token, "acceptChat", id)
+        .await;
+    assert_eq!(error_code(&body), "NOT_FOUND");
+}
+
+async fn the_best_skill_level_wins_among_the_least_loaded(app: TestApp) {
+    let f = floor(&app).await;
+    let skill = app
+        .ok(
+            Some(&f.org.owner_token),
+            "mutation { createSkill(input: { name: \"Polish\" }) { skill { id } } }",
+            json!({}),
+        )
+        .await;
+    let skill_id = skill["createSkill"]["skill"]["id"].clone();
+    app.ok(
+        Some(&f.org.owner_token),
+        "mutation($input: UpdateQueueInput!) { updateQueue(input: $input) { queue { id } } }",
+        json!({ "input": { "id": f.queue, "skillId": skill_id } }),
+    )
+    .await;
+    let set_skill = "mutation($input: SetOperatorSkillsInput!) { setOperatorSkills(input: $input) { operator { id } } }";
+    for (op, level) in [(&f.a, 2), (&f.b, 5)] {
+        app.ok(Some(&f.org.owner_token), set_skill, json!({ "input": { "operatorId": op.id, "skills": [{ "skillId": skill_id, "level": level }] } }))
+            .await;
+    }
+    let chat = app.hand_off_ok(&f.key, &f.queue, "+48600100200").await;
+    assert_eq!(
+        operator_of(&chat),
+        Some(f.b.id.as_str()),
+        "the expert gets it"
+    );
+    // Without the skill, an operator is skipped even when idle.
+    app.ok(
+        Some(&f.org.owner_token),
+        set_skill,
+        json!({ "input": { "operatorId": f.a.id, "skills": [] } }),
+    )
+    .await;
+    app.set_max_chats(&f.org.owner_token, &f.b, 1).await;
+    let second = app.hand_off_ok(&f.key, &f.queue, "+48600100201").await;
+    assert_eq!(second["status"], "QUEUED");
+    let decisions = app
+        .ok(Some(&f.org.owner_token), "query($id: ID!) { routingDecisions(chatId: $id) { candidates { operator { id } skipped } } }", json!({ "id": second["id"] }))
+        .await;
+    let reasons: Vec<_> = decisions["routingDecisions"][0]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["skipped"].clone())
+        .collect();
+    assert!(
+        reasons.contains(&json!("LACKS_SKILL")) && reasons.contains(&json!("AT_LIMIT")),
+        "{reasons:?}"
+    );
+}
