@@ -1300,19 +1300,6 @@ impl Domain {
             .await?)
     }
 
-    /// A chat's responsibility history, oldest first (E3).
-    pub async fn responsibility_history(
-        &self,
-        chat_id: ChatId,
-    ) -> Result<Vec<chat_assignment::Model>> {
-        Ok(chat_assignment::Entity::find()
-            .filter(chat_assignment::Column::ChatId.eq(chat_id))
-            .order_by_asc(chat_assignment::Column::StartedAt)
-            .order_by_asc(chat_assignment::Column::Id)
-            .all(&self.db)
-            .await?)
-    }
-
     /// A page of a chat's messages, oldest first; whispers only for operators (X5).
     pub async fn messages(
         &self,

@@ -83,8 +83,14 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
     let (mut connection, database_url, file) = fresh_database(db).await;
     let queries = Arc::new(AtomicUsize::new(0));
     let counter = queries.clone();
-    connection.set_metric_callback(move |_| {
+    connection.set_metric_callback(move |info| {
         counter.fetch_add(1, Ordering::SeqCst);
+        if std::env::var("OMNIPANEL_TEST_LOG_SQL").is_ok() {
+            eprintln!(
+                "SQL {}",
+                info.statement.sql.chars().take(120).collect::<String>()
+            );
+        }
     });
     let clock = Arc::new(ManualClock::new());
     let domain = Domain::new(connection, clock.clone(), DomainConfig::default());
@@ -406,4 +412,83 @@ macro_rules! on_both_databases {
             }
         }
     )*};
+}
+
+/// A `graphql-transport-ws` client for subscription tests.
+pub struct WsClient {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    next_id: u32,
+}
+
+impl WsClient {
+    /// Connects and sends `connection_init` with the token; returns the first server message
+    /// (`connection_ack` on success).
+    pub async fn connect(app: &TestApp, token: &str) -> (Self, Value) {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/graphql/ws", app.addr)
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket handshake");
+        let mut client = Self { socket, next_id: 0 };
+        let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+        client.socket.send(init.to_string().into()).await.unwrap();
+        let first = client.receive().await;
+        (client, first)
+    }
+
+    /// Starts a subscription; returns its id.
+    pub async fn subscribe(&mut self, query: &str) -> String {
+        use futures_util::SinkExt;
+        self.next_id += 1;
+        let id = self.next_id.to_string();
+        let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
+        self.socket.send(message.to_string().into()).await.unwrap();
+        id
+    }
+
+    /// The next server message (pings answered), or `{"type": "closed"}` when the server closed.
+    /// Waits at most 10 s so a missing event fails the test instead of hanging it.
+    pub async fn receive(&mut self) -> Value {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let next = tokio::time::timeout(std::time::Duration::from_secs(10), self.socket.next())
+                .await
+                .expect("a websocket message within 10 s");
+            match next {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    if value["type"] == "ping" {
+                        self.socket
+                            .send(json!({ "type": "pong" }).to_string().into())
+                            .await
+                            .unwrap();
+                        continue;
+                    }
+                    return value;
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return json!({ "type": "closed", "reason": frame.map(|f| f.reason.to_string()) });
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return json!({ "type": "closed" }),
+            }
+        }
+    }
+
+    /// The data of the next `next` message.
+    pub async fn next_data(&mut self) -> Value {
+        let message = self.receive().await;
+        assert_eq!(message["type"], "next", "expected data, got {message}");
+        message["payload"]["data"].clone()
+    }
 }

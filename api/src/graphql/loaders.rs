@@ -218,3 +218,28 @@ impl Loader<omnipanel_domain::ids::OrganizationId> for Loaders {
             .collect())
     }
 }
+
+/// A chat's responsibility history, oldest first (E3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HistoryOf(pub omnipanel_domain::ids::ChatId);
+
+impl Loader<HistoryOf> for Loaders {
+    type Value = Vec<omnipanel_domain::entity::chat_assignment::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[HistoryOf]) -> LoadResult<HistoryOf, Self::Value> {
+        use omnipanel_domain::entity::chat_assignment;
+        let rows = chat_assignment::Entity::find()
+            .filter(chat_assignment::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(chat_assignment::Column::StartedAt)
+            .order_by_asc(chat_assignment::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<HistoryOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(HistoryOf(row.chat_id)).or_default().push(row);
+        }
+        Ok(out)
+    }
+}

@@ -9,7 +9,7 @@ mod workplace;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, MergedObject, Schema};
 use omnipanel_domain::clock::ManualClock;
 use omnipanel_domain::{Actor, Domain, DomainError};
@@ -85,10 +85,7 @@ pub fn request_data(
     auth: Auth,
     info: RequestInfo,
 ) -> async_graphql::Request {
-    request.data(auth).data(info).data(DataLoader::new(
-        Loaders::new(domain.db.clone()),
-        tokio::spawn,
-    ))
+    request.data(auth).data(info).data(new_loader(domain))
 }
 
 /// The domain services.
@@ -110,6 +107,18 @@ pub fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
 }
 
 /// The DataLoader of this request.
-pub fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<Loaders> {
-    ctx.data_unchecked::<DataLoader<Loaders>>()
+pub fn loader<'a>(ctx: &Context<'a>) -> &'a AppLoader {
+    ctx.data_unchecked::<AppLoader>()
+}
+
+/// The per-request loader: batches and caches rows for the request's lifetime.
+pub type AppLoader = DataLoader<Loaders, HashMapCache>;
+
+/// A fresh loader for one request (or one WebSocket connection's operations).
+pub fn new_loader(domain: &Domain) -> AppLoader {
+    DataLoader::with_cache(
+        Loaders::new(domain.db.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    )
 }

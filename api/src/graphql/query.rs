@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object};
 
 use super::types::*;
+use super::types::{prime_operators, prime_queues};
 use super::{Gql, actor, domain};
 
 /// Identity and administration queries.
@@ -28,6 +29,7 @@ impl AdminQuery {
             .operators(actor(ctx)?, only_available, search.as_deref())
             .await
             .gql()?;
+        prime_operators(ctx, found.iter().map(|o| o.id).collect()).await?;
         Ok(found.into_iter().map(Operator::of).collect())
     }
 
@@ -41,6 +43,7 @@ impl AdminQuery {
             .queues(actor(ctx)?, only_available)
             .await
             .gql()?;
+        prime_queues(ctx, &found).await?;
         Ok(found.into_iter().map(Queue).collect())
     }
 

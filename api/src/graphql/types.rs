@@ -120,6 +120,27 @@ impl Operator {
     }
 }
 
+/// Loads what a list of operators may ask for (queues with their members and skills, skills),
+/// one query per relation, so the batches do not depend on timing.
+pub async fn prime_operators(ctx: &Context<'_>, ids: Vec<OperatorId>) -> async_graphql::Result<()> {
+    let loader = loader(ctx);
+    let queues_of: Vec<QueuesOf> = ids.iter().copied().map(QueuesOf).collect();
+    let skills_of: Vec<SkillsOf> = ids.into_iter().map(SkillsOf).collect();
+    let (queues, _) =
+        futures_util::try_join!(loader.load_many(queues_of), loader.load_many(skills_of))?;
+    let queues: Vec<_> = queues.into_values().flatten().collect();
+    prime_queues(ctx, &queues).await
+}
+
+/// Loads what a list of queues may ask for (members, skills).
+pub async fn prime_queues(ctx: &Context<'_>, queues: &[queue::Model]) -> async_graphql::Result<()> {
+    let loader = loader(ctx);
+    let members: Vec<MembersOf> = queues.iter().map(|q| MembersOf(q.id)).collect();
+    let skills: Vec<SkillId> = queues.iter().filter_map(|q| q.skill_id).collect();
+    futures_util::try_join!(loader.load_many(members), loader.load_many(skills))?;
+    Ok(())
+}
+
 /// A skill and how well an operator has it.
 #[derive(SimpleObject)]
 pub struct OperatorSkill {

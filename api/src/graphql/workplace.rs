@@ -22,6 +22,7 @@ use omnipanel_domain::routing::{Candidate, SkipReason};
 use omnipanel_domain::{Actor, Domain, DomainError};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::loaders::HistoryOf;
 use super::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
 use super::{Gql, actor, domain, loader, to_gql};
 
@@ -404,7 +405,10 @@ impl Chat {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<Responsibility>> {
-        let rows = domain(ctx).responsibility_history(self.0.id).await.gql()?;
+        let rows = loader(ctx)
+            .load_one(HistoryOf(self.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Responsibility).collect())
     }
     /// Why the chat went where it went (supervisors and above; X2).
@@ -494,6 +498,52 @@ impl ChatEvent {
     }
 }
 
+/// Loads every relation a list of chats may ask for, one query per relation, before the fields
+/// resolve: the DataLoader batches by time, which a slow moment can split; priming cannot.
+async fn prime(ctx: &Context<'_>, chats: &[chat::Model]) -> async_graphql::Result<()> {
+    let loader = loader(ctx);
+    // Keys are collected first: iterator closures held across an await are not `Send`.
+    let queue_ids: Vec<QueueId> = chats.iter().filter_map(|c| c.queue_id).collect();
+    let histories: Vec<HistoryOf> = chats.iter().map(|c| HistoryOf(c.id)).collect();
+    let customers: Vec<CustomerId> = chats.iter().map(|c| c.customer_id).collect();
+    let organizations: Vec<OrganizationId> = chats.iter().map(|c| c.organization_id).collect();
+    let topics: Vec<TopicId> = chats
+        .iter()
+        .flat_map(|c| [c.topic_id, c.subtopic_id])
+        .flatten()
+        .collect();
+    let reasons: Vec<WrapUpReasonId> = chats.iter().filter_map(|c| c.wrap_up_reason_id).collect();
+    let results: Vec<ChatResultId> = chats.iter().filter_map(|c| c.result_id).collect();
+    let (queues, histories, ..) = futures_util::try_join!(
+        loader.load_many(queue_ids),
+        loader.load_many(histories),
+        loader.load_many(customers),
+        loader.load_many(organizations),
+        loader.load_many(topics),
+        loader.load_many(reasons),
+        loader.load_many(results),
+    )?;
+    let history: Vec<_> = histories.into_values().flatten().collect();
+    let operators: Vec<OperatorId> = chats
+        .iter()
+        .flat_map(|c| [c.operator_id, c.closed_by_operator_id])
+        .chain(
+            history
+                .iter()
+                .flat_map(|h| [h.operator_id, h.by_operator_id]),
+        )
+        .flatten()
+        .collect();
+    let more_queues: Vec<QueueId> = history.iter().filter_map(|h| h.queue_id).collect();
+    let skills: Vec<SkillId> = queues.values().filter_map(|q| q.skill_id).collect();
+    futures_util::try_join!(
+        loader.load_many(operators),
+        loader.load_many(more_queues),
+        loader.load_many(skills)
+    )?;
+    Ok(())
+}
+
 async fn visible_chat(
     ctx: &Context<'_>,
     id: Option<ChatId>,
@@ -520,6 +570,7 @@ impl WorkplaceQuery {
     /// The caller's Active list (invitations and open chats) or Closed list (the last 10; D2).
     async fn my_chats(&self, ctx: &Context<'_>, tab: ChatTab) -> async_graphql::Result<Vec<Chat>> {
         let rows = domain(ctx).my_chats(actor(ctx)?, tab).await.gql()?;
+        prime(ctx, &rows).await?;
         Ok(rows.into_iter().map(Chat).collect())
     }
 
@@ -539,6 +590,7 @@ impl WorkplaceQuery {
             .unassigned_chats(actor(ctx)?, first, after)
             .await
             .gql()?;
+        prime(ctx, &page.chats).await?;
         let mut connection = Connection::new(has_previous, page.has_next);
         connection.edges.extend(
             page.chats

@@ -164,10 +164,11 @@ async fn graphql_ws(
                     data.insert(RequestInfo {
                         client_address: Some(peer.ip().to_string()),
                     });
-                    data.insert(async_graphql::dataloader::DataLoader::new(
-                        graphql::Loaders::new(domain.db.clone()),
-                        tokio::spawn,
-                    ));
+                    // Subscription events resolve over the connection's lifetime: no cache,
+                    // so every event shows the chat as it is now.
+                    let loader = graphql::new_loader(&domain);
+                    loader.enable_all_cache(false);
+                    data.insert(loader);
                     Ok(data)
                 })
                 .serve()

@@ -3,5 +3,6 @@
 mod administration;
 mod hardening;
 mod identity;
+mod live;
 mod schema;
 mod workplace;

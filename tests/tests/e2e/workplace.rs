@@ -18,6 +18,7 @@ on_both_databases!(
     assignment_by_hand_respects_roles_and_limits,
     chats_are_visible_only_to_those_who_may_see_them,
     the_best_skill_level_wins_among_the_least_loaded,
+    chat_lists_load_relations_in_batches,
 );
 
 /// An organization with a chatbot key, one queue and two READY operators in it.
@@ -816,5 +817,34 @@ async fn the_best_skill_level_wins_among_the_least_loaded(app: TestApp) {
     assert!(
         reasons.contains(&json!("LACKS_SKILL")) && reasons.contains(&json!("AT_LIMIT")),
         "{reasons:?}"
+    );
+}
+
+async fn chat_lists_load_relations_in_batches(app: TestApp) {
+    let f = floor(&app).await;
+    for op in [&f.a, &f.b] {
+        app.set_status(op, "BREAK").await;
+    }
+    let listing = "{ unassignedChats(first: 50) { edges { node { title status operator { firstName } customer { displayName } \
+        queue { name skill { name } } lastMessage lastMessageBy topic { name } trafficLight responsibleHistory { kind operator { firstName } queue { name } } } } } }";
+    app.hand_off_ok(&f.key, &f.queue, "+48600000000").await;
+    let (one, with_one) = app
+        .count_queries(app.ok(Some(&f.org.owner_token), listing, json!({})))
+        .await;
+    assert_eq!(one["unassignedChats"]["edges"].as_array().unwrap().len(), 1);
+    for i in 1..50 {
+        app.hand_off_ok(&f.key, &f.queue, &format!("+486000000{i:02}"))
+            .await;
+    }
+    let (fifty, with_fifty) = app
+        .count_queries(app.ok(Some(&f.org.owner_token), listing, json!({})))
+        .await;
+    assert_eq!(
+        fifty["unassignedChats"]["edges"].as_array().unwrap().len(),
+        50
+    );
+    assert_eq!(
+        with_one, with_fifty,
+        "a page of 50 chats takes as many statements as a page of one"
     );
 }
