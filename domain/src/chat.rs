@@ -19,14 +19,13 @@ use validator::{Validate, ValidationError};
 use crate::actor::{Actor, Principal};
 use crate::customer::{self, CustomerInput};
 use crate::entity::{
-    channel, chat, chat_assignment, chat_participant, chat_result, delivery, message, operator,
-    organization, organization_settings, queue, queue_member, routing_decision, topic,
-    wrap_up_reason,
+    channel, chat, chat_assignment, chat_participant, chat_result, message, operator, organization,
+    organization_settings, queue, queue_member, routing_decision, topic, wrap_up_reason,
 };
 use crate::enums::{
     ApiKeyScope, AssignmentEnd, AssignmentKind, AuthorKind, ChatDirection, ChatSource, ChatStatus,
-    ClosedByKind, DeliveryKind, DeliveryState, EventKind, OperatorStatus, ParticipantRole,
-    ParticipantState, Role, RoutingOutcome, RoutingTrigger, TrafficLight,
+    ClosedByKind, DeliveryState, EventKind, OperatorStatus, ParticipantRole, ParticipantState,
+    Role, RoutingOutcome, RoutingTrigger, TrafficLight,
 };
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
@@ -226,6 +225,72 @@ pub fn traffic_light(
     }
 }
 
+/// A new chat row with everything unset but what every chat has.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new_chat(
+    organization_id: OrganizationId,
+    number: i64,
+    direction: ChatDirection,
+    status: ChatStatus,
+    source: ChatSource,
+    channel_id: Option<ChannelId>,
+    queue_id: Option<QueueId>,
+    customer: &crate::entity::customer::Model,
+    now: DateTime<Utc>,
+) -> chat::ActiveModel {
+    chat::ActiveModel {
+        id: Set(ChatId::new()),
+        organization_id: Set(organization_id),
+        number: Set(number),
+        direction: Set(direction),
+        status: Set(status),
+        source: Set(source),
+        channel_id: Set(channel_id),
+        queue_id: Set(queue_id),
+        customer_id: Set(customer.id),
+        operator_id: Set(None),
+        topic_id: Set(None),
+        subtopic_id: Set(None),
+        variables: Set(json!({})),
+        crm_contact_id: Set(customer.crm_contact_id.clone()),
+        crm_account_id: Set(customer.crm_account_id.clone()),
+        crm_activity_id: Set(None),
+        crm_case_id: Set(None),
+        crm_case_number: Set(None),
+        rating: Set(None),
+        rating_comment: Set(None),
+        rated_at: Set(None),
+        wrap_up_reason_id: Set(None),
+        result_id: Set(None),
+        result_detail: Set(None),
+        closed_by_kind: Set(None),
+        closed_by_operator_id: Set(None),
+        muted: Set(false),
+        bot_scheme_id: Set(None),
+        queue_priority: Set(0),
+        created_at: Set(now),
+        queued_at: Set(None),
+        invited_at: Set(None),
+        invitation_expires_at: Set(None),
+        accepted_at: Set(None),
+        first_response_at: Set(None),
+        closed_at: Set(None),
+        waiting_since: Set(None),
+        last_customer_message_at: Set(None),
+        last_operator_message_at: Set(None),
+        last_message_at: Set(None),
+        last_message_text: Set(None),
+        last_message_author_kind: Set(None),
+        last_message_operator_id: Set(None),
+        traffic_light: Set(TrafficLight::None),
+        traffic_light_changes_at: Set(None),
+        auto_close_at: Set(None),
+        reply_window_expires_at: Set(None),
+        event_seq: Set(0),
+        updated_at: Set(now),
+    }
+}
+
 impl Domain {
     /// A chat the caller may see (A1, A2); anything else is `NOT_FOUND`.
     pub async fn visible_chat(
@@ -246,7 +311,7 @@ impl Domain {
         }
     }
 
-    async fn can_see(
+    pub(crate) async fn can_see(
         &self,
         db: &impl ConnectionTrait,
         actor: &Actor,
@@ -266,7 +331,10 @@ impl Domain {
                 .is_some(),
             None => false,
         };
-        if in_my_queue && (role.at_least(Role::Supervisor) || chat.status == ChatStatus::Queued) {
+        if in_my_queue
+            && (role.at_least(Role::Supervisor)
+                || matches!(chat.status, ChatStatus::Queued | ChatStatus::Bot))
+        {
             return Ok(true);
         }
         let participated = chat_participant::Entity::find()
@@ -345,7 +413,7 @@ impl Domain {
     }
 
     /// Takes the organization's next chat number for a direction.
-    async fn next_chat_number(
+    pub(crate) async fn next_chat_number(
         &self,
         db: &impl ConnectionTrait,
         organization_id: OrganizationId,
@@ -417,64 +485,32 @@ impl Domain {
             .map(|v| (v.key.clone(), json!(v.value)))
             .collect();
         let last = input.transcript.last();
-        let created = chat::ActiveModel {
-            id: Set(ChatId::new()),
-            organization_id: Set(actor.organization_id),
-            number: Set(number),
-            direction: Set(ChatDirection::Inbound),
-            status: Set(ChatStatus::Queued),
-            source: Set(input.source),
-            channel_id: Set(input.channel_id),
-            queue_id: Set(Some(queue.id)),
-            customer_id: Set(customer.id),
-            operator_id: Set(None),
-            topic_id: Set(input.topic_id),
-            subtopic_id: Set(input.subtopic_id),
-            variables: Set(serde_json::Value::Object(variables)),
-            crm_contact_id: Set(customer.crm_contact_id.clone()),
-            crm_account_id: Set(customer.crm_account_id.clone()),
-            crm_activity_id: Set(None),
-            crm_case_id: Set(None),
-            crm_case_number: Set(None),
-            rating: Set(None),
-            rating_comment: Set(None),
-            rated_at: Set(None),
-            wrap_up_reason_id: Set(None),
-            result_id: Set(None),
-            result_detail: Set(None),
-            closed_by_kind: Set(None),
-            closed_by_operator_id: Set(None),
-            muted: Set(false),
-            bot_scheme_id: Set(None),
-            queue_priority: Set(0),
-            created_at: Set(now),
-            queued_at: Set(Some(now)),
-            invited_at: Set(None),
-            invitation_expires_at: Set(None),
-            accepted_at: Set(None),
-            first_response_at: Set(None),
-            closed_at: Set(None),
-            waiting_since: Set(Some(now)),
-            last_customer_message_at: Set(input
-                .transcript
-                .iter()
-                .rev()
-                .find(|m| m.author_kind == AuthorKind::Customer)
-                .map(|m| m.sent_at.unwrap_or(now))),
-            last_operator_message_at: Set(None),
-            last_message_at: Set(last.map(|m| m.sent_at.unwrap_or(now))),
-            last_message_text: Set(last.map(|m| m.text.clone())),
-            last_message_author_kind: Set(last.map(|m| m.author_kind)),
-            last_message_operator_id: Set(None),
-            traffic_light: Set(TrafficLight::None),
-            traffic_light_changes_at: Set(None),
-            auto_close_at: Set(None),
-            reply_window_expires_at: Set(None),
-            event_seq: Set(0),
-            updated_at: Set(now),
-        }
-        .insert(&tx)
-        .await?;
+        let mut model = new_chat(
+            actor.organization_id,
+            number,
+            ChatDirection::Inbound,
+            ChatStatus::Queued,
+            input.source,
+            input.channel_id,
+            Some(queue.id),
+            &customer,
+            now,
+        );
+        model.topic_id = Set(input.topic_id);
+        model.subtopic_id = Set(input.subtopic_id);
+        model.variables = Set(serde_json::Value::Object(variables));
+        model.queued_at = Set(Some(now));
+        model.waiting_since = Set(Some(now));
+        model.last_customer_message_at = Set(input
+            .transcript
+            .iter()
+            .rev()
+            .find(|m| m.author_kind == AuthorKind::Customer)
+            .map(|m| m.sent_at.unwrap_or(now)));
+        model.last_message_at = Set(last.map(|m| m.sent_at.unwrap_or(now)));
+        model.last_message_text = Set(last.map(|m| m.text.clone()));
+        model.last_message_author_kind = Set(last.map(|m| m.author_kind));
+        let created = model.insert(&tx).await?;
         if !input.transcript.is_empty() {
             message::Entity::insert_many(input.transcript.iter().map(|entry| {
                 message::ActiveModel {
@@ -617,7 +653,7 @@ impl Domain {
     }
 
     /// Makes an operator (whose capacity is already taken) the chat's owner: NEW, accepted.
-    async fn make_owner(
+    pub(crate) async fn make_owner(
         &self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
@@ -831,7 +867,7 @@ impl Domain {
     }
 
     /// The chat of which the caller is the owner (or, for closing, a supervisor above it).
-    async fn owned_chat(
+    pub(crate) async fn owned_chat(
         &self,
         db: &impl ConnectionTrait,
         actor: &Actor,
@@ -879,93 +915,23 @@ impl Domain {
                 Err(other) => return Err(other),
             }
         }
-        let state = if chat.channel_id.is_some() {
-            DeliveryState::Pending
-        } else {
-            DeliveryState::Delivered
-        };
-        let created = message::ActiveModel {
-            id: Set(MessageId::new()),
-            organization_id: Set(chat.organization_id),
-            chat_id: Set(chat.id),
-            author_kind: Set(AuthorKind::Operator),
-            author_operator_id: Set(Some(me)),
-            text: Set(input.text.clone()),
-            is_whisper: Set(false),
-            quick_reply_id: Set(input.quick_reply_id),
-            delivery_state: Set(state),
-            delivery_error: Set(None),
-            channel_id: Set(chat.channel_id),
-            external_id: Set(None),
-            created_at: Set(now),
-            delivered_at: Set((state == DeliveryState::Delivered).then_some(now)),
-        }
-        .insert(&tx)
-        .await?;
-        if let Some(channel_id) = chat.channel_id {
-            // Written in this transaction, delivered by a worker with retries (M2).
-            delivery::ActiveModel {
-                id: Set(DeliveryId::new()),
-                organization_id: Set(chat.organization_id),
-                kind: Set(DeliveryKind::ChannelMessage),
-                webhook_id: Set(None),
-                channel_id: Set(Some(channel_id)),
-                chat_id: Set(Some(chat.id)),
-                message_id: Set(Some(created.id)),
-                event_id: Set(None),
-                event_kind: Set(None),
-                payload: Set(json!({ "text": input.text })),
-                state: Set(DeliveryState::Pending),
-                attempts: Set(0),
-                next_attempt_at: Set(Some(now)),
-                last_error: Set(None),
-                last_status: Set(None),
-                created_at: Set(now),
-                sent_at: Set(None),
-            }
-            .insert(&tx)
-            .await?;
-        }
-        let settings = self.settings_of(chat.organization_id).await?;
-        let mut model: chat::ActiveModel = chat.clone().into();
-        if chat.status == ChatStatus::New {
-            model.status = Set(ChatStatus::InProgress);
-            model.first_response_at = Set(Some(now));
-        }
-        model.last_operator_message_at = Set(Some(now));
-        model.last_message_at = Set(Some(now));
-        model.last_message_text = Set(Some(input.text.clone()));
-        model.last_message_author_kind = Set(Some(AuthorKind::Operator));
-        model.last_message_operator_id = Set(Some(me));
-        model.waiting_since = Set(None);
-        let mut updated = model.update(&tx).await?;
-        let (light, changes_at) = traffic_light(&updated, &settings, now);
-        let light_changed = light != chat.traffic_light;
-        let mut model: chat::ActiveModel = updated.clone().into();
-        model.traffic_light = Set(light);
-        model.traffic_light_changes_at = Set(changes_at);
-        model.updated_at = Set(now);
-        updated = model.update(&tx).await?;
         let mut outbox = Outbox::new();
-        self.tell_chat(
-            &tx,
-            &mut outbox,
-            &updated,
-            EventKind::MessageCreated,
-            json!({ "messageId": created.id }),
-            now,
-        )
-        .await?;
-        if light_changed {
-            self.tell_chat(
+        let (_, created) = self
+            .append_message(
                 &tx,
                 &mut outbox,
-                &updated,
-                EventKind::TrafficLightChanged,
-                json!({ "trafficLight": light }),
+                &chat,
+                AuthorKind::Operator,
+                Some(me),
+                &input.text,
+                None,
                 now,
             )
             .await?;
+        if input.quick_reply_id.is_some() {
+            let mut model: message::ActiveModel = created.clone().into();
+            model.quick_reply_id = Set(input.quick_reply_id);
+            model.update(&tx).await?;
         }
         self.commit(tx, outbox).await?;
         Ok(created)
@@ -1328,11 +1294,14 @@ impl Domain {
         Ok((rows, has_next))
     }
 
-    /// Runs every due timer once: missed invitations, after-chat work, idle operators.
+    /// Runs every due timer once: missed invitations, after-chat work, idle operators, traffic
+    /// lights, auto-close.
     pub async fn run_due(&self) -> Result<usize> {
         Ok(self.expire_invitations().await?
             + self.end_after_chat_work().await?
-            + self.expire_idle_operators().await?)
+            + self.expire_idle_operators().await?
+            + self.advance_traffic_lights().await?
+            + self.auto_close_chats().await?)
     }
 
     /// The organization's wrap-up reasons and results as a lookup (for lists of chats).

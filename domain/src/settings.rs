@@ -235,7 +235,11 @@ impl Domain {
         }
         model.updated_at = Set(self.now());
         let updated = model.update(&tx).await?;
-        tx.commit().await?;
+        // Thresholds moved: every open chat's light and its next change move with them.
+        let mut outbox = crate::events::Outbox::new();
+        self.refresh_all_lights(&tx, &mut outbox, actor.organization_id, self.now())
+            .await?;
+        self.commit(tx, outbox).await?;
         Ok(updated)
     }
 }

@@ -243,3 +243,74 @@ impl Loader<HistoryOf> for Loaders {
         Ok(out)
     }
 }
+
+/// A chat's tags, sorted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TagsOf(pub omnipanel_domain::ids::ChatId);
+
+impl Loader<TagsOf> for Loaders {
+    type Value = Vec<String>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[TagsOf]) -> LoadResult<TagsOf, Self::Value> {
+        use omnipanel_domain::entity::chat_tag;
+        let rows = chat_tag::Entity::find()
+            .filter(chat_tag::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(chat_tag::Column::Tag)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<TagsOf, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(TagsOf(row.chat_id)).or_default().push(row.tag);
+        }
+        Ok(out)
+    }
+}
+
+/// A chat's notes, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NotesOf(pub omnipanel_domain::ids::ChatId);
+
+impl Loader<NotesOf> for Loaders {
+    type Value = Vec<omnipanel_domain::entity::note::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[NotesOf]) -> LoadResult<NotesOf, Self::Value> {
+        use omnipanel_domain::entity::note;
+        let rows = note::Entity::find()
+            .filter(note::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(note::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<NotesOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(NotesOf(row.chat_id)).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// A customer's chats, newest first (D10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChatsOf(pub omnipanel_domain::ids::CustomerId);
+
+impl Loader<ChatsOf> for Loaders {
+    type Value = Vec<omnipanel_domain::entity::chat::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ChatsOf]) -> LoadResult<ChatsOf, Self::Value> {
+        use omnipanel_domain::entity::chat;
+        let rows = chat::Entity::find()
+            .filter(chat::Column::CustomerId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_desc(chat::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<ChatsOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(ChatsOf(row.customer_id)).or_default().push(row);
+        }
+        Ok(out)
+    }
+}

@@ -106,6 +106,26 @@ pub fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
     }
 }
 
+/// How the caller sees customer data of an organization (K1): operators through the
+/// organization's masking setting and the roles it exempts; machine clients see originals.
+pub async fn masking(
+    ctx: &Context<'_>,
+    organization_id: omnipanel_domain::ids::OrganizationId,
+) -> async_graphql::Result<omnipanel_domain::masking::Masking> {
+    use omnipanel_domain::Principal;
+    let role = match &actor(ctx)?.principal {
+        Principal::Operator { role, .. } => Some(*role),
+        Principal::ApiKey { .. } => None,
+    };
+    let settings = loader(ctx)
+        .load_one(organization_id)
+        .await?
+        .ok_or_else(|| to_gql(DomainError::not_found("settings")))?;
+    Ok(omnipanel_domain::masking::Masking::for_viewer(
+        &settings, role,
+    ))
+}
+
 /// The DataLoader of this request.
 pub fn loader<'a>(ctx: &Context<'a>) -> &'a AppLoader {
     ctx.data_unchecked::<AppLoader>()

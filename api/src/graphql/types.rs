@@ -255,6 +255,42 @@ impl QuickReply {
     async fn text(&self) -> &str {
         &self.0.text
     }
+    /// The text with its parameters filled for a chat: the customer's name (or how operators
+    /// see the customer) and the caller's first name (D5). The operator may edit it.
+    async fn filled_text(
+        &self,
+        ctx: &Context<'_>,
+        chat_id: ChatId,
+    ) -> async_graphql::Result<String> {
+        let domain = super::domain(ctx);
+        let viewer = actor(ctx)?;
+        let chat = domain
+            .visible_chat(&domain.db, viewer, chat_id)
+            .await
+            .map_err(super::to_gql)?;
+        let customer = loader(ctx)
+            .load_one(chat.customer_id)
+            .await?
+            .ok_or_else(|| super::to_gql(omnipanel_domain::DomainError::not_found("customer")))?;
+        let masking = super::masking(ctx, chat.organization_id).await?;
+        let customer_name = customer
+            .name
+            .clone()
+            .unwrap_or_else(|| omnipanel_domain::customer::display_name(&customer));
+        let operator_name = match viewer.operator_id() {
+            Some(id) => loader(ctx)
+                .load_one(id)
+                .await?
+                .map(|o| o.first_name)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        Ok(omnipanel_domain::conversation::fill_template(
+            &self.0.text,
+            &masking.apply(&customer_name),
+            &operator_name,
+        ))
+    }
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
         self.0.archived_at
     }

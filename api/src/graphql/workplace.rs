@@ -13,7 +13,13 @@ use omnipanel_domain::chat::{
     AssignChatInput, ChatIdInput, ChatTab, CloseChatInput, HandOffChatInput, SendMessageInput,
     Variable, WaitingCursor,
 };
-use omnipanel_domain::entity::{chat, chat_assignment, customer, event, message, routing_decision};
+use omnipanel_domain::conversation::{
+    AddNoteInput, MuteCustomerInput, PostCustomerMessageInput, SetChatTagsInput, SetChatTopicInput,
+    UpdateNoteInput,
+};
+use omnipanel_domain::entity::{
+    chat, chat_assignment, customer, event, message, note, routing_decision,
+};
 use omnipanel_domain::enums::*;
 use omnipanel_domain::events;
 use omnipanel_domain::ids::*;
@@ -22,9 +28,9 @@ use omnipanel_domain::routing::{Candidate, SkipReason};
 use omnipanel_domain::{Actor, Domain, DomainError};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::loaders::HistoryOf;
+use super::loaders::{ChatsOf, HistoryOf, NotesOf, TagsOf};
 use super::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
-use super::{Gql, actor, domain, loader, to_gql};
+use super::{Gql, actor, domain, loader, masking, to_gql};
 
 /// The most items one page of a connection returns.
 const MAX_PAGE: i32 = 100;
@@ -56,8 +62,18 @@ fn decode_cursor<T: serde::de::DeserializeOwned>(cursor: &str) -> async_graphql:
         })
 }
 
-/// A customer as operators see them.
+/// A customer as operators see them: masked when the organization says so (K1).
 pub struct Customer(pub customer::Model);
+
+impl Customer {
+    async fn masked(
+        &self,
+        ctx: &Context<'_>,
+        value: Option<&str>,
+    ) -> async_graphql::Result<Option<String>> {
+        Ok(masking(ctx, self.0.organization_id).await?.apply_opt(value))
+    }
+}
 
 #[Object]
 impl Customer {
@@ -69,17 +85,48 @@ impl Customer {
         self.0.number
     }
     /// The phone, or else "Client #N" (D3).
-    async fn display_name(&self) -> String {
-        omnipanel_domain::customer::display_name(&self.0)
+    async fn display_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let name = omnipanel_domain::customer::display_name(&self.0);
+        Ok(self.masked(ctx, Some(&name)).await?.unwrap_or(name))
     }
-    async fn name(&self) -> Option<&str> {
-        self.0.name.as_deref()
+    /// The name the customer gave; a name that is a phone number is masked like one.
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        self.masked(ctx, self.0.name.as_deref()).await
     }
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+    async fn phone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        self.masked(ctx, self.0.phone.as_deref()).await
     }
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        self.masked(ctx, self.0.email.as_deref()).await
+    }
+    /// The CRM contact the customer is linked to.
+    async fn crm_contact_id(&self) -> Option<&str> {
+        self.0.crm_contact_id.as_deref()
+    }
+}
+
+/// A note an operator left on a chat (D8).
+pub struct Note(pub note::Model);
+
+#[Object]
+impl Note {
+    async fn id(&self) -> NoteId {
+        self.0.id
+    }
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        Ok(loader(ctx)
+            .load_one(self.0.operator_id)
+            .await?
+            .map(Operator::of))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }
 
@@ -104,8 +151,16 @@ impl Message {
             None => Ok(None),
         }
     }
-    async fn text(&self) -> &str {
-        &self.0.text
+    /// The text; what the customer's side wrote is masked for operators when the organization
+    /// says so (K1).
+    async fn text(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        if matches!(self.0.author_kind, AuthorKind::Customer | AuthorKind::Bot) {
+            Ok(masking(ctx, self.0.organization_id)
+                .await?
+                .apply(&self.0.text))
+        } else {
+            Ok(self.0.text.clone())
+        }
     }
     /// Seen by operators only (X5).
     async fn is_whisper(&self) -> bool {
@@ -301,9 +356,17 @@ impl Chat {
     async fn closed_by_kind(&self) -> Option<ClosedByKind> {
         self.0.closed_by_kind
     }
-    /// The last message's text (a preview).
-    async fn last_message(&self) -> Option<&str> {
-        self.0.last_message_text.as_deref()
+    /// The last message's text (a preview), masked like the message.
+    async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let text = self.0.last_message_text.as_deref();
+        if matches!(
+            self.0.last_message_author_kind,
+            Some(AuthorKind::Customer | AuthorKind::Bot)
+        ) {
+            Ok(masking(ctx, self.0.organization_id).await?.apply_opt(text))
+        } else {
+            Ok(text.map(str::to_owned))
+        }
     }
     /// Who wrote the last message.
     async fn last_message_by(&self) -> Option<AuthorKind> {
@@ -336,20 +399,49 @@ impl Chat {
             None => Ok(None),
         }
     }
-    /// The bot's key/value variables (C1).
-    async fn variables(&self) -> Vec<Variable> {
-        self.0
+    /// The bot's key/value variables (C1), values masked like messages.
+    async fn variables(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Variable>> {
+        let masking = masking(ctx, self.0.organization_id).await?;
+        Ok(self
+            .0
             .variables
             .as_object()
             .map(|map| {
                 map.iter()
                     .map(|(key, value)| Variable {
                         key: key.clone(),
-                        value: value.as_str().unwrap_or_default().to_owned(),
+                        value: masking.apply(value.as_str().unwrap_or_default()),
                     })
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_default())
+    }
+    /// Free tags (D9).
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(loader(ctx)
+            .load_one(TagsOf(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+    /// Notes operators left, oldest first (D8).
+    async fn notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Note>> {
+        let rows = loader(ctx)
+            .load_one(NotesOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Note).collect())
+    }
+    /// The customer's earlier chats, newest first (D10).
+    async fn previous_chats(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Chat>> {
+        let rows = loader(ctx)
+            .load_one(ChatsOf(self.0.customer_id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|c| c.id != self.0.id && c.created_at <= self.0.created_at)
+            .map(Chat)
+            .collect())
     }
     /// Whether the customer is muted (D7).
     async fn muted(&self) -> bool {
@@ -522,6 +614,7 @@ async fn prime(ctx: &Context<'_>, chats: &[chat::Model]) -> async_graphql::Resul
         loader.load_many(topics),
         loader.load_many(reasons),
         loader.load_many(results),
+        loader.load_many(chats.iter().map(|c| TagsOf(c.id)).collect::<Vec<_>>()),
     )?;
     let history: Vec<_> = histories.into_values().flatten().collect();
     let operators: Vec<OperatorId> = chats
@@ -639,6 +732,11 @@ pub struct MessagePayload {
 }
 
 #[derive(SimpleObject)]
+pub struct NotePayload {
+    pub note: Note,
+}
+
+#[derive(SimpleObject)]
 pub struct StatusPayload {
     pub operator: Operator,
 }
@@ -708,6 +806,91 @@ impl WorkplaceMutation {
         input: CloseChatInput,
     ) -> async_graphql::Result<ChatPayload> {
         let chat = domain(ctx).close_chat(actor(ctx)?, input).await.gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// A message from the customer's side: the chatbot posts the customer's messages and its
+    /// own while it has the chat (chatbot API key).
+    async fn post_customer_message(
+        &self,
+        ctx: &Context<'_>,
+        input: PostCustomerMessageInput,
+    ) -> async_graphql::Result<MessagePayload> {
+        let message = domain(ctx)
+            .post_customer_message(actor(ctx)?, input)
+            .await
+            .gql()?;
+        Ok(MessagePayload {
+            message: Message(message),
+        })
+    }
+
+    /// Takes a chat over from the bot (D1); the customer is greeted with the admin's template.
+    async fn take_over_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatIdInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx)
+            .take_over_chat(actor(ctx)?, input.chat_id)
+            .await
+            .gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Mutes or unmutes a spamming customer (D7).
+    async fn mute_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: MuteCustomerInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx).mute_customer(actor(ctx)?, input).await.gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Adds the caller's note to a chat assigned to them (D8).
+    async fn add_note(
+        &self,
+        ctx: &Context<'_>,
+        input: AddNoteInput,
+    ) -> async_graphql::Result<NotePayload> {
+        let note = domain(ctx).add_note(actor(ctx)?, input).await.gql()?;
+        Ok(NotePayload { note: Note(note) })
+    }
+
+    /// Edits the caller's note while the chat is still theirs (D8).
+    async fn update_note(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateNoteInput,
+    ) -> async_graphql::Result<NotePayload> {
+        let note = domain(ctx).update_note(actor(ctx)?, input).await.gql()?;
+        Ok(NotePayload { note: Note(note) })
+    }
+
+    /// Sets or clears a chat's topic and subtopic (D9).
+    async fn set_chat_topic(
+        &self,
+        ctx: &Context<'_>,
+        input: SetChatTopicInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx).set_chat_topic(actor(ctx)?, input).await.gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Replaces a chat's tags (D9).
+    async fn set_chat_tags(
+        &self,
+        ctx: &Context<'_>,
+        input: SetChatTagsInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat_id = input.chat_id;
+        domain(ctx).set_chat_tags(actor(ctx)?, input).await.gql()?;
+        let domain = domain(ctx);
+        let chat = domain
+            .visible_chat(&domain.db, actor(ctx)?, chat_id)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
