@@ -143,6 +143,9 @@ pub struct SendMessageInput {
     /// 1 to 1000 characters; `<` and `>` are refused (D4).
     #[validate(custom(function = "check_operator_text"))]
     pub text: String,
+    /// Operators only: never sent to the customer (X5).
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub whisper: bool,
     /// The quick reply the text came from, if any (it may have been edited).
     pub quick_reply_id: Option<QuickReplyId>,
 }
@@ -533,7 +536,6 @@ impl Domain {
             .exec(&tx)
             .await?;
         }
-        open_assignment(&tx, &created, AssignmentKind::Routed, None, None, now).await?;
         let mut outbox = Outbox::new();
         let outcome = self
             .route_chat(&tx, &mut outbox, created.id, RoutingTrigger::HandOff, now)
@@ -902,7 +904,20 @@ impl Domain {
         let (me, _) = actor.operator()?;
         let now = self.now();
         let tx = self.write().await?;
-        let chat = self.owned_chat(&tx, actor, input.chat_id, false).await?;
+        if input.whisper {
+            drop(tx);
+            return self.whisper(actor, input.chat_id, &input.text).await;
+        }
+        self.visible_chat(&tx, actor, input.chat_id).await?;
+        let chat = lock_chat(&tx, input.chat_id)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        if !self.may_write(&tx, &chat, me).await? {
+            return Err(DomainError::forbidden("This chat is not yours"));
+        }
+        if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
+            return Err(DomainError::conflict("The chat must be accepted and open"));
+        }
         if let Some(id) = input.quick_reply_id {
             match self.quick_reply(&tx, actor, id).await {
                 Ok(reply) if reply.archived_at.is_none() => {}
@@ -1272,8 +1287,12 @@ impl Domain {
         chat_id: ChatId,
         first: u64,
         after: Option<(DateTime<Utc>, MessageId)>,
+        include_whispers: bool,
     ) -> Result<(Vec<message::Model>, bool)> {
         let mut query = message::Entity::find().filter(message::Column::ChatId.eq(chat_id));
+        if !include_whispers {
+            query = query.filter(message::Column::IsWhisper.eq(false));
+        }
         if let Some((at, id)) = after {
             query = query.filter(
                 Condition::any().add(message::Column::CreatedAt.gt(at)).add(

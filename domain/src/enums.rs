@@ -273,6 +273,8 @@ string_enum!(
         CapacityFreed = "CAPACITY_FREED",
         Transfer = "TRANSFER",
         Requeued = "REQUEUED",
+        /// A queue's wait ended: the chat was offered to an operator.
+        Routed = "ROUTED",
     }
 );
 
@@ -293,6 +295,8 @@ string_enum!(
         Transferred = "TRANSFERRED",
         Closed = "CLOSED",
         Requeued = "REQUEUED",
+        /// A queue's wait ended: the chat was offered to an operator.
+        Routed = "ROUTED",
     }
 );
 
@@ -330,5 +334,7 @@ string_enum!(
         TrafficLightChanged = "TRAFFIC_LIGHT_CHANGED",
         /// A chat started waiting in a queue the operator sees.
         ChatQueued = "CHAT_QUEUED",
+        /// The operator is asked to join a chat's conference (E2).
+        ConferenceInvited = "CONFERENCE_INVITED",
     }
 );

@@ -23,6 +23,7 @@ pub mod secret;
 pub mod service;
 pub mod settings;
 pub mod throttle;
+pub mod transfer;
 pub mod validate;
 
 pub use actor::{Actor, Principal};

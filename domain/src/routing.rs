@@ -450,6 +450,18 @@ impl Domain {
         model.invitation_expires_at = Set(Some(expires_at));
         model.updated_at = Set(now);
         let invited = model.update(db).await?;
+        // A wait in a queue (after a transfer there) ends when someone is offered the chat.
+        chat_assignment::Entity::update_many()
+            .col_expr(chat_assignment::Column::EndedAt, Expr::value(now))
+            .col_expr(
+                chat_assignment::Column::EndReason,
+                Expr::value(AssignmentEnd::Routed),
+            )
+            .filter(chat_assignment::Column::ChatId.eq(chat.id))
+            .filter(chat_assignment::Column::OperatorId.is_null())
+            .filter(chat_assignment::Column::EndedAt.is_null())
+            .exec(db)
+            .await?;
         open_assignment(db, &invited, kind, Some(operator_id), by, now).await?;
         let payload = json!({ "status": ChatStatus::Invited, "expiresAt": expires_at });
         outbox

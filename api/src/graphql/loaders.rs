@@ -314,3 +314,29 @@ impl Loader<ChatsOf> for Loaders {
         Ok(out)
     }
 }
+
+/// The operators in a chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ParticipantsOf(pub omnipanel_domain::ids::ChatId);
+
+impl Loader<ParticipantsOf> for Loaders {
+    type Value = Vec<omnipanel_domain::entity::chat_participant::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ParticipantsOf]) -> LoadResult<ParticipantsOf, Self::Value> {
+        use omnipanel_domain::entity::chat_participant;
+        let rows = chat_participant::Entity::find()
+            .filter(chat_participant::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(chat_participant::Column::InvitedAt)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<ParticipantsOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(ParticipantsOf(row.chat_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(out)
+    }
+}

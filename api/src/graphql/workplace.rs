@@ -18,17 +18,18 @@ use omnipanel_domain::conversation::{
     UpdateNoteInput,
 };
 use omnipanel_domain::entity::{
-    chat, chat_assignment, customer, event, message, note, routing_decision,
+    chat, chat_assignment, chat_participant, customer, event, message, note, routing_decision,
 };
 use omnipanel_domain::enums::*;
 use omnipanel_domain::events;
 use omnipanel_domain::ids::*;
 use omnipanel_domain::presence::{ScheduleMyNextStatusInput, SetCallStateInput, SetMyStatusInput};
 use omnipanel_domain::routing::{Candidate, SkipReason};
+use omnipanel_domain::transfer::{InviteToConferenceInput, TransferChatInput};
 use omnipanel_domain::{Actor, Domain, DomainError};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::loaders::{ChatsOf, HistoryOf, NotesOf, TagsOf};
+use super::loaders::{ChatsOf, HistoryOf, NotesOf, ParticipantsOf, TagsOf};
 use super::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
 use super::{Gql, actor, domain, loader, masking, to_gql};
 
@@ -102,6 +103,35 @@ impl Customer {
     /// The CRM contact the customer is linked to.
     async fn crm_contact_id(&self) -> Option<&str> {
         self.0.crm_contact_id.as_deref()
+    }
+}
+
+/// An operator's part in a chat.
+pub struct Participant(pub chat_participant::Model);
+
+#[Object]
+impl Participant {
+    async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        Ok(loader(ctx)
+            .load_one(self.0.operator_id)
+            .await?
+            .map(Operator::of))
+    }
+    async fn role(&self) -> ParticipantRole {
+        self.0.role
+    }
+    /// INVITED ("requested"), JOINED or LEFT.
+    async fn state(&self) -> ParticipantState {
+        self.0.state
+    }
+    async fn invited_at(&self) -> DateTime<Utc> {
+        self.0.invited_at
+    }
+    async fn joined_at(&self) -> Option<DateTime<Utc>> {
+        self.0.joined_at
+    }
+    async fn left_at(&self) -> Option<DateTime<Utc>> {
+        self.0.left_at
     }
 }
 
@@ -484,13 +514,26 @@ impl Chat {
             .map(|c| decode_cursor::<(DateTime<Utc>, MessageId)>(&c))
             .transpose()?;
         let has_previous = after.is_some();
-        let (rows, has_next) = domain(ctx).messages(self.0.id, first, after).await.gql()?;
+        // Whispers are for operators only (X5); machine clients never see them.
+        let include_whispers = actor(ctx)?.operator_id().is_some();
+        let (rows, has_next) = domain(ctx)
+            .messages(self.0.id, first, after, include_whispers)
+            .await
+            .gql()?;
         let mut connection = Connection::new(has_previous, has_next);
         connection.edges.extend(
             rows.into_iter()
                 .map(|row| Edge::new(encode_cursor(&(row.created_at, row.id)), Message(row))),
         );
         Ok(connection)
+    }
+    /// Operators in the chat: the owner, conference members, silent monitors (E2, X5).
+    async fn participants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participant>> {
+        let rows = loader(ctx)
+            .load_one(ParticipantsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Participant).collect())
     }
     /// Every responsible operator and queue so far (E3).
     async fn responsible_history(
@@ -889,6 +932,68 @@ impl WorkplaceMutation {
         let domain = domain(ctx);
         let chat = domain
             .visible_chat(&domain.db, actor(ctx)?, chat_id)
+            .await
+            .gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Transfers an accepted chat to an operator, a queue or a bot scheme (E1).
+    async fn transfer_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: TransferChatInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx).transfer_chat(actor(ctx)?, input).await.gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Invites a colleague into the chat (E2).
+    async fn invite_to_conference(
+        &self,
+        ctx: &Context<'_>,
+        input: InviteToConferenceInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx)
+            .invite_to_conference(actor(ctx)?, input)
+            .await
+            .gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Joins a conference the caller was invited to (E2).
+    async fn accept_conference(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatIdInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx)
+            .accept_conference(actor(ctx)?, input.chat_id)
+            .await
+            .gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Ends the conference (the owner) or leaves it (a member) (E2).
+    async fn end_conference(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatIdInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx)
+            .end_conference(actor(ctx)?, input.chat_id)
+            .await
+            .gql()?;
+        Ok(ChatPayload { chat: Chat(chat) })
+    }
+
+    /// Listens to a chat silently (supervisors and above; X5).
+    async fn monitor_chat(
+        &self,
+        ctx: &Context<'_>,
+        input: ChatIdInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let chat = domain(ctx)
+            .monitor_chat(actor(ctx)?, input.chat_id)
             .await
             .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })

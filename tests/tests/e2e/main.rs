@@ -6,4 +6,5 @@ mod hardening;
 mod identity;
 mod live;
 mod schema;
+mod transfer;
 mod workplace;
