@@ -289,7 +289,6 @@ pub(crate) fn new_chat(
         traffic_light_changes_at: Set(None),
         auto_close_at: Set(None),
         reply_window_expires_at: Set(None),
-        event_seq: Set(0),
         updated_at: Set(now),
     }
 }
@@ -443,7 +442,7 @@ impl Domain {
     /// The chatbot hands a conversation to operators (C1, C2): the chat is created with its
     /// customer, transcript and variables, and routed at once or left waiting in its queue. A
     /// full queue with nobody free refuses the hand-off (`LIMIT_EXCEEDED`; C6).
-    pub async fn hand_off_chat(
+    async fn hand_off_chat_once(
         &self,
         actor: &Actor,
         input: HandOffChatInput,
@@ -636,7 +635,7 @@ impl Domain {
     }
 
     /// Accepts an invitation (C5): the chat becomes the caller's, status NEW.
-    pub async fn accept_chat(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+    async fn accept_chat_once(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         let now = self.now();
         let tx = self.write().await?;
         let chat = self.my_invitation(&tx, actor, input.chat_id).await?;
@@ -722,7 +721,7 @@ impl Domain {
 
     /// Declines an invitation (C5): the chat goes back to its place in the queue and is offered
     /// to someone else.
-    pub async fn decline_chat(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+    async fn decline_chat_once(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         let now = self.now();
         let tx = self.write().await?;
         let chat = self.my_invitation(&tx, actor, input.chat_id).await?;
@@ -797,7 +796,7 @@ impl Domain {
 
     /// Gives a waiting (or invited) chat to an operator (C4). Supervisors and above assign to
     /// anyone signed in; operators take chats of their own queues for themselves. The limit holds.
-    pub async fn assign_chat(&self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
+    async fn assign_chat_once(&self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
         let (me, role) = actor.operator()?;
         let now = self.now();
         let tx = self.write().await?;
@@ -894,7 +893,7 @@ impl Domain {
 
     /// An operator writes to the customer (D4). The first message moves NEW to IN_PROGRESS;
     /// the traffic light turns GREY until the customer answers.
-    pub async fn send_message(
+    async fn send_message_once(
         &self,
         actor: &Actor,
         input: SendMessageInput,
@@ -996,7 +995,7 @@ impl Domain {
     /// Closes a chat with a wrap-up reason and optionally a result (D6). The owner's capacity
     /// frees after the after-chat work period (X6); a scheduled status applies when the last
     /// chat is done (B2).
-    pub async fn close_chat(&self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
+    async fn close_chat_once(&self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
         actor.operator()?;
         check(&input)?;
         let (me, _) = actor.operator()?;
@@ -1333,6 +1332,47 @@ impl Domain {
 
     pub async fn chat_result_by_id(&self, id: ChatResultId) -> Result<Option<chat_result::Model>> {
         Ok(chat_result::Entity::find_by_id(id).one(&self.db).await?)
+    }
+}
+
+/// The public calls, each retried when it lost a race (see [`Domain::retry`]).
+impl Domain {
+    pub async fn hand_off_chat(
+        &self,
+        actor: &Actor,
+        input: HandOffChatInput,
+    ) -> Result<chat::Model> {
+        self.retry(|| self.hand_off_chat_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn accept_chat(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+        self.retry(|| self.accept_chat_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn decline_chat(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+        self.retry(|| self.decline_chat_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn assign_chat(&self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
+        self.retry(|| self.assign_chat_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn send_message(
+        &self,
+        actor: &Actor,
+        input: SendMessageInput,
+    ) -> Result<message::Model> {
+        self.retry(|| self.send_message_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn close_chat(&self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
+        self.retry(|| self.close_chat_once(actor, input.clone()))
+            .await
     }
 }
 

@@ -274,7 +274,7 @@ impl Domain {
 
     /// A message from the customer's side (the chatbot or a channel adapter). Without a chat id
     /// it goes to the customer's open chat on that source, or starts a chat with the bot.
-    pub async fn post_customer_message(
+    async fn post_customer_message_once(
         &self,
         actor: &Actor,
         input: PostCustomerMessageInput,
@@ -741,5 +741,17 @@ impl Domain {
             .await?
             .map(|o| o.first_name)
             .unwrap_or_default())
+    }
+}
+
+/// The public calls, each retried when it lost a race (see [`Domain::retry`]).
+impl Domain {
+    pub async fn post_customer_message(
+        &self,
+        actor: &Actor,
+        input: PostCustomerMessageInput,
+    ) -> Result<message::Model> {
+        self.retry(|| self.post_customer_message_once(actor, input.clone()))
+            .await
     }
 }

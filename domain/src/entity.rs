@@ -89,7 +89,6 @@ entity!(
     pub away_due_at: Option<DateTimeUtc>,
     pub after_work_until: Option<DateTimeUtc>,
     pub crm_user_id: Option<String>,
-    pub event_seq: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub archived_at: Option<DateTimeUtc>,
@@ -412,7 +411,6 @@ entity!(
     pub traffic_light_changes_at: Option<DateTimeUtc>,
     pub auto_close_at: Option<DateTimeUtc>,
     pub reply_window_expires_at: Option<DateTimeUtc>,
-    pub event_seq: i64,
     pub updated_at: DateTimeUtc,
 });
 
@@ -662,4 +660,14 @@ entity!(
     pub contact_id: Option<LocalContactId>,
     pub chat_id: Option<ChatId>,
     pub created_at: DateTimeUtc,
+});
+
+entity!(
+    /// A recipient's event counter: the last sequence number it was given (X1).
+    event_stream, "event_streams", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub recipient_kind: RecipientKind,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub recipient_id: Uuid,
+    pub seq: i64,
 });

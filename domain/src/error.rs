@@ -79,6 +79,27 @@ impl DomainError {
         }
     }
 
+    /// Whether the transaction lost a race it may win if run again: a deadlock, a
+    /// serialization failure, a lock timeout (PostgreSQL), or a busy database (SQLite).
+    pub fn is_retryable(&self) -> bool {
+        use sea_orm::{DbErr, RuntimeErr};
+        let Self::Db(
+            DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)),
+        ) = self
+        else {
+            return false;
+        };
+        error
+            .as_database_error()
+            .and_then(|database| database.code())
+            .is_some_and(|code| {
+                matches!(
+                    code.as_ref(),
+                    "40P01" | "40001" | "55P03" | "5" | "6" | "517"
+                )
+            })
+    }
+
     /// Whether this error hides details that belong in the log, not in the response.
     pub fn is_internal(&self) -> bool {
         matches!(self, Self::Db(_) | Self::Internal(_))

@@ -1,9 +1,9 @@
 //! The event outbox and its fan-out (ARCHITECTURE.md 3, X1).
 //!
 //! A service appends events in its own transaction; each event names its recipient (an operator
-//! or a chat) and carries that recipient's next sequence number, taken with an
-//! `UPDATE … SET event_seq = event_seq + 1 RETURNING event_seq` on the recipient's row, so a
-//! recipient's events are gap-free and ordered even when transactions commit out of order.
+//! or a chat) and carries that recipient's next sequence number, taken in the same transaction
+//! from the recipient's counter in `event_streams` (whose row lock orders concurrent
+//! transactions), so a recipient's events are gap-free and in commit order.
 //!
 //! After commit the service publishes notices on the in-process bus; on PostgreSQL the
 //! transaction also runs `pg_notify`, delivered to every instance at commit. A notice is only a
@@ -13,14 +13,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::entity::{chat, event, operator};
+use crate::entity::{event, event_stream};
 use crate::enums::{EventKind, RecipientKind};
 use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, EventId, OperatorId, OrganizationId};
@@ -65,10 +65,26 @@ impl Default for EventBus {
     }
 }
 
-/// Events appended in one transaction, published once it commits.
-#[must_use = "publish the outbox after the transaction commits"]
+/// One event waiting for its transaction to commit.
+#[derive(Debug)]
+struct Pending {
+    organization_id: OrganizationId,
+    recipient_kind: RecipientKind,
+    recipient_id: Uuid,
+    kind: EventKind,
+    chat_id: Option<ChatId>,
+    payload: serde_json::Value,
+    at: DateTime<Utc>,
+}
+
+/// The events one transaction causes. They are written by [`Outbox::flush`] at the end of the
+/// transaction: each recipient's counter is taken then, recipients in a fixed order, so two
+/// transactions never wait on each other's counters in opposite orders (no deadlock), and the
+/// counters are held only for the last moments of the transaction.
+#[must_use = "flush the outbox in its transaction and publish it after the commit"]
 #[derive(Debug, Default)]
 pub struct Outbox {
+    pending: Vec<Pending>,
     notices: Vec<Notice>,
 }
 
@@ -77,11 +93,11 @@ impl Outbox {
         Self::default()
     }
 
-    /// Appends an event for an operator's panel.
+    /// Queues an event for an operator's panel.
     #[allow(clippy::too_many_arguments)]
     pub async fn to_operator(
         &mut self,
-        db: &impl ConnectionTrait,
+        _db: &impl ConnectionTrait,
         organization_id: OrganizationId,
         operator_id: OperatorId,
         kind: EventKind,
@@ -89,100 +105,99 @@ impl Outbox {
         payload: serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let seq = next_seq::<operator::Entity, _>(
-            db,
-            operator::Column::Id,
-            operator::Column::EventSeq,
-            operator_id.0,
-        )
-        .await?;
-        self.append(
-            db,
+        self.pending.push(Pending {
             organization_id,
-            RecipientKind::Operator,
-            operator_id.0,
-            seq,
+            recipient_kind: RecipientKind::Operator,
+            recipient_id: operator_id.0,
             kind,
             chat_id,
             payload,
-            now,
-        )
-        .await
+            at: now,
+        });
+        Ok(())
     }
 
-    /// Appends an event to a chat's own stream (`chatEvents`).
+    /// Queues an event on a chat's own stream (`chatEvents`).
     pub async fn to_chat(
         &mut self,
-        db: &impl ConnectionTrait,
+        _db: &impl ConnectionTrait,
         organization_id: OrganizationId,
         chat_id: ChatId,
         kind: EventKind,
         payload: serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let seq =
-            next_seq::<chat::Entity, _>(db, chat::Column::Id, chat::Column::EventSeq, chat_id.0)
-                .await?;
-        self.append(
-            db,
+        self.pending.push(Pending {
             organization_id,
-            RecipientKind::Chat,
-            chat_id.0,
-            seq,
+            recipient_kind: RecipientKind::Chat,
+            recipient_id: chat_id.0,
             kind,
-            Some(chat_id),
+            chat_id: Some(chat_id),
             payload,
-            now,
-        )
-        .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn append(
-        &mut self,
-        db: &impl ConnectionTrait,
-        organization_id: OrganizationId,
-        recipient_kind: RecipientKind,
-        recipient_id: Uuid,
-        seq: i64,
-        kind: EventKind,
-        chat_id: Option<ChatId>,
-        payload: serde_json::Value,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        event::ActiveModel {
-            id: Set(EventId::new()),
-            organization_id: Set(organization_id),
-            recipient_kind: Set(recipient_kind),
-            recipient_id: Set(recipient_id),
-            seq: Set(seq),
-            kind: Set(kind.as_str().to_owned()),
-            chat_id: Set(chat_id),
-            payload: Set(payload),
-            created_at: Set(now),
-        }
-        .insert(db)
-        .await?;
-        let notice = Notice {
-            recipient_kind,
-            recipient_id,
-            seq,
-        };
-        if db.get_database_backend() == DatabaseBackend::Postgres {
-            let text =
-                serde_json::to_string(&notice).map_err(|e| DomainError::Internal(e.to_string()))?;
-            db.execute_raw(Statement::from_sql_and_values(
-                DatabaseBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [PG_CHANNEL.into(), text.into()],
-            ))
-            .await?;
-        }
-        self.notices.push(notice);
+            at: now,
+        });
         Ok(())
     }
 
-    /// Announces the events on this instance; call after the commit.
+    /// Writes the queued events with their recipients' next sequence numbers (and, on
+    /// PostgreSQL, one `pg_notify` delivered at commit). Call last in the transaction.
+    pub async fn flush(&mut self, db: &impl ConnectionTrait) -> Result<()> {
+        let mut pending = std::mem::take(&mut self.pending);
+        // A stable sort: each recipient's events keep the order they happened in.
+        pending.sort_by_key(|p| (p.recipient_kind.as_str(), p.recipient_id));
+        let mut rows = Vec::with_capacity(pending.len());
+        for group in pending.chunk_by(|a, b| {
+            a.recipient_kind == b.recipient_kind && a.recipient_id == b.recipient_id
+        }) {
+            let first = &group[0];
+            let last = take_seqs(
+                db,
+                first.recipient_kind,
+                first.recipient_id,
+                group.len() as i64,
+            )
+            .await?;
+            let mut seq = last - group.len() as i64;
+            for event in group {
+                seq += 1;
+                rows.push(event::ActiveModel {
+                    id: Set(EventId::new()),
+                    organization_id: Set(event.organization_id),
+                    recipient_kind: Set(event.recipient_kind),
+                    recipient_id: Set(event.recipient_id),
+                    seq: Set(seq),
+                    kind: Set(event.kind.as_str().to_owned()),
+                    chat_id: Set(event.chat_id),
+                    payload: Set(event.payload.clone()),
+                    created_at: Set(event.at),
+                });
+            }
+            self.notices.push(Notice {
+                recipient_kind: first.recipient_kind,
+                recipient_id: first.recipient_id,
+                seq: last,
+            });
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        event::Entity::insert_many(rows).exec(db).await?;
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            for notice in &self.notices {
+                let text = serde_json::to_string(notice)
+                    .map_err(|e| DomainError::Internal(e.to_string()))?;
+                db.execute_raw(Statement::from_sql_and_values(
+                    DatabaseBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [PG_CHANNEL.into(), text.into()],
+                ))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Announces the flushed events on this instance; call after the commit.
     pub fn publish(self, bus: &EventBus) {
         for notice in self.notices {
             bus.publish(notice);
@@ -190,35 +205,43 @@ impl Outbox {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.notices.is_empty()
-    }
-
-    /// Takes over another outbox's events (a service calling another inside its transaction).
-    pub fn absorb(&mut self, other: Outbox) {
-        self.notices.extend(other.notices);
+        self.pending.is_empty() && self.notices.is_empty()
     }
 }
 
-/// Increments a recipient's sequence and returns the new value. The update locks the row, so
-/// concurrent transactions for one recipient take consecutive numbers.
-async fn next_seq<E, C>(db: &impl ConnectionTrait, id: C, seq: C, value: Uuid) -> Result<i64>
-where
-    E: EntityTrait,
-    C: ColumnTrait,
-{
-    E::update_many()
-        .col_expr(seq, Expr::col(seq).add(1))
-        .filter(id.eq(value))
+/// Advances a recipient's counter by `count` and returns the new value. The row lock it takes
+/// keeps concurrent transactions' numbers apart and in commit order for that recipient.
+async fn take_seqs(
+    db: &impl ConnectionTrait,
+    kind: RecipientKind,
+    recipient: Uuid,
+    count: i64,
+) -> Result<i64> {
+    event_stream::Entity::insert(event_stream::ActiveModel {
+        recipient_kind: Set(kind),
+        recipient_id: Set(recipient),
+        seq: Set(0),
+    })
+    .on_conflict_do_nothing_on([
+        event_stream::Column::RecipientKind,
+        event_stream::Column::RecipientId,
+    ])
+    .exec(db)
+    .await?;
+    event_stream::Entity::update_many()
+        .col_expr(
+            event_stream::Column::Seq,
+            Expr::col(event_stream::Column::Seq).add(count),
+        )
+        .filter(event_stream::Column::RecipientKind.eq(kind))
+        .filter(event_stream::Column::RecipientId.eq(recipient))
         .exec(db)
         .await?;
-    let row = E::find()
-        .select_only()
-        .column(seq)
-        .filter(id.eq(value))
-        .into_tuple::<i64>()
+    event_stream::Entity::find_by_id((kind, recipient))
         .one(db)
-        .await?;
-    row.ok_or(DomainError::not_found("event recipient"))
+        .await?
+        .map(|row| row.seq)
+        .ok_or(DomainError::not_found("event stream"))
 }
 
 /// A recipient's events after `after`, oldest first, at most `limit`.

@@ -236,7 +236,6 @@ impl Domain {
             away_due_at: Set(None),
             after_work_until: Set(None),
             crm_user_id: Set(None),
-            event_seq: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
             archived_at: Set(None),

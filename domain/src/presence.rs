@@ -192,7 +192,7 @@ impl Domain {
 
     /// Sets the caller's status (B1). READY offers waiting chats at once; OFFLINE hands the
     /// caller's chats back to their queues (X7).
-    pub async fn set_my_status(
+    async fn set_my_status_once(
         &self,
         actor: &Actor,
         input: SetMyStatusInput,
@@ -248,7 +248,7 @@ impl Domain {
 
     /// Schedules the status to take when the caller's chats are done (B2); with no chats it
     /// applies at once.
-    pub async fn schedule_my_next_status(
+    async fn schedule_my_next_status_once(
         &self,
         actor: &Actor,
         input: ScheduleMyNextStatusInput,
@@ -379,7 +379,7 @@ impl Domain {
 
     /// The telephony side reports a call starting or ending (C3). Operators on a call get no
     /// chats; when the call ends, waiting chats are offered again.
-    pub async fn set_call_state(
+    async fn set_call_state_once(
         &self,
         actor: &Actor,
         input: SetCallStateInput,
@@ -439,6 +439,36 @@ impl Domain {
             count += 1;
         }
         Ok(count)
+    }
+}
+
+/// The public calls, each retried when it lost a race (see [`Domain::retry`]).
+impl Domain {
+    pub async fn set_my_status(
+        &self,
+        actor: &Actor,
+        input: SetMyStatusInput,
+    ) -> Result<operator::Model> {
+        self.retry(|| self.set_my_status_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn schedule_my_next_status(
+        &self,
+        actor: &Actor,
+        input: ScheduleMyNextStatusInput,
+    ) -> Result<operator::Model> {
+        self.retry(|| self.schedule_my_next_status_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn set_call_state(
+        &self,
+        actor: &Actor,
+        input: SetCallStateInput,
+    ) -> Result<operator::Model> {
+        self.retry(|| self.set_call_state_once(actor, input.clone()))
+            .await
     }
 }
 

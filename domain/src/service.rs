@@ -66,8 +66,32 @@ impl Domain {
         Ok(self.db.begin_with_options(options).await?)
     }
 
+    /// Runs a whole service call again when it lost a race the database detected (a deadlock
+    /// between two instances routing at once); each attempt is one fresh transaction, so a
+    /// failed one left nothing behind.
+    pub async fn retry<T, F, Fut>(&self, mut call: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        const ATTEMPTS: u32 = 6;
+        let mut attempt = 0;
+        loop {
+            match call().await {
+                Err(error) if error.is_retryable() && attempt + 1 < ATTEMPTS => {
+                    attempt += 1;
+                    tracing::debug!(attempt, ?error, "retrying after a lost race");
+                    let jitter = u64::from(rand::random::<u8>() % 16);
+                    tokio::time::sleep(Duration::from_millis((5 << attempt) + jitter)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Commits a transaction, then announces its events.
-    pub async fn commit(&self, tx: DatabaseTransaction, outbox: Outbox) -> Result<()> {
+    pub async fn commit(&self, tx: DatabaseTransaction, mut outbox: Outbox) -> Result<()> {
+        outbox.flush(&tx).await?;
         tx.commit().await?;
         outbox.publish(&self.bus);
         Ok(())

@@ -54,7 +54,7 @@ enum Target {
 impl Domain {
     /// Transfers an accepted chat (E1, E3). The current operator is released at once; the
     /// history keeps both.
-    pub async fn transfer_chat(
+    async fn transfer_chat_once(
         &self,
         actor: &Actor,
         input: TransferChatInput,
@@ -641,4 +641,16 @@ async fn mark_from_row(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The public calls, each retried when it lost a race (see [`Domain::retry`]).
+impl Domain {
+    pub async fn transfer_chat(
+        &self,
+        actor: &Actor,
+        input: TransferChatInput,
+    ) -> Result<chat::Model> {
+        self.retry(|| self.transfer_chat_once(actor, input.clone()))
+            .await
+    }
 }
