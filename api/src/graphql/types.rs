@@ -96,6 +96,17 @@ impl Operator {
     async fn on_call(&self) -> bool {
         self.model.on_call
     }
+    /// Whether the telephony side may route a call to the operator: signed in and with no
+    /// chat in hand (C3).
+    async fn can_take_call(&self) -> bool {
+        self.model.active_chats == 0
+            && self.model.status != OperatorStatus::Offline
+            && !self.model.on_call
+    }
+    /// Until when the operator is in after-chat work (X6).
+    async fn after_chat_work_until(&self) -> Option<DateTime<Utc>> {
+        self.model.after_work_until
+    }
     /// The queues the operator belongs to.
     async fn queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Queue>> {
         let queues = loader(ctx)

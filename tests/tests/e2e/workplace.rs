@@ -19,6 +19,7 @@ on_both_databases!(
     chats_are_visible_only_to_those_who_may_see_them,
     the_best_skill_level_wins_among_the_least_loaded,
     chat_lists_load_relations_in_batches,
+    an_idle_operator_goes_away_and_hands_chats_back,
 );
 
 /// An organization with a chatbot key, one queue and two READY operators in it.
@@ -846,5 +847,49 @@ async fn chat_lists_load_relations_in_batches(app: TestApp) {
     assert_eq!(
         with_one, with_fifty,
         "a page of 50 chats takes as many statements as a page of one"
+    );
+}
+
+async fn an_idle_operator_goes_away_and_hands_chats_back(app: TestApp) {
+    let f = floor(&app).await;
+    let owner = f.org.owner_token.as_str();
+    app.set_status(&f.b, "BREAK").await;
+    let chat = app.hand_off_ok(&f.key, &f.queue, "+48600100200").await;
+    let id = chat["id"].as_str().unwrap();
+    app.chat_action(&f.a.token, "acceptChat", id).await;
+    let me = "{ me { status canTakeCall } }";
+    assert_eq!(
+        app.ok(Some(&f.a.token), me, json!({})).await["me"],
+        json!({ "status": "READY", "canTakeCall": false })
+    );
+
+    // Activity restarts the ten-minute timer.
+    app.advance(owner, 9 * 60).await;
+    app.ok(
+        Some(&f.a.token),
+        "mutation { reportActivity { operator { status } } }",
+        json!({}),
+    )
+    .await;
+    app.advance(owner, 9 * 60).await;
+    assert_eq!(
+        app.ok(Some(&f.a.token), me, json!({})).await["me"]["status"],
+        "READY"
+    );
+    app.advance(owner, 2 * 60).await;
+    assert_eq!(
+        app.ok(Some(&f.a.token), me, json!({})).await["me"],
+        json!({ "status": "AWAY", "canTakeCall": true })
+    );
+    let now = app.chat(owner, id).await;
+    assert_eq!(
+        now["status"], "QUEUED",
+        "an absent operator's chat goes back to the queue"
+    );
+    // AWAY is left by the operator; READY takes the chat back at once.
+    app.set_status(&f.a, "READY").await;
+    assert_eq!(
+        operator_of(&app.chat(owner, id).await),
+        Some(f.a.id.as_str())
     );
 }
