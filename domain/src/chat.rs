@@ -30,7 +30,7 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
-use crate::routing::{end_assignment, lock_chat, lock_operator, open_assignment, release_capacity};
+use crate::routing::{end_assignment, lock_chat, lock_operator, open_assignment};
 use crate::service::Domain;
 use crate::validate::check;
 
@@ -662,19 +662,14 @@ impl Domain {
         operator_id: OperatorId,
         now: DateTime<Utc>,
     ) -> Result<chat::Model> {
-        let settings = self.settings_of(chat.organization_id).await?;
         let mut model: chat::ActiveModel = chat.clone().into();
         model.status = Set(ChatStatus::New);
         model.operator_id = Set(Some(operator_id));
         model.accepted_at = Set(Some(now));
         model.invitation_expires_at = Set(None);
         model.updated_at = Set(now);
-        let mut accepted = model.update(db).await?;
-        let (light, changes_at) = traffic_light(&accepted, &settings, now);
-        let mut model: chat::ActiveModel = accepted.clone().into();
-        model.traffic_light = Set(light);
-        model.traffic_light_changes_at = Set(changes_at);
-        accepted = model.update(db).await?;
+        let accepted = model.update(db).await?;
+        let accepted = self.refresh_light(db, outbox, &accepted, now).await?;
         chat_assignment::Entity::update_many()
             .col_expr(chat_assignment::Column::AcceptedAt, Expr::value(now))
             .filter(chat_assignment::Column::ChatId.eq(chat.id))
@@ -1103,8 +1098,6 @@ impl Domain {
             .exec(db)
             .await?;
         if let Some(owner) = chat.operator_id {
-            lock_operator(db, owner).await?;
-            release_capacity(db, owner).await?;
             outbox
                 .to_operator(
                     db,
@@ -1118,26 +1111,14 @@ impl Domain {
                 .await?;
             let settings = self.settings_of(chat.organization_id).await?;
             if settings.after_chat_work_secs > 0 {
+                let until = now + Duration::seconds(i64::from(settings.after_chat_work_secs));
                 operator::Entity::update_many()
-                    .col_expr(
-                        operator::Column::AfterWorkUntil,
-                        Expr::value(
-                            now + Duration::seconds(i64::from(settings.after_chat_work_secs)),
-                        ),
-                    )
+                    .col_expr(operator::Column::AfterWorkUntil, Expr::value(until))
                     .filter(operator::Column::Id.eq(owner))
                     .exec(db)
                     .await?;
             }
-            let op = operator::Entity::find_by_id(owner)
-                .one(db)
-                .await?
-                .ok_or(DomainError::not_found("operator"))?;
-            if op.next_status.is_some() && op.active_chats == 0 {
-                self.apply_scheduled_status(db, outbox, &op, now).await?;
-            } else if settings.after_chat_work_secs == 0 {
-                self.route_waiting_for(db, outbox, owner, now).await?;
-            }
+            self.free_capacity(db, outbox, owner, now).await?;
         }
         Ok(closed)
     }

@@ -586,6 +586,30 @@ impl Domain {
         Ok(())
     }
 
+    /// Gives back an operator's capacity for one chat that left them, then applies their
+    /// scheduled status if it was their last chat (B2), or else offers them waiting chats,
+    /// unless after-chat work holds them (X6).
+    pub(crate) async fn free_capacity(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        operator_id: OperatorId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        lock_operator(db, operator_id).await?;
+        release_capacity(db, operator_id).await?;
+        let Some(op) = operator::Entity::find_by_id(operator_id).one(db).await? else {
+            return Ok(());
+        };
+        if op.next_status.is_some() && op.active_chats == 0 {
+            self.apply_scheduled_status(db, outbox, &op, now).await
+        } else if op.after_work_until.is_none_or(|until| until <= now) {
+            self.route_waiting_for(db, outbox, operator_id, now).await
+        } else {
+            Ok(())
+        }
+    }
+
     /// Hands an absent operator's chats back to the head of their queues and routes them again
     /// (X7). Invitations always go back; accepted chats when the organization says so.
     pub(crate) async fn hand_back_chats(

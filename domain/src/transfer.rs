@@ -11,7 +11,7 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
-use crate::entity::{chat, chat_assignment, chat_participant, message, operator};
+use crate::entity::{chat, chat_assignment, chat_participant, message};
 use crate::enums::{
     AssignmentEnd, AssignmentKind, AuthorKind, ChatStatus, DeliveryState, EventKind,
     OperatorStatus, ParticipantRole, ParticipantState, Role, RoutingTrigger,
@@ -19,7 +19,7 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
-use crate::routing::{end_assignment, lock_chat, lock_operator, open_assignment, release_capacity};
+use crate::routing::{end_assignment, lock_chat, lock_operator, open_assignment};
 use crate::service::Domain;
 use crate::validate::check;
 
@@ -287,15 +287,7 @@ impl Domain {
                 .await?;
         }
         if let Some(owner) = chat.operator_id {
-            lock_operator(db, owner).await?;
-            release_capacity(db, owner).await?;
-            if let Some(op) = operator::Entity::find_by_id(owner).one(db).await? {
-                if op.next_status.is_some() && op.active_chats == 0 {
-                    self.apply_scheduled_status(db, outbox, &op, now).await?;
-                } else {
-                    self.route_waiting_for(db, outbox, owner, now).await?;
-                }
-            }
+            self.free_capacity(db, outbox, owner, now).await?;
         }
         Ok(())
     }
