@@ -63,6 +63,8 @@ entity!(
     /// Allowed upload content types (a JSON array of strings).
     pub file_allowed_types: Json,
     pub updated_at: DateTimeUtc,
+    /// The chat card in the CRM, with `{chatId}`, `{contactId}`, `{caseId}` (C5 "Open").
+    pub crm_chat_url_template: Option<String>,
 });
 
 entity!(

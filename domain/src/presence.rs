@@ -3,7 +3,7 @@
 //! through [`change_status`], which writes the log and the operator's event together.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
@@ -472,6 +472,79 @@ impl Domain {
     }
 }
 
+/// Time spent in one status over a period (B3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct StatusTime {
+    pub status: OperatorStatus,
+    pub custom_status_id: Option<CustomStatusId>,
+    pub seconds: i64,
+}
+
+/// Sums status-log stretches clipped to `[from, to)`; an open stretch runs until `now`.
+pub fn time_in_status(
+    log: &[status_log::Model],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<StatusTime> {
+    let mut totals: Vec<StatusTime> = Vec::new();
+    for stretch in log {
+        let start = Ord::max(stretch.started_at, from);
+        let end = Ord::min(stretch.ended_at.unwrap_or(now), to);
+        if end <= start {
+            continue;
+        }
+        let seconds = (end - start).num_seconds();
+        match totals
+            .iter_mut()
+            .find(|t| t.status == stretch.status && t.custom_status_id == stretch.custom_status_id)
+        {
+            Some(total) => total.seconds += seconds,
+            None => totals.push(StatusTime {
+                status: stretch.status,
+                custom_status_id: stretch.custom_status_id,
+                seconds,
+            }),
+        }
+    }
+    totals
+}
+
+impl Domain {
+    /// Time an operator spent in each status over a period (B3): the operator themself and
+    /// supervisors and above.
+    pub async fn time_in_status(
+        &self,
+        actor: &Actor,
+        operator_id: crate::ids::OperatorId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StatusTime>> {
+        let (me, role) = actor.operator()?;
+        if me != operator_id && !role.at_least(crate::enums::Role::Supervisor) {
+            return Err(DomainError::forbidden(
+                "Only supervisors see others' time in status",
+            ));
+        }
+        if to <= from {
+            return Err(DomainError::validation("to", "must be after from"));
+        }
+        self.operator(actor, operator_id).await?;
+        let log = status_log::Entity::find()
+            .filter(status_log::Column::OperatorId.eq(operator_id))
+            .filter(status_log::Column::StartedAt.lt(to))
+            .filter(
+                status_log::Column::EndedAt
+                    .is_null()
+                    .or(status_log::Column::EndedAt.gt(from)),
+            )
+            .all(&self.db)
+            .await?;
+        Ok(time_in_status(&log, from, to, self.now()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,6 +570,34 @@ mod tests {
         assert!(check_custom_status(OperatorStatus::Unavailable, id).is_ok());
         assert!(check_custom_status(OperatorStatus::Break, id).is_err());
         assert!(check_custom_status(OperatorStatus::Break, None).is_ok());
+    }
+
+    #[test]
+    fn time_in_status_is_clipped_to_the_period() {
+        let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+        let stretch = |status, start, end: Option<i64>| status_log::Model {
+            id: StatusLogId::new(),
+            organization_id: crate::ids::OrganizationId::new(),
+            operator_id: crate::ids::OperatorId::new(),
+            status,
+            custom_status_id: None,
+            started_at: at(start),
+            ended_at: end.map(at),
+        };
+        let log = vec![
+            stretch(OperatorStatus::Ready, 0, Some(100)),
+            stretch(OperatorStatus::Break, 100, Some(160)),
+            stretch(OperatorStatus::Ready, 160, None),
+        ];
+        let totals = time_in_status(&log, at(50), at(200), at(180));
+        assert_eq!(totals.len(), 2);
+        let ready = StatusTime {
+            status: OperatorStatus::Ready,
+            custom_status_id: None,
+            seconds: 50 + 20,
+        };
+        assert_eq!(totals[0], ready);
+        assert_eq!(totals[1].seconds, 60);
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub fn defaults(
         file_max_bytes: Set(10 * 1024 * 1024),
         file_allowed_types: Set(json!(DEFAULT_FILE_TYPES)),
         updated_at: Set(now),
+        crm_chat_url_template: Set(None),
     }
 }
 
@@ -84,8 +85,8 @@ fn content_types(values: &[String]) -> Result<(), ValidationError> {
     }
 }
 
-/// An iframe URL template: an http(s) URL once its `{chatId}`, `{contactId}` and `{phone}`
-/// placeholders are filled (L1).
+/// A URL template: an http(s) URL once its `{chatId}`, `{contactId}`, `{caseId}` and
+/// `{phone}` placeholders are filled (L1, C5).
 fn url_template(value: &str) -> Result<(), ValidationError> {
     if value.is_empty() {
         return Ok(());
@@ -93,6 +94,7 @@ fn url_template(value: &str) -> Result<(), ValidationError> {
     let filled = value
         .replace("{chatId}", "x")
         .replace("{contactId}", "x")
+        .replace("{caseId}", "x")
         .replace("{phone}", "1");
     crate::validate::http_url(&filled)
 }
@@ -127,6 +129,10 @@ pub struct UpdateSettingsInput {
     /// The side iframe's URL with `{chatId}`, `{contactId}`, `{phone}`; empty to remove (L1).
     #[validate(length(max = 2000), custom(function = "url_template"))]
     pub iframe_url_template: Option<String>,
+    /// The chat card in the CRM with `{chatId}`, `{contactId}`, `{caseId}`; an invitation's
+    /// "Open" goes there (C5). Empty to remove.
+    #[validate(length(max = 2000), custom(function = "url_template"))]
+    pub crm_chat_url_template: Option<String>,
     /// CRM origins allowed to embed the panel (L2).
     #[validate(custom(function = "origins"))]
     pub frame_ancestors: Option<Vec<String>>,
@@ -214,6 +220,9 @@ impl Domain {
         }
         if let Some(v) = input.iframe_url_template {
             model.iframe_url_template = Set(Some(v.trim().to_owned()).filter(|v| !v.is_empty()));
+        }
+        if let Some(v) = input.crm_chat_url_template {
+            model.crm_chat_url_template = Set(Some(v.trim().to_owned()).filter(|v| !v.is_empty()));
         }
         if let Some(v) = input.frame_ancestors {
             model.frame_ancestors = Set(json!(v));

@@ -96,6 +96,19 @@ impl Operator {
     async fn on_call(&self) -> bool {
         self.model.on_call
     }
+    /// Seconds spent in each status over a period (B3): the operator themself and
+    /// supervisors and above.
+    async fn time_in_status(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> async_graphql::Result<Vec<omnipanel_domain::presence::StatusTime>> {
+        super::domain(ctx)
+            .time_in_status(actor(ctx)?, self.model.id, from, to)
+            .await
+            .map_err(super::to_gql)
+    }
     /// Whether the telephony side may route a call to the operator: signed in and with no
     /// chat in hand (C3).
     async fn can_take_call(&self) -> bool {
@@ -412,6 +425,10 @@ impl OrganizationSettings {
     /// The side iframe's URL template (L1).
     async fn iframe_url_template(&self) -> Option<&str> {
         self.0.iframe_url_template.as_deref()
+    }
+    /// The chat card in the CRM; an invitation's "Open" goes there (C5).
+    async fn crm_chat_url_template(&self) -> Option<&str> {
+        self.0.crm_chat_url_template.as_deref()
     }
     /// CRM origins allowed to embed the panel (L2).
     async fn frame_ancestors(&self) -> Vec<String> {

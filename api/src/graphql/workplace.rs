@@ -535,6 +535,24 @@ impl Chat {
             .unwrap_or_default();
         Ok(rows.into_iter().map(Participant).collect())
     }
+    /// The chat card in the CRM, from the organization's template: what an invitation's
+    /// "Open" opens (C5).
+    async fn crm_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let settings = loader(ctx)
+            .load_one(self.0.organization_id)
+            .await?
+            .ok_or_else(|| to_gql(DomainError::not_found("settings")))?;
+        let encode = |v: Option<&str>| {
+            url::form_urlencoded::byte_serialize(v.unwrap_or_default().as_bytes())
+                .collect::<String>()
+        };
+        Ok(settings.crm_chat_url_template.map(|template| {
+            template
+                .replace("{chatId}", &self.0.id.to_string())
+                .replace("{contactId}", &encode(self.0.crm_contact_id.as_deref()))
+                .replace("{caseId}", &encode(self.0.crm_case_id.as_deref()))
+        }))
+    }
     /// Every responsible operator and queue so far (E3).
     async fn responsible_history(
         &self,

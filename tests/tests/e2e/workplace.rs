@@ -116,6 +116,27 @@ async fn a_handed_off_chat_goes_to_the_least_loaded_ready_operator(app: TestApp)
         (&f.b, &f.a)
     };
 
+    // "Open" shows the chat card in the CRM.
+    app.ok(
+        Some(&f.org.owner_token),
+        "mutation { updateSettings(input: { crmChatUrlTemplate: \"https://crm.example.com/chat/{chatId}\" }) { settings { crmChatUrlTemplate } } }",
+        json!({}),
+    )
+    .await;
+    let open = app
+        .ok(
+            Some(&taker.token),
+            "query($id: ID!) { chat(id: $id) { crmUrl } }",
+            json!({ "id": first["id"] }),
+        )
+        .await;
+    assert_eq!(
+        open["chat"]["crmUrl"],
+        format!(
+            "https://crm.example.com/chat/{}",
+            first["id"].as_str().unwrap()
+        )
+    );
     let accepted = app
         .chat_action(&taker.token, "acceptChat", first["id"].as_str().unwrap())
         .await;
@@ -560,6 +581,7 @@ async fn statuses_follow_the_rules_and_every_change_is_an_event(app: TestApp) {
         custom_id
     );
     app.set_status(&f.a, "READY").await;
+    app.advance(&f.org.owner_token, 30).await;
 
     // Scheduling the next status while working: it applies when the last chat closes.
     let chat = app.hand_off_ok(&f.key, &f.queue, "+48600100200").await;
@@ -607,6 +629,34 @@ async fn statuses_follow_the_rules_and_every_change_is_an_event(app: TestApp) {
     ] {
         assert!(kinds.contains(&expected), "{expected} in {kinds:?}");
     }
+    // Time in each status is recorded (B3): readable by the operator and supervisors only.
+    app.advance(&f.org.owner_token, 60).await;
+    let times = app
+        .ok(
+            Some(&owner.token),
+            "query($from: DateTime!, $to: DateTime!) { me { timeInStatus(from: $from, to: $to) { status seconds } } }",
+            json!({ "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z" }),
+        )
+        .await;
+    let statuses: Vec<_> = times["me"]["timeInStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].clone())
+        .collect();
+    assert!(
+        statuses.contains(&json!("READY")) && statuses.contains(&json!("BREAK")),
+        "{statuses:?}"
+    );
+    let other = if owner.id == f.a.id { &f.b } else { &f.a };
+    let peek = app
+        .gql(
+            Some(&other.token),
+            "query { operators(onlyAvailable: false) { timeInStatus(from: \"2000-01-01T00:00:00Z\", to: \"2100-01-01T00:00:00Z\") { seconds } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&peek), "FORBIDDEN");
     let tail = app
         .ok(
             Some(&owner.token),
