@@ -587,8 +587,9 @@ impl WorkplaceEvent {
     async fn seq(&self) -> i64 {
         self.0.seq
     }
-    async fn kind(&self) -> String {
-        self.0.kind.clone()
+    /// What happened.
+    async fn kind(&self) -> async_graphql::Result<EventKind> {
+        event_kind(&self.0)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -619,8 +620,9 @@ impl ChatEvent {
     async fn seq(&self) -> i64 {
         self.0.seq
     }
-    async fn kind(&self) -> String {
-        self.0.kind.clone()
+    /// What happened.
+    async fn kind(&self) -> async_graphql::Result<EventKind> {
+        event_kind(&self.0)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -696,6 +698,12 @@ async fn prime(ctx: &Context<'_>, chats: &[chat::Model]) -> async_graphql::Resul
         loader.load_many(skills)
     )?;
     Ok(())
+}
+
+/// An outbox event's kind as the enum it was written from.
+fn event_kind(event: &event::Model) -> async_graphql::Result<EventKind> {
+    use sea_orm::ActiveEnum;
+    EventKind::try_from_value(&event.kind).map_err(|e| to_gql(DomainError::Db(e)))
 }
 
 async fn visible_chat(
