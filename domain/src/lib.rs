@@ -14,6 +14,7 @@ pub mod entity;
 pub mod enums;
 pub mod error;
 pub mod events;
+pub mod history;
 pub mod identity;
 pub mod ids;
 pub mod masking;

@@ -22,6 +22,7 @@ use omnipanel_domain::entity::{
 };
 use omnipanel_domain::enums::*;
 use omnipanel_domain::events;
+use omnipanel_domain::history::{ChatFilter, HistoryCursor};
 use omnipanel_domain::ids::*;
 use omnipanel_domain::presence::{ScheduleMyNextStatusInput, SetCallStateInput, SetMyStatusInput};
 use omnipanel_domain::routing::{Candidate, SkipReason};
@@ -759,6 +760,35 @@ impl WorkplaceQuery {
                 .into_iter()
                 .map(|chat| Edge::new(encode_cursor(&WaitingCursor::of(&chat)), Chat(chat))),
         );
+        Ok(connection)
+    }
+
+    /// Chat history, newest first: every chat the caller may see, with filters (J1, G2).
+    async fn chats(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ChatFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
+        let first = page_size(first, 20)?;
+        let after = after
+            .map(|c| decode_cursor::<HistoryCursor>(&c))
+            .transpose()?;
+        let has_previous = after.is_some();
+        let (rows, has_next) = domain(ctx)
+            .chat_history(actor(ctx)?, filter.unwrap_or_default(), first, after)
+            .await
+            .gql()?;
+        prime(ctx, &rows).await?;
+        let mut connection = Connection::new(has_previous, has_next);
+        connection.edges.extend(rows.into_iter().map(|chat| {
+            let cursor = encode_cursor(&HistoryCursor {
+                created_at: chat.created_at,
+                id: chat.id,
+            });
+            Edge::new(cursor, Chat(chat))
+        }));
         Ok(connection)
     }
 

@@ -20,6 +20,7 @@ on_both_databases!(
     the_best_skill_level_wins_among_the_least_loaded,
     chat_lists_load_relations_in_batches,
     an_idle_operator_goes_away_and_hands_chats_back,
+    history_is_filtered_and_paged,
 );
 
 /// An organization with a chatbot key, one queue and two READY operators in it.
@@ -898,6 +899,20 @@ async fn chat_lists_load_relations_in_batches(app: TestApp) {
         with_one, with_fifty,
         "a page of 50 chats takes as many statements as a page of one"
     );
+    let history = listing.replace("unassignedChats(first: 50)", "chats(first: 50)");
+    app.hand_off_ok(&f.key, &f.queue, "+48600009999").await;
+    let (page, with_history) = app
+        .count_queries(app.ok(Some(&f.org.owner_token), &history, json!({})))
+        .await;
+    assert_eq!(page["chats"]["edges"].as_array().unwrap().len(), 50);
+    let single = listing.replace("unassignedChats(first: 50)", "chats(first: 1)");
+    let (_, with_single) = app
+        .count_queries(app.ok(Some(&f.org.owner_token), &single, json!({})))
+        .await;
+    assert_eq!(
+        with_single, with_history,
+        "the history's page of 50 costs what a page of one does"
+    );
 }
 
 async fn an_idle_operator_goes_away_and_hands_chats_back(app: TestApp) {
@@ -942,4 +957,95 @@ async fn an_idle_operator_goes_away_and_hands_chats_back(app: TestApp) {
         operator_of(&app.chat(owner, id).await),
         Some(f.a.id.as_str())
     );
+}
+
+async fn history_is_filtered_and_paged(app: TestApp) {
+    let f = floor(&app).await;
+    let reason = wrap_up_reason(&app, &f.org.owner_token).await;
+    app.set_status(&f.b, "BREAK").await;
+    let one = app.hand_off_ok(&f.key, &f.queue, "+48600000001").await;
+    let two = app.hand_off_ok(&f.key, &f.queue, "+48600000002").await;
+    let three = app.hand_off_ok(&f.key, &f.queue, "+48600000003").await;
+    let one_id = one["id"].as_str().unwrap();
+    app.chat_action(&f.a.token, "acceptChat", one_id).await;
+    close(&app, &f.a.token, one_id, &reason).await;
+    let query = "query($filter: ChatFilter, $first: Int, $after: String) { chats(filter: $filter, first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage } } }";
+    let ids = |body: &Value| -> Vec<String> {
+        body["chats"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let owner = f.org.owner_token.as_str();
+    let all = app.ok(Some(owner), query, json!({})).await;
+    let newest_first: Vec<String> = [&three, &two, &one]
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids(&all), newest_first);
+    let by_phone = app
+        .ok(
+            Some(owner),
+            query,
+            json!({ "filter": { "phone": "+48 600 000 002" } }),
+        )
+        .await;
+    assert_eq!(ids(&by_phone), vec![two["id"].as_str().unwrap().to_owned()]);
+    let closed = app
+        .ok(
+            Some(owner),
+            query,
+            json!({ "filter": { "status": "COMPLETED" } }),
+        )
+        .await;
+    assert_eq!(ids(&closed), vec![one_id.to_owned()]);
+    let by_operator = app
+        .ok(
+            Some(owner),
+            query,
+            json!({ "filter": { "operatorId": f.a.id } }),
+        )
+        .await;
+    assert!(ids(&by_operator).contains(&one_id.to_owned()));
+    let by_text = app
+        .ok(
+            Some(owner),
+            query,
+            json!({ "filter": { "text": "WHERE IS MY" } }),
+        )
+        .await;
+    assert_eq!(
+        ids(&by_text).len(),
+        3,
+        "the transcript is searched, any case"
+    );
+    let none = app
+        .ok(
+            Some(owner),
+            query,
+            json!({ "filter": { "text": "100%_sure" } }),
+        )
+        .await;
+    assert!(ids(&none).is_empty());
+
+    let page = app.ok(Some(owner), query, json!({ "first": 2 })).await;
+    assert_eq!(page["chats"]["pageInfo"]["hasNextPage"], true);
+    let cursor = page["chats"]["edges"][1]["cursor"].clone();
+    let rest = app
+        .ok(Some(owner), query, json!({ "first": 2, "after": cursor }))
+        .await;
+    assert_eq!(ids(&rest), vec![one_id.to_owned()]);
+
+    assert_eq!(
+        error_field(
+            &app.gql(Some(owner), query, json!({ "filter": { "rating": 6 } }))
+                .await
+        ),
+        "rating"
+    );
+    // An operator's history is the chats they handled.
+    let mine = app.ok(Some(&f.b.token), query, json!({})).await;
+    assert!(ids(&mine).is_empty(), "B handled nothing");
 }
