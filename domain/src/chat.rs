@@ -637,18 +637,11 @@ impl Domain {
     /// Accepts an invitation (C5): the chat becomes the caller's, status NEW.
     async fn accept_chat_once(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         let now = self.now();
+        let (me, _) = actor.operator()?;
         let tx = self.write().await?;
         let chat = self.my_invitation(&tx, actor, input.chat_id).await?;
         let mut outbox = Outbox::new();
-        let accepted = self
-            .make_owner(
-                &tx,
-                &mut outbox,
-                &chat,
-                chat.operator_id.expect("invited"),
-                now,
-            )
-            .await?;
+        let accepted = self.make_owner(&tx, &mut outbox, &chat, me, now).await?;
         self.commit(tx, outbox).await?;
         Ok(accepted)
     }
