@@ -261,57 +261,40 @@ impl Domain {
         let tx = self.write().await?;
         let me = self.lock_me(&tx, actor).await?;
         let mut outbox = Outbox::new();
-        let updated = match input.status {
-            Some(status) => {
-                check_manual_change(me.status, status)?;
-                self.check_custom_status_exists(&tx, actor, input.custom_status_id)
-                    .await?;
-                if me.active_chats == 0 {
-                    let changed =
-                        change_status(&tx, &mut outbox, &me, status, input.custom_status_id, now)
-                            .await?;
-                    self.after_presence_change(&tx, &mut outbox, &me, changed, now)
-                        .await?
-                } else {
-                    let mut model: operator::ActiveModel = me.into();
-                    model.next_status = Set(Some(status));
-                    model.next_custom_status_id = Set(input.custom_status_id);
-                    model.updated_at = Set(now);
-                    let updated = model.update(&tx).await?;
-                    outbox
-                        .to_operator(
-                            &tx,
-                            updated.organization_id,
-                            updated.id,
-                            EventKind::OperatorUpdated,
-                            None,
-                            json!({ "nextStatus": status }),
-                            now,
-                        )
+        if let Some(status) = input.status {
+            check_manual_change(me.status, status)?;
+            self.check_custom_status_exists(&tx, actor, input.custom_status_id)
+                .await?;
+            if me.active_chats == 0 {
+                // No work to finish: the status applies now.
+                let changed =
+                    change_status(&tx, &mut outbox, &me, status, input.custom_status_id, now)
                         .await?;
-                    updated
-                }
-            }
-            None => {
-                let mut model: operator::ActiveModel = me.into();
-                model.next_status = Set(None);
-                model.next_custom_status_id = Set(None);
-                model.updated_at = Set(now);
-                let updated = model.update(&tx).await?;
-                outbox
-                    .to_operator(
-                        &tx,
-                        updated.organization_id,
-                        updated.id,
-                        EventKind::OperatorUpdated,
-                        None,
-                        json!({ "nextStatus": null }),
-                        now,
-                    )
+                let updated = self
+                    .after_presence_change(&tx, &mut outbox, &me, changed, now)
                     .await?;
-                updated
+                self.commit(tx, outbox).await?;
+                return Ok(updated);
             }
-        };
+        }
+        // Store (or, with no status, cancel) the status to take when the work ends.
+        let custom_status_id = input.status.and(input.custom_status_id);
+        let mut model: operator::ActiveModel = me.into();
+        model.next_status = Set(input.status);
+        model.next_custom_status_id = Set(custom_status_id);
+        model.updated_at = Set(now);
+        let updated = model.update(&tx).await?;
+        outbox
+            .to_operator(
+                &tx,
+                updated.organization_id,
+                updated.id,
+                EventKind::OperatorUpdated,
+                None,
+                json!({ "nextStatus": input.status }),
+                now,
+            )
+            .await?;
         self.commit(tx, outbox).await?;
         Ok(updated)
     }
