@@ -30,7 +30,7 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
-use crate::routing::{end_assignment, lock_chat, lock_operator, open_assignment};
+use crate::routing::{end_assignment, leave_chat, lock_chat, lock_operator, open_assignment};
 use crate::service::Domain;
 use crate::validate::check;
 
@@ -838,7 +838,7 @@ impl Domain {
         };
         lock_operator(&tx, target.id).await?;
         crate::routing::take_capacity_for_assignment(&tx, target.id, now).await?;
-        end_assignment(&tx, chat.id, AssignmentEnd::Requeued, now).await?;
+        end_assignment(&tx, chat.id, AssignmentEnd::Requeued, None, now).await?;
         open_assignment(
             &tx,
             &chat,
@@ -1060,17 +1060,14 @@ impl Domain {
         model.auto_close_at = Set(None);
         model.updated_at = Set(now);
         let closed = model.update(db).await?;
-        end_assignment(db, chat.id, AssignmentEnd::Closed, now).await?;
-        chat_assignment::Entity::update_many()
-            .col_expr(
-                chat_assignment::Column::WrapUpReasonId,
-                Expr::value(wrap_up_reason_id),
-            )
-            .filter(chat_assignment::Column::ChatId.eq(chat.id))
-            .filter(chat_assignment::Column::EndReason.eq(AssignmentEnd::Closed))
-            .filter(chat_assignment::Column::EndedAt.eq(now))
-            .exec(db)
-            .await?;
+        end_assignment(
+            db,
+            chat.id,
+            AssignmentEnd::Closed,
+            Some(wrap_up_reason_id),
+            now,
+        )
+        .await?;
         self.tell_chat(
             db,
             outbox,
@@ -1080,16 +1077,7 @@ impl Domain {
             now,
         )
         .await?;
-        chat_participant::Entity::update_many()
-            .col_expr(
-                chat_participant::Column::State,
-                Expr::value(ParticipantState::Left),
-            )
-            .col_expr(chat_participant::Column::LeftAt, Expr::value(now))
-            .filter(chat_participant::Column::ChatId.eq(chat.id))
-            .filter(chat_participant::Column::State.ne(ParticipantState::Left))
-            .exec(db)
-            .await?;
+        leave_chat(db, chat.id, now).await?;
         if let Some(owner) = chat.operator_id {
             outbox
                 .to_operator(

@@ -24,16 +24,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::entity::{
-    chat, chat_assignment, operator, operator_skill, organization_settings, queue, queue_member,
-    routing_decision,
+    chat, chat_assignment, chat_participant, operator, operator_skill, organization_settings,
+    queue, queue_member, routing_decision,
 };
 use crate::enums::{
-    AssignmentEnd, AssignmentKind, ChatStatus, EventKind, OperatorStatus, RoutingOutcome,
-    RoutingTrigger,
+    AssignmentEnd, AssignmentKind, ChatStatus, EventKind, OperatorStatus, ParticipantState,
+    RoutingOutcome, RoutingTrigger,
 };
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
-use crate::ids::{AssignmentId, ChatId, OperatorId, RoutingDecisionId};
+use crate::ids::{AssignmentId, ChatId, OperatorId, RoutingDecisionId, WrapUpReasonId};
 use crate::presence::takes_new_chats;
 use crate::service::Domain;
 
@@ -273,16 +273,48 @@ pub(crate) async fn end_assignment(
     db: &impl ConnectionTrait,
     chat_id: ChatId,
     reason: AssignmentEnd,
+    wrap_up_reason_id: Option<WrapUpReasonId>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    chat_assignment::Entity::update_many()
+    let mut update = chat_assignment::Entity::update_many()
         .col_expr(chat_assignment::Column::EndedAt, Expr::value(now))
-        .col_expr(chat_assignment::Column::EndReason, Expr::value(reason))
+        .col_expr(chat_assignment::Column::EndReason, Expr::value(reason));
+    if let Some(wrap_up) = wrap_up_reason_id {
+        update = update.col_expr(
+            chat_assignment::Column::WrapUpReasonId,
+            Expr::value(wrap_up),
+        );
+    }
+    update
         .filter(chat_assignment::Column::ChatId.eq(chat_id))
         .filter(chat_assignment::Column::EndedAt.is_null())
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Marks everyone still in a chat as having left it; returns who was in.
+pub(crate) async fn leave_chat(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    now: DateTime<Utc>,
+) -> Result<Vec<chat_participant::Model>> {
+    let present = chat_participant::Entity::find()
+        .filter(chat_participant::Column::ChatId.eq(chat_id))
+        .filter(chat_participant::Column::State.ne(ParticipantState::Left))
+        .all(db)
+        .await?;
+    chat_participant::Entity::update_many()
+        .col_expr(
+            chat_participant::Column::State,
+            Expr::value(ParticipantState::Left),
+        )
+        .col_expr(chat_participant::Column::LeftAt, Expr::value(now))
+        .filter(chat_participant::Column::ChatId.eq(chat_id))
+        .filter(chat_participant::Column::State.ne(ParticipantState::Left))
+        .exec(db)
+        .await?;
+    Ok(present)
 }
 
 impl Domain {
@@ -511,7 +543,7 @@ impl Domain {
         }
         model.updated_at = Set(now);
         let queued = model.update(db).await?;
-        end_assignment(db, chat.id, reason, now).await?;
+        end_assignment(db, chat.id, reason, None, now).await?;
         if let Some(operator_id) = previous {
             release_capacity(db, operator_id).await?;
             let kind = if was_invited {

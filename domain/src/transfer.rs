@@ -19,7 +19,7 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
-use crate::routing::{end_assignment, lock_chat, lock_operator, open_assignment};
+use crate::routing::{end_assignment, leave_chat, lock_chat, lock_operator, open_assignment};
 use crate::service::Domain;
 use crate::validate::check;
 
@@ -249,30 +249,15 @@ impl Domain {
         wrap_up_reason_id: Option<WrapUpReasonId>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        if let Some(reason) = wrap_up_reason_id {
-            chat_assignment::Entity::update_many()
-                .col_expr(chat_assignment::Column::WrapUpReasonId, Expr::value(reason))
-                .filter(chat_assignment::Column::ChatId.eq(chat.id))
-                .filter(chat_assignment::Column::EndedAt.is_null())
-                .exec(db)
-                .await?;
-        }
-        end_assignment(db, chat.id, AssignmentEnd::Transferred, now).await?;
-        let joined = chat_participant::Entity::find()
-            .filter(chat_participant::Column::ChatId.eq(chat.id))
-            .filter(chat_participant::Column::State.ne(ParticipantState::Left))
-            .all(db)
-            .await?;
-        chat_participant::Entity::update_many()
-            .col_expr(
-                chat_participant::Column::State,
-                Expr::value(ParticipantState::Left),
-            )
-            .col_expr(chat_participant::Column::LeftAt, Expr::value(now))
-            .filter(chat_participant::Column::ChatId.eq(chat.id))
-            .filter(chat_participant::Column::State.ne(ParticipantState::Left))
-            .exec(db)
-            .await?;
+        end_assignment(
+            db,
+            chat.id,
+            AssignmentEnd::Transferred,
+            wrap_up_reason_id,
+            now,
+        )
+        .await?;
+        let joined = leave_chat(db, chat.id, now).await?;
         for participant in joined {
             outbox
                 .to_operator(
