@@ -132,7 +132,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         session_ttl: chrono::Duration::hours(i64::from(args.session_ttl_hours)),
         ..DomainConfig::default()
     };
-    let domain = domain(db, clock, config);
+    let policy = omnipanel_integrations::HttpPolicy {
+        timeout: std::time::Duration::from_secs(args.upstream_timeout_secs),
+        ..Default::default()
+    };
+    let connectors = omnipanel_integrations::Connectors::new(policy).map_err(describe)?;
+    let domain = domain(db, clock, config).with_crm(Arc::new(connectors));
     if args.demo {
         let demo = domain.seed_demo().await.map_err(describe)?;
         println!(

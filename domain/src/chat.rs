@@ -17,6 +17,7 @@ use serde_json::json;
 use validator::{Validate, ValidationError};
 
 use crate::actor::{Actor, Principal};
+use crate::crm::CrmContact;
 use crate::customer::{self, CustomerInput};
 use crate::entity::{
     channel, chat, chat_assignment, chat_participant, chat_result, message, operator, organization,
@@ -446,9 +447,8 @@ impl Domain {
         &self,
         actor: &Actor,
         input: HandOffChatInput,
+        contact: Option<&CrmContact>,
     ) -> Result<chat::Model> {
-        actor.require_scope(ApiKeyScope::Chatbot)?;
-        check(&input)?;
         let now = self.now();
         let tx = self.write().await?;
         let queue = self
@@ -478,6 +478,12 @@ impl Domain {
             }
             other => other,
         })?;
+        let customer = match contact {
+            Some(contact) if customer.crm_contact_id.is_none() => {
+                self.link_customer(&tx, customer, contact, now).await?
+            }
+            _ => customer,
+        };
         let number = self
             .next_chat_number(&tx, actor.organization_id, ChatDirection::Inbound)
             .await?;
@@ -1299,12 +1305,19 @@ impl Domain {
 
 /// The public calls, each retried when it lost a race (see [`Domain::retry`]).
 impl Domain {
+    /// The chatbot hands a conversation over; the customer is matched to a CRM contact first,
+    /// outside the transaction (H1).
     pub async fn hand_off_chat(
         &self,
         actor: &Actor,
         input: HandOffChatInput,
     ) -> Result<chat::Model> {
-        self.retry(|| self.hand_off_chat_once(actor, input.clone()))
+        actor.require_scope(ApiKeyScope::Chatbot)?;
+        check(&input)?;
+        let contact = self
+            .match_contact(actor.organization_id, input.source, &input.customer)
+            .await;
+        self.retry(|| self.hand_off_chat_once(actor, input.clone(), contact.as_ref()))
             .await
     }
 

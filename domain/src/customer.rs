@@ -34,7 +34,7 @@ pub fn normalize_phone(raw: &str) -> Option<String> {
     })
 }
 
-fn valid_phone(value: &str) -> Result<(), ValidationError> {
+pub(crate) fn valid_phone(value: &str) -> Result<(), ValidationError> {
     normalize_phone(value).map(|_| ()).ok_or_else(|| {
         ValidationError::new("phone")
             .with_message("must be a phone number of 5 to 20 digits".into())
@@ -98,6 +98,44 @@ fn identities(input: &CustomerInput, source: ChatSource) -> Vec<(IdentityKind, S
     out
 }
 
+/// The customer the first known identity belongs to, and which of `wanted` are already known.
+async fn lookup(
+    db: &impl ConnectionTrait,
+    organization_id: OrganizationId,
+    wanted: &[(IdentityKind, String, String)],
+) -> Result<(Option<CustomerId>, Vec<(IdentityKind, String, String)>)> {
+    let mut found = None;
+    let mut known = Vec::new();
+    for (kind, provider, value) in wanted {
+        let identity = customer_identity::Entity::find()
+            .filter(customer_identity::Column::OrganizationId.eq(organization_id))
+            .filter(customer_identity::Column::Kind.eq(*kind))
+            .filter(customer_identity::Column::Provider.eq(provider.as_str()))
+            .filter(customer_identity::Column::Value.eq(value.as_str()))
+            .one(db)
+            .await?;
+        if let Some(identity) = identity {
+            found.get_or_insert(identity.customer_id);
+            known.push((*kind, provider.clone(), value.clone()));
+        }
+    }
+    Ok((found, known))
+}
+
+/// The customer one of the identities already belongs to, without changing anything.
+pub async fn find_existing(
+    db: &impl ConnectionTrait,
+    organization_id: OrganizationId,
+    source: ChatSource,
+    input: &CustomerInput,
+) -> Result<Option<customer::Model>> {
+    let (found, _) = lookup(db, organization_id, &identities(input, source)).await?;
+    match found {
+        Some(id) => Ok(customer::Entity::find_by_id(id).one(db).await?),
+        None => Ok(None),
+    }
+}
+
 /// Finds the customer any of the identities belongs to, or creates one; adds the identities
 /// the customer did not have yet.
 pub async fn find_or_create(
@@ -114,21 +152,7 @@ pub async fn find_or_create(
             "Give at least one of phone, email, messengerId or username",
         ));
     }
-    let mut found = None;
-    let mut known = Vec::new();
-    for (kind, provider, value) in &wanted {
-        let identity = customer_identity::Entity::find()
-            .filter(customer_identity::Column::OrganizationId.eq(organization_id))
-            .filter(customer_identity::Column::Kind.eq(*kind))
-            .filter(customer_identity::Column::Provider.eq(provider.as_str()))
-            .filter(customer_identity::Column::Value.eq(value.as_str()))
-            .one(db)
-            .await?;
-        if let Some(identity) = identity {
-            found.get_or_insert(identity.customer_id);
-            known.push((*kind, provider.clone(), value.clone()));
-        }
-    }
+    let (found, known) = lookup(db, organization_id, &wanted).await?;
     let phone = input.phone.as_deref().and_then(normalize_phone);
     let email = input.email.as_ref().map(|e| e.trim().to_lowercase());
     let name = input
@@ -202,6 +226,54 @@ pub async fn find_or_create(
         .await?;
     }
     Ok(customer)
+}
+
+/// Writes what an operator learned about a customer (D10): the given name, phone and e-mail
+/// replace the stored ones, and each becomes an identity of this customer unless another
+/// customer already has it (identities are never moved between customers silently).
+pub async fn identify(
+    db: &impl ConnectionTrait,
+    existing: customer::Model,
+    source: ChatSource,
+    input: &CustomerInput,
+    now: DateTime<Utc>,
+) -> Result<customer::Model> {
+    let mut model: customer::ActiveModel = existing.clone().into();
+    if let Some(name) = input
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        model.name = Set(Some(name.to_owned()));
+    }
+    if let Some(phone) = input.phone.as_deref().and_then(normalize_phone) {
+        model.phone = Set(Some(phone));
+    }
+    if let Some(email) = &input.email {
+        model.email = Set(Some(email.trim().to_lowercase()));
+    }
+    model.updated_at = Set(now);
+    let updated = model.update(db).await?;
+    let wanted = identities(input, source);
+    for entry in wanted {
+        let (owner, _) = lookup(db, existing.organization_id, std::slice::from_ref(&entry)).await?;
+        if owner.is_none() {
+            let (kind, provider, value) = entry;
+            customer_identity::ActiveModel {
+                id: Set(CustomerIdentityId::new()),
+                organization_id: Set(existing.organization_id),
+                customer_id: Set(existing.id),
+                kind: Set(kind),
+                provider: Set(provider),
+                value: Set(value),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(updated)
 }
 
 /// How operators see a customer: the phone, or else "Client #N" (D3).

@@ -118,16 +118,12 @@ impl Domain {
             query = query.filter(chat::Column::CustomerId.in_subquery(customers));
         }
         if let Some(text) = &filter.text {
-            let pattern = format!("%{}%", escape_like(&text.trim().to_lowercase()));
             let matching = Query::select()
                 .column(message::Column::ChatId)
                 .from(message::Entity)
                 .and_where(message::Column::OrganizationId.eq(actor.organization_id))
                 .and_where(message::Column::IsWhisper.eq(false))
-                .and_where(
-                    Expr::expr(Func::lower(Expr::col(message::Column::Text)))
-                        .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
-                )
+                .and_where(contains_text(message::Column::Text, text))
                 .to_owned();
             query = query.filter(chat::Column::Id.in_subquery(matching));
         }
@@ -152,6 +148,16 @@ impl Domain {
         rows.truncate(first as usize);
         Ok((rows, has_next))
     }
+}
+
+/// `column` contains `text`, ignoring case, with `text` matched literally (not as a pattern).
+pub(crate) fn contains_text(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let pattern = format!("%{}%", escape_like(&text.trim().to_lowercase()));
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\'))
 }
 
 /// Escapes `%`, `_` and `\` so a search text matches literally.

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod chat;
 pub mod clock;
 pub mod conversation;
+pub mod crm;
 pub mod customer;
 pub mod demo;
 pub mod entity;

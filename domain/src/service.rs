@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use crate::clock::Clock;
+use crate::crm::{CrmConnectors, LocalOnly};
 use crate::error::Result;
 use crate::events::{EventBus, Outbox};
 use crate::throttle::ThrottlePolicy;
@@ -44,6 +45,8 @@ pub struct Domain {
     pub config: Arc<DomainConfig>,
     /// Wakes this instance's subscribers when events commit.
     pub bus: EventBus,
+    /// Builds each organization's CRM connector.
+    pub crm: Arc<dyn CrmConnectors>,
 }
 
 impl Domain {
@@ -53,7 +56,14 @@ impl Domain {
             clock,
             config: Arc::new(config),
             bus: EventBus::new(),
+            crm: Arc::new(LocalOnly),
         }
+    }
+
+    /// The same services with other CRM connectors (the server adds Creatio's).
+    pub fn with_crm(mut self, crm: Arc<dyn CrmConnectors>) -> Self {
+        self.crm = crm;
+        self
     }
 
     /// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so it takes the write lock

@@ -1,6 +1,86 @@
-//! Omnipanel's outside world behind traits: CRM connectors (Creatio over OAuth 2.0 and OData 4,
-//! and the built-in local CRM), messaging channels (Telegram Bot API, web chat, generic webhooks)
-//! and outbound webhooks. Each integration gets a module with its own error type and timeouts.
-//!
-//! The connectors land with the CRM and channel work; the data they need (CRM connections,
-//! channels, deliveries, inbound receipts) is already in the data model.
+//! Omnipanel's outside world behind traits: CRM connectors (Creatio over OAuth 2.0 and OData 4;
+//! the built-in local CRM lives in the domain), messaging channels and outbound webhooks. Each
+//! integration gets a module with its own timeouts, and every failure becomes an `UPSTREAM`
+//! error that says which call failed and how.
+
+pub mod creatio;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use omnipanel_domain::crm::{CrmConnector, CrmConnectors, LocalCrm};
+use omnipanel_domain::entity::crm_connection;
+use omnipanel_domain::enums::CrmKind;
+use omnipanel_domain::{Domain, DomainError, Result};
+
+pub use omnipanel_domain::crm::CrmConnector as Crm;
+
+/// How calls to outside systems behave.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpPolicy {
+    /// The longest one request may take.
+    pub timeout: Duration,
+    /// Further attempts after a retryable failure.
+    pub retries: u32,
+    /// The first wait between attempts; it doubles each time.
+    pub backoff: Duration,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            retries: 2,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// The HTTP client every integration shares: no redirects followed (OAuth endpoints must not
+/// redirect), the policy's timeout, and a recognisable user agent.
+pub fn http_client(policy: &HttpPolicy) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(policy.timeout)
+        .connect_timeout(policy.timeout.min(Duration::from_secs(5)))
+        .user_agent(concat!("omnipanel/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| DomainError::Internal(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Every CRM connector this server has: the local CRM and Creatio.
+pub struct Connectors {
+    http: reqwest::Client,
+    policy: HttpPolicy,
+    tokens: Arc<creatio::TokenCache>,
+}
+
+impl Connectors {
+    pub fn new(policy: HttpPolicy) -> Result<Self> {
+        Ok(Self {
+            http: http_client(&policy)?,
+            policy,
+            tokens: Arc::default(),
+        })
+    }
+}
+
+impl CrmConnectors for Connectors {
+    fn connector(
+        &self,
+        domain: &Domain,
+        connection: &crm_connection::Model,
+    ) -> Result<Arc<dyn CrmConnector>> {
+        Ok(match connection.kind {
+            CrmKind::Local => Arc::new(LocalCrm::new(domain.clone(), connection.organization_id)),
+            CrmKind::Creatio => Arc::new(creatio::CreatioCrm::new(
+                connection.organization_id,
+                creatio::CreatioSettings::of(connection)?,
+                self.http.clone(),
+                self.policy,
+                self.tokens.clone(),
+                domain.clock.clone(),
+            )),
+        })
+    }
+}

@@ -2,6 +2,8 @@
 //! fresh database (an SQLite file, or a PostgreSQL database named by a UUID) and a manual clock,
 //! and `TestApp` speaks GraphQL to it.
 
+pub mod fake_creatio;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -93,7 +95,15 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         }
     });
     let clock = Arc::new(ManualClock::new());
-    let domain = Domain::new(connection, clock.clone(), DomainConfig::default());
+    // Short upstream timeouts and backoff, so failure tests stay quick.
+    let policy = omnipanel_integrations::HttpPolicy {
+        timeout: std::time::Duration::from_secs(1),
+        retries: 2,
+        backoff: std::time::Duration::from_millis(10),
+    };
+    let connectors = omnipanel_integrations::Connectors::new(policy).expect("an HTTP client");
+    let domain = Domain::new(connection, clock.clone(), DomainConfig::default())
+        .with_crm(Arc::new(connectors));
     // Timers fire through `advanceClock` (or `domain.run_due()`), never on their own.
     tokio::spawn(omnipanel_domain::events::forward_postgres_notices(
         domain.db.clone(),

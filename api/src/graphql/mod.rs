@@ -1,5 +1,6 @@
 //! The GraphQL API of API.md: schema assembly, the request's caller, and error mapping.
 
+mod crm;
 mod error;
 mod loaders;
 mod mutation;
@@ -20,11 +21,15 @@ pub use workplace::Subscription;
 
 /// Every query.
 #[derive(MergedObject, Default)]
-pub struct Query(query::AdminQuery, workplace::WorkplaceQuery);
+pub struct Query(query::AdminQuery, workplace::WorkplaceQuery, crm::CrmQuery);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(mutation::AdminMutation, workplace::WorkplaceMutation);
+pub struct Mutation(
+    mutation::AdminMutation,
+    workplace::WorkplaceMutation,
+    crm::CrmMutation,
+);
 
 /// The served schema.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

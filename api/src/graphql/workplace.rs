@@ -536,6 +536,27 @@ impl Chat {
             .unwrap_or_default();
         Ok(rows.into_iter().map(Participant).collect())
     }
+    /// The linked CRM contact (found from the customer's phone, e-mail or messenger id, or
+    /// linked by an operator; H1).
+    async fn contact_id(&self) -> Option<async_graphql::ID> {
+        self.0.crm_contact_id.clone().map(async_graphql::ID)
+    }
+    /// The linked CRM account.
+    async fn account_id(&self) -> Option<async_graphql::ID> {
+        self.0.crm_account_id.clone().map(async_graphql::ID)
+    }
+    /// The linked CRM activity.
+    async fn activity_id(&self) -> Option<async_graphql::ID> {
+        self.0.crm_activity_id.clone().map(async_graphql::ID)
+    }
+    /// The linked CRM case (H2, H3).
+    async fn case_id(&self) -> Option<async_graphql::ID> {
+        self.0.crm_case_id.clone().map(async_graphql::ID)
+    }
+    /// The linked case's number.
+    async fn case_number(&self) -> Option<&str> {
+        self.0.crm_case_number.as_deref()
+    }
     /// The chat card in the CRM, from the organization's template: what an invitation's
     /// "Open" opens (C5).
     async fn crm_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {

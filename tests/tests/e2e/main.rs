@@ -3,6 +3,7 @@
 mod administration;
 mod concurrency;
 mod conversation;
+mod crm;
 mod hardening;
 mod identity;
 mod live;
