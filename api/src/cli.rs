@@ -154,7 +154,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             println!("  {:<40} {}", account.email, account.role.as_str());
         }
     }
-    let background = crate::background::start(&domain);
+    let mut background = crate::background::start(&domain);
+    background.push(
+        omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
+            .map_err(describe)?
+            .spawn(),
+    );
     let state = AppState::new(domain, test_clock, args.max_body_bytes);
     let (addr, server) = crate::http::serve(state, args.listen, shutdown_signal())
         .await

@@ -26,7 +26,7 @@ use crate::entity::{
 use crate::enums::{
     ApiKeyScope, AssignmentEnd, AssignmentKind, AuthorKind, ChatDirection, ChatSource, ChatStatus,
     ClosedByKind, DeliveryState, EventKind, OperatorStatus, ParticipantRole, ParticipantState,
-    Role, RoutingOutcome, RoutingTrigger, TrafficLight,
+    Role, RoutingOutcome, RoutingTrigger, TrafficLight, WebhookEvent,
 };
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
@@ -572,6 +572,8 @@ impl Domain {
             .one(&tx)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
+        self.queue_webhooks(&tx, &mut outbox, WebhookEvent::ChatCreated, &chat, now)
+            .await?;
         self.commit(tx, outbox).await?;
         Ok(chat)
     }
@@ -709,6 +711,8 @@ impl Domain {
                 payload,
                 now,
             )
+            .await?;
+        self.queue_webhooks(db, outbox, WebhookEvent::ChatAccepted, &accepted, now)
             .await?;
         Ok(accepted)
     }
@@ -1107,6 +1111,9 @@ impl Domain {
             }
             self.free_capacity(db, outbox, owner, now).await?;
         }
+        self.queue_webhooks(db, outbox, WebhookEvent::ChatClosed, &closed, now)
+            .await?;
+        self.queue_close_process(db, outbox, &closed, now).await?;
         Ok(closed)
     }
 
@@ -1283,11 +1290,14 @@ impl Domain {
     /// Runs every due timer once: missed invitations, after-chat work, idle operators, traffic
     /// lights, auto-close.
     pub async fn run_due(&self) -> Result<usize> {
-        Ok(self.expire_invitations().await?
+        let fired = self.expire_invitations().await?
             + self.end_after_chat_work().await?
             + self.expire_idle_operators().await?
             + self.advance_traffic_lights().await?
-            + self.auto_close_chats().await?)
+            + self.auto_close_chats().await?;
+        // Retries of outbound deliveries may have come due too.
+        self.deliveries_due.notify_one();
+        Ok(fired)
     }
 
     /// The organization's wrap-up reasons and results as a lookup (for lists of chats).

@@ -338,3 +338,19 @@ string_enum!(
         ConferenceInvited = "CONFERENCE_INVITED",
     }
 );
+
+string_enum!(
+    /// What a CRM business process can subscribe to (H4).
+    WebhookEvent {
+        /// The chatbot handed a chat to operators.
+        ChatCreated = "CHAT_CREATED",
+        /// An operator accepted (or was assigned) the chat.
+        ChatAccepted = "CHAT_ACCEPTED",
+        /// The chat went to another operator, a queue or a bot scheme.
+        ChatTransferred = "CHAT_TRANSFERRED",
+        /// The chat was completed.
+        ChatClosed = "CHAT_CLOSED",
+        /// The customer rated the chat.
+        ChatRated = "CHAT_RATED",
+    }
+);

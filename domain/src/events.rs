@@ -86,6 +86,8 @@ struct Pending {
 pub struct Outbox {
     pending: Vec<Pending>,
     notices: Vec<Notice>,
+    /// Whether the transaction queued outbound deliveries.
+    deliveries: bool,
 }
 
 impl Outbox {
@@ -202,6 +204,15 @@ impl Outbox {
         for notice in self.notices {
             bus.publish(notice);
         }
+    }
+
+    /// Notes that the transaction queued deliveries, so the workers wake at commit.
+    pub fn wake_deliveries(&mut self) {
+        self.deliveries = true;
+    }
+
+    pub fn wakes_deliveries(&self) -> bool {
+        self.deliveries
     }
 
     pub fn is_empty(&self) -> bool {

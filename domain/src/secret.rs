@@ -56,6 +56,8 @@ pub mod prefix {
     pub const SESSION: &str = "ops_";
     pub const API_KEY: &str = "opk_";
     pub const INVITATION: &str = "opi_";
+    /// A webhook's signing secret.
+    pub const WEBHOOK_SECRET: &str = "whsec_";
 }
 
 #[cfg(test)]

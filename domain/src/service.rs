@@ -47,6 +47,8 @@ pub struct Domain {
     pub bus: EventBus,
     /// Builds each organization's CRM connector.
     pub crm: Arc<dyn CrmConnectors>,
+    /// Wakes this instance's delivery workers when deliveries were queued or came due.
+    pub deliveries_due: Arc<tokio::sync::Notify>,
 }
 
 impl Domain {
@@ -57,6 +59,7 @@ impl Domain {
             config: Arc::new(config),
             bus: EventBus::new(),
             crm: Arc::new(LocalOnly),
+            deliveries_due: Arc::default(),
         }
     }
 
@@ -103,6 +106,9 @@ impl Domain {
     pub async fn commit(&self, tx: DatabaseTransaction, mut outbox: Outbox) -> Result<()> {
         outbox.flush(&tx).await?;
         tx.commit().await?;
+        if outbox.wakes_deliveries() {
+            self.deliveries_due.notify_one();
+        }
         outbox.publish(&self.bus);
         Ok(())
     }

@@ -14,7 +14,7 @@ use crate::actor::Actor;
 use crate::entity::{chat, chat_assignment, chat_participant, message};
 use crate::enums::{
     AssignmentEnd, AssignmentKind, AuthorKind, ChatStatus, DeliveryState, EventKind,
-    OperatorStatus, ParticipantRole, ParticipantState, Role, RoutingTrigger,
+    OperatorStatus, ParticipantRole, ParticipantState, Role, RoutingTrigger, WebhookEvent,
 };
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
@@ -236,6 +236,8 @@ impl Domain {
                 with_bot
             }
         };
+        self.queue_webhooks(&tx, &mut outbox, WebhookEvent::ChatTransferred, &moved, now)
+            .await?;
         self.commit(tx, outbox).await?;
         Ok(moved)
     }

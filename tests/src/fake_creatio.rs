@@ -17,33 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-/// A request the fake received.
-#[derive(Clone, Debug)]
-pub struct Recorded {
-    pub method: String,
-    pub path: String,
-    /// Query parameters, decoded.
-    pub query: HashMap<String, String>,
-    pub headers: HashMap<String, String>,
-    pub body: String,
-}
-
-impl Recorded {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-
-    /// The form fields of a token request.
-    pub fn form(&self) -> HashMap<String, String> {
-        url::form_urlencoded::parse(self.body.as_bytes())
-            .into_owned()
-            .collect()
-    }
-}
+pub use crate::fake_receiver::Recorded;
 
 #[derive(Default)]
 struct Inner {
@@ -151,25 +125,8 @@ fn record(
     headers: &HeaderMap,
     body: &Bytes,
 ) {
-    let query = query
-        .as_deref()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let headers = headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    inner.lock().unwrap().requests.push(Recorded {
-        method: method.to_string(),
-        path: path.to_owned(),
-        query,
-        headers,
-        body: String::from_utf8_lossy(body).into_owned(),
-    });
+    let request = Recorded::new(method, path, query.as_deref(), headers, body);
+    inner.lock().unwrap().requests.push(request);
 }
 
 async fn token(State(inner): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {

@@ -3,6 +3,7 @@
 //! and `TestApp` speaks GraphQL to it.
 
 pub mod fake_creatio;
+pub mod fake_receiver;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -73,6 +74,7 @@ pub struct TestApp {
     pub queries: Arc<AtomicUsize>,
     file: Option<PathBuf>,
     shutdown: Option<oneshot::Sender<()>>,
+    worker: tokio::task::JoinHandle<()>,
 }
 
 /// Starts the server with a manual clock (and `advanceClock`).
@@ -104,6 +106,10 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
     let connectors = omnipanel_integrations::Connectors::new(policy).expect("an HTTP client");
     let domain = Domain::new(connection, clock.clone(), DomainConfig::default())
         .with_crm(Arc::new(connectors));
+    // Deliveries go out as in production: woken when queued, and when `advanceClock` fires.
+    let worker = omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
+        .expect("an HTTP client")
+        .spawn();
     // Timers fire through `advanceClock` (or `domain.run_due()`), never on their own.
     tokio::spawn(omnipanel_domain::events::forward_postgres_notices(
         domain.db.clone(),
@@ -126,6 +132,7 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         queries,
         file,
         shutdown: Some(sender),
+        worker,
     }
 }
 
@@ -134,6 +141,7 @@ impl Drop for TestApp {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+        self.worker.abort();
         if let Some(file) = &self.file {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
@@ -389,6 +397,23 @@ impl TestApp {
             json!({ "s": seconds }),
         )
         .await;
+    }
+}
+
+/// Waits until `check` holds, for work the server does in the background (deliveries); fails
+/// the test after 10 s.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

@@ -6,6 +6,7 @@ mod loaders;
 mod mutation;
 mod query;
 mod types;
+mod webhooks;
 mod workplace;
 
 use std::sync::Arc;
@@ -21,7 +22,12 @@ pub use workplace::Subscription;
 
 /// Every query.
 #[derive(MergedObject, Default)]
-pub struct Query(query::AdminQuery, workplace::WorkplaceQuery, crm::CrmQuery);
+pub struct Query(
+    query::AdminQuery,
+    workplace::WorkplaceQuery,
+    crm::CrmQuery,
+    webhooks::WebhookQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
@@ -29,6 +35,7 @@ pub struct Mutation(
     mutation::AdminMutation,
     workplace::WorkplaceMutation,
     crm::CrmMutation,
+    webhooks::WebhookMutation,
 );
 
 /// The served schema.

@@ -37,7 +37,7 @@ use super::{Gql, actor, domain, loader, masking, to_gql};
 /// The most items one page of a connection returns.
 const MAX_PAGE: i32 = 100;
 
-fn page_size(first: Option<i32>, default: i32) -> async_graphql::Result<u64> {
+pub(super) fn page_size(first: Option<i32>, default: i32) -> async_graphql::Result<u64> {
     match first.unwrap_or(default) {
         n if (1..=MAX_PAGE).contains(&n) => Ok(n as u64),
         _ => Err(to_gql(DomainError::validation(
@@ -47,11 +47,13 @@ fn page_size(first: Option<i32>, default: i32) -> async_graphql::Result<u64> {
     }
 }
 
-fn encode_cursor<T: serde::Serialize>(value: &T) -> String {
+pub(super) fn encode_cursor<T: serde::Serialize>(value: &T) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
 }
 
-fn decode_cursor<T: serde::de::DeserializeOwned>(cursor: &str) -> async_graphql::Result<T> {
+pub(super) fn decode_cursor<T: serde::de::DeserializeOwned>(
+    cursor: &str,
+) -> async_graphql::Result<T> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()

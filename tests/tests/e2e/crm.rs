@@ -5,7 +5,7 @@
 use omnipanel_domain::crm::NewContact;
 use omnipanel_integrations::creatio::ODATA_CONTENT_TYPE;
 use omnipanel_tests::fake_creatio::{CLIENT_ID, CLIENT_SECRET, FakeCreatio};
-use omnipanel_tests::{Op, Org, TestApp, error_code, error_field, on_both_databases};
+use omnipanel_tests::{Op, Org, TestApp, error_code, error_field, eventually, on_both_databases};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
@@ -513,6 +513,51 @@ async fn the_creatio_connector_speaks_oauth_and_odata(app: TestApp) {
     );
     assert_eq!(creatio.requests_to("/0/odata/Case").len(), posts_before + 1);
     assert!(links(&app, &d.op.token, &second).await["caseId"].is_null());
+
+    // A business process starts in Creatio when a chat closes (H4).
+    app.ok(
+        Some(&d.org.owner_token),
+        "mutation { updateCrmConnection(input: { kind: CREATIO, closeProcessName: \"UsrChatClosed\" }) { crmConnection { closeProcessName } } }",
+        json!({}),
+    )
+    .await;
+    let reason = app
+        .ok(
+            Some(&d.org.owner_token),
+            "mutation { createWrapUpReason(input: { name: \"Solved\" }) { wrapUpReason { id } } }",
+            json!({}),
+        )
+        .await["createWrapUpReason"]["wrapUpReason"]["id"]
+        .clone();
+    app.ok(
+        Some(&d.op.token),
+        "mutation($input: CloseChatInput!) { closeChat(input: $input) { chat { status } } }",
+        json!({ "input": { "chatId": chat, "wrapUpReasonId": reason } }),
+    )
+    .await;
+    let run = "/0/ServiceModel/ProcessEngineService.svc/RunProcess";
+    eventually("the process started", || async {
+        !creatio.requests_to(run).is_empty()
+    })
+    .await;
+    let started = creatio.requests_to(run).remove(0);
+    assert_eq!(started.header("authorization"), Some("Bearer token-1"));
+    assert_eq!(
+        started.json(),
+        json!({ "schemaName": "UsrChatClosed", "parameterValues": [{ "name": "ChatId", "value": chat }], "resultParameterNames": [] })
+    );
+    eventually("the process delivery logged", || async {
+        let log = app
+            .ok(
+                Some(&d.org.owner_token),
+                "{ webhookDeliveries { edges { node { kind state } } } }",
+                json!({}),
+            )
+            .await;
+        log["webhookDeliveries"]["edges"][0]["node"]
+            == json!({ "kind": "CRM_PROCESS", "state": "DELIVERED" })
+    })
+    .await;
 
     // Reads are retried on 5xx and 429, and give up with UPSTREAM.
     creatio.fail_next(503, "Busy");

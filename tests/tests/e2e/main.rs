@@ -9,4 +9,5 @@ mod identity;
 mod live;
 mod schema;
 mod transfer;
+mod webhooks;
 mod workplace;

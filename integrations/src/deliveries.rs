@@ -1,0 +1,208 @@
+//! The delivery worker: sends what the domain queued for the outside world (H4): signed
+//! webhooks to CRM business processes and Creatio processes started on chat close. Every
+//! instance runs one; claims keep them from sending one delivery twice at once.
+//!
+//! A webhook delivery is a `POST` of the event's JSON with these headers:
+//! - `X-Omnipanel-Delivery`: the delivery id, the same on every attempt (de-duplicate by it);
+//! - `X-Omnipanel-Event`: the event, such as `CHAT_CLOSED`;
+//! - `X-Omnipanel-Timestamp`: Unix seconds of this attempt;
+//! - `X-Omnipanel-Signature`: `sha256=` and the hex HMAC-SHA256, keyed with the webhook's
+//!   secret, of `<timestamp>.<body>`.
+//!
+//! Any 2xx answer delivers; anything else (or no answer) is retried with exponential backoff
+//! until the domain gives the delivery up.
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use omnipanel_domain::delivery::Attempt;
+use omnipanel_domain::entity::delivery;
+use omnipanel_domain::enums::DeliveryKind;
+use omnipanel_domain::{Domain, DomainError, Result};
+use sha2::Sha256;
+use tokio::task::JoinSet;
+
+use crate::HttpPolicy;
+
+/// How many deliveries one pass claims (and sends at once).
+const BATCH: u64 = 20;
+/// How often the worker looks for due retries when nothing wakes it.
+const TICK: Duration = Duration::from_secs(1);
+
+/// The signature header's value for a body sent at `timestamp`.
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any size");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Sends due webhook and CRM-process deliveries.
+#[derive(Clone)]
+pub struct DeliveryWorker {
+    domain: Domain,
+    http: reqwest::Client,
+}
+
+impl DeliveryWorker {
+    pub fn new(domain: Domain, policy: HttpPolicy) -> Result<Self> {
+        Ok(Self {
+            domain,
+            http: crate::http_client(&policy)?,
+        })
+    }
+
+    /// Runs until the task is aborted: a pass whenever deliveries are queued or come due, and
+    /// at least every second.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(TICK);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    () = self.domain.deliveries_due.notified() => {}
+                }
+                if let Err(error) = self.run_once().await {
+                    tracing::error!(?error, "delivery pass failed");
+                }
+            }
+        })
+    }
+
+    /// Sends everything due now; returns how many attempts were made.
+    pub async fn run_once(&self) -> Result<usize> {
+        let mut attempts = 0;
+        loop {
+            let claimed = self
+                .domain
+                .claim_deliveries(&[DeliveryKind::Webhook, DeliveryKind::CrmProcess], BATCH)
+                .await?;
+            if claimed.is_empty() {
+                return Ok(attempts);
+            }
+            attempts += claimed.len();
+            let mut sending = JoinSet::new();
+            for job in claimed {
+                let worker = self.clone();
+                sending.spawn(async move {
+                    let outcome = worker.attempt(&job).await;
+                    worker.domain.record_attempt(&job, outcome).await
+                });
+            }
+            while let Some(done) = sending.join_next().await {
+                done.map_err(|e| DomainError::Internal(format!("delivery task failed: {e}")))??;
+            }
+        }
+    }
+
+    async fn attempt(&self, job: &delivery::Model) -> Attempt {
+        match job.kind {
+            DeliveryKind::Webhook => self.post_webhook(job).await,
+            DeliveryKind::CrmProcess => self.run_process(job).await,
+            DeliveryKind::ChannelMessage => Attempt::Failed {
+                status: None,
+                error: "not a job for the webhook worker".into(),
+                retry: true,
+            },
+        }
+    }
+
+    async fn post_webhook(&self, job: &delivery::Model) -> Attempt {
+        let hook = match job.webhook_id {
+            Some(id) => self.domain.webhook_for_delivery(id).await,
+            None => Ok(None),
+        };
+        let hook = match hook {
+            Ok(Some(hook)) if hook.active && hook.archived_at.is_none() => hook,
+            Ok(_) => {
+                return Attempt::Failed {
+                    status: None,
+                    error: "The webhook was paused or removed".into(),
+                    retry: false,
+                };
+            }
+            Err(error) => {
+                return Attempt::Failed {
+                    status: None,
+                    error: format!("Could not read the webhook: {error}"),
+                    retry: true,
+                };
+            }
+        };
+        let body = job.payload.to_string().into_bytes();
+        let timestamp = self.domain.now().timestamp();
+        let sent = self
+            .http
+            .post(&hook.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("X-Omnipanel-Delivery", job.id.to_string())
+            .header("X-Omnipanel-Event", job.event_kind.as_deref().unwrap_or(""))
+            .header("X-Omnipanel-Timestamp", timestamp.to_string())
+            .header(
+                "X-Omnipanel-Signature",
+                signature(&hook.secret, timestamp, &body),
+            )
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => Attempt::Delivered {
+                status: Some(i32::from(response.status().as_u16())),
+            },
+            Ok(response) => Attempt::Failed {
+                status: Some(i32::from(response.status().as_u16())),
+                error: format!("The receiver answered HTTP {}", response.status().as_u16()),
+                retry: true,
+            },
+            Err(error) => Attempt::Failed {
+                status: None,
+                error: if error.is_timeout() {
+                    "The receiver did not answer in time".into()
+                } else {
+                    "The receiver could not be reached".into()
+                },
+                retry: true,
+            },
+        }
+    }
+
+    async fn run_process(&self, job: &delivery::Model) -> Attempt {
+        let process = job.payload["process"].as_str().unwrap_or_default();
+        let chat_id = job.payload["parameters"]["ChatId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let started = match self.domain.crm_for(job.organization_id).await {
+            Ok(crm) => crm.run_process(process, &[("ChatId", chat_id)]).await,
+            Err(error) => Err(error),
+        };
+        match started {
+            Ok(()) => Attempt::Delivered { status: None },
+            Err(error) => Attempt::Failed {
+                status: None,
+                error: error.to_string(),
+                retry: true,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_covers_timestamp_and_body() {
+        // Computed independently: Python's hmac.new(b"whsec_x", b'1700000000.{"a":1}', sha256).
+        assert_eq!(
+            signature("whsec_x", 1_700_000_000, br#"{"a":1}"#),
+            "sha256=b3438763ab46d9634b9844c8722818eaf523f803db1327484c6067462a5fd6d1"
+        );
+        let signed = signature("whsec_x", 1_700_000_000, b"{}");
+        assert_ne!(signed, signature("whsec_y", 1_700_000_000, b"{}"));
+        assert_ne!(signed, signature("whsec_x", 1_700_000_001, b"{}"));
+    }
+}
