@@ -160,7 +160,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .map_err(describe)?
             .spawn(),
     );
-    let state = AppState::new(domain, test_clock, args.max_body_bytes);
+    let state = AppState::new(domain, test_clock, args.max_body_bytes)
+        .with_upstream_policy(policy)
+        .map_err(describe)?;
     let (addr, server) = crate::http::serve(state, args.listen, shutdown_signal())
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;

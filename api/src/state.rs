@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
-use omnipanel_domain::Domain;
 use omnipanel_domain::clock::ManualClock;
+use omnipanel_domain::{Domain, DomainError};
+use omnipanel_integrations::HttpPolicy;
+use omnipanel_integrations::crm_sign_in::CrmSignIn;
 
 use crate::graphql::AppSchema;
 use crate::metrics::Metrics;
@@ -18,9 +20,17 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Present only with `serve --test-clock`.
     pub test_clock: Option<Arc<ManualClock>>,
+    /// The identity-service client for sign-in through the CRM.
+    pub crm_sign_in: CrmSignIn,
 }
 
 impl AppState {
+    /// Uses `policy` for calls to the CRM's identity service.
+    pub fn with_upstream_policy(mut self, policy: HttpPolicy) -> Result<Self, DomainError> {
+        self.crm_sign_in = CrmSignIn::new(policy)?;
+        Ok(self)
+    }
+
     pub fn new(
         domain: Domain,
         test_clock: Option<Arc<ManualClock>>,
@@ -33,6 +43,8 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             max_body_bytes,
             test_clock,
+            crm_sign_in: CrmSignIn::new(HttpPolicy::default())
+                .expect("the TLS backend is compiled in"),
         }
     }
 }

@@ -419,6 +419,30 @@ impl CrmConnector for LocalCrm {
     }
 }
 
+/// Creatio Cloud's identity service convention: `https://<tenant>-is.creatio.com`. Other hosts
+/// (on-premise) run it on the application's own address unless configured otherwise.
+pub fn default_identity_url(base_url: &str) -> String {
+    if let Ok(url) = url::Url::parse(base_url)
+        && let Some(host) = url.host_str()
+        && let Some(tenant) = host.strip_suffix(".creatio.com")
+        && !tenant.contains('.')
+    {
+        return format!("{}://{tenant}-is.creatio.com", url.scheme());
+    }
+    base_url.to_owned()
+}
+
+/// The identity service of a connection: the configured one, else the cloud convention.
+pub fn identity_url(connection: &crm_connection::Model) -> Option<String> {
+    match &connection.identity_url {
+        Some(url) => Some(url.trim_end_matches('/').to_owned()),
+        None => connection
+            .base_url
+            .as_deref()
+            .map(|base| default_identity_url(base.trim_end_matches('/'))),
+    }
+}
+
 /// A URL field: empty clears it, anything else must be an absolute http(s) URL.
 fn optional_url(value: &str) -> Result<(), ValidationError> {
     if value.is_empty() {
@@ -466,6 +490,19 @@ fn process_name(value: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// OAuth scopes: space-separated tokens of printable ASCII without `"` and `\\` (RFC 6749 3.3).
+fn scopes(value: &str) -> Result<(), ValidationError> {
+    let valid = value
+        .chars()
+        .all(|c| c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\'));
+    if valid {
+        Ok(())
+    } else {
+        Err(ValidationError::new("scopes")
+            .with_message("must be scope names separated by spaces".into()))
+    }
+}
+
 /// Changes the organization's CRM connection (H5). Omitted fields keep their value; an empty
 /// string clears an optional one. Secrets are write-only: they are never returned.
 #[derive(Clone, Debug, Validate)]
@@ -500,6 +537,10 @@ pub struct UpdateCrmConnectionInput {
     /// A business process started when a chat closes, with the parameter `ChatId`.
     #[validate(custom(function = "process_name"))]
     pub close_process_name: Option<String>,
+    /// Scopes asked for at sign-in through the CRM, space-separated (default
+    /// `openid profile email`).
+    #[validate(length(max = 500), custom(function = "scopes"))]
+    pub oauth_scopes: Option<String>,
 }
 
 /// Sets `field` to `value` when given: empty clears it.
@@ -633,6 +674,7 @@ impl Domain {
         merge(&mut merged.oauth_client_id, input.oauth_client_id);
         merge(&mut merged.oauth_client_secret, input.oauth_client_secret);
         merge(&mut merged.close_process_name, input.close_process_name);
+        merge(&mut merged.oauth_scopes, input.oauth_scopes);
         if merged.kind == CrmKind::Creatio {
             for (field, value) in [
                 ("baseUrl", &merged.base_url),
@@ -660,6 +702,7 @@ impl Domain {
         model.oauth_client_id = Set(merged.oauth_client_id);
         model.oauth_client_secret = Set(merged.oauth_client_secret);
         model.close_process_name = Set(merged.close_process_name);
+        model.oauth_scopes = Set(merged.oauth_scopes);
         model.updated_at = Set(merged.updated_at);
         let updated = model.update(&tx).await?;
         tx.commit().await?;
@@ -1102,6 +1145,18 @@ mod tests {
         );
         assert!(ContactQuery::parse("a").is_err());
         assert!(ContactQuery::parse(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn identity_url_follows_the_cloud_convention() {
+        assert_eq!(
+            default_identity_url("https://acme.creatio.com"),
+            "https://acme-is.creatio.com"
+        );
+        assert_eq!(
+            default_identity_url("https://crm.acme.local"),
+            "https://crm.acme.local"
+        );
     }
 
     #[test]

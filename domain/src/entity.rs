@@ -611,6 +611,20 @@ entity!(
     pub oauth_client_secret: Option<String>,
     pub close_process_name: Option<String>,
     pub updated_at: DateTimeUtc,
+    /// Scopes asked for at sign-in through the CRM, space-separated.
+    pub oauth_scopes: Option<String>,
+});
+
+entity!(
+    /// A sign-in through the CRM waiting for its callback (A4).
+    crm_sign_in, "crm_sign_ins", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub state_digest: String,
+    pub organization_id: OrganizationId,
+    pub pkce_verifier: String,
+    pub popup: bool,
+    pub created_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
 });
 
 entity!(

@@ -165,6 +165,7 @@ impl Domain {
             oauth_client_id: Set(None),
             oauth_client_secret: Set(None),
             close_process_name: Set(None),
+            oauth_scopes: Set(None),
             updated_at: Set(now),
         }
         .insert(&tx)
@@ -337,7 +338,7 @@ impl Domain {
         })
     }
 
-    async fn create_session(
+    pub(crate) async fn create_session(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         op: &operator::Model,

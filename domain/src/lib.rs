@@ -9,6 +9,7 @@ pub mod chat;
 pub mod clock;
 pub mod conversation;
 pub mod crm;
+pub mod crm_sign_in;
 pub mod customer;
 pub mod delivery;
 pub mod demo;

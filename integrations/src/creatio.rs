@@ -82,10 +82,8 @@ impl CreatioSettings {
         let base_url = need(&connection.base_url, "base URL")?
             .trim_end_matches('/')
             .to_owned();
-        let identity_url = match &connection.identity_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => default_identity_url(&base_url),
-        };
+        let identity_url =
+            omnipanel_domain::crm::identity_url(connection).unwrap_or_else(|| base_url.clone());
         Ok(Self {
             identity_url,
             odata_path: connection
@@ -110,19 +108,6 @@ impl CreatioSettings {
         };
         format!("{}{prefix}/ServiceModel", self.base_url)
     }
-}
-
-/// Creatio Cloud's identity service convention: `https://<tenant>-is.creatio.com`. Other hosts
-/// (on-premise) run it on the application's own address unless configured otherwise.
-pub fn default_identity_url(base_url: &str) -> String {
-    if let Ok(url) = url::Url::parse(base_url)
-        && let Some(host) = url.host_str()
-        && let Some(tenant) = host.strip_suffix(".creatio.com")
-        && !tenant.contains('.')
-    {
-        return format!("{}://{tenant}-is.creatio.com", url.scheme());
-    }
-    base_url.to_owned()
 }
 
 /// A cached access token and what it was issued for.
@@ -761,18 +746,6 @@ impl CrmConnector for CreatioCrm {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn identity_url_follows_the_cloud_convention() {
-        assert_eq!(
-            default_identity_url("https://acme.creatio.com"),
-            "https://acme-is.creatio.com"
-        );
-        assert_eq!(
-            default_identity_url("https://crm.acme.local"),
-            "https://crm.acme.local"
-        );
-    }
 
     #[test]
     fn odata_literals_and_ids_are_safe() {

@@ -4,6 +4,7 @@
 //! error that says which call failed and how.
 
 pub mod creatio;
+pub mod crm_sign_in;
 pub mod deliveries;
 
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 
 pub mod fake_creatio;
 pub mod fake_receiver;
+pub mod oauth_mock;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -104,8 +105,15 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         backoff: std::time::Duration::from_millis(10),
     };
     let connectors = omnipanel_integrations::Connectors::new(policy).expect("an HTTP client");
-    let domain = Domain::new(connection, clock.clone(), DomainConfig::default())
-        .with_crm(Arc::new(connectors));
+    // Bound first, so that links and OAuth redirects name the real address.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let config = DomainConfig {
+        public_url: url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap(),
+        ..DomainConfig::default()
+    };
+    let domain = Domain::new(connection, clock.clone(), config).with_crm(Arc::new(connectors));
     // Deliveries go out as in production: woken when queued, and when `advanceClock` fires.
     let worker = omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
         .expect("an HTTP client")
@@ -117,11 +125,10 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
     ));
     let state = AppState::new(domain.clone(), test_clock.then(|| clock.clone()), 64 * 1024);
     let (sender, receiver) = oneshot::channel::<()>();
-    let (addr, server) = omnipanel_api::http::serve(state, "127.0.0.1:0".parse().unwrap(), async {
+    let (addr, server) = omnipanel_api::http::serve_on(state, listener, async {
         let _ = receiver.await;
     })
-    .await
-    .expect("bind port 0");
+    .expect("a bound listener");
     tokio::spawn(server);
     TestApp {
         addr,

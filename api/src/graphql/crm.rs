@@ -118,6 +118,10 @@ impl CrmConnection {
     async fn has_oauth_client_secret(&self) -> bool {
         self.0.oauth_client_secret.is_some()
     }
+    /// Scopes asked for at sign-in through the CRM.
+    async fn oauth_scopes(&self) -> Option<&str> {
+        self.0.oauth_scopes.as_deref()
+    }
     async fn close_process_name(&self) -> Option<&str> {
         self.0.close_process_name.as_deref()
     }

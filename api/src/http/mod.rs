@@ -1,4 +1,7 @@
-//! The HTTP surface: GraphQL over HTTP and WebSocket, health, readiness and metrics.
+//! The HTTP surface: GraphQL over HTTP and WebSocket, sign-in through the CRM, health,
+//! readiness and metrics.
+
+mod crm_oauth;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -36,6 +39,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::endpoint))
+        .route("/oauth/crm/start", get(crm_oauth::start))
+        .route("/oauth/crm/callback", get(crm_oauth::callback))
         .layer(RequestBodyLimitLayer::new(state.max_body_bytes))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -52,7 +57,16 @@ pub async fn serve(
     listen: SocketAddr,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
-    let listener = TcpListener::bind(listen).await?;
+    serve_on(state, TcpListener::bind(listen).await?, shutdown)
+}
+
+/// Serves on a listener already bound (so the caller knows the address before the state is
+/// built, as tests do for OAuth redirect URLs).
+pub fn serve_on(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
     let addr = listener.local_addr()?;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     Ok((

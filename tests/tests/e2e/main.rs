@@ -4,6 +4,7 @@ mod administration;
 mod concurrency;
 mod conversation;
 mod crm;
+mod crm_sign_in;
 mod hardening;
 mod identity;
 mod live;
