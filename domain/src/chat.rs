@@ -542,19 +542,40 @@ impl Domain {
             .await?;
         }
         let mut outbox = Outbox::new();
+        let chat = self
+            .offer_new_chat(&tx, &mut outbox, &created, &queue, true, now)
+            .await?;
+        self.commit(tx, outbox).await?;
+        Ok(chat)
+    }
+
+    /// Offers a chat that has just arrived in `queue` to its operators (C2, C4): routed at once,
+    /// or left waiting and announced to the queue's members. With `enforce_limit`, a full queue
+    /// with nobody free refuses it (`LIMIT_EXCEEDED`; C6); the caller's transaction then rolls
+    /// back. Returns the
+    /// chat as routing left it, with its `CHAT_CREATED` webhooks queued.
+    pub(crate) async fn offer_new_chat(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        created: &chat::Model,
+        queue: &queue::Model,
+        enforce_limit: bool,
+        now: DateTime<Utc>,
+    ) -> Result<chat::Model> {
         let outcome = self
-            .route_chat(&tx, &mut outbox, created.id, RoutingTrigger::HandOff, now)
+            .route_chat(db, outbox, created.id, RoutingTrigger::HandOff, now)
             .await?;
         if outcome == RoutingOutcome::Queued
+            && enforce_limit
             && let Some(limit) = queue.size_limit
         {
             let waiting = chat::Entity::find()
                 .filter(chat::Column::QueueId.eq(queue.id))
                 .filter(chat::Column::Status.eq(ChatStatus::Queued))
-                .count(&tx)
+                .count(db)
                 .await?;
             if waiting > u64::try_from(limit).unwrap_or(0) {
-                // Dropping the transaction rolls everything back: nothing was handed off.
                 return Err(DomainError::LimitExceeded(
                     format!(
                         "The queue {} is full ({limit} waiting) and nobody is free",
@@ -565,16 +586,14 @@ impl Domain {
             }
         }
         if outcome == RoutingOutcome::Queued {
-            self.announce_waiting(&tx, &mut outbox, &created, now)
-                .await?;
+            self.announce_waiting(db, outbox, created, now).await?;
         }
         let chat = chat::Entity::find_by_id(created.id)
-            .one(&tx)
+            .one(db)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
-        self.queue_webhooks(&tx, &mut outbox, WebhookEvent::ChatCreated, &chat, now)
+        self.queue_webhooks(db, outbox, WebhookEvent::ChatCreated, &chat, now)
             .await?;
-        self.commit(tx, outbox).await?;
         Ok(chat)
     }
 

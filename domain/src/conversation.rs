@@ -193,6 +193,7 @@ impl Domain {
             }
             .insert(db)
             .await?;
+            outbox.wake_deliveries();
         }
         let mut model: chat::ActiveModel = chat.clone().into();
         model.last_message_at = Set(Some(now));

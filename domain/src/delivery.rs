@@ -19,8 +19,8 @@ use serde_json::json;
 use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
-use crate::entity::{chat, crm_connection, delivery, webhook};
-use crate::enums::{CrmKind, DeliveryKind, DeliveryState, WebhookEvent};
+use crate::entity::{chat, crm_connection, delivery, message, webhook};
+use crate::enums::{CrmKind, DeliveryKind, DeliveryState, EventKind, WebhookEvent};
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
@@ -109,14 +109,55 @@ pub fn subscribed(hook: &webhook::Model) -> Vec<WebhookEvent> {
 /// How one attempt went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attempt {
-    /// Delivered; the receiver's status.
-    Delivered { status: Option<i32> },
-    /// Failed; `retry` says whether trying again can help.
+    /// Delivered: the receiver's status, and the id the provider gave a message.
+    Delivered {
+        status: Option<i32>,
+        external_id: Option<String>,
+    },
+    /// Failed, and whether and when to try again.
     Failed {
         status: Option<i32>,
         error: String,
-        retry: bool,
+        retry: Retry,
     },
+}
+
+/// When a failed delivery is tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// After the exponential backoff of its attempt count.
+    Backoff,
+    /// After the wait the receiver asked for (Telegram's `retry_after`, `Retry-After`).
+    After(Duration),
+    /// Never: retrying cannot help (the customer blocked the bot, a removed webhook).
+    Never,
+}
+
+impl Attempt {
+    pub fn delivered(status: Option<i32>) -> Self {
+        Self::Delivered {
+            status,
+            external_id: None,
+        }
+    }
+
+    /// A failure worth retrying after the usual backoff.
+    pub fn failed(status: Option<i32>, error: impl Into<String>) -> Self {
+        Self::Failed {
+            status,
+            error: error.into(),
+            retry: Retry::Backoff,
+        }
+    }
+
+    /// A failure no retry can mend.
+    pub fn refused(status: Option<i32>, error: impl Into<String>) -> Self {
+        Self::Failed {
+            status,
+            error: error.into(),
+            retry: Retry::Never,
+        }
+    }
 }
 
 /// A page of the delivery log.
@@ -349,8 +390,9 @@ impl Domain {
         Ok(())
     }
 
-    /// Claims up to `limit` due deliveries of `kinds` for this worker. A webhook's deliveries
-    /// for one chat go out in order: one waits while an earlier one is still pending.
+    /// Claims up to `limit` due deliveries of `kinds` for this worker. Deliveries of one chat to
+    /// one receiver (a webhook, the customer's channel) go out in order: one waits while an
+    /// earlier one is still pending.
     pub async fn claim_deliveries(
         &self,
         kinds: &[DeliveryKind],
@@ -368,10 +410,15 @@ impl Domain {
             .await?;
         let mut claimed = Vec::with_capacity(due.len());
         for found in due {
-            if let (Some(webhook_id), Some(chat_id)) = (found.webhook_id, found.chat_id) {
+            if let Some(chat_id) = found.chat_id {
+                let receiver = match found.webhook_id {
+                    Some(id) => delivery::Column::WebhookId.eq(id),
+                    None => delivery::Column::WebhookId.is_null(),
+                };
                 let earlier = delivery::Entity::find()
                     .filter(delivery::Column::ChatId.eq(chat_id))
-                    .filter(delivery::Column::WebhookId.eq(webhook_id))
+                    .filter(delivery::Column::Kind.eq(found.kind))
+                    .filter(receiver)
                     .filter(delivery::Column::State.eq(DeliveryState::Pending))
                     .filter(
                         Condition::any()
@@ -412,39 +459,146 @@ impl Domain {
         Ok(claimed)
     }
 
-    /// Records how an attempt went: delivered, retried later with exponential backoff, or
-    /// given up after [`MAX_ATTEMPTS`] (or at once when retrying cannot help).
+    /// Records how an attempt went: delivered, retried later (exponential backoff, or the wait
+    /// the receiver asked for), or given up after [`MAX_ATTEMPTS`] or when retrying cannot
+    /// help. A channel message's own delivery state follows, and its chat is told, in the same
+    /// transaction.
     pub async fn record_attempt(&self, claimed: &delivery::Model, attempt: Attempt) -> Result<()> {
         let now = self.now();
+        let tx = self.write().await?;
         let mut model = delivery::ActiveModel {
             id: Set(claimed.id),
             ..Default::default()
         };
+        let mut message_state = None;
+        let mut external = None;
         match attempt {
-            Attempt::Delivered { status } => {
+            Attempt::Delivered {
+                status,
+                external_id,
+            } => {
                 model.state = Set(DeliveryState::Delivered);
                 model.sent_at = Set(Some(now));
                 model.next_attempt_at = Set(None);
                 model.last_status = Set(status);
                 model.last_error = Set(None);
+                message_state = Some((DeliveryState::Sent, None));
+                external = external_id;
             }
             Attempt::Failed {
                 status,
                 error,
                 retry,
             } => {
+                let error: String = error.chars().take(500).collect();
                 model.last_status = Set(status);
-                model.last_error = Set(Some(error.chars().take(500).collect()));
-                if retry && claimed.attempts < MAX_ATTEMPTS {
-                    model.next_attempt_at = Set(Some(now + retry_delay(claimed.attempts)));
-                } else {
-                    model.state = Set(DeliveryState::Failed);
-                    model.next_attempt_at = Set(None);
+                model.last_error = Set(Some(error.clone()));
+                let again = match retry {
+                    Retry::Never => None,
+                    _ if claimed.attempts >= MAX_ATTEMPTS => None,
+                    Retry::Backoff => Some(now + retry_delay(claimed.attempts)),
+                    Retry::After(wait) => Some(now + wait),
+                };
+                match again {
+                    Some(at) => model.next_attempt_at = Set(Some(at)),
+                    None => {
+                        model.state = Set(DeliveryState::Failed);
+                        model.next_attempt_at = Set(None);
+                        message_state = Some((DeliveryState::Failed, Some(error)));
+                    }
                 }
             }
         }
-        model.update(&self.db).await?;
+        model.update(&tx).await?;
+        let mut outbox = Outbox::new();
+        if let (Some(message_id), Some((state, error))) = (claimed.message_id, message_state) {
+            self.set_message_delivery(&tx, &mut outbox, message_id, state, error, external, now)
+                .await?;
+        }
+        self.commit(tx, outbox).await?;
         Ok(())
+    }
+
+    /// Moves a message's delivery state and tells whoever works its chat.
+    #[allow(clippy::too_many_arguments)]
+    async fn set_message_delivery(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        message_id: MessageId,
+        state: DeliveryState,
+        error: Option<String>,
+        external_id: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(found) = message::Entity::find_by_id(message_id).one(db).await? else {
+            return Ok(());
+        };
+        let mut model: message::ActiveModel = found.clone().into();
+        model.delivery_state = Set(state);
+        model.delivery_error = Set(error);
+        if state == DeliveryState::Sent {
+            model.delivered_at = Set(Some(now));
+        }
+        if external_id.is_some() {
+            model.external_id = Set(external_id);
+        }
+        model.update(db).await?;
+        if let Some(chat) = chat::Entity::find_by_id(found.chat_id).one(db).await? {
+            self.tell_chat(
+                db,
+                outbox,
+                &chat,
+                EventKind::MessageUpdated,
+                json!({ "messageId": message_id, "deliveryState": state }),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends a message whose delivery was given up once more (any operator who sees the chat).
+    pub async fn retry_message(&self, actor: &Actor, id: MessageId) -> Result<message::Model> {
+        actor.operator()?;
+        let found = message::Entity::find_by_id(id)
+            .filter(message::Column::OrganizationId.eq(actor.organization_id))
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::not_found("message"))?;
+        self.visible_chat(&self.db, actor, found.chat_id).await?;
+        if found.delivery_state != DeliveryState::Failed {
+            return Err(DomainError::conflict(
+                "Only a message that failed can be sent again",
+            ));
+        }
+        let now = self.now();
+        let tx = self.write().await?;
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::State, Expr::value(DeliveryState::Pending))
+            .col_expr(delivery::Column::Attempts, Expr::value(0))
+            .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
+            .filter(delivery::Column::MessageId.eq(id))
+            .filter(delivery::Column::State.eq(DeliveryState::Failed))
+            .exec(&tx)
+            .await?;
+        let mut outbox = Outbox::new();
+        self.set_message_delivery(
+            &tx,
+            &mut outbox,
+            id,
+            DeliveryState::Pending,
+            None,
+            None,
+            now,
+        )
+        .await?;
+        outbox.wake_deliveries();
+        self.commit(tx, outbox).await?;
+        message::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::not_found("message"))
     }
 
     /// A webhook's signing secret, for the worker that signs its deliveries.

@@ -330,6 +330,8 @@ string_enum!(
         ChatUpdated = "CHAT_UPDATED",
         /// A message arrived in a chat.
         MessageCreated = "MESSAGE_CREATED",
+        /// A message's delivery state changed (M2).
+        MessageUpdated = "MESSAGE_UPDATED",
         /// A chat's SLA colour changed (F2).
         TrafficLightChanged = "TRAFFIC_LIGHT_CHANGED",
         /// A chat started waiting in a queue the operator sees.

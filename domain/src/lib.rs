@@ -5,6 +5,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod channel;
 pub mod chat;
 pub mod clock;
 pub mod conversation;

@@ -58,6 +58,8 @@ pub mod prefix {
     pub const INVITATION: &str = "opi_";
     /// A webhook's signing secret.
     pub const WEBHOOK_SECRET: &str = "whsec_";
+    /// A messaging channel's secret.
+    pub const CHANNEL_SECRET: &str = "chs_";
 }
 
 #[cfg(test)]

@@ -11,13 +11,18 @@
 //!
 //! Any 2xx answer delivers; anything else (or no answer) is retried with exponential backoff
 //! until the domain gives the delivery up.
+//!
+//! Channel messages go to the customer's messenger (Telegram's `sendMessage`, a generic
+//! channel's outbound URL), one chat's messages in order. Delivery is at least once: a worker
+//! that dies after the provider accepted a message but before recording it sends it again
+//! when its claim expires (Telegram offers no idempotency key to prevent that).
 
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use omnipanel_domain::delivery::Attempt;
 use omnipanel_domain::entity::delivery;
-use omnipanel_domain::enums::DeliveryKind;
+use omnipanel_domain::enums::{ChannelKind, DeliveryKind};
 use omnipanel_domain::{Domain, DomainError, Result};
 use sha2::Sha256;
 use tokio::task::JoinSet;
@@ -78,7 +83,14 @@ impl DeliveryWorker {
         loop {
             let claimed = self
                 .domain
-                .claim_deliveries(&[DeliveryKind::Webhook, DeliveryKind::CrmProcess], BATCH)
+                .claim_deliveries(
+                    &[
+                        DeliveryKind::Webhook,
+                        DeliveryKind::CrmProcess,
+                        DeliveryKind::ChannelMessage,
+                    ],
+                    BATCH,
+                )
                 .await?;
             if claimed.is_empty() {
                 return Ok(attempts);
@@ -102,11 +114,7 @@ impl DeliveryWorker {
         match job.kind {
             DeliveryKind::Webhook => self.post_webhook(job).await,
             DeliveryKind::CrmProcess => self.run_process(job).await,
-            DeliveryKind::ChannelMessage => Attempt::Failed {
-                status: None,
-                error: "not a job for the webhook worker".into(),
-                retry: true,
-            },
+            DeliveryKind::ChannelMessage => self.send_to_channel(job).await,
         }
     }
 
@@ -117,19 +125,9 @@ impl DeliveryWorker {
         };
         let hook = match hook {
             Ok(Some(hook)) if hook.active && hook.archived_at.is_none() => hook,
-            Ok(_) => {
-                return Attempt::Failed {
-                    status: None,
-                    error: "The webhook was paused or removed".into(),
-                    retry: false,
-                };
-            }
+            Ok(_) => return Attempt::refused(None, "The webhook was paused or removed"),
             Err(error) => {
-                return Attempt::Failed {
-                    status: None,
-                    error: format!("Could not read the webhook: {error}"),
-                    retry: true,
-                };
+                return Attempt::failed(None, format!("Could not read the webhook: {error}"));
             }
         };
         let body = job.payload.to_string().into_bytes();
@@ -149,23 +147,17 @@ impl DeliveryWorker {
             .send()
             .await;
         match sent {
-            Ok(response) if response.status().is_success() => Attempt::Delivered {
-                status: Some(i32::from(response.status().as_u16())),
-            },
-            Ok(response) => Attempt::Failed {
-                status: Some(i32::from(response.status().as_u16())),
-                error: format!("The receiver answered HTTP {}", response.status().as_u16()),
-                retry: true,
-            },
-            Err(error) => Attempt::Failed {
-                status: None,
-                error: if error.is_timeout() {
-                    "The receiver did not answer in time".into()
-                } else {
-                    "The receiver could not be reached".into()
-                },
-                retry: true,
-            },
+            Ok(response) if response.status().is_success() => {
+                Attempt::delivered(Some(i32::from(response.status().as_u16())))
+            }
+            Ok(response) => Attempt::failed(
+                Some(i32::from(response.status().as_u16())),
+                format!("The receiver answered HTTP {}", response.status().as_u16()),
+            ),
+            Err(error) if error.is_timeout() => {
+                Attempt::failed(None, "The receiver did not answer in time")
+            }
+            Err(_) => Attempt::failed(None, "The receiver could not be reached"),
         }
     }
 
@@ -180,12 +172,48 @@ impl DeliveryWorker {
             Err(error) => Err(error),
         };
         match started {
-            Ok(()) => Attempt::Delivered { status: None },
-            Err(error) => Attempt::Failed {
-                status: None,
-                error: error.to_string(),
-                retry: true,
+            Ok(()) => Attempt::delivered(None),
+            Err(error) => Attempt::failed(None, error.to_string()),
+        }
+    }
+}
+
+impl DeliveryWorker {
+    /// Sends an operator's message to the customer's channel.
+    async fn send_to_channel(&self, job: &delivery::Model) -> Attempt {
+        let target = match self.domain.channel_job(job).await {
+            Ok(target) => target,
+            Err(DomainError::NotFound { what }) => {
+                return Attempt::refused(None, format!("The {what} no longer exists"));
+            }
+            Err(error) => {
+                return Attempt::failed(None, format!("Could not read the message: {error}"));
+            }
+        };
+        match target.channel.kind {
+            ChannelKind::Telegram => match &target.recipient {
+                Some(to) => {
+                    crate::telegram::send_message(
+                        &self.http,
+                        &target.channel,
+                        to,
+                        &target.message.text,
+                    )
+                    .await
+                }
+                None => Attempt::refused(None, "The customer has no Telegram chat id"),
             },
+            // The customer's web chat page reads its messages from Omnipanel itself.
+            ChannelKind::Webchat => Attempt::delivered(None),
+            ChannelKind::InfobipWhatsapp | ChannelKind::Viber | ChannelKind::Messenger => {
+                crate::generic::send(
+                    &self.http,
+                    &target,
+                    &job.id.to_string(),
+                    self.domain.now().timestamp(),
+                )
+                .await
+            }
         }
     }
 }

@@ -6,6 +6,8 @@
 pub mod creatio;
 pub mod crm_sign_in;
 pub mod deliveries;
+pub mod generic;
+pub mod telegram;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! The GraphQL API of API.md: schema assembly, the request's caller, and error mapping.
 
+mod channels;
 mod crm;
 mod error;
 mod loaders;
@@ -26,6 +27,7 @@ pub struct Query(
     query::AdminQuery,
     workplace::WorkplaceQuery,
     crm::CrmQuery,
+    channels::ChannelQuery,
     webhooks::WebhookQuery,
 );
 
@@ -35,6 +37,7 @@ pub struct Mutation(
     mutation::AdminMutation,
     workplace::WorkplaceMutation,
     crm::CrmMutation,
+    channels::ChannelMutation,
     webhooks::WebhookMutation,
 );
 

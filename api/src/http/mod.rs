@@ -1,6 +1,7 @@
 //! The HTTP surface: GraphQL over HTTP and WebSocket, sign-in through the CRM, health,
 //! readiness and metrics.
 
+mod channels;
 mod crm_oauth;
 
 use std::future::Future;
@@ -12,7 +13,7 @@ use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, 
 use axum::extract::{ConnectInfo, MatchedPath, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use omnipanel_domain::{Domain, DomainError};
 use sea_orm::ConnectionTrait;
@@ -41,6 +42,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::endpoint))
         .route("/oauth/crm/start", get(crm_oauth::start))
         .route("/oauth/crm/callback", get(crm_oauth::callback))
+        .route("/webhooks/telegram/{channel_id}", post(channels::telegram))
+        .route("/webhooks/generic/{channel_id}", post(channels::generic))
         .layer(RequestBodyLimitLayer::new(state.max_body_bytes))
         .layer(middleware::from_fn_with_state(
             state.clone(),

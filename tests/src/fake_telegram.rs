@@ -1,0 +1,131 @@
+//! A local stand-in for the Telegram Bot API (`../shared/TELEGRAM.md`): `POST
+//! /bot<token>/<method>` with a JSON body, answered `{"ok":true,"result":…}` or
+//! `{"ok":false,"error_code","description","parameters"}`. It records what it receives and can
+//! be taken down (answering 502 without a Bot API body, as a proxy in front of a dead server
+//! would) or told to refuse.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+/// A call the fake received.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub token: String,
+    pub method: String,
+    pub body: Value,
+    /// Whether it was answered with success.
+    pub accepted: bool,
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    down: bool,
+    /// `(error_code, description, retry_after)` for every following call.
+    refusal: Option<(u16, String, Option<i64>)>,
+    next_message_id: i64,
+}
+
+#[derive(Clone)]
+pub struct FakeTelegram {
+    pub addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl FakeTelegram {
+    pub async fn start() -> Self {
+        let inner = Arc::new(Mutex::new(Inner {
+            next_message_id: 500,
+            ..Inner::default()
+        }));
+        let app = Router::new()
+            .route("/{*path}", post(call))
+            .with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, inner }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.inner.lock().unwrap().calls.clone()
+    }
+
+    /// The texts of the `sendMessage` calls that succeeded, in order.
+    pub fn delivered(&self) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == "sendMessage" && c.accepted)
+            .map(|c| c.body["text"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.inner.lock().unwrap().down = down;
+    }
+
+    /// Refuses every following call like the Bot API does (`None` stops refusing).
+    pub fn refuse(&self, refusal: Option<(u16, &str, Option<i64>)>) {
+        self.inner.lock().unwrap().refusal = refusal.map(|(c, d, r)| (c, d.to_owned(), r));
+    }
+}
+
+async fn call(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    Path(path): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (token, method) = path
+        .strip_prefix("bot")
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(t, m)| (t.to_owned(), m.to_owned()))
+        .unwrap_or_default();
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let mut state = inner.lock().unwrap();
+    let mut record = Call {
+        token,
+        method,
+        body: body.clone(),
+        accepted: false,
+    };
+    if state.down {
+        state.calls.push(record);
+        return (StatusCode::BAD_GATEWAY, "502 Bad Gateway").into_response();
+    }
+    if let Some((code, description, retry_after)) = state.refusal.clone() {
+        state.calls.push(record);
+        let mut answer = json!({ "ok": false, "error_code": code, "description": description });
+        if let Some(seconds) = retry_after {
+            answer["parameters"] = json!({ "retry_after": seconds });
+        }
+        return (StatusCode::from_u16(code).unwrap(), axum::Json(answer)).into_response();
+    }
+    state.next_message_id += 1;
+    let message_id = state.next_message_id;
+    record.accepted = true;
+    state.calls.push(record);
+    axum::Json(json!({
+        "ok": true,
+        "result": {
+            "message_id": message_id,
+            "date": 1_700_000_000,
+            "chat": { "id": body["chat_id"], "type": "private" },
+            "text": body["text"],
+        }
+    }))
+    .into_response()
+}

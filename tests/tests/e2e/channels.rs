@@ -1,0 +1,477 @@
+//! Channels (M1, M2): Telegram updates in real Bot API JSON become chats; replies reach a fake
+//! Bot API in order, exactly once, also across an outage; refusals show on the message and can
+//! be retried; generic webhook channels are signed both ways; channel administration.
+
+use hmac::{Hmac, Mac};
+use omnipanel_tests::fake_receiver::FakeReceiver;
+use omnipanel_tests::fake_telegram::FakeTelegram;
+use omnipanel_tests::{Op, Org, TestApp, error_code, error_field, eventually, on_both_databases};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+on_both_databases!(
+    telegram_updates_become_chats_and_replies_reach_telegram,
+    replies_survive_an_outage_in_order_and_once,
+    generic_channels_are_signed_both_ways,
+    channels_are_administered_with_care,
+);
+
+const TOKEN: &str = "123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ";
+
+struct Desk {
+    org: Org,
+    queue: String,
+    op: Op,
+}
+
+async fn desk(app: &TestApp) -> Desk {
+    let org = app.create_org("Acme").await;
+    let queue = app.create_queue(&org.owner_token, "Support", None).await;
+    let op = app.operator(&org.owner_token, "OPERATOR").await;
+    app.set_members(&org.owner_token, &queue, &[&op]).await;
+    app.set_status(&op, "READY").await;
+    Desk { org, queue, op }
+}
+
+async fn create_channel(app: &TestApp, token: &str, input: Value) -> Value {
+    app.gql(
+        Some(token),
+        "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id kind name provider queueId } secret webhookUrl } }",
+        json!({ "input": input }),
+    )
+    .await
+}
+
+/// A Telegram channel on the fake Bot API; returns (webhook URL, secret).
+async fn telegram_channel(app: &TestApp, d: &Desk, bot: &FakeTelegram) -> (String, String) {
+    let made = create_channel(
+        app,
+        &d.org.owner_token,
+        json!({ "kind": "TELEGRAM", "name": "Support bot", "botToken": TOKEN, "apiBaseUrl": bot.url(), "queueId": d.queue }),
+    )
+    .await;
+    assert!(made["errors"].is_null(), "{made}");
+    let payload = &made["data"]["createChannel"];
+    (
+        payload["webhookUrl"].as_str().unwrap().to_owned(),
+        payload["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A private-chat text message from Ann, in the Bot API's own shape.
+fn update(update_id: i64, message_id: i64, text: &str) -> Value {
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": message_id,
+            "date": 1_763_800_000,
+            "chat": { "id": 1_111_111, "type": "private", "first_name": "Ann", "username": "ann" },
+            "from": { "id": 1_111_111, "is_bot": false, "first_name": "Ann", "last_name": "Lee", "username": "ann", "language_code": "en" },
+            "text": text
+        }
+    })
+}
+
+async fn post_update(app: &TestApp, url: &str, secret: Option<&str>, body: &Value) -> u16 {
+    let mut request = app.client.post(url).json(body);
+    if let Some(secret) = secret {
+        request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// The organization's chats with their messages, as the owner sees them.
+async fn chats(app: &TestApp, d: &Desk) -> Vec<Value> {
+    let data = app
+        .ok(
+            Some(&d.org.owner_token),
+            "{ chats(first: 50) { edges { node { id status source customer { name } messages(first: 50) { edges { node { id text authorKind deliveryState deliveryError } } } } } } }",
+            json!({}),
+        )
+        .await;
+    data["chats"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+fn messages(chat: &Value) -> Vec<Value> {
+    chat["messages"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+async fn say(app: &TestApp, op: &Op, chat: &str, text: &str) -> Value {
+    app.ok(
+        Some(&op.token),
+        "mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id deliveryState } } }",
+        json!({ "input": { "chatId": chat, "text": text } }),
+    )
+    .await["sendMessage"]["message"]
+        .clone()
+}
+
+async fn telegram_updates_become_chats_and_replies_reach_telegram(app: TestApp) {
+    let d = desk(&app).await;
+    let bot = FakeTelegram::start().await;
+    let (url, secret) = telegram_channel(&app, &d, &bot).await;
+
+    // Without the secret, or with another, nothing is stored.
+    assert_eq!(
+        post_update(&app, &url, None, &update(1, 10, "Hi")).await,
+        401
+    );
+    assert_eq!(
+        post_update(&app, &url, Some("chs_wrong"), &update(1, 10, "Hi")).await,
+        401
+    );
+    assert!(chats(&app, &d).await.is_empty());
+    assert_eq!(
+        app.client
+            .post(&url)
+            .header("X-Telegram-Bot-Api-Secret-Token", &secret)
+            .body("{")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+
+    // The update starts a chat in the channel's queue, routed to the operator.
+    assert_eq!(
+        post_update(
+            &app,
+            &url,
+            Some(&secret),
+            &update(1, 10, "Hi, where is my order?")
+        )
+        .await,
+        200
+    );
+    // Telegram repeats an update it thinks was lost: it is stored once.
+    assert_eq!(
+        post_update(
+            &app,
+            &url,
+            Some(&secret),
+            &update(1, 10, "Hi, where is my order?")
+        )
+        .await,
+        200
+    );
+    // An edit is acknowledged and leaves the message as it was.
+    let edit = json!({ "update_id": 2, "edited_message": { "message_id": 10, "date": 1_763_800_000, "edit_date": 1_763_800_100,
+        "chat": { "id": 1_111_111, "type": "private" }, "from": { "id": 1_111_111, "is_bot": false, "first_name": "Ann" }, "text": "edited" } });
+    assert_eq!(post_update(&app, &url, Some(&secret), &edit).await, 200);
+    let all = chats(&app, &d).await;
+    assert_eq!(all.len(), 1);
+    let chat = &all[0];
+    assert_eq!(chat["status"], "INVITED");
+    assert_eq!(chat["source"], "TELEGRAM");
+    assert_eq!(chat["customer"]["name"], "Ann Lee");
+    assert_eq!(messages(chat).len(), 1);
+    assert_eq!(messages(chat)[0]["text"], "Hi, where is my order?");
+    let chat_id = chat["id"].as_str().unwrap().to_owned();
+
+    // The next message of the customer joins the same chat.
+    assert_eq!(
+        post_update(&app, &url, Some(&secret), &update(3, 11, "Order A-17")).await,
+        200
+    );
+    assert_eq!(messages(&chats(&app, &d).await[0]).len(), 2);
+
+    // Replies go to the customer's Telegram chat, plain text, in order.
+    let accepted = app.chat_action(&d.op.token, "acceptChat", &chat_id).await;
+    assert!(accepted["errors"].is_null(), "{accepted}");
+    for text in ["Hello Ann!", "Let me check A-17.", "It ships today 🚚"] {
+        say(&app, &d.op, &chat_id, text).await;
+    }
+    eventually("three replies at Telegram", || async {
+        bot.delivered().len() == 3
+    })
+    .await;
+    assert_eq!(
+        bot.delivered(),
+        ["Hello Ann!", "Let me check A-17.", "It ships today 🚚"]
+    );
+    let call = &bot.calls()[0];
+    assert_eq!(call.token, TOKEN);
+    assert_eq!(call.body["chat_id"], 1_111_111);
+    assert!(call.body.get("parse_mode").is_none());
+    eventually("the replies marked sent", || async {
+        messages(&chats(&app, &d).await[0])
+            .iter()
+            .filter(|m| m["authorKind"] == "OPERATOR")
+            .all(|m| m["deliveryState"] == "SENT")
+    })
+    .await;
+
+    // A customer who blocked the bot: the message fails visibly and can be sent again.
+    bot.refuse(Some((403, "Forbidden: bot was blocked by the user", None)));
+    let blocked = say(&app, &d.op, &chat_id, "Are you there?").await;
+    eventually("the refusal on the message", || async {
+        messages(&chats(&app, &d).await[0])
+            .iter()
+            .any(|m| m["id"] == blocked["id"] && m["deliveryState"] == "FAILED")
+    })
+    .await;
+    let failed = messages(&chats(&app, &d).await[0])
+        .into_iter()
+        .find(|m| m["id"] == blocked["id"])
+        .unwrap();
+    assert!(
+        failed["deliveryError"]
+            .as_str()
+            .unwrap()
+            .contains("blocked by the user")
+    );
+    bot.refuse(None);
+    let retried = app
+        .gql(
+            Some(&d.op.token),
+            "mutation($id: ID!) { retryMessage(input: { messageId: $id }) { message { deliveryState } } }",
+            json!({ "id": blocked["id"] }),
+        )
+        .await;
+    assert_eq!(
+        retried["data"]["retryMessage"]["message"]["deliveryState"], "PENDING",
+        "{retried}"
+    );
+    eventually("the retried message at Telegram", || async {
+        bot.delivered().last().map(String::as_str) == Some("Are you there?")
+    })
+    .await;
+}
+
+async fn replies_survive_an_outage_in_order_and_once(app: TestApp) {
+    let d = desk(&app).await;
+    let bot = FakeTelegram::start().await;
+    let (url, secret) = telegram_channel(&app, &d, &bot).await;
+    assert_eq!(
+        post_update(&app, &url, Some(&secret), &update(1, 10, "Hi")).await,
+        200
+    );
+    let chat_id = chats(&app, &d).await[0]["id"].as_str().unwrap().to_owned();
+    app.chat_action(&d.op.token, "acceptChat", &chat_id).await;
+
+    bot.set_down(true);
+    let texts = ["one", "two", "three", "four"];
+    for text in texts {
+        say(&app, &d.op, &chat_id, text).await;
+    }
+    // Only the first is tried while it fails; the others wait behind it.
+    eventually("the first attempt", || async { !bot.calls().is_empty() }).await;
+    app.advance(&d.org.owner_token, 10).await;
+    eventually("the second attempt", || async { bot.calls().len() == 2 }).await;
+    assert!(bot.calls().iter().all(|c| c.body["text"] == "one"));
+    let pending = messages(&chats(&app, &d).await[0]);
+    assert!(
+        pending
+            .iter()
+            .filter(|m| m["authorKind"] == "OPERATOR")
+            .all(|m| m["deliveryState"] == "PENDING")
+    );
+
+    // Telegram is back: after the next backoff everything goes, in order, once each.
+    bot.set_down(false);
+    app.advance(&d.org.owner_token, 20).await;
+    eventually("every reply delivered", || async {
+        bot.delivered().len() == 4
+    })
+    .await;
+    app.advance(&d.org.owner_token, 3600).await;
+    assert_eq!(bot.delivered(), texts);
+    eventually("all marked sent", || async {
+        messages(&chats(&app, &d).await[0])
+            .iter()
+            .filter(|m| m["authorKind"] == "OPERATOR")
+            .all(|m| m["deliveryState"] == "SENT")
+    })
+    .await;
+    assert_eq!(bot.delivered(), texts, "nothing sent twice");
+}
+
+fn sign(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn generic_channels_are_signed_both_ways(app: TestApp) {
+    let d = desk(&app).await;
+    let provider = FakeReceiver::start().await;
+    let made = create_channel(
+        &app,
+        &d.org.owner_token,
+        json!({ "kind": "VIBER", "name": "Viber", "outboundUrl": provider.url("/viber/out"), "queueId": d.queue }),
+    )
+    .await;
+    assert!(made["errors"].is_null(), "{made}");
+    let url = made["data"]["createChannel"]["webhookUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret = made["data"]["createChannel"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(url.contains("/webhooks/generic/"));
+    let now = app.domain.now().timestamp();
+    let body = json!({ "id": "v-1", "from": { "id": "viber-user-7", "name": "Piotr", "phone": "+48 601 000 111" }, "text": "Dzień dobry" }).to_string();
+    let post = |timestamp: i64, signature: String, body: String| {
+        let request = app
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("X-Omnipanel-Timestamp", timestamp.to_string())
+            .header("X-Omnipanel-Signature", signature)
+            .body(body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        post(now, sign("chs_other", now, &body), body.clone()).await,
+        401
+    );
+    assert_eq!(
+        post(now - 3600, sign(&secret, now - 3600, &body), body.clone()).await,
+        401
+    );
+    assert_eq!(
+        post(now, sign(&secret, now, "{}"), body.clone()).await,
+        401,
+        "signed another body"
+    );
+    assert!(chats(&app, &d).await.is_empty());
+    let bad = json!({ "id": "v-0", "text": "no sender" }).to_string();
+    assert_eq!(post(now, sign(&secret, now, &bad), bad).await, 400);
+    assert_eq!(
+        post(now, sign(&secret, now, &body), body.clone()).await,
+        200
+    );
+    assert_eq!(
+        post(now, sign(&secret, now, &body), body.clone()).await,
+        200
+    );
+    let all = chats(&app, &d).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        messages(&all[0]).len(),
+        1,
+        "the provider's id is stored once"
+    );
+    assert_eq!(all[0]["source"], "VIBER");
+    let chat_id = all[0]["id"].as_str().unwrap().to_owned();
+
+    app.chat_action(&d.op.token, "acceptChat", &chat_id).await;
+    let reply = say(&app, &d.op, &chat_id, "Dzień dobry, Piotr!").await;
+    eventually("the reply at the provider", || async {
+        provider.requests().len() == 1
+    })
+    .await;
+    let out = &provider.requests()[0];
+    let timestamp: i64 = out
+        .header("x-omnipanel-timestamp")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        out.header("x-omnipanel-signature").unwrap(),
+        sign(&secret, timestamp, &out.body)
+    );
+    let sent = out.json();
+    assert_eq!(sent["to"], "viber-user-7");
+    assert_eq!(sent["text"], "Dzień dobry, Piotr!");
+    assert_eq!(sent["messageId"], reply["id"]);
+    assert_eq!(sent["id"], out.header("x-omnipanel-delivery").unwrap());
+}
+
+async fn channels_are_administered_with_care(app: TestApp) {
+    let d = desk(&app).await;
+    let other = app.create_org("Globex").await;
+    let their_queue = app.create_queue(&other.owner_token, "Theirs", None).await;
+    let owner = d.org.owner_token.clone();
+    assert_eq!(
+        error_code(
+            &create_channel(
+                &app,
+                &d.op.token,
+                json!({ "kind": "WEBCHAT", "name": "Site" })
+            )
+            .await
+        ),
+        "FORBIDDEN"
+    );
+    for (field, input) in [
+        ("botToken", json!({ "kind": "TELEGRAM", "name": "Bot" })),
+        (
+            "botToken",
+            json!({ "kind": "TELEGRAM", "name": "Bot", "botToken": "not-a-token" }),
+        ),
+        (
+            "outboundUrl",
+            json!({ "kind": "INFOBIP_WHATSAPP", "name": "WhatsApp" }),
+        ),
+        (
+            "queueId",
+            json!({ "kind": "WEBCHAT", "name": "Site", "queueId": their_queue }),
+        ),
+        (
+            "autoCloseAfterSecs",
+            json!({ "kind": "WEBCHAT", "name": "Site", "autoCloseAfterSecs": 5 }),
+        ),
+        ("name", json!({ "kind": "WEBCHAT", "name": " " })),
+    ] {
+        let body = create_channel(&app, &owner, input).await;
+        assert_eq!(error_field(&body), field, "{body}");
+    }
+    let listed = app.ok(Some(&owner), "{ channels { id } }", json!({})).await;
+    assert_eq!(
+        listed["channels"],
+        json!([]),
+        "refused input stored nothing"
+    );
+
+    let bot = FakeTelegram::start().await;
+    let (url, secret) = telegram_channel(&app, &d, &bot).await;
+    let listed = app
+        .ok(
+            Some(&d.op.token),
+            "{ channels { id kind name provider queueId } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["channels"][0]["provider"], "telegram");
+    assert!(!listed.to_string().contains(TOKEN) && !listed.to_string().contains(&secret));
+    let theirs = app
+        .ok(Some(&other.owner_token), "{ channels { id } }", json!({}))
+        .await;
+    assert_eq!(theirs["channels"], json!([]));
+
+    // An archived channel takes nothing more.
+    let id = listed["channels"][0]["id"].clone();
+    let archived = app
+        .gql(
+            Some(&other.owner_token),
+            "mutation($id: ID!) { archiveChannel(input: { id: $id }) { channel { id } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&archived), "NOT_FOUND");
+    app.ok(
+        Some(&owner),
+        "mutation($id: ID!) { archiveChannel(input: { id: $id }) { channel { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        post_update(&app, &url, Some(&secret), &update(1, 10, "Hi")).await,
+        401
+    );
+    assert!(chats(&app, &d).await.is_empty());
+}
