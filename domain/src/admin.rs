@@ -505,6 +505,10 @@ pub struct CreateQuickReplyInput {
     /// The reply; `<customer_name>` and `<operator_name>` are filled in on insertion.
     #[validate(length(min = 1, max = 1000), custom(function = "quick_reply_text"))]
     pub text: String,
+    /// An approved message template (WhatsApp HSM): the only text that may open a WhatsApp
+    /// conversation or reopen one after its 24-hour window (I3).
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub approved_template: bool,
 }
 
 #[derive(Clone, Debug, Validate)]
@@ -515,6 +519,7 @@ pub struct UpdateQuickReplyInput {
     pub name: Option<String>,
     #[validate(length(min = 1, max = 1000), custom(function = "quick_reply_text"))]
     pub text: Option<String>,
+    pub approved_template: Option<bool>,
 }
 
 impl Domain {
@@ -558,6 +563,7 @@ impl Domain {
             created_at: Set(now),
             updated_at: Set(now),
             archived_at: Set(None),
+            is_template: Set(input.approved_template),
         }
         .insert(&tx)
         .await?;
@@ -590,6 +596,9 @@ impl Domain {
         }
         if let Some(text) = input.text {
             model.text = Set(text);
+        }
+        if let Some(template) = input.approved_template {
+            model.is_template = Set(template);
         }
         model.updated_at = Set(self.now());
         let updated = model.update(&tx).await?;

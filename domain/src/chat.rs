@@ -946,6 +946,29 @@ impl Domain {
                 Err(other) => return Err(other),
             }
         }
+        // Outside WhatsApp's 24-hour window only an approved template goes, as approved (X4).
+        let policy = crate::outgoing::reply_policy(
+            chat.source,
+            chat.status,
+            chat.last_customer_message_at,
+            now,
+        );
+        let text = if policy.requires_template {
+            let template = self
+                .approved_template(&tx, actor, input.quick_reply_id)
+                .await?;
+            let customer = crate::entity::customer::Entity::find_by_id(chat.customer_id)
+                .one(&tx)
+                .await?
+                .ok_or(DomainError::not_found("customer"))?;
+            crate::conversation::fill_template(
+                &template.text,
+                &customer.name.unwrap_or_default(),
+                &self.first_name(me).await?,
+            )
+        } else {
+            input.text.clone()
+        };
         let mut outbox = Outbox::new();
         let (_, created) = self
             .append_message(
@@ -954,7 +977,7 @@ impl Domain {
                 &chat,
                 AuthorKind::Operator,
                 Some(me),
-                &input.text,
+                &text,
                 None,
                 now,
             )

@@ -189,6 +189,7 @@ impl Domain {
                 CreateQuickReplyInput {
                     name: name.into(),
                     text: text.into(),
+                    approved_template: false,
                 },
             )
             .await?;

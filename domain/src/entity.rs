@@ -256,6 +256,8 @@ entity!(
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub archived_at: Option<DateTimeUtc>,
+    /// An approved message template (WhatsApp HSM), the only text that may open a conversation.
+    pub is_template: bool,
 });
 
 entity!(

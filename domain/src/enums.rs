@@ -356,3 +356,17 @@ string_enum!(
         ChatRated = "CHAT_RATED",
     }
 );
+
+string_enum!(
+    /// How a recipient of an outgoing message is addressed (I1).
+    AddressKind {
+        /// A phone number (may start with +).
+        Phone = "PHONE",
+        /// A messenger's user id (digits only).
+        MessengerId = "MESSENGER_ID",
+        /// A messenger username (starts with @).
+        Username = "USERNAME",
+        /// A CRM contact found by name.
+        Contact = "CONTACT",
+    }
+);

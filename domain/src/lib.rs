@@ -22,6 +22,7 @@ pub mod history;
 pub mod identity;
 pub mod ids;
 pub mod masking;
+pub mod outgoing;
 pub mod presence;
 pub mod rating;
 pub mod routing;

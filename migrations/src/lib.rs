@@ -10,6 +10,7 @@ mod m20261122_000001_initial;
 mod m20261122_000002_event_streams;
 mod m20261122_000003_crm_chat_url;
 mod m20261122_000004_crm_sign_in;
+mod m20261122_000005_templates;
 
 /// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_event_streams::Migration),
             Box::new(m20261122_000003_crm_chat_url::Migration),
             Box::new(m20261122_000004_crm_sign_in::Migration),
+            Box::new(m20261122_000005_templates::Migration),
         ]
     }
 }

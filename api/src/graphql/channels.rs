@@ -5,11 +5,13 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::channel::{self, CreateChannelInput, config_of, is_generic};
 use omnipanel_domain::entity::channel as channel_entity;
-use omnipanel_domain::enums::ChannelKind;
-use omnipanel_domain::ids::{ChannelId, MessageId, QueueId};
+use omnipanel_domain::enums::{AddressKind, ChannelKind};
+use omnipanel_domain::ids::{ChannelId, CustomerId, MessageId, QueueId};
+use omnipanel_domain::outgoing::{self, SendOutgoingMessageInput};
 
-use super::workplace::Message;
-use super::{Gql, actor, domain};
+use super::crm::CrmContact;
+use super::workplace::{Chat, Message};
+use super::{Gql, actor, domain, masking};
 
 /// A messaging channel. Its bot token and secret are never shown.
 pub struct Channel(channel_entity::Model);
@@ -55,6 +57,61 @@ fn webhook_url(ctx: &Context<'_>, found: &channel_entity::Model) -> Option<Strin
     }
 }
 
+/// One way to reach an outgoing message's recipient (I1, I2).
+pub struct RecipientCandidate(outgoing::RecipientCandidate);
+
+#[Object]
+impl RecipientCandidate {
+    /// How the input was read: PHONE, MESSENGER_ID (also for a username or contact reached on
+    /// a messenger they wrote from), or CONTACT.
+    async fn kind(&self) -> AddressKind {
+        self.0.kind
+    }
+    /// The address to send to; pass it back as `to` with this `kind`.
+    async fn address(&self) -> &str {
+        &self.0.address
+    }
+    /// The contact's or known customer's name, else the address.
+    async fn display_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(masking(ctx, self.0.channel.organization_id)
+            .await?
+            .apply(&self.0.display_name))
+    }
+    /// The CRM contact the recipient was found as.
+    async fn contact(&self) -> Option<CrmContact> {
+        self.0.contact.clone().map(|contact| CrmContact {
+            organization_id: self.0.channel.organization_id,
+            contact,
+        })
+    }
+    /// The customer already known at this address.
+    async fn customer_id(&self) -> Option<CustomerId> {
+        self.0.customer_id
+    }
+    /// The provider (telegram, infobip_whatsapp, …).
+    async fn provider(&self) -> &str {
+        &self.0.channel.provider
+    }
+    /// The channel (gateway) the message would go through.
+    async fn channel(&self) -> Channel {
+        Channel(self.0.channel.clone())
+    }
+    /// The sender the provider shows, else the channel's name.
+    async fn gateway(&self) -> &str {
+        self.0
+            .channel
+            .gateway
+            .as_deref()
+            .unwrap_or(&self.0.channel.name)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SendOutgoingMessagePayload {
+    pub chat: Chat,
+    pub message: Message,
+}
+
 #[derive(SimpleObject)]
 pub struct CreateChannelPayload {
     pub channel: Channel,
@@ -95,6 +152,21 @@ impl ChannelQuery {
         let rows = domain(ctx).channels(actor(ctx)?).await.gql()?;
         Ok(rows.into_iter().map(Channel).collect())
     }
+
+    /// Every way to reach what was typed into "To": a phone number, a messenger id (digits
+    /// only), a @username, or a contact's name in the CRM. Several candidates mean the
+    /// operator confirms one (I1).
+    async fn recipient_candidates(
+        &self,
+        ctx: &Context<'_>,
+        to: String,
+    ) -> async_graphql::Result<Vec<RecipientCandidate>> {
+        let found = domain(ctx)
+            .recipient_candidates(actor(ctx)?, &to)
+            .await
+            .gql()?;
+        Ok(found.into_iter().map(RecipientCandidate).collect())
+    }
 }
 
 #[derive(Default)]
@@ -129,6 +201,22 @@ impl ChannelMutation {
             .gql()?;
         Ok(ChannelPayload {
             channel: Channel(channel),
+        })
+    }
+
+    /// Starts an "OutgoingChat-N" with a first message to a confirmed candidate (I4).
+    async fn send_outgoing_message(
+        &self,
+        ctx: &Context<'_>,
+        input: SendOutgoingMessageInput,
+    ) -> async_graphql::Result<SendOutgoingMessagePayload> {
+        let (chat, message) = domain(ctx)
+            .send_outgoing_message(actor(ctx)?, input)
+            .await
+            .gql()?;
+        Ok(SendOutgoingMessagePayload {
+            chat: Chat(chat),
+            message: Message(message),
         })
     }
 

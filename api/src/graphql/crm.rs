@@ -16,8 +16,8 @@ use super::{Gql, actor, domain, masking};
 
 /// A CRM contact. Phone and e-mail are masked for operators when the organization says so (K1).
 pub struct CrmContact {
-    organization_id: OrganizationId,
-    contact: crm::CrmContact,
+    pub organization_id: OrganizationId,
+    pub contact: crm::CrmContact,
 }
 
 #[Object]

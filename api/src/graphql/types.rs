@@ -275,6 +275,11 @@ impl QuickReply {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// An approved message template (WhatsApp HSM): what may be sent when the channel takes
+    /// no free text (I3, X4).
+    async fn approved_template(&self) -> bool {
+        self.0.is_template
+    }
     /// The text, with `<customer_name>` and `<operator_name>` still unfilled.
     async fn text(&self) -> &str {
         &self.0.text

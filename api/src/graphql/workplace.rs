@@ -321,6 +321,17 @@ impl RoutingDecision {
 /// A conversation (D3).
 pub struct Chat(pub chat::Model);
 
+impl Chat {
+    fn reply_policy(&self, ctx: &Context<'_>) -> omnipanel_domain::outgoing::ReplyPolicy {
+        omnipanel_domain::outgoing::reply_policy(
+            self.0.source,
+            self.0.status,
+            self.0.last_customer_message_at,
+            domain(ctx).now(),
+        )
+    }
+}
+
 #[Object]
 impl Chat {
     async fn id(&self) -> ChatId {
@@ -475,6 +486,19 @@ impl Chat {
             .filter(|c| c.id != self.0.id && c.created_at <= self.0.created_at)
             .map(Chat)
             .collect())
+    }
+    /// Whether the operator may type free text now (X4): the chat is open and its channel
+    /// takes free text (WhatsApp: within 24 hours of the customer's last message).
+    async fn can_reply(&self, ctx: &Context<'_>) -> bool {
+        self.reply_policy(ctx).can_reply
+    }
+    /// When free text stops being accepted (WhatsApp's 24-hour window).
+    async fn reply_window_expires_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.reply_policy(ctx).reply_window_expires_at
+    }
+    /// Whether only an approved template may be sent now (X4).
+    async fn requires_template(&self, ctx: &Context<'_>) -> bool {
+        self.reply_policy(ctx).requires_template
     }
     /// Whether the customer is muted (D7).
     async fn muted(&self) -> bool {

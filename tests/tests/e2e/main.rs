@@ -9,6 +9,7 @@ mod crm_sign_in;
 mod hardening;
 mod identity;
 mod live;
+mod outgoing;
 mod schema;
 mod transfer;
 mod webhooks;
