@@ -195,6 +195,40 @@ impl WaitingCursor {
             id: chat.id,
         }
     }
+
+    /// Waiting chats served after this one.
+    pub fn behind(&self) -> Condition {
+        Condition::any()
+            .add(chat::Column::QueuePriority.lt(self.priority))
+            .add(
+                Condition::all()
+                    .add(chat::Column::QueuePriority.eq(self.priority))
+                    .add(chat::Column::QueuedAt.gt(self.queued_at)),
+            )
+            .add(
+                Condition::all()
+                    .add(chat::Column::QueuePriority.eq(self.priority))
+                    .add(chat::Column::QueuedAt.eq(self.queued_at))
+                    .add(chat::Column::Id.gt(self.id)),
+            )
+    }
+
+    /// Waiting chats served before this one.
+    pub fn ahead(&self) -> Condition {
+        Condition::any()
+            .add(chat::Column::QueuePriority.gt(self.priority))
+            .add(
+                Condition::all()
+                    .add(chat::Column::QueuePriority.eq(self.priority))
+                    .add(chat::Column::QueuedAt.lt(self.queued_at)),
+            )
+            .add(
+                Condition::all()
+                    .add(chat::Column::QueuePriority.eq(self.priority))
+                    .add(chat::Column::QueuedAt.eq(self.queued_at))
+                    .add(chat::Column::Id.lt(self.id)),
+            )
+    }
 }
 
 /// The SLA colour of a chat at `now` (F1): GREEN while the customer waits for a reply, YELLOW
@@ -1253,21 +1287,7 @@ impl Domain {
             query = query.filter(chat::Column::QueueId.is_in(queues));
         }
         if let Some(cursor) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(chat::Column::QueuePriority.lt(cursor.priority))
-                    .add(
-                        Condition::all()
-                            .add(chat::Column::QueuePriority.eq(cursor.priority))
-                            .add(chat::Column::QueuedAt.gt(cursor.queued_at)),
-                    )
-                    .add(
-                        Condition::all()
-                            .add(chat::Column::QueuePriority.eq(cursor.priority))
-                            .add(chat::Column::QueuedAt.eq(cursor.queued_at))
-                            .add(chat::Column::Id.gt(cursor.id)),
-                    ),
-            );
+            query = query.filter(cursor.behind());
         }
         let mut chats = query
             .order_by_desc(chat::Column::QueuePriority)

@@ -32,6 +32,7 @@ pub mod settings;
 pub mod throttle;
 pub mod transfer;
 pub mod validate;
+pub mod waiting;
 
 pub use actor::{Actor, Principal};
 pub use error::{DomainError, Result};

@@ -1,6 +1,7 @@
 //! The GraphQL API of API.md: schema assembly, the request's caller, and error mapping.
 
 mod channels;
+mod chatbot;
 mod crm;
 mod error;
 mod loaders;
@@ -28,6 +29,7 @@ pub struct Query(
     workplace::WorkplaceQuery,
     crm::CrmQuery,
     channels::ChannelQuery,
+    chatbot::ChatbotQuery,
     webhooks::WebhookQuery,
 );
 
@@ -38,6 +40,7 @@ pub struct Mutation(
     workplace::WorkplaceMutation,
     crm::CrmMutation,
     channels::ChannelMutation,
+    chatbot::ChatbotMutation,
     webhooks::WebhookMutation,
 );
 

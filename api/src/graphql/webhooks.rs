@@ -1,5 +1,4 @@
-//! Webhooks for CRM business processes and their delivery log (H4), and the customer's rating
-//! (G1), whose event they carry.
+//! Webhooks for CRM business processes and their delivery log (H4).
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
@@ -8,9 +7,8 @@ use omnipanel_domain::delivery::{self, CreateWebhookInput, DeliveryCursor, Updat
 use omnipanel_domain::entity::{delivery as delivery_entity, webhook};
 use omnipanel_domain::enums::{DeliveryKind, DeliveryState, WebhookEvent};
 use omnipanel_domain::ids::{ChatId, DeliveryId, WebhookId};
-use omnipanel_domain::rating::RateChatInput;
 
-use super::workplace::{Chat, ChatPayload, decode_cursor, encode_cursor, page_size};
+use super::workplace::{decode_cursor, encode_cursor, page_size};
 use super::{Gql, actor, domain};
 
 /// A subscription of a CRM business process to chat events. Its secret is shown only when it
@@ -219,16 +217,5 @@ impl WebhookMutation {
         Ok(DeliveryPayload {
             delivery: Delivery(row),
         })
-    }
-
-    /// The customer's rating of a completed chat, through the chatbot (G1): 1 to 5, once; the
-    /// comment is kept only for a score of 2 or lower.
-    async fn rate_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: RateChatInput,
-    ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).rate_chat(actor(ctx)?, input).await.gql()?;
-        Ok(ChatPayload { chat: Chat(chat) })
     }
 }

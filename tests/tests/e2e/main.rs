@@ -2,6 +2,7 @@
 
 mod administration;
 mod channels;
+mod chatbot;
 mod concurrency;
 mod conversation;
 mod crm;
