@@ -137,7 +137,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         ..Default::default()
     };
     let connectors = omnipanel_integrations::Connectors::new(policy).map_err(describe)?;
-    let domain = domain(db, clock, config).with_crm(Arc::new(connectors));
+    let domain = domain(db, clock, config)
+        .with_crm(Arc::new(connectors))
+        .with_files(Arc::new(omnipanel_domain::files::LocalDisk::new(
+            args.files_dir.clone(),
+        )));
     if args.demo {
         let demo = domain.seed_demo().await.map_err(describe)?;
         println!(

@@ -92,6 +92,9 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, env = "OMNIPANEL_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// The folder files are kept in (uploads and files customers send).
+    #[arg(long, env = "OMNIPANEL_FILES_DIR", default_value = "data/files")]
+    pub files_dir: std::path::PathBuf,
     /// Seconds one call to a CRM or a channel may take before it fails as `UPSTREAM`.
     #[arg(long, env = "OMNIPANEL_UPSTREAM_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
     pub upstream_timeout_secs: u64,

@@ -297,6 +297,8 @@ pub struct ChannelJob {
     pub message: message::Model,
     /// Who receives it at the provider: the customer's messenger id there, else their phone.
     pub recipient: Option<String>,
+    /// The files it carries.
+    pub attachments: Vec<crate::entity::attachment::Model>,
 }
 
 impl Domain {
@@ -328,8 +330,13 @@ impl Domain {
             .iter()
             .find(|i| i.kind == IdentityKind::Phone)
             .map(|i| i.value.clone());
+        let attachments = crate::entity::attachment::Entity::find()
+            .filter(crate::entity::attachment::Column::MessageId.eq(message.id))
+            .all(&self.db)
+            .await?;
         Ok(ChannelJob {
             recipient: by_messenger.or(by_phone),
+            attachments,
             channel,
             chat,
             message,

@@ -149,6 +149,11 @@ pub struct SendMessageInput {
     pub whisper: bool,
     /// The quick reply the text came from, if any (it may have been edited).
     pub quick_reply_id: Option<QuickReplyId>,
+    /// A file uploaded to this chat (`POST /files`) to send with the text; one per message,
+    /// as messengers send them.
+    #[validate(length(max = 1))]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub attachment_ids: Vec<AttachmentId>,
 }
 
 #[derive(Clone, Debug, Validate)]
@@ -955,6 +960,12 @@ impl Domain {
         let now = self.now();
         let tx = self.write().await?;
         if input.whisper {
+            if !input.attachment_ids.is_empty() {
+                return Err(DomainError::validation(
+                    "attachmentIds",
+                    "Whispers carry no files",
+                ));
+            }
             drop(tx);
             return self.whisper(actor, input.chat_id, &input.text).await;
         }
@@ -1021,6 +1032,8 @@ impl Domain {
             model.quick_reply_id = Set(input.quick_reply_id);
             model.update(&tx).await?;
         }
+        self.attach(&tx, &chat, me, created.id, &input.attachment_ids)
+            .await?;
         self.commit(tx, outbox).await?;
         Ok(created)
     }

@@ -18,6 +18,7 @@ pub mod entity;
 pub mod enums;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod history;
 pub mod identity;
 pub mod ids;

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::crm::{CrmConnectors, LocalOnly};
 use crate::error::Result;
 use crate::events::{EventBus, Outbox};
+use crate::files::{FileStore, LocalDisk};
 use crate::throttle::ThrottlePolicy;
 
 /// Settings of the services that come from the server's configuration.
@@ -49,6 +50,8 @@ pub struct Domain {
     pub crm: Arc<dyn CrmConnectors>,
     /// Wakes this instance's delivery workers when deliveries were queued or came due.
     pub deliveries_due: Arc<tokio::sync::Notify>,
+    /// Where uploaded and received files are kept.
+    pub files: Arc<dyn FileStore>,
 }
 
 impl Domain {
@@ -60,7 +63,14 @@ impl Domain {
             bus: EventBus::new(),
             crm: Arc::new(LocalOnly),
             deliveries_due: Arc::default(),
+            files: Arc::new(LocalDisk::new("data/files")),
         }
+    }
+
+    /// The same services keeping files in `files`.
+    pub fn with_files(mut self, files: Arc<dyn FileStore>) -> Self {
+        self.files = files;
+        self
     }
 
     /// The same services with other CRM connectors (the server adds Creatio's).

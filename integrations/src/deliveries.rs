@@ -191,25 +191,46 @@ impl DeliveryWorker {
             }
         };
         match target.channel.kind {
-            ChannelKind::Telegram => match &target.recipient {
-                Some(to) => {
-                    crate::telegram::send_message(
-                        &self.http,
-                        &target.channel,
-                        to,
-                        &target.message.text,
-                    )
-                    .await
-                }
-                None => Attempt::refused(None, "The customer has no Telegram chat id"),
-            },
+            ChannelKind::Telegram => {
+                let Some(to) = &target.recipient else {
+                    return Attempt::refused(None, "The customer has no Telegram chat id");
+                };
+                let file = match target.attachments.first() {
+                    Some(file) => match self.domain.files.get(&file.storage_key).await {
+                        Ok(Some(bytes)) => Some(crate::telegram::File {
+                            name: &file.file_name,
+                            content_type: &file.content_type,
+                            is_image: file.is_image,
+                            bytes,
+                        }),
+                        Ok(None) => return Attempt::refused(None, "The file is missing"),
+                        Err(error) => return Attempt::failed(None, error.to_string()),
+                    },
+                    None => None,
+                };
+                crate::telegram::send_message(
+                    &self.http,
+                    &target.channel,
+                    to,
+                    &target.message.text,
+                    file,
+                )
+                .await
+            }
             // The customer's web chat page reads its messages from Omnipanel itself.
             ChannelKind::Webchat => Attempt::delivered(None),
             ChannelKind::InfobipWhatsapp | ChannelKind::Viber | ChannelKind::Messenger => {
+                let until = self.domain.now() + chrono::Duration::days(1);
+                let links: Vec<String> = target
+                    .attachments
+                    .iter()
+                    .map(|file| self.domain.file_link(file, until))
+                    .collect();
                 crate::generic::send(
                     &self.http,
                     &target,
                     &job.id.to_string(),
+                    &links,
                     self.domain.now().timestamp(),
                 )
                 .await

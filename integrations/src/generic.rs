@@ -119,6 +119,7 @@ pub async fn send(
     http: &reqwest::Client,
     job: &ChannelJob,
     delivery_id: &str,
+    links: &[String],
     now: i64,
 ) -> Attempt {
     let (Some(url), Some(secret)) = (
@@ -136,6 +137,17 @@ pub async fn send(
         "chatId": job.chat.id,
         "to": to,
         "text": job.message.text,
+        "attachments": job
+            .attachments
+            .iter()
+            .zip(links)
+            .map(|(file, url)| json!({
+                "fileName": file.file_name,
+                "contentType": file.content_type,
+                "sizeBytes": file.size_bytes,
+                "url": url,
+            }))
+            .collect::<Vec<_>>(),
     })
     .to_string()
     .into_bytes();

@@ -165,13 +165,23 @@ struct Parameters {
     retry_after: Option<i64>,
 }
 
-/// Sends `text` to a Telegram chat with `sendMessage` (plain text: no `parse_mode`, so nothing
-/// an operator types is read as markup).
+/// A file to send with a message.
+pub struct File<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub is_image: bool,
+    pub bytes: Vec<u8>,
+}
+
+/// Sends `text` to a Telegram chat: with `sendMessage`, or with a file as its caption through
+/// `sendPhoto` (pictures) or `sendDocument` (multipart uploads). Plain text: no `parse_mode`,
+/// so nothing an operator types is read as markup.
 pub async fn send_message(
     http: &reqwest::Client,
     found: &channel::Model,
     recipient: &str,
     text: &str,
+    file: Option<File<'_>>,
 ) -> Attempt {
     let Some(token) = credentials_of(found).bot_token else {
         return Attempt::refused(None, "The channel has no bot token");
@@ -183,11 +193,32 @@ pub async fn send_message(
         .api_base_url
         .as_deref()
         .unwrap_or(omnipanel_domain::channel::TELEGRAM_API);
-    let sent = http
-        .post(format!("{base}/bot{token}/sendMessage"))
-        .json(&json!({ "chat_id": chat_id, "text": text }))
-        .send()
-        .await;
+    let request = match file {
+        None => http
+            .post(format!("{base}/bot{token}/sendMessage"))
+            .json(&json!({ "chat_id": chat_id, "text": text })),
+        Some(file) => {
+            let (method, field) = if file.is_image {
+                ("sendPhoto", "photo")
+            } else {
+                ("sendDocument", "document")
+            };
+            let part = match reqwest::multipart::Part::bytes(file.bytes)
+                .file_name(file.name.to_owned())
+                .mime_str(file.content_type)
+            {
+                Ok(part) => part,
+                Err(_) => return Attempt::refused(None, "The file has an unusable content type"),
+            };
+            let form = reqwest::multipart::Form::new()
+                .text("chat_id", chat_id.to_string())
+                .text("caption", text.to_owned())
+                .part(field, part);
+            http.post(format!("{base}/bot{token}/{method}"))
+                .multipart(form)
+        }
+    };
+    let sent = request.send().await;
     let response = match sent {
         Ok(response) => response,
         // The URL carries the bot token: never let it reach a log or a message.

@@ -11,6 +11,7 @@ mod m20261122_000002_event_streams;
 mod m20261122_000003_crm_chat_url;
 mod m20261122_000004_crm_sign_in;
 mod m20261122_000005_templates;
+mod m20261122_000006_history_search;
 
 /// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_crm_chat_url::Migration),
             Box::new(m20261122_000004_crm_sign_in::Migration),
             Box::new(m20261122_000005_templates::Migration),
+            Box::new(m20261122_000006_history_search::Migration),
         ]
     }
 }

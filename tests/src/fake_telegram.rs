@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -20,7 +19,10 @@ use serde_json::{Value, json};
 pub struct Call {
     pub token: String,
     pub method: String,
+    /// The JSON body, or the text fields of a multipart one.
     pub body: Value,
+    /// A multipart upload's file: (field, file name, content type, bytes).
+    pub file: Option<(String, String, String, Vec<u8>)>,
     /// Whether it was answered with success.
     pub accepted: bool,
 }
@@ -65,12 +67,15 @@ impl FakeTelegram {
         self.inner.lock().unwrap().calls.clone()
     }
 
-    /// The texts of the `sendMessage` calls that succeeded, in order.
+    /// The texts (or captions) of the sends that succeeded, in order.
     pub fn delivered(&self) -> Vec<String> {
         self.calls()
             .into_iter()
-            .filter(|c| c.method == "sendMessage" && c.accepted)
-            .map(|c| c.body["text"].as_str().unwrap_or_default().to_owned())
+            .filter(|c| c.method.starts_with("send") && c.accepted)
+            .map(|c| {
+                let text = c.body.get("text").or_else(|| c.body.get("caption"));
+                text.and_then(Value::as_str).unwrap_or_default().to_owned()
+            })
             .collect()
     }
 
@@ -87,19 +92,50 @@ impl FakeTelegram {
 async fn call(
     State(inner): State<Arc<Mutex<Inner>>>,
     Path(path): Path<String>,
-    body: Bytes,
+    request: axum::extract::Request,
 ) -> Response {
     let (token, method) = path
         .strip_prefix("bot")
         .and_then(|rest| rest.split_once('/'))
         .map(|(t, m)| (t.to_owned(), m.to_owned()))
         .unwrap_or_default();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let multipart = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (body, file) = if multipart {
+        use axum::extract::FromRequest;
+        let mut form = axum::extract::Multipart::from_request(request, &())
+            .await
+            .unwrap();
+        let (mut fields, mut file) = (serde_json::Map::new(), None);
+        while let Some(field) = form.next_field().await.unwrap() {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(file_name) => {
+                    let content_type = field.content_type().unwrap_or_default().to_owned();
+                    let bytes = field.bytes().await.unwrap().to_vec();
+                    file = Some((name, file_name, content_type, bytes));
+                }
+                None => {
+                    fields.insert(name, Value::String(field.text().await.unwrap()));
+                }
+            }
+        }
+        (Value::Object(fields), file)
+    } else {
+        let bytes = axum::body::to_bytes(request.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        (serde_json::from_slice(&bytes).unwrap_or(Value::Null), None)
+    };
     let mut state = inner.lock().unwrap();
     let mut record = Call {
         token,
         method,
         body: body.clone(),
+        file,
         accepted: false,
     };
     if state.down {

@@ -75,6 +75,7 @@ pub struct TestApp {
     /// Statements the server has sent to the database so far.
     pub queries: Arc<AtomicUsize>,
     file: Option<PathBuf>,
+    files_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     worker: tokio::task::JoinHandle<()>,
 }
@@ -114,7 +115,13 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         public_url: url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap(),
         ..DomainConfig::default()
     };
-    let domain = Domain::new(connection, clock.clone(), config).with_crm(Arc::new(connectors));
+    let files_dir =
+        std::env::temp_dir().join(format!("omnipanel_files_{}", uuid::Uuid::new_v4().simple()));
+    let domain = Domain::new(connection, clock.clone(), config)
+        .with_crm(Arc::new(connectors))
+        .with_files(Arc::new(omnipanel_domain::files::LocalDisk::new(
+            files_dir.clone(),
+        )));
     // Deliveries go out as in production: woken when queued, and when `advanceClock` fires.
     let worker = omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
         .expect("an HTTP client")
@@ -139,6 +146,7 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         database_url,
         queries,
         file,
+        files_dir,
         shutdown: Some(sender),
         worker,
     }
@@ -150,6 +158,7 @@ impl Drop for TestApp {
             let _ = shutdown.send(());
         }
         self.worker.abort();
+        let _ = std::fs::remove_dir_all(&self.files_dir);
         if let Some(file) = &self.file {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));

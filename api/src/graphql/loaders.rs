@@ -291,6 +291,33 @@ impl Loader<NotesOf> for Loaders {
     }
 }
 
+/// The files of chats, oldest first (D4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FilesOfChat(pub omnipanel_domain::ids::ChatId);
+
+impl Loader<FilesOfChat> for Loaders {
+    type Value = Vec<omnipanel_domain::entity::attachment::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[FilesOfChat]) -> LoadResult<FilesOfChat, Self::Value> {
+        use omnipanel_domain::entity::attachment;
+        let rows = attachment::Entity::find()
+            .filter(attachment::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(attachment::Column::CreatedAt)
+            .order_by_asc(attachment::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<FilesOfChat, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            if let Some(chat_id) = row.chat_id {
+                out.entry(FilesOfChat(chat_id)).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A customer's chats, newest first (D10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChatsOf(pub omnipanel_domain::ids::CustomerId);

@@ -4,6 +4,7 @@ mod channels;
 mod chatbot;
 mod crm;
 mod error;
+mod files;
 mod loaders;
 mod mutation;
 mod query;

@@ -30,7 +30,7 @@ use omnipanel_domain::transfer::{InviteToConferenceInput, TransferChatInput};
 use omnipanel_domain::{Actor, Domain, DomainError};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::loaders::{ChatsOf, HistoryOf, NotesOf, ParticipantsOf, TagsOf};
+use super::loaders::{ChatsOf, FilesOfChat, HistoryOf, NotesOf, ParticipantsOf, TagsOf};
 use super::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
 use super::{Gql, actor, domain, loader, masking, to_gql};
 
@@ -203,6 +203,21 @@ impl Message {
         self.0.created_at
     }
     /// How far the message got to the customer (M2).
+    /// The files the message carries (D4).
+    async fn attachments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::files::Attachment>> {
+        let rows = loader(ctx)
+            .load_one(FilesOfChat(self.0.chat_id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|file| file.message_id == Some(self.0.id))
+            .map(super::files::Attachment)
+            .collect())
+    }
     async fn delivery_state(&self) -> DeliveryState {
         self.0.delivery_state
     }
@@ -553,6 +568,17 @@ impl Chat {
                 .map(|row| Edge::new(encode_cursor(&(row.created_at, row.id)), Message(row))),
         );
         Ok(connection)
+    }
+    /// Every file of the chat, oldest first (D4).
+    async fn attachments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::files::Attachment>> {
+        let rows = loader(ctx)
+            .load_one(FilesOfChat(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(super::files::Attachment).collect())
     }
     /// Operators in the chat: the owner, conference members, silent monitors (E2, X5).
     async fn participants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participant>> {

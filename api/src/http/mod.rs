@@ -3,6 +3,7 @@
 
 mod channels;
 mod crm_oauth;
+mod files;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use std::net::SocketAddr;
 use async_graphql::BatchRequest;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{ConnectInfo, MatchedPath, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -44,7 +45,15 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/crm/callback", get(crm_oauth::callback))
         .route("/webhooks/telegram/{channel_id}", post(channels::telegram))
         .route("/webhooks/generic/{channel_id}", post(channels::generic))
+        .route("/files/{id}", get(files::download))
         .layer(RequestBodyLimitLayer::new(state.max_body_bytes))
+        // Uploads have a limit of their own; each organization's is checked after.
+        .merge(
+            Router::new()
+                .route("/files", post(files::upload))
+                .layer(DefaultBodyLimit::max(files::MAX_UPLOAD_BYTES))
+                .layer(RequestBodyLimitLayer::new(files::MAX_UPLOAD_BYTES)),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -81,7 +90,7 @@ pub fn serve_on(
 }
 
 /// Resolves a bearer token to the caller.
-async fn authenticate(domain: &Domain, authorization: Option<&str>) -> Auth {
+pub(crate) async fn authenticate(domain: &Domain, authorization: Option<&str>) -> Auth {
     let Some(value) = authorization else {
         return Auth::Anonymous;
     };

@@ -1,0 +1,367 @@
+//! Files on chats (D4): uploads checked against the organization's size and type limits, kept
+//! in a [`FileStore`] (local disk by default), listed on the chat and its messages, and served
+//! only to the chat's organization: with a session, or through a short-lived signed link (for
+//! `<img>` in the panel and for customers on channels that take links).
+//!
+//! A link is `/files/{id}?expires=<unix>&signature=<hex>`, the signature the HMAC-SHA256 of
+//! `<id>.<expires>` keyed with the file's storage key, which is random and never leaves the
+//! server: a link cannot be made for another file or stretched past its expiry.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use sha2::{Digest, Sha256};
+
+use crate::actor::Actor;
+use crate::entity::{attachment, chat};
+use crate::error::{DomainError, Result};
+use crate::ids::*;
+use crate::service::Domain;
+
+/// Where file contents live. Keys are made by Omnipanel (`<organization>/<id>-<random>`).
+#[async_trait::async_trait]
+pub trait FileStore: Send + Sync {
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<()>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+}
+
+/// Files in a folder on local disk, written to a temporary name and renamed, so a reader never
+/// sees half a file.
+pub struct LocalDisk {
+    root: PathBuf,
+}
+
+impl LocalDisk {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf> {
+        // Keys are ours, but never let one climb out of the folder.
+        let safe = !key.is_empty()
+            && key
+                .split('/')
+                .all(|part| !part.is_empty() && part != ".." && part != ".")
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c));
+        if safe {
+            Ok(self.root.join(key))
+        } else {
+            Err(DomainError::Internal(format!("bad storage key {key:?}")))
+        }
+    }
+}
+
+fn io(error: std::io::Error) -> DomainError {
+    DomainError::Internal(format!("file storage: {error}"))
+}
+
+#[async_trait::async_trait]
+impl FileStore for LocalDisk {
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.path(key)?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(io)?;
+        }
+        let partial = path.with_extension("partial");
+        tokio::fs::write(&partial, bytes).await.map_err(io)?;
+        tokio::fs::rename(&partial, &path).await.map_err(io)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        match tokio::fs::read(self.path(key)?).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(io(error)),
+        }
+    }
+}
+
+/// The file types shown as pictures (D4).
+const IMAGE_TYPES: [(&str, &[&str]); 3] = [
+    ("image/png", &["png"]),
+    ("image/jpeg", &["jpg", "jpeg"]),
+    ("image/gif", &["gif"]),
+];
+
+/// Whether `bytes` start like a file of the image type `content_type`.
+fn looks_like(content_type: &str, bytes: &[u8]) -> bool {
+    match content_type {
+        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "image/gif" => bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a"),
+        _ => true,
+    }
+}
+
+/// The extension of a file name, lower case.
+fn extension(name: &str) -> Option<String> {
+    name.rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+}
+
+/// A file name as kept: 1 to 255 characters, no folders, no control characters.
+pub fn check_file_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > 255
+        || name.contains(['/', '\\'])
+        || name.chars().any(char::is_control)
+        || name.starts_with('.')
+    {
+        return Err(DomainError::validation(
+            "name",
+            "must be a file name of 1 to 255 characters without folders",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Whether a file of this type and name shows as a picture (png, jpg, jpeg, gif; D4).
+pub fn is_image(content_type: &str, name: &str) -> bool {
+    let ext = extension(name);
+    IMAGE_TYPES
+        .iter()
+        .any(|(t, exts)| *t == content_type && ext.as_deref().is_some_and(|e| exts.contains(&e)))
+}
+
+/// A content type without its parameters, lower case.
+fn bare_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// An upload.
+pub struct Upload<'a> {
+    pub chat_id: ChatId,
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// The signature of a file link.
+fn link_signature(file: &attachment::Model, expires: i64) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(file.storage_key.as_bytes())
+        .expect("HMAC takes keys of any size");
+    mac.update(format!("{}.{expires}", file.id).as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+impl Domain {
+    /// Stores an operator's file for a chat they write in (D4), within the organization's size
+    /// and type limits; pictures must really be the picture type they claim.
+    pub async fn upload_file(
+        &self,
+        actor: &Actor,
+        upload: Upload<'_>,
+    ) -> Result<attachment::Model> {
+        let (me, _) = actor.operator()?;
+        let name = check_file_name(upload.name)?;
+        let chat = self.visible_chat(&self.db, actor, upload.chat_id).await?;
+        if !self.may_write(&self.db, &chat, me).await? {
+            return Err(DomainError::forbidden(
+                "Only operators in the chat may send files to it",
+            ));
+        }
+        let settings = self.settings_of(chat.organization_id).await?;
+        if upload.bytes.is_empty() {
+            return Err(DomainError::validation("file", "The file is empty"));
+        }
+        if upload.bytes.len() as i64 > settings.file_max_bytes {
+            return Err(DomainError::LimitExceeded(
+                format!("Files may be at most {} bytes", settings.file_max_bytes).into(),
+            ));
+        }
+        let content_type = bare_type(upload.content_type);
+        let allowed: Vec<String> =
+            serde_json::from_value(settings.file_allowed_types.clone()).unwrap_or_default();
+        if !allowed.contains(&content_type) {
+            return Err(DomainError::validation(
+                "contentType",
+                format!("Files of type {content_type} are not allowed here"),
+            ));
+        }
+        if !looks_like(&content_type, upload.bytes) {
+            return Err(DomainError::validation(
+                "contentType",
+                format!("The file is not a {content_type} picture"),
+            ));
+        }
+        let id = AttachmentId::new();
+        let storage_key = format!(
+            "{}/{}-{}",
+            chat.organization_id,
+            id,
+            crate::secret::generate_token("")
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+        );
+        self.files.put(&storage_key, upload.bytes).await?;
+        let created = attachment::ActiveModel {
+            id: Set(id),
+            organization_id: Set(chat.organization_id),
+            chat_id: Set(Some(chat.id)),
+            message_id: Set(None),
+            uploaded_by: Set(Some(me)),
+            is_image: Set(is_image(&content_type, &name)),
+            file_name: Set(name),
+            content_type: Set(content_type),
+            size_bytes: Set(upload.bytes.len() as i64),
+            storage_key: Set(storage_key),
+            sha256: Set(Some(hex::encode(Sha256::digest(upload.bytes)))),
+            created_at: Set(self.now()),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(created)
+    }
+
+    /// A chat's files, oldest first.
+    pub async fn chat_files(&self, chat_id: ChatId) -> Result<Vec<attachment::Model>> {
+        Ok(attachment::Entity::find()
+            .filter(attachment::Column::ChatId.eq(chat_id))
+            .order_by_asc(attachment::Column::CreatedAt)
+            .order_by_asc(attachment::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// A link to a file that works without a session until `expires`.
+    pub fn file_link(&self, file: &attachment::Model, expires: DateTime<Utc>) -> String {
+        let expires = expires.timestamp();
+        format!(
+            "{}/files/{}?expires={expires}&signature={}",
+            self.config.public_url.as_str().trim_end_matches('/'),
+            file.id,
+            link_signature(file, expires)
+        )
+    }
+
+    /// A file with its contents, for a caller who may see its chat.
+    pub async fn file_for(
+        &self,
+        actor: &Actor,
+        id: AttachmentId,
+    ) -> Result<(attachment::Model, Vec<u8>)> {
+        let file = attachment::Entity::find_by_id(id)
+            .filter(attachment::Column::OrganizationId.eq(actor.organization_id))
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::not_found("file"))?;
+        if let Some(chat_id) = file.chat_id {
+            self.visible_chat(&self.db, actor, chat_id).await?;
+        }
+        self.contents(file).await
+    }
+
+    /// A file by a signed link; a wrong or expired link finds nothing.
+    pub async fn file_by_link(
+        &self,
+        id: AttachmentId,
+        expires: i64,
+        signature: &str,
+    ) -> Result<(attachment::Model, Vec<u8>)> {
+        let file = attachment::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::not_found("file"))?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(file.storage_key.as_bytes())
+            .expect("HMAC takes keys of any size");
+        mac.update(format!("{}.{expires}", file.id).as_bytes());
+        let valid = hex::decode(signature)
+            .ok()
+            .is_some_and(|presented| mac.verify_slice(&presented).is_ok());
+        if !valid || expires < self.now().timestamp() {
+            return Err(DomainError::not_found("file"));
+        }
+        self.contents(file).await
+    }
+
+    async fn contents(&self, file: attachment::Model) -> Result<(attachment::Model, Vec<u8>)> {
+        let bytes = self.files.get(&file.storage_key).await?.ok_or_else(|| {
+            DomainError::Internal(format!("file {} is missing from storage", file.id))
+        })?;
+        Ok((file, bytes))
+    }
+
+    /// Attaches the caller's uploads to their message, in its transaction.
+    pub(crate) async fn attach(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        chat: &chat::Model,
+        me: OperatorId,
+        message_id: MessageId,
+        ids: &[AttachmentId],
+    ) -> Result<Vec<attachment::Model>> {
+        let mut attached = Vec::with_capacity(ids.len());
+        for id in ids {
+            let file = attachment::Entity::find_by_id(*id)
+                .filter(attachment::Column::ChatId.eq(chat.id))
+                .filter(attachment::Column::UploadedBy.eq(me))
+                .filter(attachment::Column::MessageId.is_null())
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    DomainError::validation(
+                        "attachmentIds",
+                        "No such file of yours waiting to be sent in this chat",
+                    )
+                })?;
+            let mut model: attachment::ActiveModel = file.into();
+            model.message_id = Set(Some(message_id));
+            attached.push(model.update(db).await?);
+        }
+        Ok(attached)
+    }
+
+    /// How long links made for the panel work.
+    pub fn panel_link_ttl(&self) -> Duration {
+        Duration::hours(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pictures_are_what_their_type_and_name_say() {
+        assert!(is_image("image/png", "receipt.PNG"));
+        assert!(is_image("image/jpeg", "a.jpeg") && is_image("image/jpeg", "a.jpg"));
+        assert!(is_image("image/gif", "a.gif"));
+        assert!(!is_image("image/png", "receipt.pdf"));
+        assert!(!is_image("application/pdf", "a.png"));
+        assert!(looks_like("image/png", b"\x89PNG\r\n\x1a\nrest"));
+        assert!(!looks_like("image/png", b"<svg onload=alert(1)>"));
+        assert!(looks_like("application/pdf", b"%PDF"));
+    }
+
+    #[test]
+    fn file_names_stay_names() {
+        assert_eq!(check_file_name(" invoice.pdf ").unwrap(), "invoice.pdf");
+        assert!(check_file_name("../etc/passwd").is_err());
+        assert!(check_file_name("a\\b").is_err());
+        assert!(check_file_name(".env").is_err());
+        assert!(check_file_name("").is_err());
+        assert_eq!(bare_type("Image/PNG; charset=binary"), "image/png");
+    }
+
+    #[test]
+    fn storage_keys_cannot_leave_the_folder() {
+        let disk = LocalDisk::new("/tmp/x");
+        assert!(disk.path("org/file-abc").is_ok());
+        assert!(disk.path("../x").is_err());
+        assert!(disk.path("org//x").is_err());
+        assert!(disk.path("/abs").is_err());
+    }
+}

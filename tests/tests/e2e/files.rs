@@ -1,0 +1,288 @@
+//! Files (D4): uploads within the organization's limits, pictures marked as images (and
+//! checked to be pictures), files listed on the chat and its messages, served only to the
+//! chat's organization or through a signed link that expires, and sent to Telegram.
+
+use omnipanel_tests::fake_telegram::FakeTelegram;
+use omnipanel_tests::{Op, Org, TestApp, error_code, eventually, on_both_databases};
+use serde_json::{Value, json};
+
+on_both_databases!(files_are_checked_listed_served_and_sent);
+
+const TOKEN: &str = "123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+struct Desk {
+    org: Org,
+    op: Op,
+    chat: String,
+    bot: FakeTelegram,
+}
+
+/// An operator in an accepted Telegram chat.
+async fn desk(app: &TestApp) -> Desk {
+    let org = app.create_org("Acme").await;
+    let queue = app.create_queue(&org.owner_token, "Support", None).await;
+    let op = app.operator(&org.owner_token, "OPERATOR").await;
+    app.set_members(&org.owner_token, &queue, &[&op]).await;
+    app.set_status(&op, "READY").await;
+    let bot = FakeTelegram::start().await;
+    let made = app
+        .ok(
+            Some(&org.owner_token),
+            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { secret webhookUrl } }",
+            json!({ "input": { "kind": "TELEGRAM", "name": "Bot", "botToken": TOKEN, "apiBaseUrl": bot.url(), "queueId": queue } }),
+        )
+        .await["createChannel"]
+        .clone();
+    let update = json!({ "update_id": 1, "message": { "message_id": 1, "date": 1_763_800_000,
+        "chat": { "id": 1_111_111, "type": "private" }, "from": { "id": 1_111_111, "is_bot": false, "first_name": "Ann" }, "text": "My receipt?" } });
+    app.client
+        .post(made["webhookUrl"].as_str().unwrap())
+        .header(
+            "X-Telegram-Bot-Api-Secret-Token",
+            made["secret"].as_str().unwrap(),
+        )
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    let chats = app
+        .ok(
+            Some(&org.owner_token),
+            "{ chats { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let chat = chats["chats"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let accepted = app.chat_action(&op.token, "acceptChat", &chat).await;
+    assert!(accepted["errors"].is_null(), "{accepted}");
+    Desk { org, op, chat, bot }
+}
+
+async fn upload(
+    app: &TestApp,
+    token: Option<&str>,
+    chat: &str,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> (u16, Value) {
+    let mut request = app
+        .client
+        .post(app.url("/files"))
+        .query(&[("chatId", chat), ("name", name)])
+        .header("content-type", content_type)
+        .body(bytes.to_vec());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn files_are_checked_listed_served_and_sent(app: TestApp) {
+    let d = desk(&app).await;
+    let token = Some(d.op.token.as_str());
+
+    // What may not be uploaded stores nothing.
+    let (status, body) = upload(
+        &app,
+        token,
+        &d.chat,
+        "page.html",
+        "text/html",
+        b"<script>alert(1)</script>",
+    )
+    .await;
+    assert_eq!((status, error_code(&body)), (400, "VALIDATION"));
+    assert_eq!(body["errors"][0]["extensions"]["field"], "contentType");
+    let (status, body) = upload(
+        &app,
+        token,
+        &d.chat,
+        "receipt.png",
+        "image/png",
+        b"<svg onload=alert(1)>",
+    )
+    .await;
+    assert_eq!(
+        status, 400,
+        "a picture must be the picture it claims: {body}"
+    );
+    let (status, body) = upload(&app, token, &d.chat, "../receipt.png", "image/png", PNG).await;
+    assert_eq!(
+        (status, body["errors"][0]["extensions"]["field"].as_str()),
+        (400, Some("name"))
+    );
+    let (status, _) = upload(&app, None, &d.chat, "receipt.png", "image/png", PNG).await;
+    assert_eq!(status, 401);
+    let other = app.create_org("Globex").await;
+    let (status, body) = upload(
+        &app,
+        Some(&other.owner_token),
+        &d.chat,
+        "receipt.png",
+        "image/png",
+        PNG,
+    )
+    .await;
+    assert_eq!((status, error_code(&body)), (404, "NOT_FOUND"));
+    app.ok(
+        Some(&d.org.owner_token),
+        "mutation { updateSettings(input: { fileMaxBytes: 1024 }) { settings { fileMaxBytes } } }",
+        json!({}),
+    )
+    .await;
+    let (status, body) = upload(
+        &app,
+        token,
+        &d.chat,
+        "big.pdf",
+        "application/pdf",
+        &[b'%'; 2048],
+    )
+    .await;
+    assert_eq!((status, error_code(&body)), (413, "LIMIT_EXCEEDED"));
+    let listed = app
+        .ok(
+            Some(&d.op.token),
+            "query($id: ID!) { chat(id: $id) { attachments { id } } }",
+            json!({ "id": d.chat }),
+        )
+        .await;
+    assert_eq!(listed["chat"]["attachments"], json!([]));
+
+    // Pictures are images; other files are not.
+    let (status, png) = upload(&app, token, &d.chat, "receipt.PNG", "image/png", PNG).await;
+    assert_eq!(status, 201, "{png}");
+    assert_eq!(png["isImage"], true);
+    assert_eq!(png["sizeBytes"], PNG.len());
+    let (status, pdf) = upload(
+        &app,
+        token,
+        &d.chat,
+        "invoice.pdf",
+        "application/pdf; charset=binary",
+        b"%PDF-1.4 tiny",
+    )
+    .await;
+    assert_eq!(status, 201, "{pdf}");
+    assert_eq!(pdf["isImage"], false);
+    assert_eq!(pdf["contentType"], "application/pdf");
+
+    // Served to the chat's organization, or by a link; never rendered when not a picture.
+    let get = |path: String, token: Option<String>| {
+        let request = app.client.get(app.url(&path));
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        async move { request.send().await.unwrap() }
+    };
+    let png_id = png["id"].as_str().unwrap().to_owned();
+    let pdf_id = pdf["id"].as_str().unwrap().to_owned();
+    let served = get(format!("/files/{png_id}"), Some(d.org.owner_token.clone())).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert!(
+        served.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert_eq!(served.bytes().await.unwrap().as_ref(), PNG);
+    let download = get(format!("/files/{pdf_id}"), Some(d.op.token.clone())).await;
+    assert_eq!(
+        download.headers()["content-type"],
+        "application/octet-stream"
+    );
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(download.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        get(format!("/files/{png_id}"), Some(other.owner_token.clone()))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(get(format!("/files/{png_id}"), None).await.status(), 401);
+    let link = png["url"].as_str().unwrap().to_owned();
+    let path = link.trim_start_matches(&app.url(""));
+    assert_eq!(get(path.to_owned(), None).await.status(), 200);
+    let forged = path.replace("signature=", "signature=00");
+    assert_eq!(get(forged, None).await.status(), 404);
+    let other_file = path.replace(&png_id, &pdf_id);
+    assert_eq!(
+        get(other_file, None).await.status(),
+        404,
+        "a link is for one file"
+    );
+
+    // Sent with a message: a picture goes to Telegram as a photo with the text as caption.
+    let foreign = app
+        .gql(
+            Some(&d.op.token),
+            "mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }",
+            json!({ "input": { "chatId": d.chat, "text": "Two at once", "attachmentIds": [png_id, pdf_id] } }),
+        )
+        .await;
+    assert_eq!(error_code(&foreign), "VALIDATION");
+    let sent = app
+        .ok(
+            Some(&d.op.token),
+            "mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id attachments { id isImage } } } }",
+            json!({ "input": { "chatId": d.chat, "text": "Here is your receipt", "attachmentIds": [png_id] } }),
+        )
+        .await;
+    assert_eq!(
+        sent["sendMessage"]["message"]["attachments"],
+        json!([{ "id": png_id, "isImage": true }])
+    );
+    eventually("the photo at Telegram", || async {
+        d.bot.delivered() == ["Here is your receipt"]
+    })
+    .await;
+    let call = d.bot.calls().into_iter().find(|c| c.accepted).unwrap();
+    assert_eq!(call.method, "sendPhoto");
+    assert_eq!(call.body["chat_id"], "1111111");
+    let (field, name, content_type, bytes) = call.file.unwrap();
+    assert_eq!(
+        (field.as_str(), name.as_str(), content_type.as_str()),
+        ("photo", "receipt.PNG", "image/png")
+    );
+    assert_eq!(bytes, PNG);
+    let again = app
+        .gql(
+            Some(&d.op.token),
+            "mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }",
+            json!({ "input": { "chatId": d.chat, "text": "Again", "attachmentIds": [png_id] } }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "VALIDATION", "a file is sent once");
+
+    // Every file is listed on the chat.
+    let listed = app
+        .ok(
+            Some(&d.op.token),
+            "query($id: ID!) { chat(id: $id) { attachments { fileName isImage messageId } } }",
+            json!({ "id": d.chat }),
+        )
+        .await;
+    let files = listed["chat"]["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["fileName"], "receipt.PNG");
+    assert!(files[0]["messageId"].is_string());
+    assert!(files[1]["messageId"].is_null());
+
+    // Links expire.
+    app.advance(&d.org.owner_token, 2 * 3600).await;
+    assert_eq!(get(path.to_owned(), None).await.status(), 404);
+}
