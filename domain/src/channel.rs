@@ -344,6 +344,16 @@ impl Domain {
     }
 }
 
+/// A file a customer sent, to fetch from the provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboundFile {
+    /// The provider's id for fetching it (Telegram's `file_id`).
+    pub provider_file_id: String,
+    pub name: String,
+    pub content_type: String,
+}
+
 /// A customer's message as a channel adapter normalized it.
 #[derive(Clone, Debug)]
 pub struct InboundMessage {
@@ -354,6 +364,8 @@ pub struct InboundMessage {
     pub customer: CustomerInput,
     pub text: String,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Files to fetch and keep with the message.
+    pub files: Vec<InboundFile>,
 }
 
 /// The longest inbound text kept (Telegram allows 4096 characters).
@@ -485,6 +497,30 @@ impl Domain {
                 now,
             )
             .await?;
+        for file in &inbound.files {
+            crate::entity::delivery::ActiveModel {
+                id: Set(DeliveryId::new()),
+                organization_id: Set(found.organization_id),
+                kind: Set(crate::enums::DeliveryKind::ChannelFile),
+                webhook_id: Set(None),
+                channel_id: Set(Some(found.id)),
+                chat_id: Set(Some(chat.id)),
+                message_id: Set(Some(created.id)),
+                event_id: Set(None),
+                event_kind: Set(None),
+                payload: Set(json!(file)),
+                state: Set(crate::enums::DeliveryState::Pending),
+                attempts: Set(0),
+                next_attempt_at: Set(Some(now)),
+                last_error: Set(None),
+                last_status: Set(None),
+                created_at: Set(now),
+                sent_at: Set(None),
+            }
+            .insert(&tx)
+            .await?;
+            outbox.wake_deliveries();
+        }
         if let Some(queue) = queue {
             // A customer's message is never refused: a full queue still takes it.
             self.offer_new_chat(&tx, &mut outbox, &chat, &queue, false, now)

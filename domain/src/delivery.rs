@@ -511,7 +511,9 @@ impl Domain {
         }
         model.update(&tx).await?;
         let mut outbox = Outbox::new();
-        if let (Some(message_id), Some((state, error))) = (claimed.message_id, message_state) {
+        if let (DeliveryKind::ChannelMessage, Some(message_id), Some((state, error))) =
+            (claimed.kind, claimed.message_id, message_state)
+        {
             self.set_message_delivery(&tx, &mut outbox, message_id, state, error, external, now)
                 .await?;
         }

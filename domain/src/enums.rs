@@ -244,6 +244,8 @@ string_enum!(
         ChannelMessage = "CHANNEL_MESSAGE",
         Webhook = "WEBHOOK",
         CrmProcess = "CRM_PROCESS",
+        /// A customer's file to fetch from the channel and keep (D4).
+        ChannelFile = "CHANNEL_FILE",
     }
 );
 

@@ -148,6 +148,15 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Where a file is kept: its organization, its id and a random part that also keys its links.
+fn storage_key(organization_id: OrganizationId, id: AttachmentId) -> String {
+    let random: String = crate::secret::generate_token("")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    format!("{organization_id}/{id}-{random}")
+}
+
 /// The signature of a file link.
 fn link_signature(file: &attachment::Model, expires: i64) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(file.storage_key.as_bytes())
@@ -197,15 +206,7 @@ impl Domain {
             ));
         }
         let id = AttachmentId::new();
-        let storage_key = format!(
-            "{}/{}-{}",
-            chat.organization_id,
-            id,
-            crate::secret::generate_token("")
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect::<String>()
-        );
+        let storage_key = storage_key(chat.organization_id, id);
         self.files.put(&storage_key, upload.bytes).await?;
         let created = attachment::ActiveModel {
             id: Set(id),
@@ -223,6 +224,60 @@ impl Domain {
         }
         .insert(&self.db)
         .await?;
+        Ok(created)
+    }
+
+    /// Keeps a file a customer sent with a message (fetched from the channel by the worker):
+    /// listed on the chat, shown as a picture only if its bytes are one.
+    pub async fn keep_inbound_file(
+        &self,
+        job: &crate::entity::delivery::Model,
+        name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<attachment::Model> {
+        let message = crate::entity::message::Entity::find_by_id(
+            job.message_id.ok_or(DomainError::not_found("message"))?,
+        )
+        .one(&self.db)
+        .await?
+        .ok_or(DomainError::not_found("message"))?;
+        let name = check_file_name(name).unwrap_or_else(|_| "file".to_owned());
+        let content_type = bare_type(content_type);
+        let id = AttachmentId::new();
+        let storage_key = storage_key(message.organization_id, id);
+        self.files.put(&storage_key, bytes).await?;
+        let now = self.now();
+        let tx = self.write().await?;
+        let created = attachment::ActiveModel {
+            id: Set(id),
+            organization_id: Set(message.organization_id),
+            chat_id: Set(Some(message.chat_id)),
+            message_id: Set(Some(message.id)),
+            uploaded_by: Set(None),
+            is_image: Set(is_image(&content_type, &name) && looks_like(&content_type, bytes)),
+            file_name: Set(name),
+            content_type: Set(content_type),
+            size_bytes: Set(bytes.len() as i64),
+            storage_key: Set(storage_key),
+            sha256: Set(Some(hex::encode(Sha256::digest(bytes)))),
+            created_at: Set(now),
+        }
+        .insert(&tx)
+        .await?;
+        let mut outbox = crate::events::Outbox::new();
+        if let Some(chat) = chat::Entity::find_by_id(message.chat_id).one(&tx).await? {
+            self.tell_chat(
+                &tx,
+                &mut outbox,
+                &chat,
+                crate::enums::EventKind::MessageUpdated,
+                serde_json::json!({ "messageId": message.id, "attachmentId": id }),
+                now,
+            )
+            .await?;
+        }
+        self.commit(tx, outbox).await?;
         Ok(created)
     }
 

@@ -88,6 +88,7 @@ impl DeliveryWorker {
                         DeliveryKind::Webhook,
                         DeliveryKind::CrmProcess,
                         DeliveryKind::ChannelMessage,
+                        DeliveryKind::ChannelFile,
                     ],
                     BATCH,
                 )
@@ -115,6 +116,7 @@ impl DeliveryWorker {
             DeliveryKind::Webhook => self.post_webhook(job).await,
             DeliveryKind::CrmProcess => self.run_process(job).await,
             DeliveryKind::ChannelMessage => self.send_to_channel(job).await,
+            DeliveryKind::ChannelFile => self.fetch_from_channel(job).await,
         }
     }
 
@@ -179,6 +181,37 @@ impl DeliveryWorker {
 }
 
 impl DeliveryWorker {
+    /// Fetches a file a customer sent and keeps it with their message.
+    async fn fetch_from_channel(&self, job: &delivery::Model) -> Attempt {
+        let Ok(file) =
+            serde_json::from_value::<omnipanel_domain::channel::InboundFile>(job.payload.clone())
+        else {
+            return Attempt::refused(None, "The file to fetch is not described");
+        };
+        let channel = match job.channel_id {
+            Some(id) => self.domain.channel_by_id(id).await,
+            None => Ok(None),
+        };
+        let channel = match channel {
+            Ok(Some(channel)) if channel.kind == ChannelKind::Telegram => channel,
+            Ok(_) => return Attempt::refused(None, "The channel no longer exists"),
+            Err(error) => return Attempt::failed(None, error.to_string()),
+        };
+        let bytes =
+            match crate::telegram::fetch_file(&self.http, &channel, &file.provider_file_id).await {
+                Ok(bytes) => bytes,
+                Err(attempt) => return attempt,
+            };
+        match self
+            .domain
+            .keep_inbound_file(job, &file.name, &file.content_type, &bytes)
+            .await
+        {
+            Ok(_) => Attempt::delivered(None),
+            Err(error) => Attempt::failed(None, error.to_string()),
+        }
+    }
+
     /// Sends an operator's message to the customer's channel.
     async fn send_to_channel(&self, job: &delivery::Model) -> Attempt {
         let target = match self.domain.channel_job(job).await {

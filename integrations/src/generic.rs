@@ -106,6 +106,7 @@ pub fn inbound(body: &[u8]) -> Result<InboundMessage, Refusal> {
         },
         text: incoming.text,
         sent_at: incoming.sent_at,
+        files: Vec::new(),
     })
 }
 

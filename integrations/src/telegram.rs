@@ -2,7 +2,7 @@
 //! a customer's message, and `sendMessage` for the operators' replies.
 
 use chrono::{DateTime, Utc};
-use omnipanel_domain::channel::{InboundMessage, credentials_of};
+use omnipanel_domain::channel::{InboundFile, InboundMessage, credentials_of};
 use omnipanel_domain::customer::CustomerInput;
 use omnipanel_domain::delivery::{Attempt, Retry};
 use omnipanel_domain::entity::channel;
@@ -129,7 +129,30 @@ pub fn inbound(update: &Update) -> Option<InboundMessage> {
     } else {
         message.caption.clone()?
     };
+    // The largest size of a photo (Telegram's order is not documented: pick by area).
+    let photo = message
+        .photo
+        .as_ref()
+        .and_then(|sizes| {
+            sizes
+                .iter()
+                .max_by_key(|p| u64::from(p.width) * u64::from(p.height))
+        })
+        .map(|p| InboundFile {
+            provider_file_id: p.file_id.clone(),
+            name: "photo.jpg".into(),
+            content_type: "image/jpeg".into(),
+        });
+    let document = message.document.as_ref().map(|d| InboundFile {
+        provider_file_id: d.file_id.clone(),
+        name: d.file_name.clone().unwrap_or_else(|| "document".into()),
+        content_type: d
+            .mime_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into()),
+    });
     Some(InboundMessage {
+        files: photo.into_iter().chain(document).collect(),
         receipt: Some(update.update_id.to_string()),
         external_id: format!("{}:{}", message.chat.id, message.message_id),
         customer: CustomerInput {
@@ -145,6 +168,104 @@ pub fn inbound(update: &Update) -> Option<InboundMessage> {
         text,
         sent_at: DateTime::<Utc>::from_timestamp(message.date, 0),
     })
+}
+
+/// The most Telegram lets a bot download (20 MB).
+const MAX_DOWNLOAD: u64 = 20 * 1024 * 1024;
+
+#[derive(Deserialize)]
+struct FileAnswer {
+    ok: bool,
+    result: Option<FileInfo>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FileInfo {
+    file_path: Option<String>,
+}
+
+/// Downloads a file a customer sent: `getFile` for its path, then the file itself.
+pub async fn fetch_file(
+    http: &reqwest::Client,
+    found: &channel::Model,
+    file_id: &str,
+) -> Result<Vec<u8>, Attempt> {
+    let token = credentials_of(found)
+        .bot_token
+        .ok_or_else(|| Attempt::refused(None, "The channel has no bot token"))?;
+    let base = found
+        .api_base_url
+        .as_deref()
+        .unwrap_or(omnipanel_domain::channel::TELEGRAM_API);
+    let unreachable = |error: reqwest::Error| {
+        tracing::warn!(error = %error.without_url(), "Telegram file download failed");
+        Attempt::failed(None, "Telegram could not be reached")
+    };
+    let answer: FileAnswer = http
+        .post(format!("{base}/bot{token}/getFile"))
+        .json(&json!({ "file_id": file_id }))
+        .send()
+        .await
+        .map_err(unreachable)?
+        .json()
+        .await
+        .map_err(|_| Attempt::failed(None, "Telegram answered getFile without a Bot API body"))?;
+    let path = match answer {
+        FileAnswer {
+            ok: true,
+            result: Some(FileInfo {
+                file_path: Some(path),
+            }),
+            ..
+        } => path,
+        FileAnswer { description, .. } => {
+            return Err(Attempt::refused(
+                None,
+                format!(
+                    "Telegram refused the file: {}",
+                    description.unwrap_or_else(|| "no path".into())
+                ),
+            ));
+        }
+    };
+    if path.contains("..") {
+        return Err(Attempt::refused(
+            None,
+            "Telegram gave an unusable file path",
+        ));
+    }
+    let response = http
+        .get(format!("{base}/file/bot{token}/{path}"))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if !response.status().is_success() {
+        return Err(Attempt::failed(
+            Some(i32::from(response.status().as_u16())),
+            format!(
+                "Telegram answered HTTP {} for the file",
+                response.status().as_u16()
+            ),
+        ));
+    }
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_DOWNLOAD)
+    {
+        return Err(Attempt::refused(
+            None,
+            "The file is larger than Telegram lets bots download",
+        ));
+    }
+    let bytes = response.bytes().await.map_err(unreachable)?;
+    if bytes.len() as u64 > MAX_DOWNLOAD {
+        return Err(Attempt::refused(
+            None,
+            "The file is larger than Telegram lets bots download",
+        ));
+    }
+    Ok(bytes.to_vec())
 }
 
 #[derive(Deserialize)]

@@ -34,6 +34,8 @@ struct Inner {
     /// `(error_code, description, retry_after)` for every following call.
     refusal: Option<(u16, String, Option<i64>)>,
     next_message_id: i64,
+    /// Files customers sent: file_id → bytes.
+    files: std::collections::HashMap<String, Vec<u8>>,
 }
 
 #[derive(Clone)]
@@ -49,7 +51,7 @@ impl FakeTelegram {
             ..Inner::default()
         }));
         let app = Router::new()
-            .route("/{*path}", post(call))
+            .route("/{*path}", post(call).get(download))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -81,6 +83,15 @@ impl FakeTelegram {
 
     pub fn set_down(&self, down: bool) {
         self.inner.lock().unwrap().down = down;
+    }
+
+    /// A file a customer sent, for `getFile` and the download that follows.
+    pub fn add_file(&self, file_id: &str, bytes: &[u8]) {
+        self.inner
+            .lock()
+            .unwrap()
+            .files
+            .insert(file_id.to_owned(), bytes.to_vec());
     }
 
     /// Refuses every following call like the Bot API does (`None` stops refusing).
@@ -150,6 +161,17 @@ async fn call(
         }
         return (StatusCode::from_u16(code).unwrap(), axum::Json(answer)).into_response();
     }
+    if record.method == "getFile" {
+        let file_id = body["file_id"].as_str().unwrap_or_default().to_owned();
+        record.accepted = state.files.contains_key(&file_id);
+        state.calls.push(record);
+        return if state.files.contains_key(&file_id) {
+            axum::Json(json!({ "ok": true, "result": { "file_id": file_id, "file_unique_id": "u", "file_path": format!("documents/{file_id}") } }))
+                .into_response()
+        } else {
+            (StatusCode::BAD_REQUEST, axum::Json(json!({ "ok": false, "error_code": 400, "description": "Bad Request: invalid file_id" }))).into_response()
+        };
+    }
     state.next_message_id += 1;
     let message_id = state.next_message_id;
     record.accepted = true;
@@ -164,4 +186,13 @@ async fn call(
         }
     }))
     .into_response()
+}
+
+/// `GET /file/bot<token>/<file_path>`: a file's bytes.
+async fn download(State(inner): State<Arc<Mutex<Inner>>>, Path(path): Path<String>) -> Response {
+    let file_id = path.rsplit('/').next().unwrap_or_default();
+    match inner.lock().unwrap().files.get(file_id) {
+        Some(bytes) if path.starts_with("file/bot") => bytes.clone().into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
 }

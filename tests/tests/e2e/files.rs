@@ -6,7 +6,10 @@ use omnipanel_tests::fake_telegram::FakeTelegram;
 use omnipanel_tests::{Op, Org, TestApp, error_code, eventually, on_both_databases};
 use serde_json::{Value, json};
 
-on_both_databases!(files_are_checked_listed_served_and_sent);
+on_both_databases!(
+    files_are_checked_listed_served_and_sent,
+    customers_files_arrive_from_telegram,
+);
 
 const TOKEN: &str = "123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ";
 const PNG: &[u8] =
@@ -17,6 +20,8 @@ struct Desk {
     op: Op,
     chat: String,
     bot: FakeTelegram,
+    /// The channel's webhook URL and secret.
+    webhook: (String, String),
 }
 
 /// An operator in an accepted Telegram chat.
@@ -37,16 +42,11 @@ async fn desk(app: &TestApp) -> Desk {
         .clone();
     let update = json!({ "update_id": 1, "message": { "message_id": 1, "date": 1_763_800_000,
         "chat": { "id": 1_111_111, "type": "private" }, "from": { "id": 1_111_111, "is_bot": false, "first_name": "Ann" }, "text": "My receipt?" } });
-    app.client
-        .post(made["webhookUrl"].as_str().unwrap())
-        .header(
-            "X-Telegram-Bot-Api-Secret-Token",
-            made["secret"].as_str().unwrap(),
-        )
-        .json(&update)
-        .send()
-        .await
-        .unwrap();
+    let webhook = (
+        made["webhookUrl"].as_str().unwrap().to_owned(),
+        made["secret"].as_str().unwrap().to_owned(),
+    );
+    post_update(app, &webhook, &update).await;
     let chats = app
         .ok(
             Some(&org.owner_token),
@@ -60,7 +60,26 @@ async fn desk(app: &TestApp) -> Desk {
         .to_owned();
     let accepted = app.chat_action(&op.token, "acceptChat", &chat).await;
     assert!(accepted["errors"].is_null(), "{accepted}");
-    Desk { org, op, chat, bot }
+    Desk {
+        org,
+        op,
+        chat,
+        bot,
+        webhook,
+    }
+}
+
+async fn post_update(app: &TestApp, (url, secret): &(String, String), update: &Value) {
+    let status = app
+        .client
+        .post(url)
+        .header("X-Telegram-Bot-Api-Secret-Token", secret)
+        .json(update)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
 }
 
 async fn upload(
@@ -285,4 +304,74 @@ async fn files_are_checked_listed_served_and_sent(app: TestApp) {
     // Links expire.
     app.advance(&d.org.owner_token, 2 * 3600).await;
     assert_eq!(get(path.to_owned(), None).await.status(), 404);
+}
+
+async fn customers_files_arrive_from_telegram(app: TestApp) {
+    let d = desk(&app).await;
+    let jpeg: &[u8] = b"\xFF\xD8\xFF\xE0\0\x10JFIF\0";
+    d.bot.add_file("AgA-big", jpeg);
+    d.bot.add_file("BQA-doc", b"%PDF-1.4 invoice");
+    let photo = json!({ "update_id": 7, "message": { "message_id": 7, "date": 1_763_800_000,
+        "chat": { "id": 1_111_111, "type": "private" }, "from": { "id": 1_111_111, "is_bot": false, "first_name": "Ann" },
+        "photo": [
+            { "file_id": "AgA-small", "file_unique_id": "s", "width": 90, "height": 67 },
+            { "file_id": "AgA-big", "file_unique_id": "b", "width": 1280, "height": 960 }
+        ],
+        "caption": "my receipt" } });
+    let document = json!({ "update_id": 8, "message": { "message_id": 8, "date": 1_763_800_000,
+        "chat": { "id": 1_111_111, "type": "private" }, "from": { "id": 1_111_111, "is_bot": false, "first_name": "Ann" },
+        "document": { "file_id": "BQA-doc", "file_unique_id": "d", "file_name": "invoice.pdf", "mime_type": "application/pdf" } } });
+    post_update(&app, &d.webhook, &photo).await;
+    post_update(&app, &d.webhook, &document).await;
+    let chat = || async {
+        app.ok(
+            Some(&d.op.token),
+            "query($id: ID!) { chat(id: $id) { attachments { id fileName contentType isImage messageId } messages(first: 10) { edges { node { id text } } } } }",
+            json!({ "id": d.chat }),
+        )
+        .await["chat"]
+            .clone()
+    };
+    eventually("both files kept", || async {
+        chat().await["attachments"].as_array().unwrap().len() == 2
+    })
+    .await;
+    let chat = chat().await;
+    let attachments = chat["attachments"].as_array().unwrap();
+    // The biggest size of the photo was fetched, and it is a picture.
+    let photo = attachments
+        .iter()
+        .find(|a| a["fileName"] == "photo.jpg")
+        .unwrap();
+    assert_eq!(photo["isImage"], true);
+    let document = attachments
+        .iter()
+        .find(|a| a["fileName"] == "invoice.pdf")
+        .unwrap();
+    assert_eq!(document["isImage"], false);
+    assert_eq!(document["contentType"], "application/pdf");
+    let texts: Vec<_> = chat["messages"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["text"].clone())
+        .collect();
+    assert!(texts.contains(&json!("📷 Photo: my receipt")), "{texts:?}");
+    let id = photo["id"].as_str().unwrap();
+    let served = app
+        .client
+        .get(app.url(&format!("/files/{id}")))
+        .bearer_auth(&d.op.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.bytes().await.unwrap().as_ref(), jpeg);
+    let asked: Vec<_> = d
+        .bot
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "getFile")
+        .map(|c| c.body["file_id"].clone())
+        .collect();
+    assert_eq!(asked, [json!("AgA-big"), json!("BQA-doc")]);
 }
