@@ -34,6 +34,7 @@ pub mod throttle;
 pub mod transfer;
 pub mod validate;
 pub mod waiting;
+pub mod webchat;
 
 pub use actor::{Actor, Principal};
 pub use error::{DomainError, Result};

@@ -60,6 +60,8 @@ pub mod prefix {
     pub const WEBHOOK_SECRET: &str = "whsec_";
     /// A messaging channel's secret.
     pub const CHANNEL_SECRET: &str = "chs_";
+    /// A web chat visitor's conversation token.
+    pub const VISITOR: &str = "opv_";
 }
 
 #[cfg(test)]

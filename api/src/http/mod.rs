@@ -4,6 +4,7 @@
 mod channels;
 mod crm_oauth;
 mod files;
+mod webchat;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,6 +47,13 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/telegram/{channel_id}", post(channels::telegram))
         .route("/webhooks/generic/{channel_id}", post(channels::generic))
         .route("/files/{id}", get(files::download))
+        .route("/webchat/{channel_id}", get(webchat::page))
+        .route("/webchat/{channel_id}/conversations", post(webchat::start))
+        .route(
+            "/webchat/{channel_id}/messages",
+            get(webchat::read).post(webchat::say),
+        )
+        .route("/webchat/{channel_id}/events", get(webchat::events))
         .layer(RequestBodyLimitLayer::new(state.max_body_bytes))
         // Uploads have a limit of their own; each organization's is checked after.
         .merge(

@@ -14,5 +14,6 @@ mod live;
 mod outgoing;
 mod schema;
 mod transfer;
+mod webchat;
 mod webhooks;
 mod workplace;

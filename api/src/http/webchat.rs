@@ -1,0 +1,289 @@
+//! The customer side of web chat (M1): a page any website can link or frame, and the small
+//! JSON API it uses. A visitor starts a conversation and gets a token (kept by their browser);
+//! with it they send messages and follow the conversation live (server-sent events).
+//!
+//! - `GET /webchat/{channelId}`: the page.
+//! - `POST /webchat/{channelId}/conversations` `{name?, email?, phone?}` → `{token}`.
+//! - `POST /webchat/{channelId}/messages` (`Authorization: Bearer <token>`) `{text, clientId?}`.
+//! - `GET /webchat/{channelId}/messages` (bearer): the conversation, oldest first.
+//! - `GET /webchat/{channelId}/events?token=…`: `messages` events with what is new.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream};
+use omnipanel_domain::DomainError;
+use omnipanel_domain::enums::RecipientKind;
+use omnipanel_domain::ids::{ChannelId, ChatId};
+use omnipanel_domain::webchat::{StartWebchatInput, VisibleMessage, WebchatCursor};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+const PAGE: &str = include_str!("assets/webchat.html");
+
+/// How often a quiet stream looks again (new chats of the visitor, missed notices).
+const RECHECK: Duration = Duration::from_secs(15);
+
+fn refusal(error: DomainError) -> Response {
+    let status = match &error {
+        DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
+        DomainError::Validation { .. } => StatusCode::BAD_REQUEST,
+        DomainError::LimitExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if error.is_internal() {
+        tracing::error!(?error, "web chat request failed");
+        return (status, Json(json!({ "error": "Try again later" }))).into_response();
+    }
+    let mut body = json!({ "error": error.to_string(), "code": error.code() });
+    if let DomainError::Validation { field, .. } = &error {
+        body["field"] = json!(field);
+    }
+    (status, Json(body)).into_response()
+}
+
+fn channel_id(id: &str) -> Result<ChannelId, DomainError> {
+    id.parse().map_err(|_| DomainError::not_found("web chat"))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// A message as the visitor sees it.
+fn visible(message: &VisibleMessage) -> Value {
+    json!({
+        "id": message.message.id,
+        "authorKind": message.message.author_kind,
+        "author": message.author,
+        "text": message.message.text,
+        "createdAt": message.message.created_at,
+    })
+}
+
+/// `GET /webchat/{channelId}`.
+pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let id = match channel_id(&id) {
+        Ok(id) => id,
+        Err(error) => return refusal(error),
+    };
+    if let Err(error) = state.domain.webchat_channel(id).await {
+        return refusal(error);
+    }
+    let nonce = omnipanel_domain::secret::generate_token("");
+    let body = PAGE
+        .replace("{{CHANNEL_ID}}", &id.to_string())
+        .replace("{{NONCE}}", &nonce);
+    let policy = format!(
+        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'"
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (header::CONTENT_SECURITY_POLICY, policy),
+            (header::REFERRER_POLICY, "no-referrer".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `POST /webchat/{channelId}/conversations`.
+pub async fn start(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(input): Json<StartWebchatInput>,
+) -> Response {
+    let id = match channel_id(&id) {
+        Ok(id) => id,
+        Err(error) => return refusal(error),
+    };
+    match state.domain.start_webchat(id, input).await {
+        Ok(token) => (StatusCode::CREATED, Json(json!({ "token": token }))).into_response(),
+        Err(error) => refusal(error),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SayInput {
+    text: String,
+    client_id: Option<String>,
+}
+
+/// `POST /webchat/{channelId}/messages`.
+pub async fn say(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(input): Json<SayInput>,
+) -> Response {
+    let id = match channel_id(&id) {
+        Ok(id) => id,
+        Err(error) => return refusal(error),
+    };
+    let said = state
+        .domain
+        .webchat_say(
+            id,
+            bearer(&headers),
+            &input.text,
+            input.client_id.as_deref(),
+        )
+        .await;
+    match said {
+        Ok(message) => (
+            StatusCode::CREATED,
+            Json(visible(&VisibleMessage {
+                message,
+                author: None,
+            })),
+        )
+            .into_response(),
+        Err(error) => refusal(error),
+    }
+}
+
+/// `GET /webchat/{channelId}/messages`.
+pub async fn read(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let id = match channel_id(&id) {
+        Ok(id) => id,
+        Err(error) => return refusal(error),
+    };
+    match state
+        .domain
+        .webchat_messages(id, bearer(&headers), None)
+        .await
+    {
+        Ok(messages) => {
+            Json(json!({ "messages": messages.iter().map(visible).collect::<Vec<_>>() }))
+                .into_response()
+        }
+        Err(error) => refusal(error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EventsParams {
+    token: Option<String>,
+}
+
+/// What a visitor's event stream carries along.
+struct Following {
+    state: AppState,
+    channel: ChannelId,
+    token: String,
+    cursor: Option<WebchatCursor>,
+    chats: HashSet<ChatId>,
+    notices: tokio::sync::broadcast::Receiver<omnipanel_domain::events::Notice>,
+}
+
+impl Following {
+    /// Waits until one of the visitor's chats may have something new (or a while has passed).
+    async fn wake(&mut self, customer: omnipanel_domain::ids::CustomerId) {
+        let deadline = tokio::time::sleep(RECHECK);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                () = &mut deadline => return,
+                notice = self.notices.recv() => match notice {
+                    Ok(notice) if notice.recipient_kind == RecipientKind::Chat => {
+                        let chat = ChatId(notice.recipient_id);
+                        if self.chats.contains(&chat) {
+                            return;
+                        }
+                        // A chat the visitor just started is not known yet.
+                        if let Ok(chats) = self.state.domain.webchat_chats(self.channel, customer).await {
+                            self.chats = chats.into_iter().collect();
+                            if self.chats.contains(&chat) {
+                                return;
+                            }
+                        }
+                    }
+                    Ok(_) => {}
+                    // Missed notices: look anyway.
+                    Err(_) => return,
+                },
+            }
+        }
+    }
+}
+
+/// `GET /webchat/{channelId}/events?token=…`: server-sent `messages` events.
+pub async fn events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<EventsParams>,
+) -> Response {
+    let channel = match channel_id(&id) {
+        Ok(id) => id,
+        Err(error) => return refusal(error),
+    };
+    let token = params.token.unwrap_or_default();
+    let customer = match state.domain.webchat_visitor(channel, Some(&token)).await {
+        Ok((_, customer)) => customer,
+        Err(error) => return refusal(error),
+    };
+    let chats = state
+        .domain
+        .webchat_chats(channel, customer)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let following = Following {
+        notices: state.domain.bus.subscribe(),
+        state,
+        channel,
+        token,
+        cursor: None,
+        chats,
+    };
+    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
+        Box::pin(stream::unfold(following, move |mut following| async move {
+            loop {
+                let read = following
+                    .state
+                    .domain
+                    .webchat_messages(following.channel, Some(&following.token), following.cursor)
+                    .await;
+                match read {
+                    Ok(messages) if !messages.is_empty() => {
+                        let last = &messages[messages.len() - 1].message;
+                        following.cursor = Some(WebchatCursor {
+                            created_at: last.created_at,
+                            id: last.id,
+                        });
+                        let data: Vec<Value> = messages.iter().map(visible).collect();
+                        let event = Event::default()
+                            .event("messages")
+                            .json_data(data)
+                            .unwrap_or_default();
+                        return Some((Ok(event), following));
+                    }
+                    Ok(_) => following.wake(customer).await,
+                    // The channel or the visitor is gone: the stream ends.
+                    Err(_) => return None,
+                }
+            }
+        }));
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}

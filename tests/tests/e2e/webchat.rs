@@ -1,0 +1,267 @@
+//! Web chat (M1): a visitor starts a conversation on the page's API, writes, and follows the
+//! operator's answers live over server-sent events; what they see is theirs alone, operators by
+//! first name, whispers never.
+
+use omnipanel_tests::{TestApp, eventually, on_both_databases};
+use serde_json::{Value, json};
+
+on_both_databases!(a_visitor_chats_with_an_operator_live);
+
+/// Reads server-sent events from a response, one `data` payload at a time.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(app: &TestApp, channel: &str, token: &str) -> Self {
+        let response = app
+            .client
+            .get(app.url(&format!("/webchat/{channel}/events")))
+            .query(&[("token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next `messages` event's messages (waits at most 10 s).
+    async fn next(&mut self) -> Vec<Value> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if block.lines().any(|l| l == "event: messages") {
+                    let data: String = block
+                        .lines()
+                        .filter_map(|l| l.strip_prefix("data: "))
+                        .collect();
+                    return serde_json::from_str::<Vec<Value>>(&data).unwrap();
+                }
+                continue;
+            }
+            let chunk =
+                tokio::time::timeout(std::time::Duration::from_secs(10), self.response.chunk())
+                    .await
+                    .expect("an event within 10 s")
+                    .unwrap()
+                    .expect("the stream stays open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+async fn post(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+    let mut request = app.client.post(app.url(path)).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+async fn a_visitor_chats_with_an_operator_live(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let queue = app.create_queue(&org.owner_token, "Support", None).await;
+    let op = app.operator(&org.owner_token, "OPERATOR").await;
+    app.set_members(&org.owner_token, &queue, &[&op]).await;
+    app.set_status(&op, "READY").await;
+    let made = app
+        .ok(
+            Some(&org.owner_token),
+            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } webhookUrl } }",
+            json!({ "input": { "kind": "WEBCHAT", "name": "Website", "queueId": queue } }),
+        )
+        .await["createChannel"]
+        .clone();
+    assert!(made["webhookUrl"].is_null());
+    let channel = made["channel"]["id"].as_str().unwrap().to_owned();
+    let base = format!("/webchat/{channel}");
+
+    // The page, with a policy that runs only its own script.
+    let page = app.client.get(app.url(&base)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("script-src 'nonce-") && policy.contains("default-src 'none'"));
+    assert!(page.text().await.unwrap().contains(&channel));
+    let unknown = format!("/webchat/{}", uuid::Uuid::new_v4());
+    assert_eq!(
+        app.client
+            .get(app.url(&unknown))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // A visitor starts and writes; a retried send is stored once.
+    let (status, bad) = post(
+        &app,
+        &format!("{base}/conversations"),
+        None,
+        json!({ "email": "nope" }),
+    )
+    .await;
+    assert_eq!((status, bad["field"].as_str()), (400, Some("email")));
+    let (status, started) = post(
+        &app,
+        &format!("{base}/conversations"),
+        None,
+        json!({ "name": "Ann" }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let token = started["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("opv_"));
+    let (status, _) = post(
+        &app,
+        &format!("{base}/messages"),
+        None,
+        json!({ "text": "Hi" }),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = post(
+        &app,
+        &format!("{base}/messages"),
+        Some("opv_forged"),
+        json!({ "text": "Hi" }),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let script = "<script>alert('hi')</script> where is my order?";
+    let (status, first) = post(
+        &app,
+        &format!("{base}/messages"),
+        Some(&token),
+        json!({ "text": script, "clientId": "c-1" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{first}");
+    let (_, repeated) = post(
+        &app,
+        &format!("{base}/messages"),
+        Some(&token),
+        json!({ "text": script, "clientId": "c-1" }),
+    )
+    .await;
+    assert_eq!(repeated["id"], first["id"]);
+
+    // The visitor follows the conversation live.
+    let mut events = Events::open(&app, &channel, &token).await;
+    let seen = events.next().await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["text"], script);
+    assert_eq!(seen[0]["authorKind"], "CUSTOMER");
+
+    // It is an ordinary chat for the operator: routed, answered, whispered about.
+    let chats = app
+        .ok(
+            Some(&org.owner_token),
+            "{ chats { edges { node { id source status customer { name } messages(first: 5) { edges { node { text } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let chat = chats["chats"]["edges"][0]["node"].clone();
+    assert_eq!(chat["source"], "WEBCHAT");
+    assert_eq!(chat["status"], "INVITED");
+    assert_eq!(chat["customer"]["name"], "Ann");
+    assert_eq!(chat["messages"]["edges"].as_array().unwrap().len(), 1);
+    let chat_id = chat["id"].as_str().unwrap().to_owned();
+    app.chat_action(&op.token, "acceptChat", &chat_id).await;
+    let say = |text: &'static str, whisper: bool| {
+        let (app, token, chat_id) = (&app, op.token.clone(), chat_id.clone());
+        async move {
+            app.ok(
+                Some(&token),
+                "mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id deliveryState } } }",
+                json!({ "input": { "chatId": chat_id, "text": text, "whisper": whisper } }),
+            )
+            .await["sendMessage"]["message"]
+                .clone()
+        }
+    };
+    say("Note to self: check the warehouse", true).await;
+    let reply = say("Hello Ann, it ships today!", false).await;
+    let seen = events.next().await;
+    assert_eq!(
+        seen.len(),
+        1,
+        "the whisper never reaches the visitor: {seen:?}"
+    );
+    assert_eq!(seen[0]["text"], "Hello Ann, it ships today!");
+    assert_eq!(seen[0]["author"], "Ola", "operators by first name only");
+    eventually("the reply marked sent", || async {
+        let data = app
+            .ok(
+                Some(&op.token),
+                "query($id: ID!) { chat(id: $id) { messages(first: 10) { edges { node { id deliveryState } } } } }",
+                json!({ "id": chat_id }),
+            )
+            .await;
+        data["chat"]["messages"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["id"] == reply["id"] && e["node"]["deliveryState"] == "SENT")
+    })
+    .await;
+
+    // A conversation is its visitor's alone.
+    let (_, other) = post(&app, &format!("{base}/conversations"), None, json!({})).await;
+    let theirs = app
+        .client
+        .get(app.url(&format!("{base}/messages")))
+        .bearer_auth(other["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(theirs["messages"], json!([]));
+    let mine = app
+        .client
+        .get(app.url(&format!("{base}/messages")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(mine["messages"].as_array().unwrap().len(), 2);
+
+    // An archived channel takes nothing more.
+    app.ok(
+        Some(&org.owner_token),
+        "mutation($id: ID!) { archiveChannel(input: { id: $id }) { channel { id } } }",
+        json!({ "id": channel }),
+    )
+    .await;
+    let (status, body) = post(
+        &app,
+        &format!("{base}/messages"),
+        Some(&token),
+        json!({ "text": "Still there?" }),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "NOT_FOUND");
+}
