@@ -21,6 +21,7 @@ on_both_databases!(
     chat_lists_load_relations_in_batches,
     an_idle_operator_goes_away_and_hands_chats_back,
     history_is_filtered_and_paged,
+    history_is_filtered_by_dates_and_topics,
 );
 
 /// An organization with a chatbot key, one queue and two READY operators in it.
@@ -1048,4 +1049,71 @@ async fn history_is_filtered_and_paged(app: TestApp) {
     // An operator's history is the chats they handled.
     let mine = app.ok(Some(&f.b.token), query, json!({})).await;
     assert!(ids(&mine).is_empty(), "B handled nothing");
+}
+
+async fn history_is_filtered_by_dates_and_topics(app: TestApp) {
+    let f = floor(&app).await;
+    let owner = f.org.owner_token.clone();
+    let topic = |name: &'static str, parent: Option<String>| {
+        let (app, owner) = (&app, owner.clone());
+        async move {
+            app.ok(
+                Some(&owner),
+                "mutation($input: CreateTopicInput!) { createTopic(input: $input) { topic { id } } }",
+                json!({ "input": { "name": name, "parentId": parent } }),
+            )
+            .await["createTopic"]["topic"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let delivery = topic("Delivery", None).await;
+    let late = topic("Late parcel", Some(delivery.clone())).await;
+    let billing = topic("Billing", None).await;
+    let hand_off = |phone: &'static str, topic: Option<String>, subtopic: Option<String>| {
+        let app = &app;
+        let (key, queue) = (f.key.clone(), f.queue.clone());
+        async move {
+            app.ok(
+                Some(&key),
+                "mutation($input: HandOffChatInput!) { handOffChat(input: $input) { chat { id createdAt } } }",
+                json!({ "input": { "queueId": queue, "source": "TELEGRAM", "customer": { "phone": phone },
+                    "topicId": topic, "subtopicId": subtopic } }),
+            )
+            .await["handOffChat"]["chat"]
+                .clone()
+        }
+    };
+    let old = hand_off("+48600000011", Some(delivery.clone()), Some(late.clone())).await;
+    app.advance(&owner, 6 * 3600).await;
+    let new = hand_off("+48600000012", Some(billing.clone()), None).await;
+    let query = "query($filter: ChatFilter) { chats(filter: $filter) { edges { node { id } } } }";
+    let found = |filter: Value| {
+        let (app, owner) = (&app, owner.clone());
+        async move {
+            app.ok(Some(&owner), query, json!({ "filter": filter }))
+                .await["chats"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let (old_id, new_id) = (old["id"].as_str().unwrap(), new["id"].as_str().unwrap());
+    let new_at = new["createdAt"].as_str().unwrap();
+    assert_eq!(found(json!({ "createdFrom": new_at })).await, [new_id]);
+    assert_eq!(
+        found(json!({ "createdTo": new_at })).await,
+        [old_id],
+        "the end is exclusive"
+    );
+    assert_eq!(found(json!({ "topicId": delivery })).await, [old_id]);
+    assert_eq!(found(json!({ "subtopicId": late })).await, [old_id]);
+    assert_eq!(found(json!({ "topicId": billing })).await, [new_id]);
+    assert_eq!(
+        found(json!({ "topicId": billing, "createdTo": new_at })).await,
+        Vec::<String>::new()
+    );
 }
