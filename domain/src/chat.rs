@@ -1016,26 +1016,52 @@ impl Domain {
         };
         let mut outbox = Outbox::new();
         let (_, created) = self
-            .append_message(
+            .append_operator_message(
                 &tx,
                 &mut outbox,
                 &chat,
-                AuthorKind::Operator,
-                Some(me),
+                me,
                 &text,
-                None,
+                input.quick_reply_id,
                 now,
             )
             .await?;
-        if input.quick_reply_id.is_some() {
-            let mut model: message::ActiveModel = created.clone().into();
-            model.quick_reply_id = Set(input.quick_reply_id);
-            model.update(&tx).await?;
-        }
         self.attach(&tx, &chat, me, created.id, &input.attachment_ids)
             .await?;
         self.commit(tx, outbox).await?;
         Ok(created)
+    }
+
+    /// Appends an operator's message, noting the quick reply it came from.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn append_operator_message(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        me: OperatorId,
+        text: &str,
+        quick_reply_id: Option<QuickReplyId>,
+        now: DateTime<Utc>,
+    ) -> Result<(chat::Model, message::Model)> {
+        let (chat, created) = self
+            .append_message(
+                db,
+                outbox,
+                chat,
+                AuthorKind::Operator,
+                Some(me),
+                text,
+                None,
+                now,
+            )
+            .await?;
+        if quick_reply_id.is_none() {
+            return Ok((chat, created));
+        }
+        let mut model: message::ActiveModel = created.into();
+        model.quick_reply_id = Set(quick_reply_id);
+        Ok((chat, model.update(db).await?))
     }
 
     /// Sends an event to a chat's stream and to every operator working it.
@@ -1343,23 +1369,22 @@ impl Domain {
             query = query.filter(message::Column::IsWhisper.eq(false));
         }
         if let Some((at, id)) = after {
-            query = query.filter(
-                Condition::any().add(message::Column::CreatedAt.gt(at)).add(
-                    Condition::all()
-                        .add(message::Column::CreatedAt.eq(at))
-                        .add(message::Column::Id.gt(id)),
-                ),
-            );
+            query = query.filter(crate::page::after(
+                message::Column::CreatedAt,
+                message::Column::Id,
+                at,
+                id,
+                crate::page::Order::OldestFirst,
+            ));
         }
-        let mut rows = query
-            .order_by_asc(message::Column::CreatedAt)
-            .order_by_asc(message::Column::Id)
-            .limit(first + 1)
-            .all(&self.db)
-            .await?;
-        let has_next = rows.len() as u64 > first;
-        rows.truncate(first as usize);
-        Ok((rows, has_next))
+        crate::page::read(
+            &self.db,
+            query,
+            (message::Column::CreatedAt, message::Column::Id),
+            crate::page::Order::OldestFirst,
+            first,
+        )
+        .await
     }
 
     /// Runs every due timer once: missed invitations, after-chat work, idle operators, traffic

@@ -24,6 +24,7 @@ use crate::enums::{CrmKind, DeliveryKind, DeliveryState, EventKind, WebhookEvent
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
+use crate::page::{self, Order};
 use crate::secret::generate_token;
 use crate::service::Domain;
 use crate::validate::{check, http_url};
@@ -269,25 +270,22 @@ impl Domain {
             query = query.filter(delivery::Column::WebhookId.eq(id));
         }
         if let Some(cursor) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(delivery::Column::CreatedAt.lt(cursor.created_at))
-                    .add(
-                        Condition::all()
-                            .add(delivery::Column::CreatedAt.eq(cursor.created_at))
-                            .add(delivery::Column::Id.lt(cursor.id)),
-                    ),
-            );
+            query = query.filter(page::after(
+                delivery::Column::CreatedAt,
+                delivery::Column::Id,
+                cursor.created_at,
+                cursor.id,
+                Order::NewestFirst,
+            ));
         }
-        let mut rows = query
-            .order_by_desc(delivery::Column::CreatedAt)
-            .order_by_desc(delivery::Column::Id)
-            .limit(first + 1)
-            .all(&self.db)
-            .await?;
-        let more = rows.len() as u64 > first;
-        rows.truncate(first as usize);
-        Ok((rows, more))
+        page::read(
+            &self.db,
+            query,
+            (delivery::Column::CreatedAt, delivery::Column::Id),
+            Order::NewestFirst,
+            first,
+        )
+        .await
     }
 
     /// Tries a given-up delivery again (administrators).

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
@@ -13,6 +13,7 @@ use crate::entity::{chat, chat_assignment, customer, message, queue_member};
 use crate::enums::{ChatStatus, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, OperatorId, TopicId};
+use crate::page::{self, Order};
 use crate::service::Domain;
 use crate::validate::check;
 
@@ -128,25 +129,22 @@ impl Domain {
             query = query.filter(chat::Column::Id.in_subquery(matching));
         }
         if let Some(cursor) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(chat::Column::CreatedAt.lt(cursor.created_at))
-                    .add(
-                        Condition::all()
-                            .add(chat::Column::CreatedAt.eq(cursor.created_at))
-                            .add(chat::Column::Id.lt(cursor.id)),
-                    ),
-            );
+            query = query.filter(page::after(
+                chat::Column::CreatedAt,
+                chat::Column::Id,
+                cursor.created_at,
+                cursor.id,
+                Order::NewestFirst,
+            ));
         }
-        let mut rows = query
-            .order_by_desc(chat::Column::CreatedAt)
-            .order_by_desc(chat::Column::Id)
-            .limit(first + 1)
-            .all(&self.db)
-            .await?;
-        let has_next = rows.len() as u64 > first;
-        rows.truncate(first as usize);
-        Ok((rows, has_next))
+        page::read(
+            &self.db,
+            query,
+            (chat::Column::CreatedAt, chat::Column::Id),
+            Order::NewestFirst,
+            first,
+        )
+        .await
     }
 }
 

@@ -24,6 +24,7 @@ pub mod identity;
 pub mod ids;
 pub mod masking;
 pub mod outgoing;
+pub mod page;
 pub mod presence;
 pub mod rating;
 pub mod routing;

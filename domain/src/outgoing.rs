@@ -12,8 +12,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use validator::Validate;
 
@@ -24,8 +23,7 @@ use crate::crm::{ContactQuery, CrmContact};
 use crate::customer::{self, CustomerInput, normalize_phone};
 use crate::entity::{channel, chat, customer_identity, message, quick_reply};
 use crate::enums::{
-    AddressKind, AssignmentKind, AuthorKind, ChannelKind, ChatDirection, ChatSource, ChatStatus,
-    IdentityKind,
+    AddressKind, AssignmentKind, ChannelKind, ChatDirection, ChatSource, ChatStatus, IdentityKind,
 };
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
@@ -476,22 +474,16 @@ impl Domain {
         let mut outbox = Outbox::new();
         let owned = self.make_owner(&tx, &mut outbox, &created, me, now).await?;
         let (chat, message) = self
-            .append_message(
+            .append_operator_message(
                 &tx,
                 &mut outbox,
                 &owned,
-                AuthorKind::Operator,
-                Some(me),
+                me,
                 &text,
-                None,
+                input.quick_reply_id,
                 now,
             )
             .await?;
-        if input.quick_reply_id.is_some() {
-            let mut model: message::ActiveModel = message.clone().into();
-            model.quick_reply_id = Set(input.quick_reply_id);
-            model.update(&tx).await?;
-        }
         self.commit(tx, outbox).await?;
         Ok((chat, message))
     }

@@ -9,8 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use validator::Validate;
 
@@ -20,6 +19,7 @@ use crate::entity::{channel, chat, customer as customer_entity, customer_identit
 use crate::enums::{AuthorKind, ChannelKind, ChatSource, IdentityKind};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
+use crate::page::{self, Order};
 use crate::secret::{generate_token, token_digest};
 use crate::service::Domain;
 use crate::validate::{check, single_line};
@@ -189,22 +189,22 @@ impl Domain {
             .filter(message::Column::ChatId.is_in(chats))
             .filter(message::Column::IsWhisper.eq(false));
         if let Some(cursor) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(message::Column::CreatedAt.gt(cursor.created_at))
-                    .add(
-                        Condition::all()
-                            .add(message::Column::CreatedAt.eq(cursor.created_at))
-                            .add(message::Column::Id.gt(cursor.id)),
-                    ),
-            );
+            query = query.filter(page::after(
+                message::Column::CreatedAt,
+                message::Column::Id,
+                cursor.created_at,
+                cursor.id,
+                Order::OldestFirst,
+            ));
         }
-        let rows = query
-            .order_by_asc(message::Column::CreatedAt)
-            .order_by_asc(message::Column::Id)
-            .limit(PAGE)
-            .all(&self.db)
-            .await?;
+        let (rows, _) = page::read(
+            &self.db,
+            query,
+            (message::Column::CreatedAt, message::Column::Id),
+            Order::OldestFirst,
+            PAGE,
+        )
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let author = match (row.author_kind, row.author_operator_id) {

@@ -286,6 +286,14 @@ pub struct Op {
     pub email: String,
 }
 
+/// An organization with its chatbot key, a queue "Support" and one READY operator in it.
+pub struct Desk {
+    pub org: Org,
+    pub key: String,
+    pub queue: String,
+    pub op: Op,
+}
+
 pub const CHAT_FIELDS: &str = "id number title status operator { id } queue { id } customer { displayName phone } \
     invitationExpiresAt acceptedAt closedAt trafficLight lastMessage lastMessageBy";
 
@@ -300,6 +308,35 @@ impl TestApp {
             )
             .await;
         data["createApiKey"]["key"].as_str().unwrap().to_owned()
+    }
+
+    /// An organization named `name` set up to take chats (see [`Desk`]).
+    pub async fn desk(&self, name: &str) -> Desk {
+        let org = self.create_org(name).await;
+        let key = self.chatbot_key(&org.owner_token).await;
+        let queue = self.create_queue(&org.owner_token, "Support", None).await;
+        let op = self.operator(&org.owner_token, "OPERATOR").await;
+        self.set_members(&org.owner_token, &queue, &[&op]).await;
+        self.set_status(&op, "READY").await;
+        Desk {
+            org,
+            key,
+            queue,
+            op,
+        }
+    }
+
+    /// A wrap-up reason "Solved"; returns its id.
+    pub async fn wrap_up_reason(&self, admin: &str) -> String {
+        self.ok(
+            Some(admin),
+            "mutation { createWrapUpReason(input: { name: \"Solved\" }) { wrapUpReason { id } } }",
+            json!({}),
+        )
+        .await["createWrapUpReason"]["wrapUpReason"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// A queue; returns its id.

@@ -5,7 +5,7 @@
 use hmac::{Hmac, Mac};
 use omnipanel_tests::fake_receiver::FakeReceiver;
 use omnipanel_tests::fake_telegram::FakeTelegram;
-use omnipanel_tests::{Op, Org, TestApp, error_code, error_field, eventually, on_both_databases};
+use omnipanel_tests::{Desk, Op, TestApp, error_code, error_field, eventually, on_both_databases};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -17,21 +17,6 @@ on_both_databases!(
 );
 
 const TOKEN: &str = "123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ";
-
-struct Desk {
-    org: Org,
-    queue: String,
-    op: Op,
-}
-
-async fn desk(app: &TestApp) -> Desk {
-    let org = app.create_org("Acme").await;
-    let queue = app.create_queue(&org.owner_token, "Support", None).await;
-    let op = app.operator(&org.owner_token, "OPERATOR").await;
-    app.set_members(&org.owner_token, &queue, &[&op]).await;
-    app.set_status(&op, "READY").await;
-    Desk { org, queue, op }
-}
 
 async fn create_channel(app: &TestApp, token: &str, input: Value) -> Value {
     app.gql(
@@ -117,7 +102,7 @@ async fn say(app: &TestApp, op: &Op, chat: &str, text: &str) -> Value {
 }
 
 async fn telegram_updates_become_chats_and_replies_reach_telegram(app: TestApp) {
-    let d = desk(&app).await;
+    let d = app.desk("Acme").await;
     let bot = FakeTelegram::start().await;
     let (url, secret) = telegram_channel(&app, &d, &bot).await;
 
@@ -250,7 +235,7 @@ async fn telegram_updates_become_chats_and_replies_reach_telegram(app: TestApp) 
 }
 
 async fn replies_survive_an_outage_in_order_and_once(app: TestApp) {
-    let d = desk(&app).await;
+    let d = app.desk("Acme").await;
     let bot = FakeTelegram::start().await;
     let (url, secret) = telegram_channel(&app, &d, &bot).await;
     assert_eq!(
@@ -304,7 +289,7 @@ fn sign(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 async fn generic_channels_are_signed_both_ways(app: TestApp) {
-    let d = desk(&app).await;
+    let d = app.desk("Acme").await;
     let provider = FakeReceiver::start().await;
     let made = create_channel(
         &app,
@@ -392,7 +377,7 @@ async fn generic_channels_are_signed_both_ways(app: TestApp) {
 }
 
 async fn channels_are_administered_with_care(app: TestApp) {
-    let d = desk(&app).await;
+    let d = app.desk("Acme").await;
     let other = app.create_org("Globex").await;
     let their_queue = app.create_queue(&other.owner_token, "Theirs", None).await;
     let owner = d.org.owner_token.clone();

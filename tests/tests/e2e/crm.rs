@@ -5,7 +5,7 @@
 use omnipanel_domain::crm::NewContact;
 use omnipanel_integrations::creatio::ODATA_CONTENT_TYPE;
 use omnipanel_tests::fake_creatio::{CLIENT_ID, CLIENT_SECRET, FakeCreatio};
-use omnipanel_tests::{Op, Org, TestApp, error_code, error_field, eventually, on_both_databases};
+use omnipanel_tests::{Desk, Org, TestApp, error_code, error_field, eventually, on_both_databases};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
@@ -16,28 +16,6 @@ on_both_databases!(
     the_crm_connection_is_validated_and_its_secrets_never_shown,
     the_creatio_connector_speaks_oauth_and_odata,
 );
-
-struct Desk {
-    org: Org,
-    key: String,
-    queue: String,
-    op: Op,
-}
-
-async fn desk(app: &TestApp, name: &str) -> Desk {
-    let org = app.create_org(name).await;
-    let key = app.chatbot_key(&org.owner_token).await;
-    let queue = app.create_queue(&org.owner_token, "Support", None).await;
-    let op = app.operator(&org.owner_token, "OPERATOR").await;
-    app.set_members(&org.owner_token, &queue, &[&op]).await;
-    app.set_status(&op, "READY").await;
-    Desk {
-        org,
-        key,
-        queue,
-        op,
-    }
-}
 
 /// Hands a chat off and has the operator accept it; returns the chat id.
 async fn accepted_chat(app: &TestApp, d: &Desk, phone: &str) -> String {
@@ -116,7 +94,7 @@ async fn api_key(app: &TestApp, admin: &str, scope: &str) -> String {
 }
 
 async fn the_local_crm_links_contacts_and_makes_cases(app: TestApp) {
-    let d = desk(&app, "Acme").await;
+    let d = app.desk("Acme").await;
     let anna = local_contact(&app, &d.org, "Anna Nowak", "+48600100200").await;
 
     // H1: the customer's phone, however typed, finds the contact at hand-off.
@@ -216,7 +194,7 @@ async fn the_local_crm_links_contacts_and_makes_cases(app: TestApp) {
 }
 
 async fn identifying_a_customer_creates_or_links_a_contact(app: TestApp) {
-    let d = desk(&app, "Acme").await;
+    let d = app.desk("Acme").await;
     let chat = accepted_chat(&app, &d, "+48600111222").await;
     assert!(links(&app, &d.op.token, &chat).await["contactId"].is_null());
     let identify = |input: Value| {
@@ -268,8 +246,8 @@ async fn identifying_a_customer_creates_or_links_a_contact(app: TestApp) {
 }
 
 async fn crm_records_stay_in_their_organization(app: TestApp) {
-    let a = desk(&app, "Acme").await;
-    let b = desk(&app, "Globex").await;
+    let a = app.desk("Acme").await;
+    let b = app.desk("Globex").await;
     let anna = local_contact(&app, &a.org, "Anna Nowak", "+48600100200").await;
     let chat_a = accepted_chat(&app, &a, "+48600100200").await;
     assert_eq!(
@@ -323,7 +301,7 @@ async fn crm_records_stay_in_their_organization(app: TestApp) {
 }
 
 async fn the_crm_connection_is_validated_and_its_secrets_never_shown(app: TestApp) {
-    let d = desk(&app, "Acme").await;
+    let d = app.desk("Acme").await;
     let update = |token: String, input: Value| {
         let app = &app;
         async move {
@@ -416,7 +394,7 @@ async fn the_crm_connection_is_validated_and_its_secrets_never_shown(app: TestAp
 async fn the_creatio_connector_speaks_oauth_and_odata(app: TestApp) {
     let creatio = FakeCreatio::start().await;
     let anna = creatio.add_contact("Anna Nowak", "+48 600 100 200", "anna@example.com");
-    let d = desk(&app, "Acme").await;
+    let d = app.desk("Acme").await;
     let origin = "5a3c7c1e-9d3a-4c64-9c6e-2b9d8f0e4a11";
     app.ok(
         Some(&d.org.owner_token),

@@ -6,7 +6,7 @@ use hmac::{Hmac, Mac};
 use omnipanel_domain::crm::NewContact;
 use omnipanel_tests::fake_receiver::FakeReceiver;
 use omnipanel_tests::fake_telegram::FakeTelegram;
-use omnipanel_tests::{Op, Org, TestApp, error_field, eventually, on_both_databases};
+use omnipanel_tests::{Desk, Op, TestApp, error_field, eventually, on_both_databases};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -16,21 +16,6 @@ on_both_databases!(
 );
 
 const TOKEN: &str = "123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ";
-
-struct Desk {
-    org: Org,
-    queue: String,
-    op: Op,
-}
-
-async fn desk(app: &TestApp) -> Desk {
-    let org = app.create_org("Acme").await;
-    let queue = app.create_queue(&org.owner_token, "Support", None).await;
-    let op = app.operator(&org.owner_token, "OPERATOR").await;
-    app.set_members(&org.owner_token, &queue, &[&op]).await;
-    app.set_status(&op, "READY").await;
-    Desk { org, queue, op }
-}
 
 async fn channel(app: &TestApp, d: &Desk, input: Value) -> (String, String, String) {
     let made = app
@@ -67,7 +52,7 @@ async fn send_outgoing(app: &TestApp, op: &Op, input: Value) -> Value {
 }
 
 async fn recipients_are_detected_and_outgoing_chats_start(app: TestApp) {
-    let d = desk(&app).await;
+    let d = app.desk("Acme").await;
     let bot = FakeTelegram::start().await;
     let provider = FakeReceiver::start().await;
     let (telegram, url, secret) = channel(
@@ -205,7 +190,7 @@ fn sign(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 async fn whatsapp_needs_a_template_outside_its_window(app: TestApp) {
-    let d = desk(&app).await;
+    let d = app.desk("Acme").await;
     let provider = FakeReceiver::start().await;
     let (whatsapp, url, secret) = channel(
         &app,

@@ -24,22 +24,13 @@ struct Desk {
 }
 
 async fn desk(app: &TestApp, name: &str) -> Desk {
-    let org = app.create_org(name).await;
-    let key = app.chatbot_key(&org.owner_token).await;
-    let queue = app.create_queue(&org.owner_token, "Support", None).await;
-    let op = app.operator(&org.owner_token, "OPERATOR").await;
-    app.set_members(&org.owner_token, &queue, &[&op]).await;
-    app.set_status(&op, "READY").await;
-    let reason = app
-        .ok(
-            Some(&org.owner_token),
-            "mutation { createWrapUpReason(input: { name: \"Solved\" }) { wrapUpReason { id } } }",
-            json!({}),
-        )
-        .await["createWrapUpReason"]["wrapUpReason"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let omnipanel_tests::Desk {
+        org,
+        key,
+        queue,
+        op,
+    } = app.desk(name).await;
+    let reason = app.wrap_up_reason(&org.owner_token).await;
     Desk {
         org,
         key,
