@@ -139,12 +139,16 @@ pub struct RecipientCandidate {
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 pub struct SendOutgoingMessageInput {
-    /// The confirmed candidate's kind and address (from `recipientCandidates`).
-    pub kind: AddressKind,
+    /// The recipient's address, as typed or as a candidate's `address`.
     #[validate(length(min = 1, max = 200))]
     pub to: String,
-    /// The channel to send through (the candidate's gateway; the operator may change it, I2).
-    pub channel_id: ChannelId,
+    /// How to read `to`; needed when it is ambiguous (digits only: PHONE or MESSENGER_ID).
+    pub kind: Option<AddressKind>,
+    /// The channel to send through: the candidate's `gatewayId` (the operator may change it, I2).
+    pub gateway_id: ChannelId,
+    /// The provider the operator confirmed; refused when the gateway is of another.
+    #[validate(length(min = 1, max = 64))]
+    pub provider: Option<String>,
     #[validate(custom(function = "check_operator_text"))]
     pub text: String,
     pub quick_reply_id: Option<QuickReplyId>,
@@ -392,25 +396,45 @@ impl Domain {
     ) -> Result<(chat::Model, message::Model)> {
         let (me, _) = actor.operator()?;
         check(&input)?;
-        let address = detect(&input.to)?
-            .into_iter()
-            .find(|(kind, _)| *kind == input.kind)
-            .map(|(_, address)| address)
-            .ok_or_else(|| DomainError::validation("to", "is not an address of this kind"))?;
-        let found = channel::Entity::find_by_id(input.channel_id)
+        let readings = detect(&input.to)?;
+        let (kind, address) = match (input.kind, readings.as_slice()) {
+            (Some(kind), _) => readings
+                .iter()
+                .find(|(read, _)| *read == kind)
+                .cloned()
+                .ok_or_else(|| DomainError::validation("to", "is not an address of this kind"))?,
+            (None, [only]) => only.clone(),
+            (None, _) => {
+                return Err(DomainError::validation(
+                    "kind",
+                    "The address can be read more than one way: choose PHONE or MESSENGER_ID",
+                ));
+            }
+        };
+        let found = channel::Entity::find_by_id(input.gateway_id)
             .filter(channel::Column::OrganizationId.eq(actor.organization_id))
             .filter(channel::Column::ArchivedAt.is_null())
             .one(&self.db)
             .await?
-            .ok_or_else(|| DomainError::validation("channelId", "No such channel"))?;
-        if !reaches(found.kind, input.kind) || input.kind == AddressKind::Username {
+            .ok_or_else(|| DomainError::validation("gatewayId", "No such channel"))?;
+        if input
+            .provider
+            .as_deref()
+            .is_some_and(|p| p != found.provider)
+        {
             return Err(DomainError::validation(
-                "channelId",
+                "provider",
+                "The gateway belongs to another provider",
+            ));
+        }
+        if !reaches(found.kind, kind) || kind == AddressKind::Username {
+            return Err(DomainError::validation(
+                "gatewayId",
                 "This channel cannot start a conversation with this address",
             ));
         }
         let source = source_of(found.kind);
-        let who = match input.kind {
+        let who = match kind {
             AddressKind::Phone => CustomerInput {
                 phone: Some(address.clone()),
                 ..CustomerInput::default()

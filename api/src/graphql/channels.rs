@@ -92,6 +92,10 @@ impl RecipientCandidate {
     async fn provider(&self) -> &str {
         &self.0.channel.provider
     }
+    /// The channel the message would go through; pass it as `gatewayId`.
+    async fn gateway_id(&self) -> ChannelId {
+        self.0.channel.id
+    }
     /// The channel (gateway) the message would go through.
     async fn channel(&self) -> Channel {
         Channel(self.0.channel.clone())

@@ -138,21 +138,35 @@ async fn recipients_are_detected_and_outgoing_chats_start(app: TestApp) {
     let refused = send_outgoing(
         &app,
         &d.op,
-        json!({ "kind": "PHONE", "to": "+48600100200", "channelId": telegram, "text": "Hello" }),
+        json!({ "kind": "PHONE", "to": "+48600100200", "gatewayId": telegram, "text": "Hello" }),
     )
     .await;
-    assert_eq!(error_field(&refused), "channelId");
+    assert_eq!(error_field(&refused), "gatewayId");
     let bad_text = send_outgoing(
         &app,
         &d.op,
-        json!({ "kind": "MESSENGER_ID", "to": "1111111", "channelId": telegram, "text": "a <b>" }),
+        json!({ "kind": "MESSENGER_ID", "to": "1111111", "gatewayId": telegram, "text": "a <b>" }),
     )
     .await;
     assert_eq!(error_field(&bad_text), "text");
+    let ambiguous = send_outgoing(
+        &app,
+        &d.op,
+        json!({ "to": "1111111", "gatewayId": telegram, "text": "Hello" }),
+    )
+    .await;
+    assert_eq!(error_field(&ambiguous), "kind");
+    let wrong_provider = send_outgoing(
+        &app,
+        &d.op,
+        json!({ "kind": "MESSENGER_ID", "to": "1111111", "gatewayId": telegram, "provider": "viber", "text": "Hello" }),
+    )
+    .await;
+    assert_eq!(error_field(&wrong_provider), "provider");
     let sent = send_outgoing(
         &app,
         &d.op,
-        json!({ "kind": "MESSENGER_ID", "to": "1111111", "channelId": telegram, "text": "Your order A-17 has shipped" }),
+        json!({ "kind": "MESSENGER_ID", "to": "1111111", "gatewayId": telegram, "provider": "telegram", "text": "Your order A-17 has shipped" }),
     )
     .await;
     assert!(sent["errors"].is_null(), "{sent}");
@@ -222,7 +236,7 @@ async fn whatsapp_needs_a_template_outside_its_window(app: TestApp) {
     .await;
 
     // Opening a WhatsApp conversation takes an approved template.
-    let base = json!({ "kind": "PHONE", "to": "+48600100200", "channelId": whatsapp, "text": "Free text" });
+    let base = json!({ "to": "+48600100200", "gatewayId": whatsapp, "text": "Free text" });
     assert_eq!(
         error_field(&send_outgoing(&app, &d.op, base.clone()).await),
         "quickReplyId"
