@@ -162,7 +162,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     background.push(
         omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
             .map_err(describe)?
-            .spawn(),
+            .spawn(Some(omnipanel_integrations::deliveries::TICK)),
     );
     let state = AppState::new(domain, test_clock, args.max_body_bytes)
         .with_upstream_policy(policy)

@@ -16,7 +16,7 @@ use serde_json::json;
 use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
-use crate::crm::CrmContact;
+use crate::crm::Matching;
 use crate::customer::{self, CustomerInput};
 use crate::entity::{channel, chat, customer_identity, inbound_receipt, message, queue};
 use crate::enums::{AuthorKind, ChannelKind, ChatDirection, ChatSource, ChatStatus, IdentityKind};
@@ -384,10 +384,10 @@ impl Domain {
             return Err(DomainError::validation("text", "The message has no text"));
         }
         let source = source_of(found.kind);
-        let contact = self
+        let matching = self
             .match_contact(found.organization_id, source, &inbound.customer)
             .await;
-        self.retry(|| self.receive_inbound_once(found, &inbound, contact.as_ref()))
+        self.retry(|| self.receive_inbound_once(found, &inbound, &matching))
             .await
     }
 
@@ -395,7 +395,7 @@ impl Domain {
         &self,
         found: &channel::Model,
         inbound: &InboundMessage,
-        contact: Option<&CrmContact>,
+        matching: &Matching,
     ) -> Result<Option<message::Model>> {
         let now = self.now();
         let tx = self.write().await?;
@@ -428,12 +428,9 @@ impl Domain {
         let customer =
             customer::find_or_create(&tx, found.organization_id, source, &inbound.customer, now)
                 .await?;
-        let customer = match contact {
-            Some(contact) if customer.crm_contact_id.is_none() => {
-                self.link_customer(&tx, customer, contact, now).await?
-            }
-            _ => customer,
-        };
+        let customer = self
+            .link_matched(&tx, customer, matching, &inbound.customer, now)
+            .await?;
         let open = chat::Entity::find()
             .filter(chat::Column::CustomerId.eq(customer.id))
             .filter(chat::Column::ChannelId.eq(found.id))

@@ -17,7 +17,7 @@ use serde_json::json;
 use validator::{Validate, ValidationError};
 
 use crate::actor::{Actor, Principal};
-use crate::crm::CrmContact;
+use crate::crm::Matching;
 use crate::customer::{self, CustomerInput};
 use crate::entity::{
     channel, chat, chat_assignment, chat_participant, chat_result, message, operator, organization,
@@ -486,7 +486,7 @@ impl Domain {
         &self,
         actor: &Actor,
         input: HandOffChatInput,
-        contact: Option<&CrmContact>,
+        matching: &Matching,
     ) -> Result<chat::Model> {
         let now = self.now();
         let tx = self.write().await?;
@@ -517,12 +517,9 @@ impl Domain {
             }
             other => other,
         })?;
-        let customer = match contact {
-            Some(contact) if customer.crm_contact_id.is_none() => {
-                self.link_customer(&tx, customer, contact, now).await?
-            }
-            _ => customer,
-        };
+        let customer = self
+            .link_matched(&tx, customer, matching, &input.customer, now)
+            .await?;
         let number = self
             .next_chat_number(&tx, actor.organization_id, ChatDirection::Inbound)
             .await?;
@@ -1009,7 +1006,7 @@ impl Domain {
             crate::conversation::fill_template(
                 &template.text,
                 &customer.name.unwrap_or_default(),
-                &self.first_name(me).await?,
+                &self.first_name(&tx, me).await?,
             )
         } else {
             input.text.clone()
@@ -1215,7 +1212,7 @@ impl Domain {
                     now,
                 )
                 .await?;
-            let settings = self.settings_of(chat.organization_id).await?;
+            let settings = self.settings_of(db, chat.organization_id).await?;
             if settings.after_chat_work_secs > 0 {
                 let until = now + Duration::seconds(i64::from(settings.after_chat_work_secs));
                 operator::Entity::update_many()
@@ -1424,10 +1421,10 @@ impl Domain {
     ) -> Result<chat::Model> {
         actor.require_scope(ApiKeyScope::Chatbot)?;
         check(&input)?;
-        let contact = self
+        let matching = self
             .match_contact(actor.organization_id, input.source, &input.customer)
             .await;
-        self.retry(|| self.hand_off_chat_once(actor, input.clone(), contact.as_ref()))
+        self.retry(|| self.hand_off_chat_once(actor, input.clone(), &matching))
             .await
     }
 

@@ -419,7 +419,7 @@ impl Domain {
         .await?;
         let mut outbox = Outbox::new();
         let owned = self.make_owner(&tx, &mut outbox, &chat, me, now).await?;
-        let settings = self.settings_of(chat.organization_id).await?;
+        let settings = self.settings_of(&tx, chat.organization_id).await?;
         let greeting = fill_template(&settings.takeover_greeting_template, "", &op.first_name);
         let (owned, _) = self
             .append_message(
@@ -735,10 +735,10 @@ impl Domain {
         crate::masking::Masking::for_viewer(settings, Some(role)) == crate::masking::Masking::Off
     }
 
-    /// The first name of an operator, for templates.
-    pub async fn first_name(&self, id: OperatorId) -> Result<String> {
+    /// The first name of an operator, for templates, read on `db`.
+    pub async fn first_name(&self, db: &impl ConnectionTrait, id: OperatorId) -> Result<String> {
         Ok(operator::Entity::find_by_id(id)
-            .one(&self.db)
+            .one(db)
             .await?
             .map(|o| o.first_name)
             .unwrap_or_default())

@@ -239,32 +239,43 @@ impl LocalCrm {
     }
 }
 
+/// The local CRM's contacts matching `query`, read on `db` (a transaction's own connection
+/// when matching happens inside one).
+async fn find_local_contacts(
+    db: &impl ConnectionTrait,
+    organization_id: OrganizationId,
+    query: &ContactQuery,
+    limit: u32,
+) -> Result<Vec<CrmContact>> {
+    let condition = match query {
+        ContactQuery::Phone(phone) => {
+            Condition::all().add(crm_local_contact::Column::Phone.eq(phone))
+        }
+        ContactQuery::Email(email) => {
+            Condition::all().add(crm_local_contact::Column::Email.eq(email))
+        }
+        ContactQuery::MessengerId(id) => {
+            Condition::all().add(crm_local_contact::Column::MessengerId.eq(id))
+        }
+        ContactQuery::Text(text) => Condition::any()
+            .add(contains_text(crm_local_contact::Column::Name, text))
+            .add(contains_text(crm_local_contact::Column::Email, text)),
+    };
+    let rows = crm_local_contact::Entity::find()
+        .filter(crm_local_contact::Column::OrganizationId.eq(organization_id))
+        .filter(condition)
+        .order_by_asc(crm_local_contact::Column::Name)
+        .order_by_asc(crm_local_contact::Column::Id)
+        .limit(u64::from(limit))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(LocalCrm::contact_of).collect())
+}
+
 #[async_trait::async_trait]
 impl CrmConnector for LocalCrm {
     async fn find_contacts(&self, query: &ContactQuery, limit: u32) -> Result<Vec<CrmContact>> {
-        let condition = match query {
-            ContactQuery::Phone(phone) => {
-                Condition::all().add(crm_local_contact::Column::Phone.eq(phone))
-            }
-            ContactQuery::Email(email) => {
-                Condition::all().add(crm_local_contact::Column::Email.eq(email))
-            }
-            ContactQuery::MessengerId(id) => {
-                Condition::all().add(crm_local_contact::Column::MessengerId.eq(id))
-            }
-            ContactQuery::Text(text) => Condition::any()
-                .add(contains_text(crm_local_contact::Column::Name, text))
-                .add(contains_text(crm_local_contact::Column::Email, text)),
-        };
-        let rows = crm_local_contact::Entity::find()
-            .filter(crm_local_contact::Column::OrganizationId.eq(self.organization_id))
-            .filter(condition)
-            .order_by_asc(crm_local_contact::Column::Name)
-            .order_by_asc(crm_local_contact::Column::Id)
-            .limit(u64::from(limit))
-            .all(&self.domain.db)
-            .await?;
-        Ok(rows.into_iter().map(Self::contact_of).collect())
+        find_local_contacts(&self.domain.db, self.organization_id, query, limit).await
     }
 
     async fn contact(&self, id: &str) -> Result<Option<CrmContact>> {
@@ -441,6 +452,38 @@ pub fn identity_url(connection: &crm_connection::Model) -> Option<String> {
             .as_deref()
             .map(|base| default_identity_url(base.trim_end_matches('/'))),
     }
+}
+
+/// What looking up an arriving customer in the CRM gave.
+#[derive(Clone, Debug)]
+pub(crate) enum Matching {
+    /// No single contact (or no look-up).
+    Nothing,
+    Found(CrmContact),
+    /// The CRM is the local one: look inside the transaction.
+    InTransaction,
+}
+
+/// The look-ups an arriving customer's identities allow: phone, e-mail, messenger id.
+fn identity_queries(input: &CustomerInput) -> Vec<ContactQuery> {
+    [
+        input
+            .phone
+            .as_deref()
+            .and_then(normalize_phone)
+            .map(ContactQuery::Phone),
+        input
+            .email
+            .as_ref()
+            .map(|e| ContactQuery::Email(e.trim().to_lowercase())),
+        input
+            .messenger_id
+            .as_ref()
+            .map(|id| ContactQuery::MessengerId(id.trim().to_owned())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// A URL field: empty clears it, anything else must be an absolute http(s) URL.
@@ -747,60 +790,98 @@ impl Domain {
             .await
     }
 
-    /// The CRM contact a handed-off customer is, found by phone, e-mail or messenger id (H1).
-    /// Only a single match counts; an ambiguous or failed look-up links nothing (and never
-    /// fails the hand-off), and a customer already linked is not looked up again.
+    /// Looks up the CRM contact an arriving customer is (H1), before the transaction: a remote
+    /// CRM must not be called while chat rows are locked. The local CRM is this database, so it
+    /// is matched inside the transaction instead (on its connection).
     pub(crate) async fn match_contact(
         &self,
         organization_id: OrganizationId,
         source: ChatSource,
         input: &CustomerInput,
-    ) -> Option<CrmContact> {
+    ) -> Matching {
+        let connection = match self.crm_connection_of(organization_id).await {
+            Ok(connection) => connection,
+            Err(error) => {
+                tracing::warn!(?error, "no CRM connection for contact matching");
+                return Matching::Nothing;
+            }
+        };
+        if connection.kind == CrmKind::Local {
+            return Matching::InTransaction;
+        }
         match customer::find_existing(&self.db, organization_id, source, input).await {
-            Ok(Some(known)) if known.crm_contact_id.is_some() => return None,
+            Ok(Some(known)) if known.crm_contact_id.is_some() => return Matching::Nothing,
             Ok(_) => {}
             Err(error) => {
                 tracing::warn!(?error, "customer look-up before CRM matching failed");
-                return None;
+                return Matching::Nothing;
             }
         }
-        let queries = [
-            input
-                .phone
-                .as_deref()
-                .and_then(normalize_phone)
-                .map(ContactQuery::Phone),
-            input
-                .email
-                .as_ref()
-                .map(|e| ContactQuery::Email(e.trim().to_lowercase())),
-            input
-                .messenger_id
-                .as_ref()
-                .map(|id| ContactQuery::MessengerId(id.trim().to_owned())),
-        ];
-        let crm = match self.crm_for(organization_id).await {
+        let crm = match self.crm.connector(self, &connection) {
             Ok(crm) => crm,
             Err(error) => {
                 tracing::warn!(?error, "no CRM connector for contact matching");
-                return None;
+                return Matching::Nothing;
             }
         };
-        for query in queries.into_iter().flatten() {
+        for query in identity_queries(input) {
             match crm.find_contacts(&query, 2).await {
-                Ok(found) if found.len() == 1 => return found.into_iter().next(),
+                Ok(found) if found.len() == 1 => {
+                    return found
+                        .into_iter()
+                        .next()
+                        .map_or(Matching::Nothing, Matching::Found);
+                }
                 Ok(found) if found.len() > 1 => {
                     tracing::info!(?query, "several CRM contacts match; not linking");
-                    return None;
+                    return Matching::Nothing;
                 }
                 Ok(_) => {}
                 Err(error) => {
                     tracing::warn!(%error, "CRM contact matching failed; the chat stays unlinked");
-                    return None;
+                    return Matching::Nothing;
                 }
             }
         }
-        None
+        Matching::Nothing
+    }
+
+    /// Links an arriving customer to the contact matching found (or, for the local CRM, finds
+    /// now on `db`). A customer already linked stays as they are; only a single match links.
+    pub(crate) async fn link_matched(
+        &self,
+        db: &impl ConnectionTrait,
+        customer: customer_entity::Model,
+        matching: &Matching,
+        input: &CustomerInput,
+        now: DateTime<Utc>,
+    ) -> Result<customer_entity::Model> {
+        if customer.crm_contact_id.is_some() {
+            return Ok(customer);
+        }
+        let contact = match matching {
+            Matching::Nothing => None,
+            Matching::Found(contact) => Some(contact.clone()),
+            Matching::InTransaction => {
+                let mut found = None;
+                for query in identity_queries(input) {
+                    let mut contacts =
+                        find_local_contacts(db, customer.organization_id, &query, 2).await?;
+                    if contacts.len() == 1 {
+                        found = contacts.pop();
+                        break;
+                    }
+                    if contacts.len() > 1 {
+                        break;
+                    }
+                }
+                found
+            }
+        };
+        match contact {
+            Some(contact) => self.link_customer(db, customer, &contact, now).await,
+            None => Ok(customer),
+        }
     }
 
     /// Links a customer (and so their future chats) to a CRM contact found at hand-off.

@@ -181,7 +181,7 @@ impl Domain {
                 "Only operators in the chat may send files to it",
             ));
         }
-        let settings = self.settings_of(chat.organization_id).await?;
+        let settings = self.settings_of(&self.db, chat.organization_id).await?;
         if upload.bytes.is_empty() {
             return Err(DomainError::validation("file", "The file is empty"));
         }

@@ -457,7 +457,7 @@ impl Domain {
                 let template = self
                     .approved_template(&tx, actor, input.quick_reply_id)
                     .await?;
-                let operator_name = self.first_name(me).await?;
+                let operator_name = self.first_name(&tx, me).await?;
                 let customer_name = customer.name.clone().unwrap_or_default();
                 text = crate::conversation::fill_template(
                     &template.text,

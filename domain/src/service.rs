@@ -135,7 +135,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10))
+        // A burst waits for a connection rather than failing: every transaction holds one
+        // connection only, so waiting always ends.
+        .acquire_timeout(Duration::from_secs(30))
         .map_sqlx_sqlite_opts(|sqlite| {
             sqlite
                 .create_if_missing(true)

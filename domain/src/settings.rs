@@ -155,15 +155,18 @@ pub struct UpdateSettingsInput {
 impl Domain {
     /// The organization's settings; every signed-in caller may read them.
     pub async fn settings(&self, actor: &Actor) -> Result<organization_settings::Model> {
-        self.settings_of(actor.organization_id).await
+        self.settings_of(&self.db, actor.organization_id).await
     }
 
+    /// The settings of an organization, read on `db` (the caller's transaction, if it has one:
+    /// a transaction never waits for a second pooled connection).
     pub async fn settings_of(
         &self,
+        db: &impl sea_orm::ConnectionTrait,
         organization_id: OrganizationId,
     ) -> Result<organization_settings::Model> {
         organization_settings::Entity::find_by_id(organization_id)
-            .one(&self.db)
+            .one(db)
             .await?
             .ok_or(DomainError::not_found("settings"))
     }

@@ -371,7 +371,7 @@ impl Domain {
         model.state = Set(ParticipantState::Joined);
         model.joined_at = Set(Some(now));
         model.update(&tx).await?;
-        let name = self.first_name(me).await?;
+        let name = self.first_name(&tx, me).await?;
         let mut outbox = Outbox::new();
         let (chat, _) = self
             .append_message(
@@ -442,7 +442,7 @@ impl Domain {
         let text = if chat.operator_id == Some(me) {
             "The conference has ended".to_owned()
         } else {
-            format!("{} left the chat", self.first_name(me).await?)
+            format!("{} left the chat", self.first_name(&tx, me).await?)
         };
         let (chat, _) = self
             .append_message(

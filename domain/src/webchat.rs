@@ -208,7 +208,7 @@ impl Domain {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let author = match (row.author_kind, row.author_operator_id) {
-                (AuthorKind::Operator, Some(id)) => Some(self.first_name(id).await?),
+                (AuthorKind::Operator, Some(id)) => Some(self.first_name(&self.db, id).await?),
                 _ => None,
             };
             out.push(VisibleMessage {

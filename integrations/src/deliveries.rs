@@ -31,8 +31,8 @@ use crate::HttpPolicy;
 
 /// How many deliveries one pass claims (and sends at once).
 const BATCH: u64 = 20;
-/// How often the worker looks for due retries when nothing wakes it.
-const TICK: Duration = Duration::from_secs(1);
+/// How often the server's worker looks for due retries when nothing wakes it.
+pub const TICK: Duration = Duration::from_secs(1);
 
 /// The signature header's value for a body sent at `timestamp`.
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
@@ -59,16 +59,22 @@ impl DeliveryWorker {
         })
     }
 
-    /// Runs until the task is aborted: a pass whenever deliveries are queued or come due, and
-    /// at least every second.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+    /// Runs until the task is aborted: a pass whenever deliveries are queued or the scheduler
+    /// says something may have come due, and every `tick` besides (the server uses a second;
+    /// tests with a manual clock use none, so only their own actions wake it).
+    pub fn spawn(self, tick: Option<Duration>) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let mut interval = tokio::time::interval(TICK);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut interval = tick.map(tokio::time::interval);
+            if let Some(interval) = &mut interval {
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            }
             loop {
-                tokio::select! {
-                    _ = interval.tick() => {}
-                    () = self.domain.deliveries_due.notified() => {}
+                match &mut interval {
+                    Some(interval) => tokio::select! {
+                        _ = interval.tick() => {}
+                        () = self.domain.deliveries_due.notified() => {}
+                    },
+                    None => self.domain.deliveries_due.notified().await,
                 }
                 if let Err(error) = self.run_once().await {
                     tracing::error!(?error, "delivery pass failed");

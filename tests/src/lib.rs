@@ -122,10 +122,11 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         .with_files(Arc::new(omnipanel_domain::files::LocalDisk::new(
             files_dir.clone(),
         )));
-    // Deliveries go out as in production: woken when queued, and when `advanceClock` fires.
+    // Deliveries go out as in production when queued, and retries when `advanceClock` fires;
+    // no idle tick, so the worker's statements never mix into a test's count of queries.
     let worker = omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
         .expect("an HTTP client")
-        .spawn();
+        .spawn(None);
     // Timers fire through `advanceClock` (or `domain.run_due()`), never on their own.
     tokio::spawn(omnipanel_domain::events::forward_postgres_notices(
         domain.db.clone(),
