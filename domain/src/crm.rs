@@ -905,28 +905,34 @@ impl Domain {
         self.visible_chat(&self.db, actor, chat_id).await
     }
 
-    /// Writes CRM links on a chat in one transaction and tells whoever works it.
+    /// Writes CRM links on a chat in one transaction and tells whoever works it. With
+    /// `customer_link`, the chat's customer is linked to that contact too, after taking what
+    /// the operator learned about them (`identified`, D10).
     async fn write_links(
         &self,
         chat_id: ChatId,
         change: impl FnOnce(&mut chat::ActiveModel),
         customer_link: Option<&CrmContact>,
+        identified: Option<&CustomerInput>,
     ) -> Result<chat::Model> {
         let now = self.now();
         let tx = self.write().await?;
         let chat = lock_chat(&tx, chat_id)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
-        let customer_id = chat.customer_id;
+        let (customer_id, source) = (chat.customer_id, chat.source);
         let mut model: chat::ActiveModel = chat.into();
         change(&mut model);
         model.updated_at = Set(now);
         let updated = model.update(&tx).await?;
         if let Some(contact) = customer_link
-            && let Some(found) = customer_entity::Entity::find_by_id(customer_id)
+            && let Some(mut found) = customer_entity::Entity::find_by_id(customer_id)
                 .one(&tx)
                 .await?
         {
+            if let Some(details) = identified {
+                found = customer::identify(&tx, found, source, details, now).await?;
+            }
             self.link_customer(&tx, found, contact, now).await?;
         }
         let mut outbox = Outbox::new();
@@ -941,6 +947,7 @@ impl Domain {
                 "crmActivityId": updated.crm_activity_id,
                 "crmCaseId": updated.crm_case_id,
                 "crmCaseNumber": updated.crm_case_number,
+                "customerIdentified": identified.is_some(),
             }),
             now,
         )
@@ -1016,6 +1023,7 @@ impl Domain {
                 }
             },
             contact.as_ref(),
+            None,
         )
         .await
     }
@@ -1066,6 +1074,7 @@ impl Domain {
                     model.crm_case_number = Set(Some(case.number.clone()));
                 },
                 None,
+                None,
             )
             .await?;
         Ok((updated, case))
@@ -1097,6 +1106,7 @@ impl Domain {
             .write_links(
                 chat.id,
                 |model| model.crm_activity_id = Set(Some(activity.id.clone())),
+                None,
                 None,
             )
             .await?;
@@ -1171,33 +1181,17 @@ impl Domain {
                 .await?
             }
         };
-        let now = self.now();
-        let tx = self.write().await?;
-        let locked = lock_chat(&tx, chat.id)
-            .await?
-            .ok_or(DomainError::not_found("chat"))?;
-        let customer = customer_entity::Entity::find_by_id(locked.customer_id)
-            .one(&tx)
-            .await?
-            .ok_or(DomainError::not_found("customer"))?;
-        let customer = customer::identify(&tx, customer, locked.source, &details, now).await?;
-        self.link_customer(&tx, customer, &contact, now).await?;
-        let mut model: chat::ActiveModel = locked.into();
-        model.crm_contact_id = Set(Some(contact.id.clone()));
-        model.crm_account_id = Set(contact.account_id.clone());
-        model.updated_at = Set(now);
-        let updated = model.update(&tx).await?;
-        let mut outbox = Outbox::new();
-        self.tell_chat(
-            &tx,
-            &mut outbox,
-            &updated,
-            EventKind::ChatUpdated,
-            json!({ "crmContactId": contact.id, "customerIdentified": true }),
-            now,
-        )
-        .await?;
-        self.commit(tx, outbox).await?;
+        let updated = self
+            .write_links(
+                chat.id,
+                |model| {
+                    model.crm_contact_id = Set(Some(contact.id.clone()));
+                    model.crm_account_id = Set(contact.account_id.clone());
+                },
+                Some(&contact),
+                Some(&details),
+            )
+            .await?;
         Ok((updated, contact))
     }
 }
