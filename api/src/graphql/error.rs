@@ -69,6 +69,7 @@ fn classify(error: &mut ServerError) {
     } else if error.path.is_empty()
         || message.starts_with("Failed to parse")
         || message.starts_with("Invalid value")
+        || variable_name(message).is_some()
     {
         "VALIDATION"
     } else {
@@ -77,10 +78,20 @@ fn classify(error: &mut ServerError) {
     };
     extensions.set("code", code);
     if code == "VALIDATION"
-        && let Some(field) = argument_name(message)
+        && let Some(field) = argument_name(message).or_else(|| variable_name(message))
     {
         extensions.set("field", Value::String(field));
     }
+}
+
+/// The variable an operation uses without declaring or passing it: the engine says
+/// `Variable chatId is not defined.`
+fn variable_name(message: &str) -> Option<String> {
+    message
+        .strip_prefix("Variable ")?
+        .strip_suffix(" is not defined.")
+        .filter(|name| name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .map(str::to_owned)
 }
 
 /// The argument named in an engine message such as `Invalid value for argument "input.name"`.
@@ -102,6 +113,16 @@ mod tests {
             Some("name".into())
         );
         assert_eq!(argument_name("Unknown field"), None);
+    }
+
+    #[test]
+    fn missing_variables_are_named() {
+        assert_eq!(
+            variable_name("Variable chatId is not defined."),
+            Some("chatId".into())
+        );
+        assert_eq!(variable_name("Variable chat id is not defined."), None);
+        assert_eq!(variable_name("Unknown field"), None);
     }
 
     #[test]
