@@ -621,9 +621,6 @@ impl Domain {
                 ));
             }
         }
-        if outcome == RoutingOutcome::Queued {
-            self.announce_waiting(db, outbox, created, now).await?;
-        }
         let chat = chat::Entity::find_by_id(created.id)
             .one(db)
             .await?
@@ -633,12 +630,14 @@ impl Domain {
         Ok(chat)
     }
 
-    /// Tells the queue's members that a chat is waiting (their "Unassigned" list).
-    async fn announce_waiting(
+    /// Tells the members of the chat's queue that it started (`CHAT_QUEUED`) or stopped
+    /// (`CHAT_DEQUEUED`) waiting there: their "Unassigned" list.
+    pub(crate) async fn tell_queue(
         &self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
+        kind: EventKind,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let Some(queue_id) = chat.queue_id else {
@@ -654,7 +653,7 @@ impl Domain {
                     db,
                     chat.organization_id,
                     member.operator_id,
-                    EventKind::ChatQueued,
+                    kind,
                     Some(chat.id),
                     json!({ "queueId": queue_id }),
                     now,
@@ -916,6 +915,10 @@ impl Domain {
         let assigned = self
             .make_owner(&tx, &mut outbox, &chat, target.id, now)
             .await?;
+        if chat.status == ChatStatus::Queued {
+            self.tell_queue(&tx, &mut outbox, &chat, EventKind::ChatDequeued, now)
+                .await?;
+        }
         self.commit(tx, outbox).await?;
         Ok(assigned)
     }
@@ -1182,6 +1185,10 @@ impl Domain {
         model.auto_close_at = Set(None);
         model.updated_at = Set(now);
         let closed = model.update(db).await?;
+        if chat.status == ChatStatus::Queued {
+            self.tell_queue(db, outbox, chat, EventKind::ChatDequeued, now)
+                .await?;
+        }
         end_assignment(
             db,
             chat.id,

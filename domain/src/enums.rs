@@ -338,6 +338,8 @@ string_enum!(
         TrafficLightChanged = "TRAFFIC_LIGHT_CHANGED",
         /// A chat started waiting in a queue the operator sees.
         ChatQueued = "CHAT_QUEUED",
+        /// A chat stopped waiting in a queue the operator sees (offered, taken or closed).
+        ChatDequeued = "CHAT_DEQUEUED",
         /// The operator is asked to join a chat's conference (E2).
         ConferenceInvited = "CONFERENCE_INVITED",
     }

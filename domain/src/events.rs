@@ -255,6 +255,21 @@ async fn take_seqs(
         .ok_or(DomainError::not_found("event stream"))
 }
 
+/// A recipient's latest sequence number (0 before its first event). A panel reads it before it
+/// loads what it shows, then follows the events after it.
+pub async fn latest_seq(
+    db: &impl ConnectionTrait,
+    recipient_kind: RecipientKind,
+    recipient_id: Uuid,
+) -> Result<i64> {
+    Ok(
+        event_stream::Entity::find_by_id((recipient_kind, recipient_id))
+            .one(db)
+            .await?
+            .map_or(0, |row| row.seq),
+    )
+}
+
 /// A recipient's events after `after`, oldest first, at most `limit`.
 pub async fn since(
     db: &impl ConnectionTrait,

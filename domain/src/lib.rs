@@ -14,6 +14,7 @@ pub mod crm_sign_in;
 pub mod customer;
 pub mod delivery;
 pub mod demo;
+pub mod embedding;
 pub mod entity;
 pub mod enums;
 pub mod error;

@@ -384,6 +384,20 @@ impl Domain {
             )
             .await?;
         }
+        // The queue's members see the chat in "Unassigned" from when it starts waiting (it has
+        // just come in, unless capacity freed) until it is offered to someone.
+        let was_waiting = trigger == RoutingTrigger::CapacityFreed;
+        match (outcome, was_waiting) {
+            (RoutingOutcome::Queued, false) => {
+                self.tell_queue(db, outbox, &chat, EventKind::ChatQueued, now)
+                    .await?;
+            }
+            (RoutingOutcome::Invited, true) => {
+                self.tell_queue(db, outbox, &chat, EventKind::ChatDequeued, now)
+                    .await?;
+            }
+            _ => {}
+        }
         Ok(outcome)
     }
 

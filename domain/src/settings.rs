@@ -85,18 +85,16 @@ fn content_types(values: &[String]) -> Result<(), ValidationError> {
     }
 }
 
-/// A URL template: an http(s) URL once its `{chatId}`, `{contactId}`, `{caseId}` and
-/// `{phone}` placeholders are filled (L1, C5).
+/// A URL template: an http(s) URL whose origin is spelled out, with `{chatId}`,
+/// `{contactId}`, `{caseId}` and `{phone}` placeholders only after it (L1, C5).
 fn url_template(value: &str) -> Result<(), ValidationError> {
-    if value.is_empty() {
+    if value.is_empty() || crate::embedding::template_origin(value).is_some() {
         return Ok(());
     }
-    let filled = value
-        .replace("{chatId}", "x")
-        .replace("{contactId}", "x")
-        .replace("{caseId}", "x")
-        .replace("{phone}", "1");
-    crate::validate::http_url(&filled)
+    Err(ValidationError::new("url").with_message(
+        "must be an http(s) URL such as https://app.example.com/chat/{chatId}, placeholders after the host"
+            .into(),
+    ))
 }
 
 /// A change of settings; fields left out stay as they are.

@@ -17,6 +17,16 @@ impl AdminQuery {
         domain(ctx).me(actor(ctx)?).await.gql().map(Operator::of)
     }
 
+    /// The server's clock now. Panels show their timers (time in status, waiting, an
+    /// invitation's countdown) against it rather than the browser's own.
+    async fn server_time(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<chrono::DateTime<chrono::Utc>> {
+        actor(ctx)?;
+        Ok(domain(ctx).now())
+    }
+
     /// Operators of the organization. By default only those who can take a chat now: READY and
     /// under their limit (E1). `search` matches name or e-mail.
     async fn operators(

@@ -17,6 +17,7 @@ use omnipanel_domain::conversation::{
     AddNoteInput, MuteCustomerInput, PostCustomerMessageInput, SetChatTagsInput, SetChatTopicInput,
     UpdateNoteInput,
 };
+use omnipanel_domain::embedding::{ChatUrlContext, fill_url};
 use omnipanel_domain::entity::{
     chat, chat_assignment, chat_participant, customer, event, message, note, routing_decision,
 };
@@ -616,15 +617,16 @@ impl Chat {
             .load_one(self.0.organization_id)
             .await?
             .ok_or_else(|| to_gql(DomainError::not_found("settings")))?;
-        let encode = |v: Option<&str>| {
-            url::form_urlencoded::byte_serialize(v.unwrap_or_default().as_bytes())
-                .collect::<String>()
-        };
         Ok(settings.crm_chat_url_template.map(|template| {
-            template
-                .replace("{chatId}", &self.0.id.to_string())
-                .replace("{contactId}", &encode(self.0.crm_contact_id.as_deref()))
-                .replace("{caseId}", &encode(self.0.crm_case_id.as_deref()))
+            fill_url(
+                &template,
+                &ChatUrlContext {
+                    chat_id: Some(self.0.id),
+                    contact_id: self.0.crm_contact_id.as_deref(),
+                    case_id: self.0.crm_case_id.as_deref(),
+                    phone: None,
+                },
+            )
         }))
     }
     /// Every responsible operator and queue so far (E3).
@@ -675,6 +677,10 @@ impl WorkplaceEvent {
     async fn chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chat>> {
         visible_chat(ctx, self.0.chat_id).await
     }
+    /// The message as it is now, for MESSAGE_CREATED and MESSAGE_UPDATED.
+    async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
+        event_message(ctx, &self.0).await
+    }
     /// The signed-in operator as they are now (for status changes).
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Operator> {
         domain(ctx).me(actor(ctx)?).await.gql().map(Operator::own)
@@ -683,6 +689,28 @@ impl WorkplaceEvent {
     async fn payload(&self) -> Json<serde_json::Value> {
         Json(self.0.payload.clone())
     }
+}
+
+/// The message an event names (`payload.messageId`), within the event's organization.
+async fn event_message(
+    ctx: &Context<'_>,
+    event: &event::Model,
+) -> async_graphql::Result<Option<Message>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some(id) = event
+        .payload
+        .get("messageId")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse::<MessageId>().ok())
+    else {
+        return Ok(None);
+    };
+    Ok(message::Entity::find_by_id(id)
+        .filter(message::Column::OrganizationId.eq(event.organization_id))
+        .one(&domain(ctx).db)
+        .await
+        .map_err(|e| to_gql(e.into()))?
+        .map(Message))
 }
 
 /// A change of one chat (`chatEvents`).
@@ -704,23 +732,9 @@ impl ChatEvent {
     async fn chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chat>> {
         visible_chat(ctx, self.0.chat_id).await
     }
-    /// The new message, for MESSAGE_CREATED.
+    /// The message, for MESSAGE_CREATED and MESSAGE_UPDATED.
     async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
-        let Some(id) = self
-            .0
-            .payload
-            .get("messageId")
-            .and_then(|v| v.as_str())
-            .and_then(|s| s.parse::<MessageId>().ok())
-        else {
-            return Ok(None);
-        };
-        use sea_orm::EntityTrait;
-        Ok(message::Entity::find_by_id(id)
-            .one(&domain(ctx).db)
-            .await
-            .map_err(|e| to_gql(e.into()))?
-            .map(Message))
+        event_message(ctx, &self.0).await
     }
     async fn payload(&self) -> Json<serde_json::Value> {
         Json(self.0.payload.clone())
@@ -878,6 +892,16 @@ impl WorkplaceQuery {
         Ok(rows.into_iter().map(RoutingDecision).collect())
     }
 
+    /// The caller's latest workplace event sequence number (0 before the first). A panel reads
+    /// it, then loads its lists, then follows `workplaceEvents(after:)` from it: nothing that
+    /// happens in between is missed.
+    async fn workplace_event_seq(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let (me, _) = actor(ctx)?.operator().gql()?;
+        events::latest_seq(&domain(ctx).db, RecipientKind::Operator, me.0)
+            .await
+            .gql()
+    }
+
     /// The caller's events after sequence `after`, oldest first (at most 500): what a
     /// reconnecting panel missed (X1).
     async fn workplace_events_since(
@@ -891,6 +915,32 @@ impl WorkplaceQuery {
             .gql()?;
         Ok(rows.into_iter().map(WorkplaceEvent).collect())
     }
+
+    /// The side iframe for a chat the caller sees: the administrator's URL template filled with
+    /// the chat's context (L1); null when the organization has none.
+    async fn integration_slot(
+        &self,
+        ctx: &Context<'_>,
+        chat_id: ChatId,
+    ) -> async_graphql::Result<Option<IntegrationSlot>> {
+        let slot = domain(ctx)
+            .integration_slot(actor(ctx)?, chat_id)
+            .await
+            .gql()?;
+        Ok(slot.map(|slot| IntegrationSlot {
+            url: slot.url,
+            origin: slot.origin,
+        }))
+    }
+}
+
+/// The integration slot of a chat (L1).
+#[derive(SimpleObject)]
+pub struct IntegrationSlot {
+    /// The URL to frame, with the chat id, CRM contact id, case id and phone filled in.
+    pub url: String,
+    /// The origin it belongs to (the panel frames nothing else).
+    pub origin: String,
 }
 
 #[derive(SimpleObject)]

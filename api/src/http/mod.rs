@@ -1,10 +1,11 @@
-//! The HTTP surface: GraphQL over HTTP and WebSocket, sign-in through the CRM, health,
-//! readiness and metrics.
+//! The HTTP surface: GraphQL over HTTP and WebSocket, the operator panel, sign-in through the
+//! CRM, channels' webhooks, files, health, readiness and metrics.
 
 mod channels;
 mod crm_oauth;
 mod files;
 mod webchat;
+mod widget;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -54,6 +55,9 @@ pub fn router(state: AppState) -> Router {
             get(webchat::read).post(webchat::say),
         )
         .route("/webchat/{channel_id}/events", get(webchat::events))
+        .route("/widget", get(widget::redirect))
+        .route("/widget/", get(widget::page))
+        .route("/widget/{*path}", get(widget::asset))
         .layer(RequestBodyLimitLayer::new(state.max_body_bytes))
         // Uploads have a limit of their own; each organization's is checked after.
         .merge(

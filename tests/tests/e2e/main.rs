@@ -12,6 +12,7 @@ mod hardening;
 mod identity;
 mod live;
 mod outgoing;
+mod panel;
 mod schema;
 mod transfer;
 mod webchat;

@@ -1,0 +1,353 @@
+//! What the embedded panel needs of the server: its page with the organization's framing policy
+//! (L2), its files, the integration slot (L1), the events that keep its lists live (the queue's
+//! "Unassigned" list, messages on workplace events), and where to start following them.
+//! The panel itself is driven in a real browser by `tests/browser`.
+
+use omnipanel_tests::{TestApp, error_code, error_field, on_both_databases};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    the_page_is_framed_only_by_the_organizations_crm,
+    the_panels_files_are_revalidated_by_digest,
+    the_integration_slot_carries_the_chat_context,
+    unassigned_lists_follow_their_queue,
+    workplace_events_carry_messages_and_a_starting_point
+);
+
+const SETTINGS: &str = "mutation($input: UpdateSettingsInput!) { updateSettings(input: $input) { settings { frameAncestors iframeUrlTemplate } } }";
+
+async fn the_page_is_framed_only_by_the_organizations_crm(app: TestApp) {
+    let org = app.create_org("Acme").await;
+
+    // Without an organization the panel is a page of its own: nobody may frame it.
+    let page = app.client.get(app.url("/widget/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = page.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.ends_with("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    assert!(policy.contains("frame-src 'none';"), "{policy}");
+    let body = page.text().await.unwrap();
+    assert!(body.contains(r#""organizationId":null"#), "{body}");
+    assert!(body.contains(r#"<script type="module" src="js/app.js">"#));
+
+    // The organization's CRM origins frame it, and it frames the integration slot's origin.
+    app.ok(
+        Some(&org.owner_token),
+        SETTINGS,
+        json!({ "input": {
+            "frameAncestors": ["https://acme.creatio.com", "http://127.0.0.1:5173"],
+            "iframeUrlTemplate": "https://tools.example.com:8443/card?chat={chatId}"
+        } }),
+    )
+    .await;
+    let page = app
+        .client
+        .get(app.url(&format!("/widget/?organization={}&lang=pl", org.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = page.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.ends_with("frame-ancestors https://acme.creatio.com http://127.0.0.1:5173"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("frame-src https://tools.example.com:8443;"),
+        "{policy}"
+    );
+    let body = page.text().await.unwrap();
+    assert!(body.contains(&format!(r#""organizationId":"{}""#, org.id)));
+    assert!(body.contains(r#""hostOrigins":["https://acme.creatio.com","http://127.0.0.1:5173"]"#));
+    assert!(body.contains(r#""crmSignIn":false"#));
+
+    // An organization that is not there is not a page.
+    for query in [
+        "organization=not-an-id",
+        "organization=01936b2e-0000-7000-8000-000000000001",
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/widget/?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{query}");
+        assert!(response.headers().get(CONTENT_SECURITY_POLICY).is_none());
+    }
+
+    // `/widget` leads to `/widget/`, keeping the query.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(app.url(&format!("/widget?organization={}", org.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        response.headers()[LOCATION],
+        format!("/widget/?organization={}", org.id).as_str()
+    );
+
+    // Origins that are not plain origins never reach the header.
+    let refused = app
+        .gql(
+            Some(&org.owner_token),
+            SETTINGS,
+            json!({ "input": { "frameAncestors": ["https://evil.example.com; script-src *"] } }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "VALIDATION");
+    assert_eq!(error_field(&refused), "frameAncestors");
+}
+
+async fn the_panels_files_are_revalidated_by_digest(app: TestApp) {
+    let script = app
+        .client
+        .get(app.url("/widget/js/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    let content_type = script.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+    assert!(content_type.contains("javascript"), "{content_type}");
+    let etag = script.headers()[ETAG].to_str().unwrap().to_owned();
+    assert!(
+        script
+            .text()
+            .await
+            .unwrap()
+            .contains("customElements.define")
+    );
+
+    let again = app
+        .client
+        .get(app.url("/widget/js/app.js"))
+        .header(IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let styles = app
+        .client
+        .get(app.url("/widget/styles.css"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        styles.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    for missing in [
+        "/widget/README.md",
+        "/widget/js/nothing.js",
+        "/widget/%2e%2e/Cargo.toml",
+    ] {
+        let response = app.client.get(app.url(missing)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{missing}");
+    }
+}
+
+const SLOT: &str = "query($id: ID!) { integrationSlot(chatId: $id) { url origin } }";
+
+async fn the_integration_slot_carries_the_chat_context(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let chat = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48 600 100 200")
+        .await;
+    let id = chat["id"].as_str().unwrap();
+    app.chat_action(&desk.op.token, "acceptChat", id).await;
+
+    let none = app
+        .ok(Some(&desk.op.token), SLOT, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        none["integrationSlot"],
+        Value::Null,
+        "no slot until an admin sets one"
+    );
+
+    app.ok(
+        Some(&desk.org.owner_token),
+        SETTINGS,
+        json!({ "input": { "iframeUrlTemplate": "https://tools.example.com/card?chat={chatId}&phone={phone}&contact={contactId}" } }),
+    )
+    .await;
+    let slot = app
+        .ok(Some(&desk.op.token), SLOT, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        slot["integrationSlot"],
+        json!({
+            "url": format!("https://tools.example.com/card?chat={id}&phone=%2B48600100200&contact="),
+            "origin": "https://tools.example.com",
+        })
+    );
+
+    // Placeholders may not choose the host: the page's policy must name it beforehand.
+    let refused = app
+        .gql(
+            Some(&desk.org.owner_token),
+            SETTINGS,
+            json!({ "input": { "iframeUrlTemplate": "https://{contactId}.example.com/" } }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "VALIDATION");
+    assert_eq!(error_field(&refused), "iframeUrlTemplate");
+    let kept = app
+        .ok(
+            Some(&desk.org.owner_token),
+            "{ settings { iframeUrlTemplate } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        kept["settings"]["iframeUrlTemplate"],
+        "https://tools.example.com/card?chat={chatId}&phone={phone}&contact={contactId}"
+    );
+
+    // Another organization's operator, and the chatbot's key, get nothing.
+    let other = app.desk("Other").await;
+    let hidden = app
+        .gql(Some(&other.op.token), SLOT, json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND");
+    let machine = app.gql(Some(&desk.key), SLOT, json!({ "id": id })).await;
+    assert_eq!(error_code(&machine), "FORBIDDEN");
+}
+
+/// The kinds of an operator's events after `after`.
+async fn kinds_since(app: &TestApp, token: &str, after: i64) -> Vec<(String, Value)> {
+    let data = app
+        .ok(
+            Some(token),
+            "query($a: Int!) { workplaceEventsSince(after: $a) { kind chatId } }",
+            json!({ "a": after }),
+        )
+        .await;
+    data["workplaceEventsSince"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["chatId"].clone()))
+        .collect()
+}
+
+async fn seq(app: &TestApp, token: &str) -> i64 {
+    app.ok(Some(token), "{ workplaceEventSeq }", json!({}))
+        .await["workplaceEventSeq"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn unassigned_lists_follow_their_queue(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let colleague = app.operator(&desk.org.owner_token, "OPERATOR").await;
+    app.set_members(&desk.org.owner_token, &desk.queue, &[&desk.op, &colleague])
+        .await;
+    app.set_status(&desk.op, "ONLINE").await;
+    app.set_status(&colleague, "ONLINE").await;
+
+    // Nobody is READY: the chat waits, and both members see it arrive in "Unassigned".
+    let start = seq(&app, &colleague.token).await;
+    let waiting = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48600100201")
+        .await;
+    assert_eq!(
+        kinds_since(&app, &colleague.token, start).await,
+        vec![("CHAT_QUEUED".to_owned(), waiting["id"].clone())]
+    );
+
+    // One takes it: it leaves the other's list.
+    let start = seq(&app, &colleague.token).await;
+    app.ok(
+        Some(&desk.op.token),
+        "mutation($input: AssignChatInput!) { assignChat(input: $input) { chat { id } } }",
+        json!({ "input": { "chatId": waiting["id"], "operatorId": desk.op.id } }),
+    )
+    .await;
+    assert_eq!(
+        kinds_since(&app, &colleague.token, start).await,
+        vec![("CHAT_DEQUEUED".to_owned(), waiting["id"].clone())]
+    );
+
+    // Another waits until the colleague turns READY and routing offers it to them.
+    let second = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48600100203")
+        .await;
+    let start = seq(&app, &desk.op.token).await;
+    app.set_status(&colleague, "READY").await;
+    assert_eq!(
+        kinds_since(&app, &desk.op.token, start).await,
+        vec![("CHAT_DEQUEUED".to_owned(), second["id"].clone())]
+    );
+
+    // A chat offered at once never shows in "Unassigned".
+    let start = seq(&app, &desk.op.token).await;
+    let routed = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48600100204")
+        .await;
+    assert_eq!(routed["status"], "INVITED");
+    assert_eq!(kinds_since(&app, &desk.op.token, start).await, vec![]);
+}
+
+async fn workplace_events_carry_messages_and_a_starting_point(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let all = kinds_since(&app, &desk.op.token, 0).await;
+    assert_eq!(seq(&app, &desk.op.token).await, all.len() as i64);
+    let chat = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48600100202")
+        .await;
+    let id = chat["id"].as_str().unwrap();
+    app.chat_action(&desk.op.token, "acceptChat", id).await;
+    let start = seq(&app, &desk.op.token).await;
+    app.ok(
+        Some(&desk.key),
+        "mutation($input: PostCustomerMessageInput!) { postCustomerMessage(input: $input) { message { id } } }",
+        json!({ "input": { "chatId": id, "text": "Is anyone there?" } }),
+    )
+    .await;
+    let events = app
+        .ok(
+            Some(&desk.op.token),
+            "query($a: Int!) { workplaceEventsSince(after: $a) { seq kind message { text authorKind } } serverTime }",
+            json!({ "a": start }),
+        )
+        .await;
+    let created = events["workplaceEventsSince"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "MESSAGE_CREATED")
+        .expect("a MESSAGE_CREATED event");
+    assert_eq!(
+        created["message"],
+        json!({ "text": "Is anyone there?", "authorKind": "CUSTOMER" })
+    );
+    assert_eq!(created["seq"].as_i64().unwrap(), start + 1);
+
+    // The server's clock, which the panel's timers follow (manual here).
+    let before = events["serverTime"].as_str().unwrap().to_owned();
+    app.advance(&desk.org.owner_token, 90).await;
+    let after = app
+        .ok(Some(&desk.op.token), "{ serverTime }", json!({}))
+        .await;
+    let elapsed = chrono::DateTime::parse_from_rfc3339(after["serverTime"].as_str().unwrap())
+        .unwrap()
+        - chrono::DateTime::parse_from_rfc3339(&before).unwrap();
+    assert_eq!(elapsed.num_seconds(), 90);
+}
