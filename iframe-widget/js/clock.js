@@ -1,0 +1,55 @@
+// Timers against the server's clock: the server keeps time (F2), the panel only counts along.
+// Elements with `data-since` show the time elapsed since that instant; with `data-until`, the
+// time left until it. One ticker updates them all every second.
+
+let offsetMs = 0;
+
+/** Learns the server's time (`serverTime`, or an event's `createdAt`, which is never ahead). */
+export function syncServerTime(iso, { onlyForward = false } = {}) {
+  const server = Date.parse(iso);
+  if (Number.isNaN(server)) return;
+  const offset = server - Date.now();
+  if (!onlyForward || offset > offsetMs) offsetMs = offset;
+}
+
+/** The server's time now, in milliseconds. */
+export function serverNow() {
+  return Date.now() + offsetMs;
+}
+
+/** `m:ss`, or `h:mm:ss` from an hour on. */
+export function duration(ms) {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A short local time or date for a card or a message. */
+export function clockTime(iso, locale) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  const today = new Date(serverNow()).toDateString() === date.toDateString();
+  return today
+    ? date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
+    : date.toLocaleString(locale, { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+/** Updates every timer under `root` now. */
+export function tick(root = document) {
+  const now = serverNow();
+  for (const element of root.querySelectorAll('[data-since]')) {
+    element.textContent = duration(now - Date.parse(element.dataset.since));
+  }
+  for (const element of root.querySelectorAll('[data-until]')) {
+    element.textContent = duration(Date.parse(element.dataset.until) - now);
+  }
+}
+
+let ticker = null;
+
+/** Starts the once-a-second ticker. */
+export function startTicker() {
+  ticker ??= setInterval(() => tick(), 1000);
+}

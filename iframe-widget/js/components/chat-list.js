@@ -1,0 +1,155 @@
+// The operator's lists (D2): Active (invitations first), Closed (the last 10), Unassigned (the
+// queues' waiting chats). Each card shows the chat's title, the customer (phone or "Client #N"),
+// its topic, the last message, when it began, how long the customer has waited, and its SLA
+// colour as the card's border (F). An invitation carries Accept, Open and Decline and counts
+// down to its deadline (C5).
+
+import { h, mount } from '../dom.js';
+import { panel, run } from '../panel.js';
+import { t, locale } from '../i18n.js';
+import { clockTime } from '../clock.js';
+import * as op from '../operations.js';
+import { WorkplaceElement } from './base.js';
+
+const TABS = ['active', 'closed', 'unassigned'];
+
+class ChatList extends WorkplaceElement {
+  static watches = ['lists', 'open', 'me'];
+
+  constructor() {
+    super();
+    this.tab = 'active';
+  }
+
+  render() {
+    const workplace = panel.workplace;
+    const chats = {
+      active: workplace.activeChats(),
+      closed: workplace.closedChats(),
+      unassigned: workplace.unassignedChats(),
+    };
+    const focused = this.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    mount(
+      this,
+      h(
+        'div',
+        { class: 'tabs', role: 'tablist', 'aria-label': t('lists.label') },
+        TABS.map((tab) =>
+          h(
+            'button',
+            {
+              type: 'button',
+              role: 'tab',
+              id: `tab-${tab}`,
+              'aria-selected': String(tab === this.tab),
+              'aria-controls': 'chat-list',
+              dataset: { key: `tab-${tab}` },
+              onclick: () => {
+                this.tab = tab;
+                this.render();
+              },
+            },
+            t(`lists.${tab}`),
+            tab === 'closed' ? null : h('span', { class: 'count' }, String(chats[tab].length)),
+          ),
+        ),
+      ),
+      h(
+        'ul',
+        { id: 'chat-list', class: 'cards', role: 'tabpanel', 'aria-labelledby': `tab-${this.tab}` },
+        chats[this.tab].length
+          ? chats[this.tab].map((chat) => h('li', {}, this.#card(chat)))
+          : h('li', { class: 'empty' }, t(`lists.empty.${this.tab}`)),
+      ),
+    );
+    if (focused) this.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+  }
+
+  #card(chat) {
+    const workplace = panel.workplace;
+    const invitation = workplace.invitation(chat);
+    const unread = workplace.unread.get(chat.id) ?? 0;
+    const topic = [chat.topic?.name, chat.subtopic?.name].filter(Boolean).join(' › ');
+    const author = chat.lastMessageBy ? `${t(`author.${chat.lastMessageBy}`)}: ` : '';
+    return h(
+      'article',
+      {
+        class: `card light-${chat.trafficLight.toLowerCase()}${invitation ? ' invitation' : ''}`,
+        'aria-current': chat.id === workplace.openId ? 'true' : null,
+        'aria-label': `${chat.title}, ${chat.customer.displayName}`,
+        dataset: { chatId: chat.id, light: chat.trafficLight, status: chat.status },
+      },
+      h(
+        'button',
+        { type: 'button', class: 'card-main', dataset: { key: `open-${chat.id}` }, onclick: () => run(() => workplace.open(chat.id)) },
+        h(
+          'span',
+          { class: 'card-head' },
+          h('span', { class: 'title' }, chat.title),
+          h('span', { class: 'source' }, t(`source.${chat.source}`)),
+          h('time', { class: 'time', datetime: chat.createdAt }, clockTime(chat.createdAt, locale())),
+        ),
+        h('span', { class: 'customer' }, chat.customer.displayName),
+        topic ? h('span', { class: 'topic' }, topic) : null,
+        chat.lastMessage ? h('span', { class: 'preview' }, author, chat.lastMessage) : null,
+        h(
+          'span',
+          { class: 'card-foot' },
+          chat.waitingSince && chat.status !== 'COMPLETED'
+            ? h('span', { class: 'waiting', title: t('card.waiting') }, '⏱ ', h('span', { dataset: { since: chat.waitingSince } }))
+            : null,
+          chat.muted ? h('span', { class: 'muted-badge' }, t('card.muted')) : null,
+          unread ? h('span', { class: 'unread', 'aria-label': t('card.unread', { count: unread }) }, String(unread)) : null,
+          h('span', { class: 'status-text' }, t(`chatStatus.${chat.status}`)),
+        ),
+      ),
+      invitation ? this.#invitation(chat, invitation) : null,
+      this.tab === 'unassigned' && chat.status === 'QUEUED'
+        ? h(
+            'div',
+            { class: 'card-actions' },
+            h(
+              'button',
+              { type: 'button', class: 'primary', onclick: () => run(() => workplace.act(op.ASSIGN, { chatId: chat.id, operatorId: workplace.me.id })) },
+              t('card.take'),
+            ),
+          )
+        : null,
+    );
+  }
+
+  #invitation(chat, kind) {
+    const workplace = panel.workplace;
+    if (kind === 'CONFERENCE') {
+      return h(
+        'div',
+        { class: 'card-actions' },
+        h('span', { class: 'invited' }, t('card.conferenceInvitation')),
+        h('button', { type: 'button', class: 'primary', onclick: () => run(() => workplace.chatAction('acceptConference', chat.id)) }, t('card.join')),
+        h('button', { type: 'button', onclick: () => run(() => workplace.chatAction('endConference', chat.id)) }, t('card.decline')),
+      );
+    }
+    return h(
+      'div',
+      { class: 'card-actions' },
+      chat.invitationExpiresAt
+        ? h('span', { class: 'countdown', title: t('card.expiresIn') }, h('span', { dataset: { until: chat.invitationExpiresAt } }))
+        : null,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          onclick: async () => {
+            if (await run(() => workplace.chatAction('acceptChat', chat.id))) run(() => workplace.open(chat.id));
+          },
+        },
+        t('card.accept'),
+      ),
+      h('button', { type: 'button', onclick: () => panel.host.openRecord('chat', chat.id, chat.crmUrl), disabled: !chat.crmUrl && !panel.host.origin }, t('card.open')),
+      h('button', { type: 'button', class: 'danger', onclick: () => run(() => workplace.chatAction('declineChat', chat.id)) }, t('card.decline')),
+    );
+  }
+}
+
+customElements.define('op-chat-list', ChatList);

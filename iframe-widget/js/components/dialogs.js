@@ -1,0 +1,211 @@
+// Modal dialogs: transfer (E1), conference (E2), close with wrap-up reason and result (D6), and a
+// new outgoing message with recipient detection (I). Native `<dialog>`s: focus stays inside,
+// Escape closes them, and a refusal shows in the dialog next to the field it names.
+
+import { h, mount, select, debounce, field } from '../dom.js';
+import { panel, run } from '../panel.js';
+import { t } from '../i18n.js';
+import * as op from '../operations.js';
+import { problemWith } from './composer.js';
+
+/**
+ * Opens a dialog. `submit(form)` runs on the primary button; it resolves when done (the dialog
+ * closes) or throws an `ApiError` (shown, the dialog stays).
+ */
+function openDialog({ title, body, submitLabel, submit, className = '' }) {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const primary = h('button', { type: 'submit', class: 'primary' }, submitLabel);
+  const dialog = h(
+    'dialog',
+    { class: className, 'aria-labelledby': 'dialog-title' },
+    h(
+      'form',
+      {
+        onsubmit: async (event) => {
+          event.preventDefault();
+          primary.disabled = true;
+          error.textContent = '';
+          try {
+            await submit();
+            dialog.close();
+          } catch (e) {
+            error.textContent = e.message;
+            if (e.field) dialog.querySelector(`[name="${CSS.escape(e.field)}"]`)?.setAttribute('aria-invalid', 'true');
+          } finally {
+            primary.disabled = false;
+          }
+        },
+      },
+      h('h2', { id: 'dialog-title' }, title),
+      body,
+      error,
+      h(
+        'div',
+        { class: 'dialog-actions' },
+        h('button', { type: 'button', onclick: () => dialog.close() }, t('dialog.cancel')),
+        primary,
+      ),
+    ),
+  );
+  dialog.addEventListener('close', () => dialog.remove());
+  document.querySelector('op-app').append(dialog);
+  dialog.showModal();
+  return { dialog, error, primary };
+}
+
+/** Transfer to an operator, a queue or a bot scheme; only available targets unless asked. */
+export async function openTransferDialog(chat) {
+  const { wrapUpReasons } = await run(() => panel.workplace.loadDictionaries()) ?? { wrapUpReasons: [] };
+  const onlyAvailable = h('input', { type: 'checkbox', checked: true, name: 'onlyAvailable' });
+  const search = h('input', { type: 'search', name: 'search', 'aria-label': t('transfer.search'), placeholder: t('transfer.search') });
+  const targets = h('div', { class: 'targets', role: 'radiogroup', 'aria-label': t('transfer.target') });
+  const reason = select({ name: 'wrapUpReasonId' }, [{ value: '', label: t('transfer.noReason') }, ...wrapUpReasons.map((r) => ({ value: r.id, label: r.name }))], '');
+  const load = async () => {
+    const found = await run(() => panel.api.request(op.TRANSFER_TARGETS, { onlyAvailable: onlyAvailable.checked, search: search.value || null }));
+    if (!found) return;
+    const me = panel.workplace.me.id;
+    const option = (group, id, label, detail) =>
+      h('label', { class: 'target' }, h('input', { type: 'radio', name: 'target', value: `${group}:${id}` }), h('span', {}, label), detail ? h('small', {}, detail) : null);
+    mount(
+      targets,
+      h('fieldset', {}, h('legend', {}, t('transfer.operators')),
+        found.operators.filter((o) => o.id !== me).map((o) =>
+          option('operator', o.id, [o.firstName, o.lastName].filter(Boolean).join(' '), `${t(`status.${o.status}`)} · ${o.activeChatCount}/${o.maxChats}`)),
+        found.operators.some((o) => o.id !== me) ? null : h('p', { class: 'empty' }, t('transfer.noOperators'))),
+      h('fieldset', {}, h('legend', {}, t('transfer.queues')),
+        found.queues.map((q) => option('queue', q.id, q.name)),
+        found.queues.length ? null : h('p', { class: 'empty' }, t('transfer.noQueues'))),
+      found.botSchemes.length
+        ? h('fieldset', {}, h('legend', {}, t('transfer.schemes')), found.botSchemes.map((s) => option('scheme', s.id, s.name)))
+        : null,
+    );
+  };
+  onlyAvailable.addEventListener('change', load);
+  search.addEventListener('input', debounce(load, 250));
+  openDialog({
+    title: t('transfer.title', { title: chat.title }),
+    className: 'transfer',
+    body: [
+      h('div', { class: 'row' }, search, h('label', {}, onlyAvailable, ' ', t('transfer.onlyAvailable'))),
+      targets,
+      field(t('transfer.reason'), reason),
+    ],
+    submitLabel: t('action.transfer'),
+    submit: async () => {
+      const chosen = targets.querySelector('input[name="target"]:checked')?.value;
+      if (!chosen) throw Object.assign(new Error(t('transfer.chooseTarget')), { field: 'target' });
+      const [group, id] = chosen.split(':');
+      const key = { operator: 'toOperatorId', queue: 'toQueueId', scheme: 'toSchemeId' }[group];
+      await panel.workplace.act(op.TRANSFER, { chatId: chat.id, [key]: id, wrapUpReasonId: reason.value || null });
+      panel.workplace.closeView();
+    },
+  });
+  await load();
+}
+
+/** Invite a colleague into the chat (E2). */
+export async function openConferenceDialog(chat) {
+  const found = await run(() => panel.api.request(op.TRANSFER_TARGETS, { onlyAvailable: false, search: null }));
+  if (!found) return;
+  const me = panel.workplace.me.id;
+  const present = new Set(chat.participants.filter((p) => p.state !== 'LEFT').map((p) => p.operator?.id));
+  const colleagues = found.operators.filter((o) => o.id !== me && !present.has(o.id) && o.status !== 'OFFLINE');
+  const choice = select(
+    { name: 'operatorId', required: true },
+    [{ value: '', label: t('conference.choose') }, ...colleagues.map((o) => ({ value: o.id, label: `${[o.firstName, o.lastName].filter(Boolean).join(' ')} (${t(`status.${o.status}`)})` }))],
+    '',
+  );
+  openDialog({
+    title: t('conference.title'),
+    body: field(t('conference.operator'), choice),
+    submitLabel: t('conference.invite'),
+    submit: () => panel.workplace.act(op.CONFERENCE, { chatId: chat.id, operatorId: choice.value }),
+  });
+}
+
+/** Close with a wrap-up reason (required) and optionally a result with a detail (D6). */
+export async function openCloseDialog(chat) {
+  const dictionaries = await run(() => panel.workplace.loadDictionaries());
+  if (!dictionaries) return;
+  const reason = select(
+    { name: 'wrapUpReasonId', required: true },
+    [{ value: '', label: t('close.chooseReason') }, ...dictionaries.wrapUpReasons.map((r) => ({ value: r.id, label: r.name }))],
+    '',
+  );
+  const result = select({ name: 'resultId' }, [{ value: '', label: t('close.noResult') }, ...dictionaries.chatResults.map((r) => ({ value: r.id, label: r.name }))], '');
+  const detail = h('textarea', { name: 'resultDetail', rows: '2', maxlength: '1000' });
+  openDialog({
+    title: t('close.title', { title: chat.title }),
+    body: [field(t('close.reason'), reason), field(t('close.result'), result), field(t('close.detail'), detail)],
+    submitLabel: t('action.close'),
+    submit: () =>
+      panel.workplace.act(op.CLOSE, {
+        chatId: chat.id,
+        wrapUpReasonId: reason.value,
+        resultId: result.value || null,
+        resultDetail: detail.value.trim() || null,
+      }),
+  });
+}
+
+/**
+ * "New message" (I): the address is read as it is typed (a phone, a messenger id, a
+ * @username or a contact's name); when it reads several ways the operator picks one.
+ */
+export function openOutgoingDialog() {
+  const to = h('input', { name: 'to', required: true, autocomplete: 'off' });
+  const candidates = h('div', { class: 'candidates', role: 'radiogroup', 'aria-label': t('outgoing.recipient') });
+  const text = h('textarea', { name: 'text', rows: '3', required: true });
+  let found = [];
+  const detect = debounce(async () => {
+    const value = to.value.trim();
+    if (value.length < 2) {
+      found = [];
+      mount(candidates);
+      return;
+    }
+    const answer = await run(() => panel.api.request(op.CANDIDATES, { to: value }));
+    if (!answer || to.value.trim() !== value) return;
+    found = answer.recipientCandidates;
+    mount(
+      candidates,
+      found.length
+        ? [
+            found.length > 1 ? h('p', {}, t('outgoing.ambiguous')) : null,
+            found.map((c, i) =>
+              h(
+                'label',
+                { class: 'target' },
+                h('input', { type: 'radio', name: 'candidate', value: String(i), checked: found.length === 1 }),
+                h('span', {}, c.displayName),
+                h('small', {}, `${t(`addressKind.${c.kind}`)} · ${c.provider} · ${c.gateway}`),
+              ),
+            ),
+          ]
+        : h('p', { class: 'empty' }, t('outgoing.nobody')),
+    );
+  }, 300);
+  to.addEventListener('input', detect);
+  openDialog({
+    title: t('outgoing.title'),
+    body: [field(t('outgoing.to'), to), h('p', { class: 'hint' }, t('outgoing.hint')), candidates, field(t('outgoing.text'), text)],
+    submitLabel: t('composer.send'),
+    submit: async () => {
+      const index = candidates.querySelector('input[name="candidate"]:checked')?.value;
+      if (index == null) throw Object.assign(new Error(found.length > 1 ? t('outgoing.confirm') : t('outgoing.nobody')), { field: 'to' });
+      const problem = problemWith(text.value);
+      if (problem) throw Object.assign(new Error(problem), { field: 'text' });
+      const c = found[Number(index)];
+      const { chat } = await panel.workplace.act(op.SEND_OUTGOING, {
+        to: c.address,
+        kind: c.kind,
+        gatewayId: c.gatewayId,
+        provider: c.provider,
+        text: text.value.trim(),
+        quickReplyId: null,
+      });
+      await panel.workplace.open(chat.id);
+    },
+  });
+  to.focus();
+}

@@ -1,0 +1,233 @@
+// Every GraphQL operation the panel sends. A test checks each against the served schema.
+
+const ME = `
+fragment Me on Operator {
+  id firstName lastName email role status customStatusId statusSince nextStatus
+  activeChatCount maxChats onCall afterChatWorkUntil
+}`;
+
+const CARD = `
+fragment Card on Chat {
+  id number title status direction source
+  customer { id number displayName name phone email crmContactId }
+  operator { id firstName }
+  queue { id name }
+  topic { id name }
+  subtopic { id name }
+  createdAt queuedAt acceptedAt closedAt invitationExpiresAt waitingSince
+  lastMessage lastMessageBy lastMessageAt trafficLight muted crmUrl
+  canReply requiresTemplate replyWindowExpiresAt
+  participants { role state operator { id firstName } }
+}`;
+
+const MESSAGE = `
+fragment Msg on Message {
+  id chatId authorKind author { id firstName } text isWhisper createdAt
+  deliveryState deliveryError
+  attachments { id fileName contentType sizeBytes isImage url }
+}`;
+
+const DETAIL = `
+fragment Detail on Chat {
+  ...Card
+  closedBy { id firstName lastName }
+  closedByKind
+  variables { key value }
+  tags
+  notes { id text author { id firstName } createdAt updatedAt }
+  previousChats { id title status createdAt closedAt lastMessage }
+  contactId accountId activityId caseId caseNumber
+  wrapUpReason { id name }
+  result { id name }
+  resultDetail rating ratingComment
+  attachments { id fileName contentType sizeBytes isImage url createdAt }
+  responsibleHistory { kind operator { id firstName } queue { id name } startedAt acceptedAt endedAt endReason }
+}`;
+
+const EVENT = `
+fragment Event on WorkplaceEvent {
+  seq kind chatId createdAt payload
+  chat { ...Card }
+  message { ...Msg }
+}`;
+
+export const SIGN_IN = `
+mutation SignIn($email: String!, $password: String!) {
+  signIn(input: { email: $email, password: $password }) { token operator { ...Me } }
+}${ME}`;
+
+/** What the panel loads first; `workplaceEventSeq` before the lists, so nothing falls between. */
+export const BOOT = `
+query Boot {
+  workplaceEventSeq
+  serverTime
+  me { ...Me }
+  customStatuses { id name }
+}${ME}`;
+
+export const LISTS = `
+query Lists {
+  active: myChats(tab: ACTIVE) { ...Card }
+  closed: myChats(tab: CLOSED) { ...Card }
+  unassigned: unassignedChats(first: 100) { nodes { ...Card } }
+  serverTime
+}${CARD}`;
+
+export const ME_QUERY = `query Me { me { ...Me } serverTime }${ME}`;
+
+export const EVENTS_SINCE = `
+query Since($after: Int!) { workplaceEventsSince(after: $after) { ...Event } serverTime }
+${EVENT}${CARD}${MESSAGE}`;
+
+export const WORKPLACE_EVENTS = `
+subscription Workplace($after: Int) { workplaceEvents(after: $after) { ...Event } }
+${EVENT}${CARD}${MESSAGE}`;
+
+export const CHAT_EVENTS = `
+subscription ChatFeed($chatId: ID!, $after: Int) {
+  chatEvents(chatId: $chatId, after: $after) { seq kind chat { ...Card } message { ...Msg } }
+}${CARD}${MESSAGE}`;
+
+export const CHAT = `
+query Chat($id: ID!) { chat(id: $id) { ...Detail } }
+${DETAIL}${CARD}`;
+
+export const MESSAGES = `
+query Messages($id: ID!, $after: String) {
+  chat(id: $id) {
+    id
+    messages(first: 100, after: $after) {
+      edges { cursor node { ...Msg } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}${MESSAGE}`;
+
+export const SET_STATUS = `
+mutation SetStatus($status: OperatorStatus!, $customStatusId: ID) {
+  setMyStatus(input: { status: $status, customStatusId: $customStatusId }) { operator { ...Me } }
+}${ME}`;
+
+export const SCHEDULE_STATUS = `
+mutation ScheduleStatus($status: OperatorStatus, $customStatusId: ID) {
+  scheduleMyNextStatus(input: { status: $status, customStatusId: $customStatusId }) { operator { ...Me } }
+}${ME}`;
+
+export const UNBLOCK = `mutation Unblock { unblockMe { operator { ...Me } } }${ME}`;
+
+export const REPORT_ACTIVITY = `mutation Activity { reportActivity { operator { id } } }`;
+
+/** The chat mutations that take only `{ chatId }`. */
+export const CHAT_ACTIONS = Object.fromEntries(
+  ['acceptChat', 'declineChat', 'takeOverChat', 'acceptConference', 'endConference'].map((name) => [
+    name,
+    `mutation ${name[0].toUpperCase()}${name.slice(1)}($chatId: ID!) {
+  ${name}(input: { chatId: $chatId }) { chat { ...Card } }
+}${CARD}`,
+  ]),
+);
+
+export const ASSIGN = `
+mutation Assign($chatId: ID!, $operatorId: ID!) {
+  assignChat(input: { chatId: $chatId, operatorId: $operatorId }) { chat { ...Card } }
+}${CARD}`;
+
+export const SEND = `
+mutation Send($chatId: ID!, $text: String!, $whisper: Boolean!, $quickReplyId: ID, $attachmentIds: [ID!]!) {
+  sendMessage(input: { chatId: $chatId, text: $text, whisper: $whisper, quickReplyId: $quickReplyId, attachmentIds: $attachmentIds }) {
+    message { ...Msg }
+  }
+}${MESSAGE}`;
+
+export const RETRY = `
+mutation Retry($messageId: ID!) { retryMessage(input: { messageId: $messageId }) { message { ...Msg } } }
+${MESSAGE}`;
+
+export const QUICK_REPLIES = `
+query QuickReplies($search: String, $chatId: ID!) {
+  quickReplies(search: $search) { id name approvedTemplate text filledText(chatId: $chatId) }
+}`;
+
+export const DICTIONARIES = `
+query Dictionaries {
+  wrapUpReasons { id name }
+  chatResults { id name }
+  topics { id name subtopics { id name } }
+}`;
+
+export const TRANSFER_TARGETS = `
+query Targets($onlyAvailable: Boolean!, $search: String) {
+  operators(onlyAvailable: $onlyAvailable, search: $search) { id firstName lastName status activeChatCount maxChats }
+  queues(onlyAvailable: $onlyAvailable) { id name sizeLimit }
+  botSchemes { id name }
+}`;
+
+export const TRANSFER = `
+mutation Transfer($chatId: ID!, $toOperatorId: ID, $toQueueId: ID, $toSchemeId: ID, $wrapUpReasonId: ID) {
+  transferChat(input: { chatId: $chatId, toOperatorId: $toOperatorId, toQueueId: $toQueueId, toSchemeId: $toSchemeId, wrapUpReasonId: $wrapUpReasonId }) {
+    chat { ...Card }
+  }
+}${CARD}`;
+
+export const CONFERENCE = `
+mutation Conference($chatId: ID!, $operatorId: ID!) {
+  inviteToConference(input: { chatId: $chatId, operatorId: $operatorId }) { chat { ...Card } }
+}${CARD}`;
+
+export const CLOSE = `
+mutation Close($chatId: ID!, $wrapUpReasonId: ID!, $resultId: ID, $resultDetail: String) {
+  closeChat(input: { chatId: $chatId, wrapUpReasonId: $wrapUpReasonId, resultId: $resultId, resultDetail: $resultDetail }) {
+    chat { ...Card }
+  }
+}${CARD}`;
+
+export const MUTE = `
+mutation Mute($chatId: ID!, $muted: Boolean!) {
+  muteCustomer(input: { chatId: $chatId, muted: $muted }) { chat { ...Card } }
+}${CARD}`;
+
+export const ADD_NOTE = `
+mutation AddNote($chatId: ID!, $text: String!) { addNote(input: { chatId: $chatId, text: $text }) { note { id } } }`;
+
+export const SET_TOPIC = `
+mutation SetTopic($chatId: ID!, $topicId: ID, $subtopicId: ID) {
+  setChatTopic(input: { chatId: $chatId, topicId: $topicId, subtopicId: $subtopicId }) { chat { ...Card } }
+}${CARD}`;
+
+export const SET_TAGS = `
+mutation SetTags($chatId: ID!, $tags: [String!]!) {
+  setChatTags(input: { chatId: $chatId, tags: $tags }) { chat { id tags } }
+}`;
+
+export const IDENTIFY = `
+mutation Identify($chatId: ID!, $name: String, $phone: String, $email: String) {
+  identifyCustomer(input: { chatId: $chatId, name: $name, phone: $phone, email: $email }) { contact { id name } }
+}`;
+
+export const LINK = `
+mutation Link($chatId: ID!, $contactId: String, $caseId: String) {
+  linkChat(input: { chatId: $chatId, contactId: $contactId, caseId: $caseId }) { chat { id } }
+}`;
+
+export const CREATE_CASE = `
+mutation CreateCase($chatId: ID!, $subject: String!) {
+  createCaseFromChat(input: { chatId: $chatId, subject: $subject }) { case { id number } }
+}`;
+
+export const CRM_CASES = `
+query Cases($contactId: ID!) { crmCases(contactId: $contactId) { id number subject status createdAt } }`;
+
+export const CANDIDATES = `
+query Candidates($to: String!) {
+  recipientCandidates(to: $to) { kind address displayName provider gatewayId gateway }
+}`;
+
+export const SEND_OUTGOING = `
+mutation Outgoing($to: String!, $kind: AddressKind, $gatewayId: ID!, $provider: String, $text: String!, $quickReplyId: ID) {
+  sendOutgoingMessage(input: { to: $to, kind: $kind, gatewayId: $gatewayId, provider: $provider, text: $text, quickReplyId: $quickReplyId }) {
+    chat { ...Card }
+  }
+}${CARD}`;
+
+export const INTEGRATION_SLOT = `
+query Slot($chatId: ID!) { integrationSlot(chatId: $chatId) { url origin } }`;

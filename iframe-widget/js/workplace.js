@@ -1,0 +1,399 @@
+// The operator's workplace as the panel knows it: the operator, their chats, the open chat's
+// conversation, kept current by the `workplaceEvents` stream (and the open chat's
+// `chatEvents`). Components read it and listen to its `change` events; they change the world
+// only through its methods, which call the API and fold the answers back in.
+
+import { Live } from './live.js';
+import * as op from './operations.js';
+import { syncServerTime } from './clock.js';
+
+/** How many closed chats the Closed list keeps (D2). */
+const CLOSED_KEPT = 10;
+/** Report activity (the AWAY timer) at most this often. */
+const ACTIVITY_EVERY_MS = 60_000;
+/** Chat statuses in which the chat is in someone's hands. */
+const OPEN = new Set(['INVITED', 'NEW', 'IN_PROGRESS']);
+
+export class Workplace extends EventTarget {
+  constructor(api) {
+    super();
+    this.api = api;
+    this.reset();
+  }
+
+  reset() {
+    this.me = null;
+    this.customStatuses = [];
+    this.seq = 0;
+    this.chats = new Map();
+    this.unassignedIds = new Set();
+    this.closedIds = [];
+    this.unread = new Map();
+    this.openId = null;
+    this.detail = null;
+    this.conversations = new Map();
+    this.dictionaries = null;
+    this.connection = 'offline';
+    this.statusBeforeAway = 'READY';
+    this.lastActivity = 0;
+  }
+
+  // ---- Life cycle -----------------------------------------------------------------------
+
+  /** Loads the workplace for a session and starts following it. */
+  async start(token) {
+    this.api.token = token;
+    const boot = await this.api.request(op.BOOT);
+    syncServerTime(boot.serverTime);
+    this.seq = boot.workplaceEventSeq;
+    this.customStatuses = boot.customStatuses;
+    this.#setMe(boot.me);
+    await this.#loadLists();
+    this.live = new Live({
+      token: () => this.api.token,
+      onConnected: () => this.#catchUp(),
+      onRejected: () => this.api.onSignedOut?.(),
+    });
+    this.live.addEventListener('state', (event) => {
+      this.connection = event.detail;
+      this.#emit('connection');
+    });
+    this.live.subscribe(
+      op.WORKPLACE_EVENTS,
+      () => ({ after: this.seq }),
+      (payload) => payload.data && this.#apply(payload.data.workplaceEvents),
+      (errors) => this.#notice(errors?.[0]?.message),
+    );
+    this.live.start();
+  }
+
+  stop() {
+    this.live?.stop();
+    this.live = null;
+    this.api.token = null;
+    this.reset();
+    this.#emit('all');
+  }
+
+  /** What was missed while disconnected, then the lists again when too much was missed. */
+  async #catchUp() {
+    for (;;) {
+      const { workplaceEventsSince: events, serverTime } = await this.api.request(op.EVENTS_SINCE, { after: this.seq });
+      syncServerTime(serverTime);
+      events.forEach((event) => this.#apply(event));
+      if (events.length < 500) break;
+    }
+    if (this.openId) {
+      this.#syncMessages(this.openId);
+      this.#reloadDetail();
+    }
+  }
+
+  async #loadLists() {
+    const lists = await this.api.request(op.LISTS);
+    syncServerTime(lists.serverTime);
+    for (const chat of [...lists.active, ...lists.closed, ...lists.unassigned.nodes]) this.chats.set(chat.id, chat);
+    this.closedIds = lists.closed.map((c) => c.id);
+    this.unassignedIds = new Set(lists.unassigned.nodes.map((c) => c.id));
+    this.#emit('lists');
+  }
+
+  // ---- Events ---------------------------------------------------------------------------
+
+  #apply(event) {
+    if (!event || event.seq <= this.seq) return;
+    this.seq = event.seq;
+    syncServerTime(event.createdAt, { onlyForward: true });
+    const id = event.chatId;
+    switch (event.kind) {
+      case 'OPERATOR_UPDATED':
+      case 'CHAT_INVITED':
+      case 'CHAT_ASSIGNED':
+      case 'CHAT_UNASSIGNED':
+      case 'INVITATION_WITHDRAWN':
+        // The status, or the load against the limit, changed.
+        this.refreshMe();
+        break;
+      case 'CHAT_QUEUED':
+        this.unassignedIds.add(id);
+        break;
+      case 'CHAT_DEQUEUED':
+        this.unassignedIds.delete(id);
+        break;
+      case 'MESSAGE_CREATED':
+        if (id !== this.openId && event.payload?.authorKind === 'CUSTOMER') {
+          this.unread.set(id, (this.unread.get(id) ?? 0) + 1);
+        }
+        break;
+      default:
+        break;
+    }
+    if (event.chat) {
+      this.#upsertChat(event.chat);
+    } else if (id && this.chats.has(id)) {
+      // No longer visible to us (withdrawn, taken by someone else).
+      this.chats.delete(id);
+      this.unassignedIds.delete(id);
+    }
+    if (event.message) this.#upsertMessage(event.message);
+    if (id === this.openId && !event.kind.startsWith('MESSAGE')) this.#reloadDetail();
+    this.#emit('lists');
+    if (event.kind === 'CHAT_INVITED' || event.kind === 'CONFERENCE_INVITED') {
+      this.dispatchEvent(new CustomEvent('invited', { detail: event.chat }));
+    }
+  }
+
+  #upsertChat(chat) {
+    const before = this.chats.get(chat.id);
+    this.chats.set(chat.id, chat);
+    if (chat.status !== 'QUEUED') this.unassignedIds.delete(chat.id);
+    if (before && this.isActive(before) && !this.isActive(chat) && chat.status === 'COMPLETED') {
+      this.closedIds = [chat.id, ...this.closedIds.filter((id) => id !== chat.id)].slice(0, CLOSED_KEPT);
+    }
+    if (chat.id === this.openId && this.detail) {
+      this.detail = { ...this.detail, ...chat };
+      this.#emit('detail');
+    }
+  }
+
+  // ---- Lists ----------------------------------------------------------------------------
+
+  /** Whether the chat is in the operator's hands: theirs, offered to them, or a conference. */
+  isActive(chat) {
+    if (!this.me || !OPEN.has(chat.status)) return false;
+    if (chat.operator?.id === this.me.id) return true;
+    return chat.participants.some((p) => p.operator?.id === this.me.id && p.state !== 'LEFT');
+  }
+
+  /** The operator's invitation to this chat, if any (routed or a conference). */
+  invitation(chat) {
+    if (chat.status === 'INVITED' && chat.operator?.id === this.me?.id) return 'CHAT';
+    const mine = chat.participants.find((p) => p.operator?.id === this.me?.id);
+    return mine?.role === 'CONFERENCE' && mine.state === 'INVITED' ? 'CONFERENCE' : null;
+  }
+
+  /** Invitations first, then whoever has waited longest, then the latest. */
+  activeChats() {
+    const rank = (c) => (this.invitation(c) ? 0 : c.waitingSince ? 1 : 2);
+    const time = (c) => Date.parse(c.waitingSince ?? c.invitationExpiresAt ?? 0);
+    return [...this.chats.values()]
+      .filter((c) => this.isActive(c))
+      .sort((a, b) => rank(a) - rank(b) || time(a) - time(b) || Date.parse(b.lastMessageAt ?? b.createdAt) - Date.parse(a.lastMessageAt ?? a.createdAt));
+  }
+
+  closedChats() {
+    return this.closedIds.map((id) => this.chats.get(id)).filter(Boolean);
+  }
+
+  /** Waiting chats of the operator's queues, head of the queue first. */
+  unassignedChats() {
+    return [...this.unassignedIds]
+      .map((id) => this.chats.get(id))
+      .filter((c) => c?.status === 'QUEUED')
+      .sort((a, b) => Date.parse(a.queuedAt ?? a.createdAt) - Date.parse(b.queuedAt ?? b.createdAt));
+  }
+
+  invitationCount() {
+    return this.activeChats().filter((c) => this.invitation(c)).length;
+  }
+
+  // ---- The open chat --------------------------------------------------------------------
+
+  /** Opens a chat in the conversation view and follows it. */
+  async open(id) {
+    if (this.openId === id) return;
+    this.unfollow?.();
+    this.openId = id;
+    this.detail = this.chats.get(id) ?? null;
+    this.chatSeq = null;
+    this.unread.delete(id);
+    this.#emit('open');
+    this.#emit('lists');
+    this.unfollow = this.live?.subscribe(
+      op.CHAT_EVENTS,
+      () => ({ chatId: id, after: this.chatSeq }),
+      (payload) => this.#applyChatEvent(id, payload.data?.chatEvents),
+    );
+    await Promise.all([this.#reloadDetail(), this.#syncMessages(id)]);
+  }
+
+  /** Leaves the conversation view. */
+  closeView() {
+    this.unfollow?.();
+    this.unfollow = null;
+    this.openId = null;
+    this.detail = null;
+    this.#emit('open');
+  }
+
+  #applyChatEvent(id, event) {
+    if (!event || id !== this.openId) return;
+    this.chatSeq = event.seq;
+    if (event.chat) this.#upsertChat(event.chat);
+    if (event.message) this.#upsertMessage(event.message);
+    if (event.kind === 'MESSAGE_CREATED') this.#syncMessages(id);
+    else if (event.kind !== 'MESSAGE_UPDATED') this.#reloadDetail();
+    this.#emit('lists');
+  }
+
+  /** The open chat's full details, again (coalesced: one load at a time, one more after). */
+  #reloadDetail() {
+    return this.#coalesce('detail', async () => {
+      const id = this.openId;
+      if (!id) return;
+      const { chat } = await this.api.request(op.CHAT, { id });
+      if (id !== this.openId) return;
+      if (!chat) {
+        this.closeView();
+        return;
+      }
+      this.chats.set(id, { ...(this.chats.get(id) ?? {}), ...chat });
+      this.detail = chat;
+      this.#emit('detail');
+    });
+  }
+
+  /** Messages of a chat, oldest first. */
+  messages(chatId) {
+    const conversation = this.conversations.get(chatId);
+    return conversation ? [...conversation.byId.values()].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt)) : [];
+  }
+
+  /** Fetches what came after the last message we have (coalesced per chat). */
+  #syncMessages(chatId) {
+    if (!this.conversations.has(chatId)) this.conversations.set(chatId, { byId: new Map(), cursor: null });
+    return this.#coalesce(`messages:${chatId}`, async () => {
+      const conversation = this.conversations.get(chatId);
+      let more = true;
+      while (more) {
+        const { chat } = await this.api.request(op.MESSAGES, { id: chatId, after: conversation.cursor });
+        if (!chat) return;
+        for (const edge of chat.messages.edges) conversation.byId.set(edge.node.id, edge.node);
+        conversation.cursor = chat.messages.pageInfo.endCursor ?? conversation.cursor;
+        more = chat.messages.pageInfo.hasNextPage;
+      }
+      this.#emit('messages', chatId);
+    });
+  }
+
+  #upsertMessage(message) {
+    const conversation = this.conversations.get(message.chatId);
+    if (!conversation) return;
+    conversation.byId.set(message.id, message);
+    this.#emit('messages', message.chatId);
+  }
+
+  #coalesce(key, run) {
+    this.running ??= new Map();
+    const current = this.running.get(key);
+    if (current) {
+      current.again = true;
+      return current.promise;
+    }
+    const entry = { again: false };
+    entry.promise = (async () => {
+      try {
+        do {
+          entry.again = false;
+          await run();
+        } while (entry.again);
+      } catch (error) {
+        this.#notice(error.message);
+      } finally {
+        this.running.delete(key);
+      }
+    })();
+    this.running.set(key, entry);
+    return entry.promise;
+  }
+
+  // ---- The operator ---------------------------------------------------------------------
+
+  refreshMe() {
+    return this.#coalesce('me', async () => {
+      const { me, serverTime } = await this.api.request(op.ME_QUERY);
+      syncServerTime(serverTime);
+      this.#setMe(me);
+    });
+  }
+
+  #setMe(me) {
+    if (this.me && me.status === 'AWAY' && this.me.status !== 'AWAY') this.statusBeforeAway = this.me.status;
+    this.me = me;
+    this.#emit('me');
+  }
+
+  async setStatus(status, customStatusId = null) {
+    const { setMyStatus } = await this.api.request(op.SET_STATUS, { status, customStatusId });
+    this.#setMe(setMyStatus.operator);
+  }
+
+  async scheduleStatus(status, customStatusId = null) {
+    const { scheduleMyNextStatus } = await this.api.request(op.SCHEDULE_STATUS, { status, customStatusId });
+    this.#setMe(scheduleMyNextStatus.operator);
+  }
+
+  async unblock() {
+    const { unblockMe } = await this.api.request(op.UNBLOCK);
+    this.#setMe(unblockMe.operator);
+  }
+
+  /** Back from AWAY to the status before it (B1). */
+  async returnFromAway() {
+    const back = ['AWAY', 'BLOCKED', 'OFFLINE'].includes(this.statusBeforeAway) ? 'READY' : this.statusBeforeAway;
+    await this.setStatus(back);
+  }
+
+  /** The operator is at the panel: restarts the server's AWAY timer (at most once a minute). */
+  activity() {
+    const now = Date.now();
+    if (!this.me || now - this.lastActivity < ACTIVITY_EVERY_MS) return;
+    this.lastActivity = now;
+    this.api.request(op.REPORT_ACTIVITY).catch(() => {
+      this.lastActivity = 0;
+    });
+  }
+
+  // ---- Chat actions ---------------------------------------------------------------------
+
+  /** Runs a chat mutation and folds the chat it answers with back in. */
+  async act(query, variables) {
+    const data = await this.api.request(query, variables);
+    const payload = Object.values(data)[0];
+    if (payload?.chat?.participants) this.#upsertChat(payload.chat);
+    if (payload?.message) this.#upsertMessage(payload.message);
+    this.#emit('lists');
+    if (variables.chatId === this.openId) this.#reloadDetail();
+    return payload;
+  }
+
+  chatAction(name, chatId) {
+    return this.act(op.CHAT_ACTIONS[name], { chatId });
+  }
+
+  async send(chatId, { text, whisper = false, quickReplyId = null, attachmentIds = [] }) {
+    const { message } = await this.act(op.SEND, { chatId, text, whisper, quickReplyId, attachmentIds });
+    return message;
+  }
+
+  async retry(messageId) {
+    const { retryMessage } = await this.api.request(op.RETRY, { messageId });
+    this.#upsertMessage(retryMessage.message);
+  }
+
+  /** Wrap-up reasons, results and topics, loaded once. */
+  async loadDictionaries() {
+    this.dictionaries ??= await this.api.request(op.DICTIONARIES);
+    return this.dictionaries;
+  }
+
+  // ---- Notices --------------------------------------------------------------------------
+
+  #notice(message) {
+    if (message) this.dispatchEvent(new CustomEvent('notice', { detail: message }));
+  }
+
+  #emit(what, detail) {
+    this.dispatchEvent(new CustomEvent('change', { detail: { what, id: detail } }));
+  }
+}

@@ -1,0 +1,297 @@
+// The operator panel in a real browser against a real server: run with `npm test` here after
+// `cargo build -p omnipanel-api` (the README's test command does both).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Server,
+  setUpOrganization,
+  handOff,
+  customerSays,
+  crmPage,
+  launchBrowser,
+  screenshot,
+  signIn,
+} from './harness.mjs';
+
+import * as operations from '../../iframe-widget/js/operations.js';
+
+/** A 1×1 PNG. */
+const PIXEL = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+let server;
+let org;
+let browser;
+let allowedCrm;
+let otherCrm;
+let anna;
+let boris;
+
+before(async () => {
+  server = await new Server().start();
+  allowedCrm = await crmPage('about:blank');
+  otherCrm = await crmPage('about:blank');
+  org = await setUpOrganization(server, { hostOrigins: [allowedCrm.origin] });
+  browser = await launchBrowser();
+  anna = await browser.context.newPage();
+  boris = await browser.context.newPage();
+});
+
+after(async () => {
+  await browser?.close();
+  allowedCrm?.close();
+  otherCrm?.close();
+  await server?.dispose();
+});
+
+/** The card of a chat in the panel's lists. */
+const card = (page, chatId) => page.locator(`article.card[data-chat-id="${chatId}"]`);
+/** A message bubble of the open conversation holding `text`. */
+const bubble = (page, text) => page.locator('op-conversation .msg').filter({ hasText: text });
+
+/** Chooses READY and waits until the server says so and the panel is live. */
+async function goReady(page) {
+  await page.getByLabel('My status').selectOption('READY');
+  await page.locator('op-status .dot.status-ready').waitFor();
+  await page.locator('.connection[data-state="online"]').waitFor();
+}
+
+/** Polls the server until `check` holds. */
+async function until(what, check) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('every operation the panel sends is valid against the served schema', async () => {
+  const documents = Object.entries(operations).flatMap(([name, value]) =>
+    typeof value === 'string' ? [[name, value]] : Object.entries(value).map(([n, v]) => [`${name}.${n}`, v]),
+  );
+  assert.ok(documents.length > 30);
+  for (const [name, query] of documents) {
+    // Anonymous and without variables: the document is validated, then every field stops at
+    // its missing variables or at the sign-in check.
+    const { errors = [] } = await server.gql(null, query, {});
+    // (Subscriptions are validated too before HTTP says it does not carry them.)
+    const fine = (e) =>
+      e.extensions?.code === 'UNAUTHENTICATED' ||
+      /^Variable \w+ is not defined\.$/.test(e.message) ||
+      (query.trimStart().startsWith('subscription') && e.message === 'Subscriptions are not supported on this transport.');
+    const invalid = errors.filter((e) => !fine(e));
+    assert.deepEqual(invalid, [], `${name} is not valid`);
+  }
+});
+
+test('the panel is framed only by the organization’s CRM and talks to it by postMessage', async () => {
+  const page = await browser.context.newPage();
+  const panelUrl = `${server.url}/widget/?organization=${org.id}&lang=pl`;
+
+  // The page's own policy names the allowed CRM, and nobody else.
+  const response = await page.request.get(panelUrl);
+  const policy = response.headers()['content-security-policy'];
+  assert.match(policy, new RegExp(`frame-ancestors ${allowedCrm.origin}$`));
+  assert.match(policy, /script-src 'self';/);
+
+  // The allowed CRM frames it; the panel speaks Polish, as the CRM asked, and says it is ready.
+  await page.goto(allowedCrm.origin);
+  await page.evaluate((src) => (document.getElementById('panel').src = src), panelUrl);
+  const frame = page.frameLocator('#panel');
+  await frame.getByRole('button', { name: 'Zaloguj', exact: true }).waitFor();
+  await page.waitForFunction(
+    (origin) => window.received.some((m) => m.origin === origin && m.data.source === 'omnipanel' && m.data.type === 'ready'),
+    server.url,
+  );
+  // The CRM may switch the language.
+  await page.evaluate((target) => {
+    document.getElementById('panel').contentWindow.postMessage({ source: 'crm', type: 'locale', locale: 'ru' }, target);
+  }, server.url);
+  await frame.getByRole('button', { name: 'Войти', exact: true }).waitFor();
+  await screenshot(page, 'framed-by-the-crm');
+
+  // Another origin gets nothing: the browser refuses to render the panel inside it.
+  const refused = await browser.context.newPage();
+  await refused.goto(otherCrm.origin);
+  const loaded = refused.waitForEvent('framenavigated', (f) => f.parentFrame() !== null);
+  await refused.evaluate((src) => (document.getElementById('panel').src = src), panelUrl);
+  const blocked = await loaded;
+  await blocked.waitForLoadState();
+  assert.equal(await blocked.locator('op-app').count(), 0, 'the panel must not render in a foreign frame');
+  await screenshot(refused, 'refused-by-another-origin');
+  await page.close();
+  await refused.close();
+});
+
+test('an operator receives, answers and transfers a chat; a colleague accepts and closes it', async () => {
+  await signIn(anna, `${server.url}/widget/`, org.anna.email);
+  await goReady(anna);
+
+  // The chatbot hands a conversation over: Anna gets an invitation with a countdown.
+  const chat = await handOff(server, org, { phone: '+48 600 100 201' });
+  const invitation = card(anna, chat.id);
+  await invitation.locator('.countdown [data-until]').waitFor();
+  assert.match(await invitation.innerText(), /\+48600100201/);
+  await screenshot(anna, 'invitation');
+  await invitation.getByRole('button', { name: 'Accept' }).click();
+  await bubble(anna, 'Where is my order?').waitFor();
+  assert.equal(await bubble(anna, 'Where is my order?').getAttribute('data-author-kind'), 'CUSTOMER');
+
+  // The composer counts, refuses what the server refuses, and sends on Enter.
+  const composer = anna.getByLabel('Message', { exact: true });
+  const send = anna.locator('op-composer button.send');
+  await composer.fill('x'.repeat(1001));
+  await anna.locator('.counter.over').waitFor();
+  assert.equal(await anna.locator('.counter').innerText(), '1001/1000');
+  assert.ok(await send.isDisabled());
+  await composer.fill('Use <b> here');
+  await anna.getByText('The characters < and > are reserved for templates.').waitFor();
+  assert.ok(await send.isDisabled());
+  await composer.fill('Let me check that for you 👋');
+  await composer.press('Enter');
+  const reply = bubble(anna, 'Let me check that for you 👋');
+  await reply.waitFor();
+  assert.equal(await reply.getAttribute('data-author-kind'), 'OPERATOR');
+  await reply.locator('.delivery').waitFor();
+  assert.equal(await composer.inputValue(), '');
+
+  // A quick reply, found by name, filled for this chat and edited before sending.
+  await anna.getByRole('button', { name: 'Quick replies' }).click();
+  await anna.getByLabel('Search quick replies').fill('Gree');
+  await anna.getByRole('option', { name: /Greeting/ }).click();
+  assert.equal(await composer.inputValue(), 'Hello, Jan Kowalski! I am Anna.');
+  await composer.press('End');
+  await composer.type(' How can I help?');
+  await composer.press('Enter');
+  await bubble(anna, 'Hello, Jan Kowalski! I am Anna. How can I help?').waitFor();
+
+  // A picture, previewed before it goes.
+  await anna.locator('op-composer input[type="file"]').setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: PIXEL });
+  await anna.locator('.attachment-chip img').waitFor();
+  await composer.fill('Your receipt');
+  await composer.press('Enter');
+  await bubble(anna, 'Your receipt').locator('img[alt="receipt.png"]').waitFor();
+
+  // The customer's next message arrives live.
+  await customerSays(server, org, chat.id, 'Thanks, it is order A-17');
+  await bubble(anna, 'Thanks, it is order A-17').waitFor();
+  await screenshot(anna, 'conversation');
+
+  // Boris signs in on a second page; Anna transfers the chat to him.
+  await signIn(boris, `${server.url}/widget/`, org.boris.email);
+  await goReady(boris);
+  await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Transfer' }).click();
+  const transfer = anna.getByRole('dialog');
+  await transfer.getByLabel(/Boris/).check();
+  await screenshot(anna, 'transfer-dialog');
+  await transfer.getByRole('button', { name: 'Transfer' }).click();
+  await transfer.waitFor({ state: 'detached' });
+
+  // Boris accepts, reads the history, and closes with a wrap-up reason.
+  const offered = card(boris, chat.id);
+  await offered.getByRole('button', { name: 'Accept' }).click();
+  await bubble(boris, 'Thanks, it is order A-17').waitFor();
+  await boris.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Close' }).click();
+  const closing = boris.getByRole('dialog');
+  await closing.getByLabel('Wrap-up reason').selectOption({ label: 'Solved' });
+  await closing.getByLabel('Result', { exact: true }).selectOption({ label: 'Order found' });
+  await screenshot(boris, 'close-dialog');
+  await closing.getByRole('button', { name: 'Close' }).click();
+  await closing.waitFor({ state: 'detached' });
+  await boris.getByRole('tab', { name: /Closed/ }).click();
+  await card(boris, chat.id).waitFor();
+  await screenshot(boris, 'closed-list');
+  await boris.getByLabel('My status').selectOption('BREAK');
+  await boris.locator('op-status .dot.status-break').waitFor();
+
+  const closed = await server.ok(org.owner, 'query($id: ID!) { chat(id: $id) { status closedBy { firstName } wrapUpReason { name } } }', { id: chat.id });
+  assert.deepEqual(closed.chat, { status: 'COMPLETED', closedBy: { firstName: 'Boris' }, wrapUpReason: { name: 'Solved' } });
+  // Anna's Active list no longer holds it.
+  await card(anna, chat.id).waitFor({ state: 'detached' });
+});
+
+test('after the server restarts, the panel reconnects and catches up without a reload', async () => {
+  const loads = [];
+  anna.on('load', () => loads.push(Date.now()));
+  await server.restart();
+  // Handed off while the panel is still reconnecting: it must learn of it from the catch-up.
+  const chat = await handOff(server, org, { phone: '+48 600 100 202', text: 'Hello again' });
+  await card(anna, chat.id).getByRole('button', { name: 'Accept' }).click();
+  await bubble(anna, 'Hello again').waitFor();
+  await anna.locator('.connection[data-state="online"]').waitFor();
+  assert.deepEqual(loads, [], 'the page was never reloaded');
+});
+
+test('a customer’s markup is shown as text, never run', async () => {
+  const chatId = await anna.locator('article.card[data-status="NEW"], article.card[data-status="IN_PROGRESS"]').first().getAttribute('data-chat-id');
+  const hostile = '<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"><b>bold</b>';
+  await customerSays(server, org, chatId, hostile);
+  const message = bubble(anna, '<script>');
+  await message.waitFor();
+  assert.equal(await message.locator('.text').innerText(), hostile);
+  assert.equal(await anna.locator('op-conversation .messages script, op-conversation .messages b, op-conversation .msg .text img').count(), 0);
+  assert.equal(await anna.evaluate(() => window.__pwned), undefined);
+  // The card's preview is text too.
+  assert.match(await card(anna, chatId).locator('.preview').innerText(), /<script>/);
+});
+
+test('the traffic light turns yellow and red as the server’s clock runs', async () => {
+  const chat = await handOff(server, org, { phone: '+48 600 100 203', text: 'Anyone there?' });
+  const light = card(anna, chat.id);
+  await light.getByRole('button', { name: 'Accept' }).click();
+  await bubble(anna, 'Anyone there?').waitFor();
+  await anna.locator(`article.card[data-chat-id="${chat.id}"][data-light="GREEN"]`).waitFor();
+
+  await server.advance(org.owner, 181);
+  await anna.locator(`article.card[data-chat-id="${chat.id}"][data-light="YELLOW"]`).waitFor();
+  await screenshot(anna, 'traffic-light-yellow');
+  await server.advance(org.owner, 180);
+  await anna.locator(`article.card[data-chat-id="${chat.id}"][data-light="RED"]`).waitFor();
+  assert.match(await light.locator('.waiting').innerText(), /6:0\d/);
+  await screenshot(anna, 'traffic-light-red');
+
+  // Answering turns it grey: the customer is the one waiting now.
+  await anna.getByLabel('Message', { exact: true }).fill('Sorry for the wait!');
+  await anna.getByLabel('Message', { exact: true }).press('Enter');
+  await anna.locator(`article.card[data-chat-id="${chat.id}"][data-light="GREY"]`).waitFor();
+});
+
+test('an idle operator is dimmed as AWAY and can return', async () => {
+  const me = await server.signIn(org.anna.email);
+  const before = await server.ok(me, '{ me { status } }');
+  assert.equal(before.me.status, 'READY');
+  await server.advance(org.owner, 11 * 60);
+  const away = anna.getByRole('dialog', { name: 'You are away' });
+  await away.waitFor();
+  await screenshot(anna, 'away');
+  await away.getByRole('button', { name: 'Return' }).click();
+  await away.waitFor({ state: 'hidden' });
+  await until('Anna READY again', async () => (await server.ok(me, '{ me { status } }')).me.status === 'READY');
+});
+
+test('the narrow CTI panel shows one pane at a time, in Russian when asked', async () => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 320, height: 640 });
+  await page.goto(`${server.url}/widget/?lang=ru`);
+  assert.deepEqual(await page.evaluate(async () => (await import('./js/i18n.js')).missingKeys()), []);
+  await page.getByLabel('Эл. почта').fill(org.anna.email);
+  await page.getByLabel('Пароль').fill('a long test password');
+  await page.getByRole('button', { name: 'Войти', exact: true }).click();
+  await page.getByLabel('Мой статус').waitFor();
+  const first = page.locator('article.card').first();
+  await first.waitFor();
+  await screenshot(page, 'narrow-lists');
+  await first.locator('.card-main').click();
+  await page.locator('op-conversation .messages').waitFor();
+  assert.equal(await page.locator('op-chat-list').isVisible(), false);
+  await screenshot(page, 'narrow-conversation');
+  await page.getByRole('button', { name: 'Назад к спискам' }).click();
+  await page.locator('op-chat-list').waitFor();
+  await page.close();
+  assert.deepEqual(browser.context.pageErrors, []);
+});
