@@ -15,9 +15,9 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { chromium } from 'playwright-core';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = process.env.OMNIPANEL_BIN ?? join(ROOT, 'target', 'debug', 'omnipanel');
-export const SCREENSHOTS = join(ROOT, 'target', 'browser-screenshots');
+const TARGET = resolve(process.env.CARGO_TARGET_DIR ?? join(import.meta.dirname, '..', '..', 'target'));
+const BIN = process.env.OMNIPANEL_BIN ?? join(TARGET, 'debug', 'omnipanel');
+export const SCREENSHOTS = join(TARGET, 'browser-screenshots');
 export const PASSWORD = 'a long test password';
 
 /** A free TCP port on the loopback interface. */

@@ -3,6 +3,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
 import {
   Server,
   setUpOrganization,
@@ -177,6 +179,19 @@ test('an operator receives, answers and transfers a chat; a colleague accepts an
   await composer.press('Enter');
   await bubble(anna, 'Your receipt').locator('img[alt="receipt.png"]').waitFor();
 
+  // Or dropped on the conversation.
+  await anna.evaluate((bytes) => {
+    const files = new DataTransfer();
+    files.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+    const target = document.querySelector('op-conversation .messages');
+    for (const type of ['dragover', 'drop']) {
+      target.dispatchEvent(new DragEvent(type, { dataTransfer: files, bubbles: true, cancelable: true }));
+    }
+  }, [...PIXEL]);
+  await anna.locator('.attachment-chip img[alt="dropped.png"]').waitFor();
+  await composer.press('Enter');
+  await bubble(anna, 'dropped.png').locator('img[alt="dropped.png"]').waitFor();
+
   // The customer's next message arrives live.
   await customerSays(server, org, chat.id, 'Thanks, it is order A-17');
   await bubble(anna, 'Thanks, it is order A-17').waitFor();
@@ -272,6 +287,144 @@ test('an idle operator is dimmed as AWAY and can return', async () => {
   await away.getByRole('button', { name: 'Return' }).click();
   await away.waitFor({ state: 'hidden' });
   await until('Anna READY again', async () => (await server.ok(me, '{ me { status } }')).me.status === 'READY');
+});
+
+test('a new message goes out once the operator confirms how to read the address', async () => {
+  const received = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push(JSON.parse(body));
+      response.end('{}');
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  try {
+    await server.ok(
+      org.owner,
+      'mutation($u: String!) { createChannel(input: { kind: VIBER, name: "Viber", outboundUrl: $u, gateway: "Shop" }) { channel { id } } }',
+      { u: `http://127.0.0.1:${receiver.address().port}/viber` },
+    );
+    await anna.getByRole('button', { name: 'New message' }).click();
+    const dialog = anna.getByRole('dialog');
+    await dialog.getByLabel('To').fill('48600100299');
+    // Digits only: a phone number or a Viber user id. The operator must say which.
+    await dialog.getByText('This reads several ways: choose one.').waitFor();
+    assert.equal(await dialog.getByRole('radio').count(), 2);
+    await dialog.getByLabel('Text').fill('Your parcel is on its way');
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await dialog.getByText('Confirm the recipient.').waitFor();
+    await dialog.getByRole('radio', { name: /Phone/ }).check();
+    await screenshot(anna, 'new-message');
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await anna.getByRole('heading', { name: /^OutgoingChat-\d+$/ }).waitFor();
+    await bubble(anna, 'Your parcel is on its way').waitFor();
+    await until('the message at the provider', () => received.some((m) => m.to === '48600100299' && m.text === 'Your parcel is on its way'));
+    // The panel follows the delivery: sent once the provider took it.
+    await anna.locator('op-conversation .msg[data-delivery="SENT"]').filter({ hasText: 'Your parcel is on its way' }).waitFor();
+  } finally {
+    receiver.close();
+  }
+});
+
+test('the CRM opens what the panel asks for, and the panel offers what the CRM shows', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(allowedCrm.origin);
+  await page.evaluate((src) => (document.getElementById('panel').src = src), `${server.url}/widget/?organization=${org.id}&lang=en`);
+  const frame = page.frameLocator('#panel');
+  await frame.getByLabel('E-mail').fill(org.anna.email);
+  await frame.getByLabel('Password').fill('a long test password');
+  await frame.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const first = frame.locator('article.card').first();
+  const chatId = await first.getAttribute('data-chat-id');
+  await first.locator('.card-main').click();
+  await frame.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Open in CRM' }).click();
+  const asked = await page.waitForFunction(
+    (origin) => window.received.find((m) => m.origin === origin && m.data.type === 'open-record')?.data,
+    server.url,
+  );
+  assert.deepEqual((await asked.jsonValue()).record, { kind: 'chat', id: chatId, url: null });
+
+  // The CRM says which contact it shows; the panel offers to link it (for chats the operator works).
+  await page.evaluate((target) => {
+    const record = { kind: 'contact', id: 'c-1', title: 'Jan Kowalski (CRM)' };
+    document.getElementById('panel').contentWindow.postMessage({ source: 'crm', type: 'record-opened', record }, target);
+  }, server.url);
+  const accept = frame.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Accept' });
+  if (await accept.count()) await accept.click();
+  await frame.getByRole('button', { name: 'Details' }).click();
+  await frame.getByText('The CRM shows the contact “Jan Kowalski (CRM)”.').waitFor();
+  await screenshot(page, 'framed-workplace');
+  await page.close();
+});
+
+test('a colleague joins a conference and leaves it', async () => {
+  // Boris went AWAY on his break while the clock ran; he comes back to his break.
+  await boris.getByRole('dialog', { name: 'You are away' }).getByRole('button', { name: 'Return' }).click();
+  await boris.locator('op-status .dot.status-break').waitFor();
+  const chatId = await anna.locator('article.card[data-status="IN_PROGRESS"]').first().getAttribute('data-chat-id');
+  await card(anna, chatId).locator('.card-main').click();
+  await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Conference' }).click();
+  const dialog = anna.getByRole('dialog');
+  await dialog.getByLabel('Colleague').selectOption({ label: 'Boris (Break)' });
+  await dialog.getByRole('button', { name: 'Invite' }).click();
+  await dialog.waitFor({ state: 'detached' });
+
+  const invited = card(boris, chatId);
+  await invited.getByText('Conference invitation').waitFor();
+  await invited.getByRole('button', { name: 'Join' }).click();
+  // "Requested" becomes "joined", with a system message both see.
+  const joined = anna.locator('op-conversation .msg-system').filter({ hasText: 'Boris joined the chat' });
+  await joined.waitFor();
+  await invited.locator('.card-main').click();
+  await boris.getByLabel('Whisper (operators only)').check();
+  await boris.getByLabel('Message', { exact: true }).fill('Check the courier first');
+  await boris.getByLabel('Message', { exact: true }).press('Enter');
+  // Anna reads the whisper, marked as one.
+  await anna.locator('op-conversation .msg.whisper').filter({ hasText: 'Check the courier first' }).waitFor();
+  await screenshot(anna, 'conference-whisper');
+  await boris.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Leave' }).click();
+  await card(boris, chatId).waitFor({ state: 'detached' });
+  await anna.locator('op-conversation .msg-system').filter({ hasText: 'Boris left the chat' }).waitFor();
+});
+
+test('the integration slot frames the administrator’s page for the open chat', async () => {
+  await server.ok(org.owner, 'mutation($t: String!) { updateSettings(input: { iframeUrlTemplate: $t }) { settings { iframeUrlTemplate } } }', {
+    t: `${allowedCrm.origin}/orders?chat={chatId}&phone={phone}`,
+  });
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1600, height: 900 });
+  await signIn(page, `${server.url}/widget/?organization=${org.id}`, org.anna.email);
+  const first = page.locator('article.card').first();
+  const chatId = await first.getAttribute('data-chat-id');
+  await first.locator('.card-main').click();
+  const slot = page.locator('op-slot iframe');
+  await slot.waitFor();
+  assert.ok((await slot.getAttribute('src')).startsWith(`${allowedCrm.origin}/orders?chat=${chatId}&phone=`));
+  // The page's policy lets it load (the CRM test page answers any path with its page).
+  await page.frameLocator('op-slot iframe').getByRole('heading', { name: 'CRM' }).waitFor();
+  await page.getByRole('button', { name: 'Widen' }).click();
+  await page.getByRole('button', { name: 'Narrow' }).waitFor();
+  await screenshot(page, 'integration-slot');
+  await page.close();
+});
+
+test('with masking on, operators see customers’ numbers masked', async () => {
+  await server.ok(org.owner, 'mutation { updateSettings(input: { maskingEnabled: true }) { settings { maskingEnabled } } }');
+  try {
+    const page = await browser.context.newPage();
+    await signIn(page, `${server.url}/widget/`, org.anna.email);
+    const customer = page.locator('article.card .customer').first();
+    await customer.waitFor();
+    assert.match(await customer.innerText(), /^\*+\d{4}$/);
+    assert.doesNotMatch(await page.locator('op-chat-list').innerText(), /\+48600100/);
+    await page.close();
+  } finally {
+    await server.ok(org.owner, 'mutation { updateSettings(input: { maskingEnabled: false }) { settings { maskingEnabled } } }');
+  }
 });
 
 test('the narrow CTI panel shows one pane at a time, in Russian when asked', async () => {

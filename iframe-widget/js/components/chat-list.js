@@ -19,6 +19,21 @@ class ChatList extends WorkplaceElement {
   constructor() {
     super();
     this.tab = 'active';
+    // An invitation is answered against a clock (RONA): show it wherever the operator was.
+    this.onInvited = () => {
+      this.tab = 'active';
+      this.render();
+    };
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    panel.workplace.addEventListener('invited', this.onInvited);
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    panel.workplace.removeEventListener('invited', this.onInvited);
   }
 
   render() {

@@ -214,11 +214,18 @@ class Composer extends HTMLElement {
     const chat = this.chat;
     const search = h('input', { type: 'search', 'aria-label': t('composer.searchQuickReplies'), placeholder: t('composer.searchQuickReplies') });
     const list = h('ul', { class: 'quick-list', role: 'listbox', 'aria-label': t('composer.quickReplies') });
+    let asked = 0;
+    let shown = null;
     const load = async () => {
+      const mine = ++asked;
       const found = await run(() => panel.api.request(op.QUICK_REPLIES, { search: search.value || null, chatId: chat.id }));
-      if (!found) return;
+      // An older answer arriving late, or the same list again, leaves the list alone.
+      if (!found || mine !== asked) return;
       const templatesOnly = chat.requiresTemplate;
       const offered = found.quickReplies.filter((q) => !templatesOnly || q.approvedTemplate);
+      const key = offered.map((q) => q.id).join();
+      if (key === shown) return;
+      shown = key;
       mount(
         list,
         offered.length
