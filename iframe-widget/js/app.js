@@ -212,7 +212,10 @@ class OmnipanelApp extends HTMLElement {
       const away = this.querySelector('.away');
       if (away) away.hidden = me.status !== 'AWAY';
       this.classList.toggle('is-away', me.status === 'AWAY');
-      panel.host.status(me.status);
+      if (me.status !== this.toldStatus) {
+        this.toldStatus = me.status;
+        panel.host.status(me.status);
+      }
     }
     if (what === 'connection' || what === 'all') {
       const state = panel.workplace.connection;

@@ -43,11 +43,6 @@ export class Live extends EventTarget {
     this.#setState('offline');
   }
 
-  /** Drops the connection as if the network had (tests and "reconnect now"). */
-  drop() {
-    this.socket?.close(4000, 'dropped');
-  }
-
   /**
    * Subscribes; `variables()` is asked each time the subscription is (re)sent. Returns a
    * function that ends the subscription.

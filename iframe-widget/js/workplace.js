@@ -360,6 +360,7 @@ export class Workplace extends EventTarget {
   async act(query, variables) {
     const data = await this.api.request(query, variables);
     const payload = Object.values(data)[0];
+    // Chats answered with the card's fields replace the card; smaller answers only reload.
     if (payload?.chat?.participants) this.#upsertChat(payload.chat);
     if (payload?.message) this.#upsertMessage(payload.message);
     this.#emit('lists');

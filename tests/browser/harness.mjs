@@ -212,6 +212,20 @@ export async function crmPage(panelUrl) {
   return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
 }
 
+/**
+ * The CRM's identity service: oauth2-mock-server (tests/oauth-mock, `npm ci` there), which signs
+ * in the CRM user `johndoe` with `email` without asking.
+ */
+export async function startIdentityService(email) {
+  const child = spawn(process.execPath, ['server.mjs'], {
+    cwd: join(import.meta.dirname, '..', 'oauth-mock'),
+    env: { ...process.env, OAUTH_MOCK_EMAIL: email },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const [line] = await once(child.stdout, 'data');
+  return { url: JSON.parse(String(line)).url, stop: () => child.stdin.end() };
+}
+
 /** Debian's Chromium, headless, on a fresh profile. */
 export async function launchBrowser() {
   const profile = mkdtempSync(join(tmpdir(), 'omnipanel-chromium-'));

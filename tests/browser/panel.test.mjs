@@ -11,6 +11,7 @@ import {
   handOff,
   customerSays,
   crmPage,
+  startIdentityService,
   launchBrowser,
   screenshot,
   signIn,
@@ -446,5 +447,46 @@ test('the narrow CTI panel shows one pane at a time, in Russian when asked', asy
   await page.getByRole('button', { name: 'Назад к спискам' }).click();
   await page.locator('op-chat-list').waitFor();
   await page.close();
+});
+
+test('an operator signs in through the CRM in a popup', async () => {
+  const identity = await startIdentityService(org.boris.email);
+  const crm = (input) =>
+    server.ok(org.owner, 'mutation($i: UpdateCrmConnectionInput!) { updateCrmConnection(input: $i) { crmConnection { kind } } }', { i: input });
+  try {
+    await crm({
+      kind: 'CREATIO',
+      baseUrl: identity.url,
+      identityUrl: identity.url,
+      clientId: 'omnipanel-server',
+      clientSecret: 'server-secret',
+      oauthClientId: 'omnipanel-panel',
+      oauthClientSecret: 'panel-secret',
+    });
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/widget/?organization=${org.id}`);
+    const popup = page.waitForEvent('popup');
+    await page.getByRole('button', { name: 'Sign in through the CRM' }).click();
+    // The identity service signs the CRM user in at once; the popup hands the session over.
+    await (await popup).waitForEvent('close');
+    await page.getByLabel('My status').waitFor();
+    const me = await page.evaluate(async () => {
+      const token = sessionStorage.getItem('omnipanel.session');
+      const response = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ me { firstName } }' }),
+      });
+      return (await response.json()).data.me;
+    });
+    assert.deepEqual(me, { firstName: 'Boris' });
+    await page.close();
+  } finally {
+    await crm({ kind: 'LOCAL' });
+    identity.stop();
+  }
+});
+
+test('no page raised a script error along the way', () => {
   assert.deepEqual(browser.context.pageErrors, []);
 });

@@ -34,6 +34,7 @@ class Conversation extends WorkplaceElement {
       mount(this, h('p', { class: 'placeholder' }, t('conversation.none')));
       return;
     }
+    this.setAttribute('role', 'region');
     this.setAttribute('aria-label', chat.title);
     this.scrolledOnce = false;
     mount(

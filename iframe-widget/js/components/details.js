@@ -23,6 +23,7 @@ class Details extends WorkplaceElement {
       mount(this);
       return;
     }
+    this.setAttribute('role', 'complementary');
     this.setAttribute('aria-label', t('details.label'));
     mount(
       this,
