@@ -30,7 +30,9 @@ use crate::enums::{
 };
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
+use crate::history::HistoryCursor;
 use crate::ids::*;
+use crate::page::Order;
 use crate::routing::{end_assignment, leave_chat, lock_chat, lock_operator, open_assignment};
 use crate::service::Domain;
 use crate::validate::check;
@@ -630,8 +632,9 @@ impl Domain {
         Ok(chat)
     }
 
-    /// Tells the members of the chat's queue that it started (`CHAT_QUEUED`) or stopped
-    /// (`CHAT_DEQUEUED`) waiting there: their "Unassigned" list.
+    /// Tells the members of the chat's queue that it started waiting there (`CHAT_QUEUED`), that
+    /// the bot has it there (`CHAT_WITH_BOT`), or that it left their "Unassigned" list
+    /// (`CHAT_DEQUEUED`).
     pub(crate) async fn tell_queue(
         &self,
         db: &impl ConnectionTrait,
@@ -1185,7 +1188,7 @@ impl Domain {
         model.auto_close_at = Set(None);
         model.updated_at = Set(now);
         let closed = model.update(db).await?;
-        if chat.status == ChatStatus::Queued {
+        if matches!(chat.status, ChatStatus::Queued | ChatStatus::Bot) {
             self.tell_queue(db, outbox, chat, EventKind::ChatDequeued, now)
                 .await?;
         }
@@ -1314,21 +1317,7 @@ impl Domain {
         first: u64,
         after: Option<WaitingCursor>,
     ) -> Result<WaitingPage> {
-        let mut query = chat::Entity::find()
-            .filter(chat::Column::OrganizationId.eq(actor.organization_id))
-            .filter(chat::Column::Status.eq(ChatStatus::Queued));
-        if let Principal::Operator { id, role, .. } = actor.principal
-            && !role.at_least(Role::Manager)
-        {
-            let queues: Vec<QueueId> = queue_member::Entity::find()
-                .filter(queue_member::Column::OperatorId.eq(id))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|m| m.queue_id)
-                .collect();
-            query = query.filter(chat::Column::QueueId.is_in(queues));
-        }
+        let mut query = self.in_queues_seen_by(actor, ChatStatus::Queued).await?;
         if let Some(cursor) = after {
             query = query.filter(cursor.behind());
         }
@@ -1342,6 +1331,61 @@ impl Domain {
         let has_next = chats.len() as u64 > first;
         chats.truncate(first as usize);
         Ok(WaitingPage { chats, has_next })
+    }
+
+    /// Chats the bot is still handling in queues the caller sees, newest first: those an
+    /// operator may take over (D1).
+    pub async fn bot_chats(
+        &self,
+        actor: &Actor,
+        first: u64,
+        after: Option<HistoryCursor>,
+    ) -> Result<(Vec<chat::Model>, bool)> {
+        actor.operator()?;
+        let mut query = self.in_queues_seen_by(actor, ChatStatus::Bot).await?;
+        if let Some(cursor) = after {
+            query = query.filter(crate::page::after(
+                chat::Column::CreatedAt,
+                chat::Column::Id,
+                cursor.created_at,
+                cursor.id,
+                Order::NewestFirst,
+            ));
+        }
+        crate::page::read(
+            &self.db,
+            query,
+            (chat::Column::CreatedAt, chat::Column::Id),
+            Order::NewestFirst,
+            first,
+        )
+        .await
+    }
+
+    /// The organization's chats in `status` in the queues the caller sees (A2): operators and
+    /// supervisors their own queues', managers and above (and API keys) every queue's.
+    async fn in_queues_seen_by(
+        &self,
+        actor: &Actor,
+        status: ChatStatus,
+    ) -> Result<sea_orm::Select<chat::Entity>> {
+        let query = chat::Entity::find()
+            .filter(chat::Column::OrganizationId.eq(actor.organization_id))
+            .filter(chat::Column::Status.eq(status));
+        let Principal::Operator { id, role, .. } = actor.principal else {
+            return Ok(query);
+        };
+        if role.at_least(Role::Manager) {
+            return Ok(query);
+        }
+        let queues: Vec<QueueId> = queue_member::Entity::find()
+            .filter(queue_member::Column::OperatorId.eq(id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| m.queue_id)
+            .collect();
+        Ok(query.filter(chat::Column::QueueId.is_in(queues)))
     }
 
     /// A chat's routing decisions, newest first (supervisors and above; X2).

@@ -294,7 +294,7 @@ impl Domain {
         {
             return Ok(found);
         }
-        let chat = match input.chat_id {
+        let (chat, new_with_bot) = match input.chat_id {
             Some(id) => {
                 self.visible_chat(&tx, actor, id).await?;
                 let found = lock_chat(&tx, id)
@@ -303,10 +303,11 @@ impl Domain {
                 if found.status == ChatStatus::Completed {
                     return Err(DomainError::conflict("The chat is closed"));
                 }
-                found
+                (found, false)
             }
             None => self.open_chat_for(&tx, actor, &input, now).await?,
         };
+        let mut outbox = Outbox::new();
         // A provider's message id is stored once: per channel, or per chat without one.
         if let Some(external_id) = &input.external_id {
             let mut existing = message::Entity::find()
@@ -319,7 +320,6 @@ impl Domain {
                 return Ok(found);
             }
         }
-        let mut outbox = Outbox::new();
         let (_, created) = self
             .append_message(
                 &tx,
@@ -332,18 +332,22 @@ impl Domain {
                 now,
             )
             .await?;
+        if new_with_bot {
+            self.tell_queue(&tx, &mut outbox, &chat, EventKind::ChatWithBot, now)
+                .await?;
+        }
         self.commit(tx, outbox).await?;
         Ok(created)
     }
 
-    /// The customer's open chat on a source, or a new chat with the bot.
+    /// The customer's open chat on a source, or a new chat with the bot (then `true`).
     async fn open_chat_for(
         &self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         input: &PostCustomerMessageInput,
         now: DateTime<Utc>,
-    ) -> Result<chat::Model> {
+    ) -> Result<(chat::Model, bool)> {
         let source = input
             .source
             .ok_or_else(|| DomainError::validation("source", "is required without chatId"))?;
@@ -361,9 +365,10 @@ impl Domain {
             .one(db)
             .await?
         {
-            return lock_chat(db, open.id)
+            let open = lock_chat(db, open.id)
                 .await?
-                .ok_or(DomainError::not_found("chat"));
+                .ok_or(DomainError::not_found("chat"))?;
+            return Ok((open, false));
         }
         if let Some(queue_id) = input.queue_id {
             self.queue(db, actor, queue_id)
@@ -386,7 +391,7 @@ impl Domain {
         )
         .insert(db)
         .await?;
-        Ok(created)
+        Ok((created, true))
     }
 
     /// An operator takes a chat over from the bot (D1): it becomes theirs at once, and the
@@ -419,6 +424,8 @@ impl Domain {
         .await?;
         let mut outbox = Outbox::new();
         let owned = self.make_owner(&tx, &mut outbox, &chat, me, now).await?;
+        self.tell_queue(&tx, &mut outbox, &chat, EventKind::ChatDequeued, now)
+            .await?;
         let settings = self.settings_of(&tx, chat.organization_id).await?;
         let greeting = fill_template(&settings.takeover_greeting_template, "", &op.first_name);
         let (owned, _) = self

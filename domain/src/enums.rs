@@ -338,8 +338,12 @@ string_enum!(
         TrafficLightChanged = "TRAFFIC_LIGHT_CHANGED",
         /// A chat started waiting in a queue the operator sees.
         ChatQueued = "CHAT_QUEUED",
-        /// A chat stopped waiting in a queue the operator sees (offered, taken or closed).
+        /// A chat left the operator's "Unassigned" list: no longer waiting in the queue
+        /// (offered, taken or closed), or no longer with the bot there (taken over or closed).
         ChatDequeued = "CHAT_DEQUEUED",
+        /// The bot is talking to a customer in a queue the operator sees: the chat may be
+        /// taken over (D1).
+        ChatWithBot = "CHAT_WITH_BOT",
         /// The operator is asked to join a chat's conference (E2).
         ConferenceInvited = "CONFERENCE_INVITED",
     }

@@ -233,6 +233,8 @@ impl Domain {
                         now,
                     )
                     .await?;
+                self.tell_queue(&tx, &mut outbox, &with_bot, EventKind::ChatWithBot, now)
+                    .await?;
                 with_bot
             }
         };

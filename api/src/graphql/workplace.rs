@@ -850,6 +850,26 @@ impl WorkplaceQuery {
         Ok(connection)
     }
 
+    /// Chats the bot is still handling in the queues the caller sees, newest first: those an
+    /// operator may take over (D1).
+    async fn bot_chats(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
+        let first = page_size(first, 20)?;
+        let after = after
+            .map(|c| decode_cursor::<HistoryCursor>(&c))
+            .transpose()?;
+        let has_previous = after.is_some();
+        let (rows, has_next) = domain(ctx)
+            .bot_chats(actor(ctx)?, first, after)
+            .await
+            .gql()?;
+        newest_first(ctx, rows, has_previous, has_next).await
+    }
+
     /// Chat history, newest first: every chat the caller may see, with filters (J1, G2).
     async fn chats(
         &self,
@@ -867,16 +887,7 @@ impl WorkplaceQuery {
             .chat_history(actor(ctx)?, filter.unwrap_or_default(), first, after)
             .await
             .gql()?;
-        prime(ctx, &rows).await?;
-        let mut connection = Connection::new(has_previous, has_next);
-        connection.edges.extend(rows.into_iter().map(|chat| {
-            let cursor = encode_cursor(&HistoryCursor {
-                created_at: chat.created_at,
-                id: chat.id,
-            });
-            Edge::new(cursor, Chat(chat))
-        }));
-        Ok(connection)
+        newest_first(ctx, rows, has_previous, has_next).await
     }
 
     /// A chat's routing decisions, newest first (supervisors and above; X2).
@@ -932,6 +943,25 @@ impl WorkplaceQuery {
             origin: slot.origin,
         }))
     }
+}
+
+/// A page of chats listed newest first, their relations primed, each with its keyset cursor.
+async fn newest_first(
+    ctx: &Context<'_>,
+    rows: Vec<chat::Model>,
+    has_previous: bool,
+    has_next: bool,
+) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
+    prime(ctx, &rows).await?;
+    let mut connection = Connection::new(has_previous, has_next);
+    connection.edges.extend(rows.into_iter().map(|chat| {
+        let cursor = encode_cursor(&HistoryCursor {
+            created_at: chat.created_at,
+            id: chat.id,
+        });
+        Edge::new(cursor, Chat(chat))
+    }));
+    Ok(connection)
 }
 
 /// The integration slot of a chat (L1).

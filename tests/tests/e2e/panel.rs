@@ -13,6 +13,7 @@ on_both_databases!(
     the_panels_files_are_revalidated_by_digest,
     the_integration_slot_carries_the_chat_context,
     unassigned_lists_follow_their_queue,
+    chats_with_the_bot_can_be_taken_over,
     workplace_events_carry_messages_and_a_starting_point
 );
 
@@ -303,6 +304,58 @@ async fn unassigned_lists_follow_their_queue(app: TestApp) {
         .await;
     assert_eq!(routed["status"], "INVITED");
     assert_eq!(kinds_since(&app, &desk.op.token, start).await, vec![]);
+}
+
+const BOT_CHATS: &str = "{ botChats(first: 10) { nodes { id status } } }";
+
+async fn chats_with_the_bot_can_be_taken_over(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let colleague = app.operator(&desk.org.owner_token, "OPERATOR").await;
+    let outsider = app.operator(&desk.org.owner_token, "OPERATOR").await;
+    app.set_members(&desk.org.owner_token, &desk.queue, &[&desk.op, &colleague])
+        .await;
+
+    // The bot starts talking to a customer on behalf of the queue: its members are told.
+    let start = seq(&app, &colleague.token).await;
+    let posted = app
+        .ok(
+            Some(&desk.key),
+            "mutation($input: PostCustomerMessageInput!) { postCustomerMessage(input: $input) { message { chatId } } }",
+            json!({ "input": {
+                "source": "TELEGRAM", "queueId": desk.queue,
+                "customer": { "phone": "+48600100205" }, "text": "I want to talk to a person"
+            } }),
+        )
+        .await;
+    let chat_id = posted["postCustomerMessage"]["message"]["chatId"].clone();
+    assert_eq!(
+        kinds_since(&app, &colleague.token, start).await,
+        vec![("CHAT_WITH_BOT".to_owned(), chat_id.clone())]
+    );
+    let listed = app.ok(Some(&colleague.token), BOT_CHATS, json!({})).await;
+    assert_eq!(
+        listed["botChats"]["nodes"],
+        json!([{ "id": chat_id, "status": "BOT" }])
+    );
+    // Only the queue's members (and managers) see it; another organization sees nothing.
+    let hidden = app.ok(Some(&outsider.token), BOT_CHATS, json!({})).await;
+    assert_eq!(hidden["botChats"]["nodes"], json!([]));
+    let other = app.desk("Other").await;
+    let elsewhere = app.ok(Some(&other.op.token), BOT_CHATS, json!({})).await;
+    assert_eq!(elsewhere["botChats"]["nodes"], json!([]));
+    let machine = app.gql(Some(&desk.key), BOT_CHATS, json!({})).await;
+    assert_eq!(error_code(&machine), "FORBIDDEN");
+
+    // One member takes it over: it leaves the other's list.
+    let start = seq(&app, &colleague.token).await;
+    app.chat_action(&desk.op.token, "takeOverChat", chat_id.as_str().unwrap())
+        .await;
+    assert_eq!(
+        kinds_since(&app, &colleague.token, start).await,
+        vec![("CHAT_DEQUEUED".to_owned(), chat_id.clone())]
+    );
+    let after = app.ok(Some(&colleague.token), BOT_CHATS, json!({})).await;
+    assert_eq!(after["botChats"]["nodes"], json!([]));
 }
 
 async fn workplace_events_carry_messages_and_a_starting_point(app: TestApp) {
