@@ -70,6 +70,7 @@ query Lists {
   active: myChats(tab: ACTIVE) { ...Card }
   closed: myChats(tab: CLOSED) { ...Card }
   unassigned: unassignedChats(first: 100) { nodes { ...Card } }
+  withBot: botChats(first: 50) { nodes { ...Card } }
   serverTime
 }${CARD}`;
 

@@ -27,6 +27,7 @@ export class Workplace extends EventTarget {
     this.seq = 0;
     this.chats = new Map();
     this.unassignedIds = new Set();
+    this.botIds = new Set();
     this.closedIds = [];
     this.unread = new Map();
     this.openId = null;
@@ -92,9 +93,12 @@ export class Workplace extends EventTarget {
   async #loadLists() {
     const lists = await this.api.request(op.LISTS);
     syncServerTime(lists.serverTime);
-    for (const chat of [...lists.active, ...lists.closed, ...lists.unassigned.nodes]) this.chats.set(chat.id, chat);
+    for (const chat of [...lists.active, ...lists.closed, ...lists.unassigned.nodes, ...lists.withBot.nodes]) {
+      this.chats.set(chat.id, chat);
+    }
     this.closedIds = lists.closed.map((c) => c.id);
     this.unassignedIds = new Set(lists.unassigned.nodes.map((c) => c.id));
+    this.botIds = new Set(lists.withBot.nodes.map((c) => c.id));
     this.#emit('lists');
   }
 
@@ -117,8 +121,12 @@ export class Workplace extends EventTarget {
       case 'CHAT_QUEUED':
         this.unassignedIds.add(id);
         break;
+      case 'CHAT_WITH_BOT':
+        this.botIds.add(id);
+        break;
       case 'CHAT_DEQUEUED':
         this.unassignedIds.delete(id);
+        this.botIds.delete(id);
         break;
       case 'MESSAGE_CREATED':
         if (id !== this.openId && event.payload?.authorKind === 'CUSTOMER') {
@@ -134,6 +142,7 @@ export class Workplace extends EventTarget {
       // No longer visible to us (withdrawn, taken by someone else).
       this.chats.delete(id);
       this.unassignedIds.delete(id);
+      this.botIds.delete(id);
     }
     if (event.message) this.#upsertMessage(event.message);
     if (id === this.openId && !event.kind.startsWith('MESSAGE')) this.#reloadDetail();
@@ -147,6 +156,7 @@ export class Workplace extends EventTarget {
     const before = this.chats.get(chat.id);
     this.chats.set(chat.id, chat);
     if (chat.status !== 'QUEUED') this.unassignedIds.delete(chat.id);
+    if (chat.status !== 'BOT') this.botIds.delete(chat.id);
     if (before && this.isActive(before) && !this.isActive(chat) && chat.status === 'COMPLETED') {
       this.closedIds = [chat.id, ...this.closedIds.filter((id) => id !== chat.id)].slice(0, CLOSED_KEPT);
     }
@@ -191,6 +201,14 @@ export class Workplace extends EventTarget {
       .map((id) => this.chats.get(id))
       .filter((c) => c?.status === 'QUEUED')
       .sort((a, b) => Date.parse(a.queuedAt ?? a.createdAt) - Date.parse(b.queuedAt ?? b.createdAt));
+  }
+
+  /** Chats the bot has in the operator's queues, newest first: they may be taken over (D1). */
+  botChats() {
+    return [...this.botIds]
+      .map((id) => this.chats.get(id))
+      .filter((c) => c?.status === 'BOT')
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   }
 
   invitationCount() {

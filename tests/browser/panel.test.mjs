@@ -55,6 +55,15 @@ const card = (page, chatId) => page.locator(`article.card[data-chat-id="${chatId
 /** A message bubble of the open conversation holding `text`. */
 const bubble = (page, text) => page.locator('op-conversation .msg').filter({ hasText: text });
 
+/**
+ * Puts a page in front: Chromium throttles animation frames in background tabs, and
+ * Playwright's checks before a click wait for frames.
+ */
+async function use(page) {
+  await page.bringToFront();
+  return page;
+}
+
 /** Chooses READY and waits until the server says so and the panel is live. */
 async function goReady(page) {
   await page.getByLabel('My status').selectOption('READY');
@@ -132,6 +141,7 @@ test('the panel is framed only by the organization’s CRM and talks to it by po
 });
 
 test('an operator receives, answers and transfers a chat; a colleague accepts and closes it', async () => {
+  await use(anna);
   await signIn(anna, `${server.url}/widget/`, org.anna.email);
   await goReady(anna);
 
@@ -199,8 +209,10 @@ test('an operator receives, answers and transfers a chat; a colleague accepts an
   await screenshot(anna, 'conversation');
 
   // Boris signs in on a second page; Anna transfers the chat to him.
+  await use(boris);
   await signIn(boris, `${server.url}/widget/`, org.boris.email);
   await goReady(boris);
+  await use(anna);
   await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Transfer' }).click();
   const transfer = anna.getByRole('dialog');
   await transfer.getByLabel(/Boris/).check();
@@ -209,6 +221,7 @@ test('an operator receives, answers and transfers a chat; a colleague accepts an
   await transfer.waitFor({ state: 'detached' });
 
   // Boris accepts, reads the history, and closes with a wrap-up reason.
+  await use(boris);
   const offered = card(boris, chat.id);
   await offered.getByRole('button', { name: 'Accept' }).click();
   await bubble(boris, 'Thanks, it is order A-17').waitFor();
@@ -232,6 +245,7 @@ test('an operator receives, answers and transfers a chat; a colleague accepts an
 });
 
 test('after the server restarts, the panel reconnects and catches up without a reload', async () => {
+  await use(anna);
   const loads = [];
   anna.on('load', () => loads.push(Date.now()));
   await server.restart();
@@ -256,7 +270,40 @@ test('a customer’s markup is shown as text, never run', async () => {
   assert.match(await card(anna, chatId).locator('.preview').innerText(), /<script>/);
 });
 
+test('a chat with the bot shows under Unassigned and is taken over', async () => {
+  const { postCustomerMessage } = await server.ok(
+    org.chatbot,
+    `mutation($q: ID!) {
+      postCustomerMessage(input: { source: TELEGRAM, queueId: $q, customer: { phone: "+48600100209", name: "Ewa" }, text: "Can a person help me?" }) {
+        message { chatId }
+      }
+    }`,
+    { q: org.queueId },
+  );
+  const chatId = postCustomerMessage.message.chatId;
+  await use(anna);
+  await anna.getByRole('tab', { name: /Unassigned/ }).click();
+  const waiting = card(anna, chatId);
+  await waiting.waitFor();
+  assert.equal(await waiting.getAttribute('data-status'), 'BOT');
+  await screenshot(anna, 'unassigned-with-the-bot');
+  await waiting.getByRole('button', { name: 'Take over' }).click();
+  // The customer is greeted in the operator's name; the chat is Anna's now.
+  await anna.locator('op-conversation .msg-system').filter({ hasText: 'Anna has joined the chat' }).waitFor();
+  await waiting.waitFor({ state: 'detached' });
+  await anna.getByRole('tab', { name: /Active/ }).click();
+  await card(anna, chatId).waitFor();
+
+  // Closed with a reason by the operator who took it over.
+  await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Close' }).click();
+  const closing = anna.getByRole('dialog');
+  await closing.getByLabel('Wrap-up reason').selectOption({ label: 'Solved' });
+  await closing.getByRole('button', { name: 'Close' }).click();
+  await card(anna, chatId).waitFor({ state: 'detached' });
+});
+
 test('the traffic light turns yellow and red as the server’s clock runs', async () => {
+  await use(anna);
   const chat = await handOff(server, org, { phone: '+48 600 100 203', text: 'Anyone there?' });
   const light = card(anna, chat.id);
   await light.getByRole('button', { name: 'Accept' }).click();
@@ -278,6 +325,7 @@ test('the traffic light turns yellow and red as the server’s clock runs', asyn
 });
 
 test('an idle operator is dimmed as AWAY and can return', async () => {
+  await use(anna);
   const me = await server.signIn(org.anna.email);
   const before = await server.ok(me, '{ me { status } }');
   assert.equal(before.me.status, 'READY');
@@ -308,6 +356,7 @@ test('a new message goes out once the operator confirms how to read the address'
       'mutation($u: String!) { createChannel(input: { kind: VIBER, name: "Viber", outboundUrl: $u, gateway: "Shop" }) { channel { id } } }',
       { u: `http://127.0.0.1:${receiver.address().port}/viber` },
     );
+    await use(anna);
     await anna.getByRole('button', { name: 'New message' }).click();
     const dialog = anna.getByRole('dialog');
     await dialog.getByLabel('To').fill('48600100299');
@@ -364,8 +413,10 @@ test('the CRM opens what the panel asks for, and the panel offers what the CRM s
 
 test('a colleague joins a conference and leaves it', async () => {
   // Boris went AWAY on his break while the clock ran; he comes back to his break.
+  await use(boris);
   await boris.getByRole('dialog', { name: 'You are away' }).getByRole('button', { name: 'Return' }).click();
   await boris.locator('op-status .dot.status-break').waitFor();
+  await use(anna);
   const chatId = await anna.locator('article.card[data-status="IN_PROGRESS"]').first().getAttribute('data-chat-id');
   await card(anna, chatId).locator('.card-main').click();
   await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Conference' }).click();
@@ -374,6 +425,7 @@ test('a colleague joins a conference and leaves it', async () => {
   await dialog.getByRole('button', { name: 'Invite' }).click();
   await dialog.waitFor({ state: 'detached' });
 
+  await use(boris);
   const invited = card(boris, chatId);
   await invited.getByText('Conference invitation').waitFor();
   await invited.getByRole('button', { name: 'Join' }).click();

@@ -1,8 +1,9 @@
 // The operator's lists (D2): Active (invitations first), Closed (the last 10), Unassigned (the
-// queues' waiting chats). Each card shows the chat's title, the customer (phone or "Client #N"),
-// its topic, the last message, when it began, how long the customer has waited, and its SLA
-// colour as the card's border (F). An invitation carries Accept, Open and Decline and counts
-// down to its deadline (C5).
+// queues' waiting chats, then those their bot is talking in, which may be taken over). Each
+// card shows the chat's title, the customer (phone or "Client #N"), its topic, the last
+// message, when it began, how long the customer has waited, and its SLA colour as the card's
+// border (F). An invitation carries Accept, Open and Decline and counts down to its deadline
+// (C5).
 
 import { h, mount } from '../dom.js';
 import { panel, run } from '../panel.js';
@@ -41,7 +42,7 @@ class ChatList extends WorkplaceElement {
     const chats = {
       active: workplace.activeChats(),
       closed: workplace.closedChats(),
-      unassigned: workplace.unassignedChats(),
+      unassigned: [...workplace.unassignedChats(), ...workplace.botChats()],
     };
     const focused = this.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     mount(
@@ -119,17 +120,31 @@ class ChatList extends WorkplaceElement {
         ),
       ),
       invitation ? this.#invitation(chat, invitation) : null,
-      this.tab === 'unassigned' && chat.status === 'QUEUED'
-        ? h(
-            'div',
-            { class: 'card-actions' },
-            h(
-              'button',
-              { type: 'button', class: 'primary', onclick: () => run(() => workplace.act(op.ASSIGN, { chatId: chat.id, operatorId: workplace.me.id })) },
-              t('card.take'),
-            ),
-          )
-        : null,
+      this.tab === 'unassigned' ? this.#unassignedActions(chat) : null,
+    );
+  }
+
+  /** "Take" a waiting chat, or "Take over" one the bot has. */
+  #unassignedActions(chat) {
+    const workplace = panel.workplace;
+    const take =
+      chat.status === 'QUEUED'
+        ? [t('card.take'), () => workplace.act(op.ASSIGN, { chatId: chat.id, operatorId: workplace.me.id })]
+        : [t('action.takeOver'), () => workplace.chatAction('takeOverChat', chat.id)];
+    return h(
+      'div',
+      { class: 'card-actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          onclick: async () => {
+            if (await run(take[1])) run(() => workplace.open(chat.id));
+          },
+        },
+        take[0],
+      ),
     );
   }
 
