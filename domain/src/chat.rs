@@ -32,7 +32,6 @@ use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::history::HistoryCursor;
 use crate::ids::*;
-use crate::page::Order;
 use crate::routing::{end_assignment, leave_chat, lock_chat, lock_operator, open_assignment};
 use crate::service::Domain;
 use crate::validate::check;
@@ -1342,24 +1341,8 @@ impl Domain {
         after: Option<HistoryCursor>,
     ) -> Result<(Vec<chat::Model>, bool)> {
         actor.operator()?;
-        let mut query = self.in_queues_seen_by(actor, ChatStatus::Bot).await?;
-        if let Some(cursor) = after {
-            query = query.filter(crate::page::after(
-                chat::Column::CreatedAt,
-                chat::Column::Id,
-                cursor.created_at,
-                cursor.id,
-                Order::NewestFirst,
-            ));
-        }
-        crate::page::read(
-            &self.db,
-            query,
-            (chat::Column::CreatedAt, chat::Column::Id),
-            Order::NewestFirst,
-            first,
-        )
-        .await
+        let query = self.in_queues_seen_by(actor, ChatStatus::Bot).await?;
+        crate::history::newest_first(&self.db, query, first, after).await
     }
 
     /// The organization's chats in `status` in the queues the caller sees (A2): operators and

@@ -128,24 +128,34 @@ impl Domain {
                 .to_owned();
             query = query.filter(chat::Column::Id.in_subquery(matching));
         }
-        if let Some(cursor) = after {
-            query = query.filter(page::after(
-                chat::Column::CreatedAt,
-                chat::Column::Id,
-                cursor.created_at,
-                cursor.id,
-                Order::NewestFirst,
-            ));
-        }
-        page::read(
-            &self.db,
-            query,
-            (chat::Column::CreatedAt, chat::Column::Id),
-            Order::NewestFirst,
-            first,
-        )
-        .await
+        newest_first(&self.db, query, first, after).await
     }
+}
+
+/// A page of `query`'s chats, newest first, after `after`; and whether more follow.
+pub(crate) async fn newest_first(
+    db: &impl sea_orm::ConnectionTrait,
+    mut query: sea_orm::Select<chat::Entity>,
+    first: u64,
+    after: Option<HistoryCursor>,
+) -> Result<(Vec<chat::Model>, bool)> {
+    if let Some(cursor) = after {
+        query = query.filter(page::after(
+            chat::Column::CreatedAt,
+            chat::Column::Id,
+            cursor.created_at,
+            cursor.id,
+            Order::NewestFirst,
+        ));
+    }
+    page::read(
+        db,
+        query,
+        (chat::Column::CreatedAt, chat::Column::Id),
+        Order::NewestFirst,
+        first,
+    )
+    .await
 }
 
 /// `column` contains `text`, ignoring case, with `text` matched literally (not as a pattern).
