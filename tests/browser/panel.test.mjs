@@ -408,6 +408,8 @@ test('the CRM opens what the panel asks for, and the panel offers what the CRM s
   await frame.getByRole('button', { name: 'Details' }).click();
   await frame.getByText('The CRM shows the contact “Jan Kowalski (CRM)”.').waitFor();
   await screenshot(page, 'framed-workplace');
+  await frame.getByRole('button', { name: 'Hide the details' }).click();
+  await frame.getByRole('complementary', { name: 'Chat details' }).waitFor({ state: 'hidden' });
   await page.close();
 });
 

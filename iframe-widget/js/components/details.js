@@ -27,6 +27,12 @@ class Details extends WorkplaceElement {
     this.setAttribute('aria-label', t('details.label'));
     mount(
       this,
+      h('button', {
+        type: 'button',
+        class: 'link details-close',
+        'aria-label': t('details.hide'),
+        onclick: () => document.querySelector('op-app')?.classList.remove('details-open'),
+      }, '×'),
       section(t('details.chat'), this.#card(chat)),
       section(t('details.customer'), this.#customer(chat)),
       section(t('details.crm'), this.#crm(chat)),
