@@ -65,7 +65,7 @@ export function initials(name) {
   return words.slice(0, 2).map((w) => w[0].toUpperCase()).join('') || '#';
 }
 
-/** Runs `fn` at most once per `ms`, the last call winning. */
+/** Runs `fn` once calls have stopped for `ms`, with the last call's arguments. */
 export function debounce(fn, ms) {
   let timer;
   return (...args) => {

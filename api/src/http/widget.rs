@@ -66,22 +66,31 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<PanelParam
     // `<` escaped, the JSON cannot close the data block it sits in.
     let config = config.to_string().replace('<', "\\u003c");
     let body = String::from_utf8_lossy(&file.data).replace(CONFIG_SLOT, &config);
-    let mut response = (
+    // Never without its policy: a page that cannot say who may frame it is not served.
+    let Ok(policy) = HeaderValue::from_str(&content_security_policy(&embedding)) else {
+        tracing::error!(organization = ?organization_id, "the panel's policy is not a header value");
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Try again later").into_response();
+    };
+    (
         [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-            (header::REFERRER_POLICY, "same-origin"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (header::CONTENT_SECURITY_POLICY, policy),
         ],
         body,
     )
-        .into_response();
-    if let Ok(policy) = HeaderValue::from_str(&content_security_policy(&embedding)) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
-    response
+        .into_response()
 }
 
 /// The page's policy: its own scripts, styles, pictures (files and previews) and connections
