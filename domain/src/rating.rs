@@ -1,4 +1,5 @@
-//! The customer's rating of a closed chat (G1), given through the chatbot.
+//! The customer's rating of a closed chat (G1), given through the chatbot or on the web chat
+//! page.
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
@@ -11,7 +12,7 @@ use crate::entity::chat;
 use crate::enums::{ApiKeyScope, ChatStatus, EventKind, WebhookEvent};
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
-use crate::ids::ChatId;
+use crate::ids::{ChatId, OrganizationId};
 use crate::service::Domain;
 use crate::validate::check;
 
@@ -43,11 +44,20 @@ impl Domain {
     /// Writes the customer's rating on a completed chat (chatbot key; once per chat).
     pub async fn rate_chat(&self, actor: &Actor, input: RateChatInput) -> Result<chat::Model> {
         actor.require_scope(ApiKeyScope::Chatbot)?;
+        self.rate(actor.organization_id, input).await
+    }
+
+    /// Rates a chat of the organization: completed, not rated before.
+    pub(crate) async fn rate(
+        &self,
+        organization_id: OrganizationId,
+        input: RateChatInput,
+    ) -> Result<chat::Model> {
         check(&input)?;
         let now = self.now();
         let tx = self.write().await?;
         let found = chat::Entity::find_by_id(input.chat_id)
-            .filter(chat::Column::OrganizationId.eq(actor.organization_id))
+            .filter(chat::Column::OrganizationId.eq(organization_id))
             .lock_exclusive()
             .one(&tx)
             .await?

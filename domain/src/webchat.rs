@@ -3,23 +3,26 @@
 //! Starting a conversation gives the visitor a token (`opv_…`, shown once, kept by their
 //! browser); only its SHA-256 digest is stored, as the customer's web chat identity. With the
 //! token the visitor sends messages (they join their open chat on the channel, or start one,
-//! exactly as a messenger's would) and reads their conversation. What they give about
-//! themselves (name, e-mail, phone) is kept on the customer but is not an identity: anyone can
-//! type anyone's e-mail, so it never reaches another customer's history or a CRM contact.
+//! exactly as a messenger's would), reads their conversation and, once it is closed, rates it.
+//! What they give about themselves (name, e-mail, phone) is kept on the customer but is not an
+//! identity: anyone can type anyone's e-mail, so it never reaches another customer's history or
+//! a CRM contact.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use validator::Validate;
 
 use crate::channel::InboundMessage;
 use crate::customer::{self, CustomerInput, normalize_phone};
 use crate::entity::{channel, chat, customer as customer_entity, customer_identity, message};
-use crate::enums::{AuthorKind, ChannelKind, ChatSource, IdentityKind};
+use crate::enums::{AuthorKind, ChannelKind, ChatSource, ChatStatus, IdentityKind};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::page::{self, Order};
+use crate::rating::RateChatInput;
 use crate::secret::{generate_token, token_digest};
 use crate::service::Domain;
 use crate::validate::{check, single_line};
@@ -46,6 +49,16 @@ pub struct VisibleMessage {
     pub message: message::Model,
     /// The operator's first name, for operator messages.
     pub author: Option<String>,
+}
+
+/// Where the visitor's latest conversation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WebchatConversation {
+    pub chat_id: ChatId,
+    /// Operators (or the bot) may still answer; otherwise the chat was closed.
+    pub open: bool,
+    /// Closed and not rated yet: the visitor is asked for a rating (G1).
+    pub can_rate: bool,
 }
 
 /// Where a visitor's reading stopped.
@@ -217,6 +230,61 @@ impl Domain {
             });
         }
         Ok(out)
+    }
+
+    /// The visitor's latest conversation on the channel, if they have written at all.
+    pub async fn webchat_conversation(
+        &self,
+        channel_id: ChannelId,
+        token: Option<&str>,
+    ) -> Result<Option<WebchatConversation>> {
+        let (found, customer_id) = self.webchat_visitor(channel_id, token).await?;
+        Ok(self
+            .latest_webchat_chat(found.id, customer_id)
+            .await?
+            .map(|latest| WebchatConversation {
+                chat_id: latest.id,
+                open: latest.status != ChatStatus::Completed,
+                can_rate: latest.status == ChatStatus::Completed && latest.rating.is_none(),
+            }))
+    }
+
+    /// The visitor rates their latest conversation once it is closed (G1).
+    pub async fn webchat_rate(
+        &self,
+        channel_id: ChannelId,
+        token: Option<&str>,
+        score: i32,
+        comment: Option<String>,
+    ) -> Result<chat::Model> {
+        let (found, customer_id) = self.webchat_visitor(channel_id, token).await?;
+        let latest = self
+            .latest_webchat_chat(found.id, customer_id)
+            .await?
+            .ok_or_else(|| DomainError::conflict("There is no conversation to rate yet"))?;
+        self.rate(
+            found.organization_id,
+            RateChatInput {
+                chat_id: latest.id,
+                score,
+                comment,
+            },
+        )
+        .await
+    }
+
+    async fn latest_webchat_chat(
+        &self,
+        channel_id: ChannelId,
+        customer_id: CustomerId,
+    ) -> Result<Option<chat::Model>> {
+        Ok(chat::Entity::find()
+            .filter(chat::Column::CustomerId.eq(customer_id))
+            .filter(chat::Column::ChannelId.eq(channel_id))
+            .order_by_desc(chat::Column::CreatedAt)
+            .order_by_desc(chat::Column::Id)
+            .one(&self.db)
+            .await?)
     }
 
     /// The chats a visitor has on the channel (to follow their events).

@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
             "/webchat/{channel_id}/messages",
             get(webchat::read).post(webchat::say),
         )
+        .route("/webchat/{channel_id}/rating", post(webchat::rate))
         .route("/webchat/{channel_id}/events", get(webchat::events))
         .route("/widget", get(widget::redirect))
         .route("/widget/", get(widget::page))

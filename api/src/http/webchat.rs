@@ -6,7 +6,9 @@
 //! - `POST /webchat/{channelId}/conversations` `{name?, email?, phone?}` → `{token}`.
 //! - `POST /webchat/{channelId}/messages` (`Authorization: Bearer <token>`) `{text, clientId?}`.
 //! - `GET /webchat/{channelId}/messages` (bearer): the conversation, oldest first.
-//! - `GET /webchat/{channelId}/events?token=…`: `messages` events with what is new.
+//! - `POST /webchat/{channelId}/rating` (bearer) `{score, comment?}`: rates the closed chat.
+//! - `GET /webchat/{channelId}/events?token=…`: `messages` events with what is new, and a
+//!   `conversation` event `{open, canRate}` whenever the latest chat opens, closes or is rated.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -21,7 +23,9 @@ use futures_util::stream::{self, Stream};
 use omnipanel_domain::DomainError;
 use omnipanel_domain::enums::RecipientKind;
 use omnipanel_domain::ids::{ChannelId, ChatId};
-use omnipanel_domain::webchat::{StartWebchatInput, VisibleMessage, WebchatCursor};
+use omnipanel_domain::webchat::{
+    StartWebchatInput, VisibleMessage, WebchatConversation, WebchatCursor,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -35,10 +39,13 @@ const RECHECK: Duration = Duration::from_secs(15);
 fn refusal(error: DomainError) -> Response {
     let status = match &error {
         DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
         DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
         DomainError::Validation { .. } => StatusCode::BAD_REQUEST,
+        DomainError::Conflict(_) => StatusCode::CONFLICT,
         DomainError::LimitExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+        DomainError::Upstream(_) => StatusCode::BAD_GATEWAY,
+        DomainError::Db(_) | DomainError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     if error.is_internal() {
         tracing::error!(?error, "web chat request failed");
@@ -71,6 +78,14 @@ fn visible(message: &VisibleMessage) -> Value {
         "text": message.message.text,
         "createdAt": message.message.created_at,
     })
+}
+
+/// Where the visitor's latest conversation stands (null before they wrote).
+fn conversation(state: Option<WebchatConversation>) -> Value {
+    state.map_or(
+        Value::Null,
+        |c| json!({ "open": c.open, "canRate": c.can_rate }),
+    )
 }
 
 /// `GET /webchat/{channelId}`.
@@ -166,15 +181,44 @@ pub async fn read(
         Ok(id) => id,
         Err(error) => return refusal(error),
     };
+    let token = bearer(&headers);
+    let read = async {
+        let messages = state.domain.webchat_messages(id, token, None).await?;
+        let latest = state.domain.webchat_conversation(id, token).await?;
+        Ok::<_, DomainError>(json!({
+            "messages": messages.iter().map(visible).collect::<Vec<_>>(),
+            "conversation": conversation(latest),
+        }))
+    };
+    match read.await {
+        Ok(body) => Json(body).into_response(),
+        Err(error) => refusal(error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RateInput {
+    score: i32,
+    comment: Option<String>,
+}
+
+/// `POST /webchat/{channelId}/rating`.
+pub async fn rate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(input): Json<RateInput>,
+) -> Response {
+    let id = match channel_id(&id) {
+        Ok(id) => id,
+        Err(error) => return refusal(error),
+    };
     match state
         .domain
-        .webchat_messages(id, bearer(&headers), None)
+        .webchat_rate(id, bearer(&headers), input.score, input.comment)
         .await
     {
-        Ok(messages) => {
-            Json(json!({ "messages": messages.iter().map(visible).collect::<Vec<_>>() }))
-                .into_response()
-        }
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => refusal(error),
     }
 }
@@ -190,6 +234,8 @@ struct Following {
     channel: ChannelId,
     token: String,
     cursor: Option<WebchatCursor>,
+    /// The conversation's state as last sent.
+    told: Option<Option<WebchatConversation>>,
     chats: HashSet<ChatId>,
     notices: tokio::sync::broadcast::Receiver<omnipanel_domain::events::Notice>,
 }
@@ -253,6 +299,7 @@ pub async fn events(
         channel,
         token,
         cursor: None,
+        told: None,
         chats,
     };
     let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
@@ -277,7 +324,25 @@ pub async fn events(
                             .unwrap_or_default();
                         return Some((Ok(event), following));
                     }
-                    Ok(_) => following.wake(customer).await,
+                    Ok(_) => {
+                        let latest = following
+                            .state
+                            .domain
+                            .webchat_conversation(following.channel, Some(&following.token))
+                            .await;
+                        match latest {
+                            Ok(latest) if following.told != Some(latest) => {
+                                following.told = Some(latest);
+                                let event = Event::default()
+                                    .event("conversation")
+                                    .json_data(conversation(latest))
+                                    .unwrap_or_default();
+                                return Some((Ok(event), following));
+                            }
+                            Ok(_) => following.wake(customer).await,
+                            Err(_) => return None,
+                        }
+                    }
                     // The channel or the visitor is gone: the stream ends.
                     Err(_) => return None,
                 }

@@ -5,7 +5,10 @@
 use omnipanel_tests::{TestApp, eventually, on_both_databases};
 use serde_json::{Value, json};
 
-on_both_databases!(a_visitor_chats_with_an_operator_live);
+on_both_databases!(
+    a_visitor_chats_with_an_operator_live,
+    a_visitor_rates_the_closed_conversation
+);
 
 /// Reads server-sent events from a response, one `data` payload at a time.
 struct Events {
@@ -37,15 +40,21 @@ impl Events {
 
     /// The next `messages` event's messages (waits at most 10 s).
     async fn next(&mut self) -> Vec<Value> {
+        serde_json::from_value(self.next_of("messages").await).unwrap()
+    }
+
+    /// The next event named `name`, parsed (waits at most 10 s).
+    async fn next_of(&mut self, name: &str) -> Value {
+        let wanted = format!("event: {name}");
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
-                if block.lines().any(|l| l == "event: messages") {
+                if block.lines().any(|l| l == wanted) {
                     let data: String = block
                         .lines()
                         .filter_map(|l| l.strip_prefix("data: "))
                         .collect();
-                    return serde_json::from_str::<Vec<Value>>(&data).unwrap();
+                    return serde_json::from_str(&data).unwrap();
                 }
                 continue;
             }
@@ -264,4 +273,138 @@ async fn a_visitor_chats_with_an_operator_live(app: TestApp) {
     .await;
     assert_eq!(status, 404);
     assert_eq!(body["code"], "NOT_FOUND");
+}
+
+async fn read(app: &TestApp, base: &str, token: &str) -> Value {
+    app.client
+        .get(app.url(&format!("{base}/messages")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+}
+
+async fn a_visitor_rates_the_closed_conversation(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let queue = app.create_queue(&org.owner_token, "Support", None).await;
+    let op = app.operator(&org.owner_token, "OPERATOR").await;
+    app.set_members(&org.owner_token, &queue, &[&op]).await;
+    app.set_status(&op, "READY").await;
+    let reason = app.wrap_up_reason(&org.owner_token).await;
+    let channel = app
+        .ok(
+            Some(&org.owner_token),
+            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } } }",
+            json!({ "input": { "kind": "WEBCHAT", "name": "Website", "queueId": queue } }),
+        )
+        .await["createChannel"]["channel"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let base = format!("/webchat/{channel}");
+    let (_, started) = post(&app, &format!("{base}/conversations"), None, json!({})).await;
+    let token = started["token"].as_str().unwrap().to_owned();
+    assert_eq!(read(&app, &base, &token).await["conversation"], Value::Null);
+    let rating = format!("{base}/rating");
+    let (status, body) = post(&app, &rating, Some(&token), json!({ "score": 5 })).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("CONFLICT")));
+
+    post(
+        &app,
+        &format!("{base}/messages"),
+        Some(&token),
+        json!({ "text": "Hello" }),
+    )
+    .await;
+    assert_eq!(
+        read(&app, &base, &token).await["conversation"],
+        json!({ "open": true, "canRate": false })
+    );
+    let mut events = Events::open(&app, &channel, &token).await;
+    assert_eq!(
+        events.next_of("conversation").await,
+        json!({ "open": true, "canRate": false })
+    );
+    // An open conversation cannot be rated yet.
+    let (status, _) = post(&app, &rating, Some(&token), json!({ "score": 5 })).await;
+    assert_eq!(status, 409);
+
+    // The operator closes it: the visitor's page is told, and may rate it once.
+    let chat_id = app
+        .ok(
+            Some(&org.owner_token),
+            "{ chats { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["chats"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.chat_action(&op.token, "acceptChat", &chat_id).await;
+    app.ok(
+        Some(&op.token),
+        "mutation($c: ID!, $r: ID!) { closeChat(input: { chatId: $c, wrapUpReasonId: $r }) { chat { status } } }",
+        json!({ "c": chat_id, "r": reason }),
+    )
+    .await;
+    assert_eq!(
+        events.next_of("conversation").await,
+        json!({ "open": false, "canRate": true })
+    );
+    let (status, body) = post(&app, &rating, Some(&token), json!({ "score": 6 })).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("score")));
+    let (status, _) = post(&app, &rating, Some("opv_forged"), json!({ "score": 4 })).await;
+    assert_eq!(status, 401);
+    let (status, _) = post(
+        &app,
+        &rating,
+        Some(&token),
+        json!({ "score": 2, "comment": "Slow answer" }),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        events.next_of("conversation").await,
+        json!({ "open": false, "canRate": false })
+    );
+    let (status, _) = post(&app, &rating, Some(&token), json!({ "score": 5 })).await;
+    assert_eq!(status, 409, "a chat is rated once");
+    let rated = app
+        .ok(
+            Some(&org.owner_token),
+            "query($id: ID!) { chat(id: $id) { rating ratingComment } }",
+            json!({ "id": chat_id }),
+        )
+        .await;
+    assert_eq!(
+        rated["chat"],
+        json!({ "rating": 2, "ratingComment": "Slow answer" })
+    );
+
+    // Another visitor of the channel rates nothing of theirs.
+    let (_, other) = post(&app, &format!("{base}/conversations"), None, json!({})).await;
+    let (status, _) = post(
+        &app,
+        &rating,
+        other["token"].as_str(),
+        json!({ "score": 1 }),
+    )
+    .await;
+    assert_eq!(status, 409);
+
+    // Writing again starts a new conversation.
+    post(
+        &app,
+        &format!("{base}/messages"),
+        Some(&token),
+        json!({ "text": "One more question" }),
+    )
+    .await;
+    assert_eq!(
+        events.next_of("conversation").await,
+        json!({ "open": true, "canRate": false })
+    );
 }
