@@ -142,22 +142,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .with_files(Arc::new(omnipanel_domain::files::LocalDisk::new(
             args.files_dir.clone(),
         )));
-    if args.demo {
-        let demo = domain.seed_demo().await.map_err(describe)?;
-        println!(
-            "Demo organization {} ({}). Sign in with any of these, password `{}`:",
-            demo.organization_id,
-            if demo.created {
-                "created"
-            } else {
-                "already there"
-            },
-            demo.password
-        );
-        for account in &demo.accounts {
-            println!("  {:<40} {}", account.email, account.role.as_str());
-        }
-    }
+    let demo = if args.demo {
+        Some(domain.seed_demo().await.map_err(describe)?)
+    } else {
+        None
+    };
     let mut background = crate::background::start(&domain);
     background.push(
         omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
@@ -171,11 +160,47 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     println!("Omnipanel listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
+    if let Some(demo) = &demo {
+        print_demo(demo, &format!("http://{addr}"));
+    }
     tracing::info!(%addr, "listening");
     server.await.map_err(|e| e.to_string())?;
     background.iter().for_each(|task| task.abort());
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What a newcomer needs to try the demo: the accounts and the three pages.
+fn print_demo(demo: &omnipanel_domain::demo::Demo, base: &str) {
+    println!(
+        "\nDemo organization {} ({}). Every account's password is `{}`:",
+        demo.organization_id,
+        if demo.created {
+            "created"
+        } else {
+            "already there"
+        },
+        demo.password
+    );
+    for account in &demo.accounts {
+        println!("  {:<40} {}", account.email, account.role.as_str());
+    }
+    if demo.history_played > 0 {
+        println!(
+            "Played {} closed chats of history over the last days.",
+            demo.history_played
+        );
+    }
+    println!("\nTry it:");
+    println!(
+        "  the operator panel  {base}/widget/?organization={}",
+        demo.organization_id
+    );
+    println!(
+        "  a customer's chat   {base}/webchat/{}",
+        demo.webchat_channel_id
+    );
+    println!("  GraphiQL            {base}/graphql");
 }
 
 /// Resolves on SIGINT or SIGTERM.

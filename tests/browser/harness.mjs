@@ -50,8 +50,15 @@ function omnipanel(args) {
   return execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, OMNIPANEL_LOG: 'warn' } });
 }
 
-/** The server: `start()`, `stop()`, `restart()`, and GraphQL helpers. */
+/**
+ * The server: `start()`, `stop()`, `restart()`, and GraphQL helpers. With `{ demo: true }` it
+ * runs `serve --demo`, and `printed` holds what it told the newcomer.
+ */
 export class Server {
+  constructor({ demo = false } = {}) {
+    this.demo = demo;
+  }
+
   async start() {
     this.dir ??= mkdtempSync(join(tmpdir(), 'omnipanel-browser-'));
     this.database ??= freshDatabase(this.dir);
@@ -66,15 +73,18 @@ export class Server {
         '--public-url', this.url,
         '--database-url', this.database.url,
         '--files-dir', join(this.dir, 'files'),
+        ...(this.demo ? ['--demo'] : []),
       ],
       { env: { ...process.env, OMNIPANEL_LOG: process.env.OMNIPANEL_LOG ?? 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    let printed = '';
+    // What it prints; the demo's lines follow the first one and end with GraphiQL's address.
+    this.printed = '';
+    const expected = this.demo ? '  GraphiQL' : 'Omnipanel listening on';
     await new Promise((ready, fail) => {
-      this.process.once('exit', (code) => fail(new Error(`omnipanel serve exited with ${code}: ${printed}`)));
+      this.process.once('exit', (code) => fail(new Error(`omnipanel serve exited with ${code}: ${this.printed}`)));
       this.process.stdout.on('data', (chunk) => {
-        printed += chunk;
-        if (printed.includes('Omnipanel listening on')) ready();
+        this.printed += chunk;
+        if (this.printed.includes(expected)) ready();
       });
     });
     this.process.removeAllListeners('exit');
@@ -251,6 +261,9 @@ export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
+
+/** The README's pictures, which the suite takes anew on every run so they stay true. */
+export const DOCS = join(import.meta.dirname, '..', '..', 'docs');
 
 /** Signs in on the panel with e-mail and password. */
 export async function signIn(page, url, email) {

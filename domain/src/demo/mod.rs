@@ -1,8 +1,17 @@
-//! The demo organization `omnipanel serve --demo` seeds: an owner, a supervisor, three operators,
-//! two queues, quick replies, wrap-up reasons, results and topics. Seeding is idempotent: when
-//! the demo owner exists nothing is added.
+//! The demo organization `omnipanel serve --demo` seeds, so that a newcomer sees the product
+//! working: an owner, a supervisor, three operators, two queues, quick replies, wrap-up reasons,
+//! results and topics; a web chat channel routed to the queue every operator belongs to (the
+//! newcomer plays the customer in one tab and the operator in another); and a few days of
+//! closed chats played through the real services on a clock in the past, so history (and
+//! reports) have something to show.
+//!
+//! Each part is seeded once: what exists is found and kept, so restarting with `--demo` changes
+//! nothing. A database that holds any other organization is refused: the demo's accounts share
+//! a published password and must never appear beside real ones.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+mod history;
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::actor::{Actor, Principal};
 use crate::admin::{
@@ -10,17 +19,22 @@ use crate::admin::{
     CreateTopicInput, CreateWrapUpReasonInput, SetOperatorSkillsInput, SetQueueMembersInput,
     SkillLevelInput,
 };
-use crate::entity::operator;
-use crate::enums::Role;
-use crate::error::Result;
+use crate::channel::CreateChannelInput;
+use crate::entity::{channel, chat, operator, organization, queue};
+use crate::enums::{ChannelKind, Role};
+use crate::error::{DomainError, Result};
 use crate::identity::CreateOrganization;
-use crate::ids::OrganizationId;
+use crate::ids::{ChannelId, OrganizationId};
 use crate::service::Domain;
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "omnipanel-demo";
 /// The demo owner's e-mail.
 pub const DEMO_OWNER_EMAIL: &str = "owner@demo.omnipanel.test";
+/// The demo's web chat channel.
+const WEBCHAT_NAME: &str = "Website chat";
+/// The queue the web chat routes to; every demo operator is a member.
+const GENERAL_QUEUE: &str = "General";
 
 /// A demo account to print.
 pub struct DemoAccount {
@@ -33,9 +47,15 @@ pub struct Demo {
     pub organization_id: OrganizationId,
     pub accounts: Vec<DemoAccount>,
     pub password: &'static str,
+    /// Whether this run created the organization.
     pub created: bool,
+    /// The web chat channel whose page plays the customer.
+    pub webchat_channel_id: ChannelId,
+    /// How many closed chats of history this run played (0 when they were there already).
+    pub history_played: usize,
 }
 
+/// The demo's staff: e-mail, first and last name, role.
 const STAFF: [(&str, &str, &str, Role); 4] = [
     (
         "supervisor@demo.omnipanel.test",
@@ -59,8 +79,35 @@ const STAFF: [(&str, &str, &str, Role); 4] = [
 ];
 
 impl Domain {
-    /// Seeds the demo organization once.
+    /// Seeds whatever part of the demo organization is missing.
     pub async fn seed_demo(&self) -> Result<Demo> {
+        let existing = operator::Entity::find()
+            .filter(operator::Column::Email.eq(DEMO_OWNER_EMAIL))
+            .one(&self.db)
+            .await?;
+        let organizations = organization::Entity::find().count(&self.db).await?;
+        if organizations > u64::from(existing.is_some()) {
+            return Err(DomainError::conflict(
+                "--demo seeds only a database of its own, and this one holds other \
+                 organizations; point --database-url at a new database for the demo",
+            ));
+        }
+        let created = existing.is_none();
+        let owner = match existing {
+            Some(owner) => owner_actor(owner.organization_id, owner.id),
+            None => self.seed_organization().await?,
+        };
+        let webchat_channel_id = self.seed_webchat(&owner).await?;
+        let has_history = chat::Entity::find()
+            .filter(chat::Column::OrganizationId.eq(owner.organization_id))
+            .count(&self.db)
+            .await?
+            > 0;
+        let history_played = if has_history {
+            0
+        } else {
+            self.play_demo_history(&owner).await?
+        };
         let mut accounts = vec![DemoAccount {
             email: DEMO_OWNER_EMAIL.into(),
             role: Role::Owner,
@@ -69,18 +116,18 @@ impl Domain {
             email: (*email).into(),
             role: *role,
         }));
-        if let Some(owner) = operator::Entity::find()
-            .filter(operator::Column::Email.eq(DEMO_OWNER_EMAIL))
-            .one(&self.db)
-            .await?
-        {
-            return Ok(Demo {
-                organization_id: owner.organization_id,
-                accounts,
-                password: DEMO_PASSWORD,
-                created: false,
-            });
-        }
+        Ok(Demo {
+            organization_id: owner.organization_id,
+            accounts,
+            password: DEMO_PASSWORD,
+            created,
+            webchat_channel_id,
+            history_played,
+        })
+    }
+
+    /// The organization, its staff and its dictionaries; returns the owner.
+    async fn seed_organization(&self) -> Result<Actor> {
         let created = self
             .create_organization(CreateOrganization {
                 name: "Omnipanel Demo".into(),
@@ -90,14 +137,7 @@ impl Domain {
                 owner_last_name: "Owner".into(),
             })
             .await?;
-        let owner = Actor {
-            organization_id: created.organization_id,
-            principal: Principal::Operator {
-                id: created.owner_id,
-                role: Role::Owner,
-                session_id: None,
-            },
-        };
+        let owner = owner_actor(created.organization_id, created.owner_id);
         let mut staff = Vec::new();
         for (email, first, last, role) in STAFF {
             let op = self
@@ -125,7 +165,7 @@ impl Domain {
             .create_queue(
                 &owner,
                 CreateQueueInput {
-                    name: "General".into(),
+                    name: GENERAL_QUEUE.into(),
                     skill_id: None,
                     size_limit: Some(50),
                 },
@@ -194,24 +234,15 @@ impl Domain {
             )
             .await?;
         }
-        for name in [
-            "Question answered",
-            "Forwarded to a specialist",
-            "Spam",
-            "Customer stopped responding",
-        ] {
+        for name in history::WRAP_UP_REASONS {
             self.create_wrap_up_reason(&owner, CreateWrapUpReasonInput { name: name.into() })
                 .await?;
         }
-        for name in ["Sale", "Case created", "Consultation", "No result"] {
+        for name in history::RESULTS {
             self.create_chat_result(&owner, CreateChatResultInput { name: name.into() })
                 .await?;
         }
-        for (topic, subtopics) in [
-            ("Billing", &["Invoice", "Refund"][..]),
-            ("Delivery", &["Delay", "Address change"][..]),
-            ("Technical support", &["Sign-in problem", "Bug report"][..]),
-        ] {
+        for (topic, subtopics) in history::TOPICS {
             let parent = self
                 .create_topic(
                     &owner,
@@ -232,11 +263,59 @@ impl Domain {
                 .await?;
             }
         }
-        Ok(Demo {
-            organization_id: created.organization_id,
-            accounts,
-            password: DEMO_PASSWORD,
-            created: true,
-        })
+        Ok(owner)
     }
+
+    /// The web chat channel, routed to the queue every demo operator is in.
+    async fn seed_webchat(&self, owner: &Actor) -> Result<ChannelId> {
+        if let Some(found) = channel::Entity::find()
+            .filter(channel::Column::OrganizationId.eq(owner.organization_id))
+            .filter(channel::Column::Kind.eq(ChannelKind::Webchat))
+            .filter(channel::Column::Name.eq(WEBCHAT_NAME))
+            .filter(channel::Column::ArchivedAt.is_null())
+            .one(&self.db)
+            .await?
+        {
+            return Ok(found.id);
+        }
+        let general = demo_queue(self, owner, GENERAL_QUEUE).await?;
+        let created = self
+            .create_channel(
+                owner,
+                CreateChannelInput {
+                    kind: ChannelKind::Webchat,
+                    name: WEBCHAT_NAME.into(),
+                    bot_token: None,
+                    api_base_url: None,
+                    queue_id: Some(general.id),
+                    outbound_url: None,
+                    auto_close_after_secs: None,
+                    gateway: None,
+                },
+            )
+            .await?;
+        Ok(created.channel.id)
+    }
+}
+
+/// The owner as the services see them.
+fn owner_actor(organization_id: OrganizationId, id: crate::ids::OperatorId) -> Actor {
+    Actor {
+        organization_id,
+        principal: Principal::Operator {
+            id,
+            role: Role::Owner,
+            session_id: None,
+        },
+    }
+}
+
+/// One of the demo's queues, by name.
+async fn demo_queue(domain: &Domain, owner: &Actor, name: &str) -> Result<queue::Model> {
+    queue::Entity::find()
+        .filter(queue::Column::OrganizationId.eq(owner.organization_id))
+        .filter(queue::Column::Name.eq(name))
+        .one(&domain.db)
+        .await?
+        .ok_or(DomainError::not_found("demo queue"))
 }

@@ -7,6 +7,7 @@ mod concurrency;
 mod conversation;
 mod crm;
 mod crm_sign_in;
+mod demo;
 mod files;
 mod hardening;
 mod identity;
