@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! OMNIPANEL_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres \
-//!   cargo run --release -p omnipanel-tests --bin bench_history -- [CHATS] [RUNS]
+//!   cargo bench -p omnipanel-tests --bench history -- [CHATS] [RUNS]
 //! ```
 
 use std::time::{Duration, Instant};
@@ -111,7 +111,8 @@ async fn seed(app: &TestApp, org: &str, chats: i64, operators: &[String], topics
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let mut args = std::env::args().skip(1);
+    // (`cargo bench` adds `--bench`; only the numbers count.)
+    let mut args = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
     let chats: i64 = args
         .next()
         .and_then(|a| a.parse().ok())

@@ -3,7 +3,7 @@
 //! the same driver and concurrency: a plain single-row INSERT and COMMIT.
 //!
 //! ```sh
-//! cargo run --release -p omnipanel-tests --bin bench -- [CHATS] [CONCURRENCY]
+//! cargo bench -p omnipanel-tests --bench lifecycle -- [CHATS] [CONCURRENCY]
 //! ```
 //! `OMNIPANEL_TEST_POSTGRES` names the server (a fresh database is created on it).
 
@@ -101,6 +101,7 @@ async fn baseline(app: &TestApp, total: usize, concurrency: usize) -> Row {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    // (`cargo bench` adds `--bench`; only the numbers count.)
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
