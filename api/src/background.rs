@@ -18,7 +18,7 @@ pub fn start(domain: &Domain) -> Vec<JoinHandle<()>> {
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 interval.tick().await;
-                match domain.run_due().await {
+                match domain.timers().run_due().await {
                     Ok(0) => {}
                     Ok(fired) => tracing::debug!(fired, "timers fired"),
                     Err(error) => tracing::error!(?error, "scheduler run failed"),
@@ -26,7 +26,7 @@ pub fn start(domain: &Domain) -> Vec<JoinHandle<()>> {
             }
         })
     };
-    let listener = tokio::spawn(omnipanel_domain::events::forward_postgres_notices(
+    let listener = tokio::spawn(omnipanel_domain::ports::forward_postgres_notices(
         domain.db.clone(),
         domain.bus.clone(),
     ));

@@ -4,10 +4,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use omnipanel_domain::clock::{Clock, ManualClock, SystemClock};
 use omnipanel_domain::identity::{CreateApiKeyInput, CreateOrganization};
 use omnipanel_domain::ids::OrganizationId;
-use omnipanel_domain::service::connect;
+use omnipanel_domain::ports::{Clock, ManualClock, SystemClock};
+use omnipanel_domain::store::connect;
 use omnipanel_domain::{Domain, DomainConfig, DomainError};
 use omnipanel_migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
@@ -49,6 +49,7 @@ async fn execute(command: Command) -> Result<(), String> {
                 DomainConfig::default(),
             );
             let created = domain
+                .identity()
                 .create_organization(CreateOrganization {
                     name: args.name,
                     owner_email: args.owner_email,
@@ -77,6 +78,7 @@ async fn execute(command: Command) -> Result<(), String> {
                 DomainConfig::default(),
             );
             let created = domain
+                .identity()
                 .insert_api_key(
                     organization_id,
                     CreateApiKeyInput {
@@ -139,11 +141,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let connectors = omnipanel_integrations::Connectors::new(policy).map_err(describe)?;
     let domain = domain(db, clock, config)
         .with_crm(Arc::new(connectors))
-        .with_files(Arc::new(omnipanel_domain::files::LocalDisk::new(
+        .with_files(Arc::new(omnipanel_domain::ports::LocalDisk::new(
             args.files_dir.clone(),
         )));
     let demo = if args.demo {
-        Some(domain.seed_demo().await.map_err(describe)?)
+        Some(
+            omnipanel_domain::demo::seed(&domain)
+                .await
+                .map_err(describe)?,
+        )
     } else {
         None
     };

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use omnipanel_domain::clock::ManualClock;
+use omnipanel_domain::ports::ManualClock;
 use omnipanel_domain::{Domain, DomainError};
 use omnipanel_integrations::HttpPolicy;
 use omnipanel_integrations::crm_sign_in::CrmSignIn;

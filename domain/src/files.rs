@@ -7,80 +7,17 @@
 //! `<id>.<expires>` keyed with the file's storage key, which is random and never leaves the
 //! server: a link cannot be made for another file or stretched past its expiry.
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
 
 use crate::actor::Actor;
 use crate::entity::{attachment, chat};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
-use crate::service::Domain;
-
-/// Where file contents live. Keys are made by Omnipanel (`<organization>/<id>-<random>`).
-#[async_trait::async_trait]
-pub trait FileStore: Send + Sync {
-    async fn put(&self, key: &str, bytes: &[u8]) -> Result<()>;
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
-}
-
-/// Files in a folder on local disk, written to a temporary name and renamed, so a reader never
-/// sees half a file.
-pub struct LocalDisk {
-    root: PathBuf,
-}
-
-impl LocalDisk {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
-    }
-
-    fn path(&self, key: &str) -> Result<PathBuf> {
-        // Keys are ours, but never let one climb out of the folder.
-        let safe = !key.is_empty()
-            && key
-                .split('/')
-                .all(|part| !part.is_empty() && part != ".." && part != ".")
-            && key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c));
-        if safe {
-            Ok(self.root.join(key))
-        } else {
-            Err(DomainError::Internal(format!("bad storage key {key:?}")))
-        }
-    }
-}
-
-fn io(error: std::io::Error) -> DomainError {
-    DomainError::Internal(format!("file storage: {error}"))
-}
-
-#[async_trait::async_trait]
-impl FileStore for LocalDisk {
-    async fn put(&self, key: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.path(key)?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(io)?;
-        }
-        let partial = path.with_extension("partial");
-        tokio::fs::write(&partial, bytes).await.map_err(io)?;
-        tokio::fs::rename(&partial, &path).await.map_err(io)
-    }
-
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        match tokio::fs::read(self.path(key)?).await {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(io(error)),
-        }
-    }
-}
+use crate::service::Files;
 
 /// The file types shown as pictures (D4).
 const IMAGE_TYPES: [(&str, &[&str]); 3] = [
@@ -165,7 +102,7 @@ fn link_signature(file: &attachment::Model, expires: i64) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-impl Domain {
+impl Files<'_> {
     /// Stores an operator's file for a chat they write in (D4), within the organization's size
     /// and type limits; pictures must really be the picture type they claim.
     pub async fn upload_file(
@@ -175,13 +112,26 @@ impl Domain {
     ) -> Result<attachment::Model> {
         let (me, _) = actor.operator()?;
         let name = check_file_name(upload.name)?;
-        let chat = self.visible_chat(&self.db, actor, upload.chat_id).await?;
-        if !self.may_write(&self.db, &chat, me).await? {
+        let chat = self
+            .domain
+            .chats()
+            .visible_chat(&self.domain.db, actor, upload.chat_id)
+            .await?;
+        if !self
+            .domain
+            .chats()
+            .may_write(&self.domain.db, &chat, me)
+            .await?
+        {
             return Err(DomainError::forbidden(
                 "Only operators in the chat may send files to it",
             ));
         }
-        let settings = self.settings_of(&self.db, chat.organization_id).await?;
+        let settings = self
+            .domain
+            .admin()
+            .settings_of(&self.domain.db, chat.organization_id)
+            .await?;
         if upload.bytes.is_empty() {
             return Err(DomainError::validation("file", "The file is empty"));
         }
@@ -207,7 +157,10 @@ impl Domain {
         }
         let id = AttachmentId::new();
         let storage_key = storage_key(chat.organization_id, id);
-        self.files.put(&storage_key, upload.bytes).await?;
+        self.domain
+            .file_store
+            .put(&storage_key, upload.bytes)
+            .await?;
         let created = attachment::ActiveModel {
             id: Set(id),
             organization_id: Set(chat.organization_id),
@@ -220,9 +173,9 @@ impl Domain {
             size_bytes: Set(upload.bytes.len() as i64),
             storage_key: Set(storage_key),
             sha256: Set(Some(hex::encode(Sha256::digest(upload.bytes)))),
-            created_at: Set(self.now()),
+            created_at: Set(self.domain.now()),
         }
-        .insert(&self.db)
+        .insert(&self.domain.db)
         .await?;
         Ok(created)
     }
@@ -239,16 +192,16 @@ impl Domain {
         let message = crate::entity::message::Entity::find_by_id(
             job.message_id.ok_or(DomainError::not_found("message"))?,
         )
-        .one(&self.db)
+        .one(&self.domain.db)
         .await?
         .ok_or(DomainError::not_found("message"))?;
         let name = check_file_name(name).unwrap_or_else(|_| "file".to_owned());
         let content_type = bare_type(content_type);
         let id = AttachmentId::new();
         let storage_key = storage_key(message.organization_id, id);
-        self.files.put(&storage_key, bytes).await?;
-        let now = self.now();
-        let tx = self.write().await?;
+        self.domain.file_store.put(&storage_key, bytes).await?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
         let created = attachment::ActiveModel {
             id: Set(id),
             organization_id: Set(message.organization_id),
@@ -267,17 +220,19 @@ impl Domain {
         .await?;
         let mut outbox = crate::events::Outbox::new();
         if let Some(chat) = chat::Entity::find_by_id(message.chat_id).one(&tx).await? {
-            self.tell_chat(
-                &tx,
-                &mut outbox,
-                &chat,
-                crate::enums::EventKind::MessageUpdated,
-                serde_json::json!({ "messageId": message.id, "attachmentId": id }),
-                now,
-            )
-            .await?;
+            self.domain
+                .chats()
+                .tell_chat(
+                    &tx,
+                    &mut outbox,
+                    &chat,
+                    crate::enums::EventKind::MessageUpdated,
+                    serde_json::json!({ "messageId": message.id, "attachmentId": id }),
+                    now,
+                )
+                .await?;
         }
-        self.commit(tx, outbox).await?;
+        self.domain.commit(tx, outbox).await?;
         Ok(created)
     }
 
@@ -287,7 +242,7 @@ impl Domain {
             .filter(attachment::Column::ChatId.eq(chat_id))
             .order_by_asc(attachment::Column::CreatedAt)
             .order_by_asc(attachment::Column::Id)
-            .all(&self.db)
+            .all(&self.domain.db)
             .await?)
     }
 
@@ -296,7 +251,7 @@ impl Domain {
         let expires = expires.timestamp();
         format!(
             "{}/files/{}?expires={expires}&signature={}",
-            self.config.public_url.as_str().trim_end_matches('/'),
+            self.domain.config.public_url.as_str().trim_end_matches('/'),
             file.id,
             link_signature(file, expires)
         )
@@ -310,11 +265,14 @@ impl Domain {
     ) -> Result<(attachment::Model, Vec<u8>)> {
         let file = attachment::Entity::find_by_id(id)
             .filter(attachment::Column::OrganizationId.eq(actor.organization_id))
-            .one(&self.db)
+            .one(&self.domain.db)
             .await?
             .ok_or(DomainError::not_found("file"))?;
         if let Some(chat_id) = file.chat_id {
-            self.visible_chat(&self.db, actor, chat_id).await?;
+            self.domain
+                .chats()
+                .visible_chat(&self.domain.db, actor, chat_id)
+                .await?;
         }
         self.contents(file).await
     }
@@ -327,7 +285,7 @@ impl Domain {
         signature: &str,
     ) -> Result<(attachment::Model, Vec<u8>)> {
         let file = attachment::Entity::find_by_id(id)
-            .one(&self.db)
+            .one(&self.domain.db)
             .await?
             .ok_or(DomainError::not_found("file"))?;
         let mut mac = Hmac::<Sha256>::new_from_slice(file.storage_key.as_bytes())
@@ -336,16 +294,21 @@ impl Domain {
         let valid = hex::decode(signature)
             .ok()
             .is_some_and(|presented| mac.verify_slice(&presented).is_ok());
-        if !valid || expires < self.now().timestamp() {
+        if !valid || expires < self.domain.now().timestamp() {
             return Err(DomainError::not_found("file"));
         }
         self.contents(file).await
     }
 
     async fn contents(&self, file: attachment::Model) -> Result<(attachment::Model, Vec<u8>)> {
-        let bytes = self.files.get(&file.storage_key).await?.ok_or_else(|| {
-            DomainError::Internal(format!("file {} is missing from storage", file.id))
-        })?;
+        let bytes = self
+            .domain
+            .file_store
+            .get(&file.storage_key)
+            .await?
+            .ok_or_else(|| {
+                DomainError::Internal(format!("file {} is missing from storage", file.id))
+            })?;
         Ok((file, bytes))
     }
 
@@ -409,14 +372,5 @@ mod tests {
         assert!(check_file_name(".env").is_err());
         assert!(check_file_name("").is_err());
         assert_eq!(bare_type("Image/PNG; charset=binary"), "image/png");
-    }
-
-    #[test]
-    fn storage_keys_cannot_leave_the_folder() {
-        let disk = LocalDisk::new("/tmp/x");
-        assert!(disk.path("org/file-abc").is_ok());
-        assert!(disk.path("../x").is_err());
-        assert!(disk.path("org//x").is_err());
-        assert!(disk.path("/abs").is_err());
     }
 }

@@ -2,41 +2,46 @@
 //! services that change state. A service call takes an [`actor::Actor`], checks what the actor
 //! may do, validates its input, and changes rows in one transaction. No HTTP and no GraphQL
 //! here, except GraphQL derives on input and enum types behind the `graphql` feature.
+//!
+//! The house, from the ground up:
+//! - the model and its vocabulary: `ids`, `enums`, `entity`, `error`, `actor`, `validate`,
+//!   `secret`, `page`, `masking`, `customer`;
+//! - `ports`: what the domain needs from outside (CRM, file store, clock, event publisher), with
+//!   local defaults;
+//! - `events` (the outbox) and `service` (the context, [`Domain`], and its capabilities);
+//! - one folder per capability, each service a small type [`Domain`] hands out: `identity`,
+//!   `admin`, `presence`, `routing`, `chat`, `conversation`, `crm`, `channels`, `deliveries`,
+//!   and `files` and `timers`; `demo` seeds the demo organization through them.
+//!
+//! Inside a capability, rules free of the database (`chat::rules`, `presence::rules`,
+//! `routing::rank`) sit below the services that use them; no two files import each other.
 
 pub mod actor;
 pub mod admin;
-pub mod channel;
+pub mod channels;
 pub mod chat;
-pub mod clock;
 pub mod conversation;
 pub mod crm;
-pub mod crm_sign_in;
 pub mod customer;
-pub mod delivery;
+pub mod deliveries;
 pub mod demo;
-pub mod embedding;
 pub mod entity;
 pub mod enums;
 pub mod error;
 pub mod events;
 pub mod files;
-pub mod history;
 pub mod identity;
 pub mod ids;
 pub mod masking;
-pub mod outgoing;
 pub mod page;
+pub mod ports;
 pub mod presence;
-pub mod rating;
 pub mod routing;
 pub mod secret;
 pub mod service;
-pub mod settings;
-pub mod throttle;
-pub mod transfer;
+pub mod store;
+pub mod timers;
 pub mod validate;
-pub mod waiting;
-pub mod webchat;
 
 pub use actor::{Actor, Principal};
 pub use error::{DomainError, Result};

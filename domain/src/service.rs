@@ -1,19 +1,23 @@
-//! The service context: the database, the clock and the settings every service needs.
+//! The domain's context and its capabilities. `Domain` holds what every service needs (the
+//! database, the clock, the server's settings, the ports) and hands out one small service per
+//! capability: `domain.chats().hand_off_chat(..)`, `domain.presence().set_my_status(..)`. A
+//! service borrows the context, checks what its caller may do, validates, and changes rows in
+//! one transaction that commits with the events it causes.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
-use crate::clock::Clock;
-use crate::crm::{CrmConnectors, LocalOnly};
 use crate::error::Result;
-use crate::events::{EventBus, Outbox};
-use crate::files::{FileStore, LocalDisk};
-use crate::throttle::ThrottlePolicy;
+use crate::events::Outbox;
+use crate::identity::throttle::ThrottlePolicy;
+use crate::ports::clock::Clock;
+use crate::ports::crm::{ConnectorContext, CrmConnectors};
+use crate::ports::events::EventBus;
+use crate::ports::files::{FileStore, LocalDisk};
+use crate::ports::local_crm::LocalOnly;
+use crate::store;
 
 /// Settings of the services that come from the server's configuration.
 #[derive(Clone, Debug)]
@@ -47,11 +51,58 @@ pub struct Domain {
     /// Wakes this instance's subscribers when events commit.
     pub bus: EventBus,
     /// Builds each organization's CRM connector.
-    pub crm: Arc<dyn CrmConnectors>,
+    pub crm_connectors: Arc<dyn CrmConnectors>,
     /// Wakes this instance's delivery workers when deliveries were queued or came due.
     pub deliveries_due: Arc<tokio::sync::Notify>,
     /// Where uploaded and received files are kept.
-    pub files: Arc<dyn FileStore>,
+    pub file_store: Arc<dyn FileStore>,
+}
+
+/// Declares the capabilities: a service type each, borrowed from the context by its accessor.
+macro_rules! capabilities {
+    ($($(#[$doc:meta])* $accessor:ident => $Service:ident,)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Copy)]
+            pub struct $Service<'d> {
+                pub(crate) domain: &'d Domain,
+            }
+        )*
+
+        impl Domain {
+            $(
+                $(#[$doc])*
+                pub fn $accessor(&self) -> $Service<'_> {
+                    $Service { domain: self }
+                }
+            )*
+        }
+    };
+}
+
+capabilities! {
+    /// Organizations, accounts, sessions, API keys, sign-in through the CRM (`identity/`).
+    identity => Identity,
+    /// Queues, dictionaries, quick replies, topics, operators, settings (`admin/`).
+    admin => Admin,
+    /// Operators' statuses, activity and call state (`presence/`).
+    presence => Presence,
+    /// Offering chats to operators, and a waiting customer's place (`routing/`).
+    routing => Routing,
+    /// A chat's life from hand-off to rating, what a caller sees, lists, history (`chat/`).
+    chats => Chats,
+    /// Messages both ways, notes, topics, tags, the traffic light, outgoing (`conversation/`).
+    conversation => Conversation,
+    /// The CRM connection, matching, a chat's CRM records, embedded URLs (`crm/`).
+    crm => Crm,
+    /// Channels: set-up, inbound messages, web chat (`channels/`).
+    channels => Channels,
+    /// Webhooks and the outbound delivery queue (`deliveries/`).
+    deliveries => Deliveries,
+    /// Uploaded and received files (`files.rs`).
+    files => Files,
+    /// The due-time jobs (`timers.rs`).
+    timers => Timers,
 }
 
 impl Domain {
@@ -61,32 +112,35 @@ impl Domain {
             clock,
             config: Arc::new(config),
             bus: EventBus::new(),
-            crm: Arc::new(LocalOnly),
+            crm_connectors: Arc::new(LocalOnly),
             deliveries_due: Arc::default(),
-            files: Arc::new(LocalDisk::new("data/files")),
+            file_store: Arc::new(LocalDisk::new("data/files")),
         }
     }
 
     /// The same services keeping files in `files`.
     pub fn with_files(mut self, files: Arc<dyn FileStore>) -> Self {
-        self.files = files;
+        self.file_store = files;
         self
     }
 
     /// The same services with other CRM connectors (the server adds Creatio's).
     pub fn with_crm(mut self, crm: Arc<dyn CrmConnectors>) -> Self {
-        self.crm = crm;
+        self.crm_connectors = crm;
         self
     }
 
-    /// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so it takes the write lock
-    /// at once (waiting up to the busy timeout) instead of failing when a read turns into a write.
+    /// Opens a write transaction (`BEGIN IMMEDIATE` on SQLite; see [`store::begin_write`]).
     pub async fn write(&self) -> Result<DatabaseTransaction> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        Ok(self.db.begin_with_options(options).await?)
+        store::begin_write(&self.db).await
+    }
+
+    /// What CRM connectors may use of the server: the database and the clock.
+    pub fn connector_context(&self) -> ConnectorContext {
+        ConnectorContext {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+        }
     }
 
     /// Runs a whole service call again when it lost a race the database detected (a deadlock
@@ -126,30 +180,4 @@ impl Domain {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
-}
-
-/// Connects to SQLite (`sqlite://path`, created if missing, WAL, foreign keys on, a busy timeout)
-/// or PostgreSQL (`postgres://…`).
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        // A burst waits for a connection rather than failing: every transaction holds one
-        // connection only, so waiting always ends.
-        .acquire_timeout(Duration::from_secs(30))
-        .map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-        });
-    if url.starts_with("sqlite:") {
-        options.max_connections(8).min_connections(1);
-    } else {
-        options.max_connections(20);
-    }
-    Database::connect(options).await
 }

@@ -17,13 +17,13 @@ use oauth2::basic::BasicClient;
 use oauth2::{
     AuthType, ClientId, ClientSecret, HttpClientError, RequestTokenError, TokenResponse, TokenUrl,
 };
-use omnipanel_domain::clock::Clock;
-use omnipanel_domain::crm::{
+use omnipanel_domain::entity::crm_connection;
+use omnipanel_domain::ids::OrganizationId;
+use omnipanel_domain::ports::Clock;
+use omnipanel_domain::ports::{
     ContactQuery, CrmAccount, CrmActivity, CrmCase, CrmConnector, CrmContact, NewActivity, NewCase,
     NewContact,
 };
-use omnipanel_domain::entity::crm_connection;
-use omnipanel_domain::ids::OrganizationId;
 use omnipanel_domain::{DomainError, Result};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Deserialize;

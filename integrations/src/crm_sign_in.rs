@@ -8,8 +8,8 @@ use oauth2::{
     PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
 use omnipanel_domain::crm::identity_url;
-use omnipanel_domain::crm_sign_in::CrmUser;
 use omnipanel_domain::entity::crm_connection;
+use omnipanel_domain::identity::CrmUser;
 use omnipanel_domain::{DomainError, Result};
 use serde::Deserialize;
 

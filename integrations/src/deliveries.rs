@@ -20,7 +20,7 @@
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
-use omnipanel_domain::delivery::Attempt;
+use omnipanel_domain::deliveries::Attempt;
 use omnipanel_domain::entity::delivery;
 use omnipanel_domain::enums::{ChannelKind, DeliveryKind};
 use omnipanel_domain::{Domain, DomainError, Result};
@@ -89,6 +89,7 @@ impl DeliveryWorker {
         loop {
             let claimed = self
                 .domain
+                .deliveries()
                 .claim_deliveries(
                     &[
                         DeliveryKind::Webhook,
@@ -108,7 +109,11 @@ impl DeliveryWorker {
                 let worker = self.clone();
                 sending.spawn(async move {
                     let outcome = worker.attempt(&job).await;
-                    worker.domain.record_attempt(&job, outcome).await
+                    worker
+                        .domain
+                        .deliveries()
+                        .record_attempt(&job, outcome)
+                        .await
                 });
             }
             while let Some(done) = sending.join_next().await {
@@ -128,7 +133,7 @@ impl DeliveryWorker {
 
     async fn post_webhook(&self, job: &delivery::Model) -> Attempt {
         let hook = match job.webhook_id {
-            Some(id) => self.domain.webhook_for_delivery(id).await,
+            Some(id) => self.domain.deliveries().webhook_for_delivery(id).await,
             None => Ok(None),
         };
         let hook = match hook {
@@ -175,7 +180,7 @@ impl DeliveryWorker {
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let started = match self.domain.crm_for(job.organization_id).await {
+        let started = match self.domain.crm().crm_for(job.organization_id).await {
             Ok(crm) => crm.run_process(process, &[("ChatId", chat_id)]).await,
             Err(error) => Err(error),
         };
@@ -190,12 +195,12 @@ impl DeliveryWorker {
     /// Fetches a file a customer sent and keeps it with their message.
     async fn fetch_from_channel(&self, job: &delivery::Model) -> Attempt {
         let Ok(file) =
-            serde_json::from_value::<omnipanel_domain::channel::InboundFile>(job.payload.clone())
+            serde_json::from_value::<omnipanel_domain::channels::InboundFile>(job.payload.clone())
         else {
             return Attempt::refused(None, "The file to fetch is not described");
         };
         let channel = match job.channel_id {
-            Some(id) => self.domain.channel_by_id(id).await,
+            Some(id) => self.domain.channels().channel_by_id(id).await,
             None => Ok(None),
         };
         let channel = match channel {
@@ -210,6 +215,7 @@ impl DeliveryWorker {
             };
         match self
             .domain
+            .files()
             .keep_inbound_file(job, &file.name, &file.content_type, &bytes)
             .await
         {
@@ -220,7 +226,7 @@ impl DeliveryWorker {
 
     /// Sends an operator's message to the customer's channel.
     async fn send_to_channel(&self, job: &delivery::Model) -> Attempt {
-        let target = match self.domain.channel_job(job).await {
+        let target = match self.domain.channels().channel_job(job).await {
             Ok(target) => target,
             Err(DomainError::NotFound { what }) => {
                 return Attempt::refused(None, format!("The {what} no longer exists"));
@@ -235,7 +241,7 @@ impl DeliveryWorker {
                     return Attempt::refused(None, "The customer has no Telegram chat id");
                 };
                 let file = match target.attachments.first() {
-                    Some(file) => match self.domain.files.get(&file.storage_key).await {
+                    Some(file) => match self.domain.file_store.get(&file.storage_key).await {
                         Ok(Some(bytes)) => Some(crate::telegram::File {
                             name: &file.file_name,
                             content_type: &file.content_type,
@@ -263,7 +269,7 @@ impl DeliveryWorker {
                 let links: Vec<String> = target
                     .attachments
                     .iter()
-                    .map(|file| self.domain.file_link(file, until))
+                    .map(|file| self.domain.files().file_link(file, until))
                     .collect();
                 crate::generic::send(
                     &self.http,

@@ -10,9 +10,9 @@
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use omnipanel_domain::channel::{ChannelJob, InboundMessage, config_of, credentials_of};
+use omnipanel_domain::channels::{ChannelJob, InboundMessage, config_of, credentials_of};
 use omnipanel_domain::customer::CustomerInput;
-use omnipanel_domain::delivery::Attempt;
+use omnipanel_domain::deliveries::Attempt;
 use omnipanel_domain::entity::channel;
 use serde::Deserialize;
 use serde_json::json;

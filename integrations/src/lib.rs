@@ -12,12 +12,12 @@ pub mod telegram;
 use std::sync::Arc;
 use std::time::Duration;
 
-use omnipanel_domain::crm::{CrmConnector, CrmConnectors, LocalCrm};
 use omnipanel_domain::entity::crm_connection;
 use omnipanel_domain::enums::CrmKind;
-use omnipanel_domain::{Domain, DomainError, Result};
+use omnipanel_domain::ports::{ConnectorContext, CrmConnector, CrmConnectors, LocalCrm};
+use omnipanel_domain::{DomainError, Result};
 
-pub use omnipanel_domain::crm::CrmConnector as Crm;
+pub use omnipanel_domain::ports::CrmConnector as Crm;
 
 /// How calls to outside systems behave.
 #[derive(Clone, Copy, Debug)]
@@ -72,18 +72,18 @@ impl Connectors {
 impl CrmConnectors for Connectors {
     fn connector(
         &self,
-        domain: &Domain,
+        context: &ConnectorContext,
         connection: &crm_connection::Model,
     ) -> Result<Arc<dyn CrmConnector>> {
         Ok(match connection.kind {
-            CrmKind::Local => Arc::new(LocalCrm::new(domain.clone(), connection.organization_id)),
+            CrmKind::Local => Arc::new(LocalCrm::new(context.clone(), connection.organization_id)),
             CrmKind::Creatio => Arc::new(creatio::CreatioCrm::new(
                 connection.organization_id,
                 creatio::CreatioSettings::of(connection)?,
                 self.http.clone(),
                 self.policy,
                 self.tokens.clone(),
-                domain.clock.clone(),
+                context.clock.clone(),
             )),
         })
     }

@@ -2,9 +2,9 @@
 //! a customer's message, and `sendMessage` for the operators' replies.
 
 use chrono::{DateTime, Utc};
-use omnipanel_domain::channel::{InboundFile, InboundMessage, credentials_of};
+use omnipanel_domain::channels::{InboundFile, InboundMessage, credentials_of};
 use omnipanel_domain::customer::CustomerInput;
-use omnipanel_domain::delivery::{Attempt, Retry};
+use omnipanel_domain::deliveries::{Attempt, Retry};
 use omnipanel_domain::entity::channel;
 use serde::Deserialize;
 use serde_json::json;
@@ -197,7 +197,7 @@ pub async fn fetch_file(
     let base = found
         .api_base_url
         .as_deref()
-        .unwrap_or(omnipanel_domain::channel::TELEGRAM_API);
+        .unwrap_or(omnipanel_domain::channels::TELEGRAM_API);
     let unreachable = |error: reqwest::Error| {
         tracing::warn!(error = %error.without_url(), "Telegram file download failed");
         Attempt::failed(None, "Telegram could not be reached")
@@ -313,7 +313,7 @@ pub async fn send_message(
     let base = found
         .api_base_url
         .as_deref()
-        .unwrap_or(omnipanel_domain::channel::TELEGRAM_API);
+        .unwrap_or(omnipanel_domain::channels::TELEGRAM_API);
     let request = match file {
         None => http
             .post(format!("{base}/bot{token}/sendMessage"))

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use omnipanel_api::AppState;
-use omnipanel_domain::clock::ManualClock;
 use omnipanel_domain::identity::CreateOrganization;
-use omnipanel_domain::service::connect;
+use omnipanel_domain::ports::ManualClock;
+use omnipanel_domain::store::connect;
 use omnipanel_domain::{Domain, DomainConfig};
 use omnipanel_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -119,7 +119,7 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         std::env::temp_dir().join(format!("omnipanel_files_{}", uuid::Uuid::new_v4().simple()));
     let domain = Domain::new(connection, clock.clone(), config)
         .with_crm(Arc::new(connectors))
-        .with_files(Arc::new(omnipanel_domain::files::LocalDisk::new(
+        .with_files(Arc::new(omnipanel_domain::ports::LocalDisk::new(
             files_dir.clone(),
         )));
     // Deliveries go out as in production when queued, and retries when `advanceClock` fires;
@@ -127,8 +127,8 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
     let worker = omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
         .expect("an HTTP client")
         .spawn(None);
-    // Timers fire through `advanceClock` (or `domain.run_due()`), never on their own.
-    tokio::spawn(omnipanel_domain::events::forward_postgres_notices(
+    // Timers fire through `advanceClock` (or `domain.timers().run_due()`), never on their own.
+    tokio::spawn(omnipanel_domain::ports::forward_postgres_notices(
         domain.db.clone(),
         domain.bus.clone(),
     ));
@@ -214,6 +214,7 @@ impl TestApp {
         let owner_email = format!("owner-{}@example.test", uuid::Uuid::new_v4().simple());
         let created = self
             .domain
+            .identity()
             .create_organization(CreateOrganization {
                 name: name.into(),
                 owner_email: owner_email.clone(),

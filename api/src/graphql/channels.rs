@@ -3,11 +3,11 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use omnipanel_domain::channel::{self, CreateChannelInput, config_of, is_generic};
+use omnipanel_domain::channels::{CreateChannelInput, config_of, is_generic};
+use omnipanel_domain::conversation::{self, SendOutgoingMessageInput};
 use omnipanel_domain::entity::channel as channel_entity;
 use omnipanel_domain::enums::{AddressKind, ChannelKind};
 use omnipanel_domain::ids::{ChannelId, CustomerId, MessageId, QueueId};
-use omnipanel_domain::outgoing::{self, SendOutgoingMessageInput};
 
 use super::crm::CrmContact;
 use super::workplace::{Chat, Message};
@@ -58,7 +58,7 @@ fn webhook_url(ctx: &Context<'_>, found: &channel_entity::Model) -> Option<Strin
 }
 
 /// One way to reach an outgoing message's recipient (I1, I2).
-pub struct RecipientCandidate(outgoing::RecipientCandidate);
+pub struct RecipientCandidate(conversation::RecipientCandidate);
 
 #[Object]
 impl RecipientCandidate {
@@ -153,7 +153,7 @@ pub struct ChannelQuery;
 impl ChannelQuery {
     /// The organization's channels.
     async fn channels(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Channel>> {
-        let rows = domain(ctx).channels(actor(ctx)?).await.gql()?;
+        let rows = domain(ctx).channels().channels(actor(ctx)?).await.gql()?;
         Ok(rows.into_iter().map(Channel).collect())
     }
 
@@ -166,6 +166,7 @@ impl ChannelQuery {
         to: String,
     ) -> async_graphql::Result<Vec<RecipientCandidate>> {
         let found = domain(ctx)
+            .conversation()
             .recipient_candidates(actor(ctx)?, &to)
             .await
             .gql()?;
@@ -184,8 +185,11 @@ impl ChannelMutation {
         ctx: &Context<'_>,
         input: CreateChannelInput,
     ) -> async_graphql::Result<CreateChannelPayload> {
-        let channel::CreatedChannel { channel, secret } =
-            domain(ctx).create_channel(actor(ctx)?, input).await.gql()?;
+        let omnipanel_domain::channels::CreatedChannel { channel, secret } = domain(ctx)
+            .channels()
+            .create_channel(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(CreateChannelPayload {
             webhook_url: webhook_url(ctx, &channel),
             channel: Channel(channel),
@@ -200,6 +204,7 @@ impl ChannelMutation {
         input: ArchiveChannelInput,
     ) -> async_graphql::Result<ChannelPayload> {
         let channel = domain(ctx)
+            .channels()
             .archive_channel(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -215,6 +220,7 @@ impl ChannelMutation {
         input: SendOutgoingMessageInput,
     ) -> async_graphql::Result<SendOutgoingMessagePayload> {
         let (chat, message) = domain(ctx)
+            .conversation()
             .send_outgoing_message(actor(ctx)?, input)
             .await
             .gql()?;
@@ -231,6 +237,7 @@ impl ChannelMutation {
         input: RetryMessageInput,
     ) -> async_graphql::Result<RetryMessagePayload> {
         let message = domain(ctx)
+            .deliveries()
             .retry_message(actor(ctx)?, input.message_id)
             .await
             .gql()?;

@@ -2,8 +2,8 @@
 //! queue (X8) and the customer's rating (G1).
 
 use async_graphql::{Context, Object, SimpleObject};
+use omnipanel_domain::chat::RateChatInput;
 use omnipanel_domain::ids::ChatId;
-use omnipanel_domain::rating::RateChatInput;
 
 use super::workplace::{Chat, ChatPayload};
 use super::{Gql, actor, domain};
@@ -33,6 +33,7 @@ impl ChatbotQuery {
         chat_id: ChatId,
     ) -> async_graphql::Result<Option<QueuePosition>> {
         let found = domain(ctx)
+            .routing()
             .queue_position(actor(ctx)?, chat_id)
             .await
             .gql()?;
@@ -57,7 +58,11 @@ impl ChatbotMutation {
         ctx: &Context<'_>,
         input: RateChatInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).rate_chat(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .chats()
+            .rate_chat(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 }

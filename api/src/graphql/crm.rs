@@ -4,8 +4,8 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::crm::{
-    self, CreateActivityFromChatInput, CreateCaseFromChatInput, IdentifyCustomerInput,
-    LinkChatInput, UpdateCrmConnectionInput,
+    CreateActivityFromChatInput, CreateCaseFromChatInput, IdentifyCustomerInput, LinkChatInput,
+    UpdateCrmConnectionInput,
 };
 use omnipanel_domain::entity::crm_connection;
 use omnipanel_domain::enums::CrmKind;
@@ -17,7 +17,7 @@ use super::{Gql, actor, domain, masking};
 /// A CRM contact. Phone and e-mail are masked for operators when the organization says so (K1).
 pub struct CrmContact {
     pub organization_id: OrganizationId,
-    pub contact: crm::CrmContact,
+    pub contact: omnipanel_domain::ports::CrmContact,
 }
 
 #[Object]
@@ -46,7 +46,7 @@ impl CrmContact {
 }
 
 /// A CRM case.
-pub struct CrmCase(crm::CrmCase);
+pub struct CrmCase(omnipanel_domain::ports::CrmCase);
 
 #[Object]
 impl CrmCase {
@@ -142,7 +142,7 @@ impl CrmQuery {
         search: String,
     ) -> async_graphql::Result<Vec<CrmContact>> {
         let actor = actor(ctx)?;
-        let found = domain(ctx).crm_contacts(actor, &search).await.gql()?;
+        let found = domain(ctx).crm().crm_contacts(actor, &search).await.gql()?;
         Ok(found
             .into_iter()
             .map(|contact| CrmContact {
@@ -159,6 +159,7 @@ impl CrmQuery {
         contact_id: ID,
     ) -> async_graphql::Result<Vec<CrmCase>> {
         let found = domain(ctx)
+            .crm()
             .crm_cases(actor(ctx)?, &contact_id)
             .await
             .gql()?;
@@ -167,7 +168,7 @@ impl CrmQuery {
 
     /// The CRM connection (administrators).
     async fn crm_connection(&self, ctx: &Context<'_>) -> async_graphql::Result<CrmConnection> {
-        let connection = domain(ctx).crm_connection(actor(ctx)?).await.gql()?;
+        let connection = domain(ctx).crm().crm_connection(actor(ctx)?).await.gql()?;
         Ok(CrmConnection(connection))
     }
 }
@@ -208,6 +209,7 @@ impl CrmMutation {
         input: UpdateCrmConnectionInput,
     ) -> async_graphql::Result<CrmConnectionPayload> {
         let connection = domain(ctx)
+            .crm()
             .update_crm_connection(actor(ctx)?, input)
             .await
             .gql()?;
@@ -222,7 +224,11 @@ impl CrmMutation {
         ctx: &Context<'_>,
         input: LinkChatInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).link_chat(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .crm()
+            .link_chat(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
@@ -234,6 +240,7 @@ impl CrmMutation {
         input: CreateCaseFromChatInput,
     ) -> async_graphql::Result<CreateCaseFromChatPayload> {
         let (chat, case) = domain(ctx)
+            .crm()
             .create_case_from_chat(actor(ctx)?, input)
             .await
             .gql()?;
@@ -250,6 +257,7 @@ impl CrmMutation {
         input: CreateActivityFromChatInput,
     ) -> async_graphql::Result<CreateActivityFromChatPayload> {
         let (chat, activity) = domain(ctx)
+            .crm()
             .create_activity_from_chat(actor(ctx)?, input)
             .await
             .gql()?;
@@ -270,7 +278,11 @@ impl CrmMutation {
         input: IdentifyCustomerInput,
     ) -> async_graphql::Result<IdentifyCustomerPayload> {
         let actor = actor(ctx)?;
-        let (chat, contact) = domain(ctx).identify_customer(actor, input).await.gql()?;
+        let (chat, contact) = domain(ctx)
+            .crm()
+            .identify_customer(actor, input)
+            .await
+            .gql()?;
         Ok(IdentifyCustomerPayload {
             chat: Chat(chat),
             contact: CrmContact {

@@ -39,6 +39,8 @@ impl Attachment {
     /// A link that works without a session for an hour (for `<img>` and downloads).
     async fn url(&self, ctx: &Context<'_>) -> String {
         let domain = domain(ctx);
-        domain.file_link(&self.0, domain.now() + domain.panel_link_ttl())
+        domain
+            .files()
+            .file_link(&self.0, domain.now() + domain.files().panel_link_ttl())
     }
 }

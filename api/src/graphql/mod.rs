@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, MergedObject, Schema};
-use omnipanel_domain::clock::ManualClock;
+use omnipanel_domain::ports::ManualClock;
 use omnipanel_domain::{Actor, Domain, DomainError};
 
 pub use error::{ErrorCodes, Gql, to_gql};

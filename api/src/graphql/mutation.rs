@@ -2,13 +2,13 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use omnipanel_domain::DomainError;
+use omnipanel_domain::admin::UpdateSettingsInput;
 use omnipanel_domain::admin::*;
 use omnipanel_domain::identity::{
     AcceptInvitationInput, CreateApiKeyInput, InviteOperatorInput, SignInInput,
     UpdateMyProfileInput,
 };
 use omnipanel_domain::ids::*;
-use omnipanel_domain::settings::UpdateSettingsInput;
 
 use super::types::*;
 use super::{Gql, RequestInfo, TestClock, actor, domain, to_gql};
@@ -151,7 +151,11 @@ impl AdminMutation {
         let address = ctx
             .data_opt::<RequestInfo>()
             .and_then(|info| info.client_address.clone());
-        let signed = domain(ctx).sign_in(input, address.as_deref()).await.gql()?;
+        let signed = domain(ctx)
+            .identity()
+            .sign_in(input, address.as_deref())
+            .await
+            .gql()?;
         Ok(SignInPayload {
             token: signed.token,
             operator: Operator::own(signed.operator),
@@ -160,7 +164,7 @@ impl AdminMutation {
 
     /// Ends the current session.
     async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<SignOutPayload> {
-        domain(ctx).sign_out(actor(ctx)?).await.gql()?;
+        domain(ctx).identity().sign_out(actor(ctx)?).await.gql()?;
         Ok(SignOutPayload { signed_out: true })
     }
 
@@ -171,6 +175,7 @@ impl AdminMutation {
         input: InviteOperatorInput,
     ) -> async_graphql::Result<InviteOperatorPayload> {
         let invited = domain(ctx)
+            .identity()
             .invite_operator(actor(ctx)?, input)
             .await
             .gql()?;
@@ -186,7 +191,11 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: AcceptInvitationInput,
     ) -> async_graphql::Result<SignInPayload> {
-        let signed = domain(ctx).accept_invitation(input).await.gql()?;
+        let signed = domain(ctx)
+            .identity()
+            .accept_invitation(input)
+            .await
+            .gql()?;
         Ok(SignInPayload {
             token: signed.token,
             operator: Operator::own(signed.operator),
@@ -200,6 +209,7 @@ impl AdminMutation {
         input: UpdateMyProfileInput,
     ) -> async_graphql::Result<OperatorPayload> {
         let updated = domain(ctx)
+            .identity()
             .update_my_profile(actor(ctx)?, input)
             .await
             .gql()?;
@@ -214,7 +224,11 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: CreateApiKeyInput,
     ) -> async_graphql::Result<CreateApiKeyPayload> {
-        let created = domain(ctx).create_api_key(actor(ctx)?, input).await.gql()?;
+        let created = domain(ctx)
+            .identity()
+            .create_api_key(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(CreateApiKeyPayload {
             key: created.key,
             api_key: ApiKey(created.record),
@@ -228,6 +242,7 @@ impl AdminMutation {
         input: RevokeApiKeyInput,
     ) -> async_graphql::Result<ApiKeyPayload> {
         let revoked = domain(ctx)
+            .identity()
             .revoke_api_key(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -245,6 +260,7 @@ impl AdminMutation {
         input: UpdateOperatorInput,
     ) -> async_graphql::Result<OperatorPayload> {
         let updated = domain(ctx)
+            .admin()
             .update_operator(actor(ctx)?, input)
             .await
             .gql()?;
@@ -260,6 +276,7 @@ impl AdminMutation {
         input: SetOperatorSkillsInput,
     ) -> async_graphql::Result<OperatorPayload> {
         let updated = domain(ctx)
+            .admin()
             .set_operator_skills(actor(ctx)?, input)
             .await
             .gql()?;
@@ -276,7 +293,11 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: CreateQueueInput,
     ) -> async_graphql::Result<QueuePayload> {
-        let queue = domain(ctx).create_queue(actor(ctx)?, input).await.gql()?;
+        let queue = domain(ctx)
+            .admin()
+            .create_queue(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(QueuePayload {
             queue: Queue(queue),
         })
@@ -288,7 +309,11 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: UpdateQueueInput,
     ) -> async_graphql::Result<QueuePayload> {
-        let queue = domain(ctx).update_queue(actor(ctx)?, input).await.gql()?;
+        let queue = domain(ctx)
+            .admin()
+            .update_queue(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(QueuePayload {
             queue: Queue(queue),
         })
@@ -301,6 +326,7 @@ impl AdminMutation {
         input: ArchiveQueueInput,
     ) -> async_graphql::Result<QueuePayload> {
         let queue = domain(ctx)
+            .admin()
             .archive_queue(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -316,6 +342,7 @@ impl AdminMutation {
         input: SetQueueMembersInput,
     ) -> async_graphql::Result<QueuePayload> {
         let queue = domain(ctx)
+            .admin()
             .set_queue_members(actor(ctx)?, input)
             .await
             .gql()?;
@@ -331,7 +358,11 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: CreateSkillInput,
     ) -> async_graphql::Result<SkillPayload> {
-        let skill = domain(ctx).create_skill(actor(ctx)?, input).await.gql()?;
+        let skill = domain(ctx)
+            .admin()
+            .create_skill(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(SkillPayload {
             skill: Skill(skill),
         })
@@ -342,7 +373,11 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: UpdateSkillInput,
     ) -> async_graphql::Result<SkillPayload> {
-        let skill = domain(ctx).update_skill(actor(ctx)?, input).await.gql()?;
+        let skill = domain(ctx)
+            .admin()
+            .update_skill(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(SkillPayload {
             skill: Skill(skill),
         })
@@ -354,6 +389,7 @@ impl AdminMutation {
         input: ArchiveSkillInput,
     ) -> async_graphql::Result<SkillPayload> {
         let skill = domain(ctx)
+            .admin()
             .archive_skill(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -371,6 +407,7 @@ impl AdminMutation {
         input: CreateQuickReplyInput,
     ) -> async_graphql::Result<QuickReplyPayload> {
         let reply = domain(ctx)
+            .admin()
             .create_quick_reply(actor(ctx)?, input)
             .await
             .gql()?;
@@ -385,6 +422,7 @@ impl AdminMutation {
         input: UpdateQuickReplyInput,
     ) -> async_graphql::Result<QuickReplyPayload> {
         let reply = domain(ctx)
+            .admin()
             .update_quick_reply(actor(ctx)?, input)
             .await
             .gql()?;
@@ -399,6 +437,7 @@ impl AdminMutation {
         input: ArchiveQuickReplyInput,
     ) -> async_graphql::Result<QuickReplyPayload> {
         let reply = domain(ctx)
+            .admin()
             .archive_quick_reply(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -415,6 +454,7 @@ impl AdminMutation {
         input: CreateWrapUpReasonInput,
     ) -> async_graphql::Result<WrapUpReasonPayload> {
         let reason = domain(ctx)
+            .admin()
             .create_wrap_up_reason(actor(ctx)?, input)
             .await
             .gql()?;
@@ -429,6 +469,7 @@ impl AdminMutation {
         input: UpdateWrapUpReasonInput,
     ) -> async_graphql::Result<WrapUpReasonPayload> {
         let reason = domain(ctx)
+            .admin()
             .update_wrap_up_reason(actor(ctx)?, input)
             .await
             .gql()?;
@@ -443,6 +484,7 @@ impl AdminMutation {
         input: ArchiveWrapUpReasonInput,
     ) -> async_graphql::Result<WrapUpReasonPayload> {
         let reason = domain(ctx)
+            .admin()
             .archive_wrap_up_reason(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -457,6 +499,7 @@ impl AdminMutation {
         input: CreateChatResultInput,
     ) -> async_graphql::Result<ChatResultPayload> {
         let result = domain(ctx)
+            .admin()
             .create_chat_result(actor(ctx)?, input)
             .await
             .gql()?;
@@ -471,6 +514,7 @@ impl AdminMutation {
         input: UpdateChatResultInput,
     ) -> async_graphql::Result<ChatResultPayload> {
         let result = domain(ctx)
+            .admin()
             .update_chat_result(actor(ctx)?, input)
             .await
             .gql()?;
@@ -485,6 +529,7 @@ impl AdminMutation {
         input: ArchiveChatResultInput,
     ) -> async_graphql::Result<ChatResultPayload> {
         let result = domain(ctx)
+            .admin()
             .archive_chat_result(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -499,7 +544,11 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: CreateTopicInput,
     ) -> async_graphql::Result<TopicPayload> {
-        let topic = domain(ctx).create_topic(actor(ctx)?, input).await.gql()?;
+        let topic = domain(ctx)
+            .admin()
+            .create_topic(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(TopicPayload {
             topic: Topic(topic),
         })
@@ -510,7 +559,11 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: UpdateTopicInput,
     ) -> async_graphql::Result<TopicPayload> {
-        let topic = domain(ctx).update_topic(actor(ctx)?, input).await.gql()?;
+        let topic = domain(ctx)
+            .admin()
+            .update_topic(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(TopicPayload {
             topic: Topic(topic),
         })
@@ -523,6 +576,7 @@ impl AdminMutation {
         input: ArchiveTopicInput,
     ) -> async_graphql::Result<TopicPayload> {
         let topic = domain(ctx)
+            .admin()
             .archive_topic(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -537,6 +591,7 @@ impl AdminMutation {
         input: CreateCustomStatusInput,
     ) -> async_graphql::Result<CustomStatusPayload> {
         let status = domain(ctx)
+            .admin()
             .create_custom_status(actor(ctx)?, input)
             .await
             .gql()?;
@@ -551,6 +606,7 @@ impl AdminMutation {
         input: UpdateCustomStatusInput,
     ) -> async_graphql::Result<CustomStatusPayload> {
         let status = domain(ctx)
+            .admin()
             .update_custom_status(actor(ctx)?, input)
             .await
             .gql()?;
@@ -565,6 +621,7 @@ impl AdminMutation {
         input: ArchiveCustomStatusInput,
     ) -> async_graphql::Result<CustomStatusPayload> {
         let status = domain(ctx)
+            .admin()
             .archive_custom_status(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -579,6 +636,7 @@ impl AdminMutation {
         input: CreateBotSchemeInput,
     ) -> async_graphql::Result<BotSchemePayload> {
         let scheme = domain(ctx)
+            .admin()
             .create_bot_scheme(actor(ctx)?, input)
             .await
             .gql()?;
@@ -593,6 +651,7 @@ impl AdminMutation {
         input: UpdateBotSchemeInput,
     ) -> async_graphql::Result<BotSchemePayload> {
         let scheme = domain(ctx)
+            .admin()
             .update_bot_scheme(actor(ctx)?, input)
             .await
             .gql()?;
@@ -607,6 +666,7 @@ impl AdminMutation {
         input: ArchiveBotSchemeInput,
     ) -> async_graphql::Result<BotSchemePayload> {
         let scheme = domain(ctx)
+            .admin()
             .archive_bot_scheme(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -624,6 +684,7 @@ impl AdminMutation {
         input: UpdateSettingsInput,
     ) -> async_graphql::Result<SettingsPayload> {
         let settings = domain(ctx)
+            .admin()
             .update_settings(actor(ctx)?, input)
             .await
             .gql()?;
@@ -655,7 +716,7 @@ impl AdminMutation {
         }
         clock.0.advance(chrono::Duration::seconds(input.seconds));
         // Fire what became due, so a test sees the consequences as soon as this returns.
-        let fired = domain(ctx).run_due().await.gql()?;
+        let fired = domain(ctx).timers().run_due().await.gql()?;
         Ok(AdvanceClockPayload {
             now: domain(ctx).now(),
             fired: i32::try_from(fired).unwrap_or(i32::MAX),

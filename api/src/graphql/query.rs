@@ -14,7 +14,12 @@ pub struct AdminQuery;
 impl AdminQuery {
     /// The signed-in operator.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Operator> {
-        domain(ctx).me(actor(ctx)?).await.gql().map(Operator::of)
+        domain(ctx)
+            .identity()
+            .me(actor(ctx)?)
+            .await
+            .gql()
+            .map(Operator::of)
     }
 
     /// The server's clock now. Panels show their timers (time in status, waiting, an
@@ -36,6 +41,7 @@ impl AdminQuery {
         search: Option<String>,
     ) -> async_graphql::Result<Vec<Operator>> {
         let found = domain(ctx)
+            .admin()
             .operators(actor(ctx)?, only_available, search.as_deref())
             .await
             .gql()?;
@@ -50,6 +56,7 @@ impl AdminQuery {
         #[graphql(default = true)] only_available: bool,
     ) -> async_graphql::Result<Vec<Queue>> {
         let found = domain(ctx)
+            .admin()
             .queues(actor(ctx)?, only_available)
             .await
             .gql()?;
@@ -64,6 +71,7 @@ impl AdminQuery {
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<Skill>> {
         let found = domain(ctx)
+            .admin()
             .skills(actor(ctx)?, include_archived)
             .await
             .gql()?;
@@ -77,6 +85,7 @@ impl AdminQuery {
         search: Option<String>,
     ) -> async_graphql::Result<Vec<QuickReply>> {
         let found = domain(ctx)
+            .admin()
             .quick_replies(actor(ctx)?, search.as_deref())
             .await
             .gql()?;
@@ -91,6 +100,7 @@ impl AdminQuery {
         #[graphql(default)] include_system: bool,
     ) -> async_graphql::Result<Vec<WrapUpReason>> {
         let found = domain(ctx)
+            .admin()
             .wrap_up_reasons(actor(ctx)?, include_archived)
             .await
             .gql()?;
@@ -108,6 +118,7 @@ impl AdminQuery {
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<ChatResult>> {
         let found = domain(ctx)
+            .admin()
             .chat_results(actor(ctx)?, include_archived)
             .await
             .gql()?;
@@ -121,6 +132,7 @@ impl AdminQuery {
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<Topic>> {
         let found = domain(ctx)
+            .admin()
             .topics(actor(ctx)?, include_archived)
             .await
             .gql()?;
@@ -138,6 +150,7 @@ impl AdminQuery {
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<CustomStatus>> {
         let found = domain(ctx)
+            .admin()
             .custom_statuses(actor(ctx)?, include_archived)
             .await
             .gql()?;
@@ -151,6 +164,7 @@ impl AdminQuery {
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<BotScheme>> {
         let found = domain(ctx)
+            .admin()
             .bot_schemes(actor(ctx)?, include_archived)
             .await
             .gql()?;
@@ -160,6 +174,7 @@ impl AdminQuery {
     /// The organization's settings (N1).
     async fn settings(&self, ctx: &Context<'_>) -> async_graphql::Result<OrganizationSettings> {
         domain(ctx)
+            .admin()
             .settings(actor(ctx)?)
             .await
             .gql()
@@ -168,7 +183,7 @@ impl AdminQuery {
 
     /// The organization's API keys, without the keys (admins).
     async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKey>> {
-        let found = domain(ctx).api_keys(actor(ctx)?).await.gql()?;
+        let found = domain(ctx).identity().api_keys(actor(ctx)?).await.gql()?;
         Ok(found.into_iter().map(ApiKey).collect())
     }
 }

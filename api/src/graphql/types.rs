@@ -105,6 +105,7 @@ impl Operator {
         to: DateTime<Utc>,
     ) -> async_graphql::Result<Vec<omnipanel_domain::presence::StatusTime>> {
         super::domain(ctx)
+            .presence()
             .time_in_status(actor(ctx)?, self.model.id, from, to)
             .await
             .map_err(super::to_gql)
@@ -294,6 +295,7 @@ impl QuickReply {
         let domain = super::domain(ctx);
         let viewer = actor(ctx)?;
         let chat = domain
+            .chats()
             .visible_chat(&domain.db, viewer, chat_id)
             .await
             .map_err(super::to_gql)?;
@@ -314,7 +316,7 @@ impl QuickReply {
                 .unwrap_or_default(),
             None => String::new(),
         };
-        Ok(omnipanel_domain::conversation::fill_template(
+        Ok(omnipanel_domain::chat::fill_template(
             &self.0.text,
             &masking.apply(&customer_name),
             &operator_name,

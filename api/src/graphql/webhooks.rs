@@ -3,7 +3,8 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use omnipanel_domain::delivery::{self, CreateWebhookInput, DeliveryCursor, UpdateWebhookInput};
+use omnipanel_domain::deliveries;
+use omnipanel_domain::deliveries::{CreateWebhookInput, DeliveryCursor, UpdateWebhookInput};
 use omnipanel_domain::entity::{delivery as delivery_entity, webhook};
 use omnipanel_domain::enums::{DeliveryKind, DeliveryState, WebhookEvent};
 use omnipanel_domain::ids::{ChatId, DeliveryId, WebhookId};
@@ -25,7 +26,7 @@ impl Webhook {
         &self.0.url
     }
     async fn events(&self) -> Vec<WebhookEvent> {
-        delivery::subscribed(&self.0)
+        deliveries::subscribed(&self.0)
     }
     /// A paused webhook gets no new deliveries.
     async fn active(&self) -> bool {
@@ -99,7 +100,7 @@ pub struct WebhookQuery;
 impl WebhookQuery {
     /// The organization's webhooks (administrators).
     async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Webhook>> {
-        let rows = domain(ctx).webhooks(actor(ctx)?).await.gql()?;
+        let rows = domain(ctx).deliveries().webhooks(actor(ctx)?).await.gql()?;
         Ok(rows.into_iter().map(Webhook).collect())
     }
 
@@ -116,6 +117,7 @@ impl WebhookQuery {
             .map(|c| decode_cursor::<DeliveryCursor>(&c))
             .transpose()?;
         let (rows, has_next) = domain(ctx)
+            .deliveries()
             .deliveries(actor(ctx)?, webhook_id, first, after)
             .await
             .gql()?;
@@ -170,7 +172,11 @@ impl WebhookMutation {
         ctx: &Context<'_>,
         input: CreateWebhookInput,
     ) -> async_graphql::Result<CreateWebhookPayload> {
-        let (hook, secret) = domain(ctx).create_webhook(actor(ctx)?, input).await.gql()?;
+        let (hook, secret) = domain(ctx)
+            .deliveries()
+            .create_webhook(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(CreateWebhookPayload {
             webhook: Webhook(hook),
             secret,
@@ -183,7 +189,11 @@ impl WebhookMutation {
         ctx: &Context<'_>,
         input: UpdateWebhookInput,
     ) -> async_graphql::Result<WebhookPayload> {
-        let hook = domain(ctx).update_webhook(actor(ctx)?, input).await.gql()?;
+        let hook = domain(ctx)
+            .deliveries()
+            .update_webhook(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(WebhookPayload {
             webhook: Webhook(hook),
         })
@@ -196,6 +206,7 @@ impl WebhookMutation {
         input: ArchiveWebhookInput,
     ) -> async_graphql::Result<WebhookPayload> {
         let hook = domain(ctx)
+            .deliveries()
             .archive_webhook(actor(ctx)?, input.id)
             .await
             .gql()?;
@@ -211,6 +222,7 @@ impl WebhookMutation {
         input: RetryDeliveryInput,
     ) -> async_graphql::Result<DeliveryPayload> {
         let row = domain(ctx)
+            .deliveries()
             .retry_delivery(actor(ctx)?, input.id)
             .await
             .gql()?;

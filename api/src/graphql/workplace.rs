@@ -10,24 +10,25 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use omnipanel_domain::chat::{
-    AssignChatInput, ChatIdInput, ChatTab, CloseChatInput, HandOffChatInput, SendMessageInput,
-    Variable, WaitingCursor,
+    AssignChatInput, ChatIdInput, ChatTab, CloseChatInput, HandOffChatInput, Variable,
+    WaitingCursor,
 };
+use omnipanel_domain::chat::{ChatFilter, HistoryCursor};
+use omnipanel_domain::chat::{InviteToConferenceInput, TransferChatInput};
+use omnipanel_domain::conversation::SendMessageInput;
 use omnipanel_domain::conversation::{
     AddNoteInput, MuteCustomerInput, PostCustomerMessageInput, SetChatTagsInput, SetChatTopicInput,
     UpdateNoteInput,
 };
-use omnipanel_domain::embedding::{ChatUrlContext, fill_url};
+use omnipanel_domain::crm::{ChatUrlContext, fill_url};
 use omnipanel_domain::entity::{
     chat, chat_assignment, chat_participant, customer, event, message, note, routing_decision,
 };
 use omnipanel_domain::enums::*;
 use omnipanel_domain::events;
-use omnipanel_domain::history::{ChatFilter, HistoryCursor};
 use omnipanel_domain::ids::*;
 use omnipanel_domain::presence::{ScheduleMyNextStatusInput, SetCallStateInput, SetMyStatusInput};
 use omnipanel_domain::routing::{Candidate, SkipReason};
-use omnipanel_domain::transfer::{InviteToConferenceInput, TransferChatInput};
 use omnipanel_domain::{Actor, Domain, DomainError};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -338,8 +339,8 @@ impl RoutingDecision {
 pub struct Chat(pub chat::Model);
 
 impl Chat {
-    fn reply_policy(&self, ctx: &Context<'_>) -> omnipanel_domain::outgoing::ReplyPolicy {
-        omnipanel_domain::outgoing::reply_policy(
+    fn reply_policy(&self, ctx: &Context<'_>) -> omnipanel_domain::conversation::ReplyPolicy {
+        omnipanel_domain::conversation::reply_policy(
             self.0.source,
             self.0.status,
             self.0.last_customer_message_at,
@@ -560,6 +561,7 @@ impl Chat {
         // Whispers are for operators only (X5); machine clients never see them.
         let include_whispers = actor(ctx)?.operator_id().is_some();
         let (rows, has_next) = domain(ctx)
+            .conversation()
             .messages(self.0.id, first, after, include_whispers)
             .await
             .gql()?;
@@ -646,6 +648,7 @@ impl Chat {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<RoutingDecision>> {
         let rows = domain(ctx)
+            .routing()
             .routing_decisions(actor(ctx)?, self.0.id)
             .await
             .gql()?;
@@ -683,7 +686,12 @@ impl WorkplaceEvent {
     }
     /// The signed-in operator as they are now (for status changes).
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Operator> {
-        domain(ctx).me(actor(ctx)?).await.gql().map(Operator::own)
+        domain(ctx)
+            .identity()
+            .me(actor(ctx)?)
+            .await
+            .gql()
+            .map(Operator::own)
     }
     /// Details of the change (status, reason, deadline).
     async fn payload(&self) -> Json<serde_json::Value> {
@@ -800,7 +808,11 @@ async fn visible_chat(
 ) -> async_graphql::Result<Option<Chat>> {
     let Some(id) = id else { return Ok(None) };
     let domain = domain(ctx);
-    match domain.visible_chat(&domain.db, actor(ctx)?, id).await {
+    match domain
+        .chats()
+        .visible_chat(&domain.db, actor(ctx)?, id)
+        .await
+    {
         Ok(found) => Ok(Some(Chat(found))),
         Err(DomainError::NotFound { .. }) => Ok(None),
         Err(other) => Err(to_gql(other)),
@@ -819,7 +831,7 @@ impl WorkplaceQuery {
 
     /// The caller's Active list (invitations and open chats) or Closed list (the last 10; D2).
     async fn my_chats(&self, ctx: &Context<'_>, tab: ChatTab) -> async_graphql::Result<Vec<Chat>> {
-        let rows = domain(ctx).my_chats(actor(ctx)?, tab).await.gql()?;
+        let rows = domain(ctx).chats().my_chats(actor(ctx)?, tab).await.gql()?;
         prime(ctx, &rows).await?;
         Ok(rows.into_iter().map(Chat).collect())
     }
@@ -837,6 +849,7 @@ impl WorkplaceQuery {
             .transpose()?;
         let has_previous = after.is_some();
         let page = domain(ctx)
+            .chats()
             .unassigned_chats(actor(ctx)?, first, after)
             .await
             .gql()?;
@@ -864,6 +877,7 @@ impl WorkplaceQuery {
             .transpose()?;
         let has_previous = after.is_some();
         let (rows, has_next) = domain(ctx)
+            .chats()
             .bot_chats(actor(ctx)?, first, after)
             .await
             .gql()?;
@@ -884,6 +898,7 @@ impl WorkplaceQuery {
             .transpose()?;
         let has_previous = after.is_some();
         let (rows, has_next) = domain(ctx)
+            .chats()
             .chat_history(actor(ctx)?, filter.unwrap_or_default(), first, after)
             .await
             .gql()?;
@@ -897,6 +912,7 @@ impl WorkplaceQuery {
         chat_id: ChatId,
     ) -> async_graphql::Result<Vec<RoutingDecision>> {
         let rows = domain(ctx)
+            .routing()
             .routing_decisions(actor(ctx)?, chat_id)
             .await
             .gql()?;
@@ -935,6 +951,7 @@ impl WorkplaceQuery {
         chat_id: ChatId,
     ) -> async_graphql::Result<Option<IntegrationSlot>> {
         let slot = domain(ctx)
+            .crm()
             .integration_slot(actor(ctx)?, chat_id)
             .await
             .gql()?;
@@ -1005,7 +1022,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: HandOffChatInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).hand_off_chat(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .chats()
+            .hand_off_chat(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
@@ -1015,7 +1036,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).accept_chat(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .chats()
+            .accept_chat(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
@@ -1025,7 +1050,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).decline_chat(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .chats()
+            .decline_chat(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
@@ -1035,7 +1064,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: AssignChatInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).assign_chat(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .chats()
+            .assign_chat(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
@@ -1045,7 +1078,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: SendMessageInput,
     ) -> async_graphql::Result<MessagePayload> {
-        let message = domain(ctx).send_message(actor(ctx)?, input).await.gql()?;
+        let message = domain(ctx)
+            .conversation()
+            .send_message(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(MessagePayload {
             message: Message(message),
         })
@@ -1057,7 +1094,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: CloseChatInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).close_chat(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .chats()
+            .close_chat(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
@@ -1069,6 +1110,7 @@ impl WorkplaceMutation {
         input: PostCustomerMessageInput,
     ) -> async_graphql::Result<MessagePayload> {
         let message = domain(ctx)
+            .conversation()
             .post_customer_message(actor(ctx)?, input)
             .await
             .gql()?;
@@ -1084,6 +1126,7 @@ impl WorkplaceMutation {
         input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         let chat = domain(ctx)
+            .chats()
             .take_over_chat(actor(ctx)?, input.chat_id)
             .await
             .gql()?;
@@ -1096,7 +1139,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: MuteCustomerInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).mute_customer(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .conversation()
+            .mute_customer(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
@@ -1106,7 +1153,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: AddNoteInput,
     ) -> async_graphql::Result<NotePayload> {
-        let note = domain(ctx).add_note(actor(ctx)?, input).await.gql()?;
+        let note = domain(ctx)
+            .conversation()
+            .add_note(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(NotePayload { note: Note(note) })
     }
 
@@ -1116,7 +1167,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: UpdateNoteInput,
     ) -> async_graphql::Result<NotePayload> {
-        let note = domain(ctx).update_note(actor(ctx)?, input).await.gql()?;
+        let note = domain(ctx)
+            .conversation()
+            .update_note(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(NotePayload { note: Note(note) })
     }
 
@@ -1126,7 +1181,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: SetChatTopicInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).set_chat_topic(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .conversation()
+            .set_chat_topic(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
@@ -1137,9 +1196,14 @@ impl WorkplaceMutation {
         input: SetChatTagsInput,
     ) -> async_graphql::Result<ChatPayload> {
         let chat_id = input.chat_id;
-        domain(ctx).set_chat_tags(actor(ctx)?, input).await.gql()?;
+        domain(ctx)
+            .conversation()
+            .set_chat_tags(actor(ctx)?, input)
+            .await
+            .gql()?;
         let domain = domain(ctx);
         let chat = domain
+            .chats()
             .visible_chat(&domain.db, actor(ctx)?, chat_id)
             .await
             .gql()?;
@@ -1152,7 +1216,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: TransferChatInput,
     ) -> async_graphql::Result<ChatPayload> {
-        let chat = domain(ctx).transfer_chat(actor(ctx)?, input).await.gql()?;
+        let chat = domain(ctx)
+            .chats()
+            .transfer_chat(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(ChatPayload { chat: Chat(chat) })
     }
 
@@ -1163,6 +1231,7 @@ impl WorkplaceMutation {
         input: InviteToConferenceInput,
     ) -> async_graphql::Result<ChatPayload> {
         let chat = domain(ctx)
+            .chats()
             .invite_to_conference(actor(ctx)?, input)
             .await
             .gql()?;
@@ -1176,6 +1245,7 @@ impl WorkplaceMutation {
         input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         let chat = domain(ctx)
+            .chats()
             .accept_conference(actor(ctx)?, input.chat_id)
             .await
             .gql()?;
@@ -1189,6 +1259,7 @@ impl WorkplaceMutation {
         input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         let chat = domain(ctx)
+            .chats()
             .end_conference(actor(ctx)?, input.chat_id)
             .await
             .gql()?;
@@ -1202,6 +1273,7 @@ impl WorkplaceMutation {
         input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         let chat = domain(ctx)
+            .chats()
             .monitor_chat(actor(ctx)?, input.chat_id)
             .await
             .gql()?;
@@ -1214,7 +1286,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: SetMyStatusInput,
     ) -> async_graphql::Result<StatusPayload> {
-        let op = domain(ctx).set_my_status(actor(ctx)?, input).await.gql()?;
+        let op = domain(ctx)
+            .presence()
+            .set_my_status(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(StatusPayload {
             operator: Operator::own(op),
         })
@@ -1227,6 +1303,7 @@ impl WorkplaceMutation {
         input: ScheduleMyNextStatusInput,
     ) -> async_graphql::Result<StatusPayload> {
         let op = domain(ctx)
+            .presence()
             .schedule_my_next_status(actor(ctx)?, input)
             .await
             .gql()?;
@@ -1237,7 +1314,7 @@ impl WorkplaceMutation {
 
     /// Leaves BLOCKED (after a missed invitation) for READY.
     async fn unblock_me(&self, ctx: &Context<'_>) -> async_graphql::Result<StatusPayload> {
-        let op = domain(ctx).unblock_me(actor(ctx)?).await.gql()?;
+        let op = domain(ctx).presence().unblock_me(actor(ctx)?).await.gql()?;
         Ok(StatusPayload {
             operator: Operator::own(op),
         })
@@ -1245,7 +1322,11 @@ impl WorkplaceMutation {
 
     /// Tells the server the operator is at the panel (restarts the AWAY timer).
     async fn report_activity(&self, ctx: &Context<'_>) -> async_graphql::Result<StatusPayload> {
-        let op = domain(ctx).report_activity(actor(ctx)?).await.gql()?;
+        let op = domain(ctx)
+            .presence()
+            .report_activity(actor(ctx)?)
+            .await
+            .gql()?;
         Ok(StatusPayload {
             operator: Operator::own(op),
         })
@@ -1257,7 +1338,11 @@ impl WorkplaceMutation {
         ctx: &Context<'_>,
         input: SetCallStateInput,
     ) -> async_graphql::Result<StatusPayload> {
-        let op = domain(ctx).set_call_state(actor(ctx)?, input).await.gql()?;
+        let op = domain(ctx)
+            .presence()
+            .set_call_state(actor(ctx)?, input)
+            .await
+            .gql()?;
         Ok(StatusPayload {
             operator: Operator::own(op),
         })
@@ -1275,7 +1360,7 @@ fn event_stream(
 ) -> impl Stream<Item = event::Model> {
     struct State {
         domain: Domain,
-        receiver: tokio::sync::broadcast::Receiver<events::Notice>,
+        receiver: tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
         last: i64,
         buffer: VecDeque<event::Model>,
     }
@@ -1380,6 +1465,7 @@ impl Subscription {
         let actor: Actor = actor(ctx)?.clone();
         let domain = domain(ctx).clone();
         domain
+            .chats()
             .visible_chat(&domain.db, &actor, chat_id)
             .await
             .gql()?;

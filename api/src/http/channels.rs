@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use omnipanel_domain::DomainError;
-use omnipanel_domain::channel::InboundMessage;
+use omnipanel_domain::channels::InboundMessage;
 use omnipanel_domain::entity::channel;
 use omnipanel_domain::enums::ChannelKind;
 use omnipanel_domain::ids::ChannelId;
@@ -39,7 +39,12 @@ async fn channel(
     let Ok(id) = id.parse::<ChannelId>() else {
         return Err(answer(StatusCode::NOT_FOUND, Some("No such channel")));
     };
-    match state.domain.authenticate_channel(id, kinds, secret).await {
+    match state
+        .domain
+        .channels()
+        .authenticate_channel(id, kinds, secret)
+        .await
+    {
         Ok(found) => Ok(found),
         Err(DomainError::Unauthenticated(reason)) => {
             Err(answer(StatusCode::UNAUTHORIZED, Some(&reason)))
@@ -56,7 +61,12 @@ async fn channel(
 
 /// Stores the message; 5xx only when the provider should try again.
 async fn store(state: &AppState, found: &channel::Model, inbound: InboundMessage) -> Response {
-    match state.domain.receive_inbound(found, inbound).await {
+    match state
+        .domain
+        .channels()
+        .receive_inbound(found, inbound)
+        .await
+    {
         Ok(_) => answer(StatusCode::OK, None),
         Err(DomainError::Validation { message, .. }) => {
             answer(StatusCode::UNPROCESSABLE_ENTITY, Some(&message))
@@ -114,7 +124,7 @@ pub async fn generic(
     let Ok(channel_id) = id.parse::<ChannelId>() else {
         return answer(StatusCode::NOT_FOUND, Some("No such channel"));
     };
-    let found = match state.domain.channel_by_id(channel_id).await {
+    let found = match state.domain.channels().channel_by_id(channel_id).await {
         Ok(Some(found)) if kinds.contains(&found.kind) && found.archived_at.is_none() => found,
         Ok(_) => {
             return answer(

@@ -57,12 +57,17 @@ pub async fn start(State(state): State<AppState>, Query(params): Query<StartPara
     };
     let popup = matches!(params.popup.as_deref(), Some("1" | "true"));
     let started = async {
-        let connection = state.domain.crm_sign_in_settings(organization_id).await?;
+        let connection = state
+            .domain
+            .identity()
+            .crm_sign_in_settings(organization_id)
+            .await?;
         let authorization = state
             .crm_sign_in
             .authorize(&connection, &redirect_uri(&state))?;
         state
             .domain
+            .identity()
             .begin_crm_sign_in(
                 organization_id,
                 &authorization.state,
@@ -102,9 +107,14 @@ pub async fn callback(
     };
     let address = peer.ip().to_string();
     let finished = async {
-        let pending = state.domain.finish_crm_sign_in(&sign_in_state).await?;
+        let pending = state
+            .domain
+            .identity()
+            .finish_crm_sign_in(&sign_in_state)
+            .await?;
         let connection = state
             .domain
+            .identity()
             .crm_sign_in_settings(pending.organization_id)
             .await?;
         let user = state
@@ -118,6 +128,7 @@ pub async fn callback(
             .await?;
         let signed_in = state
             .domain
+            .identity()
             .sign_in_crm_user(pending.organization_id, &user, Some(&address))
             .await?;
         Ok::<_, DomainError>((signed_in, pending.popup))

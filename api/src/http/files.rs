@@ -90,11 +90,12 @@ pub async fn upload(
         content_type,
         bytes: &body,
     };
-    match state.domain.upload_file(&actor, upload).await {
+    match state.domain.files().upload_file(&actor, upload).await {
         Ok(file) => {
-            let url = state
-                .domain
-                .file_link(&file, state.domain.now() + state.domain.panel_link_ttl());
+            let url = state.domain.files().file_link(
+                &file,
+                state.domain.now() + state.domain.files().panel_link_ttl(),
+            );
             (
                 StatusCode::CREATED,
                 Json(json!({
@@ -131,14 +132,18 @@ pub async fn download(
     };
     let found = match (link.expires, link.signature) {
         (Some(expires), Some(signature)) => {
-            state.domain.file_by_link(id, expires, &signature).await
+            state
+                .domain
+                .files()
+                .file_by_link(id, expires, &signature)
+                .await
         }
         _ => {
             let authorization = headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok());
             match authenticate(&state.domain, authorization).await {
-                Auth::Authenticated(actor) => state.domain.file_for(&actor, id).await,
+                Auth::Authenticated(actor) => state.domain.files().file_for(&actor, id).await,
                 Auth::Rejected(reason) => Err(DomainError::Unauthenticated(reason.into())),
                 Auth::Anonymous => Err(DomainError::Unauthenticated(
                     "Sign in, or use the file's link".into(),

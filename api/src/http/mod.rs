@@ -114,7 +114,7 @@ pub(crate) async fn authenticate(domain: &Domain, authorization: Option<&str>) -
     else {
         return Auth::Rejected("The Authorization header must be `Bearer <token>`".into());
     };
-    match domain.authenticate(token).await {
+    match domain.identity().authenticate(token).await {
         Ok(actor) => Auth::Authenticated(actor),
         Err(DomainError::Unauthenticated(reason)) => Auth::Rejected(reason.into_owned()),
         Err(error) => {

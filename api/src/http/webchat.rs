@@ -21,11 +21,11 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
 use omnipanel_domain::DomainError;
-use omnipanel_domain::enums::RecipientKind;
-use omnipanel_domain::ids::{ChannelId, ChatId};
-use omnipanel_domain::webchat::{
+use omnipanel_domain::channels::{
     StartWebchatInput, VisibleMessage, WebchatConversation, WebchatCursor,
 };
+use omnipanel_domain::enums::RecipientKind;
+use omnipanel_domain::ids::{ChannelId, ChatId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -94,7 +94,7 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
         Ok(id) => id,
         Err(error) => return refusal(error),
     };
-    if let Err(error) = state.domain.webchat_channel(id).await {
+    if let Err(error) = state.domain.channels().webchat_channel(id).await {
         return refusal(error);
     }
     let nonce = omnipanel_domain::secret::generate_token("");
@@ -125,7 +125,7 @@ pub async fn start(
         Ok(id) => id,
         Err(error) => return refusal(error),
     };
-    match state.domain.start_webchat(id, input).await {
+    match state.domain.channels().start_webchat(id, input).await {
         Ok(token) => (StatusCode::CREATED, Json(json!({ "token": token }))).into_response(),
         Err(error) => refusal(error),
     }
@@ -151,6 +151,7 @@ pub async fn say(
     };
     let said = state
         .domain
+        .channels()
         .webchat_say(
             id,
             bearer(&headers),
@@ -183,8 +184,16 @@ pub async fn read(
     };
     let token = bearer(&headers);
     let read = async {
-        let messages = state.domain.webchat_messages(id, token, None).await?;
-        let latest = state.domain.webchat_conversation(id, token).await?;
+        let messages = state
+            .domain
+            .channels()
+            .webchat_messages(id, token, None)
+            .await?;
+        let latest = state
+            .domain
+            .channels()
+            .webchat_conversation(id, token)
+            .await?;
         Ok::<_, DomainError>(json!({
             "messages": messages.iter().map(visible).collect::<Vec<_>>(),
             "conversation": conversation(latest),
@@ -215,6 +224,7 @@ pub async fn rate(
     };
     match state
         .domain
+        .channels()
         .webchat_rate(id, bearer(&headers), input.score, input.comment)
         .await
     {
@@ -237,7 +247,7 @@ struct Following {
     /// The conversation's state as last sent.
     told: Option<Option<WebchatConversation>>,
     chats: HashSet<ChatId>,
-    notices: tokio::sync::broadcast::Receiver<omnipanel_domain::events::Notice>,
+    notices: tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
 }
 
 impl Following {
@@ -255,7 +265,7 @@ impl Following {
                             return;
                         }
                         // A chat the visitor just started is not known yet.
-                        if let Ok(chats) = self.state.domain.webchat_chats(self.channel, customer).await {
+                        if let Ok(chats) = self.state.domain.channels().webchat_chats(self.channel, customer).await {
                             self.chats = chats.into_iter().collect();
                             if self.chats.contains(&chat) {
                                 return;
@@ -282,12 +292,18 @@ pub async fn events(
         Err(error) => return refusal(error),
     };
     let token = params.token.unwrap_or_default();
-    let customer = match state.domain.webchat_visitor(channel, Some(&token)).await {
+    let customer = match state
+        .domain
+        .channels()
+        .webchat_visitor(channel, Some(&token))
+        .await
+    {
         Ok((_, customer)) => customer,
         Err(error) => return refusal(error),
     };
     let chats = state
         .domain
+        .channels()
         .webchat_chats(channel, customer)
         .await
         .unwrap_or_default()
@@ -308,6 +324,7 @@ pub async fn events(
                 let read = following
                     .state
                     .domain
+                    .channels()
                     .webchat_messages(following.channel, Some(&following.token), following.cursor)
                     .await;
                 match read {
@@ -328,6 +345,7 @@ pub async fn events(
                         let latest = following
                             .state
                             .domain
+                            .channels()
                             .webchat_conversation(following.channel, Some(&following.token))
                             .await;
                         match latest {

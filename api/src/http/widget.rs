@@ -9,7 +9,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use omnipanel_domain::embedding::PanelEmbedding;
+use omnipanel_domain::crm::PanelEmbedding;
 use omnipanel_domain::ids::OrganizationId;
 use rust_embed::RustEmbed;
 use serde::Deserialize;
@@ -45,7 +45,7 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<PanelParam
             let Ok(id) = raw.parse::<OrganizationId>() else {
                 return not_found("No such organization");
             };
-            match state.domain.panel_embedding(id).await {
+            match state.domain.crm().panel_embedding(id).await {
                 Ok(embedding) => (Some(id), embedding),
                 Err(error) if error.is_internal() => {
                     tracing::error!(?error, "panel settings unavailable");

@@ -14,37 +14,25 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use super::organization::{GENERAL_QUEUE, demo_queue};
 use crate::actor::{Actor, Principal};
 use crate::chat::{
-    ChatIdInput, CloseChatInput, HandOffChatInput, SendMessageInput, TranscriptEntryInput,
+    ChatIdInput, CloseChatInput, HandOffChatInput, RateChatInput, TranscriptEntryInput,
 };
-use crate::clock::ManualClock;
 use crate::conversation::PostCustomerMessageInput;
+use crate::conversation::SendMessageInput;
 use crate::customer::CustomerInput;
 use crate::entity::{chat_result, operator, topic, wrap_up_reason};
 use crate::enums::{ApiKeyScope, AuthorKind, ChatSource, ChatStatus, OperatorStatus, Role};
 use crate::error::{DomainError, Result};
 use crate::identity::CreateApiKeyInput;
 use crate::ids::{ChatResultId, OperatorId, TopicId, WrapUpReasonId};
+use crate::ports::clock::ManualClock;
 use crate::presence::SetMyStatusInput;
-use crate::rating::RateChatInput;
 use crate::service::Domain;
 
 /// The days played, ending yesterday.
 const DAYS: i64 = 5;
-
-pub(super) const WRAP_UP_REASONS: [&str; 4] = [
-    "Question answered",
-    "Forwarded to a specialist",
-    "Spam",
-    "Customer stopped responding",
-];
-pub(super) const RESULTS: [&str; 4] = ["Sale", "Case created", "Consultation", "No result"];
-pub(super) const TOPICS: [(&str, &[&str]); 3] = [
-    ("Billing", &["Invoice", "Refund"]),
-    ("Delivery", &["Delay", "Address change"]),
-    ("Technical support", &["Sign-in problem", "Bug report"]),
-];
 
 /// One conversation's script.
 struct Story {
@@ -292,6 +280,7 @@ impl Play {
 
     async fn set_status(&self, who: &Actor, status: OperatorStatus) -> Result<()> {
         self.domain
+            .presence()
             .set_my_status(
                 who,
                 SetMyStatusInput {
@@ -312,6 +301,7 @@ impl Play {
 
     async fn say(&self, who: &Actor, chat: crate::ids::ChatId, text: &str) -> Result<()> {
         self.domain
+            .conversation()
             .send_message(
                 who,
                 SendMessageInput {
@@ -334,6 +324,7 @@ impl Play {
         let now = self.domain.now();
         let handed = self
             .domain
+            .chats()
             .hand_off_chat(
                 &self.chatbot,
                 HandOffChatInput {
@@ -376,6 +367,7 @@ impl Play {
         let chat = handed.id;
         self.wait(4, 25);
         self.domain
+            .chats()
             .accept_chat(&op, ChatIdInput { chat_id: chat })
             .await?;
         self.wait(15, 90);
@@ -383,6 +375,7 @@ impl Play {
         if let Some((customer, last)) = story.follow_up {
             self.wait(30, 150);
             self.domain
+                .conversation()
                 .post_customer_message(
                     &self.chatbot,
                     PostCustomerMessageInput {
@@ -402,6 +395,7 @@ impl Play {
         }
         self.wait(30, 180);
         self.domain
+            .chats()
             .close_chat(
                 &op,
                 CloseChatInput {
@@ -422,6 +416,7 @@ impl Play {
             let score = scores[self.rng.gen_range(0..scores.len())];
             self.wait(10, 60);
             self.domain
+                .chats()
                 .rate_chat(
                     &self.chatbot,
                     RateChatInput {
@@ -436,95 +431,94 @@ impl Play {
     }
 }
 
-impl Domain {
-    /// Plays the demo's history; returns how many chats were closed.
-    pub(super) async fn play_demo_history(&self, owner: &Actor) -> Result<usize> {
-        let org = owner.organization_id;
-        let queue = super::demo_queue(self, owner, super::GENERAL_QUEUE).await?;
-        let words = Dictionaries::load(self, owner).await?;
-        let key = self
-            .insert_api_key(
-                org,
-                CreateApiKeyInput {
-                    scope: ApiKeyScope::Chatbot,
-                    name: "Demo chatbot".into(),
-                },
-                owner.operator_id(),
-            )
-            .await?;
-        let staff = operator::Entity::find()
-            .filter(operator::Column::OrganizationId.eq(org))
-            .filter(operator::Column::Role.is_in([Role::Operator, Role::Supervisor]))
-            .all(&self.db)
-            .await?;
-        let today = self.now().date_naive();
-        let morning = NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default();
-        let first_day = (today - Duration::days(DAYS)).and_time(morning).and_utc();
-        let clock = Arc::new(ManualClock::starting_at(first_day));
-        let mut play = Play {
-            domain: Domain {
-                clock: clock.clone(),
-                ..self.clone()
+/// Plays the demo's history; returns how many chats were closed.
+pub(super) async fn play(domain: &Domain, owner: &Actor) -> Result<usize> {
+    let org = owner.organization_id;
+    let queue = demo_queue(domain, owner, GENERAL_QUEUE).await?;
+    let words = Dictionaries::load(domain, owner).await?;
+    let key = domain
+        .identity()
+        .insert_api_key(
+            org,
+            CreateApiKeyInput {
+                scope: ApiKeyScope::Chatbot,
+                name: "Demo chatbot".into(),
             },
-            clock,
-            chatbot: Actor {
+            owner.operator_id(),
+        )
+        .await?;
+    let staff = operator::Entity::find()
+        .filter(operator::Column::OrganizationId.eq(org))
+        .filter(operator::Column::Role.is_in([Role::Operator, Role::Supervisor]))
+        .all(&domain.db)
+        .await?;
+    let today = domain.now().date_naive();
+    let morning = NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default();
+    let first_day = (today - Duration::days(DAYS)).and_time(morning).and_utc();
+    let clock = Arc::new(ManualClock::starting_at(first_day));
+    let mut play = Play {
+        domain: Domain {
+            clock: clock.clone(),
+            ..domain.clone()
+        },
+        clock,
+        chatbot: Actor {
+            organization_id: org,
+            principal: Principal::ApiKey {
+                id: key.record.id,
+                scope: ApiKeyScope::Chatbot,
+            },
+        },
+        staff: staff
+            .iter()
+            .map(|op| Actor {
                 organization_id: org,
-                principal: Principal::ApiKey {
-                    id: key.record.id,
-                    scope: ApiKeyScope::Chatbot,
+                principal: Principal::Operator {
+                    id: op.id,
+                    role: op.role,
+                    session_id: None,
                 },
-            },
-            staff: staff
-                .iter()
-                .map(|op| Actor {
-                    organization_id: org,
-                    principal: Principal::Operator {
-                        id: op.id,
-                        role: op.role,
-                        session_id: None,
-                    },
-                })
-                .collect(),
-            rng: StdRng::seed_from_u64(20_261_201),
-        };
-        let mut played = 0;
-        for day in 0..DAYS {
-            let start = first_day + Duration::days(day);
-            let hour = |h: i64, m: i64| start + Duration::hours(h - 8) + Duration::minutes(m);
-            for (i, who) in play.staff.clone().iter().enumerate() {
-                play.at(hour(8, i as i64 * 3));
-                play.set_status(who, OperatorStatus::Ready).await?;
-            }
-            // One colleague a day goes to lunch while the others keep the queue.
-            let luncher = play.staff[usize::try_from(day).unwrap_or(0) % play.staff.len()].clone();
-            let (mut at_lunch, mut lunched) = (false, false);
-            let mut next = hour(8, 20);
-            while next < hour(16, 30) {
-                if !lunched && !at_lunch && next >= hour(12, 0) {
-                    play.at(hour(12, 0));
-                    play.set_status(&luncher, OperatorStatus::Break).await?;
-                    at_lunch = true;
-                }
-                if at_lunch && next >= hour(12, 45) {
-                    play.at(hour(12, 45));
-                    play.set_status(&luncher, OperatorStatus::Ready).await?;
-                    (at_lunch, lunched) = (false, true);
-                }
-                play.at(next);
-                if play.chat(queue.id, &words).await? {
-                    played += 1;
-                }
-                let gap = Duration::minutes(play.rng.gen_range(6..40));
-                next = (next + gap).max(play.domain.now() + Duration::minutes(1));
-            }
-            if at_lunch {
-                play.set_status(&luncher, OperatorStatus::Ready).await?;
-            }
-            for (i, who) in play.staff.clone().iter().enumerate() {
-                play.at(hour(17, i as i64 * 4));
-                play.set_status(who, OperatorStatus::Offline).await?;
-            }
+            })
+            .collect(),
+        rng: StdRng::seed_from_u64(20_261_201),
+    };
+    let mut played = 0;
+    for day in 0..DAYS {
+        let start = first_day + Duration::days(day);
+        let hour = |h: i64, m: i64| start + Duration::hours(h - 8) + Duration::minutes(m);
+        for (i, who) in play.staff.clone().iter().enumerate() {
+            play.at(hour(8, i as i64 * 3));
+            play.set_status(who, OperatorStatus::Ready).await?;
         }
-        Ok(played)
+        // One colleague a day goes to lunch while the others keep the queue.
+        let luncher = play.staff[usize::try_from(day).unwrap_or(0) % play.staff.len()].clone();
+        let (mut at_lunch, mut lunched) = (false, false);
+        let mut next = hour(8, 20);
+        while next < hour(16, 30) {
+            if !lunched && !at_lunch && next >= hour(12, 0) {
+                play.at(hour(12, 0));
+                play.set_status(&luncher, OperatorStatus::Break).await?;
+                at_lunch = true;
+            }
+            if at_lunch && next >= hour(12, 45) {
+                play.at(hour(12, 45));
+                play.set_status(&luncher, OperatorStatus::Ready).await?;
+                (at_lunch, lunched) = (false, true);
+            }
+            play.at(next);
+            if play.chat(queue.id, &words).await? {
+                played += 1;
+            }
+            let gap = Duration::minutes(play.rng.gen_range(6..40));
+            next = (next + gap).max(play.domain.now() + Duration::minutes(1));
+        }
+        if at_lunch {
+            play.set_status(&luncher, OperatorStatus::Ready).await?;
+        }
+        for (i, who) in play.staff.clone().iter().enumerate() {
+            play.at(hour(17, i as i64 * 4));
+            play.set_status(who, OperatorStatus::Offline).await?;
+        }
     }
+    Ok(played)
 }

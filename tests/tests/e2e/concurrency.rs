@@ -112,9 +112,10 @@ async fn two_servers_never_assign_a_chat_twice_nor_exceed_a_limit() {
     let password = "correct horse battery";
     omnipanel_domain::Domain::new(
         db.clone(),
-        Arc::new(omnipanel_domain::clock::SystemClock),
+        Arc::new(omnipanel_domain::ports::SystemClock),
         Default::default(),
     )
+    .identity()
     .create_organization(omnipanel_domain::identity::CreateOrganization {
         name: "Load".into(),
         owner_email: owner_email.into(),

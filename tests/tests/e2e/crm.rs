@@ -2,7 +2,7 @@
 //! customer identification, the connection settings, organization isolation, and the Creatio
 //! connector against a fake Creatio that speaks its OAuth 2.0 and OData protocol.
 
-use omnipanel_domain::crm::NewContact;
+use omnipanel_domain::ports::NewContact;
 use omnipanel_integrations::creatio::ODATA_CONTENT_TYPE;
 use omnipanel_tests::fake_creatio::{CLIENT_ID, CLIENT_SECRET, FakeCreatio};
 use omnipanel_tests::{Desk, Org, TestApp, error_code, error_field, eventually, on_both_databases};
@@ -65,7 +65,12 @@ async fn link(app: &TestApp, token: &str, input: Value) -> Value {
 }
 
 async fn local_contact(app: &TestApp, org: &Org, name: &str, phone: &str) -> String {
-    let crm = app.domain.crm_for(org.id.parse().unwrap()).await.unwrap();
+    let crm = app
+        .domain
+        .crm()
+        .crm_for(org.id.parse().unwrap())
+        .await
+        .unwrap();
     crm.create_contact(&NewContact {
         name: name.into(),
         phone: Some(phone.into()),

@@ -12,7 +12,9 @@ on_both_databases!(
 );
 
 async fn the_demo_is_seeded_once_with_history(app: TestApp) {
-    let first = app.domain.seed_demo().await.expect("the demo seeds");
+    let first = omnipanel_domain::demo::seed(&app.domain)
+        .await
+        .expect("the demo seeds");
     assert!(first.created);
     assert!(first.history_played >= 50, "{} chats", first.history_played);
 
@@ -72,7 +74,9 @@ async fn the_demo_is_seeded_once_with_history(app: TestApp) {
     );
 
     // Seeding again finds everything and adds nothing.
-    let again = app.domain.seed_demo().await.expect("the demo seeds again");
+    let again = omnipanel_domain::demo::seed(&app.domain)
+        .await
+        .expect("the demo seeds again");
     assert!(!again.created);
     assert_eq!(again.history_played, 0);
     assert_eq!(again.organization_id, first.organization_id);
@@ -92,7 +96,10 @@ async fn the_demo_is_seeded_once_with_history(app: TestApp) {
 
 async fn the_demo_never_joins_other_organizations(app: TestApp) {
     app.create_org("Acme").await;
-    let refused = app.domain.seed_demo().await.err().expect("refused");
+    let refused = omnipanel_domain::demo::seed(&app.domain)
+        .await
+        .err()
+        .expect("refused");
     assert_eq!(refused.code(), "CONFLICT");
     assert!(
         refused.to_string().contains("database of its own"),

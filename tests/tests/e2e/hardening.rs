@@ -1,6 +1,6 @@
 //! Limits that protect the server: depth, complexity, body size, batch size, the test clock.
 
-use omnipanel_domain::clock::Clock;
+use omnipanel_domain::ports::Clock;
 use omnipanel_tests::{Db, TestApp, error_code, on_both_databases, spawn_app_with};
 use serde_json::json;
 

@@ -3,7 +3,7 @@
 //! and WhatsApp's template rule and 24-hour window.
 
 use hmac::{Hmac, Mac};
-use omnipanel_domain::crm::NewContact;
+use omnipanel_domain::ports::NewContact;
 use omnipanel_tests::fake_receiver::FakeReceiver;
 use omnipanel_tests::fake_telegram::FakeTelegram;
 use omnipanel_tests::{Desk, Op, TestApp, error_field, eventually, on_both_databases};
@@ -81,7 +81,12 @@ async fn recipients_are_detected_and_outgoing_chats_start(app: TestApp) {
         .unwrap()
         .status();
     assert_eq!(status, 200);
-    let crm = app.domain.crm_for(d.org.id.parse().unwrap()).await.unwrap();
+    let crm = app
+        .domain
+        .crm()
+        .crm_for(d.org.id.parse().unwrap())
+        .await
+        .unwrap();
     crm.create_contact(&NewContact {
         name: "Anna Nowak".into(),
         phone: Some("+48 600 100 200".into()),

@@ -1,0 +1,234 @@
+//! The organization's simple dictionaries (skills, wrap-up reasons, results, custom statuses, bot
+//! schemes): create, rename, archive and list, names unique among active entries.
+
+use sea_orm::ActiveValue::Set;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
+use validator::Validate;
+
+use crate::actor::Actor;
+use crate::entity::{bot_scheme, chat_result, custom_status, skill, wrap_up_reason};
+use crate::error::{DomainError, Result};
+use crate::ids::{BotSchemeId, ChatResultId, CustomStatusId, SkillId, WrapUpReasonId};
+use crate::service::Admin;
+use crate::validate::{check, clean, single_line};
+
+/// Refuses a name an active record of the same dictionary already has.
+pub(crate) async fn ensure_unique_name<E, C>(
+    db: &impl ConnectionTrait,
+    organization: C,
+    name: C,
+    archived: C,
+    id: C,
+    (organization_id, value, except): (crate::ids::OrganizationId, &str, Option<uuid::Uuid>),
+) -> Result<()>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ColumnTrait,
+{
+    let mut query = E::find()
+        .filter(organization.eq(organization_id))
+        .filter(name.eq(value))
+        .filter(archived.is_null());
+    if let Some(except) = except {
+        query = query.filter(id.ne(except));
+    }
+    if query.count(db).await? > 0 {
+        Err(DomainError::validation(
+            "name",
+            "An active entry with this name already exists",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Create, rename, archive and list for a dictionary whose entries are just a name.
+macro_rules! named_dictionary {
+    (
+        $entity:ident, $Id:ident, $what:literal,
+        $Create:ident, $Update:ident,
+        $create:ident, $update:ident, $archive:ident, $list:ident, $get:ident
+    ) => {
+        #[derive(Clone, Debug, Validate)]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+        pub struct $Create {
+            /// Shown to operators; 1 to 100 characters, unique among active entries.
+            #[validate(length(min = 1, max = 100), custom(function = "single_line"))]
+            pub name: String,
+        }
+
+        #[derive(Clone, Debug, Validate)]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+        pub struct $Update {
+            pub id: $Id,
+            /// The new name.
+            #[validate(length(min = 1, max = 100), custom(function = "single_line"))]
+            pub name: String,
+        }
+
+        impl Admin<'_> {
+            pub async fn $create(&self, actor: &Actor, input: $Create) -> Result<$entity::Model> {
+                actor.require_admin()?;
+                check(&input)?;
+                let name = clean(&input.name);
+                let tx = self.domain.write().await?;
+                ensure_unique_name::<$entity::Entity, _>(
+                    &tx,
+                    $entity::Column::OrganizationId,
+                    $entity::Column::Name,
+                    $entity::Column::ArchivedAt,
+                    $entity::Column::Id,
+                    (actor.organization_id, &name, None),
+                )
+                .await?;
+                let now = self.domain.now();
+                let mut model = <$entity::ActiveModel as Default>::default();
+                model.id = Set($Id::new());
+                model.organization_id = Set(actor.organization_id);
+                model.name = Set(name);
+                model.created_at = Set(now);
+                model.updated_at = Set(now);
+                model.archived_at = Set(None);
+                let created = model.insert(&tx).await?;
+                tx.commit().await?;
+                Ok(created)
+            }
+
+            pub async fn $update(&self, actor: &Actor, input: $Update) -> Result<$entity::Model> {
+                actor.require_admin()?;
+                check(&input)?;
+                let name = clean(&input.name);
+                let tx = self.domain.write().await?;
+                let found = self.$get(&tx, actor, input.id).await?;
+                ensure_unique_name::<$entity::Entity, _>(
+                    &tx,
+                    $entity::Column::OrganizationId,
+                    $entity::Column::Name,
+                    $entity::Column::ArchivedAt,
+                    $entity::Column::Id,
+                    (actor.organization_id, &name, Some(input.id.0)),
+                )
+                .await?;
+                let mut model: $entity::ActiveModel = found.into();
+                model.name = Set(name);
+                model.updated_at = Set(self.domain.now());
+                let updated = model.update(&tx).await?;
+                tx.commit().await?;
+                Ok(updated)
+            }
+
+            pub async fn $archive(&self, actor: &Actor, id: $Id) -> Result<$entity::Model> {
+                actor.require_admin()?;
+                let tx = self.domain.write().await?;
+                let found = self.$get(&tx, actor, id).await?;
+                let mut model: $entity::ActiveModel = found.into();
+                model.archived_at = Set(Some(self.domain.now()));
+                model.updated_at = Set(self.domain.now());
+                let archived = model.update(&tx).await?;
+                tx.commit().await?;
+                Ok(archived)
+            }
+
+            /// Active entries by name; archived ones too when asked.
+            pub async fn $list(
+                &self,
+                actor: &Actor,
+                include_archived: bool,
+            ) -> Result<Vec<$entity::Model>> {
+                let mut query = $entity::Entity::find()
+                    .filter($entity::Column::OrganizationId.eq(actor.organization_id));
+                if !include_archived {
+                    query = query.filter($entity::Column::ArchivedAt.is_null());
+                }
+                Ok(query
+                    .order_by_asc($entity::Column::Name)
+                    .all(&self.domain.db)
+                    .await?)
+            }
+
+            /// One entry of the caller's organization, archived or not.
+            pub async fn $get(
+                &self,
+                db: &impl ConnectionTrait,
+                actor: &Actor,
+                id: $Id,
+            ) -> Result<$entity::Model> {
+                $entity::Entity::find_by_id(id)
+                    .filter($entity::Column::OrganizationId.eq(actor.organization_id))
+                    .one(db)
+                    .await?
+                    .ok_or(DomainError::not_found($what))
+            }
+        }
+    };
+}
+
+named_dictionary!(
+    skill,
+    SkillId,
+    "skill",
+    CreateSkillInput,
+    UpdateSkillInput,
+    create_skill,
+    update_skill,
+    archive_skill,
+    skills,
+    skill
+);
+
+named_dictionary!(
+    wrap_up_reason,
+    WrapUpReasonId,
+    "wrap-up reason",
+    CreateWrapUpReasonInput,
+    UpdateWrapUpReasonInput,
+    create_wrap_up_reason,
+    update_wrap_up_reason,
+    archive_wrap_up_reason,
+    wrap_up_reasons,
+    wrap_up_reason
+);
+
+named_dictionary!(
+    chat_result,
+    ChatResultId,
+    "chat result",
+    CreateChatResultInput,
+    UpdateChatResultInput,
+    create_chat_result,
+    update_chat_result,
+    archive_chat_result,
+    chat_results,
+    chat_result
+);
+
+named_dictionary!(
+    custom_status,
+    CustomStatusId,
+    "custom status",
+    CreateCustomStatusInput,
+    UpdateCustomStatusInput,
+    create_custom_status,
+    update_custom_status,
+    archive_custom_status,
+    custom_statuses,
+    custom_status
+);
+
+named_dictionary!(
+    bot_scheme,
+    BotSchemeId,
+    "bot scheme",
+    CreateBotSchemeInput,
+    UpdateBotSchemeInput,
+    create_bot_scheme,
+    update_bot_scheme,
+    archive_bot_scheme,
+    bot_schemes,
+    bot_scheme
+);

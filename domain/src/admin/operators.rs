@@ -1,0 +1,179 @@
+//! Operators as administrators see them: role, chat limit, skills with levels, the list.
+
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashSet;
+use validator::Validate;
+
+use crate::actor::Actor;
+use crate::entity::{operator, operator_skill};
+use crate::enums::{OperatorStatus, Role};
+use crate::error::{DomainError, Result};
+use crate::ids::{OperatorId, SkillId};
+use crate::service::Admin;
+use crate::validate::check;
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct UpdateOperatorInput {
+    pub id: OperatorId,
+    /// A new role, at most the caller's own; nobody changes their own role.
+    pub role: Option<Role>,
+    /// The concurrent-chat limit (C2).
+    #[validate(range(min = 1, max = 50))]
+    pub max_chats: Option<i32>,
+}
+
+#[derive(Clone, Debug, Validate, serde::Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SkillLevelInput {
+    pub skill_id: SkillId,
+    /// Proficiency from 1 (basic) to 5 (expert); routing prefers the higher (X3).
+    #[validate(range(min = 1, max = 5))]
+    pub level: i32,
+}
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SetOperatorSkillsInput {
+    pub operator_id: OperatorId,
+    /// The operator's skills after the change (replaces the current ones).
+    #[validate(length(max = 200), nested)]
+    pub skills: Vec<SkillLevelInput>,
+}
+
+impl Admin<'_> {
+    /// Changes an operator's role or chat limit (admins).
+    pub async fn update_operator(
+        &self,
+        actor: &Actor,
+        input: UpdateOperatorInput,
+    ) -> Result<operator::Model> {
+        actor.require_admin()?;
+        check(&input)?;
+        let tx = self.domain.write().await?;
+        let found = self.domain.identity().operator(actor, input.id).await?;
+        let own_role = actor
+            .operator()
+            .map(|(_, role)| role)
+            .unwrap_or(Role::Admin);
+        if found.role.rank() > own_role.rank() {
+            return Err(DomainError::forbidden(
+                "You cannot change someone with a role above your own",
+            ));
+        }
+        let mut model: operator::ActiveModel = found.clone().into();
+        if let Some(role) = input.role {
+            if actor.operator_id() == Some(found.id) {
+                return Err(DomainError::validation(
+                    "role",
+                    "You cannot change your own role",
+                ));
+            }
+            if !own_role.at_least(role) {
+                return Err(DomainError::validation(
+                    "role",
+                    "You cannot grant a role above your own",
+                ));
+            }
+            model.role = Set(role);
+        }
+        if let Some(max_chats) = input.max_chats {
+            model.max_chats = Set(max_chats);
+        }
+        model.updated_at = Set(self.domain.now());
+        let updated = model.update(&tx).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Replaces an operator's skills and levels (admins).
+    pub async fn set_operator_skills(
+        &self,
+        actor: &Actor,
+        input: SetOperatorSkillsInput,
+    ) -> Result<operator::Model> {
+        actor.require_admin()?;
+        check(&input)?;
+        let tx = self.domain.write().await?;
+        let found = self
+            .domain
+            .identity()
+            .operator(actor, input.operator_id)
+            .await?;
+        let mut seen = HashSet::new();
+        for (index, entry) in input.skills.iter().enumerate() {
+            if !seen.insert(entry.skill_id) {
+                return Err(DomainError::validation(
+                    format!("skills[{index}].skillId"),
+                    "The skill is listed twice",
+                ));
+            }
+            self.usable_skill(&tx, actor, entry.skill_id, "skills.skillId")
+                .await
+                .map_err(|e| match e {
+                    DomainError::Validation { message, .. } => {
+                        DomainError::validation(format!("skills[{index}].skillId"), message)
+                    }
+                    other => other,
+                })?;
+        }
+        operator_skill::Entity::delete_many()
+            .filter(operator_skill::Column::OperatorId.eq(found.id))
+            .exec(&tx)
+            .await?;
+        if !input.skills.is_empty() {
+            operator_skill::Entity::insert_many(input.skills.iter().map(|entry| {
+                operator_skill::ActiveModel {
+                    operator_id: Set(found.id),
+                    skill_id: Set(entry.skill_id),
+                    level: Set(entry.level as i16),
+                }
+            }))
+            .exec(&tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// Operators of the organization by name. `only_available`: READY and under their limit (E1).
+    pub async fn operators(
+        &self,
+        actor: &Actor,
+        only_available: bool,
+        search: Option<&str>,
+    ) -> Result<Vec<operator::Model>> {
+        let mut query = operator::Entity::find()
+            .filter(operator::Column::OrganizationId.eq(actor.organization_id))
+            .filter(operator::Column::ArchivedAt.is_null());
+        if only_available {
+            query = query
+                .filter(operator::Column::Status.eq(OperatorStatus::Ready))
+                .filter(
+                    Expr::col(operator::Column::ActiveChats)
+                        .lt(Expr::col(operator::Column::MaxChats)),
+                );
+        }
+        let all = query
+            .order_by_asc(operator::Column::FirstName)
+            .order_by_asc(operator::Column::LastName)
+            .all(&self.domain.db)
+            .await?;
+        let needle = search
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+        Ok(match needle {
+            Some(needle) => all
+                .into_iter()
+                .filter(|o| {
+                    format!("{} {} {}", o.first_name, o.last_name, o.email)
+                        .to_lowercase()
+                        .contains(&needle)
+                })
+                .collect(),
+            None => all,
+        })
+    }
+}

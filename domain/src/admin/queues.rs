@@ -1,0 +1,253 @@
+//! Queues (C2, C6): their skill, size limit and members.
+
+use sea_orm::ActiveValue::Set;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
+use std::collections::HashSet;
+use validator::Validate;
+
+use crate::actor::Actor;
+use crate::admin::dictionaries::ensure_unique_name;
+use crate::entity::{chat, operator, queue, queue_member};
+use crate::enums::ChatStatus;
+use crate::error::{DomainError, Result};
+use crate::ids::{OperatorId, QueueId, SkillId};
+use crate::service::Admin;
+use crate::validate::{check, clean, single_line};
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CreateQueueInput {
+    /// 1 to 100 characters, unique among active queues.
+    #[validate(length(min = 1, max = 100), custom(function = "single_line"))]
+    pub name: String,
+    /// The skill routing requires of the queue's operators.
+    pub skill_id: Option<SkillId>,
+    /// How many chats may wait in the queue; none for no limit (C6).
+    #[validate(range(min = 1, max = 100000))]
+    pub size_limit: Option<i32>,
+}
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct UpdateQueueInput {
+    pub id: QueueId,
+    #[validate(length(min = 1, max = 100), custom(function = "single_line"))]
+    pub name: Option<String>,
+    /// A new required skill.
+    pub skill_id: Option<SkillId>,
+    /// Remove the required skill.
+    pub clear_skill: Option<bool>,
+    /// A new size limit.
+    #[validate(range(min = 1, max = 100000))]
+    pub size_limit: Option<i32>,
+    /// Remove the size limit.
+    pub clear_size_limit: Option<bool>,
+}
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SetQueueMembersInput {
+    pub queue_id: QueueId,
+    /// The queue's operators after the change (replaces the current members).
+    #[validate(length(max = 1000))]
+    pub operator_ids: Vec<OperatorId>,
+}
+
+impl Admin<'_> {
+    pub async fn queue(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: QueueId,
+    ) -> Result<queue::Model> {
+        queue::Entity::find_by_id(id)
+            .filter(queue::Column::OrganizationId.eq(actor.organization_id))
+            .one(db)
+            .await?
+            .ok_or(DomainError::not_found("queue"))
+    }
+
+    /// A skill that may be required: of this organization and not archived.
+    pub(crate) async fn usable_skill(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: SkillId,
+        field: &'static str,
+    ) -> Result<()> {
+        match self.skill(db, actor, id).await {
+            Ok(found) if found.archived_at.is_none() => Ok(()),
+            Ok(_) => Err(DomainError::validation(field, "The skill is archived")),
+            Err(DomainError::NotFound { .. }) => {
+                Err(DomainError::validation(field, "No such skill"))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    pub async fn create_queue(
+        &self,
+        actor: &Actor,
+        input: CreateQueueInput,
+    ) -> Result<queue::Model> {
+        actor.require_admin()?;
+        check(&input)?;
+        let name = clean(&input.name);
+        let tx = self.domain.write().await?;
+        if let Some(skill_id) = input.skill_id {
+            self.usable_skill(&tx, actor, skill_id, "skillId").await?;
+        }
+        ensure_unique_name::<queue::Entity, _>(
+            &tx,
+            queue::Column::OrganizationId,
+            queue::Column::Name,
+            queue::Column::ArchivedAt,
+            queue::Column::Id,
+            (actor.organization_id, &name, None),
+        )
+        .await?;
+        let now = self.domain.now();
+        let created = queue::ActiveModel {
+            id: Set(QueueId::new()),
+            organization_id: Set(actor.organization_id),
+            name: Set(name),
+            skill_id: Set(input.skill_id),
+            size_limit: Set(input.size_limit),
+            created_at: Set(now),
+            updated_at: Set(now),
+            archived_at: Set(None),
+        }
+        .insert(&tx)
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn update_queue(
+        &self,
+        actor: &Actor,
+        input: UpdateQueueInput,
+    ) -> Result<queue::Model> {
+        actor.require_admin()?;
+        check(&input)?;
+        let tx = self.domain.write().await?;
+        let found = self.queue(&tx, actor, input.id).await?;
+        let mut model: queue::ActiveModel = found.into();
+        if let Some(name) = &input.name {
+            let name = clean(name);
+            ensure_unique_name::<queue::Entity, _>(
+                &tx,
+                queue::Column::OrganizationId,
+                queue::Column::Name,
+                queue::Column::ArchivedAt,
+                queue::Column::Id,
+                (actor.organization_id, &name, Some(input.id.0)),
+            )
+            .await?;
+            model.name = Set(name);
+        }
+        if input.clear_skill == Some(true) {
+            model.skill_id = Set(None);
+        } else if let Some(skill_id) = input.skill_id {
+            self.usable_skill(&tx, actor, skill_id, "skillId").await?;
+            model.skill_id = Set(Some(skill_id));
+        }
+        if input.clear_size_limit == Some(true) {
+            model.size_limit = Set(None);
+        } else if let Some(limit) = input.size_limit {
+            model.size_limit = Set(Some(limit));
+        }
+        model.updated_at = Set(self.domain.now());
+        let updated = model.update(&tx).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Archives a queue; chats still waiting in it are refused by no one, they stay until routed.
+    pub async fn archive_queue(&self, actor: &Actor, id: QueueId) -> Result<queue::Model> {
+        actor.require_admin()?;
+        let tx = self.domain.write().await?;
+        let found = self.queue(&tx, actor, id).await?;
+        let mut model: queue::ActiveModel = found.into();
+        model.archived_at = Set(Some(self.domain.now()));
+        model.updated_at = Set(self.domain.now());
+        let archived = model.update(&tx).await?;
+        tx.commit().await?;
+        Ok(archived)
+    }
+
+    /// Queues by name. `only_available` leaves out archived queues and full ones (C6, E1).
+    pub async fn queues(&self, actor: &Actor, only_available: bool) -> Result<Vec<queue::Model>> {
+        let all = queue::Entity::find()
+            .filter(queue::Column::OrganizationId.eq(actor.organization_id))
+            .filter(queue::Column::ArchivedAt.is_null())
+            .order_by_asc(queue::Column::Name)
+            .all(&self.domain.db)
+            .await?;
+        if !only_available {
+            return Ok(all);
+        }
+        let mut available = Vec::with_capacity(all.len());
+        for q in all {
+            match q.size_limit {
+                Some(limit)
+                    if self.waiting_count(q.id).await? >= u64::try_from(limit).unwrap_or(0) => {}
+                _ => available.push(q),
+            }
+        }
+        Ok(available)
+    }
+
+    /// How many chats wait in a queue.
+    pub async fn waiting_count(&self, queue_id: QueueId) -> Result<u64> {
+        Ok(chat::Entity::find()
+            .filter(chat::Column::QueueId.eq(queue_id))
+            .filter(chat::Column::Status.eq(ChatStatus::Queued))
+            .count(&self.domain.db)
+            .await?)
+    }
+
+    /// Replaces a queue's members.
+    pub async fn set_queue_members(
+        &self,
+        actor: &Actor,
+        input: SetQueueMembersInput,
+    ) -> Result<queue::Model> {
+        actor.require_admin()?;
+        check(&input)?;
+        let tx = self.domain.write().await?;
+        let found = self.queue(&tx, actor, input.queue_id).await?;
+        let wanted: HashSet<OperatorId> = input.operator_ids.iter().copied().collect();
+        let known = operator::Entity::find()
+            .filter(operator::Column::OrganizationId.eq(actor.organization_id))
+            .filter(operator::Column::Id.is_in(wanted.iter().copied()))
+            .count(&tx)
+            .await?;
+        if known != wanted.len() as u64 {
+            return Err(DomainError::validation(
+                "operatorIds",
+                "One or more operators do not exist",
+            ));
+        }
+        queue_member::Entity::delete_many()
+            .filter(queue_member::Column::QueueId.eq(found.id))
+            .exec(&tx)
+            .await?;
+        if !wanted.is_empty() {
+            queue_member::Entity::insert_many(wanted.into_iter().map(|operator_id| {
+                queue_member::ActiveModel {
+                    queue_id: Set(found.id),
+                    operator_id: Set(operator_id),
+                }
+            }))
+            .exec(&tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+}

@@ -1,0 +1,217 @@
+//! Channels as administrators set them up (M1): created with their secret shown once, listed,
+//! archived; webhooks authenticated; what the delivery worker needs to send on one.
+
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+
+use crate::actor::Actor;
+use crate::channels::config::{
+    ChannelConfig, ChannelCredentials, CreateChannelInput, CreatedChannel, TELEGRAM_API,
+    is_generic, source_of,
+};
+use crate::customer;
+use crate::entity::{channel, chat, customer_identity, message, queue};
+use crate::enums::{ChannelKind, IdentityKind};
+use crate::error::{DomainError, Result};
+use crate::ids::*;
+use crate::secret::{generate_token, token_digest};
+use crate::service::Channels;
+use crate::validate::check;
+
+/// What the delivery worker needs to send a message to the customer's channel.
+#[derive(Clone, Debug)]
+pub struct ChannelJob {
+    pub channel: channel::Model,
+    pub chat: chat::Model,
+    pub message: message::Model,
+    /// Who receives it at the provider: the customer's messenger id there, else their phone.
+    pub recipient: Option<String>,
+    /// The files it carries.
+    pub attachments: Vec<crate::entity::attachment::Model>,
+}
+
+impl Channels<'_> {
+    async fn channel_queue(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        queue_id: QueueId,
+    ) -> Result<queue::Model> {
+        match self.domain.admin().queue(db, actor, queue_id).await {
+            Ok(found) if found.archived_at.is_none() => Ok(found),
+            Ok(_) | Err(DomainError::NotFound { .. }) => {
+                Err(DomainError::validation("queueId", "No such queue"))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Creates a channel; its secret is returned only here.
+    pub async fn create_channel(
+        &self,
+        actor: &Actor,
+        input: CreateChannelInput,
+    ) -> Result<CreatedChannel> {
+        actor.require_admin()?;
+        check(&input)?;
+        if input.kind == ChannelKind::Telegram && input.bot_token.is_none() {
+            return Err(DomainError::validation(
+                "botToken",
+                "A Telegram channel needs its bot's token",
+            ));
+        }
+        if is_generic(input.kind) && input.outbound_url.is_none() {
+            return Err(DomainError::validation(
+                "outboundUrl",
+                "This channel needs the URL its outbound messages go to",
+            ));
+        }
+        if let Some(queue_id) = input.queue_id {
+            self.channel_queue(&self.domain.db, actor, queue_id).await?;
+        }
+        let secret = generate_token(crate::secret::prefix::CHANNEL_SECRET);
+        let credentials = ChannelCredentials {
+            bot_token: input.bot_token,
+            signing_secret: is_generic(input.kind).then(|| secret.clone()),
+        };
+        let config = ChannelConfig {
+            queue_id: input.queue_id,
+            outbound_url: input.outbound_url,
+        };
+        let now = self.domain.now();
+        let api_base_url = match input.kind {
+            ChannelKind::Telegram => Some(
+                input
+                    .api_base_url
+                    .unwrap_or_else(|| TELEGRAM_API.into())
+                    .trim_end_matches('/')
+                    .to_owned(),
+            ),
+            _ => input.api_base_url,
+        };
+        let created = channel::ActiveModel {
+            id: Set(ChannelId::new()),
+            organization_id: Set(actor.organization_id),
+            kind: Set(input.kind),
+            name: Set(input.name.trim().to_owned()),
+            provider: Set(customer::provider_of(source_of(input.kind)).to_owned()),
+            gateway: Set(input.gateway),
+            secret_hash: Set(Some(token_digest(&secret))),
+            credentials: Set(Some(
+                serde_json::to_string(&credentials)
+                    .map_err(|e| DomainError::Internal(e.to_string()))?,
+            )),
+            api_base_url: Set(api_base_url),
+            config: Set(json!(config)),
+            auto_close_after_secs: Set(input.auto_close_after_secs),
+            created_at: Set(now),
+            updated_at: Set(now),
+            archived_at: Set(None),
+        }
+        .insert(&self.domain.db)
+        .await?;
+        Ok(CreatedChannel {
+            channel: created,
+            secret,
+        })
+    }
+
+    /// The organization's channels (any signed-in caller: operators pick one for outgoing
+    /// messages; secrets are never part of what the API shows).
+    pub async fn channels(&self, actor: &Actor) -> Result<Vec<channel::Model>> {
+        Ok(channel::Entity::find()
+            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
+            .filter(channel::Column::ArchivedAt.is_null())
+            .order_by_asc(channel::Column::Name)
+            .all(&self.domain.db)
+            .await?)
+    }
+
+    /// Stops a channel: its inbound requests are refused from now on.
+    pub async fn archive_channel(&self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
+        actor.require_admin()?;
+        let found = channel::Entity::find_by_id(id)
+            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
+            .filter(channel::Column::ArchivedAt.is_null())
+            .one(&self.domain.db)
+            .await?
+            .ok_or(DomainError::not_found("channel"))?;
+        let mut model: channel::ActiveModel = found.into();
+        model.archived_at = Set(Some(self.domain.now()));
+        Ok(model.update(&self.domain.db).await?)
+    }
+
+    /// The channel an inbound request is for, if it presents the channel's secret. Any other
+    /// request (unknown or archived channel, other kind, wrong or missing secret) is refused the
+    /// same way, so nothing about channels leaks.
+    pub async fn authenticate_channel(
+        &self,
+        id: ChannelId,
+        kinds: &[ChannelKind],
+        secret: Option<&str>,
+    ) -> Result<channel::Model> {
+        let refused = || DomainError::Unauthenticated("Unknown channel or wrong secret".into());
+        let found = channel::Entity::find_by_id(id)
+            .filter(channel::Column::ArchivedAt.is_null())
+            .one(&self.domain.db)
+            .await?
+            .ok_or_else(refused)?;
+        let presented = secret.map(token_digest);
+        if !kinds.contains(&found.kind)
+            || presented.is_none()
+            || found.secret_hash.as_deref() != presented.as_deref()
+        {
+            return Err(refused());
+        }
+        Ok(found)
+    }
+
+    /// A channel by id, for the delivery worker.
+    pub async fn channel_by_id(&self, id: ChannelId) -> Result<Option<channel::Model>> {
+        Ok(channel::Entity::find_by_id(id).one(&self.domain.db).await?)
+    }
+
+    /// The channel, chat, message and recipient of a channel-message delivery.
+    pub async fn channel_job(&self, job: &crate::entity::delivery::Model) -> Result<ChannelJob> {
+        let missing = || DomainError::not_found("message");
+        let message = message::Entity::find_by_id(job.message_id.ok_or_else(missing)?)
+            .one(&self.domain.db)
+            .await?
+            .ok_or_else(missing)?;
+        let chat = chat::Entity::find_by_id(message.chat_id)
+            .one(&self.domain.db)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        let channel =
+            channel::Entity::find_by_id(job.channel_id.ok_or(DomainError::not_found("channel"))?)
+                .one(&self.domain.db)
+                .await?
+                .ok_or(DomainError::not_found("channel"))?;
+        let identities = customer_identity::Entity::find()
+            .filter(customer_identity::Column::CustomerId.eq(chat.customer_id))
+            .all(&self.domain.db)
+            .await?;
+        let by_messenger = identities
+            .iter()
+            .find(|i| i.kind == IdentityKind::MessengerId && i.provider == channel.provider)
+            .map(|i| i.value.clone());
+        let by_phone = identities
+            .iter()
+            .find(|i| i.kind == IdentityKind::Phone)
+            .map(|i| i.value.clone());
+        let attachments = crate::entity::attachment::Entity::find()
+            .filter(crate::entity::attachment::Column::MessageId.eq(message.id))
+            .all(&self.domain.db)
+            .await?;
+        Ok(ChannelJob {
+            recipient: by_messenger.or(by_phone),
+            attachments,
+            channel,
+            chat,
+            message,
+        })
+    }
+}

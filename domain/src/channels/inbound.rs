@@ -1,0 +1,214 @@
+//! Messages from channels (M1, M2): a customer's message joins their open chat on the channel or
+//! starts one (in the channel's queue, routed at once, or with the bot); a repeated one is stored once.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::channels::config::{config_of, source_of};
+use crate::crm::matching::Matching;
+use crate::customer::{self, CustomerInput};
+use crate::entity::{channel, chat, inbound_receipt, message, queue};
+use crate::enums::{AuthorKind, ChatDirection, ChatStatus};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::*;
+use crate::routing::rows::lock_chat;
+use crate::service::Channels;
+
+/// A file a customer sent, to fetch from the provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboundFile {
+    /// The provider's id for fetching it (Telegram's `file_id`).
+    pub provider_file_id: String,
+    pub name: String,
+    pub content_type: String,
+}
+
+/// A customer's message as a channel adapter normalized it.
+#[derive(Clone, Debug)]
+pub struct InboundMessage {
+    /// The provider's update id: a repeated one is stored once (Telegram's `update_id`).
+    pub receipt: Option<String>,
+    /// The message's id at the provider, unique within the channel.
+    pub external_id: String,
+    pub customer: CustomerInput,
+    pub text: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Files to fetch and keep with the message.
+    pub files: Vec<InboundFile>,
+}
+
+/// The longest inbound text kept (Telegram allows 4096 characters).
+const MAX_INBOUND_CHARS: usize = 10_000;
+
+impl Channels<'_> {
+    /// Stores a customer's message from a channel: the customer is found or created, the message
+    /// joins the customer's open chat on the channel or starts one (straight to the channel's
+    /// queue, or with the bot). Returns `None` for an update already received.
+    pub async fn receive_inbound(
+        &self,
+        found: &channel::Model,
+        inbound: InboundMessage,
+    ) -> Result<Option<message::Model>> {
+        if inbound.text.trim().is_empty() {
+            return Err(DomainError::validation("text", "The message has no text"));
+        }
+        let source = source_of(found.kind);
+        let matching = self
+            .domain
+            .crm()
+            .match_contact(found.organization_id, source, &inbound.customer)
+            .await;
+        self.domain
+            .retry(|| self.receive_inbound_once(found, &inbound, &matching))
+            .await
+    }
+
+    async fn receive_inbound_once(
+        &self,
+        found: &channel::Model,
+        inbound: &InboundMessage,
+        matching: &Matching,
+    ) -> Result<Option<message::Model>> {
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        if let Some(receipt) = &inbound.receipt {
+            let inserted = inbound_receipt::Entity::insert(inbound_receipt::ActiveModel {
+                channel_id: Set(found.id),
+                external_id: Set(receipt.clone()),
+                received_at: Set(now),
+            })
+            .on_conflict_do_nothing_on([
+                inbound_receipt::Column::ChannelId,
+                inbound_receipt::Column::ExternalId,
+            ])
+            .exec_without_returning(&tx)
+            .await?;
+            if !matches!(inserted, sea_orm::TryInsertResult::Inserted(rows) if rows > 0) {
+                return Ok(None);
+            }
+        }
+        if message::Entity::find()
+            .filter(message::Column::ChannelId.eq(found.id))
+            .filter(message::Column::ExternalId.eq(&inbound.external_id))
+            .one(&tx)
+            .await?
+            .is_some()
+        {
+            return Ok(None);
+        }
+        let source = source_of(found.kind);
+        let customer =
+            customer::find_or_create(&tx, found.organization_id, source, &inbound.customer, now)
+                .await?;
+        let customer = self
+            .domain
+            .crm()
+            .link_matched(&tx, customer, matching, &inbound.customer, now)
+            .await?;
+        let open = chat::Entity::find()
+            .filter(chat::Column::CustomerId.eq(customer.id))
+            .filter(chat::Column::ChannelId.eq(found.id))
+            .filter(chat::Column::Status.ne(ChatStatus::Completed))
+            .order_by_desc(chat::Column::CreatedAt)
+            .one(&tx)
+            .await?;
+        let mut outbox = Outbox::new();
+        let (chat, queue) = match open {
+            Some(open) => (
+                lock_chat(&tx, open.id)
+                    .await?
+                    .ok_or(DomainError::not_found("chat"))?,
+                None,
+            ),
+            None => {
+                let queue = match config_of(found).queue_id {
+                    Some(id) => {
+                        queue::Entity::find_by_id(id)
+                            .filter(queue::Column::ArchivedAt.is_null())
+                            .one(&tx)
+                            .await?
+                    }
+                    None => None,
+                };
+                let number = self
+                    .domain
+                    .chats()
+                    .next_chat_number(&tx, found.organization_id, ChatDirection::Inbound)
+                    .await?;
+                let mut model = crate::chat::rules::new_chat(
+                    found.organization_id,
+                    number,
+                    ChatDirection::Inbound,
+                    if queue.is_some() {
+                        ChatStatus::Queued
+                    } else {
+                        ChatStatus::Bot
+                    },
+                    source,
+                    Some(found.id),
+                    queue.as_ref().map(|q| q.id),
+                    &customer,
+                    now,
+                );
+                if queue.is_some() {
+                    model.queued_at = Set(Some(now));
+                    model.waiting_since = Set(Some(now));
+                }
+                (model.insert(&tx).await?, queue)
+            }
+        };
+        let text: String = inbound.text.chars().take(MAX_INBOUND_CHARS).collect();
+        let (chat, created) = self
+            .domain
+            .conversation()
+            .append_message(
+                &tx,
+                &mut outbox,
+                &chat,
+                AuthorKind::Customer,
+                None,
+                &text,
+                Some(inbound.external_id.clone()),
+                now,
+            )
+            .await?;
+        for file in &inbound.files {
+            crate::entity::delivery::ActiveModel {
+                id: Set(DeliveryId::new()),
+                organization_id: Set(found.organization_id),
+                kind: Set(crate::enums::DeliveryKind::ChannelFile),
+                webhook_id: Set(None),
+                channel_id: Set(Some(found.id)),
+                chat_id: Set(Some(chat.id)),
+                message_id: Set(Some(created.id)),
+                event_id: Set(None),
+                event_kind: Set(None),
+                payload: Set(json!(file)),
+                state: Set(crate::enums::DeliveryState::Pending),
+                attempts: Set(0),
+                next_attempt_at: Set(Some(now)),
+                last_error: Set(None),
+                last_status: Set(None),
+                created_at: Set(now),
+                sent_at: Set(None),
+            }
+            .insert(&tx)
+            .await?;
+            outbox.wake_deliveries();
+        }
+        if let Some(queue) = queue {
+            // A customer's message is never refused: a full queue still takes it.
+            self.domain
+                .chats()
+                .offer_new_chat(&tx, &mut outbox, &chat, &queue, false, now)
+                .await?;
+        }
+        self.domain.commit(tx, outbox).await?;
+        Ok(Some(created))
+    }
+}

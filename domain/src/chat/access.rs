@@ -1,0 +1,266 @@
+//! Which chats, queues and topics a caller may use (A1, A2), who is told of a chat's changes, and
+//! the organization's chat numbers.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
+use serde_json::json;
+
+use crate::actor::{Actor, Principal};
+use crate::entity::{
+    chat, chat_assignment, chat_participant, organization, queue, queue_member, topic,
+};
+use crate::enums::{ChatDirection, ChatStatus, EventKind, ParticipantState, Role};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::*;
+use crate::routing::rows::lock_chat;
+use crate::service::Chats;
+
+impl Chats<'_> {
+    /// A chat the caller may see (A1, A2); anything else is `NOT_FOUND`.
+    pub async fn visible_chat(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: ChatId,
+    ) -> Result<chat::Model> {
+        let found = chat::Entity::find_by_id(id)
+            .filter(chat::Column::OrganizationId.eq(actor.organization_id))
+            .one(db)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        if self.can_see(db, actor, &found).await? {
+            Ok(found)
+        } else {
+            Err(DomainError::not_found("chat"))
+        }
+    }
+
+    pub(crate) async fn can_see(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        chat: &chat::Model,
+    ) -> Result<bool> {
+        let (me, role) = match actor.principal {
+            Principal::ApiKey { .. } => return Ok(true),
+            Principal::Operator { id, role, .. } => (id, role),
+        };
+        if role.at_least(Role::Manager) || chat.operator_id == Some(me) {
+            return Ok(true);
+        }
+        let in_my_queue = match chat.queue_id {
+            Some(queue_id) => queue_member::Entity::find_by_id((queue_id, me))
+                .one(db)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        if in_my_queue
+            && (role.at_least(Role::Supervisor)
+                || matches!(chat.status, ChatStatus::Queued | ChatStatus::Bot))
+        {
+            return Ok(true);
+        }
+        let participated = chat_participant::Entity::find()
+            .filter(chat_participant::Column::ChatId.eq(chat.id))
+            .filter(chat_participant::Column::OperatorId.eq(me))
+            .count(db)
+            .await?
+            > 0;
+        let responsible = chat_assignment::Entity::find()
+            .filter(chat_assignment::Column::ChatId.eq(chat.id))
+            .filter(chat_assignment::Column::OperatorId.eq(me))
+            .filter(chat_assignment::Column::AcceptedAt.is_not_null())
+            .count(db)
+            .await?
+            > 0;
+        Ok(participated || responsible)
+    }
+
+    /// The chat of which the caller is the owner (or, for closing, a supervisor above it).
+    pub(crate) async fn owned_chat(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        chat_id: ChatId,
+        supervisors_too: bool,
+    ) -> Result<chat::Model> {
+        let (me, role) = actor.operator()?;
+        self.visible_chat(db, actor, chat_id).await?;
+        let chat = lock_chat(db, chat_id)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        let allowed =
+            chat.operator_id == Some(me) || (supervisors_too && role.at_least(Role::Supervisor));
+        if !allowed {
+            return Err(DomainError::forbidden("This chat is not yours"));
+        }
+        if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
+            return Err(DomainError::conflict("The chat must be accepted and open"));
+        }
+        Ok(chat)
+    }
+
+    /// A queue of the caller's organization that is not archived, or `VALIDATION` on `field`.
+    pub(crate) async fn usable_queue(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: QueueId,
+        field: &'static str,
+    ) -> Result<queue::Model> {
+        match self.domain.admin().queue(db, actor, id).await {
+            Ok(found) if found.archived_at.is_none() => Ok(found),
+            Ok(_) => Err(DomainError::validation(field, "The queue is archived")),
+            Err(DomainError::NotFound { .. }) => {
+                Err(DomainError::validation(field, "No such queue"))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Checks a topic and subtopic pair: both of the organization, active, the subtopic under
+    /// the topic.
+    pub(crate) async fn check_topics(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        topic_id: Option<TopicId>,
+        subtopic_id: Option<TopicId>,
+    ) -> Result<()> {
+        let load = |id: TopicId, field: &'static str| async move {
+            match topic::Entity::find_by_id(id)
+                .filter(topic::Column::OrganizationId.eq(actor.organization_id))
+                .filter(topic::Column::ArchivedAt.is_null())
+                .one(db)
+                .await?
+            {
+                Some(found) => Ok(found),
+                None => Err(DomainError::validation(field, "No such topic")),
+            }
+        };
+        if let Some(id) = topic_id {
+            let found = load(id, "topicId").await?;
+            if found.parent_id.is_some() {
+                return Err(DomainError::validation(
+                    "topicId",
+                    "This is a subtopic; pass it as subtopicId",
+                ));
+            }
+        }
+        if let Some(id) = subtopic_id {
+            let found = load(id, "subtopicId").await?;
+            if topic_id.is_none() || found.parent_id != topic_id {
+                return Err(DomainError::validation(
+                    "subtopicId",
+                    "The subtopic does not belong to the topic",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the organization's next chat number for a direction.
+    pub(crate) async fn next_chat_number(
+        &self,
+        db: &impl ConnectionTrait,
+        organization_id: OrganizationId,
+        direction: ChatDirection,
+    ) -> Result<i64> {
+        let column = match direction {
+            ChatDirection::Inbound => organization::Column::ChatSeq,
+            ChatDirection::Outbound => organization::Column::OutgoingChatSeq,
+        };
+        organization::Entity::update_many()
+            .col_expr(column, Expr::col(column).add(1))
+            .filter(organization::Column::Id.eq(organization_id))
+            .exec(db)
+            .await?;
+        organization::Entity::find_by_id(organization_id)
+            .select_only()
+            .column(column)
+            .into_tuple()
+            .one(db)
+            .await?
+            .ok_or(DomainError::not_found("organization"))
+    }
+
+    /// Sends an event to a chat's stream and to every operator working it.
+    pub(crate) async fn tell_chat(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        kind: EventKind,
+        payload: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        outbox
+            .to_chat(
+                db,
+                chat.organization_id,
+                chat.id,
+                kind,
+                payload.clone(),
+                now,
+            )
+            .await?;
+        let participants = chat_participant::Entity::find()
+            .filter(chat_participant::Column::ChatId.eq(chat.id))
+            .filter(chat_participant::Column::State.eq(ParticipantState::Joined))
+            .all(db)
+            .await?;
+        for participant in participants {
+            outbox
+                .to_operator(
+                    db,
+                    chat.organization_id,
+                    participant.operator_id,
+                    kind,
+                    Some(chat.id),
+                    payload.clone(),
+                    now,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the members of the chat's queue that it started waiting there (`CHAT_QUEUED`), that
+    /// the bot has it there (`CHAT_WITH_BOT`), or that it left their "Unassigned" list
+    /// (`CHAT_DEQUEUED`).
+    pub(crate) async fn tell_queue(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        kind: EventKind,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(queue_id) = chat.queue_id else {
+            return Ok(());
+        };
+        let members = queue_member::Entity::find()
+            .filter(queue_member::Column::QueueId.eq(queue_id))
+            .all(db)
+            .await?;
+        for member in members {
+            outbox
+                .to_operator(
+                    db,
+                    chat.organization_id,
+                    member.operator_id,
+                    kind,
+                    Some(chat.id),
+                    json!({ "queueId": queue_id }),
+                    now,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}

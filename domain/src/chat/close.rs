@@ -1,0 +1,276 @@
+//! Ending a chat (D6, D11, B4): closing with a wrap-up reason and result, after-chat work, and the
+//! automatic close of quiet channel chats.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use validator::Validate;
+
+use crate::actor::Actor;
+use crate::entity::{chat, operator, wrap_up_reason};
+use crate::enums::{
+    AssignmentEnd, ChatStatus, ClosedByKind, EventKind, TrafficLight, WebhookEvent,
+};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::*;
+use crate::routing::rows::{end_assignment, leave_chat, lock_chat, lock_operator};
+use crate::service::Chats;
+use crate::validate::check;
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CloseChatInput {
+    pub chat_id: ChatId,
+    /// Required (D6).
+    pub wrap_up_reason_id: WrapUpReasonId,
+    pub result_id: Option<ChatResultId>,
+    /// Free text about the result.
+    #[validate(length(max = 1000))]
+    pub result_detail: Option<String>,
+}
+
+impl Chats<'_> {
+    /// Closes a chat with a wrap-up reason and optionally a result (D6). The owner's capacity
+    /// frees after the after-chat work period (X6); a scheduled status applies when the last
+    /// chat is done (B2).
+    async fn close_chat_once(&self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
+        actor.operator()?;
+        check(&input)?;
+        let (me, _) = actor.operator()?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let chat = self.owned_chat(&tx, actor, input.chat_id, true).await?;
+        match self
+            .domain
+            .admin()
+            .wrap_up_reason(&tx, actor, input.wrap_up_reason_id)
+            .await
+        {
+            Ok(reason) if reason.archived_at.is_none() && !reason.is_system => {}
+            Ok(_) | Err(DomainError::NotFound { .. }) => {
+                return Err(DomainError::validation(
+                    "wrapUpReasonId",
+                    "No such wrap-up reason",
+                ));
+            }
+            Err(other) => return Err(other),
+        }
+        if let Some(result_id) = input.result_id {
+            match self.domain.admin().chat_result(&tx, actor, result_id).await {
+                Ok(result) if result.archived_at.is_none() => {}
+                Ok(_) | Err(DomainError::NotFound { .. }) => {
+                    return Err(DomainError::validation("resultId", "No such chat result"));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        let mut outbox = Outbox::new();
+        let closed = self
+            .complete(
+                &tx,
+                &mut outbox,
+                &chat,
+                ClosedByKind::Operator,
+                Some(me),
+                input.wrap_up_reason_id,
+                input.result_id,
+                input.result_detail,
+                now,
+            )
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(closed)
+    }
+
+    /// Completes a chat and frees its owner.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn complete(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        by_kind: ClosedByKind,
+        by: Option<OperatorId>,
+        wrap_up_reason_id: WrapUpReasonId,
+        result_id: Option<ChatResultId>,
+        result_detail: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<chat::Model> {
+        let mut model: chat::ActiveModel = chat.clone().into();
+        model.status = Set(ChatStatus::Completed);
+        model.closed_at = Set(Some(now));
+        model.closed_by_kind = Set(Some(by_kind));
+        model.closed_by_operator_id = Set(by);
+        model.wrap_up_reason_id = Set(Some(wrap_up_reason_id));
+        model.result_id = Set(result_id);
+        model.result_detail = Set(result_detail
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty()));
+        model.traffic_light = Set(TrafficLight::None);
+        model.traffic_light_changes_at = Set(None);
+        model.waiting_since = Set(None);
+        model.auto_close_at = Set(None);
+        model.updated_at = Set(now);
+        let closed = model.update(db).await?;
+        if matches!(chat.status, ChatStatus::Queued | ChatStatus::Bot) {
+            self.tell_queue(db, outbox, chat, EventKind::ChatDequeued, now)
+                .await?;
+        }
+        end_assignment(
+            db,
+            chat.id,
+            AssignmentEnd::Closed,
+            Some(wrap_up_reason_id),
+            now,
+        )
+        .await?;
+        self.tell_chat(
+            db,
+            outbox,
+            &closed,
+            EventKind::ChatUpdated,
+            json!({ "status": ChatStatus::Completed }),
+            now,
+        )
+        .await?;
+        leave_chat(db, chat.id, now).await?;
+        if let Some(owner) = chat.operator_id {
+            outbox
+                .to_operator(
+                    db,
+                    chat.organization_id,
+                    owner,
+                    EventKind::ChatUnassigned,
+                    Some(chat.id),
+                    json!({ "reason": "CLOSED" }),
+                    now,
+                )
+                .await?;
+            let settings = self
+                .domain
+                .admin()
+                .settings_of(db, chat.organization_id)
+                .await?;
+            if settings.after_chat_work_secs > 0 {
+                let until = now + Duration::seconds(i64::from(settings.after_chat_work_secs));
+                operator::Entity::update_many()
+                    .col_expr(operator::Column::AfterWorkUntil, Expr::value(until))
+                    .filter(operator::Column::Id.eq(owner))
+                    .exec(db)
+                    .await?;
+            }
+            self.domain
+                .routing()
+                .free_capacity(db, outbox, owner, now)
+                .await?;
+        }
+        self.domain
+            .deliveries()
+            .queue_webhooks(db, outbox, WebhookEvent::ChatClosed, &closed, now)
+            .await?;
+        self.domain
+            .deliveries()
+            .queue_close_process(db, outbox, &closed, now)
+            .await?;
+        Ok(closed)
+    }
+
+    /// Ends after-chat work whose time is up and offers waiting chats (X6; run by the scheduler).
+    pub async fn end_after_chat_work(&self) -> Result<usize> {
+        let now = self.domain.now();
+        let due = crate::routing::rows::find_due(
+            &self.domain.db,
+            operator::Entity::find().filter(operator::Column::AfterWorkUntil.lte(now)),
+        )
+        .await?;
+        let mut count = 0;
+        for candidate in due {
+            let tx = self.domain.write().await?;
+            let Some(op) = lock_operator(&tx, candidate.id).await? else {
+                continue;
+            };
+            if op.after_work_until.is_none_or(|until| until > now) {
+                continue;
+            }
+            let mut model: operator::ActiveModel = op.clone().into();
+            model.after_work_until = Set(None);
+            model.update(&tx).await?;
+            let mut outbox = Outbox::new();
+            outbox
+                .to_operator(
+                    &tx,
+                    op.organization_id,
+                    op.id,
+                    EventKind::OperatorUpdated,
+                    None,
+                    json!({ "afterChatWork": false }),
+                    now,
+                )
+                .await?;
+            self.domain
+                .routing()
+                .route_waiting_for(&tx, &mut outbox, op.id, now)
+                .await?;
+            self.domain.commit(tx, outbox).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    pub async fn close_chat(&self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
+        self.domain
+            .retry(|| self.close_chat_once(actor, input.clone()))
+            .await
+    }
+
+    /// Closes chats silent for their channel's auto-close period, with the system wrap-up
+    /// reason (D11; the scheduler).
+    pub async fn auto_close_chats(&self) -> Result<usize> {
+        let now = self.domain.now();
+        let due = crate::routing::rows::find_due(
+            &self.domain.db,
+            chat::Entity::find()
+                .filter(chat::Column::AutoCloseAt.lte(now))
+                .filter(chat::Column::Status.ne(ChatStatus::Completed)),
+        )
+        .await?;
+        let mut count = 0;
+        for candidate in due {
+            let tx = self.domain.write().await?;
+            let Some(chat) = lock_chat(&tx, candidate.id).await? else {
+                continue;
+            };
+            if chat.status == ChatStatus::Completed || chat.auto_close_at.is_none_or(|at| at > now)
+            {
+                continue;
+            }
+            let Some(reason) = wrap_up_reason::Entity::find()
+                .filter(wrap_up_reason::Column::OrganizationId.eq(chat.organization_id))
+                .filter(wrap_up_reason::Column::IsSystem.eq(true))
+                .one(&tx)
+                .await?
+            else {
+                continue;
+            };
+            let mut outbox = Outbox::new();
+            self.complete(
+                &tx,
+                &mut outbox,
+                &chat,
+                ClosedByKind::System,
+                None,
+                reason.id,
+                None,
+                None,
+                now,
+            )
+            .await?;
+            self.domain.commit(tx, outbox).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}

@@ -1,0 +1,227 @@
+//! The chatbot hands a conversation to operators (C1, C2, C6): the chat is created with its
+//! customer, transcript and variables, and routed at once or left waiting in its queue.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use serde_json::json;
+use validator::Validate;
+
+use crate::actor::Actor;
+use crate::chat::rules::{TranscriptEntryInput, Variable, new_chat};
+use crate::crm::matching::Matching;
+use crate::customer::{self, CustomerInput};
+use crate::entity::{channel, chat, message, queue};
+use crate::enums::{
+    ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, DeliveryState, RoutingOutcome,
+    RoutingTrigger, WebhookEvent,
+};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::*;
+use crate::service::Chats;
+use crate::validate::check;
+
+/// A conversation the chatbot hands to operators (C1).
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct HandOffChatInput {
+    /// The queue the chat waits in.
+    pub queue_id: QueueId,
+    pub source: ChatSource,
+    /// The channel the conversation runs on, if Omnipanel delivers its messages.
+    pub channel_id: Option<ChannelId>,
+    #[validate(nested)]
+    pub customer: CustomerInput,
+    pub topic_id: Option<TopicId>,
+    pub subtopic_id: Option<TopicId>,
+    /// Free key/value pairs from the bot.
+    #[validate(length(max = 50), nested)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub variables: Vec<Variable>,
+    /// The bot's conversation so far, oldest first.
+    #[validate(length(max = 500), nested)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub transcript: Vec<TranscriptEntryInput>,
+}
+
+impl Chats<'_> {
+    /// The chatbot hands a conversation to operators (C1, C2): the chat is created with its
+    /// customer, transcript and variables, and routed at once or left waiting in its queue. A
+    /// full queue with nobody free refuses the hand-off (`LIMIT_EXCEEDED`; C6).
+    async fn hand_off_chat_once(
+        &self,
+        actor: &Actor,
+        input: HandOffChatInput,
+        matching: &Matching,
+    ) -> Result<chat::Model> {
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let queue = self
+            .usable_queue(&tx, actor, input.queue_id, "queueId")
+            .await?;
+        self.check_topics(&tx, actor, input.topic_id, input.subtopic_id)
+            .await?;
+        if let Some(channel_id) = input.channel_id {
+            channel::Entity::find_by_id(channel_id)
+                .filter(channel::Column::OrganizationId.eq(actor.organization_id))
+                .filter(channel::Column::ArchivedAt.is_null())
+                .one(&tx)
+                .await?
+                .ok_or_else(|| DomainError::validation("channelId", "No such channel"))?;
+        }
+        let customer = customer::find_or_create(
+            &tx,
+            actor.organization_id,
+            input.source,
+            &input.customer,
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            DomainError::Validation { field, message } if field == "customer" => {
+                DomainError::validation(field, message)
+            }
+            other => other,
+        })?;
+        let customer = self
+            .domain
+            .crm()
+            .link_matched(&tx, customer, matching, &input.customer, now)
+            .await?;
+        let number = self
+            .next_chat_number(&tx, actor.organization_id, ChatDirection::Inbound)
+            .await?;
+        let variables: serde_json::Map<String, serde_json::Value> = input
+            .variables
+            .iter()
+            .map(|v| (v.key.clone(), json!(v.value)))
+            .collect();
+        let last = input.transcript.last();
+        let mut model = new_chat(
+            actor.organization_id,
+            number,
+            ChatDirection::Inbound,
+            ChatStatus::Queued,
+            input.source,
+            input.channel_id,
+            Some(queue.id),
+            &customer,
+            now,
+        );
+        model.topic_id = Set(input.topic_id);
+        model.subtopic_id = Set(input.subtopic_id);
+        model.variables = Set(serde_json::Value::Object(variables));
+        model.queued_at = Set(Some(now));
+        model.waiting_since = Set(Some(now));
+        model.last_customer_message_at = Set(input
+            .transcript
+            .iter()
+            .rev()
+            .find(|m| m.author_kind == AuthorKind::Customer)
+            .map(|m| m.sent_at.unwrap_or(now)));
+        model.last_message_at = Set(last.map(|m| m.sent_at.unwrap_or(now)));
+        model.last_message_text = Set(last.map(|m| m.text.clone()));
+        model.last_message_author_kind = Set(last.map(|m| m.author_kind));
+        let created = model.insert(&tx).await?;
+        if !input.transcript.is_empty() {
+            message::Entity::insert_many(input.transcript.iter().map(|entry| {
+                message::ActiveModel {
+                    id: Set(MessageId::new()),
+                    organization_id: Set(actor.organization_id),
+                    chat_id: Set(created.id),
+                    author_kind: Set(entry.author_kind),
+                    author_operator_id: Set(None),
+                    text: Set(entry.text.clone()),
+                    is_whisper: Set(false),
+                    quick_reply_id: Set(None),
+                    delivery_state: Set(DeliveryState::Delivered),
+                    delivery_error: Set(None),
+                    channel_id: Set(input.channel_id),
+                    external_id: Set(None),
+                    created_at: Set(entry.sent_at.unwrap_or(now)),
+                    delivered_at: Set(Some(entry.sent_at.unwrap_or(now))),
+                }
+            }))
+            .exec(&tx)
+            .await?;
+        }
+        let mut outbox = Outbox::new();
+        let chat = self
+            .offer_new_chat(&tx, &mut outbox, &created, &queue, true, now)
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(chat)
+    }
+
+    /// Offers a chat that has just arrived in `queue` to its operators (C2, C4): routed at once,
+    /// or left waiting and announced to the queue's members. With `enforce_limit`, a full queue
+    /// with nobody free refuses it (`LIMIT_EXCEEDED`; C6); the caller's transaction then rolls
+    /// back. Returns the
+    /// chat as routing left it, with its `CHAT_CREATED` webhooks queued.
+    pub(crate) async fn offer_new_chat(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        created: &chat::Model,
+        queue: &queue::Model,
+        enforce_limit: bool,
+        now: DateTime<Utc>,
+    ) -> Result<chat::Model> {
+        let outcome = self
+            .domain
+            .routing()
+            .route_chat(db, outbox, created.id, RoutingTrigger::HandOff, now)
+            .await?;
+        if outcome == RoutingOutcome::Queued
+            && enforce_limit
+            && let Some(limit) = queue.size_limit
+        {
+            let waiting = chat::Entity::find()
+                .filter(chat::Column::QueueId.eq(queue.id))
+                .filter(chat::Column::Status.eq(ChatStatus::Queued))
+                .count(db)
+                .await?;
+            if waiting > u64::try_from(limit).unwrap_or(0) {
+                return Err(DomainError::LimitExceeded(
+                    format!(
+                        "The queue {} is full ({limit} waiting) and nobody is free",
+                        queue.name
+                    )
+                    .into(),
+                ));
+            }
+        }
+        let chat = chat::Entity::find_by_id(created.id)
+            .one(db)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        self.domain
+            .deliveries()
+            .queue_webhooks(db, outbox, WebhookEvent::ChatCreated, &chat, now)
+            .await?;
+        Ok(chat)
+    }
+
+    /// The chatbot hands a conversation over; the customer is matched to a CRM contact first,
+    /// outside the transaction (H1).
+    pub async fn hand_off_chat(
+        &self,
+        actor: &Actor,
+        input: HandOffChatInput,
+    ) -> Result<chat::Model> {
+        actor.require_scope(ApiKeyScope::Chatbot)?;
+        check(&input)?;
+        let matching = self
+            .domain
+            .crm()
+            .match_contact(actor.organization_id, input.source, &input.customer)
+            .await;
+        self.domain
+            .retry(|| self.hand_off_chat_once(actor, input.clone(), &matching))
+            .await
+    }
+}

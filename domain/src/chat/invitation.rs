@@ -1,0 +1,236 @@
+//! Invitations (C5, X3): the invited operator accepts or declines, or misses it and is BLOCKED
+//! (RONA) while the chat is offered again.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use serde_json::json;
+
+use crate::actor::Actor;
+use crate::chat::rules::ChatIdInput;
+use crate::entity::{chat, chat_assignment, chat_participant};
+use crate::enums::{
+    AssignmentEnd, ChatStatus, EventKind, OperatorStatus, ParticipantRole, ParticipantState,
+    RoutingTrigger, WebhookEvent,
+};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::*;
+use crate::routing::rows::{lock_chat, lock_operator};
+use crate::service::Chats;
+
+impl Chats<'_> {
+    /// The invitation of a chat to the caller, locked: anything else is `NOT_FOUND` (another
+    /// organization, not visible) or `CONFLICT` (the invitation is gone or someone else's).
+    async fn my_invitation(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        chat_id: ChatId,
+    ) -> Result<chat::Model> {
+        let (me, _) = actor.operator()?;
+        let chat = lock_chat(db, chat_id)
+            .await?
+            .filter(|c| c.organization_id == actor.organization_id)
+            .ok_or(DomainError::not_found("chat"))?;
+        if chat.status == ChatStatus::Invited && chat.operator_id == Some(me) {
+            return Ok(chat);
+        }
+        // Whoever was offered the chat before learns that the invitation is gone; anyone else
+        // may not even know the chat exists.
+        let was_offered = chat_assignment::Entity::find()
+            .filter(chat_assignment::Column::ChatId.eq(chat.id))
+            .filter(chat_assignment::Column::OperatorId.eq(me))
+            .count(db)
+            .await?
+            > 0;
+        if was_offered || self.can_see(db, actor, &chat).await? {
+            Err(DomainError::conflict(
+                "This chat is not waiting for you to accept it",
+            ))
+        } else {
+            Err(DomainError::not_found("chat"))
+        }
+    }
+
+    /// Accepts an invitation (C5): the chat becomes the caller's, status NEW.
+    async fn accept_chat_once(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+        let now = self.domain.now();
+        let (me, _) = actor.operator()?;
+        let tx = self.domain.write().await?;
+        let chat = self.my_invitation(&tx, actor, input.chat_id).await?;
+        let mut outbox = Outbox::new();
+        let accepted = self.make_owner(&tx, &mut outbox, &chat, me, now).await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(accepted)
+    }
+
+    /// Makes an operator (whose capacity is already taken) the chat's owner: NEW, accepted.
+    pub(crate) async fn make_owner(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        operator_id: OperatorId,
+        now: DateTime<Utc>,
+    ) -> Result<chat::Model> {
+        let mut model: chat::ActiveModel = chat.clone().into();
+        model.status = Set(ChatStatus::New);
+        model.operator_id = Set(Some(operator_id));
+        model.accepted_at = Set(Some(now));
+        model.invitation_expires_at = Set(None);
+        model.updated_at = Set(now);
+        let accepted = model.update(db).await?;
+        let accepted = self
+            .domain
+            .conversation()
+            .refresh_light(db, outbox, &accepted, now)
+            .await?;
+        chat_assignment::Entity::update_many()
+            .col_expr(chat_assignment::Column::AcceptedAt, Expr::value(now))
+            .filter(chat_assignment::Column::ChatId.eq(chat.id))
+            .filter(chat_assignment::Column::EndedAt.is_null())
+            .exec(db)
+            .await?;
+        chat_participant::ActiveModel {
+            id: Set(ParticipantId::new()),
+            chat_id: Set(chat.id),
+            operator_id: Set(operator_id),
+            role: Set(ParticipantRole::Owner),
+            state: Set(ParticipantState::Joined),
+            invited_by: Set(None),
+            invited_at: Set(chat.invited_at.unwrap_or(now)),
+            joined_at: Set(Some(now)),
+            left_at: Set(None),
+        }
+        .insert(db)
+        .await?;
+        let payload = json!({ "status": ChatStatus::New, "operatorId": operator_id });
+        outbox
+            .to_operator(
+                db,
+                chat.organization_id,
+                operator_id,
+                EventKind::ChatAssigned,
+                Some(chat.id),
+                payload.clone(),
+                now,
+            )
+            .await?;
+        outbox
+            .to_chat(
+                db,
+                chat.organization_id,
+                chat.id,
+                EventKind::ChatUpdated,
+                payload,
+                now,
+            )
+            .await?;
+        self.domain
+            .deliveries()
+            .queue_webhooks(db, outbox, WebhookEvent::ChatAccepted, &accepted, now)
+            .await?;
+        Ok(accepted)
+    }
+
+    /// Declines an invitation (C5): the chat goes back to its place in the queue and is offered
+    /// to someone else.
+    async fn decline_chat_once(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let chat = self.my_invitation(&tx, actor, input.chat_id).await?;
+        let mut outbox = Outbox::new();
+        self.domain
+            .routing()
+            .requeue(&tx, &mut outbox, &chat, AssignmentEnd::Declined, false, now)
+            .await?;
+        self.domain
+            .routing()
+            .route_chat(&tx, &mut outbox, chat.id, RoutingTrigger::Declined, now)
+            .await?;
+        let chat = chat::Entity::find_by_id(chat.id)
+            .one(&tx)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(chat)
+    }
+
+    /// Re-routes invitations nobody accepted in time and blocks their operators (RONA; C5).
+    pub async fn expire_invitations(&self) -> Result<usize> {
+        let now = self.domain.now();
+        let due = crate::routing::rows::find_due(
+            &self.domain.db,
+            chat::Entity::find()
+                .filter(chat::Column::Status.eq(ChatStatus::Invited))
+                .filter(chat::Column::InvitationExpiresAt.lte(now)),
+        )
+        .await?;
+        let mut count = 0;
+        for candidate in due {
+            let tx = self.domain.write().await?;
+            let Some(chat) = lock_chat(&tx, candidate.id).await? else {
+                continue;
+            };
+            let (ChatStatus::Invited, Some(operator_id), Some(expires)) =
+                (chat.status, chat.operator_id, chat.invitation_expires_at)
+            else {
+                continue;
+            };
+            if expires > now {
+                continue;
+            }
+            let mut outbox = Outbox::new();
+            self.domain
+                .routing()
+                .requeue(&tx, &mut outbox, &chat, AssignmentEnd::Expired, false, now)
+                .await?;
+            if let Some(op) = lock_operator(&tx, operator_id).await?
+                && op.status != OperatorStatus::Blocked
+            {
+                let blocked = crate::presence::rules::change_status(
+                    &tx,
+                    &mut outbox,
+                    &op,
+                    OperatorStatus::Blocked,
+                    None,
+                    now,
+                )
+                .await?;
+                self.domain
+                    .presence()
+                    .after_presence_change(&tx, &mut outbox, &op, blocked, now)
+                    .await?;
+            }
+            self.domain
+                .routing()
+                .route_chat(
+                    &tx,
+                    &mut outbox,
+                    chat.id,
+                    RoutingTrigger::InvitationExpired,
+                    now,
+                )
+                .await?;
+            self.domain.commit(tx, outbox).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    pub async fn accept_chat(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+        self.domain
+            .retry(|| self.accept_chat_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn decline_chat(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+        self.domain
+            .retry(|| self.decline_chat_once(actor, input.clone()))
+            .await
+    }
+}

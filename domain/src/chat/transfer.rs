@@ -1,0 +1,332 @@
+//! Transfers (E1): to an operator, to a queue (its end) or to a bot scheme, only after acceptance.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use serde_json::json;
+use validator::Validate;
+
+use crate::actor::Actor;
+use crate::entity::{chat, chat_assignment};
+use crate::enums::{
+    AssignmentEnd, AssignmentKind, ChatStatus, EventKind, OperatorStatus, RoutingTrigger,
+    WebhookEvent,
+};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::*;
+use crate::routing::rows::{end_assignment, leave_chat, lock_operator, open_assignment};
+use crate::service::Chats;
+use crate::validate::check;
+
+/// Where a chat goes: exactly one of an operator, a queue or a bot scheme (E1).
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct TransferChatInput {
+    pub chat_id: ChatId,
+    /// An operator, who gets an invitation.
+    pub to_operator_id: Option<OperatorId>,
+    /// A queue; the chat goes to its end. A full queue refuses.
+    pub to_queue_id: Option<QueueId>,
+    /// A bot scheme ("chatplan").
+    pub to_scheme_id: Option<BotSchemeId>,
+    /// Why the chat leaves the current operator.
+    pub wrap_up_reason_id: Option<WrapUpReasonId>,
+}
+
+enum Target {
+    Operator(OperatorId),
+    Queue(QueueId),
+    Scheme(BotSchemeId),
+}
+
+/// Records who a chat was transferred from on its newest assignment.
+async fn mark_from(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    from: Option<OperatorId>,
+) -> Result<()> {
+    chat_assignment::Entity::update_many()
+        .col_expr(chat_assignment::Column::FromOperatorId, Expr::value(from))
+        .filter(chat_assignment::Column::ChatId.eq(chat_id))
+        .filter(chat_assignment::Column::EndedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn mark_from_row(
+    db: &impl ConnectionTrait,
+    assignment_id: AssignmentId,
+    from: Option<OperatorId>,
+) -> Result<()> {
+    chat_assignment::Entity::update_many()
+        .col_expr(chat_assignment::Column::FromOperatorId, Expr::value(from))
+        .filter(chat_assignment::Column::Id.eq(assignment_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+impl Chats<'_> {
+    /// Transfers an accepted chat (E1, E3). The current operator is released at once; the
+    /// history keeps both.
+    async fn transfer_chat_once(
+        &self,
+        actor: &Actor,
+        input: TransferChatInput,
+    ) -> Result<chat::Model> {
+        let (me, _) = actor.operator()?;
+        check(&input)?;
+        let target = match (input.to_operator_id, input.to_queue_id, input.to_scheme_id) {
+            (Some(id), None, None) => Target::Operator(id),
+            (None, Some(id), None) => Target::Queue(id),
+            (None, None, Some(id)) => Target::Scheme(id),
+            _ => {
+                return Err(DomainError::validation(
+                    "toOperatorId",
+                    "Give exactly one of toOperatorId, toQueueId, toSchemeId",
+                ));
+            }
+        };
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let chat = self.owned_chat(&tx, actor, input.chat_id, true).await?;
+        if let Some(reason) = input.wrap_up_reason_id {
+            match self.domain.admin().wrap_up_reason(&tx, actor, reason).await {
+                Ok(found) if found.archived_at.is_none() && !found.is_system => {}
+                Ok(_) | Err(DomainError::NotFound { .. }) => {
+                    return Err(DomainError::validation(
+                        "wrapUpReasonId",
+                        "No such wrap-up reason",
+                    ));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        let mut outbox = Outbox::new();
+        let moved = match target {
+            Target::Operator(id) => {
+                if chat.operator_id == Some(id) {
+                    return Err(DomainError::validation(
+                        "toOperatorId",
+                        "The chat is already theirs",
+                    ));
+                }
+                let target = self
+                    .domain
+                    .identity()
+                    .operator(actor, id)
+                    .await
+                    .map_err(|_| DomainError::validation("toOperatorId", "No such operator"))?;
+                if target.archived_at.is_some() || target.status == OperatorStatus::Offline {
+                    return Err(DomainError::validation(
+                        "toOperatorId",
+                        "The operator is not signed in",
+                    ));
+                }
+                lock_operator(&tx, target.id).await?;
+                crate::routing::rows::take_capacity_for_assignment(&tx, target.id, now).await?;
+                self.release_owner(&tx, &mut outbox, &chat, input.wrap_up_reason_id, now)
+                    .await?;
+                let fresh = chat::Entity::find_by_id(chat.id)
+                    .one(&tx)
+                    .await?
+                    .ok_or(DomainError::not_found("chat"))?;
+                let invited = self
+                    .domain
+                    .routing()
+                    .invite(
+                        &tx,
+                        &mut outbox,
+                        &fresh,
+                        target.id,
+                        AssignmentKind::TransferredToOperator,
+                        Some(me),
+                        now,
+                    )
+                    .await?;
+                mark_from(&tx, chat.id, chat.operator_id).await?;
+                invited
+            }
+            Target::Queue(id) => {
+                let queue = self
+                    .domain
+                    .admin()
+                    .queue(&tx, actor, id)
+                    .await
+                    .map_err(|_| DomainError::validation("toQueueId", "No such queue"))?;
+                if queue.archived_at.is_some() {
+                    return Err(DomainError::validation(
+                        "toQueueId",
+                        "The queue is archived",
+                    ));
+                }
+                if let Some(limit) = queue.size_limit {
+                    let waiting = chat::Entity::find()
+                        .filter(chat::Column::QueueId.eq(queue.id))
+                        .filter(chat::Column::Status.eq(ChatStatus::Queued))
+                        .count(&tx)
+                        .await?;
+                    if waiting >= u64::try_from(limit).unwrap_or(0) {
+                        return Err(DomainError::LimitExceeded(
+                            format!("The queue {} is full", queue.name).into(),
+                        ));
+                    }
+                }
+                self.release_owner(&tx, &mut outbox, &chat, input.wrap_up_reason_id, now)
+                    .await?;
+                let mut model: chat::ActiveModel = chat.clone().into();
+                model.status = Set(ChatStatus::Queued);
+                model.operator_id = Set(None);
+                model.queue_id = Set(Some(queue.id));
+                model.queue_priority = Set(0);
+                model.queued_at = Set(Some(now));
+                model.accepted_at = Set(None);
+                model.updated_at = Set(now);
+                let queued = model.update(&tx).await?;
+                let assignment = open_assignment(
+                    &tx,
+                    &queued,
+                    AssignmentKind::TransferredToQueue,
+                    None,
+                    Some(me),
+                    now,
+                )
+                .await?;
+                mark_from_row(&tx, assignment.id, chat.operator_id).await?;
+                self.tell_chat(
+                    &tx,
+                    &mut outbox,
+                    &queued,
+                    EventKind::ChatUpdated,
+                    json!({ "status": ChatStatus::Queued }),
+                    now,
+                )
+                .await?;
+                self.domain
+                    .routing()
+                    .route_chat(&tx, &mut outbox, queued.id, RoutingTrigger::Transfer, now)
+                    .await?;
+                chat::Entity::find_by_id(chat.id)
+                    .one(&tx)
+                    .await?
+                    .ok_or(DomainError::not_found("chat"))?
+            }
+            Target::Scheme(id) => {
+                let scheme = self
+                    .domain
+                    .admin()
+                    .bot_scheme(&tx, actor, id)
+                    .await
+                    .map_err(|_| DomainError::validation("toSchemeId", "No such bot scheme"))?;
+                if scheme.archived_at.is_some() {
+                    return Err(DomainError::validation(
+                        "toSchemeId",
+                        "The bot scheme is archived",
+                    ));
+                }
+                self.release_owner(&tx, &mut outbox, &chat, input.wrap_up_reason_id, now)
+                    .await?;
+                let mut model: chat::ActiveModel = chat.clone().into();
+                model.status = Set(ChatStatus::Bot);
+                model.operator_id = Set(None);
+                model.bot_scheme_id = Set(Some(scheme.id));
+                model.accepted_at = Set(None);
+                model.waiting_since = Set(None);
+                model.updated_at = Set(now);
+                let with_bot = model.update(&tx).await?;
+                let mut assignment: chat_assignment::ActiveModel = open_assignment(
+                    &tx,
+                    &with_bot,
+                    AssignmentKind::TransferredToBot,
+                    None,
+                    Some(me),
+                    now,
+                )
+                .await?
+                .into();
+                assignment.bot_scheme_id = Set(Some(scheme.id));
+                assignment.from_operator_id = Set(chat.operator_id);
+                assignment.update(&tx).await?;
+                let with_bot = self
+                    .domain
+                    .conversation()
+                    .refresh_light(&tx, &mut outbox, &with_bot, now)
+                    .await?;
+                outbox
+                    .to_chat(
+                        &tx,
+                        chat.organization_id,
+                        chat.id,
+                        EventKind::ChatUpdated,
+                        json!({ "status": ChatStatus::Bot, "botSchemeId": scheme.id }),
+                        now,
+                    )
+                    .await?;
+                self.tell_queue(&tx, &mut outbox, &with_bot, EventKind::ChatWithBot, now)
+                    .await?;
+                with_bot
+            }
+        };
+        self.domain
+            .deliveries()
+            .queue_webhooks(&tx, &mut outbox, WebhookEvent::ChatTransferred, &moved, now)
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(moved)
+    }
+
+    /// Releases a chat's owner and conference: their capacity, participation and assignment.
+    async fn release_owner(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        wrap_up_reason_id: Option<WrapUpReasonId>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        end_assignment(
+            db,
+            chat.id,
+            AssignmentEnd::Transferred,
+            wrap_up_reason_id,
+            now,
+        )
+        .await?;
+        let joined = leave_chat(db, chat.id, now).await?;
+        for participant in joined {
+            outbox
+                .to_operator(
+                    db,
+                    chat.organization_id,
+                    participant.operator_id,
+                    EventKind::ChatUnassigned,
+                    Some(chat.id),
+                    json!({ "reason": "TRANSFERRED" }),
+                    now,
+                )
+                .await?;
+        }
+        if let Some(owner) = chat.operator_id {
+            self.domain
+                .routing()
+                .free_capacity(db, outbox, owner, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn transfer_chat(
+        &self,
+        actor: &Actor,
+        input: TransferChatInput,
+    ) -> Result<chat::Model> {
+        self.domain
+            .retry(|| self.transfer_chat_once(actor, input.clone()))
+            .await
+    }
+}

@@ -1,0 +1,189 @@
+//! The customer's side of a chat (C1, M1): the customer's and the bot's messages, joining the
+//! customer's open chat or starting one with the bot.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use validator::{Validate, ValidationError};
+
+use crate::actor::Actor;
+use crate::customer::{self, CustomerInput};
+use crate::entity::{chat, message};
+use crate::enums::{ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, EventKind};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::*;
+use crate::routing::rows::lock_chat;
+use crate::service::Conversation;
+use crate::validate::check;
+
+fn customer_or_bot(kind: &AuthorKind) -> Result<(), ValidationError> {
+    match kind {
+        AuthorKind::Customer | AuthorKind::Bot => Ok(()),
+        _ => Err(ValidationError::new("author").with_message("must be CUSTOMER or BOT".into())),
+    }
+}
+
+/// A message from the customer's side: the customer, or the bot while it has the chat.
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct PostCustomerMessageInput {
+    /// The chat; without it, the customer's open chat on this source, or a new one with the bot.
+    pub chat_id: Option<ChatId>,
+    /// Needed without `chatId`.
+    pub source: Option<ChatSource>,
+    pub channel_id: Option<ChannelId>,
+    /// Needed without `chatId`: who is writing.
+    #[validate(nested)]
+    pub customer: Option<CustomerInput>,
+    /// The queue the bot would hand the chat to (for a new chat).
+    pub queue_id: Option<QueueId>,
+    #[cfg_attr(feature = "graphql", graphql(default_with = "AuthorKind::Customer"))]
+    #[validate(custom(function = "customer_or_bot"))]
+    pub author_kind: AuthorKind,
+    #[validate(length(min = 1, max = 4000))]
+    pub text: String,
+    /// The provider's message id: a repeated one is stored once.
+    #[validate(length(min = 1, max = 200))]
+    pub external_id: Option<String>,
+}
+
+impl Conversation<'_> {
+    /// A message from the customer's side (the chatbot or a channel adapter). Without a chat id
+    /// it goes to the customer's open chat on that source, or starts a chat with the bot.
+    async fn post_customer_message_once(
+        &self,
+        actor: &Actor,
+        input: PostCustomerMessageInput,
+    ) -> Result<message::Model> {
+        actor.require_scope(ApiKeyScope::Chatbot)?;
+        check(&input)?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        // A repeat on a known channel is answered before anything else (no empty chat for it).
+        if let (Some(channel_id), Some(external_id)) = (input.channel_id, &input.external_id)
+            && let Some(found) = message::Entity::find()
+                .filter(message::Column::ChannelId.eq(channel_id))
+                .filter(message::Column::ExternalId.eq(external_id.as_str()))
+                .one(&tx)
+                .await?
+        {
+            return Ok(found);
+        }
+        let (chat, new_with_bot) = match input.chat_id {
+            Some(id) => {
+                self.domain.chats().visible_chat(&tx, actor, id).await?;
+                let found = lock_chat(&tx, id)
+                    .await?
+                    .ok_or(DomainError::not_found("chat"))?;
+                if found.status == ChatStatus::Completed {
+                    return Err(DomainError::conflict("The chat is closed"));
+                }
+                (found, false)
+            }
+            None => self.open_chat_for(&tx, actor, &input, now).await?,
+        };
+        let mut outbox = Outbox::new();
+        // A provider's message id is stored once: per channel, or per chat without one.
+        if let Some(external_id) = &input.external_id {
+            let mut existing = message::Entity::find()
+                .filter(message::Column::ExternalId.eq(external_id.as_str()));
+            existing = match input.channel_id.or(chat.channel_id) {
+                Some(channel_id) => existing.filter(message::Column::ChannelId.eq(channel_id)),
+                None => existing.filter(message::Column::ChatId.eq(chat.id)),
+            };
+            if let Some(found) = existing.one(&tx).await? {
+                return Ok(found);
+            }
+        }
+        let (_, created) = self
+            .append_message(
+                &tx,
+                &mut outbox,
+                &chat,
+                input.author_kind,
+                None,
+                &input.text,
+                input.external_id.clone(),
+                now,
+            )
+            .await?;
+        if new_with_bot {
+            self.domain
+                .chats()
+                .tell_queue(&tx, &mut outbox, &chat, EventKind::ChatWithBot, now)
+                .await?;
+        }
+        self.domain.commit(tx, outbox).await?;
+        Ok(created)
+    }
+
+    /// The customer's open chat on a source, or a new chat with the bot (then `true`).
+    async fn open_chat_for(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        input: &PostCustomerMessageInput,
+        now: DateTime<Utc>,
+    ) -> Result<(chat::Model, bool)> {
+        let source = input
+            .source
+            .ok_or_else(|| DomainError::validation("source", "is required without chatId"))?;
+        let who = input
+            .customer
+            .as_ref()
+            .ok_or_else(|| DomainError::validation("customer", "is required without chatId"))?;
+        let customer =
+            customer::find_or_create(db, actor.organization_id, source, who, now).await?;
+        if let Some(open) = chat::Entity::find()
+            .filter(chat::Column::CustomerId.eq(customer.id))
+            .filter(chat::Column::Source.eq(source))
+            .filter(chat::Column::Status.ne(ChatStatus::Completed))
+            .order_by_desc(chat::Column::CreatedAt)
+            .one(db)
+            .await?
+        {
+            let open = lock_chat(db, open.id)
+                .await?
+                .ok_or(DomainError::not_found("chat"))?;
+            return Ok((open, false));
+        }
+        if let Some(queue_id) = input.queue_id {
+            self.domain
+                .admin()
+                .queue(db, actor, queue_id)
+                .await
+                .map_err(|_| DomainError::validation("queueId", "No such queue"))?;
+        }
+        let number = self
+            .domain
+            .chats()
+            .next_chat_number(db, actor.organization_id, ChatDirection::Inbound)
+            .await?;
+        let created = crate::chat::rules::new_chat(
+            actor.organization_id,
+            number,
+            ChatDirection::Inbound,
+            ChatStatus::Bot,
+            source,
+            input.channel_id,
+            input.queue_id,
+            &customer,
+            now,
+        )
+        .insert(db)
+        .await?;
+        Ok((created, true))
+    }
+
+    pub async fn post_customer_message(
+        &self,
+        actor: &Actor,
+        input: PostCustomerMessageInput,
+    ) -> Result<message::Model> {
+        self.domain
+            .retry(|| self.post_customer_message_once(actor, input.clone()))
+            .await
+    }
+}

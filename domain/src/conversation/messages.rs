@@ -1,0 +1,403 @@
+//! What is said in a chat (D4, X5): operators' messages with their rules and files, whispers,
+//! every message's effect on the chat, and the conversation as operators read it.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::ActiveValue::Set;
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use validator::Validate;
+
+use crate::actor::Actor;
+use crate::chat::conference::participation;
+use crate::chat::rules::check_operator_text;
+use crate::entity::{
+    channel, chat, chat_participant, delivery, message, operator, organization_settings,
+};
+use crate::enums::{
+    AuthorKind, ChatStatus, DeliveryKind, DeliveryState, EventKind, ParticipantState, Role,
+};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::*;
+use crate::routing::rows::lock_chat;
+use crate::service::Conversation;
+use crate::validate::check;
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SendMessageInput {
+    pub chat_id: ChatId,
+    /// 1 to 1000 characters; `<` and `>` are refused (D4).
+    #[validate(custom(function = "check_operator_text"))]
+    pub text: String,
+    /// Operators only: never sent to the customer (X5).
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub whisper: bool,
+    /// The quick reply the text came from, if any (it may have been edited).
+    pub quick_reply_id: Option<QuickReplyId>,
+    /// A file uploaded to this chat (`POST /files`) to send with the text; one per message,
+    /// as messengers send them.
+    #[validate(length(max = 1))]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub attachment_ids: Vec<AttachmentId>,
+}
+
+impl Conversation<'_> {
+    /// An operator writes to the customer (D4). The first message moves NEW to IN_PROGRESS;
+    /// the traffic light turns GREY until the customer answers.
+    async fn send_message_once(
+        &self,
+        actor: &Actor,
+        input: SendMessageInput,
+    ) -> Result<message::Model> {
+        actor.operator()?;
+        check(&input)?;
+        let (me, _) = actor.operator()?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        if input.whisper {
+            if !input.attachment_ids.is_empty() {
+                return Err(DomainError::validation(
+                    "attachmentIds",
+                    "Whispers carry no files",
+                ));
+            }
+            drop(tx);
+            return self.whisper(actor, input.chat_id, &input.text).await;
+        }
+        self.domain
+            .chats()
+            .visible_chat(&tx, actor, input.chat_id)
+            .await?;
+        let chat = lock_chat(&tx, input.chat_id)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        if !self.domain.chats().may_write(&tx, &chat, me).await? {
+            return Err(DomainError::forbidden("This chat is not yours"));
+        }
+        if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
+            return Err(DomainError::conflict("The chat must be accepted and open"));
+        }
+        if let Some(id) = input.quick_reply_id {
+            match self.domain.admin().quick_reply(&tx, actor, id).await {
+                Ok(reply) if reply.archived_at.is_none() => {}
+                Ok(_) | Err(DomainError::NotFound { .. }) => {
+                    return Err(DomainError::validation(
+                        "quickReplyId",
+                        "No such quick reply",
+                    ));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        // Outside WhatsApp's 24-hour window only an approved template goes, as approved (X4).
+        let policy = crate::conversation::outgoing::reply_policy(
+            chat.source,
+            chat.status,
+            chat.last_customer_message_at,
+            now,
+        );
+        let text = if policy.requires_template {
+            let template = self
+                .approved_template(&tx, actor, input.quick_reply_id)
+                .await?;
+            let customer = crate::entity::customer::Entity::find_by_id(chat.customer_id)
+                .one(&tx)
+                .await?
+                .ok_or(DomainError::not_found("customer"))?;
+            crate::chat::rules::fill_template(
+                &template.text,
+                &customer.name.unwrap_or_default(),
+                &self.first_name(&tx, me).await?,
+            )
+        } else {
+            input.text.clone()
+        };
+        let mut outbox = Outbox::new();
+        let (_, created) = self
+            .append_operator_message(
+                &tx,
+                &mut outbox,
+                &chat,
+                me,
+                &text,
+                input.quick_reply_id,
+                now,
+            )
+            .await?;
+        self.domain
+            .files()
+            .attach(&tx, &chat, me, created.id, &input.attachment_ids)
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(created)
+    }
+
+    /// Appends an operator's message, noting the quick reply it came from.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn append_operator_message(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        me: OperatorId,
+        text: &str,
+        quick_reply_id: Option<QuickReplyId>,
+        now: DateTime<Utc>,
+    ) -> Result<(chat::Model, message::Model)> {
+        let (chat, created) = self
+            .append_message(
+                db,
+                outbox,
+                chat,
+                AuthorKind::Operator,
+                Some(me),
+                text,
+                None,
+                now,
+            )
+            .await?;
+        if quick_reply_id.is_none() {
+            return Ok((chat, created));
+        }
+        let mut model: message::ActiveModel = created.into();
+        model.quick_reply_id = Set(quick_reply_id);
+        Ok((chat, model.update(db).await?))
+    }
+
+    pub async fn send_message(
+        &self,
+        actor: &Actor,
+        input: SendMessageInput,
+    ) -> Result<message::Model> {
+        self.domain
+            .retry(|| self.send_message_once(actor, input.clone()))
+            .await
+    }
+
+    /// A page of a chat's messages, oldest first; whispers only for operators (X5).
+    pub async fn messages(
+        &self,
+        chat_id: ChatId,
+        first: u64,
+        after: Option<(DateTime<Utc>, MessageId)>,
+        include_whispers: bool,
+    ) -> Result<(Vec<message::Model>, bool)> {
+        let mut query = message::Entity::find().filter(message::Column::ChatId.eq(chat_id));
+        if !include_whispers {
+            query = query.filter(message::Column::IsWhisper.eq(false));
+        }
+        if let Some((at, id)) = after {
+            query = query.filter(crate::page::after(
+                message::Column::CreatedAt,
+                message::Column::Id,
+                at,
+                id,
+                crate::page::Order::OldestFirst,
+            ));
+        }
+        crate::page::read(
+            &self.domain.db,
+            query,
+            (message::Column::CreatedAt, message::Column::Id),
+            crate::page::Order::OldestFirst,
+            first,
+        )
+        .await
+    }
+
+    /// Writes a message and everything it changes on the chat, and tells whoever follows it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn append_message(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        author_kind: AuthorKind,
+        author: Option<OperatorId>,
+        text: &str,
+        external_id: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(chat::Model, message::Model)> {
+        let to_customer = matches!(author_kind, AuthorKind::Operator | AuthorKind::System)
+            && chat.channel_id.is_some();
+        let state = if to_customer {
+            DeliveryState::Pending
+        } else {
+            DeliveryState::Delivered
+        };
+        let created = message::ActiveModel {
+            id: Set(MessageId::new()),
+            organization_id: Set(chat.organization_id),
+            chat_id: Set(chat.id),
+            author_kind: Set(author_kind),
+            author_operator_id: Set(author),
+            text: Set(text.to_owned()),
+            is_whisper: Set(false),
+            quick_reply_id: Set(None),
+            delivery_state: Set(state),
+            delivery_error: Set(None),
+            channel_id: Set(chat.channel_id),
+            external_id: Set(external_id),
+            created_at: Set(now),
+            delivered_at: Set((state == DeliveryState::Delivered).then_some(now)),
+        }
+        .insert(db)
+        .await?;
+        if to_customer {
+            // Written in this transaction, delivered by a worker with retries (M2).
+            delivery::ActiveModel {
+                id: Set(DeliveryId::new()),
+                organization_id: Set(chat.organization_id),
+                kind: Set(DeliveryKind::ChannelMessage),
+                webhook_id: Set(None),
+                channel_id: Set(chat.channel_id),
+                chat_id: Set(Some(chat.id)),
+                message_id: Set(Some(created.id)),
+                event_id: Set(None),
+                event_kind: Set(None),
+                payload: Set(json!({ "text": text })),
+                state: Set(DeliveryState::Pending),
+                attempts: Set(0),
+                next_attempt_at: Set(Some(now)),
+                last_error: Set(None),
+                last_status: Set(None),
+                created_at: Set(now),
+                sent_at: Set(None),
+            }
+            .insert(db)
+            .await?;
+            outbox.wake_deliveries();
+        }
+        let mut model: chat::ActiveModel = chat.clone().into();
+        model.last_message_at = Set(Some(now));
+        model.last_message_text = Set(Some(text.to_owned()));
+        model.last_message_author_kind = Set(Some(author_kind));
+        model.last_message_operator_id = Set(author);
+        match author_kind {
+            AuthorKind::Customer => {
+                model.last_customer_message_at = Set(Some(now));
+                // A muted customer raises no alert and does not restart the SLA clock (D7).
+                if !chat.muted && chat.waiting_since.is_none() {
+                    model.waiting_since = Set(Some(now));
+                }
+            }
+            AuthorKind::Operator => {
+                model.last_operator_message_at = Set(Some(now));
+                model.waiting_since = Set(None);
+                if chat.status == ChatStatus::New {
+                    model.status = Set(ChatStatus::InProgress);
+                    model.first_response_at = Set(Some(now));
+                }
+            }
+            AuthorKind::Bot | AuthorKind::System => {}
+        }
+        if let Some(channel_id) = chat.channel_id
+            && let Some(found) = channel::Entity::find_by_id(channel_id).one(db).await?
+            && let Some(secs) = found.auto_close_after_secs
+        {
+            model.auto_close_at = Set(Some(now + Duration::seconds(i64::from(secs))));
+        }
+        model.updated_at = Set(now);
+        let updated = model.update(db).await?;
+        let updated = self.refresh_light(db, outbox, &updated, now).await?;
+        self.domain
+            .chats()
+            .tell_chat(
+                db,
+                outbox,
+                &updated,
+                EventKind::MessageCreated,
+                json!({ "messageId": created.id, "authorKind": author_kind }),
+                now,
+            )
+            .await?;
+        Ok((updated, created))
+    }
+
+    /// The first name of an operator, for templates, read on `db`.
+    pub async fn first_name(&self, db: &impl ConnectionTrait, id: OperatorId) -> Result<String> {
+        Ok(operator::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|o| o.first_name)
+            .unwrap_or_default())
+    }
+
+    /// Whether an operator of this role may see the whole identity of others (used by masking).
+    pub fn sees_originals(role: Role, settings: &organization_settings::Model) -> bool {
+        crate::masking::Masking::for_viewer(settings, Some(role)) == crate::masking::Masking::Off
+    }
+
+    /// An operators-only message in a chat (X5): stored and shown to operators in the chat, never
+    /// sent to the customer or shown to machine clients.
+    pub async fn whisper(
+        &self,
+        actor: &Actor,
+        chat_id: ChatId,
+        text: &str,
+    ) -> Result<message::Model> {
+        let (me, _) = actor.operator()?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        self.domain
+            .chats()
+            .visible_chat(&tx, actor, chat_id)
+            .await?;
+        let chat = lock_chat(&tx, chat_id)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
+            return Err(DomainError::conflict("The chat must be accepted and open"));
+        }
+        let joined = chat.operator_id == Some(me)
+            || participation(&tx, chat.id, me)
+                .await?
+                .is_some_and(|p| p.state == ParticipantState::Joined);
+        if !joined {
+            return Err(DomainError::forbidden("Join the chat to whisper in it"));
+        }
+        let created = message::ActiveModel {
+            id: Set(MessageId::new()),
+            organization_id: Set(chat.organization_id),
+            chat_id: Set(chat.id),
+            author_kind: Set(AuthorKind::Operator),
+            author_operator_id: Set(Some(me)),
+            text: Set(text.to_owned()),
+            is_whisper: Set(true),
+            quick_reply_id: Set(None),
+            delivery_state: Set(DeliveryState::Delivered),
+            delivery_error: Set(None),
+            channel_id: Set(None),
+            external_id: Set(None),
+            created_at: Set(now),
+            delivered_at: Set(Some(now)),
+        }
+        .insert(&tx)
+        .await?;
+        // Only the operators in the chat hear it; the chat's own stream (which machine clients
+        // may follow) does not carry it.
+        let mut outbox = Outbox::new();
+        let listeners = chat_participant::Entity::find()
+            .filter(chat_participant::Column::ChatId.eq(chat.id))
+            .filter(chat_participant::Column::State.eq(ParticipantState::Joined))
+            .all(&tx)
+            .await?;
+        for listener in listeners {
+            outbox
+                .to_operator(
+                    &tx,
+                    chat.organization_id,
+                    listener.operator_id,
+                    EventKind::MessageCreated,
+                    Some(chat.id),
+                    json!({ "messageId": created.id, "whisper": true }),
+                    now,
+                )
+                .await?;
+        }
+        self.domain.commit(tx, outbox).await?;
+        Ok(created)
+    }
+}

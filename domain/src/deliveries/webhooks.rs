@@ -1,0 +1,350 @@
+//! Webhooks for CRM business processes (H4): administrators subscribe a URL to chat events; each
+//! event becomes a delivery row in the transaction that caused it.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use validator::{Validate, ValidationError};
+
+use crate::actor::Actor;
+use crate::deliveries::queue::new_delivery;
+use crate::entity::{chat, crm_connection, delivery, webhook};
+use crate::enums::{CrmKind, DeliveryKind, DeliveryState, WebhookEvent};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::*;
+use crate::page::{self, Order};
+use crate::secret::generate_token;
+use crate::service::Deliveries;
+use crate::validate::{check, http_url};
+
+/// The chat as a webhook carries it: ids and facts, no customer contact data.
+pub fn chat_summary(chat: &chat::Model) -> serde_json::Value {
+    json!({
+        "id": chat.id,
+        "number": chat.number,
+        "title": crate::chat::rules::title(chat.direction, chat.number),
+        "status": chat.status,
+        "direction": chat.direction,
+        "source": chat.source,
+        "queueId": chat.queue_id,
+        "operatorId": chat.operator_id,
+        "customerId": chat.customer_id,
+        "contactId": chat.crm_contact_id,
+        "accountId": chat.crm_account_id,
+        "activityId": chat.crm_activity_id,
+        "caseId": chat.crm_case_id,
+        "caseNumber": chat.crm_case_number,
+        "topicId": chat.topic_id,
+        "subtopicId": chat.subtopic_id,
+        "wrapUpReasonId": chat.wrap_up_reason_id,
+        "resultId": chat.result_id,
+        "rating": chat.rating,
+        "ratingComment": chat.rating_comment,
+        "createdAt": chat.created_at,
+        "acceptedAt": chat.accepted_at,
+        "closedAt": chat.closed_at,
+    })
+}
+
+fn valid_events(events: &[WebhookEvent]) -> Result<(), ValidationError> {
+    if events.is_empty() {
+        Err(ValidationError::new("events").with_message("must name at least one event".into()))
+    } else {
+        Ok(())
+    }
+}
+
+/// A webhook subscription of a CRM business process (H4).
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CreateWebhookInput {
+    /// Where deliveries are POSTed (http or https).
+    #[validate(length(max = 2000), custom(function = "http_url"))]
+    pub url: String,
+    #[validate(custom(function = "valid_events"))]
+    pub events: Vec<WebhookEvent>,
+}
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct UpdateWebhookInput {
+    pub id: WebhookId,
+    #[validate(length(max = 2000), custom(function = "http_url"))]
+    pub url: Option<String>,
+    #[validate(custom(function = "valid_events"))]
+    pub events: Option<Vec<WebhookEvent>>,
+    /// A paused webhook gets no new deliveries.
+    pub active: Option<bool>,
+}
+
+/// The events a stored webhook subscribes to.
+pub fn subscribed(hook: &webhook::Model) -> Vec<WebhookEvent> {
+    serde_json::from_value(hook.events.clone()).unwrap_or_default()
+}
+
+/// A page of the delivery log.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct DeliveryCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: DeliveryId,
+}
+
+fn dedup(events: Vec<WebhookEvent>) -> Vec<WebhookEvent> {
+    let mut out = Vec::with_capacity(events.len());
+    for event in events {
+        if !out.contains(&event) {
+            out.push(event);
+        }
+    }
+    out
+}
+
+impl Deliveries<'_> {
+    /// Subscribes a URL to chat events; returns the webhook and its signing secret, which is
+    /// shown only here.
+    pub async fn create_webhook(
+        &self,
+        actor: &Actor,
+        input: CreateWebhookInput,
+    ) -> Result<(webhook::Model, String)> {
+        actor.require_admin()?;
+        check(&input)?;
+        let now = self.domain.now();
+        let secret = generate_token(crate::secret::prefix::WEBHOOK_SECRET);
+        let created = webhook::ActiveModel {
+            id: Set(WebhookId::new()),
+            organization_id: Set(actor.organization_id),
+            url: Set(input.url.trim().to_owned()),
+            events: Set(json!(dedup(input.events))),
+            secret: Set(secret.clone()),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            archived_at: Set(None),
+        }
+        .insert(&self.domain.db)
+        .await?;
+        Ok((created, secret))
+    }
+
+    async fn own_webhook(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: WebhookId,
+    ) -> Result<webhook::Model> {
+        webhook::Entity::find_by_id(id)
+            .filter(webhook::Column::OrganizationId.eq(actor.organization_id))
+            .filter(webhook::Column::ArchivedAt.is_null())
+            .one(db)
+            .await?
+            .ok_or(DomainError::not_found("webhook"))
+    }
+
+    pub async fn update_webhook(
+        &self,
+        actor: &Actor,
+        input: UpdateWebhookInput,
+    ) -> Result<webhook::Model> {
+        actor.require_admin()?;
+        check(&input)?;
+        let existing = self.own_webhook(&self.domain.db, actor, input.id).await?;
+        let mut model: webhook::ActiveModel = existing.into();
+        if let Some(url) = input.url {
+            model.url = Set(url.trim().to_owned());
+        }
+        if let Some(events) = input.events {
+            model.events = Set(json!(dedup(events)));
+        }
+        if let Some(active) = input.active {
+            model.active = Set(active);
+        }
+        model.updated_at = Set(self.domain.now());
+        Ok(model.update(&self.domain.db).await?)
+    }
+
+    /// Removes a subscription; its delivery log stays.
+    pub async fn archive_webhook(&self, actor: &Actor, id: WebhookId) -> Result<webhook::Model> {
+        actor.require_admin()?;
+        let existing = self.own_webhook(&self.domain.db, actor, id).await?;
+        let mut model: webhook::ActiveModel = existing.into();
+        model.active = Set(false);
+        model.archived_at = Set(Some(self.domain.now()));
+        Ok(model.update(&self.domain.db).await?)
+    }
+
+    pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<webhook::Model>> {
+        actor.require_admin()?;
+        Ok(webhook::Entity::find()
+            .filter(webhook::Column::OrganizationId.eq(actor.organization_id))
+            .filter(webhook::Column::ArchivedAt.is_null())
+            .order_by_asc(webhook::Column::CreatedAt)
+            .all(&self.domain.db)
+            .await?)
+    }
+
+    /// The delivery log of the organization's webhooks and CRM processes, newest first.
+    pub async fn deliveries(
+        &self,
+        actor: &Actor,
+        webhook_id: Option<WebhookId>,
+        first: u64,
+        after: Option<DeliveryCursor>,
+    ) -> Result<(Vec<delivery::Model>, bool)> {
+        actor.require_admin()?;
+        let mut query = delivery::Entity::find()
+            .filter(delivery::Column::OrganizationId.eq(actor.organization_id))
+            .filter(
+                delivery::Column::Kind.is_in([DeliveryKind::Webhook, DeliveryKind::CrmProcess]),
+            );
+        if let Some(id) = webhook_id {
+            query = query.filter(delivery::Column::WebhookId.eq(id));
+        }
+        if let Some(cursor) = after {
+            query = query.filter(page::after(
+                delivery::Column::CreatedAt,
+                delivery::Column::Id,
+                cursor.created_at,
+                cursor.id,
+                Order::NewestFirst,
+            ));
+        }
+        page::read(
+            &self.domain.db,
+            query,
+            (delivery::Column::CreatedAt, delivery::Column::Id),
+            Order::NewestFirst,
+            first,
+        )
+        .await
+    }
+
+    /// Tries a given-up delivery again (administrators).
+    pub async fn retry_delivery(&self, actor: &Actor, id: DeliveryId) -> Result<delivery::Model> {
+        actor.require_admin()?;
+        let found = delivery::Entity::find_by_id(id)
+            .filter(delivery::Column::OrganizationId.eq(actor.organization_id))
+            .filter(delivery::Column::Kind.is_in([DeliveryKind::Webhook, DeliveryKind::CrmProcess]))
+            .one(&self.domain.db)
+            .await?
+            .ok_or(DomainError::not_found("delivery"))?;
+        if found.state != DeliveryState::Failed {
+            return Err(DomainError::conflict(
+                "Only a failed delivery can be retried",
+            ));
+        }
+        let mut model: delivery::ActiveModel = found.into();
+        model.state = Set(DeliveryState::Pending);
+        model.attempts = Set(0);
+        model.next_attempt_at = Set(Some(self.domain.now()));
+        let updated = model.update(&self.domain.db).await?;
+        self.domain.deliveries_due.notify_one();
+        Ok(updated)
+    }
+
+    /// Queues `event` of `chat` for every active webhook of its organization that subscribes
+    /// to it, in the caller's transaction.
+    pub(crate) async fn queue_webhooks(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        event: WebhookEvent,
+        chat: &chat::Model,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let hooks = webhook::Entity::find()
+            .filter(webhook::Column::OrganizationId.eq(chat.organization_id))
+            .filter(webhook::Column::Active.eq(true))
+            .filter(webhook::Column::ArchivedAt.is_null())
+            .all(db)
+            .await?;
+        let rows: Vec<_> = hooks
+            .iter()
+            .filter(|hook| subscribed(hook).contains(&event))
+            .map(|hook| {
+                let id = DeliveryId::new();
+                new_delivery(
+                    id,
+                    chat,
+                    DeliveryKind::Webhook,
+                    Some(hook.id),
+                    Some(event.as_str()),
+                    json!({
+                        "id": id,
+                        "event": event,
+                        "occurredAt": now,
+                        "organizationId": chat.organization_id,
+                        "chat": chat_summary(chat),
+                    }),
+                    now,
+                )
+            })
+            .collect();
+        if !rows.is_empty() {
+            delivery::Entity::insert_many(rows).exec(db).await?;
+            outbox.wake_deliveries();
+        }
+        Ok(())
+    }
+
+    /// Queues the organization's Creatio business process for a closed chat, if it has one.
+    pub(crate) async fn queue_close_process(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let connection = crm_connection::Entity::find_by_id(chat.organization_id)
+            .one(db)
+            .await?;
+        let Some(process) = connection
+            .filter(|c| c.kind == CrmKind::Creatio)
+            .and_then(|c| c.close_process_name)
+        else {
+            return Ok(());
+        };
+        new_delivery(
+            DeliveryId::new(),
+            chat,
+            DeliveryKind::CrmProcess,
+            None,
+            Some(WebhookEvent::ChatClosed.as_str()),
+            json!({ "process": process, "parameters": { "ChatId": chat.id } }),
+            now,
+        )
+        .insert(db)
+        .await?;
+        outbox.wake_deliveries();
+        Ok(())
+    }
+
+    /// A webhook's signing secret, for the worker that signs its deliveries.
+    pub async fn webhook_for_delivery(&self, id: WebhookId) -> Result<Option<webhook::Model>> {
+        Ok(webhook::Entity::find_by_id(id).one(&self.domain.db).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enums::WebhookEvent;
+
+    #[test]
+    fn events_are_named_once() {
+        assert_eq!(
+            dedup(vec![
+                WebhookEvent::ChatClosed,
+                WebhookEvent::ChatRated,
+                WebhookEvent::ChatClosed
+            ]),
+            vec![WebhookEvent::ChatClosed, WebhookEvent::ChatRated]
+        );
+    }
+}

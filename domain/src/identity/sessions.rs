@@ -1,0 +1,236 @@
+//! Signing in and out (A3): argon2id passwords, session tokens kept only as digests, failures
+//! throttled per account and per client address.
+
+use chrono::Duration;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+use validator::Validate;
+
+use crate::actor::{Actor, Principal};
+use crate::entity::{api_key, operator, operator_credential, session};
+use crate::enums::OperatorStatus;
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::identity::throttle::{self};
+use crate::ids::SessionId;
+use crate::presence::rules::change_status;
+use crate::secret::{self, prefix};
+use crate::service::Identity;
+use crate::validate::check;
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SignInInput {
+    /// The operator's e-mail address.
+    #[validate(length(min = 1, max = 254))]
+    pub email: String,
+    #[validate(length(min = 1, max = 256))]
+    pub password: String,
+}
+
+/// A new session: the token (shown once) and its operator.
+pub struct SignedIn {
+    pub token: String,
+    pub operator: operator::Model,
+}
+
+impl Identity<'_> {
+    /// Signs in with e-mail and password. Failures are throttled per account and per client
+    /// address; an unknown e-mail and a wrong password are refused alike.
+    pub async fn sign_in(
+        &self,
+        input: SignInInput,
+        client_address: Option<&str>,
+    ) -> Result<SignedIn> {
+        check(&input)?;
+        let email = normalize_email(&input.email);
+        let now = self.domain.now();
+        let mut keys = vec![throttle::account_key(&email)];
+        if let Some(address) = client_address {
+            keys.push(throttle::address_key(address));
+        }
+        throttle::check(&self.domain.db, &keys, now).await?;
+
+        let found = operator::Entity::find()
+            .filter(operator::Column::Email.eq(&email))
+            .filter(operator::Column::ArchivedAt.is_null())
+            .one(&self.domain.db)
+            .await?;
+        let credential = match &found {
+            Some(op) => {
+                operator_credential::Entity::find_by_id(op.id)
+                    .one(&self.domain.db)
+                    .await?
+            }
+            None => None,
+        };
+        let stored = credential
+            .as_ref()
+            .map_or(secret::dummy_password_hash(), |c| &c.password_hash);
+        let password = input.password.clone();
+        let stored = stored.to_owned();
+        // Argon2 is CPU-heavy by design: keep it off the async workers.
+        let matches =
+            tokio::task::spawn_blocking(move || secret::verify_password(&password, &stored))
+                .await
+                .map_err(|e| DomainError::Internal(format!("password check panicked: {e}")))?;
+
+        let policy = &self.domain.config.throttle;
+        let (Some(op), true) = (found, matches && credential.is_some()) else {
+            let tx = self.domain.write().await?;
+            throttle::record_failure(
+                &tx,
+                policy,
+                keys[0].clone(),
+                policy.account_free_failures,
+                now,
+            )
+            .await?;
+            if let Some(key) = keys.get(1) {
+                throttle::record_failure(
+                    &tx,
+                    policy,
+                    key.clone(),
+                    policy.address_free_failures,
+                    now,
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            return Err(DomainError::Unauthenticated(
+                "Wrong e-mail or password".into(),
+            ));
+        };
+
+        let tx = self.domain.write().await?;
+        throttle::clear(&tx, keys[0].clone()).await?;
+        let mut outbox = Outbox::new();
+        let op = if op.status == OperatorStatus::Offline {
+            change_status(&tx, &mut outbox, &op, OperatorStatus::Online, None, now).await?
+        } else {
+            op
+        };
+        let token = self.create_session(&tx, &op, client_address).await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(SignedIn {
+            token,
+            operator: op,
+        })
+    }
+
+    pub(crate) async fn create_session(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        op: &operator::Model,
+        client_address: Option<&str>,
+    ) -> Result<String> {
+        let now = self.domain.now();
+        let token = secret::generate_token(prefix::SESSION);
+        session::ActiveModel {
+            id: Set(SessionId::new()),
+            organization_id: Set(op.organization_id),
+            operator_id: Set(op.id),
+            token_hash: Set(secret::token_digest(&token)),
+            created_at: Set(now),
+            expires_at: Set(now + self.domain.config.session_ttl),
+            last_seen_at: Set(now),
+            client_address: Set(client_address.map(|a| a.chars().take(64).collect())),
+            revoked_at: Set(None),
+        }
+        .insert(db)
+        .await?;
+        Ok(token)
+    }
+
+    /// Resolves a bearer token (a session token or an API key) to the actor it stands for.
+    pub async fn authenticate(&self, token: &str) -> Result<Actor> {
+        let invalid =
+            || DomainError::Unauthenticated("The token is not valid or has expired".into());
+        let now = self.domain.now();
+        let digest = secret::token_digest(token);
+        if token.starts_with(prefix::SESSION) {
+            let Some(found) = session::Entity::find()
+                .filter(session::Column::TokenHash.eq(&digest))
+                .one(&self.domain.db)
+                .await?
+            else {
+                return Err(invalid());
+            };
+            if found.revoked_at.is_some() || found.expires_at <= now {
+                return Err(invalid());
+            }
+            let op = operator::Entity::find_by_id(found.operator_id)
+                .filter(operator::Column::ArchivedAt.is_null())
+                .one(&self.domain.db)
+                .await?
+                .ok_or_else(invalid)?;
+            // Sliding expiry, written at most once a minute per session.
+            if now - found.last_seen_at > Duration::minutes(1) {
+                session::Entity::update_many()
+                    .col_expr(session::Column::LastSeenAt, Expr::value(now))
+                    .col_expr(
+                        session::Column::ExpiresAt,
+                        Expr::value(now + self.domain.config.session_ttl),
+                    )
+                    .filter(session::Column::Id.eq(found.id))
+                    .exec(&self.domain.db)
+                    .await?;
+            }
+            Ok(Actor {
+                organization_id: op.organization_id,
+                principal: Principal::Operator {
+                    id: op.id,
+                    role: op.role,
+                    session_id: Some(found.id),
+                },
+            })
+        } else if token.starts_with(prefix::API_KEY) {
+            let key = api_key::Entity::find()
+                .filter(api_key::Column::KeyHash.eq(&digest))
+                .filter(api_key::Column::RevokedAt.is_null())
+                .one(&self.domain.db)
+                .await?
+                .ok_or_else(invalid)?;
+            if key
+                .last_used_at
+                .is_none_or(|at| now - at > Duration::minutes(1))
+            {
+                api_key::Entity::update_many()
+                    .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+                    .filter(api_key::Column::Id.eq(key.id))
+                    .exec(&self.domain.db)
+                    .await?;
+            }
+            Ok(Actor {
+                organization_id: key.organization_id,
+                principal: Principal::ApiKey {
+                    id: key.id,
+                    scope: key.scope,
+                },
+            })
+        } else {
+            Err(invalid())
+        }
+    }
+
+    /// Ends the caller's session.
+    pub async fn sign_out(&self, actor: &Actor) -> Result<()> {
+        if let Principal::Operator {
+            session_id: Some(id),
+            ..
+        } = actor.principal
+        {
+            session::Entity::update_many()
+                .col_expr(session::Column::RevokedAt, Expr::value(self.domain.now()))
+                .filter(session::Column::Id.eq(id))
+                .exec(&self.domain.db)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}

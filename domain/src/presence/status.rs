@@ -1,0 +1,383 @@
+//! Operators' presence (B1, B2, C3, X7): setting one's status, the status to take after the
+//! current chats, unblocking after a missed invitation, activity and AWAY, call state.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use validator::Validate;
+
+use crate::actor::Actor;
+use crate::entity::{operator, status_log};
+use crate::enums::{EventKind, OperatorStatus};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::CustomStatusId;
+use crate::presence::rules::{
+    StatusTime, away_due, away_timer_runs, change_status, check_custom_status, check_manual_change,
+    time_in_status,
+};
+use crate::routing::rank::CapacityChange;
+use crate::service::Presence;
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SetMyStatusInput {
+    /// Any status but AWAY and BLOCKED, which the server sets.
+    pub status: OperatorStatus,
+    /// An admin-defined custom status, with UNAVAILABLE.
+    pub custom_status_id: Option<CustomStatusId>,
+}
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ScheduleMyNextStatusInput {
+    /// The status to take when the current chats are done; null to cancel (B2).
+    pub status: Option<OperatorStatus>,
+    pub custom_status_id: Option<CustomStatusId>,
+}
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SetCallStateInput {
+    /// Whether the operator is on a phone call now (C3).
+    pub on_call: bool,
+}
+
+impl Presence<'_> {
+    /// The caller's operator row, locked for the rest of the transaction.
+    pub(crate) async fn lock_me(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+    ) -> Result<operator::Model> {
+        let (id, _) = actor.operator()?;
+        crate::routing::rows::lock_operator(db, id)
+            .await?
+            .ok_or(DomainError::not_found("operator"))
+    }
+
+    async fn check_custom_status_exists(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: Option<CustomStatusId>,
+    ) -> Result<()> {
+        if let Some(id) = id {
+            match self.domain.admin().custom_status(db, actor, id).await {
+                Ok(found) if found.archived_at.is_none() => {}
+                Ok(_) | Err(DomainError::NotFound { .. }) => {
+                    return Err(DomainError::validation(
+                        "customStatusId",
+                        "No such custom status",
+                    ));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the caller's status (B1). READY offers waiting chats at once; OFFLINE hands the
+    /// caller's chats back to their queues (X7).
+    async fn set_my_status_once(
+        &self,
+        actor: &Actor,
+        input: SetMyStatusInput,
+    ) -> Result<operator::Model> {
+        actor.operator()?;
+        check_custom_status(input.status, input.custom_status_id)?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let me = self.lock_me(&tx, actor).await?;
+        check_manual_change(me.status, input.status)?;
+        self.check_custom_status_exists(&tx, actor, input.custom_status_id)
+            .await?;
+        let mut outbox = Outbox::new();
+        let updated = change_status(
+            &tx,
+            &mut outbox,
+            &me,
+            input.status,
+            input.custom_status_id,
+            now,
+        )
+        .await?;
+        let updated = self
+            .after_presence_change(&tx, &mut outbox, &me, updated, now)
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(updated)
+    }
+
+    /// What follows a status change: chats handed back or offered (X7, C4).
+    pub(crate) async fn after_presence_change(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        before: &operator::Model,
+        after: operator::Model,
+        now: DateTime<Utc>,
+    ) -> Result<operator::Model> {
+        match CapacityChange::between(before, &after, now) {
+            CapacityChange::Gone => {
+                self.domain
+                    .routing()
+                    .hand_back_chats(db, outbox, &after, now)
+                    .await?;
+            }
+            CapacityChange::Freed => {
+                self.domain
+                    .routing()
+                    .route_waiting_for(db, outbox, after.id, now)
+                    .await?;
+            }
+            CapacityChange::None => {}
+        }
+        Ok(operator::Entity::find_by_id(after.id)
+            .one(db)
+            .await?
+            .unwrap_or(after))
+    }
+
+    /// Schedules the status to take when the caller's chats are done (B2); with no chats it
+    /// applies at once.
+    async fn schedule_my_next_status_once(
+        &self,
+        actor: &Actor,
+        input: ScheduleMyNextStatusInput,
+    ) -> Result<operator::Model> {
+        actor.operator()?;
+        if let Some(status) = input.status {
+            check_custom_status(status, input.custom_status_id)?;
+        }
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let me = self.lock_me(&tx, actor).await?;
+        let mut outbox = Outbox::new();
+        if let Some(status) = input.status {
+            check_manual_change(me.status, status)?;
+            self.check_custom_status_exists(&tx, actor, input.custom_status_id)
+                .await?;
+            if me.active_chats == 0 {
+                // No work to finish: the status applies now.
+                let changed =
+                    change_status(&tx, &mut outbox, &me, status, input.custom_status_id, now)
+                        .await?;
+                let updated = self
+                    .after_presence_change(&tx, &mut outbox, &me, changed, now)
+                    .await?;
+                self.domain.commit(tx, outbox).await?;
+                return Ok(updated);
+            }
+        }
+        // Store (or, with no status, cancel) the status to take when the work ends.
+        let custom_status_id = input.status.and(input.custom_status_id);
+        let mut model: operator::ActiveModel = me.into();
+        model.next_status = Set(input.status);
+        model.next_custom_status_id = Set(custom_status_id);
+        model.updated_at = Set(now);
+        let updated = model.update(&tx).await?;
+        outbox
+            .to_operator(
+                &tx,
+                updated.organization_id,
+                updated.id,
+                EventKind::OperatorUpdated,
+                None,
+                json!({ "nextStatus": input.status }),
+                now,
+            )
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(updated)
+    }
+
+    /// Applies a scheduled next status once the operator has no chats left (B2).
+    pub(crate) async fn apply_scheduled_status(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        op: &operator::Model,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (Some(next), 0) = (op.next_status, op.active_chats) else {
+            return Ok(());
+        };
+        let changed = change_status(db, outbox, op, next, op.next_custom_status_id, now).await?;
+        let mut model: operator::ActiveModel = changed.clone().into();
+        model.next_status = Set(None);
+        model.next_custom_status_id = Set(None);
+        let changed = model.update(db).await?;
+        self.after_presence_change(db, outbox, op, changed, now)
+            .await?;
+        Ok(())
+    }
+
+    /// Leaves BLOCKED (after a missed invitation) for READY.
+    pub async fn unblock_me(&self, actor: &Actor) -> Result<operator::Model> {
+        actor.operator()?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let me = self.lock_me(&tx, actor).await?;
+        if me.status != OperatorStatus::Blocked {
+            return Err(DomainError::conflict("You are not blocked"));
+        }
+        let mut outbox = Outbox::new();
+        let updated =
+            change_status(&tx, &mut outbox, &me, OperatorStatus::Ready, None, now).await?;
+        let updated = self
+            .after_presence_change(&tx, &mut outbox, &me, updated, now)
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(updated)
+    }
+
+    /// Records that the operator is at the panel: restarts the AWAY timer.
+    pub async fn report_activity(&self, actor: &Actor) -> Result<operator::Model> {
+        let (id, _) = actor.operator()?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let me = self.lock_me(&tx, actor).await?;
+        let away_due_at = if away_timer_runs(me.status) {
+            Some(away_due(&tx, &me, now).await?)
+        } else {
+            None
+        };
+        operator::Entity::update_many()
+            .col_expr(operator::Column::LastActivityAt, Expr::value(now))
+            .col_expr(operator::Column::AwayDueAt, Expr::value(away_due_at))
+            .filter(operator::Column::Id.eq(id))
+            .exec(&tx)
+            .await?;
+        tx.commit().await?;
+        self.domain.identity().me(actor).await
+    }
+
+    /// The telephony side reports a call starting or ending (C3). Operators on a call get no
+    /// chats; when the call ends, waiting chats are offered again.
+    async fn set_call_state_once(
+        &self,
+        actor: &Actor,
+        input: SetCallStateInput,
+    ) -> Result<operator::Model> {
+        actor.operator()?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let me = self.lock_me(&tx, actor).await?;
+        let mut outbox = Outbox::new();
+        let mut model: operator::ActiveModel = me.clone().into();
+        model.on_call = Set(input.on_call);
+        model.updated_at = Set(now);
+        let updated = model.update(&tx).await?;
+        outbox
+            .to_operator(
+                &tx,
+                updated.organization_id,
+                updated.id,
+                EventKind::OperatorUpdated,
+                None,
+                json!({ "onCall": input.on_call }),
+                now,
+            )
+            .await?;
+        let updated = self
+            .after_presence_change(&tx, &mut outbox, &me, updated, now)
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(updated)
+    }
+
+    /// Sets AWAY for operators whose activity timer ran out (run by the scheduler).
+    pub async fn expire_idle_operators(&self) -> Result<usize> {
+        let now = self.domain.now();
+        let due = crate::routing::rows::find_due(
+            &self.domain.db,
+            operator::Entity::find()
+                .filter(operator::Column::AwayDueAt.lte(now))
+                .filter(operator::Column::ArchivedAt.is_null()),
+        )
+        .await?;
+        let mut count = 0;
+        for candidate in due {
+            let tx = self.domain.write().await?;
+            let Some(op) = crate::routing::rows::lock_operator(&tx, candidate.id).await? else {
+                continue;
+            };
+            if op.away_due_at.is_none_or(|at| at > now) || !away_timer_runs(op.status) {
+                continue;
+            }
+            let mut outbox = Outbox::new();
+            let changed =
+                change_status(&tx, &mut outbox, &op, OperatorStatus::Away, None, now).await?;
+            self.after_presence_change(&tx, &mut outbox, &op, changed, now)
+                .await?;
+            self.domain.commit(tx, outbox).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    pub async fn set_my_status(
+        &self,
+        actor: &Actor,
+        input: SetMyStatusInput,
+    ) -> Result<operator::Model> {
+        self.domain
+            .retry(|| self.set_my_status_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn schedule_my_next_status(
+        &self,
+        actor: &Actor,
+        input: ScheduleMyNextStatusInput,
+    ) -> Result<operator::Model> {
+        self.domain
+            .retry(|| self.schedule_my_next_status_once(actor, input.clone()))
+            .await
+    }
+
+    pub async fn set_call_state(
+        &self,
+        actor: &Actor,
+        input: SetCallStateInput,
+    ) -> Result<operator::Model> {
+        self.domain
+            .retry(|| self.set_call_state_once(actor, input.clone()))
+            .await
+    }
+
+    /// Time an operator spent in each status over a period (B3): the operator themself and
+    /// supervisors and above.
+    pub async fn time_in_status(
+        &self,
+        actor: &Actor,
+        operator_id: crate::ids::OperatorId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StatusTime>> {
+        let (me, role) = actor.operator()?;
+        if me != operator_id && !role.at_least(crate::enums::Role::Supervisor) {
+            return Err(DomainError::forbidden(
+                "Only supervisors see others' time in status",
+            ));
+        }
+        if to <= from {
+            return Err(DomainError::validation("to", "must be after from"));
+        }
+        self.domain.identity().operator(actor, operator_id).await?;
+        let log = status_log::Entity::find()
+            .filter(status_log::Column::OperatorId.eq(operator_id))
+            .filter(status_log::Column::StartedAt.lt(to))
+            .filter(
+                status_log::Column::EndedAt
+                    .is_null()
+                    .or(status_log::Column::EndedAt.gt(from)),
+            )
+            .all(&self.domain.db)
+            .await?;
+        Ok(time_in_status(&log, from, to, self.domain.now()))
+    }
+}

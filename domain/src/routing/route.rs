@@ -1,0 +1,429 @@
+//! Routing (C4, C5, X2, X7): a chat is offered to the best free member of its queue, the decision
+//! stored with every candidate; waiting chats are offered whenever capacity frees; chats are handed
+//! back to their queues when their operator leaves.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+
+use crate::actor::Actor;
+use crate::entity::{
+    chat, chat_assignment, operator, operator_skill, organization_settings, queue, queue_member,
+    routing_decision,
+};
+use crate::enums::{
+    AssignmentEnd, AssignmentKind, ChatStatus, EventKind, Role, RoutingOutcome, RoutingTrigger,
+};
+use crate::error::{DomainError, Result};
+use crate::events::Outbox;
+use crate::ids::{ChatId, OperatorId, RoutingDecisionId};
+use crate::routing::rank::{Candidate, SkipReason, can_take, rank};
+use crate::routing::rows::{
+    end_assignment, lock_chat, lock_operator, open_assignment, release_capacity, take_capacity,
+};
+use crate::service::Routing;
+
+impl Routing<'_> {
+    /// Offers a waiting chat to the best operator, or leaves it waiting; records the decision.
+    pub(crate) async fn route_chat(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat_id: ChatId,
+        trigger: RoutingTrigger,
+        now: DateTime<Utc>,
+    ) -> Result<RoutingOutcome> {
+        let Some(chat) = lock_chat(db, chat_id).await? else {
+            return Ok(RoutingOutcome::Rejected);
+        };
+        if chat.status != ChatStatus::Queued {
+            return Ok(RoutingOutcome::Rejected);
+        }
+        let Some(queue_id) = chat.queue_id else {
+            return Ok(RoutingOutcome::Queued);
+        };
+        let Some(queue) = queue::Entity::find_by_id(queue_id).one(db).await? else {
+            return Ok(RoutingOutcome::Queued);
+        };
+        let mut candidates = rank(
+            self.candidates(db, &chat, &queue, trigger, now).await?,
+            queue.skill_id.is_some(),
+        );
+        let mut chosen = None;
+        for candidate in candidates.iter_mut().filter(|c| c.skipped.is_none()) {
+            if chosen.is_some() {
+                candidate.skipped = Some(SkipReason::Outranked);
+            } else if take_capacity(db, candidate.operator_id, now, true).await? {
+                chosen = Some(candidate.operator_id);
+            } else {
+                candidate.skipped = Some(SkipReason::LostRace);
+            }
+        }
+        let outcome = if chosen.is_some() {
+            RoutingOutcome::Invited
+        } else {
+            RoutingOutcome::Queued
+        };
+        routing_decision::ActiveModel {
+            id: Set(RoutingDecisionId::new()),
+            organization_id: Set(chat.organization_id),
+            chat_id: Set(chat.id),
+            queue_id: Set(Some(queue.id)),
+            trigger: Set(trigger),
+            outcome: Set(outcome),
+            chosen_operator_id: Set(chosen),
+            candidates: Set(serde_json::to_value(&candidates)
+                .map_err(|e| DomainError::Internal(e.to_string()))?),
+            decided_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        if let Some(operator_id) = chosen {
+            self.invite(
+                db,
+                outbox,
+                &chat,
+                operator_id,
+                AssignmentKind::Routed,
+                None,
+                now,
+            )
+            .await?;
+        }
+        // The queue's members see the chat in "Unassigned" from when it starts waiting (it has
+        // just come in, unless capacity freed) until it is offered to someone.
+        let was_waiting = trigger == RoutingTrigger::CapacityFreed;
+        match (outcome, was_waiting) {
+            (RoutingOutcome::Queued, false) => {
+                self.domain
+                    .chats()
+                    .tell_queue(db, outbox, &chat, EventKind::ChatQueued, now)
+                    .await?;
+            }
+            (RoutingOutcome::Invited, true) => {
+                self.domain
+                    .chats()
+                    .tell_queue(db, outbox, &chat, EventKind::ChatDequeued, now)
+                    .await?;
+            }
+            _ => {}
+        }
+        Ok(outcome)
+    }
+
+    /// Everyone routing considers for a chat: the queue's members, with their skill level.
+    async fn candidates(
+        &self,
+        db: &impl ConnectionTrait,
+        chat: &chat::Model,
+        queue: &queue::Model,
+        trigger: RoutingTrigger,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Candidate>> {
+        let member_ids: Vec<OperatorId> = queue_member::Entity::find()
+            .filter(queue_member::Column::QueueId.eq(queue.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.operator_id)
+            .collect();
+        let members = operator::Entity::find()
+            .filter(operator::Column::Id.is_in(member_ids.iter().copied()))
+            .filter(operator::Column::ArchivedAt.is_null())
+            .all(db)
+            .await?;
+        let levels: HashMap<OperatorId, i16> = match queue.skill_id {
+            Some(skill_id) => operator_skill::Entity::find()
+                .filter(operator_skill::Column::SkillId.eq(skill_id))
+                .filter(operator_skill::Column::OperatorId.is_in(member_ids.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|s| (s.operator_id, s.level))
+                .collect(),
+            None => HashMap::new(),
+        };
+        // Right after a decline or a missed invitation, the chat goes to someone else; later
+        // routings (capacity freed) may offer it to that operator again, so it never sticks.
+        let offered: HashSet<OperatorId> = if matches!(
+            trigger,
+            RoutingTrigger::Declined | RoutingTrigger::InvitationExpired
+        ) {
+            chat_assignment::Entity::find()
+                .filter(chat_assignment::Column::ChatId.eq(chat.id))
+                .filter(
+                    chat_assignment::Column::EndReason
+                        .is_in([AssignmentEnd::Declined, AssignmentEnd::Expired]),
+                )
+                .order_by_desc(chat_assignment::Column::EndedAt)
+                .order_by_desc(chat_assignment::Column::Id)
+                .one(db)
+                .await?
+                .and_then(|a| a.operator_id)
+                .into_iter()
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        Ok(members
+            .into_iter()
+            .map(|op| Candidate {
+                operator_id: op.id,
+                status: op.status,
+                on_call: op.on_call,
+                load: op.active_chats,
+                max_chats: op.max_chats,
+                skill_level: levels.get(&op.id).copied(),
+                last_assigned_at: op.last_assigned_at,
+                in_after_chat_work: op.after_work_until.is_some_and(|until| until > now),
+                already_offered: offered.contains(&op.id),
+                skipped: None,
+            })
+            .collect())
+    }
+
+    /// Offers a chat to an operator whose capacity is already taken: INVITED with a deadline.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn invite(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        operator_id: OperatorId,
+        kind: AssignmentKind,
+        by: Option<OperatorId>,
+        now: DateTime<Utc>,
+    ) -> Result<chat::Model> {
+        let timeout = organization_settings::Entity::find_by_id(chat.organization_id)
+            .one(db)
+            .await?
+            .map_or(30, |s| s.invitation_timeout_secs);
+        let expires_at = now + Duration::seconds(i64::from(timeout));
+        let mut model: chat::ActiveModel = chat.clone().into();
+        model.status = Set(ChatStatus::Invited);
+        model.operator_id = Set(Some(operator_id));
+        model.invited_at = Set(Some(now));
+        model.invitation_expires_at = Set(Some(expires_at));
+        model.updated_at = Set(now);
+        let invited = model.update(db).await?;
+        // A wait in a queue (after a transfer there) ends when someone is offered the chat.
+        chat_assignment::Entity::update_many()
+            .col_expr(chat_assignment::Column::EndedAt, Expr::value(now))
+            .col_expr(
+                chat_assignment::Column::EndReason,
+                Expr::value(AssignmentEnd::Routed),
+            )
+            .filter(chat_assignment::Column::ChatId.eq(chat.id))
+            .filter(chat_assignment::Column::OperatorId.is_null())
+            .filter(chat_assignment::Column::EndedAt.is_null())
+            .exec(db)
+            .await?;
+        open_assignment(db, &invited, kind, Some(operator_id), by, now).await?;
+        let payload = json!({ "status": ChatStatus::Invited, "expiresAt": expires_at });
+        outbox
+            .to_operator(
+                db,
+                chat.organization_id,
+                operator_id,
+                EventKind::ChatInvited,
+                Some(chat.id),
+                payload.clone(),
+                now,
+            )
+            .await?;
+        outbox
+            .to_chat(
+                db,
+                chat.organization_id,
+                chat.id,
+                EventKind::ChatUpdated,
+                payload,
+                now,
+            )
+            .await?;
+        Ok(invited)
+    }
+
+    /// Puts a chat back in its queue (at the head when `to_head`), releasing its operator.
+    pub(crate) async fn requeue(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        reason: AssignmentEnd,
+        to_head: bool,
+        now: DateTime<Utc>,
+    ) -> Result<chat::Model> {
+        let previous = chat.operator_id;
+        let was_invited = chat.status == ChatStatus::Invited;
+        let mut model: chat::ActiveModel = chat.clone().into();
+        model.status = Set(ChatStatus::Queued);
+        model.operator_id = Set(None);
+        model.invited_at = Set(None);
+        model.invitation_expires_at = Set(None);
+        model.accepted_at = Set(None);
+        if to_head {
+            model.queue_priority = Set(Ord::max(chat.queue_priority, 1));
+        }
+        model.updated_at = Set(now);
+        let queued = model.update(db).await?;
+        end_assignment(db, chat.id, reason, None, now).await?;
+        if let Some(operator_id) = previous {
+            release_capacity(db, operator_id).await?;
+            let kind = if was_invited {
+                EventKind::InvitationWithdrawn
+            } else {
+                EventKind::ChatUnassigned
+            };
+            outbox
+                .to_operator(
+                    db,
+                    chat.organization_id,
+                    operator_id,
+                    kind,
+                    Some(chat.id),
+                    json!({ "reason": reason }),
+                    now,
+                )
+                .await?;
+        }
+        outbox
+            .to_chat(
+                db,
+                chat.organization_id,
+                chat.id,
+                EventKind::ChatUpdated,
+                json!({ "status": ChatStatus::Queued }),
+                now,
+            )
+            .await?;
+        Ok(queued)
+    }
+
+    /// Offers waiting chats of an operator's queues, oldest first, while the operator can take
+    /// more (C4: capacity freed by a close, READY, a call's end, a raised limit).
+    pub(crate) async fn route_waiting_for(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        operator_id: OperatorId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let queue_ids: Vec<_> = queue_member::Entity::find()
+            .filter(queue_member::Column::OperatorId.eq(operator_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.queue_id)
+            .collect();
+        if queue_ids.is_empty() {
+            return Ok(());
+        }
+        let waiting = chat::Entity::find()
+            .filter(chat::Column::QueueId.is_in(queue_ids))
+            .filter(chat::Column::Status.eq(ChatStatus::Queued))
+            .order_by_desc(chat::Column::QueuePriority)
+            .order_by_asc(chat::Column::QueuedAt)
+            .order_by_asc(chat::Column::Id)
+            .limit(20)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .all(db)
+            .await?;
+        for chat in waiting {
+            let Some(op) = operator::Entity::find_by_id(operator_id).one(db).await? else {
+                break;
+            };
+            if !can_take(&op, now) {
+                break;
+            }
+            self.route_chat(db, outbox, chat.id, RoutingTrigger::CapacityFreed, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Gives back an operator's capacity for one chat that left them, then applies their
+    /// scheduled status if it was their last chat (B2), or else offers them waiting chats,
+    /// unless after-chat work holds them (X6).
+    pub(crate) async fn free_capacity(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        operator_id: OperatorId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        lock_operator(db, operator_id).await?;
+        release_capacity(db, operator_id).await?;
+        let Some(op) = operator::Entity::find_by_id(operator_id).one(db).await? else {
+            return Ok(());
+        };
+        if op.next_status.is_some() && op.active_chats == 0 {
+            self.domain
+                .presence()
+                .apply_scheduled_status(db, outbox, &op, now)
+                .await
+        } else if op.after_work_until.is_none_or(|until| until <= now) {
+            self.route_waiting_for(db, outbox, operator_id, now).await
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Hands an absent operator's chats back to the head of their queues and routes them again
+    /// (X7). Invitations always go back; accepted chats when the organization says so.
+    pub(crate) async fn hand_back_chats(
+        &self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        op: &operator::Model,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let include_active = organization_settings::Entity::find_by_id(op.organization_id)
+            .one(db)
+            .await?
+            .is_none_or(|s| s.requeue_active_chats_on_away);
+        let mut statuses = vec![ChatStatus::Invited];
+        if include_active {
+            statuses.extend([ChatStatus::New, ChatStatus::InProgress]);
+        }
+        let chats = chat::Entity::find()
+            .filter(chat::Column::OperatorId.eq(op.id))
+            .filter(chat::Column::Status.is_in(statuses))
+            .filter(chat::Column::QueueId.is_not_null())
+            .lock_exclusive()
+            .all(db)
+            .await?;
+        for chat in chats {
+            self.requeue(db, outbox, &chat, AssignmentEnd::Requeued, true, now)
+                .await?;
+            self.route_chat(db, outbox, chat.id, RoutingTrigger::Requeued, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A chat's routing decisions, newest first (supervisors and above; X2).
+    pub async fn routing_decisions(
+        &self,
+        actor: &Actor,
+        chat_id: ChatId,
+    ) -> Result<Vec<routing_decision::Model>> {
+        actor.require_role(Role::Supervisor)?;
+        self.domain
+            .chats()
+            .visible_chat(&self.domain.db, actor, chat_id)
+            .await?;
+        Ok(routing_decision::Entity::find()
+            .filter(routing_decision::Column::ChatId.eq(chat_id))
+            .order_by_desc(routing_decision::Column::DecidedAt)
+            .order_by_desc(routing_decision::Column::Id)
+            .all(&self.domain.db)
+            .await?)
+    }
+}

@@ -1,0 +1,75 @@
+//! The database itself: connecting to SQLite or PostgreSQL with the settings both need, opening
+//! write transactions the same way everywhere, and query pieces shared by every capability.
+
+use std::time::Duration;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::error::Result;
+
+/// Connects to SQLite (`sqlite://path`, created if missing, WAL, foreign keys on, a busy timeout)
+/// or PostgreSQL (`postgres://…`).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        // A burst waits for a connection rather than failing: every transaction holds one
+        // connection only, so waiting always ends.
+        .acquire_timeout(Duration::from_secs(30))
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    if url.starts_with("sqlite:") {
+        options.max_connections(8).min_connections(1);
+    } else {
+        options.max_connections(20);
+    }
+    Database::connect(options).await
+}
+
+/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so it takes the write lock at
+/// once (waiting up to the busy timeout) instead of failing when a read turns into a write.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// `column` contains `text`, ignoring case, with `text` matched literally (not as a pattern).
+pub fn contains_text(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let pattern = format!("%{}%", escape_like(&text.trim().to_lowercase()));
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\'))
+}
+
+/// Escapes `%`, `_` and `\` so a search text matches literally.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_match_literally() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+}
