@@ -1,5 +1,6 @@
 //! Prometheus metrics: request counts and latencies by method, route and status.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -8,8 +9,6 @@ use axum::response::{IntoResponse, Response};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
-
-use crate::state::AppState;
 
 /// This server's metrics, in a registry of its own (so several servers in one test process
 /// do not collide).
@@ -73,7 +72,7 @@ impl Default for Metrics {
 
 /// Middleware: counts and times every request under its matched route (never the raw path, so
 /// ids in URLs do not explode the label set).
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let route = request
         .extensions()
@@ -83,13 +82,11 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    state
-        .metrics
+    metrics
         .requests
         .with_label_values(&[&method, &route, &status])
         .inc();
-    state
-        .metrics
+    metrics
         .latency
         .with_label_values(&[&method, &route])
         .observe(started.elapsed().as_secs_f64());
@@ -97,12 +94,12 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 /// `GET /metrics`.
-pub async fn endpoint(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn endpoint(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        state.metrics.render(),
+        metrics.render(),
     )
 }

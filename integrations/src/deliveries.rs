@@ -19,30 +19,19 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use omnipanel_domain::deliveries::Attempt;
 use omnipanel_domain::entity::delivery;
 use omnipanel_domain::enums::{ChannelKind, DeliveryKind};
 use omnipanel_domain::{Domain, DomainError, Result};
-use sha2::Sha256;
 use tokio::task::JoinSet;
 
 use crate::HttpPolicy;
+use crate::signing::signature;
 
 /// How many deliveries one pass claims (and sends at once).
 const BATCH: u64 = 20;
 /// How often the server's worker looks for due retries when nothing wakes it.
 pub const TICK: Duration = Duration::from_secs(1);
-
-/// The signature header's value for a body sent at `timestamp`.
-pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any size");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
 
 /// Sends due webhook and CRM-process deliveries.
 #[derive(Clone)]
@@ -281,22 +270,5 @@ impl DeliveryWorker {
                 .await
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_signature_covers_timestamp_and_body() {
-        // Computed independently: Python's hmac.new(b"whsec_x", b'1700000000.{"a":1}', sha256).
-        assert_eq!(
-            signature("whsec_x", 1_700_000_000, br#"{"a":1}"#),
-            "sha256=b3438763ab46d9634b9844c8722818eaf523f803db1327484c6067462a5fd6d1"
-        );
-        let signed = signature("whsec_x", 1_700_000_000, b"{}");
-        assert_ne!(signed, signature("whsec_y", 1_700_000_000, b"{}"));
-        assert_ne!(signed, signature("whsec_x", 1_700_000_001, b"{}"));
     }
 }

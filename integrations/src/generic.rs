@@ -9,16 +9,14 @@
 //! any 2xx delivers, and a body `{"id": "<provider id>"}` is kept as the message's id there.
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use omnipanel_domain::channels::{ChannelJob, InboundMessage, config_of, credentials_of};
 use omnipanel_domain::customer::CustomerInput;
 use omnipanel_domain::deliveries::Attempt;
 use omnipanel_domain::entity::channel;
 use serde::Deserialize;
 use serde_json::json;
-use sha2::Sha256;
 
-use crate::deliveries::signature;
+use crate::signing::{signature, verify_signature};
 
 /// How far a signed request's timestamp may be from the server's clock.
 const MAX_SKEW_SECS: i64 = 300;
@@ -67,17 +65,12 @@ pub fn verify(
     if (now.timestamp() - timestamp).abs() > MAX_SKEW_SECS {
         return Err(Refusal::Signature);
     }
-    let presented = signed
-        .and_then(|s| s.strip_prefix("sha256="))
-        .and_then(|hex_digest| hex::decode(hex_digest).ok())
-        .ok_or(Refusal::Signature)?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| Refusal::Signature)?;
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    // Constant-time comparison.
-    mac.verify_slice(&presented).map_err(|_| Refusal::Signature)
+    let presented = signed.ok_or(Refusal::Signature)?;
+    if verify_signature(&secret, timestamp, body, presented) {
+        Ok(())
+    } else {
+        Err(Refusal::Signature)
+    }
 }
 
 /// The customer's message in a verified body.

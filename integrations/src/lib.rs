@@ -7,6 +7,7 @@ pub mod creatio;
 pub mod crm_sign_in;
 pub mod deliveries;
 pub mod generic;
+pub mod signing;
 pub mod telegram;
 
 use std::sync::Arc;

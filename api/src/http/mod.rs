@@ -42,7 +42,10 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics::endpoint))
+        .route(
+            "/metrics",
+            get(metrics::endpoint).with_state(state.metrics.clone()),
+        )
         .route("/oauth/crm/start", get(crm_oauth::start))
         .route("/oauth/crm/callback", get(crm_oauth::callback))
         .route("/webhooks/telegram/{channel_id}", post(channels::telegram))
@@ -68,7 +71,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(RequestBodyLimitLayer::new(files::MAX_UPLOAD_BYTES)),
         )
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.metrics.clone(),
             metrics::track,
         ))
         .layer(trace)
