@@ -13,7 +13,7 @@ use omnipanel_migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 
 use crate::config::{ApiKeyCommand, Cli, Command, OrgCommand, ServeArgs, redact_url};
-use crate::state::AppState;
+use crate::app::{App, AppConfig, TimeSource, TimerSweep};
 
 /// Runs the command line and returns the process's exit code.
 pub async fn run() -> ExitCode {
@@ -120,58 +120,46 @@ pub async fn open(database_url: &str) -> Result<DatabaseConnection, String> {
 async fn serve(args: ServeArgs) -> Result<(), String> {
     tracing::info!(database = %redact_url(&args.database.database_url), listen = %args.listen, "starting");
     let db = open(&args.database.database_url).await?;
-    let test_clock = args.test_clock.then(|| Arc::new(ManualClock::new()));
-    let clock: Arc<dyn Clock> = match &test_clock {
-        Some(manual) => manual.clone(),
-        None => Arc::new(SystemClock),
-    };
-    let public_url = match &args.public_url {
-        Some(url) => url.clone(),
-        None => url::Url::parse(&format!("http://{}", args.listen)).map_err(|e| e.to_string())?,
-    };
-    let config = DomainConfig {
-        public_url,
-        session_ttl: chrono::Duration::hours(i64::from(args.session_ttl_hours)),
-        ..DomainConfig::default()
-    };
-    let policy = omnipanel_integrations::HttpPolicy {
-        timeout: std::time::Duration::from_secs(args.upstream_timeout_secs),
-        ..Default::default()
-    };
-    let connectors = omnipanel_integrations::Connectors::new(policy).map_err(describe)?;
-    let domain = domain(db, clock, config)
-        .with_crm(Arc::new(connectors))
-        .with_files(Arc::new(omnipanel_domain::ports::LocalDisk::new(
-            args.files_dir.clone(),
-        )));
-    let demo = if args.demo {
-        Some(
-            omnipanel_domain::demo::seed(&domain)
-                .await
-                .map_err(describe)?,
-        )
-    } else {
-        None
-    };
-    let mut background = crate::background::start(&domain);
-    background.push(
-        omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
-            .map_err(describe)?
-            .spawn(Some(omnipanel_integrations::deliveries::TICK)),
-    );
-    let state = AppState::new(domain, test_clock, args.max_body_bytes)
-        .with_upstream_policy(policy)
-        .map_err(describe)?;
-    let (addr, server) = crate::http::serve(state, args.listen, shutdown_signal())
+    let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_url = match &args.public_url {
+        Some(url) => url.clone(),
+        None => url::Url::parse(&format!("http://{bound}")).map_err(|e| e.to_string())?,
+    };
+    let config = AppConfig {
+        public_url,
+        session_ttl: chrono::Duration::hours(i64::from(args.session_ttl_hours)),
+        max_body_bytes: args.max_body_bytes,
+        files_dir: args.files_dir.clone(),
+        upstream: omnipanel_integrations::HttpPolicy {
+            timeout: std::time::Duration::from_secs(args.upstream_timeout_secs),
+            ..Default::default()
+        },
+        time: if args.test_clock {
+            TimeSource::Manual(Arc::new(ManualClock::new()))
+        } else {
+            TimeSource::System
+        },
+        timers: if args.test_clock {
+            TimerSweep::WhenAdvanced
+        } else {
+            TimerSweep::Every(std::time::Duration::from_secs(1))
+        },
+        demo: args.demo,
+    };
+    let mut app = App::build(config, db).await.map_err(describe)?;
+    let demo = app.demo.take();
+    let (addr, server) = app
+        .serve(listener, shutdown_signal())
+        .map_err(|e| format!("cannot serve on {bound}: {e}"))?;
     println!("Omnipanel listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
     if let Some(demo) = &demo {
         print_demo(demo, &format!("http://{addr}"));
     }
     tracing::info!(%addr, "listening");
     server.await.map_err(|e| e.to_string())?;
-    background.iter().for_each(|task| task.abort());
     tracing::info!("stopped");
     Ok(())
 }

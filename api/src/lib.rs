@@ -1,6 +1,6 @@
 //! Omnipanel's API: the `omnipanel` command line, the axum router and the GraphQL schema.
 
-pub mod background;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod graphql;
@@ -9,5 +9,6 @@ pub mod metrics;
 pub mod state;
 pub mod telemetry;
 
+pub use app::{App, AppConfig, TimeSource, TimerSweep};
 pub use http::router;
 pub use state::AppState;

@@ -17,7 +17,6 @@
 //! that dies after the provider accepted a message but before recording it sends it again
 //! when its claim expires (Telegram offers no idempotency key to prevent that).
 
-use std::time::Duration;
 
 use omnipanel_domain::deliveries::Attempt;
 use omnipanel_domain::entity::delivery;
@@ -30,8 +29,6 @@ use crate::signing::signature;
 
 /// How many deliveries one pass claims (and sends at once).
 const BATCH: u64 = 20;
-/// How often the server's worker looks for due retries when nothing wakes it.
-pub const TICK: Duration = Duration::from_secs(1);
 
 /// Sends due webhook and CRM-process deliveries.
 #[derive(Clone)]
@@ -48,23 +45,13 @@ impl DeliveryWorker {
         })
     }
 
-    /// Runs until the task is aborted: a pass whenever deliveries are queued or the scheduler
-    /// says something may have come due, and every `tick` besides (the server uses a second;
-    /// tests with a manual clock use none, so only their own actions wake it).
-    pub fn spawn(self, tick: Option<Duration>) -> tokio::task::JoinHandle<()> {
+    /// Runs until the task is aborted: a pass whenever deliveries are queued, and whenever the
+    /// timer sweep says retries may have come due (every tick on a server; with a manual clock,
+    /// only when a test advances it).
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let mut interval = tick.map(tokio::time::interval);
-            if let Some(interval) = &mut interval {
-                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            }
             loop {
-                match &mut interval {
-                    Some(interval) => tokio::select! {
-                        _ = interval.tick() => {}
-                        () = self.domain.deliveries_due.notified() => {}
-                    },
-                    None => self.domain.deliveries_due.notified().await,
-                }
+                self.domain.deliveries_due.notified().await;
                 if let Err(error) = self.run_once().await {
                     tracing::error!(?error, "delivery pass failed");
                 }

@@ -12,11 +12,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use omnipanel_api::AppState;
+use omnipanel_api::{App, AppConfig, TimeSource, TimerSweep};
 use omnipanel_domain::identity::CreateOrganization;
 use omnipanel_domain::ports::ManualClock;
 use omnipanel_domain::store::connect;
-use omnipanel_domain::{Domain, DomainConfig};
+use omnipanel_domain::Domain;
 use omnipanel_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
@@ -77,7 +77,6 @@ pub struct TestApp {
     file: Option<PathBuf>,
     files_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
-    worker: tokio::task::JoinHandle<()>,
 }
 
 /// Starts the server with a manual clock (and `advanceClock`).
@@ -85,7 +84,8 @@ pub async fn spawn_app(db: Db) -> TestApp {
     spawn_app_with(db, true).await
 }
 
-/// Starts the server; `test_clock` decides whether `advanceClock` exists.
+/// Starts the server; `test_clock` decides whether it runs on the manual clock (and has
+/// `advanceClock`) or on the system clock, as production does.
 pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
     let (mut connection, database_url, file) = fresh_database(db).await;
     let queries = Arc::new(AtomicUsize::new(0));
@@ -100,44 +100,44 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         }
     });
     let clock = Arc::new(ManualClock::new());
-    // Short upstream timeouts and backoff, so failure tests stay quick.
-    let policy = omnipanel_integrations::HttpPolicy {
-        timeout: std::time::Duration::from_secs(1),
-        retries: 2,
-        backoff: std::time::Duration::from_millis(10),
-    };
-    let connectors = omnipanel_integrations::Connectors::new(policy).expect("an HTTP client");
     // Bound first, so that links and OAuth redirects name the real address.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
-    let config = DomainConfig {
-        public_url: url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap(),
-        ..DomainConfig::default()
-    };
     let files_dir =
         std::env::temp_dir().join(format!("omnipanel_files_{}", uuid::Uuid::new_v4().simple()));
-    let domain = Domain::new(connection, clock.clone(), config)
-        .with_crm(Arc::new(connectors))
-        .with_files(Arc::new(omnipanel_domain::ports::LocalDisk::new(
-            files_dir.clone(),
-        )));
-    // Deliveries go out as in production when queued, and retries when `advanceClock` fires;
-    // no idle tick, so the worker's statements never mix into a test's count of queries.
-    let worker = omnipanel_integrations::deliveries::DeliveryWorker::new(domain.clone(), policy)
-        .expect("an HTTP client")
-        .spawn(None);
-    // Timers fire through `advanceClock` (or `domain.timers().run_due()`), never on their own.
-    tokio::spawn(omnipanel_domain::ports::forward_postgres_notices(
-        domain.db.clone(),
-        domain.bus.clone(),
-    ));
-    let state = AppState::new(domain.clone(), test_clock.then(|| clock.clone()), 64 * 1024);
+    // What `omnipanel serve` builds, with the manual clock and short upstream timeouts (so
+    // failure tests stay quick). Timers fire through `advanceClock` (or
+    // `domain.timers().run_due()`), never on their own, so nothing depends on timing luck and
+    // no background statement mixes into a test's count of queries.
+    let config = AppConfig {
+        public_url: url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap(),
+        session_ttl: chrono::Duration::hours(12),
+        max_body_bytes: 64 * 1024,
+        files_dir: files_dir.clone(),
+        upstream: omnipanel_integrations::HttpPolicy {
+            timeout: std::time::Duration::from_secs(1),
+            retries: 2,
+            backoff: std::time::Duration::from_millis(10),
+        },
+        time: if test_clock {
+            TimeSource::Manual(clock.clone())
+        } else {
+            TimeSource::System
+        },
+        timers: TimerSweep::WhenAdvanced,
+        demo: false,
+    };
+    let app = App::build(config, connection)
+        .await
+        .expect("the server builds");
+    let domain = app.domain.clone();
     let (sender, receiver) = oneshot::channel::<()>();
-    let (addr, server) = omnipanel_api::http::serve_on(state, listener, async {
-        let _ = receiver.await;
-    })
-    .expect("a bound listener");
+    let (addr, server) = app
+        .serve(listener, async {
+            let _ = receiver.await;
+        })
+        .expect("a bound listener");
     tokio::spawn(server);
     TestApp {
         addr,
@@ -149,7 +149,6 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         file,
         files_dir,
         shutdown: Some(sender),
-        worker,
     }
 }
 
@@ -158,7 +157,6 @@ impl Drop for TestApp {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        self.worker.abort();
         let _ = std::fs::remove_dir_all(&self.files_dir);
         if let Some(file) = &self.file {
             for suffix in ["", "-wal", "-shm"] {

@@ -78,18 +78,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Binds `listen` and returns the bound address and the server future, which ends after
-/// `shutdown` resolves and in-flight requests finish.
-pub async fn serve(
-    state: AppState,
-    listen: SocketAddr,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
-    serve_on(state, TcpListener::bind(listen).await?, shutdown)
-}
-
 /// Serves on a listener already bound (so the caller knows the address before the state is
-/// built, as tests do for OAuth redirect URLs).
+/// built: links and OAuth redirects name it). `App::serve` is its one caller.
 pub fn serve_on(
     state: AppState,
     listener: TcpListener,
