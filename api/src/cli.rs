@@ -12,8 +12,8 @@ use omnipanel_domain::{Domain, DomainConfig, DomainError};
 use omnipanel_migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 
-use crate::config::{ApiKeyCommand, Cli, Command, OrgCommand, ServeArgs, redact_url};
 use crate::app::{App, AppConfig, TimeSource, TimerSweep};
+use crate::config::{ApiKeyCommand, Cli, Command, OrgCommand, ServeArgs, redact_url};
 
 /// Runs the command line and returns the process's exit code.
 pub async fn run() -> ExitCode {

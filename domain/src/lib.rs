@@ -40,6 +40,7 @@ pub mod routing;
 pub mod secret;
 pub mod service;
 pub mod store;
+pub mod sweep;
 pub mod timers;
 pub mod validate;
 

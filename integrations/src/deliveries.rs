@@ -17,7 +17,6 @@
 //! that dies after the provider accepted a message but before recording it sends it again
 //! when its claim expires (Telegram offers no idempotency key to prevent that).
 
-
 use omnipanel_domain::deliveries::Attempt;
 use omnipanel_domain::entity::delivery;
 use omnipanel_domain::enums::{ChannelKind, DeliveryKind};

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use omnipanel_api::{App, AppConfig, TimeSource, TimerSweep};
+use omnipanel_domain::Domain;
 use omnipanel_domain::identity::CreateOrganization;
 use omnipanel_domain::ports::ManualClock;
 use omnipanel_domain::store::connect;
-use omnipanel_domain::Domain;
 use omnipanel_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};

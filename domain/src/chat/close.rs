@@ -4,7 +4,9 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use serde_json::json;
 use validator::Validate;
 
@@ -16,9 +18,12 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
-use crate::routing::rows::{end_assignment, leave_chat, lock_chat, lock_operator};
+use crate::routing::rows::{end_assignment, leave_chat};
 use crate::service::Chats;
+use crate::service::Domain;
+use crate::sweep::Timer;
 use crate::validate::check;
+use sea_orm::Select;
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -178,87 +183,91 @@ impl Chats<'_> {
         Ok(closed)
     }
 
-    /// Ends after-chat work whose time is up and offers waiting chats (X6; run by the scheduler).
-    pub async fn end_after_chat_work(&self) -> Result<usize> {
-        let now = self.domain.now();
-        let due = crate::routing::rows::find_due(
-            &self.domain.db,
-            operator::Entity::find().filter(operator::Column::AfterWorkUntil.lte(now)),
-        )
-        .await?;
-        let mut count = 0;
-        for candidate in due {
-            let tx = self.domain.write().await?;
-            let Some(op) = lock_operator(&tx, candidate.id).await? else {
-                continue;
-            };
-            if op.after_work_until.is_none_or(|until| until > now) {
-                continue;
-            }
-            let mut model: operator::ActiveModel = op.clone().into();
-            model.after_work_until = Set(None);
-            model.update(&tx).await?;
-            let mut outbox = Outbox::new();
-            outbox
-                .to_operator(
-                    &tx,
-                    op.organization_id,
-                    op.id,
-                    EventKind::OperatorUpdated,
-                    None,
-                    json!({ "afterChatWork": false }),
-                    now,
-                )
-                .await?;
-            self.domain
-                .routing()
-                .route_waiting_for(&tx, &mut outbox, op.id, now)
-                .await?;
-            self.domain.commit(tx, outbox).await?;
-            count += 1;
-        }
-        Ok(count)
-    }
-
     pub async fn close_chat(&self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.close_chat_once(actor, input.clone()))
             .await
     }
+}
 
-    /// Closes chats silent for their channel's auto-close period, with the system wrap-up
-    /// reason (D11; the scheduler).
-    pub async fn auto_close_chats(&self) -> Result<usize> {
-        let now = self.domain.now();
-        let due = crate::routing::rows::find_due(
-            &self.domain.db,
-            chat::Entity::find()
-                .filter(chat::Column::AutoCloseAt.lte(now))
-                .filter(chat::Column::Status.ne(ChatStatus::Completed)),
-        )
-        .await?;
-        let mut count = 0;
-        for candidate in due {
-            let tx = self.domain.write().await?;
-            let Some(chat) = lock_chat(&tx, candidate.id).await? else {
-                continue;
-            };
-            if chat.status == ChatStatus::Completed || chat.auto_close_at.is_none_or(|at| at > now)
-            {
-                continue;
-            }
-            let Some(reason) = wrap_up_reason::Entity::find()
-                .filter(wrap_up_reason::Column::OrganizationId.eq(chat.organization_id))
-                .filter(wrap_up_reason::Column::IsSystem.eq(true))
-                .one(&tx)
-                .await?
-            else {
-                continue;
-            };
-            let mut outbox = Outbox::new();
-            self.complete(
-                &tx,
-                &mut outbox,
+/// Ends after-chat work whose time is up and offers waiting chats (X6; run by the scheduler).
+pub(crate) struct AfterChatWorkEnd;
+
+impl Timer for AfterChatWorkEnd {
+    type Entity = operator::Entity;
+
+    fn due(now: DateTime<Utc>) -> Select<operator::Entity> {
+        operator::Entity::find().filter(operator::Column::AfterWorkUntil.lte(now))
+    }
+
+    async fn fire(
+        domain: &Domain,
+        tx: &DatabaseTransaction,
+        outbox: &mut Outbox,
+        op: operator::Model,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        if op.after_work_until.is_none_or(|until| until > now) {
+            return Ok(false);
+        }
+        let mut model: operator::ActiveModel = op.clone().into();
+        model.after_work_until = Set(None);
+        model.update(tx).await?;
+        outbox
+            .to_operator(
+                tx,
+                op.organization_id,
+                op.id,
+                EventKind::OperatorUpdated,
+                None,
+                json!({ "afterChatWork": false }),
+                now,
+            )
+            .await?;
+        domain
+            .routing()
+            .route_waiting_for(tx, outbox, op.id, now)
+            .await?;
+        Ok(true)
+    }
+}
+
+/// Closes chats silent for their channel's auto-close period, with the system wrap-up
+/// reason (D11; the scheduler).
+pub(crate) struct AutoClose;
+
+impl Timer for AutoClose {
+    type Entity = chat::Entity;
+
+    fn due(now: DateTime<Utc>) -> Select<chat::Entity> {
+        chat::Entity::find()
+            .filter(chat::Column::AutoCloseAt.lte(now))
+            .filter(chat::Column::Status.ne(ChatStatus::Completed))
+    }
+
+    async fn fire(
+        domain: &Domain,
+        tx: &DatabaseTransaction,
+        outbox: &mut Outbox,
+        chat: chat::Model,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        if chat.status == ChatStatus::Completed || chat.auto_close_at.is_none_or(|at| at > now) {
+            return Ok(false);
+        }
+        let Some(reason) = wrap_up_reason::Entity::find()
+            .filter(wrap_up_reason::Column::OrganizationId.eq(chat.organization_id))
+            .filter(wrap_up_reason::Column::IsSystem.eq(true))
+            .one(tx)
+            .await?
+        else {
+            return Ok(false);
+        };
+        domain
+            .chats()
+            .complete(
+                tx,
+                outbox,
                 &chat,
                 ClosedByKind::System,
                 None,
@@ -268,9 +277,6 @@ impl Chats<'_> {
                 now,
             )
             .await?;
-            self.domain.commit(tx, outbox).await?;
-            count += 1;
-        }
-        Ok(count)
+        Ok(true)
     }
 }

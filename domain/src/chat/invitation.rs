@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 use serde_json::json;
 
@@ -19,8 +20,12 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
+use crate::presence::rules::change_status;
 use crate::routing::rows::{lock_chat, lock_operator};
 use crate::service::Chats;
+use crate::service::Domain;
+use crate::sweep::Timer;
+use sea_orm::Select;
 
 impl Chats<'_> {
     /// The invitation of a chat to the caller, locked: anything else is `NOT_FOUND` (another
@@ -160,68 +165,6 @@ impl Chats<'_> {
         Ok(chat)
     }
 
-    /// Re-routes invitations nobody accepted in time and blocks their operators (RONA; C5).
-    pub async fn expire_invitations(&self) -> Result<usize> {
-        let now = self.domain.now();
-        let due = crate::routing::rows::find_due(
-            &self.domain.db,
-            chat::Entity::find()
-                .filter(chat::Column::Status.eq(ChatStatus::Invited))
-                .filter(chat::Column::InvitationExpiresAt.lte(now)),
-        )
-        .await?;
-        let mut count = 0;
-        for candidate in due {
-            let tx = self.domain.write().await?;
-            let Some(chat) = lock_chat(&tx, candidate.id).await? else {
-                continue;
-            };
-            let (ChatStatus::Invited, Some(operator_id), Some(expires)) =
-                (chat.status, chat.operator_id, chat.invitation_expires_at)
-            else {
-                continue;
-            };
-            if expires > now {
-                continue;
-            }
-            let mut outbox = Outbox::new();
-            self.domain
-                .routing()
-                .requeue(&tx, &mut outbox, &chat, AssignmentEnd::Expired, false, now)
-                .await?;
-            if let Some(op) = lock_operator(&tx, operator_id).await?
-                && op.status != OperatorStatus::Blocked
-            {
-                let blocked = crate::presence::rules::change_status(
-                    &tx,
-                    &mut outbox,
-                    &op,
-                    OperatorStatus::Blocked,
-                    None,
-                    now,
-                )
-                .await?;
-                self.domain
-                    .presence()
-                    .after_presence_change(&tx, &mut outbox, &op, blocked, now)
-                    .await?;
-            }
-            self.domain
-                .routing()
-                .route_chat(
-                    &tx,
-                    &mut outbox,
-                    chat.id,
-                    RoutingTrigger::InvitationExpired,
-                    now,
-                )
-                .await?;
-            self.domain.commit(tx, outbox).await?;
-            count += 1;
-        }
-        Ok(count)
-    }
-
     pub async fn accept_chat(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.accept_chat_once(actor, input.clone()))
@@ -232,5 +175,53 @@ impl Chats<'_> {
         self.domain
             .retry(|| self.decline_chat_once(actor, input.clone()))
             .await
+    }
+}
+
+/// Re-routes invitations nobody accepted in time and blocks their operators (RONA; C5).
+pub(crate) struct InvitationExpiry;
+
+impl Timer for InvitationExpiry {
+    type Entity = chat::Entity;
+
+    fn due(now: DateTime<Utc>) -> Select<chat::Entity> {
+        chat::Entity::find()
+            .filter(chat::Column::Status.eq(ChatStatus::Invited))
+            .filter(chat::Column::InvitationExpiresAt.lte(now))
+    }
+
+    async fn fire(
+        domain: &Domain,
+        tx: &DatabaseTransaction,
+        outbox: &mut Outbox,
+        chat: chat::Model,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (ChatStatus::Invited, Some(operator_id), Some(expires)) =
+            (chat.status, chat.operator_id, chat.invitation_expires_at)
+        else {
+            return Ok(false);
+        };
+        if expires > now {
+            return Ok(false);
+        }
+        let routing = domain.routing();
+        routing
+            .requeue(tx, outbox, &chat, AssignmentEnd::Expired, false, now)
+            .await?;
+        if let Some(op) = lock_operator(tx, operator_id).await?
+            && op.status != OperatorStatus::Blocked
+        {
+            let blocked =
+                change_status(tx, outbox, &op, OperatorStatus::Blocked, None, now).await?;
+            domain
+                .presence()
+                .after_presence_change(tx, outbox, &op, blocked, now)
+                .await?;
+        }
+        routing
+            .route_chat(tx, outbox, chat.id, RoutingTrigger::InvitationExpired, now)
+            .await?;
+        Ok(true)
     }
 }

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use serde_json::json;
 
 use crate::chat::rules::ACTIVE;
@@ -11,8 +13,11 @@ use crate::enums::{ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
-use crate::routing::rows::lock_chat;
+
 use crate::service::Conversation;
+use crate::service::Domain;
+use crate::sweep::Timer;
+use sea_orm::Select;
 
 impl Conversation<'_> {
     /// Recomputes a chat's traffic light and its next change, telling the panels on a change.
@@ -69,31 +74,34 @@ impl Conversation<'_> {
         }
         Ok(())
     }
+}
 
-    /// Moves traffic lights whose next change is due and tells the panels (F2; the scheduler).
-    pub async fn advance_traffic_lights(&self) -> Result<usize> {
-        let now = self.domain.now();
-        let due = crate::routing::rows::find_due(
-            &self.domain.db,
-            chat::Entity::find()
-                .filter(chat::Column::TrafficLightChangesAt.lte(now))
-                .filter(chat::Column::Status.is_in(ACTIVE)),
-        )
-        .await?;
-        let mut count = 0;
-        for candidate in due {
-            let tx = self.domain.write().await?;
-            let Some(chat) = lock_chat(&tx, candidate.id).await? else {
-                continue;
-            };
-            if chat.traffic_light_changes_at.is_none_or(|at| at > now) {
-                continue;
-            }
-            let mut outbox = Outbox::new();
-            self.refresh_light(&tx, &mut outbox, &chat, now).await?;
-            self.domain.commit(tx, outbox).await?;
-            count += 1;
+/// Moves traffic lights whose next change is due and tells the panels (F2; the scheduler).
+pub(crate) struct TrafficLightChange;
+
+impl Timer for TrafficLightChange {
+    type Entity = chat::Entity;
+
+    fn due(now: DateTime<Utc>) -> Select<chat::Entity> {
+        chat::Entity::find()
+            .filter(chat::Column::TrafficLightChangesAt.lte(now))
+            .filter(chat::Column::Status.is_in(ACTIVE))
+    }
+
+    async fn fire(
+        domain: &Domain,
+        tx: &DatabaseTransaction,
+        outbox: &mut Outbox,
+        chat: chat::Model,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        if chat.traffic_light_changes_at.is_none_or(|at| at > now) {
+            return Ok(false);
         }
-        Ok(count)
+        domain
+            .conversation()
+            .refresh_light(tx, outbox, &chat, now)
+            .await?;
+        Ok(true)
     }
 }

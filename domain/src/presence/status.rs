@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use serde_json::json;
 use validator::Validate;
 
@@ -19,7 +21,11 @@ use crate::presence::rules::{
     time_in_status,
 };
 use crate::routing::rank::CapacityChange;
+
+use crate::service::Domain;
 use crate::service::Presence;
+use crate::sweep::Timer;
+use sea_orm::Select;
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -289,36 +295,6 @@ impl Presence<'_> {
         Ok(updated)
     }
 
-    /// Sets AWAY for operators whose activity timer ran out (run by the scheduler).
-    pub async fn expire_idle_operators(&self) -> Result<usize> {
-        let now = self.domain.now();
-        let due = crate::routing::rows::find_due(
-            &self.domain.db,
-            operator::Entity::find()
-                .filter(operator::Column::AwayDueAt.lte(now))
-                .filter(operator::Column::ArchivedAt.is_null()),
-        )
-        .await?;
-        let mut count = 0;
-        for candidate in due {
-            let tx = self.domain.write().await?;
-            let Some(op) = crate::routing::rows::lock_operator(&tx, candidate.id).await? else {
-                continue;
-            };
-            if op.away_due_at.is_none_or(|at| at > now) || !away_timer_runs(op.status) {
-                continue;
-            }
-            let mut outbox = Outbox::new();
-            let changed =
-                change_status(&tx, &mut outbox, &op, OperatorStatus::Away, None, now).await?;
-            self.after_presence_change(&tx, &mut outbox, &op, changed, now)
-                .await?;
-            self.domain.commit(tx, outbox).await?;
-            count += 1;
-        }
-        Ok(count)
-    }
-
     pub async fn set_my_status(
         &self,
         actor: &Actor,
@@ -379,5 +355,36 @@ impl Presence<'_> {
             .all(&self.domain.db)
             .await?;
         Ok(time_in_status(&log, from, to, self.domain.now()))
+    }
+}
+
+/// Sets AWAY for operators whose activity timer ran out (run by the scheduler).
+pub(crate) struct AwayTimer;
+
+impl Timer for AwayTimer {
+    type Entity = operator::Entity;
+
+    fn due(now: DateTime<Utc>) -> Select<operator::Entity> {
+        operator::Entity::find()
+            .filter(operator::Column::AwayDueAt.lte(now))
+            .filter(operator::Column::ArchivedAt.is_null())
+    }
+
+    async fn fire(
+        domain: &Domain,
+        tx: &DatabaseTransaction,
+        outbox: &mut Outbox,
+        op: operator::Model,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        if op.away_due_at.is_none_or(|at| at > now) || !away_timer_runs(op.status) {
+            return Ok(false);
+        }
+        let changed = change_status(tx, outbox, &op, OperatorStatus::Away, None, now).await?;
+        domain
+            .presence()
+            .after_presence_change(tx, outbox, &op, changed, now)
+            .await?;
+        Ok(true)
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
 use crate::entity::{chat, chat_assignment, chat_participant, operator};
@@ -31,18 +31,6 @@ pub async fn lock_chat(db: &impl ConnectionTrait, id: ChatId) -> Result<Option<c
         .lock_exclusive()
         .one(db)
         .await?)
-}
-
-/// Rows whose timer is due, at most a batch. Each is then handled in its own transaction that
-/// locks and re-checks it, so two instances never fire one timer twice.
-pub async fn find_due<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    select: Select<E>,
-) -> Result<Vec<E::Model>>
-where
-    E::Model: Sync,
-{
-    Ok(select.limit(100).all(db).await?)
 }
 
 /// Takes one unit of an operator's capacity if, checked under the row lock, they can still take
