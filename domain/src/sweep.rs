@@ -1,4 +1,4 @@
-//! The one shape of every due-time job ([`crate::timers`] lists them): find the due rows, then
+//! The one shape of every due-time job (`timers.rs` lists them): find the due rows, then
 //! handle each in its own transaction that locks it, re-checks it under the lock (another
 //! instance may have handled it meanwhile, or the row changed) and acts; what it changed commits
 //! with its events. So two instances never fire one timer twice, and a failed row leaves nothing
