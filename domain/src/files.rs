@@ -105,11 +105,7 @@ fn link_signature(file: &attachment::Model, expires: i64) -> String {
 impl Files<'_> {
     /// Stores an operator's file for a chat they write in (D4), within the organization's size
     /// and type limits; pictures must really be the picture type they claim.
-    pub async fn upload_file(
-        &self,
-        actor: &Actor,
-        upload: Upload<'_>,
-    ) -> Result<attachment::Model> {
+    pub async fn upload_file(self, actor: &Actor, upload: Upload<'_>) -> Result<attachment::Model> {
         let (me, _) = actor.operator()?;
         let name = check_file_name(upload.name)?;
         let chat = self
@@ -183,7 +179,7 @@ impl Files<'_> {
     /// Keeps a file a customer sent with a message (fetched from the channel by the worker):
     /// listed on the chat, shown as a picture only if its bytes are one.
     pub async fn keep_inbound_file(
-        &self,
+        self,
         job: &crate::entity::delivery::Model,
         name: &str,
         content_type: &str,
@@ -237,7 +233,7 @@ impl Files<'_> {
     }
 
     /// A chat's files, oldest first.
-    pub async fn chat_files(&self, chat_id: ChatId) -> Result<Vec<attachment::Model>> {
+    pub async fn chat_files(self, chat_id: ChatId) -> Result<Vec<attachment::Model>> {
         Ok(attachment::Entity::find()
             .filter(attachment::Column::ChatId.eq(chat_id))
             .order_by_asc(attachment::Column::CreatedAt)
@@ -247,7 +243,7 @@ impl Files<'_> {
     }
 
     /// A link to a file that works without a session until `expires`.
-    pub fn file_link(&self, file: &attachment::Model, expires: DateTime<Utc>) -> String {
+    pub fn file_link(self, file: &attachment::Model, expires: DateTime<Utc>) -> String {
         let expires = expires.timestamp();
         format!(
             "{}/files/{}?expires={expires}&signature={}",
@@ -259,7 +255,7 @@ impl Files<'_> {
 
     /// A file with its contents, for a caller who may see its chat.
     pub async fn file_for(
-        &self,
+        self,
         actor: &Actor,
         id: AttachmentId,
     ) -> Result<(attachment::Model, Vec<u8>)> {
@@ -279,7 +275,7 @@ impl Files<'_> {
 
     /// A file by a signed link; a wrong or expired link finds nothing.
     pub async fn file_by_link(
-        &self,
+        self,
         id: AttachmentId,
         expires: i64,
         signature: &str,
@@ -300,7 +296,7 @@ impl Files<'_> {
         self.contents(file).await
     }
 
-    async fn contents(&self, file: attachment::Model) -> Result<(attachment::Model, Vec<u8>)> {
+    async fn contents(self, file: attachment::Model) -> Result<(attachment::Model, Vec<u8>)> {
         let bytes = self
             .domain
             .file_store
@@ -314,7 +310,7 @@ impl Files<'_> {
 
     /// Attaches the caller's uploads to their message, in its transaction.
     pub(crate) async fn attach(
-        &self,
+        self,
         db: &impl sea_orm::ConnectionTrait,
         chat: &chat::Model,
         me: OperatorId,
@@ -343,7 +339,7 @@ impl Files<'_> {
     }
 
     /// How long links made for the panel work.
-    pub fn panel_link_ttl(&self) -> Duration {
+    pub fn panel_link_ttl(self) -> Duration {
         Duration::hours(1)
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use omnipanel_domain::entity::attachment;
 use omnipanel_domain::ids::{AttachmentId, MessageId};
 
-use super::domain;
+use crate::graphql::context::domain;
 
 /// A file on a chat. Upload with `POST /files?chatId=…&name=…` (the body is the file), then
 /// send it with `sendMessage(attachmentIds)`.

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::authenticate;
-use crate::graphql::Auth;
+use crate::graphql::context::Auth;
 use crate::state::AppState;
 
 /// The largest upload the route reads; each organization's own limit is checked after.

@@ -24,7 +24,8 @@ use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::graphql::{self, Auth, MAX_BATCH, RequestInfo};
+use crate::graphql::context::{Auth, RequestInfo, new_loader};
+use crate::graphql::{self, MAX_BATCH};
 use crate::metrics;
 use crate::state::AppState;
 
@@ -198,7 +199,7 @@ async fn graphql_ws(
                     });
                     // Subscription events resolve over the connection's lifetime: no cache,
                     // so every event shows the chat as it is now.
-                    let loader = graphql::new_loader(&domain);
+                    let loader = new_loader(&domain);
                     loader.enable_all_cache(false);
                     data.insert(loader);
                     Ok(data)

@@ -72,7 +72,7 @@ macro_rules! named_dictionary {
         }
 
         impl Admin<'_> {
-            pub async fn $create(&self, actor: &Actor, input: $Create) -> Result<$entity::Model> {
+            pub async fn $create(self, actor: &Actor, input: $Create) -> Result<$entity::Model> {
                 actor.require_admin()?;
                 check(&input)?;
                 let name = clean(&input.name);
@@ -99,7 +99,7 @@ macro_rules! named_dictionary {
                 Ok(created)
             }
 
-            pub async fn $update(&self, actor: &Actor, input: $Update) -> Result<$entity::Model> {
+            pub async fn $update(self, actor: &Actor, input: $Update) -> Result<$entity::Model> {
                 actor.require_admin()?;
                 check(&input)?;
                 let name = clean(&input.name);
@@ -122,7 +122,7 @@ macro_rules! named_dictionary {
                 Ok(updated)
             }
 
-            pub async fn $archive(&self, actor: &Actor, id: $Id) -> Result<$entity::Model> {
+            pub async fn $archive(self, actor: &Actor, id: $Id) -> Result<$entity::Model> {
                 actor.require_admin()?;
                 let tx = self.domain.write().await?;
                 let found = self.$get(&tx, actor, id).await?;
@@ -136,7 +136,7 @@ macro_rules! named_dictionary {
 
             /// Active entries by name; archived ones too when asked.
             pub async fn $list(
-                &self,
+                self,
                 actor: &Actor,
                 include_archived: bool,
             ) -> Result<Vec<$entity::Model>> {
@@ -153,7 +153,7 @@ macro_rules! named_dictionary {
 
             /// One entry of the caller's organization, archived or not.
             pub async fn $get(
-                &self,
+                self,
                 db: &impl ConnectionTrait,
                 actor: &Actor,
                 id: $Id,

@@ -46,7 +46,7 @@ pub struct SetOperatorSkillsInput {
 impl Admin<'_> {
     /// Changes an operator's role or chat limit (admins).
     pub async fn update_operator(
-        &self,
+        self,
         actor: &Actor,
         input: UpdateOperatorInput,
     ) -> Result<operator::Model> {
@@ -90,7 +90,7 @@ impl Admin<'_> {
 
     /// Replaces an operator's skills and levels (admins).
     pub async fn set_operator_skills(
-        &self,
+        self,
         actor: &Actor,
         input: SetOperatorSkillsInput,
     ) -> Result<operator::Model> {
@@ -140,7 +140,7 @@ impl Admin<'_> {
 
     /// Operators of the organization by name. `only_available`: READY and under their limit (E1).
     pub async fn operators(
-        &self,
+        self,
         actor: &Actor,
         only_available: bool,
         search: Option<&str>,

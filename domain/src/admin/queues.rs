@@ -59,7 +59,7 @@ pub struct SetQueueMembersInput {
 
 impl Admin<'_> {
     pub async fn queue(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         id: QueueId,
@@ -73,7 +73,7 @@ impl Admin<'_> {
 
     /// A skill that may be required: of this organization and not archived.
     pub(crate) async fn usable_skill(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         id: SkillId,
@@ -90,7 +90,7 @@ impl Admin<'_> {
     }
 
     pub async fn create_queue(
-        &self,
+        self,
         actor: &Actor,
         input: CreateQueueInput,
     ) -> Result<queue::Model> {
@@ -128,7 +128,7 @@ impl Admin<'_> {
     }
 
     pub async fn update_queue(
-        &self,
+        self,
         actor: &Actor,
         input: UpdateQueueInput,
     ) -> Result<queue::Model> {
@@ -168,7 +168,7 @@ impl Admin<'_> {
     }
 
     /// Archives a queue; chats still waiting in it are refused by no one, they stay until routed.
-    pub async fn archive_queue(&self, actor: &Actor, id: QueueId) -> Result<queue::Model> {
+    pub async fn archive_queue(self, actor: &Actor, id: QueueId) -> Result<queue::Model> {
         actor.require_admin()?;
         let tx = self.domain.write().await?;
         let found = self.queue(&tx, actor, id).await?;
@@ -181,7 +181,7 @@ impl Admin<'_> {
     }
 
     /// Queues by name. `only_available` leaves out archived queues and full ones (C6, E1).
-    pub async fn queues(&self, actor: &Actor, only_available: bool) -> Result<Vec<queue::Model>> {
+    pub async fn queues(self, actor: &Actor, only_available: bool) -> Result<Vec<queue::Model>> {
         let all = queue::Entity::find()
             .filter(queue::Column::OrganizationId.eq(actor.organization_id))
             .filter(queue::Column::ArchivedAt.is_null())
@@ -203,7 +203,7 @@ impl Admin<'_> {
     }
 
     /// How many chats wait in a queue.
-    pub async fn waiting_count(&self, queue_id: QueueId) -> Result<u64> {
+    pub async fn waiting_count(self, queue_id: QueueId) -> Result<u64> {
         Ok(chat::Entity::find()
             .filter(chat::Column::QueueId.eq(queue_id))
             .filter(chat::Column::Status.eq(ChatStatus::Queued))
@@ -213,7 +213,7 @@ impl Admin<'_> {
 
     /// Replaces a queue's members.
     pub async fn set_queue_members(
-        &self,
+        self,
         actor: &Actor,
         input: SetQueueMembersInput,
     ) -> Result<queue::Model> {

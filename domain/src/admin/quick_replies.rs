@@ -62,7 +62,7 @@ pub struct UpdateQuickReplyInput {
 
 impl Admin<'_> {
     pub async fn quick_reply(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         id: QuickReplyId,
@@ -75,7 +75,7 @@ impl Admin<'_> {
     }
 
     pub async fn create_quick_reply(
-        &self,
+        self,
         actor: &Actor,
         input: CreateQuickReplyInput,
     ) -> Result<quick_reply::Model> {
@@ -110,7 +110,7 @@ impl Admin<'_> {
     }
 
     pub async fn update_quick_reply(
-        &self,
+        self,
         actor: &Actor,
         input: UpdateQuickReplyInput,
     ) -> Result<quick_reply::Model> {
@@ -145,7 +145,7 @@ impl Admin<'_> {
     }
 
     pub async fn archive_quick_reply(
-        &self,
+        self,
         actor: &Actor,
         id: QuickReplyId,
     ) -> Result<quick_reply::Model> {
@@ -162,7 +162,7 @@ impl Admin<'_> {
 
     /// Active quick replies, optionally those whose name contains `search` (any case; D5).
     pub async fn quick_replies(
-        &self,
+        self,
         actor: &Actor,
         search: Option<&str>,
     ) -> Result<Vec<quick_reply::Model>> {

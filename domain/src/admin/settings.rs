@@ -153,7 +153,7 @@ pub struct UpdateSettingsInput {
 
 impl Admin<'_> {
     /// The organization's settings; every signed-in caller may read them.
-    pub async fn settings(&self, actor: &Actor) -> Result<organization_settings::Model> {
+    pub async fn settings(self, actor: &Actor) -> Result<organization_settings::Model> {
         self.settings_of(&self.domain.db, actor.organization_id)
             .await
     }
@@ -161,7 +161,7 @@ impl Admin<'_> {
     /// The settings of an organization, read on `db` (the caller's transaction, if it has one:
     /// a transaction never waits for a second pooled connection).
     pub async fn settings_of(
-        &self,
+        self,
         db: &impl sea_orm::ConnectionTrait,
         organization_id: OrganizationId,
     ) -> Result<organization_settings::Model> {
@@ -173,7 +173,7 @@ impl Admin<'_> {
 
     /// Changes settings (admins). Thresholds are checked against each other after the merge.
     pub async fn update_settings(
-        &self,
+        self,
         actor: &Actor,
         input: UpdateSettingsInput,
     ) -> Result<organization_settings::Model> {

@@ -34,7 +34,7 @@ pub struct UpdateTopicInput {
 
 impl Admin<'_> {
     pub async fn topic(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         id: TopicId,
@@ -48,7 +48,7 @@ impl Admin<'_> {
 
     /// Whether another active topic with the same parent has this name.
     async fn ensure_unique_topic(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         parent_id: Option<TopicId>,
@@ -76,7 +76,7 @@ impl Admin<'_> {
     }
 
     pub async fn create_topic(
-        &self,
+        self,
         actor: &Actor,
         input: CreateTopicInput,
     ) -> Result<topic::Model> {
@@ -120,7 +120,7 @@ impl Admin<'_> {
     }
 
     pub async fn update_topic(
-        &self,
+        self,
         actor: &Actor,
         input: UpdateTopicInput,
     ) -> Result<topic::Model> {
@@ -140,7 +140,7 @@ impl Admin<'_> {
     }
 
     /// Archives a topic and its subtopics.
-    pub async fn archive_topic(&self, actor: &Actor, id: TopicId) -> Result<topic::Model> {
+    pub async fn archive_topic(self, actor: &Actor, id: TopicId) -> Result<topic::Model> {
         actor.require_admin()?;
         let tx = self.domain.write().await?;
         let found = self.topic(&tx, actor, id).await?;
@@ -161,7 +161,7 @@ impl Admin<'_> {
     }
 
     /// Every topic and subtopic of the organization (active ones unless asked), by name.
-    pub async fn topics(&self, actor: &Actor, include_archived: bool) -> Result<Vec<topic::Model>> {
+    pub async fn topics(self, actor: &Actor, include_archived: bool) -> Result<Vec<topic::Model>> {
         let mut query =
             topic::Entity::find().filter(topic::Column::OrganizationId.eq(actor.organization_id));
         if !include_archived {

@@ -35,7 +35,7 @@ pub struct ChannelJob {
 
 impl Channels<'_> {
     async fn channel_queue(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         queue_id: QueueId,
@@ -51,7 +51,7 @@ impl Channels<'_> {
 
     /// Creates a channel; its secret is returned only here.
     pub async fn create_channel(
-        &self,
+        self,
         actor: &Actor,
         input: CreateChannelInput,
     ) -> Result<CreatedChannel> {
@@ -121,7 +121,7 @@ impl Channels<'_> {
 
     /// The organization's channels (any signed-in caller: operators pick one for outgoing
     /// messages; secrets are never part of what the API shows).
-    pub async fn channels(&self, actor: &Actor) -> Result<Vec<channel::Model>> {
+    pub async fn channels(self, actor: &Actor) -> Result<Vec<channel::Model>> {
         Ok(channel::Entity::find()
             .filter(channel::Column::OrganizationId.eq(actor.organization_id))
             .filter(channel::Column::ArchivedAt.is_null())
@@ -131,7 +131,7 @@ impl Channels<'_> {
     }
 
     /// Stops a channel: its inbound requests are refused from now on.
-    pub async fn archive_channel(&self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
+    pub async fn archive_channel(self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
         actor.require_admin()?;
         let found = channel::Entity::find_by_id(id)
             .filter(channel::Column::OrganizationId.eq(actor.organization_id))
@@ -148,7 +148,7 @@ impl Channels<'_> {
     /// request (unknown or archived channel, other kind, wrong or missing secret) is refused the
     /// same way, so nothing about channels leaks.
     pub async fn authenticate_channel(
-        &self,
+        self,
         id: ChannelId,
         kinds: &[ChannelKind],
         secret: Option<&str>,
@@ -170,12 +170,12 @@ impl Channels<'_> {
     }
 
     /// A channel by id, for the delivery worker.
-    pub async fn channel_by_id(&self, id: ChannelId) -> Result<Option<channel::Model>> {
+    pub async fn channel_by_id(self, id: ChannelId) -> Result<Option<channel::Model>> {
         Ok(channel::Entity::find_by_id(id).one(&self.domain.db).await?)
     }
 
     /// The channel, chat, message and recipient of a channel-message delivery.
-    pub async fn channel_job(&self, job: &crate::entity::delivery::Model) -> Result<ChannelJob> {
+    pub async fn channel_job(self, job: &crate::entity::delivery::Model) -> Result<ChannelJob> {
         let missing = || DomainError::not_found("message");
         let message = message::Entity::find_by_id(job.message_id.ok_or_else(missing)?)
             .one(&self.domain.db)

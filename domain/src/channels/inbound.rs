@@ -50,7 +50,7 @@ impl Channels<'_> {
     /// joins the customer's open chat on the channel or starts one (straight to the channel's
     /// queue, or with the bot). Returns `None` for an update already received.
     pub async fn receive_inbound(
-        &self,
+        self,
         found: &channel::Model,
         inbound: InboundMessage,
     ) -> Result<Option<message::Model>> {
@@ -69,7 +69,7 @@ impl Channels<'_> {
     }
 
     async fn receive_inbound_once(
-        &self,
+        self,
         found: &channel::Model,
         inbound: &InboundMessage,
         matching: &Matching,

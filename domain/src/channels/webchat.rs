@@ -69,7 +69,7 @@ pub struct WebchatCursor {
 
 impl Channels<'_> {
     /// An active web chat channel; anything else is `NOT_FOUND`.
-    pub async fn webchat_channel(&self, id: ChannelId) -> Result<channel::Model> {
+    pub async fn webchat_channel(self, id: ChannelId) -> Result<channel::Model> {
         channel::Entity::find_by_id(id)
             .filter(channel::Column::Kind.eq(ChannelKind::Webchat))
             .filter(channel::Column::ArchivedAt.is_null())
@@ -80,7 +80,7 @@ impl Channels<'_> {
 
     /// Starts a visitor's conversation; returns their token (shown only here).
     pub async fn start_webchat(
-        &self,
+        self,
         channel_id: ChannelId,
         input: StartWebchatInput,
     ) -> Result<String> {
@@ -112,7 +112,7 @@ impl Channels<'_> {
 
     /// The visitor a token belongs to on a channel; anything else is `UNAUTHENTICATED`.
     pub async fn webchat_visitor(
-        &self,
+        self,
         channel_id: ChannelId,
         token: Option<&str>,
     ) -> Result<(channel::Model, CustomerId)> {
@@ -132,7 +132,7 @@ impl Channels<'_> {
 
     /// A visitor's message. `client_id`, if given, makes a retried send store it once.
     pub async fn webchat_say(
-        &self,
+        self,
         channel_id: ChannelId,
         token: Option<&str>,
         text: &str,
@@ -183,7 +183,7 @@ impl Channels<'_> {
 
     /// The visitor's conversation on the channel after `after`, oldest first (at most 100).
     pub async fn webchat_messages(
-        &self,
+        self,
         channel_id: ChannelId,
         token: Option<&str>,
         after: Option<WebchatCursor>,
@@ -238,7 +238,7 @@ impl Channels<'_> {
 
     /// The visitor's latest conversation on the channel, if they have written at all.
     pub async fn webchat_conversation(
-        &self,
+        self,
         channel_id: ChannelId,
         token: Option<&str>,
     ) -> Result<Option<WebchatConversation>> {
@@ -255,7 +255,7 @@ impl Channels<'_> {
 
     /// The visitor rates their latest conversation once it is closed (G1).
     pub async fn webchat_rate(
-        &self,
+        self,
         channel_id: ChannelId,
         token: Option<&str>,
         score: i32,
@@ -280,7 +280,7 @@ impl Channels<'_> {
     }
 
     async fn latest_webchat_chat(
-        &self,
+        self,
         channel_id: ChannelId,
         customer_id: CustomerId,
     ) -> Result<Option<chat::Model>> {
@@ -295,7 +295,7 @@ impl Channels<'_> {
 
     /// The chats a visitor has on the channel (to follow their events).
     pub async fn webchat_chats(
-        &self,
+        self,
         channel_id: ChannelId,
         customer_id: CustomerId,
     ) -> Result<Vec<ChatId>> {

@@ -22,7 +22,7 @@ use crate::service::Chats;
 impl Chats<'_> {
     /// A chat the caller may see (A1, A2); anything else is `NOT_FOUND`.
     pub async fn visible_chat(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         id: ChatId,
@@ -40,7 +40,7 @@ impl Chats<'_> {
     }
 
     pub(crate) async fn can_see(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         chat: &chat::Model,
@@ -83,7 +83,7 @@ impl Chats<'_> {
 
     /// The chat of which the caller is the owner (or, for closing, a supervisor above it).
     pub(crate) async fn owned_chat(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         chat_id: ChatId,
@@ -107,7 +107,7 @@ impl Chats<'_> {
 
     /// A queue of the caller's organization that is not archived, or `VALIDATION` on `field`.
     pub(crate) async fn usable_queue(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         id: QueueId,
@@ -126,7 +126,7 @@ impl Chats<'_> {
     /// Checks a topic and subtopic pair: both of the organization, active, the subtopic under
     /// the topic.
     pub(crate) async fn check_topics(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         topic_id: Option<TopicId>,
@@ -166,7 +166,7 @@ impl Chats<'_> {
 
     /// Takes the organization's next chat number for a direction.
     pub(crate) async fn next_chat_number(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         organization_id: OrganizationId,
         direction: ChatDirection,
@@ -191,7 +191,7 @@ impl Chats<'_> {
 
     /// Sends an event to a chat's stream and to every operator working it.
     pub(crate) async fn tell_chat(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -234,7 +234,7 @@ impl Chats<'_> {
     /// the bot has it there (`CHAT_WITH_BOT`), or that it left their "Unassigned" list
     /// (`CHAT_DEQUEUED`).
     pub(crate) async fn tell_queue(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,

@@ -27,7 +27,7 @@ pub struct AssignChatInput {
 impl Chats<'_> {
     /// Gives a waiting (or invited) chat to an operator (C4). Supervisors and above assign to
     /// anyone signed in; operators take chats of their own queues for themselves. The limit holds.
-    async fn assign_chat_once(&self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
+    async fn assign_chat_once(self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
         let (me, role) = actor.operator()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
@@ -106,7 +106,7 @@ impl Chats<'_> {
         Ok(assigned)
     }
 
-    pub async fn assign_chat(&self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
+    pub async fn assign_chat(self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.assign_chat_once(actor, input.clone()))
             .await
@@ -114,7 +114,7 @@ impl Chats<'_> {
 
     /// An operator takes a chat over from the bot (D1): it becomes theirs at once, and the
     /// customer gets the admin's greeting with the operator's first name.
-    pub async fn take_over_chat(&self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
+    pub async fn take_over_chat(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;

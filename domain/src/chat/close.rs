@@ -41,7 +41,7 @@ impl Chats<'_> {
     /// Closes a chat with a wrap-up reason and optionally a result (D6). The owner's capacity
     /// frees after the after-chat work period (X6); a scheduled status applies when the last
     /// chat is done (B2).
-    async fn close_chat_once(&self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
+    async fn close_chat_once(self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
         actor.operator()?;
         check(&input)?;
         let (me, _) = actor.operator()?;
@@ -93,7 +93,7 @@ impl Chats<'_> {
     /// Completes a chat and frees its owner.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn complete(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -183,7 +183,7 @@ impl Chats<'_> {
         Ok(closed)
     }
 
-    pub async fn close_chat(&self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
+    pub async fn close_chat(self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.close_chat_once(actor, input.clone()))
             .await

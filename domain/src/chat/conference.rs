@@ -41,7 +41,7 @@ pub(crate) async fn participation(
 impl Chats<'_> {
     /// Invites a colleague into a chat (E2); the owner asks.
     pub async fn invite_to_conference(
-        &self,
+        self,
         actor: &Actor,
         input: InviteToConferenceInput,
     ) -> Result<chat::Model> {
@@ -112,7 +112,7 @@ impl Chats<'_> {
 
     /// Joins a conference one was invited to: "requested" becomes "joined" with a system
     /// message (E2).
-    pub async fn accept_conference(&self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
+    pub async fn accept_conference(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
@@ -166,7 +166,7 @@ impl Chats<'_> {
 
     /// Ends the conference (the owner: everyone invited leaves) or leaves it (a member), with a
     /// system message (E2).
-    pub async fn end_conference(&self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
+    pub async fn end_conference(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
@@ -231,7 +231,7 @@ impl Chats<'_> {
 
     /// A supervisor joins a chat silently to listen (X5): no system message, the customer is
     /// not told, and they may only whisper.
-    pub async fn monitor_chat(&self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
+    pub async fn monitor_chat(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.require_role(Role::Supervisor)?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
@@ -267,7 +267,7 @@ impl Chats<'_> {
     /// Whether the caller may write to the customer in this chat: its owner or a joined
     /// conference member (not a silent monitor).
     pub(crate) async fn may_write(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         chat: &chat::Model,
         me: OperatorId,

@@ -53,7 +53,7 @@ impl Chats<'_> {
     /// customer, transcript and variables, and routed at once or left waiting in its queue. A
     /// full queue with nobody free refuses the hand-off (`LIMIT_EXCEEDED`; C6).
     async fn hand_off_chat_once(
-        &self,
+        self,
         actor: &Actor,
         input: HandOffChatInput,
         matching: &Matching,
@@ -163,7 +163,7 @@ impl Chats<'_> {
     /// back. Returns the
     /// chat as routing left it, with its `CHAT_CREATED` webhooks queued.
     pub(crate) async fn offer_new_chat(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         created: &chat::Model,
@@ -209,7 +209,7 @@ impl Chats<'_> {
     /// The chatbot hands a conversation over; the customer is matched to a CRM contact first,
     /// outside the transaction (H1).
     pub async fn hand_off_chat(
-        &self,
+        self,
         actor: &Actor,
         input: HandOffChatInput,
     ) -> Result<chat::Model> {

@@ -80,7 +80,7 @@ impl Chats<'_> {
     /// keys) every chat; supervisors the chats of their queues and those they handled;
     /// operators those they handled.
     pub async fn chat_history(
-        &self,
+        self,
         actor: &Actor,
         filter: ChatFilter,
         first: u64,

@@ -31,7 +31,7 @@ impl Chats<'_> {
     /// The invitation of a chat to the caller, locked: anything else is `NOT_FOUND` (another
     /// organization, not visible) or `CONFLICT` (the invitation is gone or someone else's).
     async fn my_invitation(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         chat_id: ChatId,
@@ -62,7 +62,7 @@ impl Chats<'_> {
     }
 
     /// Accepts an invitation (C5): the chat becomes the caller's, status NEW.
-    async fn accept_chat_once(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+    async fn accept_chat_once(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         let now = self.domain.now();
         let (me, _) = actor.operator()?;
         let tx = self.domain.write().await?;
@@ -75,7 +75,7 @@ impl Chats<'_> {
 
     /// Makes an operator (whose capacity is already taken) the chat's owner: NEW, accepted.
     pub(crate) async fn make_owner(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -144,7 +144,7 @@ impl Chats<'_> {
 
     /// Declines an invitation (C5): the chat goes back to its place in the queue and is offered
     /// to someone else.
-    async fn decline_chat_once(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+    async fn decline_chat_once(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         let now = self.domain.now();
         let tx = self.domain.write().await?;
         let chat = self.my_invitation(&tx, actor, input.chat_id).await?;
@@ -165,13 +165,13 @@ impl Chats<'_> {
         Ok(chat)
     }
 
-    pub async fn accept_chat(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+    pub async fn accept_chat(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.accept_chat_once(actor, input.clone()))
             .await
     }
 
-    pub async fn decline_chat(&self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
+    pub async fn decline_chat(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.decline_chat_once(actor, input.clone()))
             .await

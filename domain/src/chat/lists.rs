@@ -14,7 +14,7 @@ use crate::service::Chats;
 
 impl Chats<'_> {
     /// The caller's Active list (invitations and open chats) or Closed list (the last 10; D2).
-    pub async fn my_chats(&self, actor: &Actor, tab: ChatTab) -> Result<Vec<chat::Model>> {
+    pub async fn my_chats(self, actor: &Actor, tab: ChatTab) -> Result<Vec<chat::Model>> {
         let (me, _) = actor.operator()?;
         let query =
             chat::Entity::find().filter(chat::Column::OrganizationId.eq(actor.organization_id));
@@ -47,7 +47,7 @@ impl Chats<'_> {
     /// Chats waiting in queues the caller sees (A2): operators and supervisors their own
     /// queues', managers and above every queue's. Head of the queue first.
     pub async fn unassigned_chats(
-        &self,
+        self,
         actor: &Actor,
         first: u64,
         after: Option<WaitingCursor>,
@@ -71,7 +71,7 @@ impl Chats<'_> {
     /// Chats the bot is still handling in queues the caller sees, newest first: those an
     /// operator may take over (D1).
     pub async fn bot_chats(
-        &self,
+        self,
         actor: &Actor,
         first: u64,
         after: Option<HistoryCursor>,
@@ -84,7 +84,7 @@ impl Chats<'_> {
     /// The organization's chats in `status` in the queues the caller sees (A2): operators and
     /// supervisors their own queues', managers and above (and API keys) every queue's.
     async fn in_queues_seen_by(
-        &self,
+        self,
         actor: &Actor,
         status: ChatStatus,
     ) -> Result<sea_orm::Select<chat::Entity>> {
@@ -109,7 +109,7 @@ impl Chats<'_> {
 
     /// The organization's wrap-up reasons and results as a lookup (for lists of chats).
     pub async fn wrap_up_reason_by_id(
-        &self,
+        self,
         id: WrapUpReasonId,
     ) -> Result<Option<wrap_up_reason::Model>> {
         Ok(wrap_up_reason::Entity::find_by_id(id)
@@ -117,14 +117,14 @@ impl Chats<'_> {
             .await?)
     }
 
-    pub async fn chat_result_by_id(&self, id: ChatResultId) -> Result<Option<chat_result::Model>> {
+    pub async fn chat_result_by_id(self, id: ChatResultId) -> Result<Option<chat_result::Model>> {
         Ok(chat_result::Entity::find_by_id(id)
             .one(&self.domain.db)
             .await?)
     }
 
     /// The customer's other chats, newest first (D10).
-    pub async fn previous_chats(&self, chat: &chat::Model) -> Result<Vec<chat::Model>> {
+    pub async fn previous_chats(self, chat: &chat::Model) -> Result<Vec<chat::Model>> {
         Ok(chat::Entity::find()
             .filter(chat::Column::CustomerId.eq(chat.customer_id))
             .filter(chat::Column::Id.ne(chat.id))

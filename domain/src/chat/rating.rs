@@ -41,14 +41,14 @@ pub fn kept_comment(score: i32, comment: Option<&str>) -> Option<String> {
 
 impl Chats<'_> {
     /// Writes the customer's rating on a completed chat (chatbot key; once per chat).
-    pub async fn rate_chat(&self, actor: &Actor, input: RateChatInput) -> Result<chat::Model> {
+    pub async fn rate_chat(self, actor: &Actor, input: RateChatInput) -> Result<chat::Model> {
         actor.require_scope(ApiKeyScope::Chatbot)?;
         self.rate(actor.organization_id, input).await
     }
 
     /// Rates a chat of the organization: completed, not rated before.
     pub(crate) async fn rate(
-        &self,
+        self,
         organization_id: OrganizationId,
         input: RateChatInput,
     ) -> Result<chat::Model> {

@@ -75,7 +75,7 @@ impl Chats<'_> {
     /// Transfers an accepted chat (E1, E3). The current operator is released at once; the
     /// history keeps both.
     async fn transfer_chat_once(
-        &self,
+        self,
         actor: &Actor,
         input: TransferChatInput,
     ) -> Result<chat::Model> {
@@ -282,7 +282,7 @@ impl Chats<'_> {
 
     /// Releases a chat's owner and conference: their capacity, participation and assignment.
     async fn release_owner(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -321,7 +321,7 @@ impl Chats<'_> {
     }
 
     pub async fn transfer_chat(
-        &self,
+        self,
         actor: &Actor,
         input: TransferChatInput,
     ) -> Result<chat::Model> {

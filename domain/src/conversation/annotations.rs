@@ -87,7 +87,7 @@ impl Conversation<'_> {
     /// Mutes or unmutes a spamming customer (D7): their messages are kept but raise no alerts
     /// and do not restart the SLA clock.
     pub async fn mute_customer(
-        &self,
+        self,
         actor: &Actor,
         input: MuteCustomerInput,
     ) -> Result<chat::Model> {
@@ -124,7 +124,7 @@ impl Conversation<'_> {
 
     /// Adds the caller's note for their current responsibility (D8): at most 1000 characters,
     /// one per operator per assignment, at most 10 per chat, never on an unassigned chat.
-    pub async fn add_note(&self, actor: &Actor, input: AddNoteInput) -> Result<note::Model> {
+    pub async fn add_note(self, actor: &Actor, input: AddNoteInput) -> Result<note::Model> {
         actor.operator()?;
         check(&input)?;
         let (me, _) = actor.operator()?;
@@ -175,7 +175,7 @@ impl Conversation<'_> {
 
     /// Edits the caller's note while the assignment it belongs to is still theirs; after a
     /// transfer the next operator reads it but nobody edits it (D8).
-    pub async fn update_note(&self, actor: &Actor, input: UpdateNoteInput) -> Result<note::Model> {
+    pub async fn update_note(self, actor: &Actor, input: UpdateNoteInput) -> Result<note::Model> {
         let (me, _) = actor.operator()?;
         check(&input)?;
         let tx = self.domain.write().await?;
@@ -208,7 +208,7 @@ impl Conversation<'_> {
     }
 
     /// A chat's notes, oldest first.
-    pub async fn notes(&self, chat_id: ChatId) -> Result<Vec<note::Model>> {
+    pub async fn notes(self, chat_id: ChatId) -> Result<Vec<note::Model>> {
         Ok(note::Entity::find()
             .filter(note::Column::ChatId.eq(chat_id))
             .order_by_asc(note::Column::CreatedAt)
@@ -218,7 +218,7 @@ impl Conversation<'_> {
 
     /// Sets or clears a chat's topic and subtopic (D9).
     pub async fn set_chat_topic(
-        &self,
+        self,
         actor: &Actor,
         input: SetChatTopicInput,
     ) -> Result<chat::Model> {
@@ -256,7 +256,7 @@ impl Conversation<'_> {
 
     /// Replaces a chat's free tags (D9); tags are trimmed and kept once each.
     pub async fn set_chat_tags(
-        &self,
+        self,
         actor: &Actor,
         input: SetChatTagsInput,
     ) -> Result<Vec<String>> {

@@ -53,7 +53,7 @@ impl Conversation<'_> {
     /// A message from the customer's side (the chatbot or a channel adapter). Without a chat id
     /// it goes to the customer's open chat on that source, or starts a chat with the bot.
     async fn post_customer_message_once(
-        &self,
+        self,
         actor: &Actor,
         input: PostCustomerMessageInput,
     ) -> Result<message::Model> {
@@ -121,7 +121,7 @@ impl Conversation<'_> {
 
     /// The customer's open chat on a source, or a new chat with the bot (then `true`).
     async fn open_chat_for(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         input: &PostCustomerMessageInput,
@@ -178,7 +178,7 @@ impl Conversation<'_> {
     }
 
     pub async fn post_customer_message(
-        &self,
+        self,
         actor: &Actor,
         input: PostCustomerMessageInput,
     ) -> Result<message::Model> {

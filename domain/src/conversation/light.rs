@@ -22,7 +22,7 @@ use sea_orm::Select;
 impl Conversation<'_> {
     /// Recomputes a chat's traffic light and its next change, telling the panels on a change.
     pub(crate) async fn refresh_light(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -58,7 +58,7 @@ impl Conversation<'_> {
 
     /// Recomputes the lights of an organization's open chats after its thresholds change.
     pub(crate) async fn refresh_all_lights(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         organization_id: OrganizationId,

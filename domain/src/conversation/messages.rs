@@ -47,7 +47,7 @@ impl Conversation<'_> {
     /// An operator writes to the customer (D4). The first message moves NEW to IN_PROGRESS;
     /// the traffic light turns GREY until the customer answers.
     async fn send_message_once(
-        &self,
+        self,
         actor: &Actor,
         input: SendMessageInput,
     ) -> Result<message::Model> {
@@ -137,7 +137,7 @@ impl Conversation<'_> {
     /// Appends an operator's message, noting the quick reply it came from.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append_operator_message(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -167,7 +167,7 @@ impl Conversation<'_> {
     }
 
     pub async fn send_message(
-        &self,
+        self,
         actor: &Actor,
         input: SendMessageInput,
     ) -> Result<message::Model> {
@@ -178,7 +178,7 @@ impl Conversation<'_> {
 
     /// A page of a chat's messages, oldest first; whispers only for operators (X5).
     pub async fn messages(
-        &self,
+        self,
         chat_id: ChatId,
         first: u64,
         after: Option<(DateTime<Utc>, MessageId)>,
@@ -210,7 +210,7 @@ impl Conversation<'_> {
     /// Writes a message and everything it changes on the chat, and tells whoever follows it.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append_message(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -317,7 +317,7 @@ impl Conversation<'_> {
     }
 
     /// The first name of an operator, for templates, read on `db`.
-    pub async fn first_name(&self, db: &impl ConnectionTrait, id: OperatorId) -> Result<String> {
+    pub async fn first_name(self, db: &impl ConnectionTrait, id: OperatorId) -> Result<String> {
         Ok(operator::Entity::find_by_id(id)
             .one(db)
             .await?
@@ -333,7 +333,7 @@ impl Conversation<'_> {
     /// An operators-only message in a chat (X5): stored and shown to operators in the chat, never
     /// sent to the customer or shown to machine clients.
     pub async fn whisper(
-        &self,
+        self,
         actor: &Actor,
         chat_id: ChatId,
         text: &str,

@@ -157,7 +157,7 @@ pub struct SendOutgoingMessageInput {
 impl Conversation<'_> {
     /// A known customer with this identity, and the Telegram chat id they can be reached at.
     async fn known_by(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         organization_id: OrganizationId,
         kind: IdentityKind,
@@ -175,7 +175,7 @@ impl Conversation<'_> {
 
     /// The Telegram chat id of the customer a username or phone belongs to, if they ever wrote.
     async fn telegram_id_of(
-        &self,
+        self,
         organization_id: OrganizationId,
         customer_id: CustomerId,
     ) -> Result<Option<String>> {
@@ -191,7 +191,7 @@ impl Conversation<'_> {
 
     /// Every way to reach what the operator typed into To (I1, I2).
     pub async fn recipient_candidates(
-        &self,
+        self,
         actor: &Actor,
         to: &str,
     ) -> Result<Vec<RecipientCandidate>> {
@@ -349,7 +349,7 @@ impl Conversation<'_> {
         Ok(out)
     }
 
-    async fn customer_name(&self, id: CustomerId) -> Result<Option<String>> {
+    async fn customer_name(self, id: CustomerId) -> Result<Option<String>> {
         Ok(crate::entity::customer::Entity::find_by_id(id)
             .one(&self.domain.db)
             .await?
@@ -358,7 +358,7 @@ impl Conversation<'_> {
 
     /// The approved template a message must be when the channel takes no free text, checked.
     pub(crate) async fn approved_template(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         id: Option<QuickReplyId>,
@@ -379,7 +379,7 @@ impl Conversation<'_> {
 
     /// When the customer last wrote on a channel, across their chats there.
     async fn last_customer_message_on(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         customer_id: CustomerId,
         channel_id: ChannelId,
@@ -398,7 +398,7 @@ impl Conversation<'_> {
     /// message, sent through the chosen channel. WhatsApp opens only with an approved template
     /// unless the customer wrote in the last 24 hours (I3).
     pub async fn send_outgoing_message(
-        &self,
+        self,
         actor: &Actor,
         input: SendOutgoingMessageInput,
     ) -> Result<(chat::Model, message::Model)> {

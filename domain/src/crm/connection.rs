@@ -150,7 +150,7 @@ fn merge(field: &mut Option<String>, value: Option<String>) {
 
 impl Crm<'_> {
     /// The connector of an organization's CRM.
-    pub async fn crm_for(&self, organization_id: OrganizationId) -> Result<Arc<dyn CrmConnector>> {
+    pub async fn crm_for(self, organization_id: OrganizationId) -> Result<Arc<dyn CrmConnector>> {
         let connection = self.crm_connection_of(organization_id).await?;
         self.domain
             .crm_connectors
@@ -158,7 +158,7 @@ impl Crm<'_> {
     }
 
     pub(crate) async fn crm_connection_of(
-        &self,
+        self,
         organization_id: OrganizationId,
     ) -> Result<crm_connection::Model> {
         crm_connection::Entity::find_by_id(organization_id)
@@ -168,7 +168,7 @@ impl Crm<'_> {
     }
 
     /// The organization's CRM connection (administrators).
-    pub async fn crm_connection(&self, actor: &Actor) -> Result<crm_connection::Model> {
+    pub async fn crm_connection(self, actor: &Actor) -> Result<crm_connection::Model> {
         actor.require_admin()?;
         self.crm_connection_of(actor.organization_id).await
     }
@@ -177,7 +177,7 @@ impl Crm<'_> {
     /// its client credentials; the check runs on the merged result, so a stored secret need not
     /// be sent again.
     pub async fn update_crm_connection(
-        &self,
+        self,
         actor: &Actor,
         input: UpdateCrmConnectionInput,
     ) -> Result<crm_connection::Model> {

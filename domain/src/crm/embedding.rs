@@ -92,7 +92,7 @@ pub struct IntegrationSlot {
 impl Crm<'_> {
     /// The organization's embedding settings, for the panel's page (public: they are what the
     /// page's own security headers say anyway).
-    pub async fn panel_embedding(&self, organization_id: OrganizationId) -> Result<PanelEmbedding> {
+    pub async fn panel_embedding(self, organization_id: OrganizationId) -> Result<PanelEmbedding> {
         let settings = self
             .domain
             .admin()
@@ -124,7 +124,7 @@ impl Crm<'_> {
     /// integration slot. The values go to the administrator's own application, so they are the
     /// originals, not what masking shows the operator.
     pub async fn integration_slot(
-        &self,
+        self,
         actor: &Actor,
         chat_id: ChatId,
     ) -> Result<Option<IntegrationSlot>> {

@@ -95,7 +95,7 @@ pub fn transcript(chat: &chat::Model, messages: &[message::Model]) -> String {
 
 impl Crm<'_> {
     /// Contacts found by an e-mail, a phone number or a name (I1, D10).
-    pub async fn crm_contacts(&self, actor: &Actor, search: &str) -> Result<Vec<CrmContact>> {
+    pub async fn crm_contacts(self, actor: &Actor, search: &str) -> Result<Vec<CrmContact>> {
         Self::require_crm_user(actor)?;
         let query = ContactQuery::parse(search)?;
         self.crm_for(actor.organization_id)
@@ -105,7 +105,7 @@ impl Crm<'_> {
     }
 
     /// A contact's cases, newest first (H3).
-    pub async fn crm_cases(&self, actor: &Actor, contact_id: &str) -> Result<Vec<CrmCase>> {
+    pub async fn crm_cases(self, actor: &Actor, contact_id: &str) -> Result<Vec<CrmCase>> {
         Self::require_crm_user(actor)?;
         let contact_id = contact_id.trim();
         if contact_id.is_empty() || contact_id.len() > 200 {
@@ -118,7 +118,7 @@ impl Crm<'_> {
     }
 
     /// A chat the caller may work with CRM records on.
-    async fn chat_for_crm(&self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
+    async fn chat_for_crm(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         Self::require_crm_user(actor)?;
         self.domain
             .chats()
@@ -130,7 +130,7 @@ impl Crm<'_> {
     /// `customer_link`, the chat's customer is linked to that contact too, after taking what
     /// the operator learned about them (`identified`, D10).
     async fn write_links(
-        &self,
+        self,
         chat_id: ChatId,
         change: impl FnOnce(&mut chat::ActiveModel),
         customer_link: Option<&CrmContact>,
@@ -182,7 +182,7 @@ impl Crm<'_> {
     /// Links a chat to a contact, an account, an activity and a case (H1, H3). Each id is
     /// checked in the CRM first; a contact also links the customer, and brings its account when
     /// none is given.
-    pub async fn link_chat(&self, actor: &Actor, input: LinkChatInput) -> Result<chat::Model> {
+    pub async fn link_chat(self, actor: &Actor, input: LinkChatInput) -> Result<chat::Model> {
         check(&input)?;
         let chat = self.chat_for_crm(actor, input.chat_id).await?;
         if input.contact_id.is_none()
@@ -252,7 +252,7 @@ impl Crm<'_> {
     }
 
     /// The chat's messages, oldest first, for a transcript.
-    async fn transcript_of(&self, chat: &chat::Model) -> Result<String> {
+    async fn transcript_of(self, chat: &chat::Model) -> Result<String> {
         let messages = message::Entity::find()
             .filter(message::Column::ChatId.eq(chat.id))
             .order_by_asc(message::Column::CreatedAt)
@@ -268,7 +268,7 @@ impl Crm<'_> {
     /// on the chat. A chat that already has a case is refused (`CONFLICT`), so a repeated click
     /// makes no second case.
     pub async fn create_case_from_chat(
-        &self,
+        self,
         actor: &Actor,
         input: CreateCaseFromChatInput,
     ) -> Result<(chat::Model, CrmCase)> {
@@ -305,7 +305,7 @@ impl Crm<'_> {
 
     /// Creates a CRM activity for a chat (its title, start and end, the contact) and links it.
     pub async fn create_activity_from_chat(
-        &self,
+        self,
         actor: &Actor,
         input: CreateActivityFromChatInput,
     ) -> Result<(chat::Model, CrmActivity)> {
@@ -339,7 +339,7 @@ impl Crm<'_> {
     /// Identifies an unknown customer (D10): the details are stored on the customer, then the
     /// CRM contact with that phone or e-mail is linked, or a new one is created from them.
     pub async fn identify_customer(
-        &self,
+        self,
         actor: &Actor,
         input: IdentifyCustomerInput,
     ) -> Result<(chat::Model, CrmContact)> {

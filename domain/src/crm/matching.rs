@@ -51,7 +51,7 @@ impl Crm<'_> {
     /// CRM must not be called while chat rows are locked. The local CRM is this database, so it
     /// is matched inside the transaction instead (on its connection).
     pub(crate) async fn match_contact(
-        &self,
+        self,
         organization_id: OrganizationId,
         source: ChatSource,
         input: &CustomerInput,
@@ -110,7 +110,7 @@ impl Crm<'_> {
     /// Links an arriving customer to the contact matching found (or, for the local CRM, finds
     /// now on `db`). A customer already linked stays as they are; only a single match links.
     pub(crate) async fn link_matched(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         customer: customer_entity::Model,
         matching: &Matching,
@@ -147,7 +147,7 @@ impl Crm<'_> {
 
     /// Links a customer (and so their future chats) to a CRM contact found at hand-off.
     pub(crate) async fn link_customer(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         customer: customer_entity::Model,
         contact: &CrmContact,

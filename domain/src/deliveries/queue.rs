@@ -122,7 +122,7 @@ impl Deliveries<'_> {
     /// one receiver (a webhook, the customer's channel) go out in order: one waits while an
     /// earlier one is still pending.
     pub async fn claim_deliveries(
-        &self,
+        self,
         kinds: &[DeliveryKind],
         limit: u64,
     ) -> Result<Vec<delivery::Model>> {
@@ -191,7 +191,7 @@ impl Deliveries<'_> {
     /// the receiver asked for), or given up after [`MAX_ATTEMPTS`] or when retrying cannot
     /// help. A channel message's own delivery state follows, and its chat is told, in the same
     /// transaction.
-    pub async fn record_attempt(&self, claimed: &delivery::Model, attempt: Attempt) -> Result<()> {
+    pub async fn record_attempt(self, claimed: &delivery::Model, attempt: Attempt) -> Result<()> {
         let now = self.domain.now();
         let tx = self.domain.write().await?;
         let mut model = delivery::ActiveModel {
@@ -252,7 +252,7 @@ impl Deliveries<'_> {
     /// Moves a message's delivery state and tells whoever works its chat.
     #[allow(clippy::too_many_arguments)]
     async fn set_message_delivery(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         message_id: MessageId,
@@ -291,7 +291,7 @@ impl Deliveries<'_> {
     }
 
     /// Sends a message whose delivery was given up once more (any operator who sees the chat).
-    pub async fn retry_message(&self, actor: &Actor, id: MessageId) -> Result<message::Model> {
+    pub async fn retry_message(self, actor: &Actor, id: MessageId) -> Result<message::Model> {
         actor.operator()?;
         let found = message::Entity::find_by_id(id)
             .filter(message::Column::OrganizationId.eq(actor.organization_id))

@@ -109,7 +109,7 @@ impl Deliveries<'_> {
     /// Subscribes a URL to chat events; returns the webhook and its signing secret, which is
     /// shown only here.
     pub async fn create_webhook(
-        &self,
+        self,
         actor: &Actor,
         input: CreateWebhookInput,
     ) -> Result<(webhook::Model, String)> {
@@ -134,7 +134,7 @@ impl Deliveries<'_> {
     }
 
     async fn own_webhook(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         id: WebhookId,
@@ -148,7 +148,7 @@ impl Deliveries<'_> {
     }
 
     pub async fn update_webhook(
-        &self,
+        self,
         actor: &Actor,
         input: UpdateWebhookInput,
     ) -> Result<webhook::Model> {
@@ -170,7 +170,7 @@ impl Deliveries<'_> {
     }
 
     /// Removes a subscription; its delivery log stays.
-    pub async fn archive_webhook(&self, actor: &Actor, id: WebhookId) -> Result<webhook::Model> {
+    pub async fn archive_webhook(self, actor: &Actor, id: WebhookId) -> Result<webhook::Model> {
         actor.require_admin()?;
         let existing = self.own_webhook(&self.domain.db, actor, id).await?;
         let mut model: webhook::ActiveModel = existing.into();
@@ -179,7 +179,7 @@ impl Deliveries<'_> {
         Ok(model.update(&self.domain.db).await?)
     }
 
-    pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<webhook::Model>> {
+    pub async fn webhooks(self, actor: &Actor) -> Result<Vec<webhook::Model>> {
         actor.require_admin()?;
         Ok(webhook::Entity::find()
             .filter(webhook::Column::OrganizationId.eq(actor.organization_id))
@@ -191,7 +191,7 @@ impl Deliveries<'_> {
 
     /// The delivery log of the organization's webhooks and CRM processes, newest first.
     pub async fn deliveries(
-        &self,
+        self,
         actor: &Actor,
         webhook_id: Option<WebhookId>,
         first: u64,
@@ -226,7 +226,7 @@ impl Deliveries<'_> {
     }
 
     /// Tries a given-up delivery again (administrators).
-    pub async fn retry_delivery(&self, actor: &Actor, id: DeliveryId) -> Result<delivery::Model> {
+    pub async fn retry_delivery(self, actor: &Actor, id: DeliveryId) -> Result<delivery::Model> {
         actor.require_admin()?;
         let found = delivery::Entity::find_by_id(id)
             .filter(delivery::Column::OrganizationId.eq(actor.organization_id))
@@ -251,7 +251,7 @@ impl Deliveries<'_> {
     /// Queues `event` of `chat` for every active webhook of its organization that subscribes
     /// to it, in the caller's transaction.
     pub(crate) async fn queue_webhooks(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         event: WebhookEvent,
@@ -295,7 +295,7 @@ impl Deliveries<'_> {
 
     /// Queues the organization's Creatio business process for a closed chat, if it has one.
     pub(crate) async fn queue_close_process(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -326,7 +326,7 @@ impl Deliveries<'_> {
     }
 
     /// A webhook's signing secret, for the worker that signs its deliveries.
-    pub async fn webhook_for_delivery(&self, id: WebhookId) -> Result<Option<webhook::Model>> {
+    pub async fn webhook_for_delivery(self, id: WebhookId) -> Result<Option<webhook::Model>> {
         Ok(webhook::Entity::find_by_id(id).one(&self.domain.db).await?)
     }
 }

@@ -98,7 +98,7 @@ pub struct Invited {
 impl Identity<'_> {
     /// Creates an organization, its default settings, its owner and the system dictionaries.
     pub async fn create_organization(
-        &self,
+        self,
         input: CreateOrganization,
     ) -> Result<CreatedOrganization> {
         check(&input)?;
@@ -169,7 +169,7 @@ impl Identity<'_> {
     /// Inserts an operator with a password; a taken e-mail is `CONFLICT`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn insert_operator(
-        &self,
+        self,
         db: &impl sea_orm::ConnectionTrait,
         organization_id: OrganizationId,
         email: &str,
@@ -222,7 +222,7 @@ impl Identity<'_> {
     }
 
     /// An operator of the caller's organization; any other is `NOT_FOUND`.
-    pub async fn operator(&self, actor: &Actor, id: OperatorId) -> Result<operator::Model> {
+    pub async fn operator(self, actor: &Actor, id: OperatorId) -> Result<operator::Model> {
         operator::Entity::find_by_id(id)
             .filter(operator::Column::OrganizationId.eq(actor.organization_id))
             .one(&self.domain.db)
@@ -231,14 +231,14 @@ impl Identity<'_> {
     }
 
     /// The signed-in operator.
-    pub async fn me(&self, actor: &Actor) -> Result<operator::Model> {
+    pub async fn me(self, actor: &Actor) -> Result<operator::Model> {
         let (id, _) = actor.operator()?;
         self.operator(actor, id).await
     }
 
     /// Invites someone to the organization (A3). Admins invite; nobody invites above their role.
     pub async fn invite_operator(
-        &self,
+        self,
         actor: &Actor,
         input: InviteOperatorInput,
     ) -> Result<Invited> {
@@ -293,7 +293,7 @@ impl Identity<'_> {
     }
 
     /// Accepts an invitation: creates the operator and signs them in.
-    pub async fn accept_invitation(&self, input: AcceptInvitationInput) -> Result<SignedIn> {
+    pub async fn accept_invitation(self, input: AcceptInvitationInput) -> Result<SignedIn> {
         check(&input)?;
         let now = self.domain.now();
         let invalid = || {
@@ -345,7 +345,7 @@ impl Identity<'_> {
 
     /// Changes the caller's own name or password.
     pub async fn update_my_profile(
-        &self,
+        self,
         actor: &Actor,
         input: UpdateMyProfileInput,
     ) -> Result<operator::Model> {

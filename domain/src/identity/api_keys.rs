@@ -32,7 +32,7 @@ pub struct CreatedApiKey {
 impl Identity<'_> {
     /// Creates an API key (A5). The key is returned once; only its digest is kept.
     pub async fn create_api_key(
-        &self,
+        self,
         actor: &Actor,
         input: CreateApiKeyInput,
     ) -> Result<CreatedApiKey> {
@@ -44,7 +44,7 @@ impl Identity<'_> {
 
     /// Creates an API key without a caller (the `omnipanel api-key create` command).
     pub async fn insert_api_key(
-        &self,
+        self,
         organization_id: OrganizationId,
         input: CreateApiKeyInput,
         created_by: Option<OperatorId>,
@@ -73,7 +73,7 @@ impl Identity<'_> {
     }
 
     /// The organization's API keys (never the keys themselves).
-    pub async fn api_keys(&self, actor: &Actor) -> Result<Vec<api_key::Model>> {
+    pub async fn api_keys(self, actor: &Actor) -> Result<Vec<api_key::Model>> {
         actor.require_admin()?;
         Ok(api_key::Entity::find()
             .filter(api_key::Column::OrganizationId.eq(actor.organization_id))
@@ -82,7 +82,7 @@ impl Identity<'_> {
     }
 
     /// Revokes an API key.
-    pub async fn revoke_api_key(&self, actor: &Actor, id: ApiKeyId) -> Result<api_key::Model> {
+    pub async fn revoke_api_key(self, actor: &Actor, id: ApiKeyId) -> Result<api_key::Model> {
         actor.require_admin()?;
         let found = api_key::Entity::find_by_id(id)
             .filter(api_key::Column::OrganizationId.eq(actor.organization_id))

@@ -33,7 +33,7 @@ pub struct CrmUser {
 impl Identity<'_> {
     /// The CRM connection of an organization whose operators may sign in through it.
     pub async fn crm_sign_in_settings(
-        &self,
+        self,
         organization_id: OrganizationId,
     ) -> Result<crm_connection::Model> {
         let connection = crm_connection::Entity::find_by_id(organization_id)
@@ -54,7 +54,7 @@ impl Identity<'_> {
     /// Remembers a sign-in sent to the CRM: the digest of its `state` and its PKCE verifier.
     /// Sign-ins left unfinished are pruned here.
     pub async fn begin_crm_sign_in(
-        &self,
+        self,
         organization_id: OrganizationId,
         state: &str,
         pkce_verifier: &str,
@@ -80,7 +80,7 @@ impl Identity<'_> {
 
     /// Takes the pending sign-in a callback's `state` names. It is deleted as it is taken, so a
     /// state works once; an unknown, used or expired one is refused.
-    pub async fn finish_crm_sign_in(&self, state: &str) -> Result<crm_sign_in::Model> {
+    pub async fn finish_crm_sign_in(self, state: &str) -> Result<crm_sign_in::Model> {
         let digest = token_digest(state);
         let tx = self.domain.write().await?;
         let pending = crm_sign_in::Entity::find_by_id(digest.clone())
@@ -105,7 +105,7 @@ impl Identity<'_> {
     /// else the organization's operator with the same e-mail, who is linked from now on. Anyone
     /// else is refused.
     pub async fn sign_in_crm_user(
-        &self,
+        self,
         organization_id: OrganizationId,
         user: &CrmUser,
         client_address: Option<&str>,

@@ -39,7 +39,7 @@ impl Identity<'_> {
     /// Signs in with e-mail and password. Failures are throttled per account and per client
     /// address; an unknown e-mail and a wrong password are refused alike.
     pub async fn sign_in(
-        &self,
+        self,
         input: SignInInput,
         client_address: Option<&str>,
     ) -> Result<SignedIn> {
@@ -120,7 +120,7 @@ impl Identity<'_> {
     }
 
     pub(crate) async fn create_session(
-        &self,
+        self,
         db: &impl sea_orm::ConnectionTrait,
         op: &operator::Model,
         client_address: Option<&str>,
@@ -144,7 +144,7 @@ impl Identity<'_> {
     }
 
     /// Resolves a bearer token (a session token or an API key) to the actor it stands for.
-    pub async fn authenticate(&self, token: &str) -> Result<Actor> {
+    pub async fn authenticate(self, token: &str) -> Result<Actor> {
         let invalid =
             || DomainError::Unauthenticated("The token is not valid or has expired".into());
         let now = self.domain.now();
@@ -215,7 +215,7 @@ impl Identity<'_> {
     }
 
     /// Ends the caller's session.
-    pub async fn sign_out(&self, actor: &Actor) -> Result<()> {
+    pub async fn sign_out(self, actor: &Actor) -> Result<()> {
         if let Principal::Operator {
             session_id: Some(id),
             ..

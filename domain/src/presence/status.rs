@@ -54,7 +54,7 @@ pub struct SetCallStateInput {
 impl Presence<'_> {
     /// The caller's operator row, locked for the rest of the transaction.
     pub(crate) async fn lock_me(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
     ) -> Result<operator::Model> {
@@ -65,7 +65,7 @@ impl Presence<'_> {
     }
 
     async fn check_custom_status_exists(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         actor: &Actor,
         id: Option<CustomStatusId>,
@@ -88,7 +88,7 @@ impl Presence<'_> {
     /// Sets the caller's status (B1). READY offers waiting chats at once; OFFLINE hands the
     /// caller's chats back to their queues (X7).
     async fn set_my_status_once(
-        &self,
+        self,
         actor: &Actor,
         input: SetMyStatusInput,
     ) -> Result<operator::Model> {
@@ -119,7 +119,7 @@ impl Presence<'_> {
 
     /// What follows a status change: chats handed back or offered (X7, C4).
     pub(crate) async fn after_presence_change(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         before: &operator::Model,
@@ -150,7 +150,7 @@ impl Presence<'_> {
     /// Schedules the status to take when the caller's chats are done (B2); with no chats it
     /// applies at once.
     async fn schedule_my_next_status_once(
-        &self,
+        self,
         actor: &Actor,
         input: ScheduleMyNextStatusInput,
     ) -> Result<operator::Model> {
@@ -202,7 +202,7 @@ impl Presence<'_> {
 
     /// Applies a scheduled next status once the operator has no chats left (B2).
     pub(crate) async fn apply_scheduled_status(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         op: &operator::Model,
@@ -222,7 +222,7 @@ impl Presence<'_> {
     }
 
     /// Leaves BLOCKED (after a missed invitation) for READY.
-    pub async fn unblock_me(&self, actor: &Actor) -> Result<operator::Model> {
+    pub async fn unblock_me(self, actor: &Actor) -> Result<operator::Model> {
         actor.operator()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
@@ -241,7 +241,7 @@ impl Presence<'_> {
     }
 
     /// Records that the operator is at the panel: restarts the AWAY timer.
-    pub async fn report_activity(&self, actor: &Actor) -> Result<operator::Model> {
+    pub async fn report_activity(self, actor: &Actor) -> Result<operator::Model> {
         let (id, _) = actor.operator()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
@@ -264,7 +264,7 @@ impl Presence<'_> {
     /// The telephony side reports a call starting or ending (C3). Operators on a call get no
     /// chats; when the call ends, waiting chats are offered again.
     async fn set_call_state_once(
-        &self,
+        self,
         actor: &Actor,
         input: SetCallStateInput,
     ) -> Result<operator::Model> {
@@ -296,7 +296,7 @@ impl Presence<'_> {
     }
 
     pub async fn set_my_status(
-        &self,
+        self,
         actor: &Actor,
         input: SetMyStatusInput,
     ) -> Result<operator::Model> {
@@ -306,7 +306,7 @@ impl Presence<'_> {
     }
 
     pub async fn schedule_my_next_status(
-        &self,
+        self,
         actor: &Actor,
         input: ScheduleMyNextStatusInput,
     ) -> Result<operator::Model> {
@@ -316,7 +316,7 @@ impl Presence<'_> {
     }
 
     pub async fn set_call_state(
-        &self,
+        self,
         actor: &Actor,
         input: SetCallStateInput,
     ) -> Result<operator::Model> {
@@ -328,7 +328,7 @@ impl Presence<'_> {
     /// Time an operator spent in each status over a period (B3): the operator themself and
     /// supervisors and above.
     pub async fn time_in_status(
-        &self,
+        self,
         actor: &Actor,
         operator_id: crate::ids::OperatorId,
         from: DateTime<Utc>,

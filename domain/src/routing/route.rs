@@ -32,7 +32,7 @@ use crate::service::Routing;
 impl Routing<'_> {
     /// Offers a waiting chat to the best operator, or leaves it waiting; records the decision.
     pub(crate) async fn route_chat(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat_id: ChatId,
@@ -119,7 +119,7 @@ impl Routing<'_> {
 
     /// Everyone routing considers for a chat: the queue's members, with their skill level.
     async fn candidates(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         chat: &chat::Model,
         queue: &queue::Model,
@@ -191,7 +191,7 @@ impl Routing<'_> {
     /// Offers a chat to an operator whose capacity is already taken: INVITED with a deadline.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn invite(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -252,7 +252,7 @@ impl Routing<'_> {
 
     /// Puts a chat back in its queue (at the head when `to_head`), releasing its operator.
     pub(crate) async fn requeue(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
@@ -309,7 +309,7 @@ impl Routing<'_> {
     /// Offers waiting chats of an operator's queues, oldest first, while the operator can take
     /// more (C4: capacity freed by a close, READY, a call's end, a raised limit).
     pub(crate) async fn route_waiting_for(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         operator_id: OperatorId,
@@ -352,7 +352,7 @@ impl Routing<'_> {
     /// scheduled status if it was their last chat (B2), or else offers them waiting chats,
     /// unless after-chat work holds them (X6).
     pub(crate) async fn free_capacity(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         operator_id: OperatorId,
@@ -378,7 +378,7 @@ impl Routing<'_> {
     /// Hands an absent operator's chats back to the head of their queues and routes them again
     /// (X7). Invitations always go back; accepted chats when the organization says so.
     pub(crate) async fn hand_back_chats(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         op: &operator::Model,
@@ -410,7 +410,7 @@ impl Routing<'_> {
 
     /// A chat's routing decisions, newest first (supervisors and above; X2).
     pub async fn routing_decisions(
-        &self,
+        self,
         actor: &Actor,
         chat_id: ChatId,
     ) -> Result<Vec<routing_decision::Model>> {

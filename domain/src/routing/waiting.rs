@@ -44,7 +44,7 @@ impl Routing<'_> {
     /// A waiting chat's position and expected wait; `None` once the chat no longer waits.
     /// The chatbot's key (X8), or an operator who sees the chat.
     pub async fn queue_position(
-        &self,
+        self,
         actor: &Actor,
         chat_id: ChatId,
     ) -> Result<Option<QueuePosition>> {

@@ -1,37 +1,18 @@
-//! Queries.
+//! Administration's reads: operators, queues, dictionaries and settings.
 
 use async_graphql::{Context, Object};
 
-use super::types::*;
-use super::types::{prime_operators, prime_queues};
-use super::{Gql, actor, domain};
+use crate::graphql::admin::types::{
+    BotScheme, ChatResult, CustomStatus, Operator, OrganizationSettings, Queue, QuickReply, Skill,
+    Topic, WrapUpReason, prime_operators, prime_queues,
+};
+use crate::graphql::context::call;
 
-/// Identity and administration queries.
 #[derive(Default)]
 pub struct AdminQuery;
 
 #[Object]
 impl AdminQuery {
-    /// The signed-in operator.
-    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Operator> {
-        domain(ctx)
-            .identity()
-            .me(actor(ctx)?)
-            .await
-            .gql()
-            .map(Operator::of)
-    }
-
-    /// The server's clock now. Panels show their timers (time in status, waiting, an
-    /// invitation's countdown) against it rather than the browser's own.
-    async fn server_time(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<chrono::DateTime<chrono::Utc>> {
-        actor(ctx)?;
-        Ok(domain(ctx).now())
-    }
-
     /// Operators of the organization. By default only those who can take a chat now: READY and
     /// under their limit (E1). `search` matches name or e-mail.
     async fn operators(
@@ -40,11 +21,10 @@ impl AdminQuery {
         #[graphql(default = true)] only_available: bool,
         search: Option<String>,
     ) -> async_graphql::Result<Vec<Operator>> {
-        let found = domain(ctx)
-            .admin()
-            .operators(actor(ctx)?, only_available, search.as_deref())
-            .await
-            .gql()?;
+        let found = call(ctx, |d, a| {
+            d.admin().operators(a, only_available, search.as_deref())
+        })
+        .await?;
         prime_operators(ctx, found.iter().map(|o| o.id).collect()).await?;
         Ok(found.into_iter().map(Operator::of).collect())
     }
@@ -55,11 +35,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default = true)] only_available: bool,
     ) -> async_graphql::Result<Vec<Queue>> {
-        let found = domain(ctx)
-            .admin()
-            .queues(actor(ctx)?, only_available)
-            .await
-            .gql()?;
+        let found = call(ctx, |d, a| d.admin().queues(a, only_available)).await?;
         prime_queues(ctx, &found).await?;
         Ok(found.into_iter().map(Queue).collect())
     }
@@ -70,11 +46,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<Skill>> {
-        let found = domain(ctx)
-            .admin()
-            .skills(actor(ctx)?, include_archived)
-            .await
-            .gql()?;
+        let found = call(ctx, |d, a| d.admin().skills(a, include_archived)).await?;
         Ok(found.into_iter().map(Skill).collect())
     }
 
@@ -84,11 +56,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         search: Option<String>,
     ) -> async_graphql::Result<Vec<QuickReply>> {
-        let found = domain(ctx)
-            .admin()
-            .quick_replies(actor(ctx)?, search.as_deref())
-            .await
-            .gql()?;
+        let found = call(ctx, |d, a| d.admin().quick_replies(a, search.as_deref())).await?;
         Ok(found.into_iter().map(QuickReply).collect())
     }
 
@@ -99,11 +67,7 @@ impl AdminQuery {
         #[graphql(default)] include_archived: bool,
         #[graphql(default)] include_system: bool,
     ) -> async_graphql::Result<Vec<WrapUpReason>> {
-        let found = domain(ctx)
-            .admin()
-            .wrap_up_reasons(actor(ctx)?, include_archived)
-            .await
-            .gql()?;
+        let found = call(ctx, |d, a| d.admin().wrap_up_reasons(a, include_archived)).await?;
         Ok(found
             .into_iter()
             .filter(|r| include_system || !r.is_system)
@@ -117,11 +81,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<ChatResult>> {
-        let found = domain(ctx)
-            .admin()
-            .chat_results(actor(ctx)?, include_archived)
-            .await
-            .gql()?;
+        let found = call(ctx, |d, a| d.admin().chat_results(a, include_archived)).await?;
         Ok(found.into_iter().map(ChatResult).collect())
     }
 
@@ -131,11 +91,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<Topic>> {
-        let found = domain(ctx)
-            .admin()
-            .topics(actor(ctx)?, include_archived)
-            .await
-            .gql()?;
+        let found = call(ctx, |d, a| d.admin().topics(a, include_archived)).await?;
         Ok(found
             .into_iter()
             .filter(|t| t.parent_id.is_none())
@@ -149,11 +105,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<CustomStatus>> {
-        let found = domain(ctx)
-            .admin()
-            .custom_statuses(actor(ctx)?, include_archived)
-            .await
-            .gql()?;
+        let found = call(ctx, |d, a| d.admin().custom_statuses(a, include_archived)).await?;
         Ok(found.into_iter().map(CustomStatus).collect())
     }
 
@@ -163,27 +115,14 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<BotScheme>> {
-        let found = domain(ctx)
-            .admin()
-            .bot_schemes(actor(ctx)?, include_archived)
-            .await
-            .gql()?;
+        let found = call(ctx, |d, a| d.admin().bot_schemes(a, include_archived)).await?;
         Ok(found.into_iter().map(BotScheme).collect())
     }
 
     /// The organization's settings (N1).
     async fn settings(&self, ctx: &Context<'_>) -> async_graphql::Result<OrganizationSettings> {
-        domain(ctx)
-            .admin()
-            .settings(actor(ctx)?)
+        call(ctx, |d, a| d.admin().settings(a))
             .await
-            .gql()
             .map(OrganizationSettings)
-    }
-
-    /// The organization's API keys, without the keys (admins).
-    async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKey>> {
-        let found = domain(ctx).identity().api_keys(actor(ctx)?).await.gql()?;
-        Ok(found.into_iter().map(ApiKey).collect())
     }
 }

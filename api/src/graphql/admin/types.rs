@@ -1,21 +1,23 @@
-//! GraphQL output types: thin wrappers over the domain's rows that decide what each viewer sees.
+//! What administrators set up, as GraphQL shows it: operators, queues, skills, dictionaries,
+//! quick replies, topics and the organization's settings.
 
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::entity::{
-    api_key, bot_scheme, chat_result, custom_status, operator, organization_settings, queue,
-    quick_reply, skill, topic, wrap_up_reason,
+    bot_scheme, chat_result, custom_status, operator, organization_settings, queue, quick_reply,
+    skill, topic, wrap_up_reason,
 };
 use omnipanel_domain::enums::{ApiKeyScope, OperatorStatus, Role};
 use omnipanel_domain::ids::*;
 use omnipanel_domain::{Actor, Principal};
 
-use super::loaders::{MembersOf, QueuesOf, SkillsOf, SubtopicsOf};
-use super::{actor, loader};
+use crate::graphql::context::{actor, loader};
+
+use crate::graphql::loaders::{MembersOf, QueuesOf, SkillsOf, SubtopicsOf};
 
 /// Whether the viewer sees an operator's full identity: the operator themself, supervisors and
 /// above, and admin API keys. Everyone else sees the first name only (A3).
-fn sees_full_identity(viewer: &Actor, subject: OperatorId) -> bool {
+pub(crate) fn sees_full_identity(viewer: &Actor, subject: OperatorId) -> bool {
     match viewer.principal {
         Principal::Operator { id, role, .. } => id == subject || role.at_least(Role::Supervisor),
         Principal::ApiKey { scope, .. } => scope == ApiKeyScope::Admin,
@@ -104,11 +106,11 @@ impl Operator {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> async_graphql::Result<Vec<omnipanel_domain::presence::StatusTime>> {
-        super::domain(ctx)
+        crate::graphql::context::domain(ctx)
             .presence()
             .time_in_status(actor(ctx)?, self.model.id, from, to)
             .await
-            .map_err(super::to_gql)
+            .map_err(crate::graphql::error::to_gql)
     }
     /// Whether the telephony side may route a call to the operator: signed in and with no
     /// chat in hand (C3).
@@ -199,12 +201,15 @@ macro_rules! dictionary_object {
 dictionary_object!(
     /// A skill queues require and operators have (X3).
     Skill, skill::Model, SkillId);
+
 dictionary_object!(
     /// A result a chat may be closed with (D6).
     ChatResult, chat_result::Model, ChatResultId);
+
 dictionary_object!(
     /// An admin-defined flavour of UNAVAILABLE (B1).
     CustomStatus, custom_status::Model, CustomStatusId);
+
 dictionary_object!(
     /// A bot scheme ("chatplan") a chat can be transferred to (E1).
     BotScheme, bot_scheme::Model, BotSchemeId);
@@ -292,18 +297,20 @@ impl QuickReply {
         ctx: &Context<'_>,
         chat_id: ChatId,
     ) -> async_graphql::Result<String> {
-        let domain = super::domain(ctx);
+        let domain = crate::graphql::context::domain(ctx);
         let viewer = actor(ctx)?;
         let chat = domain
             .chats()
             .visible_chat(&domain.db, viewer, chat_id)
             .await
-            .map_err(super::to_gql)?;
+            .map_err(crate::graphql::error::to_gql)?;
         let customer = loader(ctx)
             .load_one(chat.customer_id)
             .await?
-            .ok_or_else(|| super::to_gql(omnipanel_domain::DomainError::not_found("customer")))?;
-        let masking = super::masking(ctx, chat.organization_id).await?;
+            .ok_or_else(|| {
+                crate::graphql::error::to_gql(omnipanel_domain::DomainError::not_found("customer"))
+            })?;
+        let masking = crate::graphql::context::masking(ctx, chat.organization_id).await?;
         let customer_name = customer
             .name
             .clone()
@@ -355,39 +362,10 @@ impl Topic {
     }
 }
 
-/// A machine client's key, without the key itself.
-pub struct ApiKey(pub api_key::Model);
-
-#[Object]
-impl ApiKey {
-    async fn id(&self) -> ApiKeyId {
-        self.0.id
-    }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    async fn scope(&self) -> ApiKeyScope {
-        self.0.scope
-    }
-    /// The key's first characters, to tell keys apart.
-    async fn prefix(&self) -> &str {
-        &self.0.key_prefix
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_used_at
-    }
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
-    }
-}
-
 /// The organization's settings (N1).
 pub struct OrganizationSettings(pub organization_settings::Model);
 
-fn strings(value: &serde_json::Value) -> Vec<String> {
+pub(crate) fn strings(value: &serde_json::Value) -> Vec<String> {
     serde_json::from_value(value.clone()).unwrap_or_default()
 }
 

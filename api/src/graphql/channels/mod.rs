@@ -1,0 +1,5 @@
+//! Messaging channels in GraphQL (M1), and new outgoing messages (I).
+
+pub mod mutation;
+pub mod query;
+pub mod types;

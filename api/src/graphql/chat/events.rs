@@ -1,0 +1,280 @@
+//! Live events (L): the operator's and a chat's streams from the outbox, followed over WebSocket and
+//! caught up after a reconnect.
+
+use async_graphql::{Context, Json, Object, Subscription};
+
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+
+use omnipanel_domain::entity::{event, message};
+use omnipanel_domain::enums::*;
+use omnipanel_domain::ids::*;
+
+use omnipanel_domain::{Actor, Domain, DomainError, events};
+use std::collections::VecDeque;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::graphql::admin::types::Operator;
+use crate::graphql::chat::types::{Chat, visible_chat};
+use crate::graphql::context::{actor, call, domain};
+use crate::graphql::conversation::types::Message;
+use crate::graphql::error::{Gql, to_gql};
+
+/// Something the signed-in operator's panel must redraw (X1).
+pub struct WorkplaceEvent(pub event::Model);
+
+#[Object]
+impl WorkplaceEvent {
+    /// The operator's own, gap-free sequence: ask `workplaceEventsSince(after:)` with the last
+    /// one seen to catch up after a reconnect.
+    async fn seq(&self) -> i64 {
+        self.0.seq
+    }
+    /// What happened.
+    async fn kind(&self) -> async_graphql::Result<EventKind> {
+        event_kind(&self.0)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn chat_id(&self) -> Option<ChatId> {
+        self.0.chat_id
+    }
+    /// The chat as it is now, if the operator may still see it.
+    async fn chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chat>> {
+        visible_chat(ctx, self.0.chat_id).await
+    }
+    /// The message as it is now, for MESSAGE_CREATED and MESSAGE_UPDATED.
+    async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
+        event_message(ctx, &self.0).await
+    }
+    /// The signed-in operator as they are now (for status changes).
+    async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Operator> {
+        call(ctx, |d, a| d.identity().me(a))
+            .await
+            .map(Operator::own)
+    }
+    /// Details of the change (status, reason, deadline).
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+}
+
+/// The message an event names (`payload.messageId`), within the event's organization.
+pub(crate) async fn event_message(
+    ctx: &Context<'_>,
+    event: &event::Model,
+) -> async_graphql::Result<Option<Message>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some(id) = event
+        .payload
+        .get("messageId")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse::<MessageId>().ok())
+    else {
+        return Ok(None);
+    };
+    Ok(message::Entity::find_by_id(id)
+        .filter(message::Column::OrganizationId.eq(event.organization_id))
+        .one(&domain(ctx).db)
+        .await
+        .map_err(|e| to_gql(e.into()))?
+        .map(Message))
+}
+
+/// A change of one chat (`chatEvents`).
+pub struct ChatEvent(pub event::Model);
+
+#[Object]
+impl ChatEvent {
+    /// The chat's own, gap-free sequence.
+    async fn seq(&self) -> i64 {
+        self.0.seq
+    }
+    /// What happened.
+    async fn kind(&self) -> async_graphql::Result<EventKind> {
+        event_kind(&self.0)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chat>> {
+        visible_chat(ctx, self.0.chat_id).await
+    }
+    /// The message, for MESSAGE_CREATED and MESSAGE_UPDATED.
+    async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
+        event_message(ctx, &self.0).await
+    }
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+}
+
+/// An outbox event's kind as the enum it was written from.
+pub(crate) fn event_kind(event: &event::Model) -> async_graphql::Result<EventKind> {
+    use sea_orm::ActiveEnum;
+    EventKind::try_from_value(&event.kind).map_err(|e| to_gql(DomainError::Db(e)))
+}
+
+/// Streams a recipient's events from `after`: first what is in the outbox, then each new one as
+/// it commits. Notices only wake the stream; events are always read from the outbox, in order,
+/// so nothing is skipped or repeated.
+pub(crate) fn event_stream(
+    domain: Domain,
+    kind: RecipientKind,
+    recipient: sea_orm::prelude::Uuid,
+    after: i64,
+) -> impl Stream<Item = event::Model> {
+    struct State {
+        domain: Domain,
+        receiver: tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
+        last: i64,
+        buffer: VecDeque<event::Model>,
+    }
+    let receiver = domain.bus.subscribe();
+    let state = State {
+        domain,
+        receiver,
+        last: after,
+        buffer: VecDeque::new(),
+    };
+    futures_util::stream::unfold(state, move |mut state| async move {
+        loop {
+            if let Some(next) = state.buffer.pop_front() {
+                state.last = next.seq;
+                return Some((next, state));
+            }
+            match events::since(&state.domain.db, kind, recipient, state.last, 100).await {
+                Ok(rows) if !rows.is_empty() => {
+                    state.buffer.extend(rows);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(?error, "reading events failed");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+            loop {
+                match state.receiver.recv().await {
+                    Ok(notice)
+                        if notice.recipient_kind == kind
+                            && notice.recipient_id == recipient
+                            && notice.seq > state.last =>
+                    {
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => break,
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }
+    })
+}
+
+/// The current sequence of an operator or chat (a stream without `after` starts there).
+pub(crate) async fn current_seq(
+    domain: &Domain,
+    kind: RecipientKind,
+    id: sea_orm::prelude::Uuid,
+) -> Result<i64, DomainError> {
+    use omnipanel_domain::entity::event as ev;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+    Ok(ev::Entity::find()
+        .select_only()
+        .column(ev::Column::Seq)
+        .filter(ev::Column::RecipientKind.eq(kind))
+        .filter(ev::Column::RecipientId.eq(id))
+        .order_by_desc(ev::Column::Seq)
+        .into_tuple::<i64>()
+        .one(&domain.db)
+        .await?
+        .unwrap_or(0))
+}
+
+#[derive(Default)]
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// Everything the signed-in operator's panel must redraw (X1). With `after`, first replays
+    /// what came after that sequence number.
+    async fn workplace_events(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<i64>,
+    ) -> async_graphql::Result<impl Stream<Item = WorkplaceEvent> + use<>> {
+        let actor: Actor = actor(ctx)?.clone();
+        let (me, _) = actor.operator().gql()?;
+        let domain = domain(ctx).clone();
+        let start = match after {
+            Some(after) => after,
+            None => current_seq(&domain, RecipientKind::Operator, me.0)
+                .await
+                .gql()?,
+        };
+        Ok(futures_util::StreamExt::map(
+            event_stream(domain, RecipientKind::Operator, me.0, start),
+            WorkplaceEvent,
+        ))
+    }
+
+    /// One chat's messages and changes, for those who may see the chat.
+    async fn chat_events(
+        &self,
+        ctx: &Context<'_>,
+        chat_id: ChatId,
+        after: Option<i64>,
+    ) -> async_graphql::Result<impl Stream<Item = ChatEvent> + use<>> {
+        let actor: Actor = actor(ctx)?.clone();
+        let domain = domain(ctx).clone();
+        domain
+            .chats()
+            .visible_chat(&domain.db, &actor, chat_id)
+            .await
+            .gql()?;
+        let start = match after {
+            Some(after) => after,
+            None => current_seq(&domain, RecipientKind::Chat, chat_id.0)
+                .await
+                .gql()?,
+        };
+        Ok(futures_util::StreamExt::map(
+            event_stream(domain, RecipientKind::Chat, chat_id.0, start),
+            ChatEvent,
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct EventsQuery;
+
+#[Object]
+impl EventsQuery {
+    /// The caller's latest workplace event sequence number (0 before the first). A panel reads
+    /// it, then loads its lists, then follows `workplaceEvents(after:)` from it: nothing that
+    /// happens in between is missed.
+    async fn workplace_event_seq(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let (me, _) = actor(ctx)?.operator().gql()?;
+        events::latest_seq(&domain(ctx).db, RecipientKind::Operator, me.0)
+            .await
+            .gql()
+    }
+
+    /// The caller's events after sequence `after`, oldest first (at most 500): what a
+    /// reconnecting panel missed (X1).
+    async fn workplace_events_since(
+        &self,
+        ctx: &Context<'_>,
+        after: i64,
+    ) -> async_graphql::Result<Vec<WorkplaceEvent>> {
+        let (me, _) = actor(ctx)?.operator().gql()?;
+        let rows = events::since(&domain(ctx).db, RecipientKind::Operator, me.0, after, 500)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(WorkplaceEvent).collect())
+    }
+}

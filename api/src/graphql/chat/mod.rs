@@ -1,0 +1,6 @@
+//! A chat's life in GraphQL, with its live events.
+
+pub mod events;
+pub mod mutation;
+pub mod query;
+pub mod types;

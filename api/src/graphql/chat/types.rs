@@ -1,0 +1,522 @@
+//! A chat as GraphQL shows it, with its customer, participants and responsible operators.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, Object};
+
+use chrono::{DateTime, Utc};
+
+use omnipanel_domain::chat::Variable;
+
+use omnipanel_domain::crm::{ChatUrlContext, fill_url};
+use omnipanel_domain::entity::{chat, chat_assignment, chat_participant, customer};
+use omnipanel_domain::enums::*;
+use omnipanel_domain::ids::*;
+
+use omnipanel_domain::DomainError;
+
+use crate::graphql::admin::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
+use crate::graphql::context::{actor, call, domain, loader, masking};
+use crate::graphql::conversation::types::{Message, Note};
+use crate::graphql::error::{Gql, to_gql};
+
+use crate::graphql::loaders::{ChatsOf, FilesOfChat, HistoryOf, NotesOf, ParticipantsOf, TagsOf};
+use crate::graphql::page::{decode_cursor, encode_cursor, page_size};
+use crate::graphql::routing::RoutingDecision;
+
+/// A customer as operators see them: masked when the organization says so (K1).
+pub struct Customer(pub customer::Model);
+
+impl Customer {
+    async fn masked(
+        &self,
+        ctx: &Context<'_>,
+        value: Option<&str>,
+    ) -> async_graphql::Result<Option<String>> {
+        Ok(masking(ctx, self.0.organization_id).await?.apply_opt(value))
+    }
+}
+
+#[Object]
+impl Customer {
+    async fn id(&self) -> CustomerId {
+        self.0.id
+    }
+    /// "Client #N" numbering within the organization.
+    async fn number(&self) -> i64 {
+        self.0.number
+    }
+    /// The phone, or else "Client #N" (D3).
+    async fn display_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let name = omnipanel_domain::customer::display_name(&self.0);
+        Ok(self.masked(ctx, Some(&name)).await?.unwrap_or(name))
+    }
+    /// The name the customer gave; a name that is a phone number is masked like one.
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        self.masked(ctx, self.0.name.as_deref()).await
+    }
+    async fn phone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        self.masked(ctx, self.0.phone.as_deref()).await
+    }
+    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        self.masked(ctx, self.0.email.as_deref()).await
+    }
+    /// The CRM contact the customer is linked to.
+    async fn crm_contact_id(&self) -> Option<&str> {
+        self.0.crm_contact_id.as_deref()
+    }
+}
+
+/// An operator's part in a chat.
+pub struct Participant(pub chat_participant::Model);
+
+#[Object]
+impl Participant {
+    async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        Ok(loader(ctx)
+            .load_one(self.0.operator_id)
+            .await?
+            .map(Operator::of))
+    }
+    async fn role(&self) -> ParticipantRole {
+        self.0.role
+    }
+    /// INVITED ("requested"), JOINED or LEFT.
+    async fn state(&self) -> ParticipantState {
+        self.0.state
+    }
+    async fn invited_at(&self) -> DateTime<Utc> {
+        self.0.invited_at
+    }
+    async fn joined_at(&self) -> Option<DateTime<Utc>> {
+        self.0.joined_at
+    }
+    async fn left_at(&self) -> Option<DateTime<Utc>> {
+        self.0.left_at
+    }
+}
+
+/// One entry of a chat's responsibility history (E3).
+pub struct Responsibility(pub chat_assignment::Model);
+
+#[Object]
+impl Responsibility {
+    async fn kind(&self) -> AssignmentKind {
+        self.0.kind
+    }
+    /// The responsible operator; none while the chat waited in a queue.
+    async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Queue>> {
+        match self.0.queue_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Queue)),
+            None => Ok(None),
+        }
+    }
+    /// Who made the assignment, for manual ones.
+    async fn assigned_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.by_operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.accepted_at
+    }
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+    async fn end_reason(&self) -> Option<AssignmentEnd> {
+        self.0.end_reason
+    }
+}
+
+/// A conversation (D3).
+pub struct Chat(pub chat::Model);
+
+impl Chat {
+    fn reply_policy(&self, ctx: &Context<'_>) -> omnipanel_domain::conversation::ReplyPolicy {
+        omnipanel_domain::conversation::reply_policy(
+            self.0.source,
+            self.0.status,
+            self.0.last_customer_message_at,
+            domain(ctx).now(),
+        )
+    }
+}
+
+#[Object]
+impl Chat {
+    async fn id(&self) -> ChatId {
+        self.0.id
+    }
+    async fn number(&self) -> i64 {
+        self.0.number
+    }
+    /// "Chat-1042" or "OutgoingChat-17".
+    async fn title(&self) -> String {
+        omnipanel_domain::chat::title(self.0.direction, self.0.number)
+    }
+    async fn status(&self) -> ChatStatus {
+        self.0.status
+    }
+    async fn direction(&self) -> ChatDirection {
+        self.0.direction
+    }
+    async fn source(&self) -> ChatSource {
+        self.0.source
+    }
+    async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Queue>> {
+        match self.0.queue_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Queue)),
+            None => Ok(None),
+        }
+    }
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Customer> {
+        loader(ctx)
+            .load_one(self.0.customer_id)
+            .await?
+            .map(Customer)
+            .ok_or_else(|| to_gql(DomainError::not_found("customer")))
+    }
+    /// The responsible (or invited) operator.
+    async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the chat last started waiting in its queue.
+    async fn queued_at(&self) -> Option<DateTime<Utc>> {
+        self.0.queued_at
+    }
+    /// Until when the current invitation may be accepted.
+    async fn invitation_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.invitation_expires_at
+    }
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.accepted_at
+    }
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    /// Who closed the chat, when an operator did.
+    async fn closed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
+        match self.0.closed_by_operator_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
+            None => Ok(None),
+        }
+    }
+    async fn closed_by_kind(&self) -> Option<ClosedByKind> {
+        self.0.closed_by_kind
+    }
+    /// The last message's text (a preview), masked like the message.
+    async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let text = self.0.last_message_text.as_deref();
+        if matches!(
+            self.0.last_message_author_kind,
+            Some(AuthorKind::Customer | AuthorKind::Bot)
+        ) {
+            Ok(masking(ctx, self.0.organization_id).await?.apply_opt(text))
+        } else {
+            Ok(text.map(str::to_owned))
+        }
+    }
+    /// Who wrote the last message.
+    async fn last_message_by(&self) -> Option<AuthorKind> {
+        self.0.last_message_author_kind
+    }
+    async fn last_message_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_message_at
+    }
+    /// Since when the customer has been waiting for an answer; null when answered.
+    async fn waiting_since(&self) -> Option<DateTime<Utc>> {
+        self.0.waiting_since
+    }
+    /// The SLA colour now (F1), computed from the server's clock.
+    async fn traffic_light(&self, ctx: &Context<'_>) -> async_graphql::Result<TrafficLight> {
+        let settings = loader(ctx)
+            .load_one(self.0.organization_id)
+            .await?
+            .ok_or_else(|| to_gql(DomainError::not_found("settings")))?;
+        Ok(omnipanel_domain::chat::traffic_light(&self.0, &settings, domain(ctx).now()).0)
+    }
+    async fn topic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
+        match self.0.topic_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Topic)),
+            None => Ok(None),
+        }
+    }
+    async fn subtopic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
+        match self.0.subtopic_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Topic)),
+            None => Ok(None),
+        }
+    }
+    /// The bot's key/value variables (C1), values masked like messages.
+    async fn variables(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Variable>> {
+        let masking = masking(ctx, self.0.organization_id).await?;
+        Ok(self
+            .0
+            .variables
+            .as_object()
+            .map(|map| {
+                map.iter()
+                    .map(|(key, value)| Variable {
+                        key: key.clone(),
+                        value: masking.apply(value.as_str().unwrap_or_default()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+    /// Free tags (D9).
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(loader(ctx)
+            .load_one(TagsOf(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+    /// Notes operators left, oldest first (D8).
+    async fn notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Note>> {
+        let rows = loader(ctx)
+            .load_one(NotesOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Note).collect())
+    }
+    /// The customer's earlier chats, newest first (D10).
+    async fn previous_chats(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Chat>> {
+        let rows = loader(ctx)
+            .load_one(ChatsOf(self.0.customer_id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|c| c.id != self.0.id && c.created_at <= self.0.created_at)
+            .map(Chat)
+            .collect())
+    }
+    /// Whether the operator may type free text now (X4): the chat is open and its channel
+    /// takes free text (WhatsApp: within 24 hours of the customer's last message).
+    async fn can_reply(&self, ctx: &Context<'_>) -> bool {
+        self.reply_policy(ctx).can_reply
+    }
+    /// When free text stops being accepted (WhatsApp's 24-hour window).
+    async fn reply_window_expires_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.reply_policy(ctx).reply_window_expires_at
+    }
+    /// Whether only an approved template may be sent now (X4).
+    async fn requires_template(&self, ctx: &Context<'_>) -> bool {
+        self.reply_policy(ctx).requires_template
+    }
+    /// Whether the customer is muted (D7).
+    async fn muted(&self) -> bool {
+        self.0.muted
+    }
+    /// The customer's score, 1 to 5 (G1).
+    async fn rating(&self) -> Option<i32> {
+        self.0.rating.map(i32::from)
+    }
+    async fn rating_comment(&self) -> Option<&str> {
+        self.0.rating_comment.as_deref()
+    }
+    async fn wrap_up_reason(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<WrapUpReason>> {
+        match self.0.wrap_up_reason_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(WrapUpReason)),
+            None => Ok(None),
+        }
+    }
+    async fn result(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ChatResult>> {
+        match self.0.result_id {
+            Some(id) => Ok(loader(ctx).load_one(id).await?.map(ChatResult)),
+            None => Ok(None),
+        }
+    }
+    async fn result_detail(&self) -> Option<&str> {
+        self.0.result_detail.as_deref()
+    }
+    /// The conversation, oldest first.
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Message, EmptyFields, EmptyFields>> {
+        let first = page_size(first, 50)?;
+        let after = after
+            .map(|c| decode_cursor::<(DateTime<Utc>, MessageId)>(&c))
+            .transpose()?;
+        let has_previous = after.is_some();
+        // Whispers are for operators only (X5); machine clients never see them.
+        let include_whispers = actor(ctx)?.operator_id().is_some();
+        let (rows, has_next) = domain(ctx)
+            .conversation()
+            .messages(self.0.id, first, after, include_whispers)
+            .await
+            .gql()?;
+        let mut connection = Connection::new(has_previous, has_next);
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(encode_cursor(&(row.created_at, row.id)), Message(row))),
+        );
+        Ok(connection)
+    }
+    /// Every file of the chat, oldest first (D4).
+    async fn attachments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::files::Attachment>> {
+        let rows = loader(ctx)
+            .load_one(FilesOfChat(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(crate::graphql::files::Attachment)
+            .collect())
+    }
+    /// Operators in the chat: the owner, conference members, silent monitors (E2, X5).
+    async fn participants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participant>> {
+        let rows = loader(ctx)
+            .load_one(ParticipantsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Participant).collect())
+    }
+    /// The linked CRM contact (found from the customer's phone, e-mail or messenger id, or
+    /// linked by an operator; H1).
+    async fn contact_id(&self) -> Option<async_graphql::ID> {
+        self.0.crm_contact_id.clone().map(async_graphql::ID)
+    }
+    /// The linked CRM account.
+    async fn account_id(&self) -> Option<async_graphql::ID> {
+        self.0.crm_account_id.clone().map(async_graphql::ID)
+    }
+    /// The linked CRM activity.
+    async fn activity_id(&self) -> Option<async_graphql::ID> {
+        self.0.crm_activity_id.clone().map(async_graphql::ID)
+    }
+    /// The linked CRM case (H2, H3).
+    async fn case_id(&self) -> Option<async_graphql::ID> {
+        self.0.crm_case_id.clone().map(async_graphql::ID)
+    }
+    /// The linked case's number.
+    async fn case_number(&self) -> Option<&str> {
+        self.0.crm_case_number.as_deref()
+    }
+    /// The chat card in the CRM, from the organization's template: what an invitation's
+    /// "Open" opens (C5).
+    async fn crm_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let settings = loader(ctx)
+            .load_one(self.0.organization_id)
+            .await?
+            .ok_or_else(|| to_gql(DomainError::not_found("settings")))?;
+        Ok(settings.crm_chat_url_template.map(|template| {
+            fill_url(
+                &template,
+                &ChatUrlContext {
+                    chat_id: Some(self.0.id),
+                    contact_id: self.0.crm_contact_id.as_deref(),
+                    case_id: self.0.crm_case_id.as_deref(),
+                    phone: None,
+                },
+            )
+        }))
+    }
+    /// Every responsible operator and queue so far (E3).
+    async fn responsible_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<Responsibility>> {
+        let rows = loader(ctx)
+            .load_one(HistoryOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Responsibility).collect())
+    }
+    /// Why the chat went where it went (supervisors and above; X2).
+    async fn routing_decisions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<RoutingDecision>> {
+        let rows = call(ctx, |d, a| d.routing().routing_decisions(a, self.0.id)).await?;
+        Ok(rows.into_iter().map(RoutingDecision).collect())
+    }
+}
+
+/// Loads every relation a list of chats may ask for, one query per relation, before the fields
+/// resolve: the DataLoader batches by time, which a slow moment can split; priming cannot.
+pub(crate) async fn prime(ctx: &Context<'_>, chats: &[chat::Model]) -> async_graphql::Result<()> {
+    let loader = loader(ctx);
+    // Keys are collected first: iterator closures held across an await are not `Send`.
+    let queue_ids: Vec<QueueId> = chats.iter().filter_map(|c| c.queue_id).collect();
+    let histories: Vec<HistoryOf> = chats.iter().map(|c| HistoryOf(c.id)).collect();
+    let customers: Vec<CustomerId> = chats.iter().map(|c| c.customer_id).collect();
+    let organizations: Vec<OrganizationId> = chats.iter().map(|c| c.organization_id).collect();
+    let topics: Vec<TopicId> = chats
+        .iter()
+        .flat_map(|c| [c.topic_id, c.subtopic_id])
+        .flatten()
+        .collect();
+    let reasons: Vec<WrapUpReasonId> = chats.iter().filter_map(|c| c.wrap_up_reason_id).collect();
+    let results: Vec<ChatResultId> = chats.iter().filter_map(|c| c.result_id).collect();
+    let (queues, histories, ..) = futures_util::try_join!(
+        loader.load_many(queue_ids),
+        loader.load_many(histories),
+        loader.load_many(customers),
+        loader.load_many(organizations),
+        loader.load_many(topics),
+        loader.load_many(reasons),
+        loader.load_many(results),
+        loader.load_many(chats.iter().map(|c| TagsOf(c.id)).collect::<Vec<_>>()),
+    )?;
+    let history: Vec<_> = histories.into_values().flatten().collect();
+    let operators: Vec<OperatorId> = chats
+        .iter()
+        .flat_map(|c| [c.operator_id, c.closed_by_operator_id])
+        .chain(
+            history
+                .iter()
+                .flat_map(|h| [h.operator_id, h.by_operator_id]),
+        )
+        .flatten()
+        .collect();
+    let more_queues: Vec<QueueId> = history.iter().filter_map(|h| h.queue_id).collect();
+    let skills: Vec<SkillId> = queues.values().filter_map(|q| q.skill_id).collect();
+    futures_util::try_join!(
+        loader.load_many(operators),
+        loader.load_many(more_queues),
+        loader.load_many(skills)
+    )?;
+    Ok(())
+}
+
+pub(crate) async fn visible_chat(
+    ctx: &Context<'_>,
+    id: Option<ChatId>,
+) -> async_graphql::Result<Option<Chat>> {
+    let Some(id) = id else { return Ok(None) };
+    let domain = domain(ctx);
+    match domain
+        .chats()
+        .visible_chat(&domain.db, actor(ctx)?, id)
+        .await
+    {
+        Ok(found) => Ok(Some(Chat(found))),
+        Err(DomainError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(to_gql(other)),
+    }
+}

@@ -1,0 +1,100 @@
+//! What every resolver reaches: the domain's services, the request's caller (resolved once per
+//! request), how the caller sees customer data, the request's DataLoader, and [`call`], which
+//! runs a service call as the caller and maps its errors.
+
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
+use omnipanel_domain::ports::ManualClock;
+use omnipanel_domain::{Actor, Domain, DomainError};
+use std::sync::Arc;
+
+use crate::graphql::error::{Gql, to_gql};
+
+use crate::graphql::loaders::Loaders;
+
+/// Who is calling, resolved once per request from the `Authorization` header.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    /// No credentials: only `signIn` and `acceptInvitation` work.
+    Anonymous,
+    Authenticated(Actor),
+    /// Credentials that did not check out, with the reason.
+    Rejected(String),
+}
+
+/// Facts about the request that services need (throttling by client address).
+#[derive(Clone, Debug, Default)]
+pub struct RequestInfo {
+    pub client_address: Option<String>,
+}
+
+/// The manual clock, present only with `serve --test-clock`.
+#[derive(Clone)]
+pub struct TestClock(pub Arc<ManualClock>);
+
+/// The domain services.
+pub fn domain<'a>(ctx: &Context<'a>) -> &'a Domain {
+    ctx.data_unchecked::<Domain>()
+}
+
+/// The authenticated caller, or `UNAUTHENTICATED`.
+pub fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
+    match ctx.data_opt::<Auth>() {
+        Some(Auth::Authenticated(actor)) => Ok(actor),
+        Some(Auth::Rejected(reason)) => {
+            Err(to_gql(DomainError::Unauthenticated(reason.clone().into())))
+        }
+        _ => Err(to_gql(DomainError::Unauthenticated(
+            "Sign in first: send Authorization: Bearer <token>".into(),
+        ))),
+    }
+}
+
+/// How the caller sees customer data of an organization (K1): operators through the
+/// organization's masking setting and the roles it exempts; machine clients see originals.
+pub async fn masking(
+    ctx: &Context<'_>,
+    organization_id: omnipanel_domain::ids::OrganizationId,
+) -> async_graphql::Result<omnipanel_domain::masking::Masking> {
+    use omnipanel_domain::Principal;
+    let role = match &actor(ctx)?.principal {
+        Principal::Operator { role, .. } => Some(*role),
+        Principal::ApiKey { .. } => None,
+    };
+    let settings = loader(ctx)
+        .load_one(organization_id)
+        .await?
+        .ok_or_else(|| to_gql(DomainError::not_found("settings")))?;
+    Ok(omnipanel_domain::masking::Masking::for_viewer(
+        &settings, role,
+    ))
+}
+
+/// The DataLoader of this request.
+pub fn loader<'a>(ctx: &Context<'a>) -> &'a AppLoader {
+    ctx.data_unchecked::<AppLoader>()
+}
+
+/// The per-request loader: batches and caches rows for the request's lifetime.
+pub type AppLoader = DataLoader<Loaders, HashMapCache>;
+
+/// A fresh loader for one request (or one WebSocket connection's operations).
+pub fn new_loader(domain: &Domain) -> AppLoader {
+    DataLoader::with_cache(
+        Loaders::new(domain.db.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    )
+}
+
+/// Runs a service call as the request's caller: `call(ctx, |d, a| d.chats().accept_chat(a, input))`.
+/// Unauthenticated callers never reach the service; its errors come back with their codes.
+pub async fn call<'c, T, Fut>(
+    ctx: &Context<'c>,
+    service: impl FnOnce(&'c Domain, &'c Actor) -> Fut,
+) -> async_graphql::Result<T>
+where
+    Fut: std::future::Future<Output = omnipanel_domain::Result<T>>,
+{
+    service(domain(ctx), actor(ctx)?).await.gql()
+}

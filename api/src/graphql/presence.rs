@@ -1,0 +1,71 @@
+//! Operators' presence (B): one's status, the next one, unblocking, activity and call state.
+
+use async_graphql::{Context, Object, SimpleObject};
+
+use omnipanel_domain::presence::{ScheduleMyNextStatusInput, SetCallStateInput, SetMyStatusInput};
+
+use crate::graphql::admin::types::Operator;
+use crate::graphql::context::call;
+
+#[derive(SimpleObject)]
+pub struct StatusPayload {
+    pub operator: Operator,
+}
+
+#[derive(Default)]
+pub struct PresenceMutation;
+
+#[Object]
+impl PresenceMutation {
+    /// Sets the caller's status (B1).
+    async fn set_my_status(
+        &self,
+        ctx: &Context<'_>,
+        input: SetMyStatusInput,
+    ) -> async_graphql::Result<StatusPayload> {
+        let op = call(ctx, |d, a| d.presence().set_my_status(a, input)).await?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+
+    /// Schedules the status to take when the current chats are done (B2).
+    async fn schedule_my_next_status(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleMyNextStatusInput,
+    ) -> async_graphql::Result<StatusPayload> {
+        let op = call(ctx, |d, a| d.presence().schedule_my_next_status(a, input)).await?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+
+    /// Leaves BLOCKED (after a missed invitation) for READY.
+    async fn unblock_me(&self, ctx: &Context<'_>) -> async_graphql::Result<StatusPayload> {
+        let op = call(ctx, |d, a| d.presence().unblock_me(a)).await?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+
+    /// Tells the server the operator is at the panel (restarts the AWAY timer).
+    async fn report_activity(&self, ctx: &Context<'_>) -> async_graphql::Result<StatusPayload> {
+        let op = call(ctx, |d, a| d.presence().report_activity(a)).await?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+
+    /// The telephony side reports a call starting or ending (C3).
+    async fn set_call_state(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCallStateInput,
+    ) -> async_graphql::Result<StatusPayload> {
+        let op = call(ctx, |d, a| d.presence().set_call_state(a, input)).await?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+}
