@@ -18,7 +18,7 @@ use crate::config::{ApiKeyCommand, Cli, Command, OrgCommand, ServeArgs, redact_u
 /// Runs the command line and returns the process's exit code.
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init(cli.log_format);
+    crate::telemetry::init(cli.log_format, cli.log_spans);
     match execute(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

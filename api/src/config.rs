@@ -20,6 +20,10 @@ pub struct Cli {
         global = true
     )]
     pub log_format: LogFormat,
+    /// Log every span's duration as it closes: with `OMNIPANEL_LOG=info,omnipanel_domain=debug,
+    /// omnipanel_integrations=debug`, each service call and outbound call of a slow request.
+    #[arg(long, env = "OMNIPANEL_LOG_SPANS", global = true)]
+    pub log_spans: bool,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -105,6 +105,7 @@ fn link_signature(file: &attachment::Model, expires: i64) -> String {
 impl Files<'_> {
     /// Stores an operator's file for a chat they write in (D4), within the organization's size
     /// and type limits; pictures must really be the picture type they claim.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn upload_file(self, actor: &Actor, upload: Upload<'_>) -> Result<attachment::Model> {
         let (me, _) = actor.operator()?;
         let name = check_file_name(upload.name)?;
@@ -178,6 +179,7 @@ impl Files<'_> {
 
     /// Keeps a file a customer sent with a message (fetched from the channel by the worker):
     /// listed on the chat, shown as a picture only if its bytes are one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn keep_inbound_file(
         self,
         job: &crate::entity::delivery::Model,
@@ -233,6 +235,7 @@ impl Files<'_> {
     }
 
     /// A chat's files, oldest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(chat_id = %chat_id))]
     pub async fn chat_files(self, chat_id: ChatId) -> Result<Vec<attachment::Model>> {
         Ok(attachment::Entity::find()
             .filter(attachment::Column::ChatId.eq(chat_id))
@@ -254,6 +257,7 @@ impl Files<'_> {
     }
 
     /// A file with its contents, for a caller who may see its chat.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn file_for(
         self,
         actor: &Actor,
@@ -274,6 +278,7 @@ impl Files<'_> {
     }
 
     /// A file by a signed link; a wrong or expired link finds nothing.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn file_by_link(
         self,
         id: AttachmentId,

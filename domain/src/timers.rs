@@ -17,7 +17,7 @@ use crate::sweep::sweep;
 impl Timers<'_> {
     /// Runs every due job once: missed invitations, after-chat work, idle operators, traffic
     /// lights, auto-close; then wakes the delivery worker, whose due retries it claims itself.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn run_due(self) -> Result<usize> {
         let domain = self.domain;
         let fired = sweep::<InvitationExpiry>(domain).await?

@@ -85,6 +85,7 @@ impl CrmSignIn {
     }
 
     /// Exchanges the code (with the PKCE verifier) and reads who signed in.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %connection.organization_id))]
     pub async fn user(
         &self,
         connection: &crm_connection::Model,

@@ -59,6 +59,7 @@ impl DeliveryWorker {
     }
 
     /// Sends everything due now; returns how many attempts were made.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn run_once(&self) -> Result<usize> {
         let mut attempts = 0;
         loop {
@@ -106,6 +107,7 @@ impl DeliveryWorker {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(delivery_id = %job.id, org = %job.organization_id))]
     async fn post_webhook(&self, job: &delivery::Model) -> Attempt {
         let hook = match job.webhook_id {
             Some(id) => self.domain.deliveries().webhook_for_delivery(id).await,
@@ -149,6 +151,7 @@ impl DeliveryWorker {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(delivery_id = %job.id, org = %job.organization_id))]
     async fn run_process(&self, job: &delivery::Model) -> Attempt {
         let process = job.payload["process"].as_str().unwrap_or_default();
         let chat_id = job.payload["parameters"]["ChatId"]
@@ -168,6 +171,7 @@ impl DeliveryWorker {
 
 impl DeliveryWorker {
     /// Fetches a file a customer sent and keeps it with their message.
+    #[tracing::instrument(level = "debug", skip_all, fields(delivery_id = %job.id, org = %job.organization_id))]
     async fn fetch_from_channel(&self, job: &delivery::Model) -> Attempt {
         let Ok(file) =
             serde_json::from_value::<omnipanel_domain::channels::InboundFile>(job.payload.clone())
@@ -200,6 +204,7 @@ impl DeliveryWorker {
     }
 
     /// Sends an operator's message to the customer's channel.
+    #[tracing::instrument(level = "debug", skip_all, fields(delivery_id = %job.id, org = %job.organization_id))]
     async fn send_to_channel(&self, job: &delivery::Model) -> Attempt {
         let target = match self.domain.channels().channel_job(job).await {
             Ok(target) => target,

@@ -109,6 +109,7 @@ struct Accepted {
 }
 
 /// Posts an operator's message to the channel's outbound URL.
+#[tracing::instrument(level = "debug", skip_all, fields(delivery_id = %delivery_id, channel_id = %job.channel.id))]
 pub async fn send(
     http: &reqwest::Client,
     job: &ChannelJob,

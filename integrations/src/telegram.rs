@@ -186,6 +186,7 @@ struct FileInfo {
 }
 
 /// Downloads a file a customer sent: `getFile` for its path, then the file itself.
+#[tracing::instrument(level = "debug", skip_all, fields(channel_id = %found.id))]
 pub async fn fetch_file(
     http: &reqwest::Client,
     found: &channel::Model,
@@ -297,6 +298,7 @@ pub struct File<'a> {
 /// Sends `text` to a Telegram chat: with `sendMessage`, or with a file as its caption through
 /// `sendPhoto` (pictures) or `sendDocument` (multipart uploads). Plain text: no `parse_mode`,
 /// so nothing an operator types is read as markup.
+#[tracing::instrument(level = "debug", skip_all, fields(channel_id = %found.id))]
 pub async fn send_message(
     http: &reqwest::Client,
     found: &channel::Model,

@@ -45,6 +45,7 @@ pub struct SetOperatorSkillsInput {
 
 impl Admin<'_> {
     /// Changes an operator's role or chat limit (admins).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_operator(
         self,
         actor: &Actor,
@@ -89,6 +90,7 @@ impl Admin<'_> {
     }
 
     /// Replaces an operator's skills and levels (admins).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_operator_skills(
         self,
         actor: &Actor,
@@ -139,6 +141,7 @@ impl Admin<'_> {
     }
 
     /// Operators of the organization by name. `only_available`: READY and under their limit (E1).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn operators(
         self,
         actor: &Actor,

@@ -58,6 +58,7 @@ pub struct SetQueueMembersInput {
 }
 
 impl Admin<'_> {
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn queue(
         self,
         db: &impl ConnectionTrait,
@@ -89,6 +90,7 @@ impl Admin<'_> {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_queue(
         self,
         actor: &Actor,
@@ -127,6 +129,7 @@ impl Admin<'_> {
         Ok(created)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_queue(
         self,
         actor: &Actor,
@@ -168,6 +171,7 @@ impl Admin<'_> {
     }
 
     /// Archives a queue; chats still waiting in it are refused by no one, they stay until routed.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_queue(self, actor: &Actor, id: QueueId) -> Result<queue::Model> {
         actor.require_admin()?;
         let tx = self.domain.write().await?;
@@ -181,6 +185,7 @@ impl Admin<'_> {
     }
 
     /// Queues by name. `only_available` leaves out archived queues and full ones (C6, E1).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn queues(self, actor: &Actor, only_available: bool) -> Result<Vec<queue::Model>> {
         let all = queue::Entity::find()
             .filter(queue::Column::OrganizationId.eq(actor.organization_id))
@@ -203,6 +208,7 @@ impl Admin<'_> {
     }
 
     /// How many chats wait in a queue.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn waiting_count(self, queue_id: QueueId) -> Result<u64> {
         Ok(chat::Entity::find()
             .filter(chat::Column::QueueId.eq(queue_id))
@@ -212,6 +218,7 @@ impl Admin<'_> {
     }
 
     /// Replaces a queue's members.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_queue_members(
         self,
         actor: &Actor,

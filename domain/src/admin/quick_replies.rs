@@ -61,6 +61,7 @@ pub struct UpdateQuickReplyInput {
 }
 
 impl Admin<'_> {
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn quick_reply(
         self,
         db: &impl ConnectionTrait,
@@ -74,6 +75,7 @@ impl Admin<'_> {
             .ok_or(DomainError::not_found("quick reply"))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_quick_reply(
         self,
         actor: &Actor,
@@ -109,6 +111,7 @@ impl Admin<'_> {
         Ok(created)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_quick_reply(
         self,
         actor: &Actor,
@@ -144,6 +147,7 @@ impl Admin<'_> {
         Ok(updated)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_quick_reply(
         self,
         actor: &Actor,
@@ -161,6 +165,7 @@ impl Admin<'_> {
     }
 
     /// Active quick replies, optionally those whose name contains `search` (any case; D5).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn quick_replies(
         self,
         actor: &Actor,

@@ -153,6 +153,7 @@ pub struct UpdateSettingsInput {
 
 impl Admin<'_> {
     /// The organization's settings; every signed-in caller may read them.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn settings(self, actor: &Actor) -> Result<organization_settings::Model> {
         self.settings_of(&self.domain.db, actor.organization_id)
             .await
@@ -160,6 +161,7 @@ impl Admin<'_> {
 
     /// The settings of an organization, read on `db` (the caller's transaction, if it has one:
     /// a transaction never waits for a second pooled connection).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn settings_of(
         self,
         db: &impl sea_orm::ConnectionTrait,
@@ -172,6 +174,7 @@ impl Admin<'_> {
     }
 
     /// Changes settings (admins). Thresholds are checked against each other after the merge.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_settings(
         self,
         actor: &Actor,

@@ -33,6 +33,7 @@ pub struct UpdateTopicInput {
 }
 
 impl Admin<'_> {
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn topic(
         self,
         db: &impl ConnectionTrait,
@@ -75,6 +76,7 @@ impl Admin<'_> {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_topic(
         self,
         actor: &Actor,
@@ -119,6 +121,7 @@ impl Admin<'_> {
         Ok(created)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_topic(
         self,
         actor: &Actor,
@@ -140,6 +143,7 @@ impl Admin<'_> {
     }
 
     /// Archives a topic and its subtopics.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_topic(self, actor: &Actor, id: TopicId) -> Result<topic::Model> {
         actor.require_admin()?;
         let tx = self.domain.write().await?;
@@ -161,6 +165,7 @@ impl Admin<'_> {
     }
 
     /// Every topic and subtopic of the organization (active ones unless asked), by name.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn topics(self, actor: &Actor, include_archived: bool) -> Result<Vec<topic::Model>> {
         let mut query =
             topic::Entity::find().filter(topic::Column::OrganizationId.eq(actor.organization_id));

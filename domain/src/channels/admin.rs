@@ -50,6 +50,7 @@ impl Channels<'_> {
     }
 
     /// Creates a channel; its secret is returned only here.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_channel(
         self,
         actor: &Actor,
@@ -121,6 +122,7 @@ impl Channels<'_> {
 
     /// The organization's channels (any signed-in caller: operators pick one for outgoing
     /// messages; secrets are never part of what the API shows).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn channels(self, actor: &Actor) -> Result<Vec<channel::Model>> {
         Ok(channel::Entity::find()
             .filter(channel::Column::OrganizationId.eq(actor.organization_id))
@@ -131,6 +133,7 @@ impl Channels<'_> {
     }
 
     /// Stops a channel: its inbound requests are refused from now on.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_channel(self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
         actor.require_admin()?;
         let found = channel::Entity::find_by_id(id)
@@ -147,6 +150,7 @@ impl Channels<'_> {
     /// The channel an inbound request is for, if it presents the channel's secret. Any other
     /// request (unknown or archived channel, other kind, wrong or missing secret) is refused the
     /// same way, so nothing about channels leaks.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate_channel(
         self,
         id: ChannelId,
@@ -170,11 +174,13 @@ impl Channels<'_> {
     }
 
     /// A channel by id, for the delivery worker.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn channel_by_id(self, id: ChannelId) -> Result<Option<channel::Model>> {
         Ok(channel::Entity::find_by_id(id).one(&self.domain.db).await?)
     }
 
     /// The channel, chat, message and recipient of a channel-message delivery.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn channel_job(self, job: &crate::entity::delivery::Model) -> Result<ChannelJob> {
         let missing = || DomainError::not_found("message");
         let message = message::Entity::find_by_id(job.message_id.ok_or_else(missing)?)

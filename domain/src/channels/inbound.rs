@@ -49,6 +49,7 @@ impl Channels<'_> {
     /// Stores a customer's message from a channel: the customer is found or created, the message
     /// joins the customer's open chat on the channel or starts one (straight to the channel's
     /// queue, or with the bot). Returns `None` for an update already received.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn receive_inbound(
         self,
         found: &channel::Model,

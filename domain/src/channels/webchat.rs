@@ -69,6 +69,7 @@ pub struct WebchatCursor {
 
 impl Channels<'_> {
     /// An active web chat channel; anything else is `NOT_FOUND`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_channel(self, id: ChannelId) -> Result<channel::Model> {
         channel::Entity::find_by_id(id)
             .filter(channel::Column::Kind.eq(ChannelKind::Webchat))
@@ -79,6 +80,7 @@ impl Channels<'_> {
     }
 
     /// Starts a visitor's conversation; returns their token (shown only here).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn start_webchat(
         self,
         channel_id: ChannelId,
@@ -111,6 +113,7 @@ impl Channels<'_> {
     }
 
     /// The visitor a token belongs to on a channel; anything else is `UNAUTHENTICATED`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_visitor(
         self,
         channel_id: ChannelId,
@@ -131,6 +134,7 @@ impl Channels<'_> {
     }
 
     /// A visitor's message. `client_id`, if given, makes a retried send store it once.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_say(
         self,
         channel_id: ChannelId,
@@ -182,6 +186,7 @@ impl Channels<'_> {
     }
 
     /// The visitor's conversation on the channel after `after`, oldest first (at most 100).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_messages(
         self,
         channel_id: ChannelId,
@@ -237,6 +242,7 @@ impl Channels<'_> {
     }
 
     /// The visitor's latest conversation on the channel, if they have written at all.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_conversation(
         self,
         channel_id: ChannelId,
@@ -254,6 +260,7 @@ impl Channels<'_> {
     }
 
     /// The visitor rates their latest conversation once it is closed (G1).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_rate(
         self,
         channel_id: ChannelId,
@@ -294,6 +301,7 @@ impl Channels<'_> {
     }
 
     /// The chats a visitor has on the channel (to follow their events).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_chats(
         self,
         channel_id: ChannelId,

@@ -21,6 +21,7 @@ use crate::service::Chats;
 
 impl Chats<'_> {
     /// A chat the caller may see (A1, A2); anything else is `NOT_FOUND`.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn visible_chat(
         self,
         db: &impl ConnectionTrait,

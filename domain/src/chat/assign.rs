@@ -106,6 +106,7 @@ impl Chats<'_> {
         Ok(assigned)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn assign_chat(self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.assign_chat_once(actor, input.clone()))
@@ -114,6 +115,7 @@ impl Chats<'_> {
 
     /// An operator takes a chat over from the bot (D1): it becomes theirs at once, and the
     /// customer gets the admin's greeting with the operator's first name.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn take_over_chat(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();

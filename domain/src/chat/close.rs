@@ -183,6 +183,7 @@ impl Chats<'_> {
         Ok(closed)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn close_chat(self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.close_chat_once(actor, input.clone()))

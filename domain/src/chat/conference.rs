@@ -40,6 +40,7 @@ pub(crate) async fn participation(
 
 impl Chats<'_> {
     /// Invites a colleague into a chat (E2); the owner asks.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn invite_to_conference(
         self,
         actor: &Actor,
@@ -112,6 +113,7 @@ impl Chats<'_> {
 
     /// Joins a conference one was invited to: "requested" becomes "joined" with a system
     /// message (E2).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn accept_conference(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
@@ -166,6 +168,7 @@ impl Chats<'_> {
 
     /// Ends the conference (the owner: everyone invited leaves) or leaves it (a member), with a
     /// system message (E2).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn end_conference(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
@@ -231,6 +234,7 @@ impl Chats<'_> {
 
     /// A supervisor joins a chat silently to listen (X5): no system message, the customer is
     /// not told, and they may only whisper.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn monitor_chat(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.require_role(Role::Supervisor)?;
         let now = self.domain.now();

@@ -208,6 +208,7 @@ impl Chats<'_> {
 
     /// The chatbot hands a conversation over; the customer is matched to a CRM contact first,
     /// outside the transaction (H1).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn hand_off_chat(
         self,
         actor: &Actor,

@@ -79,6 +79,7 @@ impl Chats<'_> {
     /// A page of the chats the caller may see, newest first: managers and above (and API
     /// keys) every chat; supervisors the chats of their queues and those they handled;
     /// operators those they handled.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn chat_history(
         self,
         actor: &Actor,

@@ -165,12 +165,14 @@ impl Chats<'_> {
         Ok(chat)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn accept_chat(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.accept_chat_once(actor, input.clone()))
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn decline_chat(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         self.domain
             .retry(|| self.decline_chat_once(actor, input.clone()))

@@ -14,6 +14,7 @@ use crate::service::Chats;
 
 impl Chats<'_> {
     /// The caller's Active list (invitations and open chats) or Closed list (the last 10; D2).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn my_chats(self, actor: &Actor, tab: ChatTab) -> Result<Vec<chat::Model>> {
         let (me, _) = actor.operator()?;
         let query =
@@ -46,6 +47,7 @@ impl Chats<'_> {
 
     /// Chats waiting in queues the caller sees (A2): operators and supervisors their own
     /// queues', managers and above every queue's. Head of the queue first.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn unassigned_chats(
         self,
         actor: &Actor,
@@ -70,6 +72,7 @@ impl Chats<'_> {
 
     /// Chats the bot is still handling in queues the caller sees, newest first: those an
     /// operator may take over (D1).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn bot_chats(
         self,
         actor: &Actor,
@@ -108,6 +111,7 @@ impl Chats<'_> {
     }
 
     /// The organization's wrap-up reasons and results as a lookup (for lists of chats).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn wrap_up_reason_by_id(
         self,
         id: WrapUpReasonId,
@@ -117,6 +121,7 @@ impl Chats<'_> {
             .await?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn chat_result_by_id(self, id: ChatResultId) -> Result<Option<chat_result::Model>> {
         Ok(chat_result::Entity::find_by_id(id)
             .one(&self.domain.db)
@@ -124,6 +129,7 @@ impl Chats<'_> {
     }
 
     /// The customer's other chats, newest first (D10).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn previous_chats(self, chat: &chat::Model) -> Result<Vec<chat::Model>> {
         Ok(chat::Entity::find()
             .filter(chat::Column::CustomerId.eq(chat.customer_id))

@@ -41,6 +41,7 @@ pub fn kept_comment(score: i32, comment: Option<&str>) -> Option<String> {
 
 impl Chats<'_> {
     /// Writes the customer's rating on a completed chat (chatbot key; once per chat).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn rate_chat(self, actor: &Actor, input: RateChatInput) -> Result<chat::Model> {
         actor.require_scope(ApiKeyScope::Chatbot)?;
         self.rate(actor.organization_id, input).await

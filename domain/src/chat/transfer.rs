@@ -320,6 +320,7 @@ impl Chats<'_> {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn transfer_chat(
         self,
         actor: &Actor,

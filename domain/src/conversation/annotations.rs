@@ -86,6 +86,7 @@ pub struct SetChatTagsInput {
 impl Conversation<'_> {
     /// Mutes or unmutes a spamming customer (D7): their messages are kept but raise no alerts
     /// and do not restart the SLA clock.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn mute_customer(
         self,
         actor: &Actor,
@@ -124,6 +125,7 @@ impl Conversation<'_> {
 
     /// Adds the caller's note for their current responsibility (D8): at most 1000 characters,
     /// one per operator per assignment, at most 10 per chat, never on an unassigned chat.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn add_note(self, actor: &Actor, input: AddNoteInput) -> Result<note::Model> {
         actor.operator()?;
         check(&input)?;
@@ -175,6 +177,7 @@ impl Conversation<'_> {
 
     /// Edits the caller's note while the assignment it belongs to is still theirs; after a
     /// transfer the next operator reads it but nobody edits it (D8).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_note(self, actor: &Actor, input: UpdateNoteInput) -> Result<note::Model> {
         let (me, _) = actor.operator()?;
         check(&input)?;
@@ -208,6 +211,7 @@ impl Conversation<'_> {
     }
 
     /// A chat's notes, oldest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(chat_id = %chat_id))]
     pub async fn notes(self, chat_id: ChatId) -> Result<Vec<note::Model>> {
         Ok(note::Entity::find()
             .filter(note::Column::ChatId.eq(chat_id))
@@ -217,6 +221,7 @@ impl Conversation<'_> {
     }
 
     /// Sets or clears a chat's topic and subtopic (D9).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_chat_topic(
         self,
         actor: &Actor,
@@ -255,6 +260,7 @@ impl Conversation<'_> {
     }
 
     /// Replaces a chat's free tags (D9); tags are trimmed and kept once each.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_chat_tags(
         self,
         actor: &Actor,

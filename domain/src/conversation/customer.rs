@@ -177,6 +177,7 @@ impl Conversation<'_> {
         Ok((created, true))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn post_customer_message(
         self,
         actor: &Actor,

@@ -166,6 +166,7 @@ impl Conversation<'_> {
         Ok((chat, model.update(db).await?))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn send_message(
         self,
         actor: &Actor,
@@ -177,6 +178,7 @@ impl Conversation<'_> {
     }
 
     /// A page of a chat's messages, oldest first; whispers only for operators (X5).
+    #[tracing::instrument(level = "debug", skip_all, fields(chat_id = %chat_id))]
     pub async fn messages(
         self,
         chat_id: ChatId,
@@ -317,6 +319,7 @@ impl Conversation<'_> {
     }
 
     /// The first name of an operator, for templates, read on `db`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn first_name(self, db: &impl ConnectionTrait, id: OperatorId) -> Result<String> {
         Ok(operator::Entity::find_by_id(id)
             .one(db)
@@ -332,6 +335,7 @@ impl Conversation<'_> {
 
     /// An operators-only message in a chat (X5): stored and shown to operators in the chat, never
     /// sent to the customer or shown to machine clients.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn whisper(
         self,
         actor: &Actor,

@@ -190,6 +190,7 @@ impl Conversation<'_> {
     }
 
     /// Every way to reach what the operator typed into To (I1, I2).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn recipient_candidates(
         self,
         actor: &Actor,
@@ -397,6 +398,7 @@ impl Conversation<'_> {
     /// Starts a conversation (I4): an "OutgoingChat-N" chat of the caller's with the first
     /// message, sent through the chosen channel. WhatsApp opens only with an approved template
     /// unless the customer wrote in the last 24 hours (I3).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn send_outgoing_message(
         self,
         actor: &Actor,

@@ -150,6 +150,7 @@ fn merge(field: &mut Option<String>, value: Option<String>) {
 
 impl Crm<'_> {
     /// The connector of an organization's CRM.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn crm_for(self, organization_id: OrganizationId) -> Result<Arc<dyn CrmConnector>> {
         let connection = self.crm_connection_of(organization_id).await?;
         self.domain
@@ -168,6 +169,7 @@ impl Crm<'_> {
     }
 
     /// The organization's CRM connection (administrators).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn crm_connection(self, actor: &Actor) -> Result<crm_connection::Model> {
         actor.require_admin()?;
         self.crm_connection_of(actor.organization_id).await
@@ -176,6 +178,7 @@ impl Crm<'_> {
     /// Changes the CRM connection (administrators). A Creatio connection needs its address and
     /// its client credentials; the check runs on the merged result, so a stored secret need not
     /// be sent again.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_crm_connection(
         self,
         actor: &Actor,

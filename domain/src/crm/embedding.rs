@@ -92,6 +92,7 @@ pub struct IntegrationSlot {
 impl Crm<'_> {
     /// The organization's embedding settings, for the panel's page (public: they are what the
     /// page's own security headers say anyway).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn panel_embedding(self, organization_id: OrganizationId) -> Result<PanelEmbedding> {
         let settings = self
             .domain
@@ -123,6 +124,7 @@ impl Crm<'_> {
     /// The side iframe's URL for a chat the caller sees; `None` when the organization has no
     /// integration slot. The values go to the administrator's own application, so they are the
     /// originals, not what masking shows the operator.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn integration_slot(
         self,
         actor: &Actor,

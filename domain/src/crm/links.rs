@@ -95,6 +95,7 @@ pub fn transcript(chat: &chat::Model, messages: &[message::Model]) -> String {
 
 impl Crm<'_> {
     /// Contacts found by an e-mail, a phone number or a name (I1, D10).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn crm_contacts(self, actor: &Actor, search: &str) -> Result<Vec<CrmContact>> {
         Self::require_crm_user(actor)?;
         let query = ContactQuery::parse(search)?;
@@ -105,6 +106,7 @@ impl Crm<'_> {
     }
 
     /// A contact's cases, newest first (H3).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn crm_cases(self, actor: &Actor, contact_id: &str) -> Result<Vec<CrmCase>> {
         Self::require_crm_user(actor)?;
         let contact_id = contact_id.trim();
@@ -182,6 +184,7 @@ impl Crm<'_> {
     /// Links a chat to a contact, an account, an activity and a case (H1, H3). Each id is
     /// checked in the CRM first; a contact also links the customer, and brings its account when
     /// none is given.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn link_chat(self, actor: &Actor, input: LinkChatInput) -> Result<chat::Model> {
         check(&input)?;
         let chat = self.chat_for_crm(actor, input.chat_id).await?;
@@ -267,6 +270,7 @@ impl Crm<'_> {
     /// description, the chat's contact and account; the case's id and number are written back
     /// on the chat. A chat that already has a case is refused (`CONFLICT`), so a repeated click
     /// makes no second case.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_case_from_chat(
         self,
         actor: &Actor,
@@ -304,6 +308,7 @@ impl Crm<'_> {
     }
 
     /// Creates a CRM activity for a chat (its title, start and end, the contact) and links it.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_activity_from_chat(
         self,
         actor: &Actor,
@@ -338,6 +343,7 @@ impl Crm<'_> {
 
     /// Identifies an unknown customer (D10): the details are stored on the customer, then the
     /// CRM contact with that phone or e-mail is linked, or a new one is created from them.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn identify_customer(
         self,
         actor: &Actor,

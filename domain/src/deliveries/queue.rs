@@ -121,6 +121,7 @@ impl Deliveries<'_> {
     /// Claims up to `limit` due deliveries of `kinds` for this worker. Deliveries of one chat to
     /// one receiver (a webhook, the customer's channel) go out in order: one waits while an
     /// earlier one is still pending.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_deliveries(
         self,
         kinds: &[DeliveryKind],
@@ -191,6 +192,7 @@ impl Deliveries<'_> {
     /// the receiver asked for), or given up after [`MAX_ATTEMPTS`] or when retrying cannot
     /// help. A channel message's own delivery state follows, and its chat is told, in the same
     /// transaction.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_attempt(self, claimed: &delivery::Model, attempt: Attempt) -> Result<()> {
         let now = self.domain.now();
         let tx = self.domain.write().await?;
@@ -291,6 +293,7 @@ impl Deliveries<'_> {
     }
 
     /// Sends a message whose delivery was given up once more (any operator who sees the chat).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn retry_message(self, actor: &Actor, id: MessageId) -> Result<message::Model> {
         actor.operator()?;
         let found = message::Entity::find_by_id(id)

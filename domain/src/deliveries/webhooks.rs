@@ -108,6 +108,7 @@ fn dedup(events: Vec<WebhookEvent>) -> Vec<WebhookEvent> {
 impl Deliveries<'_> {
     /// Subscribes a URL to chat events; returns the webhook and its signing secret, which is
     /// shown only here.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_webhook(
         self,
         actor: &Actor,
@@ -147,6 +148,7 @@ impl Deliveries<'_> {
             .ok_or(DomainError::not_found("webhook"))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_webhook(
         self,
         actor: &Actor,
@@ -170,6 +172,7 @@ impl Deliveries<'_> {
     }
 
     /// Removes a subscription; its delivery log stays.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_webhook(self, actor: &Actor, id: WebhookId) -> Result<webhook::Model> {
         actor.require_admin()?;
         let existing = self.own_webhook(&self.domain.db, actor, id).await?;
@@ -179,6 +182,7 @@ impl Deliveries<'_> {
         Ok(model.update(&self.domain.db).await?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn webhooks(self, actor: &Actor) -> Result<Vec<webhook::Model>> {
         actor.require_admin()?;
         Ok(webhook::Entity::find()
@@ -190,6 +194,7 @@ impl Deliveries<'_> {
     }
 
     /// The delivery log of the organization's webhooks and CRM processes, newest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn deliveries(
         self,
         actor: &Actor,
@@ -226,6 +231,7 @@ impl Deliveries<'_> {
     }
 
     /// Tries a given-up delivery again (administrators).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn retry_delivery(self, actor: &Actor, id: DeliveryId) -> Result<delivery::Model> {
         actor.require_admin()?;
         let found = delivery::Entity::find_by_id(id)
@@ -326,6 +332,7 @@ impl Deliveries<'_> {
     }
 
     /// A webhook's signing secret, for the worker that signs its deliveries.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webhook_for_delivery(self, id: WebhookId) -> Result<Option<webhook::Model>> {
         Ok(webhook::Entity::find_by_id(id).one(&self.domain.db).await?)
     }

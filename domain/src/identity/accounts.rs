@@ -97,6 +97,7 @@ pub struct Invited {
 
 impl Identity<'_> {
     /// Creates an organization, its default settings, its owner and the system dictionaries.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_organization(
         self,
         input: CreateOrganization,
@@ -222,6 +223,7 @@ impl Identity<'_> {
     }
 
     /// An operator of the caller's organization; any other is `NOT_FOUND`.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn operator(self, actor: &Actor, id: OperatorId) -> Result<operator::Model> {
         operator::Entity::find_by_id(id)
             .filter(operator::Column::OrganizationId.eq(actor.organization_id))
@@ -231,12 +233,14 @@ impl Identity<'_> {
     }
 
     /// The signed-in operator.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn me(self, actor: &Actor) -> Result<operator::Model> {
         let (id, _) = actor.operator()?;
         self.operator(actor, id).await
     }
 
     /// Invites someone to the organization (A3). Admins invite; nobody invites above their role.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn invite_operator(
         self,
         actor: &Actor,
@@ -293,6 +297,7 @@ impl Identity<'_> {
     }
 
     /// Accepts an invitation: creates the operator and signs them in.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn accept_invitation(self, input: AcceptInvitationInput) -> Result<SignedIn> {
         check(&input)?;
         let now = self.domain.now();
@@ -344,6 +349,7 @@ impl Identity<'_> {
     }
 
     /// Changes the caller's own name or password.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_my_profile(
         self,
         actor: &Actor,

@@ -31,6 +31,7 @@ pub struct CreatedApiKey {
 
 impl Identity<'_> {
     /// Creates an API key (A5). The key is returned once; only its digest is kept.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_api_key(
         self,
         actor: &Actor,
@@ -43,6 +44,7 @@ impl Identity<'_> {
     }
 
     /// Creates an API key without a caller (the `omnipanel api-key create` command).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn insert_api_key(
         self,
         organization_id: OrganizationId,
@@ -73,6 +75,7 @@ impl Identity<'_> {
     }
 
     /// The organization's API keys (never the keys themselves).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn api_keys(self, actor: &Actor) -> Result<Vec<api_key::Model>> {
         actor.require_admin()?;
         Ok(api_key::Entity::find()
@@ -82,6 +85,7 @@ impl Identity<'_> {
     }
 
     /// Revokes an API key.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn revoke_api_key(self, actor: &Actor, id: ApiKeyId) -> Result<api_key::Model> {
         actor.require_admin()?;
         let found = api_key::Entity::find_by_id(id)

@@ -32,6 +32,7 @@ pub struct CrmUser {
 
 impl Identity<'_> {
     /// The CRM connection of an organization whose operators may sign in through it.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn crm_sign_in_settings(
         self,
         organization_id: OrganizationId,
@@ -53,6 +54,7 @@ impl Identity<'_> {
 
     /// Remembers a sign-in sent to the CRM: the digest of its `state` and its PKCE verifier.
     /// Sign-ins left unfinished are pruned here.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn begin_crm_sign_in(
         self,
         organization_id: OrganizationId,
@@ -80,6 +82,7 @@ impl Identity<'_> {
 
     /// Takes the pending sign-in a callback's `state` names. It is deleted as it is taken, so a
     /// state works once; an unknown, used or expired one is refused.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn finish_crm_sign_in(self, state: &str) -> Result<crm_sign_in::Model> {
         let digest = token_digest(state);
         let tx = self.domain.write().await?;
@@ -104,6 +107,7 @@ impl Identity<'_> {
     /// Starts a session for the operator the CRM user is: the one linked to that CRM user, or
     /// else the organization's operator with the same e-mail, who is linked from now on. Anyone
     /// else is refused.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn sign_in_crm_user(
         self,
         organization_id: OrganizationId,

@@ -38,6 +38,7 @@ pub struct SignedIn {
 impl Identity<'_> {
     /// Signs in with e-mail and password. Failures are throttled per account and per client
     /// address; an unknown e-mail and a wrong password are refused alike.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_in(
         self,
         input: SignInInput,
@@ -144,6 +145,7 @@ impl Identity<'_> {
     }
 
     /// Resolves a bearer token (a session token or an API key) to the actor it stands for.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate(self, token: &str) -> Result<Actor> {
         let invalid =
             || DomainError::Unauthenticated("The token is not valid or has expired".into());
@@ -215,6 +217,7 @@ impl Identity<'_> {
     }
 
     /// Ends the caller's session.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn sign_out(self, actor: &Actor) -> Result<()> {
         if let Principal::Operator {
             session_id: Some(id),

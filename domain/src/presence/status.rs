@@ -222,6 +222,7 @@ impl Presence<'_> {
     }
 
     /// Leaves BLOCKED (after a missed invitation) for READY.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn unblock_me(self, actor: &Actor) -> Result<operator::Model> {
         actor.operator()?;
         let now = self.domain.now();
@@ -241,6 +242,7 @@ impl Presence<'_> {
     }
 
     /// Records that the operator is at the panel: restarts the AWAY timer.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn report_activity(self, actor: &Actor) -> Result<operator::Model> {
         let (id, _) = actor.operator()?;
         let now = self.domain.now();
@@ -295,6 +297,7 @@ impl Presence<'_> {
         Ok(updated)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_my_status(
         self,
         actor: &Actor,
@@ -305,6 +308,7 @@ impl Presence<'_> {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn schedule_my_next_status(
         self,
         actor: &Actor,
@@ -315,6 +319,7 @@ impl Presence<'_> {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_call_state(
         self,
         actor: &Actor,
@@ -327,6 +332,7 @@ impl Presence<'_> {
 
     /// Time an operator spent in each status over a period (B3): the operator themself and
     /// supervisors and above.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn time_in_status(
         self,
         actor: &Actor,

@@ -409,6 +409,7 @@ impl Routing<'_> {
     }
 
     /// A chat's routing decisions, newest first (supervisors and above; X2).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn routing_decisions(
         self,
         actor: &Actor,

@@ -43,6 +43,7 @@ pub fn estimate(recent: &[Duration], position: u64) -> Option<Duration> {
 impl Routing<'_> {
     /// A waiting chat's position and expected wait; `None` once the chat no longer waits.
     /// The chatbot's key (X8), or an operator who sees the chat.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn queue_position(
         self,
         actor: &Actor,

@@ -84,6 +84,7 @@ impl CreatioCrm {
     }
 
     /// A valid access token: the cached one, or a new one from the identity service.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     pub(super) async fn token(&self) -> Result<String> {
         let now = self.clock.now();
         if let Some(token) = self.tokens.get(self.organization_id, &self.settings, now) {
@@ -158,6 +159,7 @@ impl CreatioCrm {
 
     /// Sends a request built by `build`, with the bearer token and the OData headers; renews
     /// the token once after a 401 and retries what may be retried. Returns a 2xx or 404 answer.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id, call = what, %method))]
     pub(super) async fn send(
         &self,
         what: &'static str,

@@ -21,6 +21,7 @@ pub(super) const CASE_FIELDS: &str = "Id,Number,Subject,StatusId,ContactId,Accou
 
 #[async_trait::async_trait]
 impl CrmConnector for CreatioCrm {
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn find_contacts(&self, query: &ContactQuery, limit: u32) -> Result<Vec<CrmContact>> {
         let what = "find contacts";
         let filter = match query {
@@ -77,6 +78,7 @@ impl CrmConnector for CreatioCrm {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn contact(&self, id: &str) -> Result<Option<CrmContact>> {
         let found: Option<ContactRecord> = self
             .get("get contact", "Contact", id, CONTACT_FIELDS)
@@ -84,6 +86,7 @@ impl CrmConnector for CreatioCrm {
         Ok(found.map(CrmContact::from))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn create_contact(&self, contact: &NewContact) -> Result<CrmContact> {
         let mut body = json!({ "Name": contact.name });
         if let Some(phone) = &contact.phone {
@@ -99,6 +102,7 @@ impl CrmConnector for CreatioCrm {
         Ok(created.into())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn account(&self, id: &str) -> Result<Option<CrmAccount>> {
         let found: Option<NamedRecord> = self.get("get account", "Account", id, "Id,Name").await?;
         Ok(found.map(|a| CrmAccount {
@@ -107,6 +111,7 @@ impl CrmConnector for CreatioCrm {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn contact_cases(&self, contact_id: &str) -> Result<Vec<CrmCase>> {
         let Some(contact_id) = guid(contact_id) else {
             return Ok(Vec::new());
@@ -124,11 +129,13 @@ impl CrmConnector for CreatioCrm {
         Ok(found.into_iter().map(CrmCase::from).collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn case(&self, id: &str) -> Result<Option<CrmCase>> {
         let found: Option<CaseRecord> = self.get("get case", "Case", id, CASE_FIELDS).await?;
         Ok(found.map(CrmCase::from))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn create_case(&self, case: &NewCase) -> Result<CrmCase> {
         let mut body = json!({ "Subject": case.subject, "Symptoms": case.description });
         let ids = [
@@ -151,6 +158,7 @@ impl CrmConnector for CreatioCrm {
         Ok(self.case(&created.id).await?.unwrap_or(created))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn activity(&self, id: &str) -> Result<Option<CrmActivity>> {
         let found: Option<NamedRecord> =
             self.get("get activity", "Activity", id, "Id,Title").await?;
@@ -160,6 +168,7 @@ impl CrmConnector for CreatioCrm {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn create_activity(&self, activity: &NewActivity) -> Result<CrmActivity> {
         let mut body = json!({
             "Title": activity.title,
@@ -182,6 +191,7 @@ impl CrmConnector for CreatioCrm {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
     async fn run_process(&self, name: &str, parameters: &[(&str, String)]) -> Result<()> {
         let what = "run business process";
         let url = format!(
