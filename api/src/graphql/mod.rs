@@ -31,27 +31,27 @@ pub use chat::events::Subscription;
 /// Every query.
 #[derive(MergedObject, Default)]
 pub struct Query(
-    identity::query::IdentityQuery,
+    identity::IdentityQuery,
     admin::query::AdminQuery,
     chat::query::ChatQuery,
     chat::events::EventsQuery,
     routing::RoutingQuery,
-    crm::query::CrmQuery,
-    channels::query::ChannelQuery,
-    deliveries::query::WebhookQuery,
+    crm::CrmQuery,
+    channels::ChannelQuery,
+    deliveries::WebhookQuery,
 );
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
-    identity::mutation::IdentityMutation,
+    identity::IdentityMutation,
     admin::mutation::AdminMutation,
     presence::PresenceMutation,
     chat::mutation::ChatMutation,
-    conversation::mutation::ConversationMutation,
-    crm::mutation::CrmMutation,
-    channels::mutation::ChannelMutation,
-    deliveries::mutation::WebhookMutation,
+    conversation::ConversationMutation,
+    crm::CrmMutation,
+    channels::ChannelMutation,
+    deliveries::WebhookMutation,
 );
 
 /// The served schema.

@@ -16,7 +16,7 @@ use omnipanel_domain::DomainError;
 
 use crate::graphql::admin::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
 use crate::graphql::context::{actor, call, domain, loader, masking};
-use crate::graphql::conversation::types::{Message, Note};
+use crate::graphql::conversation::{Message, Note};
 use crate::graphql::error::{Gql, to_gql};
 
 use crate::graphql::loaders::{ChatsOf, FilesOfChat, HistoryOf, NotesOf, ParticipantsOf, TagsOf};

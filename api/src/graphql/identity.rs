@@ -1,7 +1,11 @@
-//! Signing in and out, invitations and signing up, one's profile, API keys.
+//! Identity in GraphQL: who is asking (the signed-in operator, the server's time), signing in
+//! and out, invitations and signing up, one's profile, and API keys (never the key itself, after
+//! it is made).
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-
+use chrono::{DateTime, Utc};
+use omnipanel_domain::entity::api_key;
+use omnipanel_domain::enums::ApiKeyScope;
 use omnipanel_domain::identity::{
     AcceptInvitationInput, CreateApiKeyInput, InviteOperatorInput, SignInInput,
     UpdateMyProfileInput,
@@ -10,9 +14,64 @@ use omnipanel_domain::ids::*;
 
 use crate::graphql::admin::mutation::OperatorPayload;
 use crate::graphql::admin::types::Operator;
-use crate::graphql::context::{RequestInfo, call, domain};
+use crate::graphql::context::{RequestInfo, actor, call, domain};
 use crate::graphql::error::Gql;
-use crate::graphql::identity::types::ApiKey;
+
+/// A machine client's key, without the key itself.
+pub struct ApiKey(pub api_key::Model);
+
+#[Object]
+impl ApiKey {
+    async fn id(&self) -> ApiKeyId {
+        self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn scope(&self) -> ApiKeyScope {
+        self.0.scope
+    }
+    /// The key's first characters, to tell keys apart.
+    async fn prefix(&self) -> &str {
+        &self.0.key_prefix
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_used_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+}
+
+#[derive(Default)]
+pub struct IdentityQuery;
+
+#[Object]
+impl IdentityQuery {
+    /// The signed-in operator.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Operator> {
+        call(ctx, |d, a| d.identity().me(a)).await.map(Operator::of)
+    }
+
+    /// The server's clock now. Panels show their timers (time in status, waiting, an
+    /// invitation's countdown) against it rather than the browser's own.
+    async fn server_time(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<chrono::DateTime<chrono::Utc>> {
+        actor(ctx)?;
+        Ok(domain(ctx).now())
+    }
+
+    /// The organization's API keys, without the keys (admins).
+    async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKey>> {
+        let found = call(ctx, |d, a| d.identity().api_keys(a)).await?;
+        Ok(found.into_iter().map(ApiKey).collect())
+    }
+}
 
 /// A session: the bearer token (keep it secret) and who it belongs to.
 #[derive(SimpleObject)]

@@ -1,0 +1,230 @@
+//! Webhooks for CRM business processes and their delivery log (H4) in GraphQL: the webhooks
+//! and deliveries (secrets never), subscribing and changing them, and a failed delivery sent again.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use omnipanel_domain::deliveries;
+use omnipanel_domain::deliveries::{CreateWebhookInput, DeliveryCursor, UpdateWebhookInput};
+use omnipanel_domain::entity::{delivery as delivery_entity, webhook};
+use omnipanel_domain::enums::{DeliveryKind, DeliveryState, WebhookEvent};
+use omnipanel_domain::ids::{ChatId, DeliveryId, WebhookId};
+
+use crate::graphql::context::call;
+use crate::graphql::page::{decode_cursor, encode_cursor, page_size};
+
+/// A subscription of a CRM business process to chat events. Its secret is shown only when it
+/// is created.
+pub struct Webhook(pub webhook::Model);
+
+#[Object]
+impl Webhook {
+    async fn id(&self) -> WebhookId {
+        self.0.id
+    }
+    /// Where deliveries are POSTed.
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    async fn events(&self) -> Vec<WebhookEvent> {
+        deliveries::subscribed(&self.0)
+    }
+    /// A paused webhook gets no new deliveries.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// One outbound delivery: an event to a webhook, or a CRM process started on close.
+pub struct Delivery(pub delivery_entity::Model);
+
+#[Object]
+impl Delivery {
+    /// Also sent as `X-Omnipanel-Delivery`; the same on every attempt.
+    async fn id(&self) -> DeliveryId {
+        self.0.id
+    }
+    async fn kind(&self) -> DeliveryKind {
+        self.0.kind
+    }
+    async fn webhook_id(&self) -> Option<WebhookId> {
+        self.0.webhook_id
+    }
+    async fn event(&self) -> Option<&str> {
+        self.0.event_kind.as_deref()
+    }
+    async fn chat_id(&self) -> Option<ChatId> {
+        self.0.chat_id
+    }
+    /// PENDING (waiting or retrying), DELIVERED, or FAILED (given up; see lastError).
+    async fn state(&self) -> DeliveryState {
+        self.0.state
+    }
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    /// The receiver's last HTTP status.
+    async fn last_status(&self) -> Option<i32> {
+        self.0.last_status
+    }
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    /// When the next attempt is due, while the delivery is pending.
+    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+        (self.0.state == DeliveryState::Pending)
+            .then_some(self.0.next_attempt_at)
+            .flatten()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+    /// The JSON body that is sent.
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+}
+
+#[derive(Default)]
+pub struct WebhookQuery;
+
+#[Object]
+impl WebhookQuery {
+    /// The organization's webhooks (administrators).
+    async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Webhook>> {
+        let rows = call(ctx, |d, a| d.deliveries().webhooks(a)).await?;
+        Ok(rows.into_iter().map(Webhook).collect())
+    }
+
+    /// The delivery log, newest first, of one webhook or of all (administrators).
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        webhook_id: Option<WebhookId>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Delivery, EmptyFields, EmptyFields>> {
+        let first = page_size(first, 20)?;
+        let after = after
+            .map(|c| decode_cursor::<DeliveryCursor>(&c))
+            .transpose()?;
+        let (rows, has_next) = call(ctx, |d, a| {
+            d.deliveries().deliveries(a, webhook_id, first, after)
+        })
+        .await?;
+        let mut connection = Connection::new(after.is_some(), has_next);
+        connection.edges.extend(rows.into_iter().map(|row| {
+            let cursor = encode_cursor(&DeliveryCursor {
+                created_at: row.created_at,
+                id: row.id,
+            });
+            Edge::new(cursor, Delivery(row))
+        }));
+        Ok(connection)
+    }
+}
+
+/// A new webhook and its signing secret (shown only here).
+#[derive(SimpleObject)]
+pub struct CreateWebhookPayload {
+    pub webhook: Webhook,
+    /// The HMAC-SHA256 key of `X-Omnipanel-Signature`. Keep it secret.
+    pub secret: String,
+}
+
+#[derive(SimpleObject)]
+pub struct WebhookPayload {
+    pub webhook: Webhook,
+}
+
+impl From<omnipanel_domain::entity::webhook::Model> for WebhookPayload {
+    fn from(row: omnipanel_domain::entity::webhook::Model) -> Self {
+        Self {
+            webhook: Webhook(row),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct DeliveryPayload {
+    pub delivery: Delivery,
+}
+
+impl From<omnipanel_domain::entity::delivery::Model> for DeliveryPayload {
+    fn from(row: omnipanel_domain::entity::delivery::Model) -> Self {
+        Self {
+            delivery: Delivery(row),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct ArchiveWebhookInput {
+    pub id: WebhookId,
+}
+
+#[derive(InputObject)]
+pub struct RetryDeliveryInput {
+    pub id: DeliveryId,
+}
+
+#[derive(Default)]
+pub struct WebhookMutation;
+
+#[Object]
+impl WebhookMutation {
+    /// Subscribes a URL to chat events (administrators).
+    async fn create_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWebhookInput,
+    ) -> async_graphql::Result<CreateWebhookPayload> {
+        let (hook, secret) = call(ctx, |d, a| d.deliveries().create_webhook(a, input)).await?;
+        Ok(CreateWebhookPayload {
+            webhook: Webhook(hook),
+            secret,
+        })
+    }
+
+    /// Changes a webhook's URL, events or whether it is active (administrators).
+    async fn update_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateWebhookInput,
+    ) -> async_graphql::Result<WebhookPayload> {
+        call(ctx, |d, a| d.deliveries().update_webhook(a, input))
+            .await
+            .map(Into::into)
+    }
+
+    /// Removes a webhook; its delivery log stays (administrators).
+    async fn archive_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: ArchiveWebhookInput,
+    ) -> async_graphql::Result<WebhookPayload> {
+        call(ctx, |d, a| d.deliveries().archive_webhook(a, input.id))
+            .await
+            .map(Into::into)
+    }
+
+    /// Tries a given-up delivery again (administrators).
+    async fn retry_delivery(
+        &self,
+        ctx: &Context<'_>,
+        input: RetryDeliveryInput,
+    ) -> async_graphql::Result<DeliveryPayload> {
+        call(ctx, |d, a| d.deliveries().retry_delivery(a, input.id))
+            .await
+            .map(Into::into)
+    }
+}
