@@ -12,7 +12,7 @@ use omnipanel_domain::ids::{ChannelId, CustomerId, MessageId, QueueId};
 
 use crate::graphql::chat::types::Chat;
 use crate::graphql::context::{call, domain, masking};
-use crate::graphql::conversation::Message;
+use crate::graphql::conversation::types::Message;
 use crate::graphql::crm::CrmContact;
 
 /// A messaging channel. Its bot token and secret are never shown.

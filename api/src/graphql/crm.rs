@@ -12,8 +12,8 @@ use omnipanel_domain::entity::crm_connection;
 use omnipanel_domain::enums::CrmKind;
 use omnipanel_domain::ids::OrganizationId;
 
-use crate::graphql::chat::mutation::ChatPayload;
 use crate::graphql::chat::types::Chat;
+use crate::graphql::chat::types::ChatPayload;
 use crate::graphql::context::{actor, call, domain, masking};
 use crate::graphql::error::Gql;
 

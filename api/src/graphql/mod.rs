@@ -48,7 +48,7 @@ pub struct Mutation(
     admin::mutation::AdminMutation,
     presence::PresenceMutation,
     chat::mutation::ChatMutation,
-    conversation::ConversationMutation,
+    conversation::mutation::ConversationMutation,
     crm::CrmMutation,
     channels::ChannelMutation,
     deliveries::WebhookMutation,

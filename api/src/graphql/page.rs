@@ -1,17 +1,10 @@
 //! Relay-style connections: page sizes and the opaque cursors lists hand out.
 
-use async_graphql::Context;
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use omnipanel_domain::chat::HistoryCursor;
-
-use omnipanel_domain::entity::chat;
-
 use omnipanel_domain::DomainError;
 
-use crate::graphql::chat::types::{Chat, prime};
 use crate::graphql::error::to_gql;
 
 /// The most items one page of a connection returns.
@@ -44,23 +37,4 @@ pub(crate) fn decode_cursor<T: serde::de::DeserializeOwned>(
                 "is not a cursor this list gave out",
             ))
         })
-}
-
-/// A page of chats listed newest first, their relations primed, each with its keyset cursor.
-pub(crate) async fn newest_first(
-    ctx: &Context<'_>,
-    rows: Vec<chat::Model>,
-    has_previous: bool,
-    has_next: bool,
-) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
-    prime(ctx, &rows).await?;
-    let mut connection = Connection::new(has_previous, has_next);
-    connection.edges.extend(rows.into_iter().map(|chat| {
-        let cursor = encode_cursor(&HistoryCursor {
-            created_at: chat.created_at,
-            id: chat.id,
-        });
-        Edge::new(cursor, Chat(chat))
-    }));
-    Ok(connection)
 }

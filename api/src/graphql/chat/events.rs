@@ -17,7 +17,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::graphql::admin::types::Operator;
 use crate::graphql::chat::types::{Chat, visible_chat};
 use crate::graphql::context::{actor, call, domain};
-use crate::graphql::conversation::Message;
+use crate::graphql::conversation::types::Message;
 use crate::graphql::error::{Gql, to_gql};
 
 /// Something the signed-in operator's panel must redraw (X1).

@@ -1,26 +1,15 @@
 //! A chat's life: hand-off, invitations, assignment, take-over, transfer, conference, monitoring,
 //! close and rating.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Object};
 
 use omnipanel_domain::chat::{
     AssignChatInput, ChatIdInput, CloseChatInput, HandOffChatInput, InviteToConferenceInput,
     RateChatInput, TransferChatInput,
 };
 
-use crate::graphql::chat::types::Chat;
+use crate::graphql::chat::types::ChatPayload;
 use crate::graphql::context::call;
-
-#[derive(SimpleObject)]
-pub struct ChatPayload {
-    pub chat: Chat,
-}
-
-impl From<omnipanel_domain::entity::chat::Model> for ChatPayload {
-    fn from(row: omnipanel_domain::entity::chat::Model) -> Self {
-        Self { chat: Chat(row) }
-    }
-}
 
 #[derive(Default)]
 pub struct ChatMutation;

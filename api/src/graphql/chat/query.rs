@@ -10,7 +10,7 @@ use omnipanel_domain::ids::*;
 use crate::graphql::chat::types::{Chat, prime, visible_chat};
 use crate::graphql::context::call;
 
-use crate::graphql::page::{decode_cursor, encode_cursor, newest_first, page_size};
+use crate::graphql::page::{decode_cursor, encode_cursor, page_size};
 
 /// The integration slot of a chat (L1).
 #[derive(SimpleObject)]
@@ -112,4 +112,23 @@ impl ChatQuery {
             origin: slot.origin,
         }))
     }
+}
+
+/// A page of chats listed newest first, their relations primed, each with its keyset cursor.
+async fn newest_first(
+    ctx: &Context<'_>,
+    rows: Vec<omnipanel_domain::entity::chat::Model>,
+    has_previous: bool,
+    has_next: bool,
+) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
+    prime(ctx, &rows).await?;
+    let mut connection = Connection::new(has_previous, has_next);
+    connection.edges.extend(rows.into_iter().map(|chat| {
+        let cursor = encode_cursor(&HistoryCursor {
+            created_at: chat.created_at,
+            id: chat.id,
+        });
+        Edge::new(cursor, Chat(chat))
+    }));
+    Ok(connection)
 }

@@ -1,7 +1,7 @@
 //! A chat as GraphQL shows it, with its customer, participants and responsible operators.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, Object};
+use async_graphql::{Context, Object, SimpleObject};
 
 use chrono::{DateTime, Utc};
 
@@ -16,7 +16,7 @@ use omnipanel_domain::DomainError;
 
 use crate::graphql::admin::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
 use crate::graphql::context::{actor, call, domain, loader, masking};
-use crate::graphql::conversation::{Message, Note};
+use crate::graphql::conversation::types::{Message, Note};
 use crate::graphql::error::{Gql, to_gql};
 
 use crate::graphql::loaders::{ChatsOf, FilesOfChat, HistoryOf, NotesOf, ParticipantsOf, TagsOf};
@@ -518,5 +518,16 @@ pub(crate) async fn visible_chat(
         Ok(found) => Ok(Some(Chat(found))),
         Err(DomainError::NotFound { .. }) => Ok(None),
         Err(other) => Err(to_gql(other)),
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ChatPayload {
+    pub chat: Chat,
+}
+
+impl From<omnipanel_domain::entity::chat::Model> for ChatPayload {
+    fn from(row: omnipanel_domain::entity::chat::Model) -> Self {
+        Self { chat: Chat(row) }
     }
 }
