@@ -103,25 +103,31 @@ impl Outbox {
     }
 
     /// Writes the queued events with their recipients' next sequence numbers (and, on
-    /// PostgreSQL, one `pg_notify` delivered at commit). Call last in the transaction.
+    /// PostgreSQL, notices delivered at commit). Call last in the transaction. However many
+    /// recipients there are, this is three statements: every counter advanced at once, the events
+    /// in one insert, the notices in one `SELECT pg_notify(..), ..`.
     pub async fn flush(&mut self, db: &impl ConnectionTrait) -> Result<()> {
         let mut pending = std::mem::take(&mut self.pending);
-        // A stable sort: each recipient's events keep the order they happened in.
+        if pending.is_empty() {
+            return Ok(());
+        }
+        // A stable sort: each recipient's events keep the order they happened in, and counters
+        // are taken in one fixed order, so two transactions never deadlock on them.
         pending.sort_by_key(|p| (p.recipient_kind.as_str(), p.recipient_id));
+        let groups: Vec<&[Pending]> = pending
+            .chunk_by(|a, b| {
+                a.recipient_kind == b.recipient_kind && a.recipient_id == b.recipient_id
+            })
+            .collect();
+        let counts: Vec<(RecipientKind, Uuid, i64)> = groups
+            .iter()
+            .map(|g| (g[0].recipient_kind, g[0].recipient_id, g.len() as i64))
+            .collect();
+        let lasts = take_seqs(db, &counts).await?;
         let mut rows = Vec::with_capacity(pending.len());
-        for group in pending.chunk_by(|a, b| {
-            a.recipient_kind == b.recipient_kind && a.recipient_id == b.recipient_id
-        }) {
-            let first = &group[0];
-            let last = take_seqs(
-                db,
-                first.recipient_kind,
-                first.recipient_id,
-                group.len() as i64,
-            )
-            .await?;
+        for (group, last) in groups.iter().zip(lasts) {
             let mut seq = last - group.len() as i64;
-            for event in group {
+            for event in group.iter() {
                 seq += 1;
                 rows.push(event::ActiveModel {
                     id: Set(EventId::new()),
@@ -136,26 +142,14 @@ impl Outbox {
                 });
             }
             self.notices.push(Notice {
-                recipient_kind: first.recipient_kind,
-                recipient_id: first.recipient_id,
+                recipient_kind: group[0].recipient_kind,
+                recipient_id: group[0].recipient_id,
                 seq: last,
             });
         }
-        if rows.is_empty() {
-            return Ok(());
-        }
         event::Entity::insert_many(rows).exec(db).await?;
         if db.get_database_backend() == DatabaseBackend::Postgres {
-            for notice in &self.notices {
-                let text = serde_json::to_string(notice)
-                    .map_err(|e| DomainError::Internal(e.to_string()))?;
-                db.execute_raw(Statement::from_sql_and_values(
-                    DatabaseBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [PG_CHANNEL.into(), text.into()],
-                ))
-                .await?;
-            }
+            notify(db, &self.notices).await?;
         }
         Ok(())
     }
@@ -181,39 +175,89 @@ impl Outbox {
     }
 }
 
-/// Advances a recipient's counter by `count` and returns the new value. The row lock it takes
-/// keeps concurrent transactions' numbers apart and in commit order for that recipient.
+/// Advances each recipient's counter by its count, in one statement, and returns the new values
+/// in the order given (which must be sorted: the rows are locked in that order). A counter row
+/// is created at its first event.
 async fn take_seqs(
     db: &impl ConnectionTrait,
-    kind: RecipientKind,
-    recipient: Uuid,
-    count: i64,
-) -> Result<i64> {
-    event_stream::Entity::insert(event_stream::ActiveModel {
-        recipient_kind: Set(kind),
-        recipient_id: Set(recipient),
-        seq: Set(0),
-    })
-    .on_conflict_do_nothing_on([
-        event_stream::Column::RecipientKind,
-        event_stream::Column::RecipientId,
-    ])
-    .exec(db)
-    .await?;
-    event_stream::Entity::update_many()
-        .col_expr(
+    counts: &[(RecipientKind, Uuid, i64)],
+) -> Result<Vec<i64>> {
+    use sea_orm::sea_query::{Alias, OnConflict, Query};
+    let mut insert = Query::insert();
+    insert
+        .into_table(event_stream::Entity)
+        .columns([
+            event_stream::Column::RecipientKind,
+            event_stream::Column::RecipientId,
             event_stream::Column::Seq,
-            Expr::col(event_stream::Column::Seq).add(count),
+        ])
+        .on_conflict(
+            OnConflict::columns([
+                event_stream::Column::RecipientKind,
+                event_stream::Column::RecipientId,
+            ])
+            .value(
+                event_stream::Column::Seq,
+                Expr::col((event_stream::Entity, event_stream::Column::Seq)).add(Expr::col((
+                    Alias::new("excluded"),
+                    event_stream::Column::Seq,
+                ))),
+            )
+            .to_owned(),
         )
-        .filter(event_stream::Column::RecipientKind.eq(kind))
-        .filter(event_stream::Column::RecipientId.eq(recipient))
-        .exec(db)
-        .await?;
-    event_stream::Entity::find_by_id((kind, recipient))
-        .one(db)
-        .await?
-        .map(|row| row.seq)
-        .ok_or(DomainError::not_found("event stream"))
+        .returning(Query::returning().columns([
+            event_stream::Column::RecipientKind,
+            event_stream::Column::RecipientId,
+            event_stream::Column::Seq,
+        ]));
+    for (kind, recipient, count) in counts {
+        insert.values_panic([kind.as_str().into(), (*recipient).into(), (*count).into()]);
+    }
+    let rows = db.query_all(&insert).await?;
+    let mut taken = std::collections::HashMap::with_capacity(rows.len());
+    for row in rows {
+        let kind: String = row.try_get("", "recipient_kind")?;
+        let recipient: Uuid = row.try_get("", "recipient_id")?;
+        let seq: i64 = row.try_get("", "seq")?;
+        taken.insert((kind, recipient), seq);
+    }
+    counts
+        .iter()
+        .map(|(kind, recipient, _)| {
+            taken
+                .get(&(kind.as_str().to_owned(), *recipient))
+                .copied()
+                .ok_or(DomainError::not_found("event stream"))
+        })
+        .collect()
+}
+
+/// Tells every instance (PostgreSQL LISTEN) of the notices, delivered at commit: one statement
+/// with a `pg_notify` per notice (each well under PostgreSQL's 8000-byte payload limit).
+async fn notify(db: &impl ConnectionTrait, notices: &[Notice]) -> Result<()> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from("SELECT ");
+    let mut values: Vec<sea_orm::Value> = vec![PG_CHANNEL.into()];
+    for (i, notice) in notices.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("pg_notify($1, ${})", i + 2));
+        values.push(
+            serde_json::to_string(notice)
+                .map_err(|e| DomainError::Internal(e.to_string()))?
+                .into(),
+        );
+    }
+    db.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        sql,
+        values,
+    ))
+    .await?;
+    Ok(())
 }
 
 /// A recipient's latest sequence number (0 before its first event). A panel reads it before it

@@ -15,6 +15,7 @@ mod live;
 mod outgoing;
 mod panel;
 mod schema;
+mod statements;
 mod transfer;
 mod webchat;
 mod webhooks;

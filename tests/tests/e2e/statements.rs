@@ -1,0 +1,132 @@
+//! How many SQL statements the hot path sends (the whole HTTP request: authentication, the
+//! mutation, its events and the answer's fields), held under ceilings so that a change which adds
+//! round trips to a hand-off or a message fails here before it shows in the benchmark. A
+//! hand-off's count must not grow with the number of queue members: routing ranks them in a
+//! fixed number of statements, and fan-out events are one multi-row write.
+
+use omnipanel_tests::{Op, TestApp, on_both_databases};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    the_hot_path_stays_within_its_statements,
+    a_hand_off_costs_the_same_for_10_or_40_queue_members
+);
+
+/// The ceilings: a change that needs more must say why here.
+const SEND_MESSAGE: usize = 14;
+const HAND_OFF_ROUTED: usize = 30;
+const HAND_OFF_QUEUED: usize = 24;
+const ACCEPT: usize = 16;
+const CLOSE: usize = 24;
+
+/// Runs one operation and returns its statement count (failing on GraphQL errors).
+async fn statements(app: &TestApp, token: &str, query: &str, variables: Value) -> (Value, usize) {
+    let (body, count) = app
+        .count_queries(app.gql(Some(token), query, variables))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    (body["data"].clone(), count)
+}
+
+async fn hand_off(app: &TestApp, key: &str, queue: &str, phone: &str) -> (Value, usize) {
+    statements(
+        app,
+        key,
+        "mutation($q: ID!, $p: String!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: $p }, transcript: [{ authorKind: CUSTOMER, text: \"Hello\" }] }) { chat { id status } } }",
+        json!({ "q": queue, "p": phone }),
+    )
+    .await
+}
+
+async fn the_hot_path_stays_within_its_statements(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let reason = app.wrap_up_reason(&desk.org.owner_token).await;
+    // Warm: the first hand-off creates the customer's stream rows and caches nothing else.
+    hand_off(&app, &desk.key, &desk.queue, "+48600100200").await;
+
+    let (data, routed) = hand_off(&app, &desk.key, &desk.queue, "+48600100201").await;
+    assert_eq!(data["handOffChat"]["chat"]["status"], "INVITED");
+    let chat = data["handOffChat"]["chat"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, accept) = statements(
+        &app,
+        &desk.op.token,
+        "mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }",
+        json!({ "c": chat }),
+    )
+    .await;
+    let (_, send) = statements(
+        &app,
+        &desk.op.token,
+        "mutation($c: ID!) { sendMessage(input: { chatId: $c, text: \"Hello, how can I help?\" }) { message { id } } }",
+        json!({ "c": chat }),
+    )
+    .await;
+    let (_, close) = statements(
+        &app,
+        &desk.op.token,
+        "mutation($c: ID!, $r: ID!) { closeChat(input: { chatId: $c, wrapUpReasonId: $r }) { chat { id } } }",
+        json!({ "c": chat, "r": reason }),
+    )
+    .await;
+    eprintln!(
+        "statements: handOffChat {routed}, acceptChat {accept}, sendMessage {send}, closeChat {close}"
+    );
+    assert!(
+        routed <= HAND_OFF_ROUTED,
+        "handOffChat sent {routed} statements"
+    );
+    assert!(accept <= ACCEPT, "acceptChat sent {accept} statements");
+    assert!(send <= SEND_MESSAGE, "sendMessage sent {send} statements");
+    assert!(close <= CLOSE, "closeChat sent {close} statements");
+}
+
+/// A queue with `members` operators (ONLINE, so a hand-off waits and every member is told).
+async fn queue_of(app: &TestApp, owner: &str, members: usize) -> (String, Vec<Op>) {
+    let queue = app
+        .create_queue(owner, &format!("Queue of {members}"), None)
+        .await;
+    let mut ops = Vec::new();
+    for _ in 0..members {
+        ops.push(app.operator(owner, "OPERATOR").await);
+    }
+    let refs: Vec<&Op> = ops.iter().collect();
+    app.set_members(owner, &queue, &refs).await;
+    (queue, ops)
+}
+
+async fn a_hand_off_costs_the_same_for_10_or_40_queue_members(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let key = app.chatbot_key(&org.owner_token).await;
+    let (small, small_ops) = queue_of(&app, &org.owner_token, 10).await;
+    let (large, large_ops) = queue_of(&app, &org.owner_token, 40).await;
+    hand_off(&app, &key, &small, "+48600100300").await;
+    hand_off(&app, &key, &large, "+48600100301").await;
+
+    // Nobody READY: the chat waits and every member is told (CHAT_QUEUED).
+    let (_, queued_small) = hand_off(&app, &key, &small, "+48600100302").await;
+    let (_, queued_large) = hand_off(&app, &key, &large, "+48600100303").await;
+    // One READY member among the others: routing ranks them all, one is invited.
+    app.set_status(&small_ops[3], "READY").await;
+    app.set_status(&large_ops[30], "READY").await;
+    let (routed_small_data, routed_small) = hand_off(&app, &key, &small, "+48600100304").await;
+    let (routed_large_data, routed_large) = hand_off(&app, &key, &large, "+48600100305").await;
+    for data in [&routed_small_data, &routed_large_data] {
+        assert_eq!(data["handOffChat"]["chat"]["status"], "INVITED", "{data}");
+    }
+    eprintln!(
+        "statements: queued {queued_small} (10 members) / {queued_large} (40); routed {routed_small} / {routed_large}"
+    );
+    assert_eq!(
+        queued_small, queued_large,
+        "queued hand-offs grow with members"
+    );
+    assert_eq!(
+        routed_small, routed_large,
+        "routed hand-offs grow with members"
+    );
+    assert!(queued_large <= HAND_OFF_QUEUED, "{queued_large} statements");
+    assert!(routed_large <= HAND_OFF_ROUTED, "{routed_large} statements");
+}
