@@ -2,11 +2,9 @@
 //! the bot passes (phone, messenger id, username, e-mail) or created with the next "Client #N".
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
-};
+
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use validator::{Validate, ValidationError};
 
 use crate::entity::{customer, customer_identity, organization};
@@ -180,21 +178,9 @@ pub async fn find_or_create(
             model.update(db).await?
         }
         None => {
-            organization::Entity::update_many()
-                .col_expr(
-                    organization::Column::CustomerSeq,
-                    Expr::col(organization::Column::CustomerSeq).add(1),
-                )
-                .filter(organization::Column::Id.eq(organization_id))
-                .exec(db)
-                .await?;
-            let number: i64 = organization::Entity::find_by_id(organization_id)
-                .select_only()
-                .column(organization::Column::CustomerSeq)
-                .into_tuple()
-                .one(db)
-                .await?
-                .ok_or(DomainError::not_found("organization"))?;
+            let number =
+                crate::store::next_number(db, organization_id, organization::Column::CustomerSeq)
+                    .await?;
             customer::ActiveModel {
                 id: Set(CustomerId::new()),
                 organization_id: Set(organization_id),

@@ -9,7 +9,9 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::error::Result;
+use crate::entity::organization;
+use crate::error::{DomainError, Result};
+use crate::ids::OrganizationId;
 
 /// Connects to SQLite (`sqlite://path`, created if missing, WAL, foreign keys on, a busy timeout)
 /// or PostgreSQL (`postgres://…`).
@@ -45,6 +47,28 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction>
         ..Default::default()
     };
     Ok(db.begin_with_options(options).await?)
+}
+
+/// Takes an organization's next number of a sequence (`organization::Column::ChatSeq`, …): one
+/// `UPDATE … RETURNING`, whose row lock keeps concurrent transactions' numbers apart.
+pub async fn next_number(
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: OrganizationId,
+    sequence: organization::Column,
+) -> Result<i64> {
+    use sea_orm::sea_query::Query;
+    use sea_orm::{ColumnTrait, Iden};
+    let update = Query::update()
+        .table(organization::Entity)
+        .value(sequence, Expr::col(sequence).add(1))
+        .and_where(organization::Column::Id.eq(organization_id))
+        .returning_col(sequence)
+        .to_owned();
+    db.query_one(&update)
+        .await?
+        .ok_or(DomainError::not_found("organization"))?
+        .try_get("", &sequence.to_string())
+        .map_err(Into::into)
 }
 
 /// `column` contains `text`, ignoring case, with `text` matched literally (not as a pattern).

@@ -515,9 +515,14 @@ impl WsClient {
     /// Connects and sends `connection_init` with the token; returns the first server message
     /// (`connection_ack` on success).
     pub async fn connect(app: &TestApp, token: &str) -> (Self, Value) {
+        Self::connect_to(app.addr, token).await
+    }
+
+    /// Connects to a server at `addr` (one not started by this process, as the benchmark's).
+    pub async fn connect_to(addr: SocketAddr, token: &str) -> (Self, Value) {
         use futures_util::SinkExt;
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = format!("ws://{}/graphql/ws", app.addr)
+        let mut request = format!("ws://{addr}/graphql/ws")
             .into_client_request()
             .unwrap();
         request.headers_mut().insert(

@@ -2,7 +2,6 @@
 //! the organization's chat numbers.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
@@ -16,7 +15,7 @@ use crate::enums::{ChatDirection, ChatStatus, EventKind, ParticipantState, Role}
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
-use crate::routing::rows::lock_chat;
+
 use crate::service::Chats;
 
 impl Chats<'_> {
@@ -83,6 +82,27 @@ impl Chats<'_> {
     }
 
     /// The chat of which the caller is the owner (or, for closing, a supervisor above it).
+    /// A chat the caller may see, locked for the rest of the transaction: one read where the
+    /// caller works the chat. Anything else is `NOT_FOUND`.
+    pub(crate) async fn locked_visible_chat(
+        self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: ChatId,
+    ) -> Result<chat::Model> {
+        let found = chat::Entity::find_by_id(id)
+            .filter(chat::Column::OrganizationId.eq(actor.organization_id))
+            .lock_exclusive()
+            .one(db)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        if self.can_see(db, actor, &found).await? {
+            Ok(found)
+        } else {
+            Err(DomainError::not_found("chat"))
+        }
+    }
+
     pub(crate) async fn owned_chat(
         self,
         db: &impl ConnectionTrait,
@@ -91,10 +111,7 @@ impl Chats<'_> {
         supervisors_too: bool,
     ) -> Result<chat::Model> {
         let (me, role) = actor.operator()?;
-        self.visible_chat(db, actor, chat_id).await?;
-        let chat = lock_chat(db, chat_id)
-            .await?
-            .ok_or(DomainError::not_found("chat"))?;
+        let chat = self.locked_visible_chat(db, actor, chat_id).await?;
         let allowed =
             chat.operator_id == Some(me) || (supervisors_too && role.at_least(Role::Supervisor));
         if !allowed {
@@ -176,18 +193,7 @@ impl Chats<'_> {
             ChatDirection::Inbound => organization::Column::ChatSeq,
             ChatDirection::Outbound => organization::Column::OutgoingChatSeq,
         };
-        organization::Entity::update_many()
-            .col_expr(column, Expr::col(column).add(1))
-            .filter(organization::Column::Id.eq(organization_id))
-            .exec(db)
-            .await?;
-        organization::Entity::find_by_id(organization_id)
-            .select_only()
-            .column(column)
-            .into_tuple()
-            .one(db)
-            .await?
-            .ok_or(DomainError::not_found("organization"))
+        crate::store::next_number(db, organization_id, column).await
     }
 
     /// Sends an event to a chat's stream and to every operator working it.
@@ -200,33 +206,48 @@ impl Chats<'_> {
         payload: serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        outbox
-            .to_chat(
-                db,
-                chat.organization_id,
-                chat.id,
-                kind,
-                payload.clone(),
-                now,
-            )
-            .await?;
+        self.tell_chat_all(db, outbox, chat, &[(kind, payload)], now)
+            .await
+    }
+
+    /// Sends several events to a chat's stream and its operators, reading who they are once.
+    pub(crate) async fn tell_chat_all(
+        self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        events: &[(EventKind, serde_json::Value)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let participants = chat_participant::Entity::find()
             .filter(chat_participant::Column::ChatId.eq(chat.id))
             .filter(chat_participant::Column::State.eq(ParticipantState::Joined))
             .all(db)
             .await?;
-        for participant in participants {
+        for (kind, payload) in events {
             outbox
-                .to_operator(
+                .to_chat(
                     db,
                     chat.organization_id,
-                    participant.operator_id,
-                    kind,
-                    Some(chat.id),
+                    chat.id,
+                    *kind,
                     payload.clone(),
                     now,
                 )
                 .await?;
+            for participant in &participants {
+                outbox
+                    .to_operator(
+                        db,
+                        chat.organization_id,
+                        participant.operator_id,
+                        *kind,
+                        Some(chat.id),
+                        payload.clone(),
+                        now,
+                    )
+                    .await?;
+            }
         }
         Ok(())
     }

@@ -120,10 +120,7 @@ impl Chats<'_> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
-        self.visible_chat(&tx, actor, chat_id).await?;
-        let chat = lock_chat(&tx, chat_id)
-            .await?
-            .ok_or(DomainError::not_found("chat"))?;
+        let chat = self.locked_visible_chat(&tx, actor, chat_id).await?;
         if chat.status != ChatStatus::Bot {
             return Err(DomainError::conflict(
                 "Only a chat the bot has can be taken over",

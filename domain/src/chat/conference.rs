@@ -173,10 +173,7 @@ impl Chats<'_> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
-        self.visible_chat(&tx, actor, chat_id).await?;
-        let chat = lock_chat(&tx, chat_id)
-            .await?
-            .ok_or(DomainError::not_found("chat"))?;
+        let chat = self.locked_visible_chat(&tx, actor, chat_id).await?;
         let mut leaving = chat_participant::Entity::find()
             .filter(chat_participant::Column::ChatId.eq(chat.id))
             .filter(chat_participant::Column::Role.eq(ParticipantRole::Conference))
@@ -239,10 +236,7 @@ impl Chats<'_> {
         let (me, _) = actor.require_role(Role::Supervisor)?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
-        self.visible_chat(&tx, actor, chat_id).await?;
-        let chat = lock_chat(&tx, chat_id)
-            .await?
-            .ok_or(DomainError::not_found("chat"))?;
+        let chat = self.locked_visible_chat(&tx, actor, chat_id).await?;
         if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
             return Err(DomainError::conflict(
                 "Only an open, accepted chat can be monitored",

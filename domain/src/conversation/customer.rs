@@ -73,10 +73,11 @@ impl Conversation<'_> {
         }
         let (chat, new_with_bot) = match input.chat_id {
             Some(id) => {
-                self.domain.chats().visible_chat(&tx, actor, id).await?;
-                let found = lock_chat(&tx, id)
-                    .await?
-                    .ok_or(DomainError::not_found("chat"))?;
+                let found = self
+                    .domain
+                    .chats()
+                    .locked_visible_chat(&tx, actor, id)
+                    .await?;
                 if found.status == ChatStatus::Completed {
                     return Err(DomainError::conflict("The chat is closed"));
                 }

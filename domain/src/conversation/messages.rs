@@ -20,7 +20,7 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
-use crate::routing::rows::lock_chat;
+
 use crate::service::Conversation;
 use crate::validate::check;
 
@@ -66,13 +66,11 @@ impl Conversation<'_> {
             drop(tx);
             return self.whisper(actor, input.chat_id, &input.text).await;
         }
-        self.domain
+        let chat = self
+            .domain
             .chats()
-            .visible_chat(&tx, actor, input.chat_id)
+            .locked_visible_chat(&tx, actor, input.chat_id)
             .await?;
-        let chat = lock_chat(&tx, input.chat_id)
-            .await?
-            .ok_or(DomainError::not_found("chat"))?;
         if !self.domain.chats().may_write(&tx, &chat, me).await? {
             return Err(DomainError::forbidden("This chat is not yours"));
         }
@@ -272,25 +270,26 @@ impl Conversation<'_> {
             .await?;
             outbox.wake_deliveries();
         }
-        let mut model: chat::ActiveModel = chat.clone().into();
-        model.last_message_at = Set(Some(now));
-        model.last_message_text = Set(Some(text.to_owned()));
-        model.last_message_author_kind = Set(Some(author_kind));
-        model.last_message_operator_id = Set(author);
+        // The chat after the message, traffic light included, written in one update.
+        let mut next = chat.clone();
+        next.last_message_at = Some(now);
+        next.last_message_text = Some(text.to_owned());
+        next.last_message_author_kind = Some(author_kind);
+        next.last_message_operator_id = author;
         match author_kind {
             AuthorKind::Customer => {
-                model.last_customer_message_at = Set(Some(now));
+                next.last_customer_message_at = Some(now);
                 // A muted customer raises no alert and does not restart the SLA clock (D7).
                 if !chat.muted && chat.waiting_since.is_none() {
-                    model.waiting_since = Set(Some(now));
+                    next.waiting_since = Some(now);
                 }
             }
             AuthorKind::Operator => {
-                model.last_operator_message_at = Set(Some(now));
-                model.waiting_since = Set(None);
+                next.last_operator_message_at = Some(now);
+                next.waiting_since = None;
                 if chat.status == ChatStatus::New {
-                    model.status = Set(ChatStatus::InProgress);
-                    model.first_response_at = Set(Some(now));
+                    next.status = ChatStatus::InProgress;
+                    next.first_response_at = Some(now);
                 }
             }
             AuthorKind::Bot | AuthorKind::System => {}
@@ -299,21 +298,30 @@ impl Conversation<'_> {
             && let Some(found) = channel::Entity::find_by_id(channel_id).one(db).await?
             && let Some(secs) = found.auto_close_after_secs
         {
-            model.auto_close_at = Set(Some(now + Duration::seconds(i64::from(secs))));
+            next.auto_close_at = Some(now + Duration::seconds(i64::from(secs)));
         }
-        model.updated_at = Set(now);
-        let updated = model.update(db).await?;
-        let updated = self.refresh_light(db, outbox, &updated, now).await?;
+        next.updated_at = now;
+        let settings = organization_settings::Entity::find_by_id(chat.organization_id)
+            .one(db)
+            .await?
+            .ok_or(DomainError::not_found("settings"))?;
+        let (light, changes_at) = crate::chat::rules::traffic_light(&next, &settings, now);
+        next.traffic_light = light;
+        next.traffic_light_changes_at = changes_at;
+        let updated = chat::ActiveModel::from(next).reset_all().update(db).await?;
+        let mut events = vec![(
+            EventKind::MessageCreated,
+            json!({ "messageId": created.id, "authorKind": author_kind }),
+        )];
+        if light != chat.traffic_light {
+            events.push((
+                EventKind::TrafficLightChanged,
+                json!({ "trafficLight": light }),
+            ));
+        }
         self.domain
             .chats()
-            .tell_chat(
-                db,
-                outbox,
-                &updated,
-                EventKind::MessageCreated,
-                json!({ "messageId": created.id, "authorKind": author_kind }),
-                now,
-            )
+            .tell_chat_all(db, outbox, &updated, &events, now)
             .await?;
         Ok((updated, created))
     }
@@ -345,13 +353,11 @@ impl Conversation<'_> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
-        self.domain
+        let chat = self
+            .domain
             .chats()
-            .visible_chat(&tx, actor, chat_id)
+            .locked_visible_chat(&tx, actor, chat_id)
             .await?;
-        let chat = lock_chat(&tx, chat_id)
-            .await?
-            .ok_or(DomainError::not_found("chat"))?;
         if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
             return Err(DomainError::conflict("The chat must be accepted and open"));
         }

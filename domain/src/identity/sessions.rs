@@ -1,23 +1,37 @@
 //! Signing in and out (A3): argon2id passwords, session tokens kept only as digests, failures
 //! throttled per account and per client address.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
+};
 use validator::Validate;
 
 use crate::actor::{Actor, Principal};
 use crate::entity::{api_key, operator, operator_credential, session};
-use crate::enums::OperatorStatus;
+use crate::enums::{OperatorStatus, Role};
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::identity::throttle::{self};
-use crate::ids::SessionId;
+use crate::ids::{OperatorId, OrganizationId, SessionId};
 use crate::presence::rules::change_status;
 use crate::secret::{self, prefix};
 use crate::service::Identity;
 use crate::validate::check;
+
+/// A session with its operator, as authentication reads them.
+#[derive(Debug, FromQueryResult)]
+struct SessionOf {
+    session_id: SessionId,
+    revoked_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    operator_id: OperatorId,
+    organization_id: OrganizationId,
+    role: Role,
+}
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -152,8 +166,26 @@ impl Identity<'_> {
         let now = self.domain.now();
         let digest = secret::token_digest(token);
         if token.starts_with(prefix::SESSION) {
+            // The session and its operator in one round trip: this runs on every request.
             let Some(found) = session::Entity::find()
+                .select_only()
+                .column_as(session::Column::Id, "session_id")
+                .column(session::Column::RevokedAt)
+                .column(session::Column::ExpiresAt)
+                .column(session::Column::LastSeenAt)
+                .column_as(operator::Column::Id, "operator_id")
+                .column_as(operator::Column::OrganizationId, "organization_id")
+                .column_as(operator::Column::Role, "role")
+                .join(
+                    JoinType::InnerJoin,
+                    session::Entity::belongs_to(operator::Entity)
+                        .from(session::Column::OperatorId)
+                        .to(operator::Column::Id)
+                        .into(),
+                )
                 .filter(session::Column::TokenHash.eq(&digest))
+                .filter(operator::Column::ArchivedAt.is_null())
+                .into_model::<SessionOf>()
                 .one(&self.domain.db)
                 .await?
             else {
@@ -162,11 +194,6 @@ impl Identity<'_> {
             if found.revoked_at.is_some() || found.expires_at <= now {
                 return Err(invalid());
             }
-            let op = operator::Entity::find_by_id(found.operator_id)
-                .filter(operator::Column::ArchivedAt.is_null())
-                .one(&self.domain.db)
-                .await?
-                .ok_or_else(invalid)?;
             // Sliding expiry, written at most once a minute per session.
             if now - found.last_seen_at > Duration::minutes(1) {
                 session::Entity::update_many()
@@ -175,16 +202,16 @@ impl Identity<'_> {
                         session::Column::ExpiresAt,
                         Expr::value(now + self.domain.config.session_ttl),
                     )
-                    .filter(session::Column::Id.eq(found.id))
+                    .filter(session::Column::Id.eq(found.session_id))
                     .exec(&self.domain.db)
                     .await?;
             }
             Ok(Actor {
-                organization_id: op.organization_id,
+                organization_id: found.organization_id,
                 principal: Principal::Operator {
-                    id: op.id,
-                    role: op.role,
-                    session_id: Some(found.id),
+                    id: found.operator_id,
+                    role: found.role,
+                    session_id: Some(found.session_id),
                 },
             })
         } else if token.starts_with(prefix::API_KEY) {

@@ -3,7 +3,7 @@
 //! default connector, and the demo's.
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait};
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -23,7 +23,7 @@ use crate::ports::crm::{
     ConnectorContext, ContactQuery, CrmAccount, CrmActivity, CrmCase, CrmConnector, CrmConnectors,
     CrmContact, NewActivity, NewCase, NewContact,
 };
-use crate::store::{begin_write, contains_text};
+use crate::store::{begin_write, contains_text, next_number};
 
 /// The connectors a bare domain has: the local CRM only. The server plugs in
 /// `omnipanel_integrations::Connectors`, which adds Creatio.
@@ -219,21 +219,7 @@ impl CrmConnector for LocalCrm {
             .as_deref()
             .and_then(Self::id::<LocalAccountId>);
         let tx = begin_write(&self.context.db).await?;
-        organization::Entity::update_many()
-            .col_expr(
-                organization::Column::CaseSeq,
-                Expr::col(organization::Column::CaseSeq).add(1),
-            )
-            .filter(organization::Column::Id.eq(self.organization_id))
-            .exec(&tx)
-            .await?;
-        let seq: i64 = organization::Entity::find_by_id(self.organization_id)
-            .select_only()
-            .column(organization::Column::CaseSeq)
-            .into_tuple()
-            .one(&tx)
-            .await?
-            .ok_or(DomainError::not_found("organization"))?;
+        let seq = next_number(&tx, self.organization_id, organization::Column::CaseSeq).await?;
         let row = crm_local_case::ActiveModel {
             id: Set(LocalCaseId::new()),
             organization_id: Set(self.organization_id),

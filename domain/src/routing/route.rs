@@ -25,7 +25,8 @@ use crate::events::Outbox;
 use crate::ids::{ChatId, OperatorId, RoutingDecisionId};
 use crate::routing::rank::{Candidate, SkipReason, can_take, rank};
 use crate::routing::rows::{
-    end_assignment, lock_chat, lock_operator, open_assignment, release_capacity, take_capacity,
+    Contended, end_assignment, lock_chat, lock_operator, open_assignment, release_capacity,
+    take_capacity,
 };
 use crate::service::Routing;
 
@@ -55,14 +56,30 @@ impl Routing<'_> {
             self.candidates(db, &chat, &queue, trigger, now).await?,
             queue.skill_id.is_some(),
         );
+        // Best first, passing by operators another hand-off is taking at this moment; only when
+        // every free one was passed by does it wait for them, in order, so a chat never waits in
+        // the queue while someone could take it.
         let mut chosen = None;
-        for candidate in candidates.iter_mut().filter(|c| c.skipped.is_none()) {
+        for contended in [Contended::Skip, Contended::Wait] {
+            for candidate in candidates.iter_mut() {
+                let eligible = candidate.skipped.is_none()
+                    || (contended == Contended::Wait
+                        && candidate.skipped == Some(SkipReason::LostRace));
+                if chosen.is_some() || !eligible {
+                    if chosen.is_some() && candidate.skipped.is_none() {
+                        candidate.skipped = Some(SkipReason::Outranked);
+                    }
+                    continue;
+                }
+                if take_capacity(db, candidate.operator_id, now, true, contended).await? {
+                    chosen = Some(candidate.operator_id);
+                    candidate.skipped = None;
+                } else {
+                    candidate.skipped = Some(SkipReason::LostRace);
+                }
+            }
             if chosen.is_some() {
-                candidate.skipped = Some(SkipReason::Outranked);
-            } else if take_capacity(db, candidate.operator_id, now, true).await? {
-                chosen = Some(candidate.operator_id);
-            } else {
-                candidate.skipped = Some(SkipReason::LostRace);
+                break;
             }
         }
         let outcome = if chosen.is_some() {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{LockBehavior, LockType, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -33,13 +34,25 @@ pub async fn lock_chat(db: &impl ConnectionTrait, id: ChatId) -> Result<Option<c
         .await?)
 }
 
+/// How [`take_capacity`] treats an operator row another transaction holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Contended {
+    /// Wait for it, then check again.
+    Wait,
+    /// Pass it by at once (PostgreSQL's `SKIP LOCKED`), so concurrent hand-offs spread over the
+    /// queue's free operators instead of queuing behind the best-ranked one.
+    Skip,
+}
+
 /// Takes one unit of an operator's capacity if, checked under the row lock, they can still take
-/// a chat. Returns whether it was taken.
+/// a chat (`require_ready`: READY, not on a call, not in after-chat work). Returns whether it
+/// was taken.
 pub(crate) async fn take_capacity(
     db: &impl ConnectionTrait,
     id: OperatorId,
     now: DateTime<Utc>,
     require_ready: bool,
+    contended: Contended,
 ) -> Result<bool> {
     let mut update = operator::Entity::update_many()
         .col_expr(
@@ -58,6 +71,19 @@ pub(crate) async fn take_capacity(
                     .is_null()
                     .or(operator::Column::AfterWorkUntil.lte(now)),
             );
+    }
+    if contended == Contended::Skip {
+        // SQLite has one writer at a time and no row locks; the clause is left out there.
+        update = update.filter(
+            operator::Column::Id.in_subquery(
+                Query::select()
+                    .column(operator::Column::Id)
+                    .from(operator::Entity)
+                    .and_where(operator::Column::Id.eq(id))
+                    .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+                    .to_owned(),
+            ),
+        );
     }
     Ok(update.exec(db).await?.rows_affected == 1)
 }
@@ -82,7 +108,7 @@ pub(crate) async fn take_capacity_for_assignment(
     id: OperatorId,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if take_capacity(db, id, now, false).await? {
+    if take_capacity(db, id, now, false, Contended::Wait).await? {
         Ok(())
     } else {
         Err(DomainError::LimitExceeded(

@@ -1,0 +1,716 @@
+//! The hot path under load, against the real server in a process of its own (so its memory is
+//! its own), on a fresh PostgreSQL database, each figure next to a baseline measured in the same
+//! run:
+//!
+//! 1. `send`: `sendMessage` from 16 operators at once, against pgbench's one-row INSERT+COMMIT
+//!    at the same concurrency on the same server.
+//! 2. `handoff`: hand-offs offered at 10, 50 and 100 a second for 10 s to a queue of 200
+//!    operators, each following `workplaceEvents` over graphql-transport-ws: the achieved rate,
+//!    and the time from the `handOffChat` request to `CHAT_INVITED` at the operator.
+//! 3. `subscriptions`: 2,000 live subscriptions (200 operators × 10), customer messages at 250 a
+//!    second: the time from `postCustomerMessage` to the owner's subscriptions, and the server's
+//!    resident memory before and after.
+//! 4. `members`: one hand-off at a time into queues of 10 and of 500 members, routed and queued.
+//!
+//! ```sh
+//! OMNIPANEL_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres \
+//!   cargo bench -p omnipanel-tests --bench hot_path -- [send] [handoff] [subscriptions] [members]
+//! ```
+//! With no scenario named, all four run. The server is this same program run as `omnipanel`.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use omnipanel_tests::postgres_admin_url;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The server under test: this program re-run as `omnipanel serve`.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    database_url: String,
+    http: reqwest::Client,
+}
+
+impl Server {
+    fn start(database_url: &str) -> Self {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
+            .env("OMNIPANEL_BENCH_SERVER", "1")
+            .env("OMNIPANEL_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the server");
+        let stdout = child.stdout.take().unwrap();
+        let line = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|line| line.starts_with("Omnipanel listening on http://"))
+            .expect("the server says where it listens");
+        let addr = line["Omnipanel listening on http://".len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        Self {
+            child,
+            addr,
+            database_url: database_url.to_owned(),
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(256)
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// The server's resident memory, in MiB.
+    fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
+    async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .http
+            .post(format!("http://{}/graphql", self.addr))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
+    async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "{query}: {body}");
+        body["data"].clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An organization with its owner signed in and a chatbot key.
+struct Org {
+    owner: String,
+    chatbot: String,
+}
+
+async fn organization(server: &Server) -> Org {
+    let email = format!("owner-{}@bench.test", uuid::Uuid::new_v4().simple());
+    let made = Command::new(std::env::current_exe().unwrap())
+        .args(["org", "create", "--name", "Bench", "--owner-email", &email])
+        .args([
+            "--owner-password",
+            PASSWORD,
+            "--database-url",
+            &server.database_url,
+        ])
+        .env("OMNIPANEL_BENCH_SERVER", "1")
+        .env("OMNIPANEL_LOG", "warn")
+        .output()
+        .expect("omnipanel org create");
+    assert!(made.status.success(), "{made:?}");
+    let owner = server
+        .ok(
+            None,
+            "mutation($e: String!, $p: String!) { signIn(input: { email: $e, password: $p }) { token } }",
+            json!({ "e": email, "p": PASSWORD }),
+        )
+        .await["signIn"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server
+        .ok(
+            Some(&owner),
+            "mutation { updateSettings(input: { invitationTimeoutSecs: 3600, awayAfterMinutes: 600 }) { settings { invitationTimeoutSecs } } }",
+            json!({}),
+        )
+        .await;
+    let chatbot = server
+        .ok(
+            Some(&owner),
+            "mutation { createApiKey(input: { scope: CHATBOT, name: \"bench\" }) { key } }",
+            json!({}),
+        )
+        .await["createApiKey"]["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Org { owner, chatbot }
+}
+
+struct Op {
+    id: String,
+    token: String,
+}
+
+/// `count` operators (invited and signed up, a few at a time), each allowed `max_chats`.
+async fn operators(server: &Server, org: &Org, count: usize, max_chats: i32) -> Vec<Op> {
+    let mut made = Vec::with_capacity(count);
+    for batch in (0..count).collect::<Vec<_>>().chunks(8) {
+        let joined = futures_util::future::join_all(batch.iter().map(|_| async {
+            let email = format!("op-{}@bench.test", uuid::Uuid::new_v4().simple());
+            let invited = server
+                .ok(
+                    Some(&org.owner),
+                    "mutation($e: String!) { inviteOperator(input: { email: $e, role: OPERATOR }) { invitationToken } }",
+                    json!({ "e": email }),
+                )
+                .await;
+            let accepted = server
+                .ok(
+                    None,
+                    "mutation($t: String!, $p: String!) { acceptInvitation(input: { token: $t, password: $p, firstName: \"Op\", lastName: \"Bench\" }) { token operator { id } } }",
+                    json!({ "t": invited["inviteOperator"]["invitationToken"], "p": PASSWORD }),
+                )
+                .await;
+            let op = Op {
+                id: accepted["acceptInvitation"]["operator"]["id"].as_str().unwrap().to_owned(),
+                token: accepted["acceptInvitation"]["token"].as_str().unwrap().to_owned(),
+            };
+            server
+                .ok(
+                    Some(&org.owner),
+                    "mutation($id: ID!, $m: Int!) { updateOperator(input: { id: $id, maxChats: $m }) { operator { id } } }",
+                    json!({ "id": op.id, "m": max_chats }),
+                )
+                .await;
+            op
+        }))
+        .await;
+        made.extend(joined);
+    }
+    made
+}
+
+async fn queue(server: &Server, org: &Org, name: &str, members: &[Op]) -> String {
+    let id = server
+        .ok(
+            Some(&org.owner),
+            "mutation($n: String!) { createQueue(input: { name: $n }) { queue { id } } }",
+            json!({ "n": name }),
+        )
+        .await["createQueue"]["queue"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ids: Vec<&str> = members.iter().map(|op| op.id.as_str()).collect();
+    server
+        .ok(
+            Some(&org.owner),
+            "mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }",
+            json!({ "q": id, "o": ids }),
+        )
+        .await;
+    id
+}
+
+async fn set_status(server: &Server, ops: &[Op], status: &str) {
+    for batch in ops.chunks(16) {
+        futures_util::future::join_all(batch.iter().map(|op| {
+            server.ok(
+                Some(&op.token),
+                "mutation($s: OperatorStatus!) { setMyStatus(input: { status: $s }) { operator { id } } }",
+                json!({ "s": status }),
+            )
+        }))
+        .await;
+    }
+}
+
+const HAND_OFF: &str = "mutation($q: ID!, $p: String!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: $p }, transcript: [{ authorKind: CUSTOMER, text: \"Where is my order?\" }] }) { chat { id status operator { id } } } }";
+
+fn phone(n: usize) -> String {
+    format!("+48{:09}", 500_000_000 + n)
+}
+
+/// What the operators' sockets saw: every arrival of each (chat, event kind), and of each new
+/// message by its id (`MESSAGE_CREATED` carries it in its payload).
+type Seen = Arc<Mutex<HashMap<(String, String), Vec<Instant>>>>;
+
+/// Opens a `workplaceEvents` subscription for `token` that records arrivals in `seen`.
+async fn follow(server: &Server, token: &str, seen: Seen) {
+    let mut request = format!("ws://{}/graphql/ws", server.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+    socket.send(init.to_string().into()).await.unwrap();
+    let seq = server
+        .ok(Some(token), "{ workplaceEventSeq }", json!({}))
+        .await["workplaceEventSeq"]
+        .clone();
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($a: Int!) { workplaceEvents(after: $a) { kind chatId payload } }",
+        "variables": { "a": seq } } });
+    socket.send(subscribe.to_string().into()).await.unwrap();
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = socket.next().await {
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let at = Instant::now();
+            let value: Value = serde_json::from_str(&text).unwrap_or_default();
+            match value["type"].as_str() {
+                Some("ping") => {
+                    let _ = socket
+                        .send(json!({ "type": "pong" }).to_string().into())
+                        .await;
+                }
+                Some("next") => {
+                    let event = &value["payload"]["data"]["workplaceEvents"];
+                    let key = match (event["kind"].as_str(), event["chatId"].as_str()) {
+                        (Some("MESSAGE_CREATED"), _) => event["payload"]["messageId"]
+                            .as_str()
+                            .map(|id| (id.to_owned(), "MESSAGE_CREATED".to_owned())),
+                        (Some(kind), Some(chat)) => Some((chat.to_owned(), kind.to_owned())),
+                        _ => None,
+                    };
+                    if let Some(key) = key {
+                        seen.lock().unwrap().entry(key).or_default().push(at);
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// pgbench's one-row INSERT+COMMIT at `clients` for `secs` on `database_url`: transactions a
+/// second and the mean latency.
+fn pgbench(database_url: &str, clients: usize, secs: u64) -> (f64, f64) {
+    let script = std::env::temp_dir().join("omnipanel-bench-insert.sql");
+    std::fs::write(
+        &script,
+        "INSERT INTO bench_baseline (id, payload, created_at) VALUES (gen_random_uuid(), 'hello', now());\n",
+    )
+    .unwrap();
+    let setup = Command::new("psql")
+        .args([database_url, "-qc", "CREATE TABLE IF NOT EXISTS bench_baseline (id uuid PRIMARY KEY, payload text NOT NULL, created_at timestamptz NOT NULL)"])
+        .status()
+        .expect("psql");
+    assert!(setup.success());
+    let out = Command::new("pgbench")
+        .args([
+            "-n",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &secs.to_string(),
+            "-f",
+        ])
+        .arg(&script)
+        .arg(database_url)
+        .output()
+        .expect("pgbench (apt-get install postgresql-client)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let number = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .and_then(|v| v.trim().trim_start_matches('=').split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (number("tps"), number("latency average"))
+}
+
+async fn scenario_send(server: &Server, org: &Org) {
+    const CLIENTS: usize = 16;
+    const SECS: u64 = 10;
+    let ops = operators(server, org, CLIENTS, 5).await;
+    let mut chats = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let q = queue(server, org, &format!("Send {i}"), std::slice::from_ref(op)).await;
+        set_status(server, std::slice::from_ref(op), "READY").await;
+        let handed = server
+            .ok(
+                Some(&org.chatbot),
+                HAND_OFF,
+                json!({ "q": q, "p": phone(i) }),
+            )
+            .await;
+        let chat = handed["handOffChat"]["chat"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        server
+            .ok(
+                Some(&op.token),
+                "mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }",
+                json!({ "c": chat }),
+            )
+            .await;
+        chats.push(chat);
+    }
+    let started = Instant::now();
+    let until = started + Duration::from_secs(SECS);
+    let samples = Arc::new(Mutex::new(Vec::new()));
+    futures_util::future::join_all(ops.iter().zip(&chats).map(|(op, chat)| {
+        let samples = samples.clone();
+        async move {
+            let mut n = 0;
+            while Instant::now() < until {
+                n += 1;
+                let at = Instant::now();
+                server
+                    .ok(
+                        Some(&op.token),
+                        "mutation($c: ID!, $t: String!) { sendMessage(input: { chatId: $c, text: $t }) { message { id } } }",
+                        json!({ "c": chat, "t": format!("Message {n}") }),
+                    )
+                    .await;
+                samples.lock().unwrap().push(at.elapsed());
+            }
+        }
+    }))
+    .await;
+    let wall = started.elapsed();
+    let mut samples = samples.lock().unwrap().clone();
+    samples.sort();
+    let rate = samples.len() as f64 / wall.as_secs_f64();
+    let (tps, latency) = pgbench(&server.database_url, CLIENTS, SECS);
+    println!("\n## sendMessage, {CLIENTS} operators at once, {SECS} s");
+    println!("baseline pgbench INSERT+COMMIT: {tps:.0} tx/s, mean {latency:.2} ms");
+    println!(
+        "sendMessage: {rate:.0} messages/s ({:.2} of the baseline), p50 {}, p99 {}",
+        rate / tps.max(1.0),
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.99))
+    );
+}
+
+async fn scenario_handoff(server: &Server, org: &Org, ops: &[Op]) {
+    let q = queue(server, org, "Hand-offs", ops).await;
+    set_status(server, ops, "READY").await;
+    let seen: Seen = Arc::default();
+    for op in ops {
+        follow(server, &op.token, seen.clone()).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    println!(
+        "\n## hand-offs to a queue of {} subscribed operators, 10 s each",
+        ops.len()
+    );
+    let mut serial = 0;
+    for rate in [10u32, 50, 100] {
+        let total = rate as usize * 10;
+        let started = Instant::now();
+        let sent: Arc<Mutex<Vec<(String, Instant, Instant)>>> = Arc::default();
+        let mut tasks = Vec::with_capacity(total);
+        for k in 0..total {
+            let at = started + Duration::from_secs_f64(k as f64 / f64::from(rate));
+            tokio::time::sleep_until(at.into()).await;
+            serial += 1;
+            let (client, addr, key, q, sent) = (
+                server.http.clone(),
+                server.addr,
+                org.chatbot.clone(),
+                q.clone(),
+                sent.clone(),
+            );
+            let number = serial;
+            tasks.push(tokio::spawn(async move {
+                let begun = Instant::now();
+                let body: Value = client
+                    .post(format!("http://{addr}/graphql"))
+                    .bearer_auth(key)
+                    .json(&json!({ "query": HAND_OFF, "variables": { "q": q, "p": phone(100_000 + number) } }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let chat = body["data"]["handOffChat"]["chat"]["id"].as_str().unwrap_or_default().to_owned();
+                sent.lock().unwrap().push((chat, begun, Instant::now()));
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let finished = started.elapsed();
+        // Give the last invitations a moment to arrive.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let sent = sent.lock().unwrap().clone();
+        let seen = seen.lock().unwrap().clone();
+        let mut to_invite: Vec<Duration> = Vec::new();
+        let mut answers: Vec<Duration> = Vec::new();
+        let mut missing = 0;
+        for (chat, begun, answered) in &sent {
+            answers.push(*answered - *begun);
+            match seen.get(&(chat.clone(), "CHAT_INVITED".to_owned())) {
+                Some(at) => to_invite.push(at[0].saturating_duration_since(*begun)),
+                None => missing += 1,
+            }
+        }
+        to_invite.sort();
+        answers.sort();
+        println!(
+            "offered {rate}/s: achieved {:.1}/s; handOffChat p50 {} p99 {}; to CHAT_INVITED p50 {} p99 {} max {}; invitations missing {missing}",
+            sent.len() as f64 / finished.as_secs_f64().max(10.0),
+            ms(percentile(&answers, 0.5)),
+            ms(percentile(&answers, 0.99)),
+            ms(percentile(&to_invite, 0.5)),
+            ms(percentile(&to_invite, 0.99)),
+            ms(to_invite.last().copied().unwrap_or_default()),
+        );
+    }
+}
+
+async fn scenario_subscriptions(server: &Server, org: &Org, ops: &[Op]) {
+    const TABS: usize = 10;
+    const RATE: u32 = 250;
+    const SECS: u32 = 10;
+    let q = queue(server, org, "Subscriptions", ops).await;
+    // One chat per operator: everyone READY with room for one, one hand-off each.
+    for op in ops {
+        server
+            .ok(
+                Some(&org.owner),
+                "mutation($id: ID!) { updateOperator(input: { id: $id, maxChats: 1 }) { operator { id } } }",
+                json!({ "id": op.id }),
+            )
+            .await;
+    }
+    set_status(server, ops, "READY").await;
+    let tokens: HashMap<&str, &str> = ops
+        .iter()
+        .map(|op| (op.id.as_str(), op.token.as_str()))
+        .collect();
+    let mut chats = Vec::new();
+    for i in 0..ops.len() {
+        let handed = server
+            .ok(
+                Some(&org.chatbot),
+                HAND_OFF,
+                json!({ "q": q, "p": phone(200_000 + i) }),
+            )
+            .await;
+        let chat = &handed["handOffChat"]["chat"];
+        let owner = chat["operator"]["id"]
+            .as_str()
+            .expect("every chat finds an operator");
+        server
+            .ok(
+                Some(tokens[owner]),
+                "mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }",
+                json!({ "c": chat["id"] }),
+            )
+            .await;
+        chats.push(chat["id"].as_str().unwrap().to_owned());
+    }
+    let before = server.rss_mib();
+    let seen: Seen = Arc::default();
+    for op in ops {
+        for _ in 0..TABS {
+            follow(server, &op.token, seen.clone()).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = server.rss_mib();
+    let total = (RATE * SECS) as usize;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    let sent: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
+    for k in 0..total {
+        tokio::time::sleep_until(
+            (started + Duration::from_secs_f64(k as f64 / f64::from(RATE))).into(),
+        )
+        .await;
+        let (client, addr, key, chat, sent) = (
+            server.http.clone(),
+            server.addr,
+            org.chatbot.clone(),
+            chats[k % chats.len()].clone(),
+            sent.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let begun = Instant::now();
+            let body: Value = client
+                .post(format!("http://{addr}/graphql"))
+                .bearer_auth(key)
+                .json(&json!({ "query": "mutation($c: ID!, $t: String!) { postCustomerMessage(input: { chatId: $c, authorKind: CUSTOMER, text: $t }) { message { id } } }", "variables": { "c": chat, "t": format!("Question {k}") } }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let id = body["data"]["postCustomerMessage"]["message"]["id"].as_str().unwrap_or_default().to_owned();
+            sent.lock().unwrap().push((id, begun));
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let achieved = total as f64 / started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let peak = server.rss_mib();
+    let seen = seen.lock().unwrap().clone();
+    let mut deliveries = Vec::new();
+    let mut missing = 0;
+    for (id, begun) in sent.lock().unwrap().iter() {
+        match seen.get(&(id.clone(), "MESSAGE_CREATED".to_owned())) {
+            Some(arrivals) => {
+                deliveries.extend(
+                    arrivals
+                        .iter()
+                        .map(|at| at.saturating_duration_since(*begun)),
+                );
+                missing += TABS.saturating_sub(arrivals.len());
+            }
+            None => missing += TABS,
+        }
+    }
+    deliveries.sort();
+    println!(
+        "\n## {} subscriptions ({} operators × {TABS}), customer messages at {RATE}/s for {SECS} s",
+        ops.len() * TABS,
+        ops.len()
+    );
+    println!(
+        "server memory: {before:.0} MiB before the subscriptions, {after:.0} MiB with them ({:.0} KiB each), {peak:.0} MiB after the messages",
+        (after - before) * 1024.0 / (ops.len() * TABS) as f64
+    );
+    println!(
+        "messages posted at {achieved:.0}/s; postCustomerMessage to each subscription: p50 {}, p99 {}, max {}; deliveries missing {missing}",
+        ms(percentile(&deliveries, 0.5)),
+        ms(percentile(&deliveries, 0.99)),
+        ms(deliveries.last().copied().unwrap_or_default()),
+    );
+}
+
+async fn scenario_members(server: &Server, org: &Org, ops: &[Op]) {
+    const RUNS: usize = 30;
+    println!("\n## one hand-off at a time ({RUNS} each), by the number of queue members");
+    for members in [10usize, 500.min(ops.len())] {
+        let group = &ops[..members];
+        let q = queue(server, org, &format!("Members {members}"), group).await;
+        for (label, status) in [
+            ("queued (nobody READY)", "ONLINE"),
+            ("routed (all READY)", "READY"),
+        ] {
+            set_status(server, group, status).await;
+            let mut samples = Vec::with_capacity(RUNS);
+            for run in 0..RUNS {
+                let at = Instant::now();
+                server
+                    .ok(
+                        Some(&org.chatbot),
+                        HAND_OFF,
+                        json!({ "q": q, "p": phone(300_000 + members * 1000 + run) }),
+                    )
+                    .await;
+                samples.push(at.elapsed());
+            }
+            samples.sort();
+            println!(
+                "{members} members, {label}: p50 {}, p99 {}",
+                ms(percentile(&samples, 0.5)),
+                ms(percentile(&samples, 0.99))
+            );
+        }
+        set_status(server, group, "ONLINE").await;
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> std::process::ExitCode {
+    if std::env::var_os("OMNIPANEL_BENCH_SERVER").is_some() {
+        return omnipanel_api::cli::run().await;
+    }
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let runs = |name: &str| named.is_empty() || named.iter().any(|n| n == name);
+    let admin = postgres_admin_url();
+    let name = format!("omnipanel_bench_{}", uuid::Uuid::new_v4().simple());
+    let created = Command::new("psql")
+        .args([&admin, "-qc", &format!("CREATE DATABASE \"{name}\"")])
+        .status()
+        .expect("psql");
+    assert!(created.success());
+    let database_url = format!(
+        "{}/{name}",
+        admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(base, _)| base)
+    );
+    let server = Server::start(&database_url);
+    let org = organization(&server).await;
+    if runs("send") {
+        scenario_send(&server, &org).await;
+    }
+    let needed = if runs("members") { 500 } else { 200 };
+    if runs("handoff") || runs("subscriptions") || runs("members") {
+        println!("\n(signing up {needed} operators)");
+        let ops = operators(&server, &org, needed, 50).await;
+        if runs("handoff") {
+            scenario_handoff(&server, &org, &ops[..200]).await;
+            set_status(&server, &ops[..200], "OFFLINE").await;
+        }
+        if runs("members") {
+            scenario_members(&server, &org, &ops).await;
+        }
+        if runs("subscriptions") {
+            let fresh = operators(&server, &org, 200, 1).await;
+            scenario_subscriptions(&server, &org, &fresh).await;
+        }
+    }
+    drop(server);
+    let _ = Command::new("psql")
+        .args([
+            &admin,
+            "-qc",
+            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        ])
+        .status();
+    std::process::ExitCode::SUCCESS
+}
