@@ -26,6 +26,9 @@ use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, EventId, OperatorId, OrganizationId};
 use crate::ports::events::{EventBus, Notice, PG_CHANNEL};
 
+/// The most events one insert writes (nine parameters each).
+const EVENTS_PER_INSERT: usize = 2_000;
+
 /// One event waiting for its transaction to commit.
 #[derive(Debug)]
 pub(crate) struct Pending {
@@ -104,8 +107,8 @@ impl Outbox {
 
     /// Writes the queued events with their recipients' next sequence numbers (and, on
     /// PostgreSQL, notices delivered at commit). Call last in the transaction. However many
-    /// recipients there are, this is three statements: every counter advanced at once, the events
-    /// in one insert, the notices in one `SELECT pg_notify(..), ..`.
+    /// recipients there are, this is three statements (for up to 2,000 events): every counter
+    /// advanced at once, the events in one insert, the notices in one `SELECT pg_notify(..), ..`.
     pub async fn flush(&mut self, db: &impl ConnectionTrait) -> Result<()> {
         let mut pending = std::mem::take(&mut self.pending);
         if pending.is_empty() {
@@ -123,7 +126,10 @@ impl Outbox {
             .iter()
             .map(|g| (g[0].recipient_kind, g[0].recipient_id, g.len() as i64))
             .collect();
-        let lasts = take_seqs(db, &counts).await?;
+        let mut lasts = Vec::with_capacity(counts.len());
+        for slice in counts.chunks(EVENTS_PER_INSERT) {
+            lasts.extend(take_seqs(db, slice).await?);
+        }
         let mut rows = Vec::with_capacity(pending.len());
         for (group, last) in groups.iter().zip(lasts) {
             let mut seq = last - group.len() as i64;
@@ -147,9 +153,18 @@ impl Outbox {
                 seq: last,
             });
         }
-        event::Entity::insert_many(rows).exec(db).await?;
+        // One insert, in slices that keep each statement under PostgreSQL's 65,535 parameters
+        // (a change routed to a queue of hundreds tells each member).
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            event::Entity::insert_many(rows.by_ref().take(EVENTS_PER_INSERT))
+                .exec(db)
+                .await?;
+        }
         if db.get_database_backend() == DatabaseBackend::Postgres {
-            notify(db, &self.notices).await?;
+            for notices in self.notices.chunks(EVENTS_PER_INSERT) {
+                notify(db, notices).await?;
+            }
         }
         Ok(())
     }
