@@ -9,6 +9,8 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
+mod nodelay;
+
 use crate::entity::organization;
 use crate::error::{DomainError, Result};
 use crate::ids::OrganizationId;
@@ -35,6 +37,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         options.max_connections(8).min_connections(1);
     } else {
         options.max_connections(20);
+        let database = std::sync::Arc::new(nodelay::database_addresses(url).await);
+        options.map_sqlx_postgres_pool_opts(move |pool| {
+            let database = database.clone();
+            pool.after_connect(move |_, _| {
+                nodelay::set_on_sockets_to(&database);
+                Box::pin(async { Ok(()) })
+            })
+        });
     }
     Database::connect(options).await
 }
