@@ -169,6 +169,9 @@ async fn graphiql() -> Html<String> {
     )
 }
 
+/// The read and write buffer of one WebSocket.
+const WS_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Subscriptions over `graphql-transport-ws`; the token comes in `connection_init`'s payload as
 /// `{"authorization": "Bearer …"}`.
 async fn graphql_ws(
@@ -177,8 +180,14 @@ async fn graphql_ws(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    // Panels send a few small messages and receive events of a few hundred bytes: small
+    // buffers keep thousands of open panels cheap (the defaults are 128 KiB each way), and a
+    // message is bounded like a request body.
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(WS_BUFFER_BYTES)
+        .write_buffer_size(WS_BUFFER_BYTES)
+        .max_message_size(state.max_body_bytes)
         .on_upgrade(move |stream| {
             let domain = state.domain.clone();
             GraphQLWebSocket::new(stream, state.schema.clone(), protocol)

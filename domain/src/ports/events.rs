@@ -4,7 +4,10 @@
 
 use sea_orm::DatabaseBackend;
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use crate::enums::RecipientKind;
@@ -20,26 +23,72 @@ pub struct Notice {
     pub seq: i64,
 }
 
-/// The in-process fan-out of notices.
+/// The in-process fan-out of notices. A subscription follows one recipient through
+/// [`EventBus::watch`], which wakes only that recipient's subscribers, however many others
+/// there are; [`EventBus::subscribe`] hears every notice (for followers of several chats).
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<Notice>,
+    watched: Arc<Mutex<Watched>>,
 }
+
+/// Each watched recipient's latest sequence, and how many watches were made since the last
+/// sweep of recipients nobody watches any more.
+#[derive(Default)]
+struct Watched {
+    latest: HashMap<(RecipientKind, Uuid), watch::Sender<i64>>,
+    since_sweep: usize,
+}
+
+/// Recipients watched before the registry drops those nobody watches any longer.
+const SWEEP_EVERY: usize = 1024;
 
 impl EventBus {
     pub fn new() -> Self {
         Self {
             sender: broadcast::channel(4096).0,
+            watched: Arc::default(),
         }
     }
 
+    /// Every notice, as it comes.
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.sender.subscribe()
+    }
+
+    /// The latest sequence announced for one recipient; `changed()` wakes on each newer one.
+    pub fn watch(&self, recipient_kind: RecipientKind, recipient_id: Uuid) -> watch::Receiver<i64> {
+        let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+        watched.since_sweep += 1;
+        if watched.since_sweep >= SWEEP_EVERY {
+            watched.since_sweep = 0;
+            watched
+                .latest
+                .retain(|_, sender| sender.receiver_count() > 0);
+        }
+        watched
+            .latest
+            .entry((recipient_kind, recipient_id))
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe()
     }
 
     pub fn publish(&self, notice: Notice) {
         // No subscriber is fine: the events are in the outbox for whoever comes later.
         let _ = self.sender.send(notice);
+        let watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(latest) = watched
+            .latest
+            .get(&(notice.recipient_kind, notice.recipient_id))
+        {
+            latest.send_if_modified(|seq| {
+                let newer = notice.seq > *seq;
+                if newer {
+                    *seq = notice.seq;
+                }
+                newer
+            });
+        }
     }
 }
 

@@ -12,7 +12,6 @@ use omnipanel_domain::ids::*;
 
 use omnipanel_domain::{Actor, Domain, DomainError, events};
 use std::collections::VecDeque;
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::graphql::admin::types::Operator;
 use crate::graphql::chat::types::{Chat, visible_chat};
@@ -127,14 +126,14 @@ pub(crate) fn event_stream(
 ) -> impl Stream<Item = event::Model> {
     struct State {
         domain: Domain,
-        receiver: tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
+        latest: tokio::sync::watch::Receiver<i64>,
         last: i64,
         buffer: VecDeque<event::Model>,
     }
-    let receiver = domain.bus.subscribe();
+    let latest = domain.bus.watch(kind, recipient);
     let state = State {
         domain,
-        receiver,
+        latest,
         last: after,
         buffer: VecDeque::new(),
     };
@@ -144,6 +143,8 @@ pub(crate) fn event_stream(
                 state.last = next.seq;
                 return Some((next, state));
             }
+            // Seen before reading: a notice that lands during the read wakes the wait below.
+            state.latest.borrow_and_update();
             match events::since(&state.domain.db, kind, recipient, state.last, 100).await {
                 Ok(rows) if !rows.is_empty() => {
                     state.buffer.extend(rows);
@@ -157,17 +158,11 @@ pub(crate) fn event_stream(
                 }
             }
             loop {
-                match state.receiver.recv().await {
-                    Ok(notice)
-                        if notice.recipient_kind == kind
-                            && notice.recipient_id == recipient
-                            && notice.seq > state.last =>
-                    {
-                        break;
-                    }
-                    Ok(_) => {}
-                    Err(RecvError::Lagged(_)) => break,
-                    Err(RecvError::Closed) => return None,
+                if state.latest.changed().await.is_err() {
+                    return None;
+                }
+                if *state.latest.borrow_and_update() > state.last {
+                    break;
                 }
             }
         }
