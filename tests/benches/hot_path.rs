@@ -52,7 +52,7 @@ impl Server {
                 database_url,
             ])
             .env("OMNIPANEL_BENCH_SERVER", "1")
-            .env("OMNIPANEL_LOG", "warn")
+            .env("OMNIPANEL_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -150,7 +150,7 @@ async fn organization(server: &Server) -> Org {
     server
         .ok(
             Some(&owner),
-            "mutation { updateSettings(input: { invitationTimeoutSecs: 3600, awayAfterMinutes: 600 }) { settings { invitationTimeoutSecs } } }",
+            "mutation { updateSettings(input: { invitationTimeoutSecs: 600, awayAfterMinutes: 1440 }) { settings { invitationTimeoutSecs } } }",
             json!({}),
         )
         .await;
@@ -684,25 +684,26 @@ async fn main() -> std::process::ExitCode {
             .map_or(admin.as_str(), |(base, _)| base)
     );
     let server = Server::start(&database_url);
-    let org = organization(&server).await;
+    // Each scenario has an organization and operators of its own, so none inherits another's
+    // chats.
     if runs("send") {
+        let org = organization(&server).await;
         scenario_send(&server, &org).await;
     }
-    let needed = if runs("members") { 500 } else { 200 };
-    if runs("handoff") || runs("subscriptions") || runs("members") {
-        println!("\n(signing up {needed} operators)");
-        let ops = operators(&server, &org, needed, 50).await;
-        if runs("handoff") {
-            scenario_handoff(&server, &org, &ops[..200]).await;
-            set_status(&server, &ops[..200], "OFFLINE").await;
-        }
-        if runs("members") {
-            scenario_members(&server, &org, &ops).await;
-        }
-        if runs("subscriptions") {
-            let fresh = operators(&server, &org, 200, 1).await;
-            scenario_subscriptions(&server, &org, &fresh).await;
-        }
+    if runs("handoff") {
+        let org = organization(&server).await;
+        let ops = operators(&server, &org, 200, 50).await;
+        scenario_handoff(&server, &org, &ops).await;
+    }
+    if runs("members") {
+        let org = organization(&server).await;
+        let ops = operators(&server, &org, 500, 50).await;
+        scenario_members(&server, &org, &ops).await;
+    }
+    if runs("subscriptions") {
+        let org = organization(&server).await;
+        let ops = operators(&server, &org, 200, 1).await;
+        scenario_subscriptions(&server, &org, &ops).await;
     }
     drop(server);
     let _ = Command::new("psql")

@@ -87,6 +87,10 @@ pub async fn spawn_app(db: Db) -> TestApp {
 /// Starts the server; `test_clock` decides whether it runs on the manual clock (and has
 /// `advanceClock`) or on the system clock, as production does.
 pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
+    // OMNIPANEL_TEST_LOG=1 shows the server's logs (OMNIPANEL_LOG sets the filter as in serve).
+    if std::env::var_os("OMNIPANEL_TEST_LOG").is_some() {
+        omnipanel_api::telemetry::init(omnipanel_api::config::LogFormat::Text, false);
+    }
     let (mut connection, database_url, file) = fresh_database(db).await;
     let queries = Arc::new(AtomicUsize::new(0));
     let counter = queries.clone();
@@ -94,7 +98,8 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
         counter.fetch_add(1, Ordering::SeqCst);
         if std::env::var("OMNIPANEL_TEST_LOG_SQL").is_ok() {
             eprintln!(
-                "SQL {}",
+                "SQL {:>8.2?} {}",
+                info.elapsed,
                 info.statement.sql.chars().take(120).collect::<String>()
             );
         }
