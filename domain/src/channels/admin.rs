@@ -49,6 +49,23 @@ impl Channels<'_> {
         }
     }
 
+    /// The caller's live channel an input names, or `VALIDATION` on `field`: another
+    /// organization's channel is as unknown as one that does not exist.
+    pub(crate) async fn usable_channel(
+        self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: ChannelId,
+        field: &'static str,
+    ) -> Result<channel::Model> {
+        channel::Entity::find_by_id(id)
+            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
+            .filter(channel::Column::ArchivedAt.is_null())
+            .one(db)
+            .await?
+            .ok_or_else(|| DomainError::validation(field, "No such channel"))
+    }
+
     /// Creates a channel; its secret is returned only here.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_channel(

@@ -14,7 +14,7 @@ use crate::actor::Actor;
 use crate::chat::rules::{TranscriptEntryInput, Variable, new_chat};
 use crate::crm::matching::Matching;
 use crate::customer::{self, CustomerInput};
-use crate::entity::{channel, chat, message, queue};
+use crate::entity::{chat, message, queue};
 use crate::enums::{
     ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, DeliveryState, RoutingOutcome,
     RoutingTrigger, WebhookEvent,
@@ -66,12 +66,10 @@ impl Chats<'_> {
         self.check_topics(&tx, actor, input.topic_id, input.subtopic_id)
             .await?;
         if let Some(channel_id) = input.channel_id {
-            channel::Entity::find_by_id(channel_id)
-                .filter(channel::Column::OrganizationId.eq(actor.organization_id))
-                .filter(channel::Column::ArchivedAt.is_null())
-                .one(&tx)
-                .await?
-                .ok_or_else(|| DomainError::validation("channelId", "No such channel"))?;
+            self.domain
+                .channels()
+                .usable_channel(&tx, actor, channel_id, "channelId")
+                .await?;
         }
         let customer = customer::find_or_create(
             &tx,

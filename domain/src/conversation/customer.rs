@@ -61,6 +61,13 @@ impl Conversation<'_> {
         check(&input)?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
+        // The channel is the caller's own, or nothing is read or written through it.
+        if let Some(channel_id) = input.channel_id {
+            self.domain
+                .channels()
+                .usable_channel(&tx, actor, channel_id, "channelId")
+                .await?;
+        }
         // A repeat on a known channel is answered before anything else (no empty chat for it).
         if let (Some(channel_id), Some(external_id)) = (input.channel_id, &input.external_id)
             && let Some(found) = message::Entity::find()

@@ -14,6 +14,8 @@ on_both_databases!(
     replies_survive_an_outage_in_order_and_once,
     generic_channels_are_signed_both_ways,
     channels_are_administered_with_care,
+    a_channel_serves_only_its_own_organization,
+    nul_characters_from_a_messenger_are_dropped,
 );
 
 const TOKEN: &str = "123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ";
@@ -459,4 +461,63 @@ async fn channels_are_administered_with_care(app: TestApp) {
         401
     );
     assert!(chats(&app, &d).await.is_empty());
+}
+
+async fn a_channel_serves_only_its_own_organization(app: TestApp) {
+    let acme = app.desk("Acme").await;
+    let bot = FakeTelegram::start().await;
+    let (url, _) = telegram_channel(&app, &acme, &bot).await;
+    let acme_channel = url.rsplit('/').next().unwrap().to_owned();
+    let umbrella = app.desk("Umbrella").await;
+    let unknown = "01930000-0000-7000-8000-000000000000".to_owned();
+
+    for channel in [acme_channel, unknown] {
+        let posted = app
+            .gql(
+                Some(&umbrella.key),
+                "mutation($input: PostCustomerMessageInput!) { postCustomerMessage(input: $input) { message { id } } }",
+                json!({ "input": {
+                    "source": "TELEGRAM",
+                    "channelId": channel,
+                    "customer": { "name": "Eve", "phone": "+48600100999" },
+                    "externalId": "1",
+                    "text": "Hi"
+                } }),
+            )
+            .await;
+        assert_eq!(error_code(&posted), "VALIDATION", "{posted}");
+        assert_eq!(error_field(&posted), "channelId", "{posted}");
+        let handed = app
+            .gql(
+                Some(&umbrella.key),
+                "mutation($input: HandOffChatInput!) { handOffChat(input: $input) { chat { id } } }",
+                json!({ "input": {
+                    "queueId": umbrella.queue,
+                    "source": "TELEGRAM",
+                    "channelId": channel,
+                    "customer": { "name": "Eve", "phone": "+48600100999" }
+                } }),
+            )
+            .await;
+        assert_eq!(error_code(&handed), "VALIDATION", "{handed}");
+        assert_eq!(error_field(&handed), "channelId", "{handed}");
+    }
+    assert!(
+        chats(&app, &umbrella).await.is_empty(),
+        "nothing was written"
+    );
+    assert!(chats(&app, &acme).await.is_empty(), "nothing was written");
+}
+
+async fn nul_characters_from_a_messenger_are_dropped(app: TestApp) {
+    let d = app.desk("Acme").await;
+    let bot = FakeTelegram::start().await;
+    let (url, secret) = telegram_channel(&app, &d, &bot).await;
+    let mut ann = update(1, 10, "Hi\u{0}, my order\u{0}");
+    ann["message"]["from"]["first_name"] = json!("A\u{0}nn");
+    // Acknowledged (Telegram would send a refused update again forever), stored without NUL.
+    assert_eq!(post_update(&app, &url, Some(&secret), &ann).await, 200);
+    let found = chats(&app, &d).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(messages(&found[0])[0]["text"], "Hi, my order");
 }
