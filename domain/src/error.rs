@@ -32,7 +32,7 @@ pub enum DomainError {
     Upstream(String),
     /// `INTERNAL`: the database failed. Details are logged, never shown.
     #[error("database error")]
-    Db(#[from] sea_orm::DbErr),
+    Db(sea_orm::DbErr),
     /// `INTERNAL`: anything else unexpected. Details are logged, never shown.
     #[error("internal error")]
     Internal(String),
@@ -106,10 +106,95 @@ impl DomainError {
     }
 }
 
+/// A database error, except the two a client's input can cause, which the edges should have
+/// refused already and which are theirs, not ours, if one slips through: a reference to a row
+/// that does not exist (`VALIDATION` on the referencing field) and a NUL character in text
+/// (`VALIDATION`; PostgreSQL stores no NUL).
+impl From<sea_orm::DbErr> for DomainError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        use sea_orm::{DbErr, RuntimeErr};
+        let database = match &error {
+            DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+                e.as_database_error()
+            }
+            _ => None,
+        };
+        let Some(database) = database else {
+            return Self::Db(error);
+        };
+        match database.code().as_deref() {
+            // PostgreSQL's foreign_key_violation; SQLite's SQLITE_CONSTRAINT_FOREIGNKEY.
+            Some("23503") | Some("787") => {
+                let field = referencing_field(pg_detail(database));
+                tracing::warn!(%error, "a reference the edge let through");
+                Self::validation(field, "refers to nothing that exists")
+            }
+            // character_not_in_repertoire: "invalid byte sequence for encoding UTF8: 0x00".
+            Some("22021") | Some("22P05") => {
+                tracing::warn!(%error, "a NUL character the edge let through");
+                Self::validation("input", "must not contain NUL characters")
+            }
+            _ => Self::Db(error),
+        }
+    }
+}
+
+fn pg_detail(error: &dyn sea_orm::sqlx::error::DatabaseError) -> Option<&str> {
+    error
+        .try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>()
+        .and_then(|pg| pg.detail())
+}
+
+/// `channelId` from PostgreSQL's `Key (channel_id)=(…) is not present in table …`; `input` when
+/// the database does not say (SQLite).
+fn referencing_field(detail: Option<&str>) -> String {
+    let column = detail
+        .and_then(|detail| detail.strip_prefix("Key ("))
+        .and_then(|rest| rest.split_once(')'))
+        .map(|(column, _)| column)
+        .filter(|column| column.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    match column {
+        Some(column) => camel_case(column),
+        None => "input".to_owned(),
+    }
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Turns a unique-constraint violation into `CONFLICT` with a message; other errors pass through.
 pub fn conflict_on_unique(err: sea_orm::DbErr, message: &'static str) -> DomainError {
     match err.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::conflict(message),
         _ => DomainError::Db(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_referencing_field_comes_from_postgresql_s_detail() {
+        let detail = "Key (channel_id)=(0193…) is not present in table \"channels\".";
+        assert_eq!(referencing_field(Some(detail)), "channelId");
+        assert_eq!(referencing_field(None), "input");
+        assert_eq!(
+            referencing_field(Some("Key (a, b)=(1, 2) is not present")),
+            "input"
+        );
     }
 }
