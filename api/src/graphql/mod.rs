@@ -12,6 +12,7 @@ pub mod crm;
 pub mod deliveries;
 pub mod error;
 pub mod files;
+pub mod guard;
 pub mod identity;
 pub mod loaders;
 pub mod page;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 use context::{Auth, RequestInfo, TestClock, new_loader};
 use error::ErrorCodes;
+use guard::InputGuard;
 
 pub use chat::events::Subscription;
 
@@ -72,6 +74,7 @@ pub fn build_schema(domain: Domain, test_clock: Option<Arc<ManualClock>>) -> App
         .limit_recursive_depth(32)
         .limit_directives(16)
         .extension(ErrorCodes)
+        .extension(InputGuard)
         .data(domain);
     if let Some(clock) = test_clock {
         builder = builder.data(TestClock(clock));

@@ -15,6 +15,7 @@ use omnipanel_domain::ids::ChannelId;
 use omnipanel_integrations::{generic, telegram};
 use serde_json::json;
 
+use super::clean::json_without_nul;
 use crate::state::AppState;
 
 fn answer(status: StatusCode, error: Option<&str>) -> Response {
@@ -91,7 +92,7 @@ pub async fn telegram(
         Ok(found) => found,
         Err(refused) => return refused,
     };
-    let update: telegram::Update = match serde_json::from_slice(&body) {
+    let update: telegram::Update = match serde_json::from_slice(&json_without_nul(&body)) {
         Ok(update) => update,
         Err(error) => {
             return answer(
@@ -150,7 +151,7 @@ pub async fn generic(
             Some("Unknown channel or wrong signature"),
         );
     }
-    match generic::inbound(&body) {
+    match generic::inbound(&json_without_nul(&body)) {
         Ok(inbound) => store(&state, &found, inbound).await,
         Err(generic::Refusal::Body(reason)) => answer(StatusCode::BAD_REQUEST, Some(&reason)),
         Err(generic::Refusal::Signature) => answer(

@@ -2,6 +2,7 @@
 //! CRM, channels' webhooks, files, health, readiness and metrics.
 
 mod channels;
+mod clean;
 mod crm_oauth;
 mod files;
 mod webchat;

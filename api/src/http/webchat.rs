@@ -29,6 +29,7 @@ use omnipanel_domain::ids::{ChannelId, ChatId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::clean::CleanJson;
 use crate::state::AppState;
 
 const PAGE: &str = include_str!("assets/webchat.html");
@@ -119,7 +120,7 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
 pub async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Json(input): Json<StartWebchatInput>,
+    CleanJson(input): CleanJson<StartWebchatInput>,
 ) -> Response {
     let id = match channel_id(&id) {
         Ok(id) => id,
@@ -143,7 +144,7 @@ pub async fn say(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(input): Json<SayInput>,
+    CleanJson(input): CleanJson<SayInput>,
 ) -> Response {
     let id = match channel_id(&id) {
         Ok(id) => id,
@@ -216,7 +217,7 @@ pub async fn rate(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(input): Json<RateInput>,
+    CleanJson(input): CleanJson<RateInput>,
 ) -> Response {
     let id = match channel_id(&id) {
         Ok(id) => id,

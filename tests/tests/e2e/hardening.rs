@@ -7,6 +7,8 @@ use serde_json::json;
 on_both_databases!(
     too_deep_or_too_complex_queries_are_refused,
     oversized_bodies_and_batches_are_refused,
+    many_mutations_in_one_request_are_refused,
+    nul_characters_in_graphql_are_refused,
 );
 
 async fn too_deep_or_too_complex_queries_are_refused(app: TestApp) {
@@ -30,9 +32,13 @@ async fn too_deep_or_too_complex_queries_are_refused(app: TestApp) {
             .contains("nested too deep")
     );
 
-    let wide: String = (0..1100).map(|i| format!("a{i}: me {{ id }} ")).collect();
+    let wide: String = (0..2100).map(|i| format!("a{i}: id ")).collect();
     let body = app
-        .gql(Some(&org.owner_token), &format!("{{ {wide} }}"), json!({}))
+        .gql(
+            Some(&org.owner_token),
+            &format!("{{ me {{ {wide} }} }}"),
+            json!({}),
+        )
         .await;
     assert!(body["data"].is_null(), "nothing is resolved");
     assert_eq!(error_code(&body), "LIMIT_EXCEEDED");
@@ -159,4 +165,63 @@ async fn health_readiness_and_metrics_answer() {
         "{metrics}"
     );
     assert!(metrics.contains("omnipanel_http_request_duration_seconds_bucket"));
+}
+
+async fn many_mutations_in_one_request_are_refused(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let activity = |count: usize| -> String {
+        let fields: String = (0..count)
+            .map(|i| format!("a{i}: reportActivity {{ operator {{ id }} }} "))
+            .collect();
+        format!("mutation {{ {fields} }}")
+    };
+    let refused = app
+        .gql(Some(&org.owner_token), &activity(1000), json!({}))
+        .await;
+    assert_eq!(error_code(&refused), "LIMIT_EXCEEDED", "{refused}");
+    assert!(refused["data"].is_null(), "none of them ran: {refused}");
+    // Fragments count too.
+    let fragments: String = (0..11).map(|i| format!("...F{i} ")).collect::<String>();
+    let definitions: String = (0..11)
+        .map(|i| {
+            format!("fragment F{i} on Mutation {{ a{i}: reportActivity {{ operator {{ id }} }} }} ")
+        })
+        .collect();
+    let refused = app
+        .gql(
+            Some(&org.owner_token),
+            &format!("mutation {{ {fragments} }} {definitions}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "LIMIT_EXCEEDED", "{refused}");
+    // Up to the limit, they run.
+    let ran = app
+        .ok(Some(&org.owner_token), &activity(10), json!({}))
+        .await;
+    assert!(ran["a9"]["operator"]["id"].is_string(), "{ran}");
+}
+
+async fn nul_characters_in_graphql_are_refused(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let sign_in = "mutation($email: String!) { signIn(input: { email: $email, password: \"correct horse battery\" }) { token } }";
+    let refused = app
+        .gql(None, sign_in, json!({ "email": "owner\u{0}@acme.test" }))
+        .await;
+    assert_eq!(error_code(&refused), "VALIDATION", "{refused}");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "email");
+    // In a literal, nested in an input object.
+    let refused = app
+        .gql(
+            Some(&org.owner_token),
+            "mutation { createQueue(input: { name: \"Sales\\u0000\" }) { queue { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "VALIDATION", "{refused}");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "input");
+    let queues = app
+        .ok(Some(&org.owner_token), "{ queues { id } }", json!({}))
+        .await;
+    assert_eq!(queues["queues"].as_array().unwrap().len(), 0, "{queues}");
 }

@@ -257,6 +257,18 @@ async fn a_visitor_chats_with_an_operator_live(app: TestApp) {
         .unwrap();
     assert_eq!(mine["messages"].as_array().unwrap().len(), 2);
 
+    // NUL characters are dropped at the edge: neither stored nor a server error.
+    let (status, cleaned) = post(
+        &app,
+        &format!("{base}/messages"),
+        Some(&token),
+        json!({ "text": "Order\u{0} A-17" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{cleaned}");
+    let stored = read(&app, &base, &token).await.to_string();
+    assert!(stored.contains("\"Order A-17\""), "{stored}");
+
     // An archived channel takes nothing more.
     app.ok(
         Some(&org.owner_token),
