@@ -78,6 +78,7 @@ impl App {
         let settings = DomainConfig {
             public_url: config.public_url.clone(),
             session_ttl: config.session_ttl,
+            allow_private_upstreams: config.upstream.allow_private,
             ..DomainConfig::default()
         };
         let domain = Domain::new(db, clock, settings)

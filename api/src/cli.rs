@@ -135,6 +135,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         files_dir: args.files_dir.clone(),
         upstream: omnipanel_integrations::HttpPolicy {
             timeout: std::time::Duration::from_secs(args.upstream_timeout_secs),
+            allow_private: args.allow_private_upstreams,
             ..Default::default()
         },
         time: if args.test_clock {

@@ -102,6 +102,10 @@ pub struct ServeArgs {
     /// Seconds one call to a CRM or a channel may take before it fails as `UPSTREAM`.
     #[arg(long, env = "OMNIPANEL_UPSTREAM_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
     pub upstream_timeout_secs: u64,
+    /// Let webhooks, channels and CRMs point at loopback, private and link-local addresses
+    /// (an on-premise CRM, a test's fakes); refused by default, when saved and when called.
+    #[arg(long, env = "OMNIPANEL_ALLOW_PRIVATE_UPSTREAMS")]
+    pub allow_private_upstreams: bool,
 }
 
 #[derive(Debug, Subcommand)]

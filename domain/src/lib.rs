@@ -42,6 +42,7 @@ pub mod service;
 pub mod store;
 pub mod sweep;
 pub mod timers;
+pub mod upstream;
 pub mod validate;
 
 pub use actor::{Actor, Principal};

@@ -29,6 +29,9 @@ pub struct DomainConfig {
     /// How long an invitation link works.
     pub invitation_ttl: chrono::Duration,
     pub throttle: ThrottlePolicy,
+    /// Whether saved URLs (webhooks, channels, CRMs) may point at loopback, private and
+    /// link-local addresses (`--allow-private-upstreams`).
+    pub allow_private_upstreams: bool,
 }
 
 impl Default for DomainConfig {
@@ -38,6 +41,7 @@ impl Default for DomainConfig {
             session_ttl: chrono::Duration::hours(12),
             invitation_ttl: chrono::Duration::days(7),
             throttle: ThrottlePolicy::default(),
+            allow_private_upstreams: false,
         }
     }
 }

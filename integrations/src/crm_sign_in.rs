@@ -29,6 +29,7 @@ pub struct Authorization {
 #[derive(Clone)]
 pub struct CrmSignIn {
     http: reqwest::Client,
+    policy: HttpPolicy,
 }
 
 fn upstream(what: &str, detail: impl std::fmt::Display) -> DomainError {
@@ -46,11 +47,17 @@ impl CrmSignIn {
     pub fn new(policy: HttpPolicy) -> Result<Self> {
         Ok(Self {
             http: crate::http_client(&policy)?,
+            policy,
         })
     }
 
-    fn identity(connection: &crm_connection::Model) -> Result<String> {
-        identity_url(connection).ok_or_else(|| upstream("start", "no identity service is set"))
+    fn identity(&self, connection: &crm_connection::Model) -> Result<String> {
+        let identity = identity_url(connection)
+            .ok_or_else(|| upstream("start", "no identity service is set"))?;
+        match self.policy.refusal(&identity) {
+            Some(why) => Err(upstream("start", why)),
+            None => Ok(identity),
+        }
     }
 
     /// The authorization URL (code flow, PKCE S256, a fresh `state`).
@@ -59,7 +66,7 @@ impl CrmSignIn {
         connection: &crm_connection::Model,
         redirect: &str,
     ) -> Result<Authorization> {
-        let identity = Self::identity(connection)?;
+        let identity = self.identity(connection)?;
         let client_id = connection
             .oauth_client_id
             .clone()
@@ -93,7 +100,7 @@ impl CrmSignIn {
         code: &str,
         pkce_verifier: &str,
     ) -> Result<CrmUser> {
-        let identity = Self::identity(connection)?;
+        let identity = self.identity(connection)?;
         let client_id = connection
             .oauth_client_id
             .clone()

@@ -34,6 +34,7 @@ const BATCH: u64 = 20;
 pub struct DeliveryWorker {
     domain: Domain,
     http: reqwest::Client,
+    policy: HttpPolicy,
 }
 
 impl DeliveryWorker {
@@ -41,7 +42,21 @@ impl DeliveryWorker {
         Ok(Self {
             domain,
             http: crate::http_client(&policy)?,
+            policy,
         })
+    }
+
+    /// Why a channel's provider may not be called, if it may not (a literal private address
+    /// saved before the guard, or while private upstreams were allowed).
+    fn channel_refusal(
+        &self,
+        channel: &omnipanel_domain::entity::channel::Model,
+    ) -> Option<String> {
+        let outbound = omnipanel_domain::channels::config_of(channel).outbound_url;
+        [channel.api_base_url.as_deref(), outbound.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(|url| self.policy.refusal(url))
     }
 
     /// Runs until the task is aborted: a pass whenever deliveries are queued, and whenever the
@@ -120,6 +135,9 @@ impl DeliveryWorker {
                 return Attempt::failed(None, format!("Could not read the webhook: {error}"));
             }
         };
+        if let Some(why) = self.policy.refusal(&hook.url) {
+            return Attempt::refused(None, why);
+        }
         let body = job.payload.to_string().into_bytes();
         let timestamp = self.domain.now().timestamp();
         let sent = self
@@ -187,6 +205,9 @@ impl DeliveryWorker {
             Ok(_) => return Attempt::refused(None, "The channel no longer exists"),
             Err(error) => return Attempt::failed(None, error.to_string()),
         };
+        if let Some(why) = self.channel_refusal(&channel) {
+            return Attempt::refused(None, why);
+        }
         let bytes =
             match crate::telegram::fetch_file(&self.http, &channel, &file.provider_file_id).await {
                 Ok(bytes) => bytes,
@@ -215,6 +236,9 @@ impl DeliveryWorker {
                 return Attempt::failed(None, format!("Could not read the message: {error}"));
             }
         };
+        if let Some(why) = self.channel_refusal(&target.channel) {
+            return Attempt::refused(None, why);
+        }
         match target.channel.kind {
             ChannelKind::Telegram => {
                 let Some(to) = &target.recipient else {

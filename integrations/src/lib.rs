@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod generic;
 pub mod signing;
 pub mod telegram;
+mod upstream;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,20 @@ pub struct HttpPolicy {
     pub retries: u32,
     /// The first wait between attempts; it doubles each time.
     pub backoff: Duration,
+    /// Whether loopback, private and link-local addresses may be called
+    /// (`--allow-private-upstreams`); refused by default.
+    pub allow_private: bool,
+}
+
+impl HttpPolicy {
+    /// Why `url` may not be called under this policy, if it may not (see `upstream`).
+    pub fn refusal(&self, url: &str) -> Option<String> {
+        if self.allow_private {
+            None
+        } else {
+            upstream::literal_refusal(url)
+        }
+    }
 }
 
 impl Default for HttpPolicy {
@@ -37,18 +52,24 @@ impl Default for HttpPolicy {
             timeout: Duration::from_secs(10),
             retries: 2,
             backoff: Duration::from_millis(500),
+            allow_private: false,
         }
     }
 }
 
 /// The HTTP client every integration shares: no redirects followed (OAuth endpoints must not
-/// redirect), the policy's timeout, and a recognisable user agent.
+/// redirect), the policy's timeout, a recognisable user agent and, unless private upstreams are
+/// allowed, names resolved to public addresses only.
 pub fn http_client(policy: &HttpPolicy) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(policy.timeout)
         .connect_timeout(policy.timeout.min(Duration::from_secs(5)))
-        .user_agent(concat!("omnipanel/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("omnipanel/", env!("CARGO_PKG_VERSION")));
+    if !policy.allow_private {
+        builder = builder.dns_resolver(Arc::new(upstream::PublicOnly));
+    }
+    builder
         .build()
         .map_err(|e| DomainError::Internal(format!("cannot build the HTTP client: {e}")))
 }
@@ -76,6 +97,21 @@ impl CrmConnectors for Connectors {
         context: &ConnectorContext,
         connection: &crm_connection::Model,
     ) -> Result<Arc<dyn CrmConnector>> {
+        if connection.kind == CrmKind::Creatio {
+            let urls = [
+                connection.base_url.clone(),
+                omnipanel_domain::crm::identity_url(connection),
+            ];
+            if let Some(why) = urls
+                .iter()
+                .flatten()
+                .find_map(|url| self.policy.refusal(url))
+            {
+                return Err(DomainError::Upstream(format!(
+                    "The CRM cannot be called: {why}"
+                )));
+            }
+        }
         Ok(match connection.kind {
             CrmKind::Local => Arc::new(LocalCrm::new(context.clone(), connection.organization_id)),
             CrmKind::Creatio => Arc::new(creatio::CreatioCrm::new(

@@ -73,6 +73,8 @@ export class Server {
         '--public-url', this.url,
         '--database-url', this.database.url,
         '--files-dir', join(this.dir, 'files'),
+        // The fake CRM listens on 127.0.0.1.
+        '--allow-private-upstreams',
         ...(this.demo ? ['--demo'] : []),
       ],
       { env: { ...process.env, OMNIPANEL_LOG: process.env.OMNIPANEL_LOG ?? 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },

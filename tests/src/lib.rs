@@ -87,6 +87,12 @@ pub async fn spawn_app(db: Db) -> TestApp {
 /// Starts the server; `test_clock` decides whether it runs on the manual clock (and has
 /// `advanceClock`) or on the system clock, as production does.
 pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
+    // The fakes listen on 127.0.0.1.
+    spawn_app_allowing(db, test_clock, true).await
+}
+
+/// Starts the server, calling loopback and private addresses only if `private_upstreams`.
+pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: bool) -> TestApp {
     // OMNIPANEL_TEST_LOG=1 shows the server's logs (OMNIPANEL_LOG sets the filter as in serve).
     if std::env::var_os("OMNIPANEL_TEST_LOG").is_some() {
         omnipanel_api::telemetry::init(omnipanel_api::config::LogFormat::Text, false);
@@ -124,6 +130,7 @@ pub async fn spawn_app_with(db: Db, test_clock: bool) -> TestApp {
             timeout: std::time::Duration::from_secs(1),
             retries: 2,
             backoff: std::time::Duration::from_millis(10),
+            allow_private: private_upstreams,
         },
         time: if test_clock {
             TimeSource::Manual(clock.clone())

@@ -90,6 +90,12 @@ impl Channels<'_> {
         if let Some(queue_id) = input.queue_id {
             self.channel_queue(&self.domain.db, actor, queue_id).await?;
         }
+        if let Some(url) = &input.outbound_url {
+            self.domain.public_upstream(url, "outboundUrl").await?;
+        }
+        if let Some(url) = &input.api_base_url {
+            self.domain.public_upstream(url, "apiBaseUrl").await?;
+        }
         let secret = generate_token(crate::secret::prefix::CHANNEL_SECRET);
         let credentials = ChannelCredentials {
             bot_token: input.bot_token,

@@ -186,6 +186,14 @@ impl Crm<'_> {
     ) -> Result<crm_connection::Model> {
         actor.require_admin()?;
         check(&input)?;
+        for (field, url) in [
+            ("baseUrl", &input.base_url),
+            ("identityUrl", &input.identity_url),
+        ] {
+            if let Some(url) = url.as_deref().filter(|url| !url.is_empty()) {
+                self.domain.public_upstream(url, field).await?;
+            }
+        }
         let tx = self.domain.write().await?;
         let existing = crm_connection::Entity::find_by_id(actor.organization_id)
             .lock_exclusive()

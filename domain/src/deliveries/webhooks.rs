@@ -116,6 +116,7 @@ impl Deliveries<'_> {
     ) -> Result<(webhook::Model, String)> {
         actor.require_admin()?;
         check(&input)?;
+        self.domain.public_upstream(input.url.trim(), "url").await?;
         let now = self.domain.now();
         let secret = generate_token(crate::secret::prefix::WEBHOOK_SECRET);
         let created = webhook::ActiveModel {
@@ -156,6 +157,9 @@ impl Deliveries<'_> {
     ) -> Result<webhook::Model> {
         actor.require_admin()?;
         check(&input)?;
+        if let Some(url) = &input.url {
+            self.domain.public_upstream(url.trim(), "url").await?;
+        }
         let existing = self.own_webhook(&self.domain.db, actor, input.id).await?;
         let mut model: webhook::ActiveModel = existing.into();
         if let Some(url) = input.url {

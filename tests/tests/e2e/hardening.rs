@@ -1,7 +1,9 @@
 //! Limits that protect the server: depth, complexity, body size, batch size, the test clock.
 
 use omnipanel_domain::ports::Clock;
-use omnipanel_tests::{Db, TestApp, error_code, on_both_databases, spawn_app_with};
+use omnipanel_tests::{
+    Db, TestApp, error_code, error_field, on_both_databases, spawn_app_allowing, spawn_app_with,
+};
 use serde_json::json;
 
 on_both_databases!(
@@ -224,4 +226,78 @@ async fn nul_characters_in_graphql_are_refused(app: TestApp) {
         .ok(Some(&org.owner_token), "{ queues { id } }", json!({}))
         .await;
     assert_eq!(queues["queues"].as_array().unwrap().len(), 0, "{queues}");
+}
+
+#[tokio::test]
+async fn private_upstreams_are_refused_unless_allowed() {
+    let private = [
+        "http://127.0.0.1:9/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost:9/hook",
+        "http://[::1]/hook",
+        "http://10.0.0.5/hook",
+        "http://[::ffff:192.168.1.1]/hook",
+    ];
+    let create_webhook = "mutation($url: String!) { createWebhook(input: { url: $url, events: [CHAT_CLOSED] }) { webhook { id } } }";
+    for db in [Db::Sqlite, Db::Postgres] {
+        let app = spawn_app_allowing(db, true, false).await;
+        let org = app.create_org("Acme").await;
+        for url in private {
+            let refused = app
+                .gql(
+                    Some(&org.owner_token),
+                    create_webhook,
+                    json!({ "url": url }),
+                )
+                .await;
+            assert_eq!(error_code(&refused), "VALIDATION", "{url}: {refused}");
+            assert_eq!(error_field(&refused), "url", "{url}");
+        }
+        let channel = app
+            .gql(
+                Some(&org.owner_token),
+                "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } } }",
+                json!({ "input": { "kind": "VIBER", "name": "Viber", "outboundUrl": "http://169.254.169.254/send" } }),
+            )
+            .await;
+        assert_eq!(error_field(&channel), "outboundUrl", "{channel}");
+        let crm = app
+            .gql(
+                Some(&org.owner_token),
+                "mutation($input: UpdateCrmConnectionInput!) { updateCrmConnection(input: $input) { crmConnection { kind } } }",
+                json!({ "input": { "kind": "CREATIO", "baseUrl": "http://127.0.0.1:5000", "clientId": "c", "clientSecret": "s" } }),
+            )
+            .await;
+        assert_eq!(error_field(&crm), "baseUrl", "{crm}");
+        let listed = app
+            .ok(
+                Some(&org.owner_token),
+                "{ webhooks { id } channels { id } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            listed,
+            json!({ "webhooks": [], "channels": [] }),
+            "nothing saved"
+        );
+        // A public address is fine.
+        app.ok(
+            Some(&org.owner_token),
+            create_webhook,
+            json!({ "url": "https://8.8.8.8/hook" }),
+        )
+        .await;
+
+        // With the option, the same private address is accepted.
+        let allowing = spawn_app_allowing(db, true, true).await;
+        let org = allowing.create_org("Acme").await;
+        allowing
+            .ok(
+                Some(&org.owner_token),
+                create_webhook,
+                json!({ "url": "http://127.0.0.1:9/hook" }),
+            )
+            .await;
+    }
 }
