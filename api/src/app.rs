@@ -55,6 +55,8 @@ pub struct AppConfig {
     pub timers: TimerSweep,
     /// Seed the demo organization (`serve --demo`).
     pub demo: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The assembled server, ready to serve.
@@ -100,7 +102,8 @@ impl App {
             tasks.push(tokio::spawn(sweep(domain.clone(), period)));
         }
         let state = AppState::new(domain.clone(), test_clock, config.max_body_bytes)
-            .with_upstream_policy(config.upstream)?;
+            .with_upstream_policy(config.upstream)?
+            .with_trusted_proxies(config.trusted_proxies.clone());
         Ok(Self {
             domain,
             state,

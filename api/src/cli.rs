@@ -149,6 +149,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             TimerSweep::Every(std::time::Duration::from_secs(1))
         },
         demo: args.demo,
+        trusted_proxies: args.trusted_proxies.clone(),
     };
     let mut app = App::build(config, db).await.map_err(describe)?;
     let demo = app.demo.take();

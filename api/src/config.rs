@@ -106,6 +106,10 @@ pub struct ServeArgs {
     /// (an on-premise CRM, a test's fakes); refused by default, when saved and when called.
     #[arg(long, env = "OMNIPANEL_ALLOW_PRIVATE_UPSTREAMS")]
     pub allow_private_upstreams: bool,
+    /// Reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names
+    /// the client, for sign-in throttling per address; none by default.
+    #[arg(long, env = "OMNIPANEL_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::http::client_address::parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Subcommand)]

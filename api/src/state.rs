@@ -22,6 +22,8 @@ pub struct AppState {
     pub test_clock: Option<Arc<ManualClock>>,
     /// The identity-service client for sign-in through the CRM.
     pub crm_sign_in: CrmSignIn,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`).
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 impl AppState {
@@ -45,6 +47,14 @@ impl AppState {
             test_clock,
             crm_sign_in: CrmSignIn::new(HttpPolicy::default())
                 .expect("the TLS backend is compiled in"),
+            trusted_proxies: Arc::new([]),
         }
+    }
+
+    /// Reads the client's address from `X-Forwarded-For` when a request comes from one of
+    /// `proxies`.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = proxies.into();
+        self
     }
 }

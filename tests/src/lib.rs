@@ -139,6 +139,8 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
         },
         timers: TimerSweep::WhenAdvanced,
         demo: false,
+        // Tests that need a proxy send X-Forwarded-For from 127.0.0.1.
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
     };
     let app = App::build(config, connection)
         .await

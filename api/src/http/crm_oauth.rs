@@ -88,6 +88,7 @@ pub async fn start(State(state): State<AppState>, Query(params): Query<StartPara
 pub async fn callback(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Query(params): Query<CallbackParams>,
 ) -> Response {
     if let Some(error) = params.error {
@@ -105,7 +106,9 @@ pub async fn callback(
             "The CRM sent no code or state back. Start the sign-in again.",
         );
     };
-    let address = peer.ip().to_string();
+    let address =
+        super::client_address::client_address(peer.ip(), &headers, &state.trusted_proxies)
+            .to_string();
     let finished = async {
         let pending = state
             .domain

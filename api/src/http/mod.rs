@@ -3,6 +3,7 @@
 
 mod channels;
 mod clean;
+pub mod client_address;
 mod crm_oauth;
 mod files;
 mod webchat;
@@ -142,8 +143,9 @@ async fn graphql_http(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let auth = authenticate(&state.domain, authorization).await;
+    let client = client_address::client_address(peer.ip(), &headers, &state.trusted_proxies);
     let info = RequestInfo {
-        client_address: Some(peer.ip().to_string()),
+        client_address: Some(client.to_string()),
     };
     let batch = match batch {
         BatchRequest::Single(request) => {
@@ -178,9 +180,11 @@ const WS_BUFFER_BYTES: usize = 8 * 1024;
 async fn graphql_ws(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let client = client_address::client_address(peer.ip(), &headers, &state.trusted_proxies);
     // Panels send a few small messages and receive events of a few hundred bytes: small
     // buffers keep thousands of open panels cheap (the defaults are 128 KiB each way), and a
     // message is bounded like a request body.
@@ -205,7 +209,7 @@ async fn graphql_ws(
                     let mut data = async_graphql::Data::default();
                     data.insert(auth);
                     data.insert(RequestInfo {
-                        client_address: Some(peer.ip().to_string()),
+                        client_address: Some(client.to_string()),
                     });
                     // Subscription events resolve over the connection's lifetime: no cache,
                     // so every event shows the chat as it is now.

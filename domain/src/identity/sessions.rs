@@ -243,9 +243,16 @@ impl Identity<'_> {
         }
     }
 
-    /// Ends the caller's session.
+    /// Ends the caller's session. An API key has none: it is revoked by an administrator
+    /// (`revokeApiKey`), and `signOut` with one is `FORBIDDEN` rather than a success that changes
+    /// nothing.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn sign_out(self, actor: &Actor) -> Result<()> {
+        if let Principal::ApiKey { .. } = actor.principal {
+            return Err(DomainError::forbidden(
+                "An API key has no session to end; an administrator revokes the key",
+            ));
+        }
         if let Principal::Operator {
             session_id: Some(id),
             ..

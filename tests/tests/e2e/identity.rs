@@ -13,6 +13,8 @@ on_both_databases!(
     operators_edit_their_own_profile,
     repeated_wrong_passwords_are_slowed_down_but_not_locked_out_for_good,
     api_keys_authenticate_machine_clients,
+    sign_in_failures_are_counted_per_client_address,
+    an_api_key_cannot_sign_out,
 );
 
 async fn sign_in_returns_a_token_that_me_accepts(app: TestApp) {
@@ -313,5 +315,61 @@ async fn api_keys_authenticate_machine_clients(app: TestApp) {
     assert_eq!(
         error_code(&app.gql(Some(key), "{ queues { id } }", json!({})).await),
         "UNAUTHENTICATED"
+    );
+}
+
+async fn sign_in_failures_are_counted_per_client_address(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    // The test server trusts 127.0.0.1 as a reverse proxy: X-Forwarded-For names the client.
+    let from = |address: &'static str, email: String, password: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/graphql"))
+                .header("x-forwarded-for", address)
+                .json(&json!({
+                    "query": SIGN_IN,
+                    "variables": { "input": { "email": email, "password": password } }
+                }))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    // 30 failures from one address, each for another (unknown) account...
+    for i in 0..30 {
+        let failed = from("198.51.100.7", format!("nobody{i}@example.com"), "guess").await;
+        assert_eq!(
+            error_code(&failed),
+            "UNAUTHENTICATED",
+            "attempt {i}: {failed}"
+        );
+    }
+    // ...and that address waits, even with a real account's right password.
+    let blocked = from("198.51.100.7", org.owner_email.clone(), PASSWORD).await;
+    assert_eq!(error_code(&blocked), "LIMIT_EXCEEDED", "{blocked}");
+    // Another client behind the same proxy does not.
+    let other = from("198.51.100.8", org.owner_email.clone(), PASSWORD).await;
+    assert!(other["errors"].is_null(), "{other}");
+}
+
+async fn an_api_key_cannot_sign_out(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let key = app.chatbot_key(&org.owner_token).await;
+    let refused = app
+        .gql(Some(&key), "mutation { signOut { signedOut } }", json!({}))
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    // The key still works, as the refusal says.
+    let still = app
+        .gql(Some(&key), "mutation { signOut { signedOut } }", json!({}))
+        .await;
+    assert_eq!(
+        error_code(&still),
+        "FORBIDDEN",
+        "not UNAUTHENTICATED: {still}"
     );
 }
