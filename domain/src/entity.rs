@@ -386,6 +386,8 @@ entity!(
     pub crm_activity_id: Option<String>,
     pub crm_case_id: Option<String>,
     pub crm_case_number: Option<String>,
+    /// Set while `createCaseFromChat` is creating the chat's case in the CRM.
+    pub crm_case_claimed_at: Option<DateTimeUtc>,
     pub rating: Option<i16>,
     pub rating_comment: Option<String>,
     pub rated_at: Option<DateTimeUtc>,

@@ -12,6 +12,7 @@ mod m20261122_000003_crm_chat_url;
 mod m20261122_000004_crm_sign_in;
 mod m20261122_000005_templates;
 mod m20261122_000006_history_search;
+mod m20261202_000007_case_claim;
 
 /// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_crm_sign_in::Migration),
             Box::new(m20261122_000005_templates::Migration),
             Box::new(m20261122_000006_history_search::Migration),
+            Box::new(m20261202_000007_case_claim::Migration),
         ]
     }
 }

@@ -218,6 +218,7 @@ pub(crate) fn new_chat(
         crm_activity_id: Set(None),
         crm_case_id: Set(None),
         crm_case_number: Set(None),
+        crm_case_claimed_at: Set(None),
         rating: Set(None),
         rating_comment: Set(None),
         rated_at: Set(None),

@@ -21,6 +21,10 @@ use crate::routing::rows::lock_chat;
 use crate::service::Crm;
 use crate::validate::{check, single_line};
 
+/// How long a claim on case creation holds: longer than a CRM call with its retries may take, so
+/// only a server that stopped mid-call leaves a claim this old.
+const CASE_CLAIM_SECS: i64 = 300;
+
 /// Links a chat to CRM records (H1, H3). Every id given must exist in the CRM.
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -266,10 +270,50 @@ impl Crm<'_> {
         Ok(transcript(chat, &messages))
     }
 
+    /// Takes the chat's claim on case creation: one conditional update, so of two simultaneous
+    /// calls one creates the case and the other is `CONFLICT` before it calls the CRM.
+    async fn claim_case(self, chat: &chat::Model) -> Result<()> {
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        let now = self.domain.now();
+        let stale = now - chrono::Duration::seconds(CASE_CLAIM_SECS);
+        let claimed = chat::Entity::update_many()
+            .col_expr(chat::Column::CrmCaseClaimedAt, Expr::value(now))
+            .filter(chat::Column::Id.eq(chat.id))
+            .filter(chat::Column::CrmCaseNumber.is_null())
+            .filter(
+                Expr::col(chat::Column::CrmCaseClaimedAt)
+                    .is_null()
+                    .or(Expr::col(chat::Column::CrmCaseClaimedAt).lt(stale)),
+            )
+            .exec(&self.domain.db)
+            .await?;
+        if claimed.rows_affected == 1 {
+            Ok(())
+        } else {
+            Err(DomainError::conflict(
+                "A case is already being created for this chat",
+            ))
+        }
+    }
+
+    /// Gives the claim back after the CRM refused (the case may be tried again at once).
+    async fn release_case(self, chat: &chat::Model) -> Result<()> {
+        use sea_orm::sea_query::Expr;
+        chat::Entity::update_many()
+            .col_expr(
+                chat::Column::CrmCaseClaimedAt,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .filter(chat::Column::Id.eq(chat.id))
+            .exec(&self.domain.db)
+            .await?;
+        Ok(())
+    }
+
     /// Creates a CRM case from a chat (H2): the subject given, the transcript as its
     /// description, the chat's contact and account; the case's id and number are written back
-    /// on the chat. A chat that already has a case is refused (`CONFLICT`), so a repeated click
-    /// makes no second case.
+    /// on the chat. A chat that already has a case, or whose case is being created, is refused
+    /// (`CONFLICT`), so a repeated or simultaneous click makes no second case.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_case_from_chat(
         self,
@@ -283,22 +327,33 @@ impl Crm<'_> {
                 "The chat is already linked to case {number}"
             )));
         }
-        let description = self.transcript_of(&chat).await?;
-        let crm = self.crm_for(chat.organization_id).await?;
-        let case = crm
-            .create_case(&NewCase {
+        self.claim_case(&chat).await?;
+        let created = async {
+            let description = self.transcript_of(&chat).await?;
+            let crm = self.crm_for(chat.organization_id).await?;
+            crm.create_case(&NewCase {
                 subject: input.subject.trim().to_owned(),
                 description,
                 contact_id: chat.crm_contact_id.clone(),
                 account_id: chat.crm_account_id.clone(),
             })
-            .await?;
+            .await
+        }
+        .await;
+        let case = match created {
+            Ok(case) => case,
+            Err(error) => {
+                self.release_case(&chat).await?;
+                return Err(error);
+            }
+        };
         let updated = self
             .write_links(
                 chat.id,
                 |model| {
                     model.crm_case_id = Set(Some(case.id.clone()));
                     model.crm_case_number = Set(Some(case.number.clone()));
+                    model.crm_case_claimed_at = Set(None);
                 },
                 None,
                 None,

@@ -15,6 +15,7 @@ on_both_databases!(
     crm_records_stay_in_their_organization,
     the_crm_connection_is_validated_and_its_secrets_never_shown,
     the_creatio_connector_speaks_oauth_and_odata,
+    simultaneous_clicks_make_one_case,
 );
 
 /// Hands a chat off and has the operator accept it; returns the chat id.
@@ -579,4 +580,57 @@ async fn the_creatio_connector_speaks_oauth_and_odata(app: TestApp) {
     assert_eq!(error_code(&slow), "UPSTREAM");
     let message = slow["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("no answer within 1 s"), "{message}");
+}
+
+async fn simultaneous_clicks_make_one_case(app: TestApp) {
+    let creatio = FakeCreatio::start().await;
+    let d = app.desk("Acme").await;
+    app.ok(
+        Some(&d.org.owner_token),
+        "mutation($input: UpdateCrmConnectionInput!) { updateCrmConnection(input: $input) { crmConnection { kind } } }",
+        json!({ "input": {
+            "kind": "CREATIO", "baseUrl": creatio.url(), "identityUrl": creatio.url(),
+            "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET,
+        } }),
+    )
+    .await;
+    let chat = accepted_chat(&app, &d, "+48600100200").await;
+    let case_posts = || {
+        creatio
+            .requests_to("/0/odata/Case")
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count()
+    };
+
+    // A refused call gives the claim back: the next click may try again.
+    creatio.fail_next(500, "Creatio is down");
+    let failed = create_case(&app, &d.op.token, &chat, "Order A-17 is missing").await;
+    assert_eq!(error_code(&failed), "UPSTREAM", "{failed}");
+
+    // Two clicks while the CRM takes its time: one case is created, the other click is told.
+    creatio.set_delay(Some(std::time::Duration::from_millis(300)));
+    let before = case_posts();
+    let (first, second) = tokio::join!(
+        create_case(&app, &d.op.token, &chat, "Order A-17 is missing"),
+        create_case(&app, &d.op.token, &chat, "Order A-17 is missing"),
+    );
+    let codes = [&first, &second].map(|answer| {
+        if answer["errors"].is_null() {
+            "OK"
+        } else {
+            error_code(answer)
+        }
+    });
+    assert!(
+        codes.contains(&"OK") && codes.contains(&"CONFLICT"),
+        "{first} {second}"
+    );
+    assert_eq!(case_posts() - before, 1, "one case in the CRM");
+    assert!(links(&app, &d.op.token, &chat).await["caseNumber"].is_string());
+    // And once linked, a further click is refused without calling the CRM.
+    creatio.set_delay(None);
+    let again = create_case(&app, &d.op.token, &chat, "Again").await;
+    assert_eq!(error_code(&again), "CONFLICT");
+    assert_eq!(case_posts() - before, 1);
 }
