@@ -15,7 +15,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -30,6 +30,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::clean::CleanJson;
+use super::client_address::client_address;
 use crate::state::AppState;
 
 const PAGE: &str = include_str!("assets/webchat.html");
@@ -120,13 +121,21 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
 pub async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     CleanJson(input): CleanJson<StartWebchatInput>,
 ) -> Response {
     let id = match channel_id(&id) {
         Ok(id) => id,
         Err(error) => return refusal(error),
     };
-    match state.domain.channels().start_webchat(id, input).await {
+    let client = client_address(peer.ip(), &headers, &state.trusted_proxies).to_string();
+    match state
+        .domain
+        .channels()
+        .start_webchat(id, input, Some(&client))
+        .await
+    {
         Ok(token) => (StatusCode::CREATED, Json(json!({ "token": token }))).into_response(),
         Err(error) => refusal(error),
     }

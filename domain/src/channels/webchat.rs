@@ -85,12 +85,29 @@ impl Channels<'_> {
         self,
         channel_id: ChannelId,
         input: StartWebchatInput,
+        client_address: Option<&str>,
     ) -> Result<String> {
         check(&input)?;
         let found = self.webchat_channel(channel_id).await?;
         let token = generate_token(crate::secret::prefix::VISITOR);
         let now = self.domain.now();
         let tx = self.domain.write().await?;
+        // Conversations are cheap to start and each is a customer row: one address may start
+        // a few, then waits (counted in the database, so every instance sees them).
+        if let Some(address) = client_address {
+            use crate::identity::throttle;
+            let key = throttle::webchat_key(address);
+            if let Some(seconds) =
+                throttle::blocked_for(&tx, std::slice::from_ref(&key), now).await?
+            {
+                return Err(DomainError::LimitExceeded(
+                    format!("Too many conversations started; try again in {seconds} seconds")
+                        .into(),
+                ));
+            }
+            let policy = &self.domain.config.throttle;
+            throttle::record_failure(&tx, policy, key, policy.webchat_free_starts, now).await?;
+        }
         let visitor = CustomerInput {
             messenger_id: Some(token_digest(&token)),
             ..CustomerInput::default()

@@ -17,6 +17,9 @@ pub struct ThrottlePolicy {
     pub account_free_failures: i32,
     /// Failures from one client address (over all accounts) before it is blocked.
     pub address_free_failures: i32,
+    /// Web chat conversations one client address may start (within `forget_after` of each
+    /// other) before it waits like a throttled sign-in.
+    pub webchat_free_starts: i32,
     /// The first block; each further failure doubles it.
     pub base_block: Duration,
     /// The longest block.
@@ -30,6 +33,7 @@ impl Default for ThrottlePolicy {
         Self {
             account_free_failures: 5,
             address_free_failures: 30,
+            webchat_free_starts: 20,
             base_block: Duration::seconds(30),
             max_block: Duration::minutes(15),
             forget_after: Duration::hours(1),
@@ -59,8 +63,27 @@ pub fn address_key(address: &str) -> String {
     format!("address:{address}")
 }
 
+/// The throttle key of web chat conversations started from a client address.
+pub fn webchat_key(address: &str) -> String {
+    format!("webchat:{address}")
+}
+
 /// Refuses with `LIMIT_EXCEEDED` while any of `keys` is blocked.
 pub async fn check(db: &impl ConnectionTrait, keys: &[String], now: DateTime<Utc>) -> Result<()> {
+    match blocked_for(db, keys, now).await? {
+        Some(seconds) => Err(DomainError::LimitExceeded(
+            format!("Too many failed sign-in attempts; try again in {seconds} seconds").into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// How many seconds the longest block among `keys` still lasts, if any is blocked.
+pub async fn blocked_for(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
     let rows = sign_in_throttle::Entity::find()
         .filter(sign_in_throttle::Column::Key.is_in(keys.iter().cloned()))
         .all(db)
@@ -71,12 +94,7 @@ pub async fn check(db: &impl ConnectionTrait, keys: &[String], now: DateTime<Utc
         .filter(|until| *until > now)
         .max()
         .map(|until| (until - now).num_seconds().max(1));
-    match wait {
-        Some(seconds) => Err(DomainError::LimitExceeded(
-            format!("Too many failed sign-in attempts; try again in {seconds} seconds").into(),
-        )),
-        None => Ok(()),
-    }
+    Ok(wait)
 }
 
 /// Counts one failure against `key` and blocks it when the policy says so.

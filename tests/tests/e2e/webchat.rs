@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 on_both_databases!(
     a_visitor_chats_with_an_operator_live,
-    a_visitor_rates_the_closed_conversation
+    a_visitor_rates_the_closed_conversation,
+    one_address_starts_a_limited_number_of_conversations,
 );
 
 /// Reads server-sent events from a response, one `data` payload at a time.
@@ -419,4 +420,49 @@ async fn a_visitor_rates_the_closed_conversation(app: TestApp) {
         events.next_of("conversation").await,
         json!({ "open": true, "canRate": false })
     );
+}
+
+async fn one_address_starts_a_limited_number_of_conversations(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let channel = app
+        .ok(
+            Some(&org.owner_token),
+            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } } }",
+            json!({ "input": { "kind": "WEBCHAT", "name": "Website" } }),
+        )
+        .await["createChannel"]["channel"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The test server trusts 127.0.0.1 as a reverse proxy: X-Forwarded-For names the visitor.
+    let start = |address: &'static str| {
+        let (app, channel) = (&app, channel.clone());
+        async move {
+            let response = app
+                .client
+                .post(app.url(&format!("/webchat/{channel}/conversations")))
+                .header("x-forwarded-for", address)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    for i in 0..20 {
+        assert_eq!(start("198.51.100.7").await.0, 201, "conversation {i}");
+    }
+    let (status, refused) = start("198.51.100.7").await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (429, Some("LIMIT_EXCEEDED"))
+    );
+    assert_eq!(
+        start("198.51.100.8").await.0,
+        201,
+        "another visitor is not held up"
+    );
+    app.clock.advance(chrono::Duration::seconds(31));
+    assert_eq!(start("198.51.100.7").await.0, 201, "the wait ends");
 }
