@@ -5,6 +5,7 @@
 pub mod fake_creatio;
 pub mod fake_receiver;
 pub mod fake_telegram;
+pub mod introspection;
 pub mod oauth_mock;
 
 use std::net::SocketAddr;

@@ -69,6 +69,7 @@ fn classify(error: &mut ServerError) {
     } else if error.path.is_empty()
         || message.starts_with("Failed to parse")
         || message.starts_with("Invalid value")
+        || message.starts_with("Expected input type")
         || variable_name(message).is_some()
     {
         "VALIDATION"
@@ -78,7 +79,9 @@ fn classify(error: &mut ServerError) {
     };
     extensions.set("code", code);
     if code == "VALIDATION"
-        && let Some(field) = argument_name(message).or_else(|| variable_name(message))
+        && let Some(field) = argument_name(message)
+            .or_else(|| variable_name(message))
+            .or_else(|| coerced_input(message))
     {
         extensions.set("field", Value::String(field));
     }
@@ -92,6 +95,14 @@ fn variable_name(message: &str) -> Option<String> {
         .strip_suffix(" is not defined.")
         .filter(|name| name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         .map(str::to_owned)
+}
+
+/// A variable of the wrong type for an input object: `Expected input type "ChatIdInput", found
+/// 12.` (or a field inside one, `… (occurred while parsing "ChatIdInput")`) is the `input`.
+fn coerced_input(message: &str) -> Option<String> {
+    message.starts_with("Expected input type").then_some(())?;
+    let input_object = message.contains("Input\",") || message.contains("Input\")");
+    input_object.then(|| "input".to_owned())
 }
 
 /// The argument named in an engine message such as `Invalid value for argument "input.name"`.
@@ -113,6 +124,24 @@ mod tests {
             Some("name".into())
         );
         assert_eq!(argument_name("Unknown field"), None);
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_for_an_input_are_the_input_s() {
+        assert_eq!(
+            coerced_input(r#"Expected input type "ChatIdInput", found 12."#),
+            Some("input".into())
+        );
+        assert_eq!(
+            coerced_input(
+                r#"Expected input type "ID", found 12. (occurred while parsing "ChatIdInput")"#
+            ),
+            Some("input".into())
+        );
+        assert_eq!(
+            coerced_input(r#"Expected input type "ID", found 12."#),
+            None
+        );
     }
 
     #[test]

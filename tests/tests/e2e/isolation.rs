@@ -7,17 +7,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use omnipanel_tests::introspection::{INTROSPECTION, named, spelled};
 use omnipanel_tests::{Db, TestApp, error_code, spawn_app};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use serde_json::{Value, json};
-
-const INTROSPECTION: &str = r#"{ __schema {
-  queryType { name } mutationType { name }
-  types { name kind
-    enumValues { name }
-    inputFields { name defaultValue type { ...Ref } }
-    fields { name type { ...Ref } args { name defaultValue type { ...Ref } } } } } }
-fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }"#;
 
 /// The victim's ids, by what they name.
 struct Victim {
@@ -204,22 +197,6 @@ async fn snapshot(app: &TestApp, org_id: &str) -> BTreeMap<String, String> {
         rows.insert(table, found.try_get::<String>("", "rows").unwrap());
     }
     rows
-}
-
-/// A type reference as GraphQL spells it (`[ID!]!`), and its named type.
-fn spelled(reference: &Value) -> String {
-    match reference["kind"].as_str().unwrap() {
-        "NON_NULL" => format!("{}!", spelled(&reference["ofType"])),
-        "LIST" => format!("[{}]", spelled(&reference["ofType"])),
-        _ => reference["name"].as_str().unwrap().to_owned(),
-    }
-}
-
-fn named(reference: &Value) -> &Value {
-    match reference["kind"].as_str().unwrap() {
-        "NON_NULL" | "LIST" => named(&reference["ofType"]),
-        _ => reference,
-    }
 }
 
 /// Which optional fields a call fills: every id, or only one (so that an id checked first does

@@ -11,6 +11,7 @@ mod demo;
 mod files;
 mod hardening;
 mod identity;
+mod inputs;
 mod isolation;
 mod live;
 mod outgoing;

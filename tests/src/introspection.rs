@@ -1,0 +1,28 @@
+//! The served schema as introspection gives it, for tests generated from it.
+
+use serde_json::Value;
+
+/// Every type with its fields, arguments, input fields and enum values.
+pub const INTROSPECTION: &str = r#"{ __schema {
+  queryType { name } mutationType { name }
+  types { name kind
+    enumValues { name }
+    inputFields { name defaultValue type { ...Ref } }
+    fields { name type { ...Ref } args { name defaultValue type { ...Ref } } } } } }
+fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }"#;
+
+/// A type reference as GraphQL spells it (`[ID!]!`), and its named type.
+pub fn spelled(reference: &Value) -> String {
+    match reference["kind"].as_str().unwrap() {
+        "NON_NULL" => format!("{}!", spelled(&reference["ofType"])),
+        "LIST" => format!("[{}]", spelled(&reference["ofType"])),
+        _ => reference["name"].as_str().unwrap().to_owned(),
+    }
+}
+
+pub fn named(reference: &Value) -> &Value {
+    match reference["kind"].as_str().unwrap() {
+        "NON_NULL" | "LIST" => named(&reference["ofType"]),
+        _ => reference,
+    }
+}
