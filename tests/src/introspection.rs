@@ -26,3 +26,24 @@ pub fn named(reference: &Value) -> &Value {
         _ => reference,
     }
 }
+
+/// `operation` calling `field` with `arguments`, each passed as the variable of its name:
+/// `mutation($input: ChatIdInput!) { acceptChat(input: $input) { id } }`.
+pub fn document(operation: &str, field: &str, arguments: &[&Value], selection: &str) -> String {
+    if arguments.is_empty() {
+        return format!("{operation} {{ {field}{selection} }}");
+    }
+    let declared: Vec<String> = arguments
+        .iter()
+        .map(|a| format!("${}: {}", a["name"].as_str().unwrap(), spelled(&a["type"])))
+        .collect();
+    let passed: Vec<String> = arguments
+        .iter()
+        .map(|a| format!("{0}: ${0}", a["name"].as_str().unwrap()))
+        .collect();
+    format!(
+        "{operation}({}) {{ {field}({}){selection} }}",
+        declared.join(", "),
+        passed.join(", ")
+    )
+}

@@ -5,7 +5,7 @@
 //! so do the Telegram and generic webhooks and the web chat. Nothing may answer `INTERNAL` or a
 //! 5xx: a refusal is the client's, with a code.
 
-use omnipanel_tests::introspection::{INTROSPECTION, named, spelled};
+use omnipanel_tests::introspection::{INTROSPECTION, document, named};
 use omnipanel_tests::{Db, TestApp, spawn_app};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -173,28 +173,12 @@ async fn hostile_input_is_refused_with_a_code_never_internal() {
         if name == "signOut" {
             continue;
         }
-        let arguments = field["args"].as_array().unwrap();
-        let declared: Vec<String> = arguments
-            .iter()
-            .map(|a| format!("${}: {}", a["name"].as_str().unwrap(), spelled(&a["type"])))
-            .collect();
-        let passed: Vec<String> = arguments
-            .iter()
-            .map(|a| format!("{0}: ${0}", a["name"].as_str().unwrap()))
-            .collect();
+        let arguments: Vec<&Value> = field["args"].as_array().unwrap().iter().collect();
         let selection = match named(&field["type"])["kind"].as_str().unwrap() {
             "OBJECT" | "INTERFACE" | "UNION" => " { __typename }",
             _ => "",
         };
-        let document = if arguments.is_empty() {
-            format!("mutation {{ {name}{selection} }}")
-        } else {
-            format!(
-                "mutation({}) {{ {name}({}){selection} }}",
-                declared.join(", "),
-                passed.join(", ")
-            )
-        };
+        let document = document("mutation", name, &arguments, selection);
         for case in 0..CASES {
             let variables: serde_json::Map<String, Value> = arguments
                 .iter()

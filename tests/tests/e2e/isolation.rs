@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use omnipanel_tests::introspection::{INTROSPECTION, named, spelled};
+use omnipanel_tests::introspection::{INTROSPECTION, document, named};
 use omnipanel_tests::{Db, TestApp, error_code, spawn_app};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use serde_json::{Value, json};
@@ -227,42 +227,33 @@ struct Schema<'a> {
 }
 
 impl<'a> Schema<'a> {
+    /// The fields of the input object `reference` names, the first time it is met.
+    fn input_fields(&self, reference: &Value, seen: &mut HashSet<String>) -> Option<&'a [Value]> {
+        let name = named(reference)["name"].as_str().unwrap();
+        let input = self
+            .types
+            .get(name)
+            .filter(|t| t["kind"] == "INPUT_OBJECT")?;
+        seen.insert(name.to_owned())
+            .then(|| input["inputFields"].as_array().unwrap().as_slice())
+    }
+
     /// Whether a value of this type can hold an id.
     fn holds_id(&self, reference: &Value, seen: &mut HashSet<String>) -> bool {
-        let name = named(reference)["name"].as_str().unwrap();
-        if name == "ID" {
-            return true;
-        }
-        let Some(input) = self.types.get(name).filter(|t| t["kind"] == "INPUT_OBJECT") else {
-            return false;
-        };
-        if !seen.insert(name.to_owned()) {
-            return false;
-        }
-        input["inputFields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|field| self.holds_id(&field["type"], seen))
+        named(reference)["name"] == "ID"
+            || self
+                .input_fields(reference, seen)
+                .is_some_and(|fields| fields.iter().any(|f| self.holds_id(&f["type"], seen)))
     }
 
     /// Whether a value of this type can hold the field `key` (at any depth) that holds an id.
     fn holds_key(&self, reference: &Value, key: &str, seen: &mut HashSet<String>) -> bool {
-        let name = named(reference)["name"].as_str().unwrap();
-        let Some(input) = self.types.get(name).filter(|t| t["kind"] == "INPUT_OBJECT") else {
-            return false;
-        };
-        if !seen.insert(name.to_owned()) {
-            return false;
-        }
-        input["inputFields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|field| {
+        self.input_fields(reference, seen).is_some_and(|fields| {
+            fields.iter().any(|field| {
                 (field["name"] == key && self.holds_id(&field["type"], &mut HashSet::new()))
                     || self.holds_key(&field["type"], key, seen)
             })
+        })
     }
 
     /// Whether an optional argument or input field goes into the call.
@@ -445,14 +436,6 @@ impl<'a> Schema<'a> {
         {
             return None;
         }
-        let declared: Vec<String> = arguments
-            .iter()
-            .map(|a| format!("${}: {}", a["name"].as_str().unwrap(), spelled(&a["type"])))
-            .collect();
-        let passed: Vec<String> = arguments
-            .iter()
-            .map(|a| format!("{0}: ${0}", a["name"].as_str().unwrap()))
-            .collect();
         let variables: serde_json::Map<String, Value> = arguments
             .iter()
             .map(|a| {
@@ -465,11 +448,7 @@ impl<'a> Schema<'a> {
             .collect();
         let selection = self.selection(named(&field["type"]));
         Some((
-            format!(
-                "{operation}({}) {{ {name}({}){selection} }}",
-                declared.join(", "),
-                passed.join(", ")
-            ),
+            document(operation, name, &arguments, &selection),
             Value::Object(variables),
         ))
     }
