@@ -57,6 +57,8 @@ pub struct AppConfig {
     pub demo: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The keys that seal stored secrets.
+    pub keyring: omnipanel_domain::sealing::Keyring,
 }
 
 /// The assembled server, ready to serve.
@@ -85,7 +87,8 @@ impl App {
         };
         let domain = Domain::new(db, clock, settings)
             .with_crm(Arc::new(Connectors::new(config.upstream)?))
-            .with_files(Arc::new(LocalDisk::new(config.files_dir.clone())));
+            .with_files(Arc::new(LocalDisk::new(config.files_dir.clone())))
+            .with_keyring(config.keyring.clone());
         let demo = if config.demo {
             Some(omnipanel_domain::demo::seed(&domain).await?)
         } else {

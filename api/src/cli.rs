@@ -13,7 +13,10 @@ use omnipanel_migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 
 use crate::app::{App, AppConfig, TimeSource, TimerSweep};
-use crate::config::{ApiKeyCommand, Cli, Command, OrgCommand, ServeArgs, redact_url};
+use crate::config::{
+    ApiKeyCommand, Cli, Command, OrgCommand, SecretsCommand, ServeArgs, redact_url,
+};
+use omnipanel_domain::sealing::Keyring;
 
 /// Runs the command line and returns the process's exit code.
 pub async fn run() -> ExitCode {
@@ -92,6 +95,21 @@ async fn execute(command: Command) -> Result<(), String> {
             println!("{}", created.key);
             Ok(())
         }
+        Command::Secrets {
+            command: SecretsCommand::Rotate(args),
+        } => {
+            let db = open(&args.database.database_url).await?;
+            let key_file = args.key.path(&args.database.database_url);
+            let keyring = Keyring::add_key(&key_file).map_err(describe)?;
+            let domain =
+                domain(db, Arc::new(SystemClock), DomainConfig::default()).with_keyring(keyring);
+            let sealed = domain.reseal_secrets().await.map_err(describe)?;
+            println!(
+                "{sealed} secrets sealed under the new key in {}; restart every server with it",
+                key_file.display()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -120,6 +138,8 @@ pub async fn open(database_url: &str) -> Result<DatabaseConnection, String> {
 async fn serve(args: ServeArgs) -> Result<(), String> {
     tracing::info!(database = %redact_url(&args.database.database_url), listen = %args.listen, "starting");
     let db = open(&args.database.database_url).await?;
+    let key_file = args.key.path(&args.database.database_url);
+    let keyring = Keyring::load_or_create(&key_file).map_err(describe)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -150,6 +170,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         },
         demo: args.demo,
         trusted_proxies: args.trusted_proxies.clone(),
+        keyring,
     };
     let mut app = App::build(config, db).await.map_err(describe)?;
     let demo = app.demo.take();

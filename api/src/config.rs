@@ -52,6 +52,55 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// Manage the key that seals stored secrets.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Add a new key to the key file and seal every stored secret under it (the old keys stay
+    /// in the file, so servers not yet restarted still read what they read before).
+    Rotate(SecretsArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct SecretsArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub key: SecretKeyArgs,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct SecretKeyArgs {
+    /// The file of keys that seal stored secrets (CRM client secrets, bot tokens, signing
+    /// secrets); created with a first key if missing. Default: beside the SQLite file
+    /// (`omnipanel.db.key`), or `data/secret.key` with PostgreSQL. Every instance sharing a
+    /// database needs the same file.
+    #[arg(long, env = "OMNIPANEL_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<std::path::PathBuf>,
+}
+
+impl SecretKeyArgs {
+    /// The key file for `database_url`.
+    pub fn path(&self, database_url: &str) -> std::path::PathBuf {
+        if let Some(path) = &self.secret_key_file {
+            return path.clone();
+        }
+        match database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| database_url.strip_prefix("sqlite:"))
+        {
+            Some(file) => {
+                let file = file.split('?').next().unwrap_or(file);
+                std::path::PathBuf::from(format!("{file}.key"))
+            }
+            None => std::path::PathBuf::from("data/secret.key"),
+        }
+    }
 }
 
 #[derive(Clone, Args)]
@@ -81,6 +130,8 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub key: SecretKeyArgs,
     /// The address users reach this server at (invitation links, OAuth redirects).
     #[arg(long, env = "OMNIPANEL_PUBLIC_URL")]
     pub public_url: Option<url::Url>,

@@ -37,6 +37,7 @@ pub mod page;
 pub mod ports;
 pub mod presence;
 pub mod routing;
+pub mod sealing;
 pub mod secret;
 pub mod service;
 pub mod store;

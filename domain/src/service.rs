@@ -60,6 +60,8 @@ pub struct Domain {
     pub deliveries_due: Arc<tokio::sync::Notify>,
     /// Where uploaded and received files are kept.
     pub file_store: Arc<dyn FileStore>,
+    /// Seals the secrets the server must read back (`sealing.rs`).
+    pub keyring: Arc<crate::sealing::Keyring>,
 }
 
 /// Declares the capabilities: a service type each, borrowed from the context by its accessor.
@@ -119,7 +121,14 @@ impl Domain {
             crm_connectors: Arc::new(LocalOnly),
             deliveries_due: Arc::default(),
             file_store: Arc::new(LocalDisk::new("data/files")),
+            keyring: Arc::new(crate::sealing::Keyring::ephemeral()),
         }
+    }
+
+    /// The same services sealing secrets with `keyring`.
+    pub fn with_keyring(mut self, keyring: crate::sealing::Keyring) -> Self {
+        self.keyring = Arc::new(keyring);
+        self
     }
 
     /// The same services keeping files in `files`.

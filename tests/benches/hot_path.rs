@@ -53,6 +53,14 @@ impl Server {
             ])
             .env("OMNIPANEL_BENCH_SERVER", "1")
             .env("OMNIPANEL_LOG", "error")
+            // Instances sharing a database share its key file.
+            .env(
+                "OMNIPANEL_SECRET_KEY_FILE",
+                std::env::temp_dir().join(format!(
+                    "{}.key",
+                    database_url.rsplit('/').next().unwrap_or("omnipanel")
+                )),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

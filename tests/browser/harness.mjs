@@ -73,6 +73,7 @@ export class Server {
         '--public-url', this.url,
         '--database-url', this.database.url,
         '--files-dir', join(this.dir, 'files'),
+        '--secret-key-file', join(this.dir, 'secret.key'),
         // The fake CRM listens on 127.0.0.1.
         '--allow-private-upstreams',
         ...(this.demo ? ['--demo'] : []),

@@ -77,6 +77,8 @@ pub struct TestApp {
     pub queries: Arc<AtomicUsize>,
     file: Option<PathBuf>,
     files_dir: PathBuf,
+    /// The file of keys the server seals secrets with (in the files folder, removed with it).
+    pub key_file: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -118,6 +120,7 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
         .expect("bind port 0");
     let files_dir =
         std::env::temp_dir().join(format!("omnipanel_files_{}", uuid::Uuid::new_v4().simple()));
+    let key_file = files_dir.join("secret.key");
     // What `omnipanel serve` builds, with the manual clock and short upstream timeouts (so
     // failure tests stay quick). Timers fire through `advanceClock` (or
     // `domain.timers().run_due()`), never on their own, so nothing depends on timing luck and
@@ -142,6 +145,8 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
         demo: false,
         // Tests that need a proxy send X-Forwarded-For from 127.0.0.1.
         trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        keyring: omnipanel_domain::sealing::Keyring::load_or_create(&key_file)
+            .expect("a key file in the test's folder"),
     };
     let app = App::build(config, connection)
         .await
@@ -163,6 +168,7 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
         queries,
         file,
         files_dir,
+        key_file,
         shutdown: Some(sender),
     }
 }

@@ -125,8 +125,10 @@ impl Channels<'_> {
             gateway: Set(input.gateway),
             secret_hash: Set(Some(token_digest(&secret))),
             credentials: Set(Some(
-                serde_json::to_string(&credentials)
-                    .map_err(|e| DomainError::Internal(e.to_string()))?,
+                self.domain.keyring.seal(
+                    &serde_json::to_string(&credentials)
+                        .map_err(|e| DomainError::Internal(e.to_string()))?,
+                ),
             )),
             api_base_url: Set(api_base_url),
             config: Set(json!(config)),
@@ -199,7 +201,11 @@ impl Channels<'_> {
     /// A channel by id, for the delivery worker.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn channel_by_id(self, id: ChannelId) -> Result<Option<channel::Model>> {
-        Ok(channel::Entity::find_by_id(id).one(&self.domain.db).await?)
+        channel::Entity::find_by_id(id)
+            .one(&self.domain.db)
+            .await?
+            .map(|found| self.domain.open_channel(found))
+            .transpose()
     }
 
     /// The channel, chat, message and recipient of a channel-message delivery.
@@ -219,6 +225,7 @@ impl Channels<'_> {
                 .one(&self.domain.db)
                 .await?
                 .ok_or(DomainError::not_found("channel"))?;
+        let channel = self.domain.open_channel(channel)?;
         let identities = customer_identity::Entity::find()
             .filter(customer_identity::Column::CustomerId.eq(chat.customer_id))
             .all(&self.domain.db)

@@ -162,10 +162,11 @@ impl Crm<'_> {
         self,
         organization_id: OrganizationId,
     ) -> Result<crm_connection::Model> {
-        crm_connection::Entity::find_by_id(organization_id)
+        let found = crm_connection::Entity::find_by_id(organization_id)
             .one(&self.domain.db)
             .await?
-            .ok_or(DomainError::not_found("CRM connection"))
+            .ok_or(DomainError::not_found("CRM connection"))?;
+        self.domain.open_connection(found)
     }
 
     /// The organization's CRM connection (administrators).
@@ -206,11 +207,23 @@ impl Crm<'_> {
         merge(&mut merged.identity_url, input.identity_url);
         merge(&mut merged.odata_path, input.odata_path);
         merge(&mut merged.client_id, input.client_id);
-        merge(&mut merged.client_secret, input.client_secret);
+        // Secrets are stored sealed (`sealing.rs`); a stored one stays as it is, an empty one
+        // clears it.
+        let keyring = &self.domain.keyring;
+        let sealed = |given: Option<String>| {
+            given.map(|s| match s.trim() {
+                "" => String::new(),
+                secret => keyring.seal(secret),
+            })
+        };
+        merge(&mut merged.client_secret, sealed(input.client_secret));
         merge(&mut merged.case_origin_id, input.case_origin_id);
         merge(&mut merged.case_status_id, input.case_status_id);
         merge(&mut merged.oauth_client_id, input.oauth_client_id);
-        merge(&mut merged.oauth_client_secret, input.oauth_client_secret);
+        merge(
+            &mut merged.oauth_client_secret,
+            sealed(input.oauth_client_secret),
+        );
         merge(&mut merged.close_process_name, input.close_process_name);
         merge(&mut merged.oauth_scopes, input.oauth_scopes);
         if merged.kind == CrmKind::Creatio {

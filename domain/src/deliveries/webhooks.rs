@@ -124,7 +124,7 @@ impl Deliveries<'_> {
             organization_id: Set(actor.organization_id),
             url: Set(input.url.trim().to_owned()),
             events: Set(json!(dedup(input.events))),
-            secret: Set(secret.clone()),
+            secret: Set(self.domain.keyring.seal(&secret)),
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
@@ -338,7 +338,11 @@ impl Deliveries<'_> {
     /// A webhook's signing secret, for the worker that signs its deliveries.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webhook_for_delivery(self, id: WebhookId) -> Result<Option<webhook::Model>> {
-        Ok(webhook::Entity::find_by_id(id).one(&self.domain.db).await?)
+        webhook::Entity::find_by_id(id)
+            .one(&self.domain.db)
+            .await?
+            .map(|found| self.domain.open_webhook(found))
+            .transpose()
     }
 }
 

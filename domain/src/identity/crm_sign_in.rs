@@ -41,6 +41,7 @@ impl Identity<'_> {
             .one(&self.domain.db)
             .await?
             .ok_or(DomainError::not_found("organization"))?;
+        let connection = self.domain.open_connection(connection)?;
         if connection.oauth_client_id.is_none()
             || crate::crm::connection::identity_url(&connection).is_none()
         {

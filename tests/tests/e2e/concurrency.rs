@@ -53,6 +53,14 @@ fn start(database_url: &str) -> Server {
             database_url,
         ])
         .env("OMNIPANEL_LOG", "warn")
+        // Instances sharing a database share its key file.
+        .env(
+            "OMNIPANEL_SECRET_KEY_FILE",
+            std::env::temp_dir().join(format!(
+                "{}.key",
+                database_url.rsplit('/').next().unwrap_or("omnipanel")
+            )),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

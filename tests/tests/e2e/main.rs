@@ -17,6 +17,7 @@ mod live;
 mod outgoing;
 mod panel;
 mod schema;
+mod secrets;
 mod statements;
 mod transfer;
 mod webchat;
