@@ -137,6 +137,42 @@ pub fn clean(value: &str) -> String {
     value.trim().to_owned()
 }
 
+/// Text from outside without NUL characters (PostgreSQL stores none): JSON bodies of channels'
+/// webhooks, the web chat and CRM answers are cleaned once, where they arrive.
+/// `body` with NUL characters removed from every string (and key) of its JSON; unchanged when it
+/// holds none, or when it is not JSON (its reader refuses it then).
+pub fn json_without_nul(body: &[u8]) -> Cow<'_, [u8]> {
+    // JSON spells a NUL only as the escape `\u0000`: without it there is nothing to clean.
+    if !body.windows(6).any(|window| window == b"\\u0000") {
+        return body.into();
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            strip_nul(&mut value);
+            serde_json::to_vec(&value).map_or(body.into(), Into::into)
+        }
+        Err(_) => body.into(),
+    }
+}
+
+/// Removes NUL characters from every string and key of `value`.
+pub fn strip_nul(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => text.retain(|c| c != '\0'),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_nul),
+        serde_json::Value::Object(fields) => {
+            if fields.keys().any(|key| key.contains('\0')) {
+                *fields = std::mem::take(fields)
+                    .into_iter()
+                    .map(|(key, value)| (key.replace('\0', ""), value))
+                    .collect();
+            }
+            fields.values_mut().for_each(strip_nul);
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +229,19 @@ mod tests {
         assert!(origin("https://crm.example.com/path").is_err());
         assert!(origin("javascript:alert(1)").is_err());
         assert!(origin("*").is_err());
+    }
+    #[test]
+    fn nul_characters_leave_every_string_and_nothing_else() {
+        let body = br#"{"text":"a\u0000b","list":["\u0000"],"k\u0000":{"n":1},"path":"C:\\u0000"}"#;
+        let cleaned: serde_json::Value = serde_json::from_slice(&json_without_nul(body)).unwrap();
+        assert_eq!(
+            cleaned,
+            serde_json::json!({"text": "ab", "list": [""], "k": {"n": 1}, "path": "C:\\u0000"})
+        );
+        let plain = br#"{"text":"hello"}"#;
+        assert!(matches!(
+            json_without_nul(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -160,10 +160,13 @@ impl CrmSignIn {
                 format!("HTTP {}", response.status().as_u16()),
             ));
         }
-        let info: UserInfo = response
-            .json()
+        let body = response
+            .bytes()
             .await
-            .map_err(|_| upstream("read the user", "the answer has no user id"))?;
+            .map_err(|_| upstream("read the user", "the answer was cut off"))?;
+        let info: UserInfo =
+            serde_json::from_slice(&omnipanel_domain::validate::json_without_nul(&body))
+                .map_err(|_| upstream("read the user", "the answer has no user id"))?;
         let subject = info.sub.trim().to_owned();
         if subject.is_empty() || subject.len() > 200 {
             return Err(upstream(

@@ -246,6 +246,8 @@ impl CreatioCrm {
             .bytes()
             .await
             .map_err(|_| upstream(what, "the answer was cut off"))?;
+        // A NUL in a CRM's text would be refused by PostgreSQL wherever it is stored.
+        let body = omnipanel_domain::validate::json_without_nul(&body);
         serde_json::from_slice(&body).map_err(|error| {
             tracing::warn!(%error, what, "unexpected CRM answer");
             upstream(what, "the CRM answered with an unexpected body")

@@ -633,4 +633,14 @@ async fn simultaneous_clicks_make_one_case(app: TestApp) {
     let again = create_case(&app, &d.op.token, &chat, "Again").await;
     assert_eq!(error_code(&again), "CONFLICT");
     assert_eq!(case_posts() - before, 1);
+
+    // A NUL in the CRM's answer is dropped where the answer arrives: the contact is linked.
+    let ola = creatio.add_contact("Ola\u{0} Nowak", "+48 600 100 300", "ola@example.com");
+    let chat = accepted_chat(&app, &d, "+48600100300").await;
+    assert_eq!(
+        links(&app, &d.op.token, &chat).await["contactId"],
+        ola.as_str()
+    );
+    let found = contacts(&app, &d.op.token, "Ola").await;
+    assert!(found.to_string().contains("\"Ola Nowak\""), "{found}");
 }
