@@ -154,25 +154,9 @@ fn referencing_field(detail: Option<&str>) -> String {
         .map(|(column, _)| column)
         .filter(|column| column.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
     match column {
-        Some(column) => camel_case(column),
+        Some(column) => crate::validate::camel_case(column),
         None => "input".to_owned(),
     }
-}
-
-fn camel_case(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Turns a unique-constraint violation into `CONFLICT` with a message; other errors pass through.

@@ -137,10 +137,10 @@ pub fn clean(value: &str) -> String {
     value.trim().to_owned()
 }
 
-/// Text from outside without NUL characters (PostgreSQL stores none): JSON bodies of channels'
-/// webhooks, the web chat and CRM answers are cleaned once, where they arrive.
 /// `body` with NUL characters removed from every string (and key) of its JSON; unchanged when it
-/// holds none, or when it is not JSON (its reader refuses it then).
+/// holds none, or when it is not JSON (its reader refuses it then). PostgreSQL stores no NUL:
+/// JSON bodies of channels' webhooks, the web chat and CRM answers are cleaned once, where they
+/// arrive.
 pub fn json_without_nul(body: &[u8]) -> Cow<'_, [u8]> {
     // JSON spells a NUL only as the escape `\u0000`: without it there is nothing to clean.
     if !body.windows(6).any(|window| window == b"\\u0000") {
