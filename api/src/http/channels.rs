@@ -12,10 +12,10 @@ use omnipanel_domain::channels::InboundMessage;
 use omnipanel_domain::entity::channel;
 use omnipanel_domain::enums::ChannelKind;
 use omnipanel_domain::ids::ChannelId;
+use omnipanel_domain::validate::json_without_nul;
 use omnipanel_integrations::{generic, telegram};
 use serde_json::json;
 
-use super::clean::json_without_nul;
 use crate::state::AppState;
 
 fn answer(status: StatusCode, error: Option<&str>) -> Response {

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use omnipanel_domain::validate::{json_without_nul, strip_nul};
+use omnipanel_domain::validate::strip_nul;
 
 /// Like `Json<T>`, with NUL characters removed from the body's strings first.
 pub struct CleanJson<T>(pub T);

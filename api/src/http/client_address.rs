@@ -6,8 +6,34 @@
 
 use std::net::IpAddr;
 
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use ipnet::IpNet;
+
+use crate::state::AppState;
+
+/// The client's address of a request, as [`client_address`] reads it with the server's trusted
+/// proxies.
+pub struct ClientAddress(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = <ConnectInfo<SocketAddr> as FromRequestParts<AppState>>::Rejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await?;
+        Ok(Self(client_address(
+            peer.ip(),
+            &parts.headers,
+            &state.trusted_proxies,
+        )))
+    }
+}
 
 /// The client's address: the peer's, or the nearest untrusted hop in `X-Forwarded-For` when the
 /// peer is a trusted proxy.

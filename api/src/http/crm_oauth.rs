@@ -6,15 +6,14 @@
 //! callback page posts `{ type: "omnipanel:signed-in", token }` to its opener (only to this
 //! server's own origin) and closes. Without `popup`, it goes on to `/widget/#session=<token>`.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use omnipanel_domain::DomainError;
 use omnipanel_domain::ids::OrganizationId;
 use serde::Deserialize;
 
+use super::client_address::ClientAddress;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -87,8 +86,7 @@ pub async fn start(State(state): State<AppState>, Query(params): Query<StartPara
 #[tracing::instrument(skip_all)]
 pub async fn callback(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientAddress(client): ClientAddress,
     Query(params): Query<CallbackParams>,
 ) -> Response {
     if let Some(error) = params.error {
@@ -106,9 +104,7 @@ pub async fn callback(
             "The CRM sent no code or state back. Start the sign-in again.",
         );
     };
-    let address =
-        super::client_address::client_address(peer.ip(), &headers, &state.trusted_proxies)
-            .to_string();
+    let address = client.to_string();
     let finished = async {
         let pending = state
             .domain

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use async_graphql::BatchRequest;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, State, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, MatchedPath, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -30,6 +30,7 @@ use crate::graphql::context::{Auth, RequestInfo, new_loader};
 use crate::graphql::{self, MAX_BATCH};
 use crate::metrics;
 use crate::state::AppState;
+use client_address::ClientAddress;
 
 /// The application's routes and middleware.
 pub fn router(state: AppState) -> Router {
@@ -123,7 +124,7 @@ pub(crate) async fn authenticate(domain: &Domain, authorization: Option<&str>) -
 #[tracing::instrument(skip_all)]
 async fn graphql_http(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> Response {
@@ -143,7 +144,6 @@ async fn graphql_http(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let auth = authenticate(&state.domain, authorization).await;
-    let client = client_address::client_address(peer.ip(), &headers, &state.trusted_proxies);
     let info = RequestInfo {
         client_address: Some(client.to_string()),
     };
@@ -179,12 +179,10 @@ const WS_BUFFER_BYTES: usize = 8 * 1024;
 /// `{"authorization": "Bearer …"}`.
 async fn graphql_ws(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientAddress(client): ClientAddress,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let client = client_address::client_address(peer.ip(), &headers, &state.trusted_proxies);
     // Panels send a few small messages and receive events of a few hundred bytes: small
     // buffers keep thousands of open panels cheap (the defaults are 128 KiB each way), and a
     // message is bounded like a request body.

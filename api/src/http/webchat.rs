@@ -15,7 +15,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::clean::CleanJson;
-use super::client_address::client_address;
+use super::client_address::ClientAddress;
 use crate::state::AppState;
 
 const PAGE: &str = include_str!("assets/webchat.html");
@@ -121,15 +121,14 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
 pub async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
+    ClientAddress(client): ClientAddress,
     CleanJson(input): CleanJson<StartWebchatInput>,
 ) -> Response {
     let id = match channel_id(&id) {
         Ok(id) => id,
         Err(error) => return refusal(error),
     };
-    let client = client_address(peer.ip(), &headers, &state.trusted_proxies).to_string();
+    let client = client.to_string();
     match state
         .domain
         .channels()
