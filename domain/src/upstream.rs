@@ -49,13 +49,19 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first == 0x2001 && ip.segments()[1] == 0x0db8))
 }
 
+/// The address a URL's host spells literally (`http://10.0.0.5/`), if it does.
+pub fn literal_address(url: &url::Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+        url::Host::Domain(_) => None,
+    }
+}
+
 /// Why a URL's host may not be called, if it may not: a literal non-public address, a name of
 /// this machine, or a name that resolves to a non-public address.
 pub async fn refusal(url: &url::Url) -> Option<String> {
-    let host = url.host()?;
-    let addresses: Vec<IpAddr> = match host {
-        url::Host::Ipv4(ip) => vec![IpAddr::V4(ip)],
-        url::Host::Ipv6(ip) => vec![IpAddr::V6(ip)],
+    let addresses: Vec<IpAddr> = match url.host()? {
         url::Host::Domain(name) => {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
             if name == "localhost" || name.ends_with(".localhost") {
@@ -68,6 +74,7 @@ pub async fn refusal(url: &url::Url) -> Option<String> {
                 Err(_) => Vec::new(),
             }
         }
+        _ => literal_address(url).into_iter().collect(),
     };
     addresses
         .into_iter()

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use omnipanel_domain::upstream::is_public;
+use omnipanel_domain::upstream::{is_public, literal_address};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 /// A resolver that keeps only public addresses, and fails when none is left.
@@ -29,12 +29,7 @@ impl Resolve for PublicOnly {
 /// Why `url` may not be called, when its host is a literal non-public address (names are the
 /// resolver's to check).
 pub(crate) fn literal_refusal(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let ip = match parsed.host()? {
-        url::Host::Ipv4(ip) => std::net::IpAddr::V4(ip),
-        url::Host::Ipv6(ip) => std::net::IpAddr::V6(ip),
-        url::Host::Domain(_) => return None,
-    };
+    let ip = literal_address(&url::Url::parse(url).ok()?)?;
     (!is_public(ip)).then(|| {
         format!("{ip} is not a public address (the server does not allow private upstreams)")
     })
