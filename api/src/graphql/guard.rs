@@ -65,11 +65,11 @@ fn check(document: &ExecutableDocument) -> ServerResult<()> {
                 return Err(nul(variable.node.name.node.as_str(), Some(default.pos)));
             }
         }
-        arguments_without_nul(
-            document,
-            &operation.node.selection_set.node,
-            &mut HashSet::new(),
-        )?;
+        arguments_without_nul(&operation.node.selection_set.node)?;
+    }
+    // Each fragment once, where it is defined, rather than at every spread.
+    for fragment in document.fragments.values() {
+        arguments_without_nul(&fragment.node.selection_set.node)?;
     }
     Ok(())
 }
@@ -102,11 +102,9 @@ fn root_fields<'a>(
         .sum()
 }
 
-fn arguments_without_nul<'a>(
-    document: &'a ExecutableDocument,
-    selections: &'a SelectionSet,
-    seen: &mut HashSet<&'a Name>,
-) -> ServerResult<()> {
+/// Refuses a NUL in the literal arguments of `selections` (fragment spreads are checked where
+/// their fragments are defined).
+fn arguments_without_nul(selections: &SelectionSet) -> ServerResult<()> {
     for selection in &selections.items {
         match &selection.node {
             Selection::Field(field) => {
@@ -120,19 +118,12 @@ fn arguments_without_nul<'a>(
                         return Err(nul(name.node.as_str(), Some(value.pos)));
                     }
                 }
-                arguments_without_nul(document, &field.node.selection_set.node, seen)?;
+                arguments_without_nul(&field.node.selection_set.node)?;
             }
             Selection::InlineFragment(inline) => {
-                arguments_without_nul(document, &inline.node.selection_set.node, seen)?;
+                arguments_without_nul(&inline.node.selection_set.node)?;
             }
-            Selection::FragmentSpread(spread) => {
-                let name = &spread.node.fragment_name.node;
-                if let Some(fragment) = document.fragments.get(name)
-                    && seen.insert(name)
-                {
-                    arguments_without_nul(document, &fragment.node.selection_set.node, seen)?;
-                }
-            }
+            Selection::FragmentSpread(_) => {}
         }
     }
     Ok(())
