@@ -161,11 +161,6 @@ impl Keyring {
             .is_some_and(|(id, _)| id == self.current)
     }
 
-    /// The optional form of [`Keyring::seal`].
-    pub fn seal_opt(&self, plain: Option<&str>) -> Option<String> {
-        plain.map(|plain| self.seal(plain))
-    }
-
     /// The optional form of [`Keyring::open`].
     pub fn open_opt(&self, stored: Option<&str>) -> Result<Option<String>> {
         stored.map(|stored| self.open(stored)).transpose()
@@ -211,38 +206,40 @@ impl crate::service::Domain {
     pub async fn reseal_secrets(&self) -> Result<usize> {
         use crate::entity::{channel, crm_connection, webhook};
         use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-        let keyring = &self.keyring;
-        let stale =
-            |value: &Option<String>| value.as_deref().is_some_and(|v| !keyring.is_current(v));
-        let reseal = |value: Option<String>| -> Result<Option<String>> {
-            Ok(keyring.seal_opt(keyring.open_opt(value.as_deref())?.as_deref()))
-        };
         let mut count = 0;
-        let tx = self.write().await?;
-        for found in crm_connection::Entity::find().all(&tx).await? {
-            if !stale(&found.client_secret) && !stale(&found.oauth_client_secret) {
-                continue;
+        // Seals one value anew if it is not under the newest key; counts it.
+        let mut reseal = |value: Option<&mut String>| -> Result<bool> {
+            match value {
+                Some(value) if !self.keyring.is_current(value) => {
+                    *value = self.keyring.seal(&self.keyring.open(value)?);
+                    count += 1;
+                    Ok(true)
+                }
+                _ => Ok(false),
             }
-            count += usize::from(stale(&found.client_secret))
-                + usize::from(stale(&found.oauth_client_secret));
-            let mut model: crm_connection::ActiveModel = found.clone().into();
-            model.client_secret = Set(reseal(found.client_secret)?);
-            model.oauth_client_secret = Set(reseal(found.oauth_client_secret)?);
-            model.update(&tx).await?;
-        }
-        for found in channel::Entity::find().all(&tx).await? {
-            if stale(&found.credentials) {
-                count += 1;
-                let mut model: channel::ActiveModel = found.clone().into();
-                model.credentials = Set(reseal(found.credentials)?);
+        };
+        let tx = self.write().await?;
+        for mut found in crm_connection::Entity::find().all(&tx).await? {
+            let client = reseal(found.client_secret.as_mut())?;
+            let oauth = reseal(found.oauth_client_secret.as_mut())?;
+            if client || oauth {
+                let mut model: crm_connection::ActiveModel = found.clone().into();
+                model.client_secret = Set(found.client_secret);
+                model.oauth_client_secret = Set(found.oauth_client_secret);
                 model.update(&tx).await?;
             }
         }
-        for found in webhook::Entity::find().all(&tx).await? {
-            if !keyring.is_current(&found.secret) {
-                count += 1;
+        for mut found in channel::Entity::find().all(&tx).await? {
+            if reseal(found.credentials.as_mut())? {
+                let mut model: channel::ActiveModel = found.clone().into();
+                model.credentials = Set(found.credentials);
+                model.update(&tx).await?;
+            }
+        }
+        for mut found in webhook::Entity::find().all(&tx).await? {
+            if reseal(Some(&mut found.secret))? {
                 let mut model: webhook::ActiveModel = found.clone().into();
-                model.secret = Set(keyring.seal(&keyring.open(&found.secret)?));
+                model.secret = Set(found.secret);
                 model.update(&tx).await?;
             }
         }
