@@ -7,6 +7,7 @@ pub mod fake_receiver;
 pub mod fake_telegram;
 pub mod introspection;
 pub mod oauth_mock;
+pub mod rows;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -345,6 +346,21 @@ impl TestApp {
             queue,
             op,
         }
+    }
+
+    /// A web chat channel "Website", routed to `queue` when given; returns its id.
+    pub async fn webchat_channel(&self, admin: &str, queue: Option<&str>) -> String {
+        let data = self
+            .ok(
+                Some(admin),
+                "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } } }",
+                json!({ "input": { "kind": "WEBCHAT", "name": "Website", "queueId": queue } }),
+            )
+            .await;
+        data["createChannel"]["channel"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// A wrap-up reason "Solved"; returns its id.

@@ -6,6 +6,7 @@
 //! 5xx: a refusal is the client's, with a code, and it changes none of the organization's rows.
 
 use omnipanel_tests::introspection::{INTROSPECTION, document, named};
+use omnipanel_tests::rows::Fingerprint;
 use omnipanel_tests::{Db, TestApp, spawn_app};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -141,49 +142,6 @@ fn internal(answer: &Value) -> bool {
         .is_some_and(|errors| errors.iter().any(|e| e["extensions"]["code"] == "INTERNAL"))
 }
 
-/// One statement that digests every row of an organization (sessions aside: each request
-/// touches its session's last use).
-async fn fingerprint_statement(app: &TestApp) -> String {
-    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
-    let tables = app
-        .domain
-        .db
-        .query_all_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            "SELECT table_name::text AS t FROM information_schema.columns \
-             WHERE column_name = 'organization_id' AND table_schema = 'public' \
-             AND table_name <> 'sessions' ORDER BY 1",
-        ))
-        .await
-        .unwrap();
-    let parts: Vec<String> = tables
-        .iter()
-        .map(|row| {
-            let table: String = row.try_get("", "t").unwrap();
-            format!(
-                "(SELECT coalesce(json_agg(x ORDER BY x::text)::text, '') FROM \"{table}\" x WHERE organization_id = $1)"
-            )
-        })
-        .collect();
-    format!("SELECT md5({}) AS digest", parts.join(" || "))
-}
-
-async fn fingerprint(app: &TestApp, sql: &str, org_id: &str) -> String {
-    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
-    let row = app
-        .domain
-        .db
-        .query_one_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            sql,
-            [uuid::Uuid::parse_str(org_id).unwrap().into()],
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get("", "digest").unwrap()
-}
-
 #[tokio::test]
 async fn hostile_input_is_refused_with_a_code_never_internal() {
     let app = spawn_app(Db::Postgres).await;
@@ -208,7 +166,8 @@ async fn hostile_input_is_refused_with_a_code_never_internal() {
         .and_then(|seed| seed.parse().ok())
         .unwrap_or(20261202);
     let mut rng = StdRng::seed_from_u64(seed);
-    let fingerprint_sql = fingerprint_statement(&app).await;
+    // Sessions aside: each request touches its session's last use.
+    let fingerprint = Fingerprint::new(&app.domain.db, &["sessions"]).await;
     let mut failures = Vec::new();
     let mut calls = 0;
     for field in types.types["Mutation"]["fields"].as_array().unwrap() {
@@ -235,7 +194,7 @@ async fn hostile_input_is_refused_with_a_code_never_internal() {
                 .collect();
             let variables = Value::Object(variables);
             let token = &callers[case % callers.len()];
-            let before = fingerprint(&app, &fingerprint_sql, &d.org.id).await;
+            let before = fingerprint.of(&app.domain.db, &d.org.id).await;
             let (status, answer) = post(&app, token, &document, &variables).await;
             calls += 1;
             if status >= 500 || internal(&answer) {
@@ -243,7 +202,7 @@ async fn hostile_input_is_refused_with_a_code_never_internal() {
             }
             // A refusal changes nothing (in a fully refused request: no partial data).
             if answer["data"].is_null() || answer["data"][name].is_null() {
-                let after = fingerprint(&app, &fingerprint_sql, &d.org.id).await;
+                let after = fingerprint.of(&app.domain.db, &d.org.id).await;
                 if after != before {
                     failures.push(format!(
                         "{document} {variables}: refused but changed rows: {answer}"
@@ -254,19 +213,10 @@ async fn hostile_input_is_refused_with_a_code_never_internal() {
     }
 
     // The channels' webhooks and the web chat, with hostile bodies.
-    let before = fingerprint(&app, &fingerprint_sql, &d.org.id).await;
-    let channel = app
-        .ok(
-            Some(&d.org.owner_token),
-            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } } }",
-            json!({ "input": { "kind": "WEBCHAT", "name": "Website" } }),
-        )
-        .await["createChannel"]["channel"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let before = fingerprint.of(&app.domain.db, &d.org.id).await;
+    let channel = app.webchat_channel(&d.org.owner_token, None).await;
     assert_ne!(
-        fingerprint(&app, &fingerprint_sql, &d.org.id).await,
+        fingerprint.of(&app.domain.db, &d.org.id).await,
         before,
         "the fingerprint sees a change"
     );

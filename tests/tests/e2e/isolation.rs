@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use omnipanel_tests::introspection::{INTROSPECTION, document, named};
+use omnipanel_tests::rows::snapshot;
 use omnipanel_tests::{Db, TestApp, error_code, spawn_app};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use serde_json::{Value, json};
 
 /// The victim's ids, by what they name.
@@ -165,38 +165,6 @@ impl Victim {
             .find(|id| text.contains(id.as_str()))
             .map(String::as_str)
     }
-}
-
-/// Every row of the organization, table by table, as PostgreSQL prints it.
-async fn snapshot(app: &TestApp, org_id: &str) -> BTreeMap<String, String> {
-    let db = &app.domain.db;
-    let tables = db
-        .query_all_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            "SELECT table_name::text AS t FROM information_schema.columns \
-             WHERE column_name = 'organization_id' AND table_schema = 'public' ORDER BY 1",
-        ))
-        .await
-        .unwrap();
-    let mut rows = BTreeMap::new();
-    for table in tables {
-        let table: String = table.try_get("", "t").unwrap();
-        let sql = format!(
-            "SELECT coalesce(json_agg(x ORDER BY x::text)::text, '[]') AS rows \
-             FROM \"{table}\" x WHERE organization_id = $1"
-        );
-        let found = db
-            .query_one_raw(Statement::from_sql_and_values(
-                DatabaseBackend::Postgres,
-                sql,
-                [uuid::Uuid::parse_str(org_id).unwrap().into()],
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        rows.insert(table, found.try_get::<String>("", "rows").unwrap());
-    }
-    rows
 }
 
 /// Which optional fields a call fills: every id, or only one (so that an id checked first does
@@ -458,7 +426,7 @@ impl<'a> Schema<'a> {
 async fn another_organizations_ids_resolve_to_nothing() {
     let app = spawn_app(Db::Postgres).await;
     let victim = Victim::new(&app).await;
-    let before = snapshot(&app, &victim.org_id).await;
+    let before = snapshot(&app.domain.db, &victim.org_id).await;
 
     let intruder = app.desk("Intruder").await;
     let supervisor = app.operator(&intruder.org.owner_token, "SUPERVISOR").await;
@@ -561,13 +529,13 @@ async fn another_organizations_ids_resolve_to_nothing() {
     assert!(fields >= 60, "only {fields} fields take ids");
     eprintln!("{fields} fields, {calls} calls, none reached the victim: {answers:?}");
     assert_eq!(
-        snapshot(&app, &victim.org_id).await,
+        snapshot(&app.domain.db, &victim.org_id).await,
         before,
         "the victim's rows changed"
     );
     // Nor did anything the intruder did point at the victim's rows (a chat of its own bound to
     // the victim's channel, say).
-    for (table, rows) in snapshot(&app, &intruder.org.id).await {
+    for (table, rows) in snapshot(&app.domain.db, &intruder.org.id).await {
         assert!(
             victim.leaks_into(&Value::String(rows.clone())).is_none(),
             "the intruder's {table} refer to the victim: {rows}"

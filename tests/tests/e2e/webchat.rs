@@ -307,16 +307,7 @@ async fn a_visitor_rates_the_closed_conversation(app: TestApp) {
     app.set_members(&org.owner_token, &queue, &[&op]).await;
     app.set_status(&op, "READY").await;
     let reason = app.wrap_up_reason(&org.owner_token).await;
-    let channel = app
-        .ok(
-            Some(&org.owner_token),
-            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } } }",
-            json!({ "input": { "kind": "WEBCHAT", "name": "Website", "queueId": queue } }),
-        )
-        .await["createChannel"]["channel"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let channel = app.webchat_channel(&org.owner_token, Some(&queue)).await;
     let base = format!("/webchat/{channel}");
     let (_, started) = post(&app, &format!("{base}/conversations"), None, json!({})).await;
     let token = started["token"].as_str().unwrap().to_owned();
@@ -424,16 +415,7 @@ async fn a_visitor_rates_the_closed_conversation(app: TestApp) {
 
 async fn one_address_starts_a_limited_number_of_conversations(app: TestApp) {
     let org = app.create_org("Acme").await;
-    let channel = app
-        .ok(
-            Some(&org.owner_token),
-            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } } }",
-            json!({ "input": { "kind": "WEBCHAT", "name": "Website" } }),
-        )
-        .await["createChannel"]["channel"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let channel = app.webchat_channel(&org.owner_token, None).await;
     // The test server trusts 127.0.0.1 as a reverse proxy: X-Forwarded-For names the visitor.
     let start = |address: &'static str| {
         let (app, channel) = (&app, channel.clone());
