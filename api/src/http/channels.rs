@@ -16,14 +16,33 @@ use omnipanel_domain::validate::json_without_nul;
 use omnipanel_integrations::{generic, telegram};
 use serde_json::json;
 
+use super::refusal::Refusal;
 use crate::state::AppState;
 
-fn answer(status: StatusCode, error: Option<&str>) -> Response {
-    let body = match error {
-        None => json!({ "ok": true }),
-        Some(error) => json!({ "ok": false, "error": error }),
-    };
-    (status, Json(body)).into_response()
+const WRONG_SIGNATURE: &str = "Unknown channel or wrong signature";
+
+/// Stored (or deliberately ignored): the provider need not send it again.
+fn accepted() -> Response {
+    Json(json!({ "ok": true })).into_response()
+}
+
+fn no_such_channel() -> Response {
+    Refusal::new(StatusCode::NOT_FOUND, "NOT_FOUND", "No such channel").into_response()
+}
+
+fn unauthenticated(reason: impl Into<std::borrow::Cow<'static, str>>) -> Response {
+    Refusal::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", reason).into_response()
+}
+
+/// A failure of ours: 5xx, so the provider sends the update again.
+fn try_again(error: &DomainError) -> Response {
+    tracing::error!(?error, "inbound message not handled");
+    Refusal::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "Try again later",
+    )
+    .into_response()
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -38,7 +57,7 @@ async fn channel(
     secret: Option<&str>,
 ) -> Result<channel::Model, Response> {
     let Ok(id) = id.parse::<ChannelId>() else {
-        return Err(answer(StatusCode::NOT_FOUND, Some("No such channel")));
+        return Err(no_such_channel());
     };
     match state
         .domain
@@ -47,16 +66,8 @@ async fn channel(
         .await
     {
         Ok(found) => Ok(found),
-        Err(DomainError::Unauthenticated(reason)) => {
-            Err(answer(StatusCode::UNAUTHORIZED, Some(&reason)))
-        }
-        Err(error) => {
-            tracing::error!(?error, "channel lookup failed");
-            Err(answer(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Some("Try again later"),
-            ))
-        }
+        Err(DomainError::Unauthenticated(reason)) => Err(unauthenticated(reason)),
+        Err(error) => Err(try_again(&error)),
     }
 }
 
@@ -68,14 +79,9 @@ async fn store(state: &AppState, found: &channel::Model, inbound: InboundMessage
         .receive_inbound(found, inbound)
         .await
     {
-        Ok(_) => answer(StatusCode::OK, None),
-        Err(DomainError::Validation { message, .. }) => {
-            answer(StatusCode::UNPROCESSABLE_ENTITY, Some(&message))
-        }
-        Err(error) => {
-            tracing::error!(?error, channel_id = %found.id, "inbound message not stored");
-            answer(StatusCode::INTERNAL_SERVER_ERROR, Some("Try again later"))
-        }
+        Ok(_) => accepted(),
+        Err(error) if error.is_internal() => try_again(&error),
+        Err(error) => Refusal::from(error).into_response(),
     }
 }
 
@@ -94,17 +100,15 @@ pub async fn telegram(
     };
     let update: telegram::Update = match serde_json::from_slice(&json_without_nul(&body)) {
         Ok(update) => update,
-        Err(error) => {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                Some(&format!("Not a Telegram update: {error}")),
-            );
+        Err(_) => {
+            return Refusal::validation("body", "The body is not a Telegram update")
+                .into_response();
         }
     };
     match telegram::inbound(&update) {
         Some(inbound) => store(&state, &found, inbound).await,
         // Edits and other updates are acknowledged, so Telegram does not send them again.
-        None => answer(StatusCode::OK, None),
+        None => accepted(),
     }
 }
 
@@ -123,20 +127,12 @@ pub async fn generic(
     ];
     // The secret is checked through the signature, not presented: find the channel first.
     let Ok(channel_id) = id.parse::<ChannelId>() else {
-        return answer(StatusCode::NOT_FOUND, Some("No such channel"));
+        return no_such_channel();
     };
     let found = match state.domain.channels().channel_by_id(channel_id).await {
         Ok(Some(found)) if kinds.contains(&found.kind) && found.archived_at.is_none() => found,
-        Ok(_) => {
-            return answer(
-                StatusCode::UNAUTHORIZED,
-                Some("Unknown channel or wrong signature"),
-            );
-        }
-        Err(error) => {
-            tracing::error!(?error, "channel lookup failed");
-            return answer(StatusCode::INTERNAL_SERVER_ERROR, Some("Try again later"));
-        }
+        Ok(_) => return unauthenticated(WRONG_SIGNATURE),
+        Err(error) => return try_again(&error),
     };
     let verified = generic::verify(
         &found,
@@ -146,17 +142,11 @@ pub async fn generic(
         state.domain.now(),
     );
     if verified.is_err() {
-        return answer(
-            StatusCode::UNAUTHORIZED,
-            Some("Unknown channel or wrong signature"),
-        );
+        return unauthenticated(WRONG_SIGNATURE);
     }
     match generic::inbound(&json_without_nul(&body)) {
         Ok(inbound) => store(&state, &found, inbound).await,
-        Err(generic::Refusal::Body(reason)) => answer(StatusCode::BAD_REQUEST, Some(&reason)),
-        Err(generic::Refusal::Signature) => answer(
-            StatusCode::UNAUTHORIZED,
-            Some("Unknown channel or wrong signature"),
-        ),
+        Err(generic::Refusal::Body(reason)) => Refusal::validation("body", reason).into_response(),
+        Err(generic::Refusal::Signature) => unauthenticated(WRONG_SIGNATURE),
     }
 }

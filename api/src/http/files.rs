@@ -15,41 +15,24 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::authenticate;
+use super::refusal::{Format, Refusal};
 use crate::graphql::context::Auth;
 use crate::state::AppState;
 
 /// The largest upload the route reads; each organization's own limit is checked after.
 pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 
-/// An error as the GraphQL API spells it, with a fitting status.
+/// An error as the GraphQL API spells it, with a fitting status (a file over the
+/// organization's limit is 413).
 fn error(error: DomainError) -> Response {
-    let status = match &error {
-        DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-        DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
-        DomainError::Validation { .. } => StatusCode::BAD_REQUEST,
-        DomainError::Conflict(_) => StatusCode::CONFLICT,
-        DomainError::LimitExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        DomainError::Upstream(_) => StatusCode::BAD_GATEWAY,
-        DomainError::Db(_) | DomainError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if error.is_internal() {
-        tracing::error!(?error, "file request failed");
-    }
-    let mut extensions = json!({ "code": error.code() });
-    if let DomainError::Validation { field, .. } = &error {
-        extensions["field"] = json!(field);
-    }
-    let message = if error.is_internal() {
-        "internal error".to_owned()
+    let too_large = matches!(error, DomainError::LimitExceeded(_));
+    let refusal = Refusal::from(error).format(Format::Graphql);
+    let refusal = if too_large {
+        refusal.status(StatusCode::PAYLOAD_TOO_LARGE)
     } else {
-        error.to_string()
+        refusal
     };
-    (
-        status,
-        Json(json!({ "errors": [{ "message": message, "extensions": extensions }] })),
-    )
-        .into_response()
+    refusal.into_response()
 }
 
 #[derive(Deserialize)]

@@ -6,20 +6,21 @@ mod clean;
 pub mod client_address;
 mod crm_oauth;
 mod files;
+mod graphql_http;
+mod refusal;
 mod webchat;
 mod widget;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
-use async_graphql::BatchRequest;
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{DefaultBodyLimit, MatchedPath, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{Request, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router, middleware};
+use axum::{Router, middleware};
 use omnipanel_domain::{Domain, DomainError};
 use sea_orm::ConnectionTrait;
 use tokio::net::TcpListener;
@@ -27,10 +28,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::context::{Auth, RequestInfo, new_loader};
-use crate::graphql::{self, MAX_BATCH};
 use crate::metrics;
 use crate::state::AppState;
 use client_address::ClientAddress;
+use refusal::{Limits, Refusal};
 
 /// The application's routes and middleware.
 pub fn router(state: AppState) -> Router {
@@ -42,7 +43,7 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("http", method = %request.method(), route)
     });
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql_http))
+        .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -74,6 +75,14 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(files::MAX_UPLOAD_BYTES))
                 .layer(RequestBodyLimitLayer::new(files::MAX_UPLOAD_BYTES)),
         )
+        .fallback(nothing_here)
+        .layer(middleware::from_fn_with_state(
+            Limits {
+                body: state.max_body_bytes,
+                upload: files::MAX_UPLOAD_BYTES,
+            },
+            refusal::json_errors,
+        ))
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
@@ -119,57 +128,6 @@ pub(crate) async fn authenticate(domain: &Domain, authorization: Option<&str>) -
             Auth::Rejected("Authentication is unavailable right now".into())
         }
     }
-}
-
-#[tracing::instrument(skip_all)]
-async fn graphql_http(
-    State(state): State<AppState>,
-    ClientAddress(client): ClientAddress,
-    headers: HeaderMap,
-    request: GraphQLBatchRequest,
-) -> Response {
-    let batch = request.into_inner();
-    if let BatchRequest::Batch(requests) = &batch
-        && requests.len() > MAX_BATCH
-    {
-        let body = serde_json::json!({
-            "errors": [{
-                "message": format!("A batch may hold at most {MAX_BATCH} operations"),
-                "extensions": { "code": "LIMIT_EXCEEDED" }
-            }]
-        });
-        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
-    }
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let auth = authenticate(&state.domain, authorization).await;
-    let info = RequestInfo {
-        client_address: Some(client.to_string()),
-    };
-    let batch = match batch {
-        BatchRequest::Single(request) => {
-            BatchRequest::Single(graphql::request_data(request, &state.domain, auth, info))
-        }
-        BatchRequest::Batch(requests) => BatchRequest::Batch(
-            requests
-                .into_iter()
-                .map(|request| {
-                    graphql::request_data(request, &state.domain, auth.clone(), info.clone())
-                })
-                .collect(),
-        ),
-    };
-    GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish(),
-    )
 }
 
 /// The read and write buffer of one WebSocket.
@@ -218,6 +176,11 @@ async fn graphql_ws(
                 })
                 .serve()
         })
+}
+
+/// A route that does not exist, answered in the format of the routes around it.
+async fn nothing_here(uri: Uri) -> Refusal {
+    Refusal::no_route(uri.path())
 }
 
 /// The process is up.

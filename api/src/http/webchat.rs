@@ -31,6 +31,7 @@ use serde_json::{Value, json};
 
 use super::clean::CleanJson;
 use super::client_address::ClientAddress;
+use super::refusal::Refusal;
 use crate::state::AppState;
 
 const PAGE: &str = include_str!("assets/webchat.html");
@@ -39,25 +40,7 @@ const PAGE: &str = include_str!("assets/webchat.html");
 const RECHECK: Duration = Duration::from_secs(15);
 
 fn refusal(error: DomainError) -> Response {
-    let status = match &error {
-        DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-        DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
-        DomainError::Validation { .. } => StatusCode::BAD_REQUEST,
-        DomainError::Conflict(_) => StatusCode::CONFLICT,
-        DomainError::LimitExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
-        DomainError::Upstream(_) => StatusCode::BAD_GATEWAY,
-        DomainError::Db(_) | DomainError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if error.is_internal() {
-        tracing::error!(?error, "web chat request failed");
-        return (status, Json(json!({ "error": "Try again later" }))).into_response();
-    }
-    let mut body = json!({ "error": error.to_string(), "code": error.code() });
-    if let DomainError::Validation { field, .. } = &error {
-        body["field"] = json!(field);
-    }
-    (status, Json(body)).into_response()
+    Refusal::from(error).into_response()
 }
 
 fn channel_id(id: &str) -> Result<ChannelId, DomainError> {

@@ -141,6 +141,7 @@ async fn health_readiness_and_metrics_answer() {
     let graphiql = app
         .client
         .get(app.url("/graphql"))
+        .header("accept", "text/html")
         .send()
         .await
         .unwrap()
@@ -149,7 +150,7 @@ async fn health_readiness_and_metrics_answer() {
         .unwrap();
     assert!(
         graphiql.contains("graphiql"),
-        "GET /graphql serves GraphiQL"
+        "GET /graphql serves GraphiQL to a browser"
     );
     let metrics = app
         .client

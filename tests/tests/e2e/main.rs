@@ -15,6 +15,7 @@ mod inputs;
 mod isolation;
 mod live;
 mod outgoing;
+mod protocol;
 mod panel;
 mod schema;
 mod secrets;

@@ -128,7 +128,10 @@ async fn a_visitor_chats_with_an_operator_live(app: TestApp) {
         json!({ "email": "nope" }),
     )
     .await;
-    assert_eq!((status, bad["field"].as_str()), (400, Some("email")));
+    assert_eq!(
+        (status, bad["error"]["field"].as_str()),
+        (400, Some("email"))
+    );
     let (status, started) = post(
         &app,
         &format!("{base}/conversations"),
@@ -285,7 +288,7 @@ async fn a_visitor_chats_with_an_operator_live(app: TestApp) {
     )
     .await;
     assert_eq!(status, 404);
-    assert_eq!(body["code"], "NOT_FOUND");
+    assert_eq!(body["error"]["code"], "NOT_FOUND");
 }
 
 async fn read(app: &TestApp, base: &str, token: &str) -> Value {
@@ -314,7 +317,10 @@ async fn a_visitor_rates_the_closed_conversation(app: TestApp) {
     assert_eq!(read(&app, &base, &token).await["conversation"], Value::Null);
     let rating = format!("{base}/rating");
     let (status, body) = post(&app, &rating, Some(&token), json!({ "score": 5 })).await;
-    assert_eq!((status, body["code"].as_str()), (409, Some("CONFLICT")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("CONFLICT"))
+    );
 
     post(
         &app,
@@ -359,7 +365,10 @@ async fn a_visitor_rates_the_closed_conversation(app: TestApp) {
         json!({ "open": false, "canRate": true })
     );
     let (status, body) = post(&app, &rating, Some(&token), json!({ "score": 6 })).await;
-    assert_eq!((status, body["field"].as_str()), (400, Some("score")));
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("score"))
+    );
     let (status, _) = post(&app, &rating, Some("opv_forged"), json!({ "score": 4 })).await;
     assert_eq!(status, 401);
     let (status, _) = post(
@@ -437,7 +446,7 @@ async fn one_address_starts_a_limited_number_of_conversations(app: TestApp) {
     }
     let (status, refused) = start("198.51.100.7").await;
     assert_eq!(
-        (status, refused["code"].as_str()),
+        (status, refused["error"]["code"].as_str()),
         (429, Some("LIMIT_EXCEEDED"))
     );
     assert_eq!(
