@@ -65,6 +65,16 @@ entity!(
     pub updated_at: DateTimeUtc,
     /// The chat card in the CRM, with `{chatId}`, `{contactId}`, `{caseId}` (C5 "Open").
     pub crm_chat_url_template: Option<String>,
+    /// Days the event outbox keeps an event (S2).
+    pub event_retention_days: i32,
+    /// Days the delivery log keeps a finished delivery.
+    pub delivery_log_retention_days: i32,
+    /// Days an inbound receipt (a provider's update id, for deduplication) is kept.
+    pub receipt_retention_days: i32,
+    /// Days the status log keeps an ended status.
+    pub status_log_retention_days: i32,
+    /// Days a closed chat is kept; `None` keeps history for good.
+    pub chat_retention_days: Option<i32>,
 });
 
 entity!(

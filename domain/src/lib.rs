@@ -36,6 +36,7 @@ pub mod masking;
 pub mod page;
 pub mod ports;
 pub mod presence;
+pub mod retention;
 pub mod routing;
 pub mod sealing;
 pub mod secret;

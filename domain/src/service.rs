@@ -62,6 +62,9 @@ pub struct Domain {
     pub file_store: Arc<dyn FileStore>,
     /// Seals the secrets the server must read back (`sealing.rs`).
     pub keyring: Arc<crate::sealing::Keyring>,
+    /// When this instance prunes next (`retention.rs`); an optimisation only: pruning is
+    /// idempotent, so instances need not agree.
+    pub(crate) prune_after: Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>,
 }
 
 /// Declares the capabilities: a service type each, borrowed from the context by its accessor.
@@ -122,6 +125,7 @@ impl Domain {
             deliveries_due: Arc::default(),
             file_store: Arc::new(LocalDisk::new("data/files")),
             keyring: Arc::new(crate::sealing::Keyring::ephemeral()),
+            prune_after: Domain::new_prune_after(),
         }
     }
 

@@ -16,7 +16,8 @@ use crate::sweep::sweep;
 
 impl Timers<'_> {
     /// Runs every due job once: missed invitations, after-chat work, idle operators, traffic
-    /// lights, auto-close; then wakes the delivery worker, whose due retries it claims itself.
+    /// lights, auto-close, and retention (once a minute); then wakes the delivery worker, whose
+    /// due retries it claims itself.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn run_due(self) -> Result<usize> {
         let domain = self.domain;
@@ -25,7 +26,8 @@ impl Timers<'_> {
             + sweep::<AwayTimer>(domain).await?
             + sweep::<TrafficLightChange>(domain).await?
             + sweep::<AutoClose>(domain).await?;
+        let pruned = self.prune_if_due(domain.now()).await?;
         domain.deliveries_due.notify_one();
-        Ok(fired)
+        Ok(fired + pruned.total() as usize)
     }
 }

@@ -13,6 +13,7 @@ mod m20261122_000004_crm_sign_in;
 mod m20261122_000005_templates;
 mod m20261122_000006_history_search;
 mod m20261202_000007_case_claim;
+mod m20261203_000008_retention;
 
 /// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_templates::Migration),
             Box::new(m20261122_000006_history_search::Migration),
             Box::new(m20261202_000007_case_claim::Migration),
+            Box::new(m20261203_000008_retention::Migration),
         ]
     }
 }

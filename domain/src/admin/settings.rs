@@ -55,6 +55,11 @@ pub fn defaults(
         file_allowed_types: Set(json!(DEFAULT_FILE_TYPES)),
         updated_at: Set(now),
         crm_chat_url_template: Set(None),
+        event_retention_days: Set(30),
+        delivery_log_retention_days: Set(90),
+        receipt_retention_days: Set(7),
+        status_log_retention_days: Set(400),
+        chat_retention_days: Set(None),
     }
 }
 
@@ -149,6 +154,24 @@ pub struct UpdateSettingsInput {
     /// Content types operators may upload.
     #[validate(custom(function = "content_types"))]
     pub file_allowed_types: Option<Vec<String>>,
+    /// Days the event outbox keeps events (S2). A panel still signed in can always catch up:
+    /// events younger than the session lifetime are kept whatever this says.
+    #[validate(range(min = 1, max = 3650))]
+    pub event_retention_days: Option<i32>,
+    /// Days the delivery log keeps finished deliveries; pending ones are never pruned.
+    #[validate(range(min = 1, max = 3650))]
+    pub delivery_log_retention_days: Option<i32>,
+    /// Days inbound receipts are kept to drop a provider's repeated updates (at least the day
+    /// Telegram keeps retrying).
+    #[validate(range(min = 1, max = 365))]
+    pub receipt_retention_days: Option<i32>,
+    /// Days the status log keeps ended statuses (reports read them).
+    #[validate(range(min = 1, max = 3650))]
+    pub status_log_retention_days: Option<i32>,
+    /// Days closed chats are kept, with their messages, notes and files; 0 keeps them for good
+    /// (the default).
+    #[validate(range(min = 0, max = 36500))]
+    pub chat_retention_days: Option<i32>,
 }
 
 impl Admin<'_> {
@@ -247,6 +270,21 @@ impl Admin<'_> {
         }
         if let Some(v) = input.file_allowed_types {
             model.file_allowed_types = Set(json!(v));
+        }
+        if let Some(v) = input.event_retention_days {
+            model.event_retention_days = Set(v);
+        }
+        if let Some(v) = input.delivery_log_retention_days {
+            model.delivery_log_retention_days = Set(v);
+        }
+        if let Some(v) = input.receipt_retention_days {
+            model.receipt_retention_days = Set(v);
+        }
+        if let Some(v) = input.status_log_retention_days {
+            model.status_log_retention_days = Set(v);
+        }
+        if let Some(v) = input.chat_retention_days {
+            model.chat_retention_days = Set(Some(v).filter(|days| *days > 0));
         }
         model.updated_at = Set(self.domain.now());
         let updated = model.update(&tx).await?;

@@ -10,6 +10,8 @@ use crate::error::{DomainError, Result};
 pub trait FileStore: Send + Sync {
     async fn put(&self, key: &str, bytes: &[u8]) -> Result<()>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Removes a file; one that is not there is already removed.
+    async fn delete(&self, key: &str) -> Result<()>;
 }
 
 /// Files in a folder on local disk, written to a temporary name and renamed, so a reader never
@@ -61,6 +63,13 @@ impl FileStore for LocalDisk {
             Ok(bytes) => Ok(Some(bytes)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(error) => Err(io(error)),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(io(error)),
+            _ => Ok(()),
         }
     }
 }

@@ -439,4 +439,24 @@ impl OrganizationSettings {
     async fn file_allowed_types(&self) -> Vec<String> {
         strings(&self.0.file_allowed_types)
     }
+    /// Days the event outbox keeps events (default 30; never less than a session lasts).
+    async fn event_retention_days(&self) -> i32 {
+        self.0.event_retention_days
+    }
+    /// Days the delivery log keeps finished deliveries (default 90).
+    async fn delivery_log_retention_days(&self) -> i32 {
+        self.0.delivery_log_retention_days
+    }
+    /// Days inbound receipts are kept (default 7).
+    async fn receipt_retention_days(&self) -> i32 {
+        self.0.receipt_retention_days
+    }
+    /// Days the status log keeps ended statuses (default 400).
+    async fn status_log_retention_days(&self) -> i32 {
+        self.0.status_log_retention_days
+    }
+    /// Days closed chats are kept; null keeps history for good (the default).
+    async fn chat_retention_days(&self) -> Option<i32> {
+        self.0.chat_retention_days
+    }
 }
