@@ -13,6 +13,7 @@ use omnipanel_domain::demo::Demo;
 use omnipanel_domain::ports::{Clock, LocalDisk, ManualClock, SystemClock};
 use omnipanel_domain::{Domain, DomainConfig, DomainError};
 use omnipanel_integrations::deliveries::DeliveryWorker;
+use omnipanel_integrations::telegram_webhook::TelegramBots;
 use omnipanel_integrations::{Connectors, HttpPolicy};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -87,6 +88,7 @@ impl App {
         };
         let domain = Domain::new(db, clock, settings)
             .with_crm(Arc::new(Connectors::new(config.upstream)?))
+            .with_messengers(Arc::new(TelegramBots::new(&config.upstream)?))
             .with_files(Arc::new(LocalDisk::new(config.files_dir.clone())))
             .with_keyring(config.keyring.clone());
         let demo = if config.demo {

@@ -102,7 +102,68 @@ fn link_signature(file: &attachment::Model, expires: i64) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// A file within the organization's upload limits: not empty, not too large, of an allowed
+/// type, and a picture that really is the picture type it claims. Returns the bare type.
+fn within_limits(
+    settings: &crate::entity::organization_settings::Model,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<String> {
+    if bytes.is_empty() {
+        return Err(DomainError::validation("file", "The file is empty"));
+    }
+    if bytes.len() as i64 > settings.file_max_bytes {
+        return Err(DomainError::LimitExceeded(
+            format!("Files may be at most {} bytes", settings.file_max_bytes).into(),
+        ));
+    }
+    let content_type = bare_type(content_type);
+    let allowed: Vec<String> =
+        serde_json::from_value(settings.file_allowed_types.clone()).unwrap_or_default();
+    if !allowed.contains(&content_type) {
+        return Err(DomainError::validation(
+            "contentType",
+            format!("Files of type {content_type} are not allowed here"),
+        ));
+    }
+    if !looks_like(&content_type, bytes) {
+        return Err(DomainError::validation(
+            "contentType",
+            format!("The file is not a {content_type} picture"),
+        ));
+    }
+    Ok(content_type)
+}
+
 impl Files<'_> {
+    /// The largest file an organization takes, in bytes.
+    pub async fn inbound_file_limit(self, organization_id: OrganizationId) -> Result<u64> {
+        let settings = self
+            .domain
+            .admin()
+            .settings_of(&self.domain.db, organization_id)
+            .await?;
+        Ok(settings.file_max_bytes.max(0) as u64)
+    }
+
+    /// Keeps a customer's file within the organization's upload limits (a generic channel's).
+    pub async fn keep_checked_inbound_file(
+        self,
+        job: &crate::entity::delivery::Model,
+        name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<attachment::Model> {
+        let settings = self
+            .domain
+            .admin()
+            .settings_of(&self.domain.db, job.organization_id)
+            .await?;
+        let content_type = within_limits(&settings, content_type, bytes)?;
+        self.keep_inbound_file(job, name, &content_type, bytes)
+            .await
+    }
+
     /// Stores an operator's file for a chat they write in (D4), within the organization's size
     /// and type limits; pictures must really be the picture type they claim.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -129,29 +190,7 @@ impl Files<'_> {
             .admin()
             .settings_of(&self.domain.db, chat.organization_id)
             .await?;
-        if upload.bytes.is_empty() {
-            return Err(DomainError::validation("file", "The file is empty"));
-        }
-        if upload.bytes.len() as i64 > settings.file_max_bytes {
-            return Err(DomainError::LimitExceeded(
-                format!("Files may be at most {} bytes", settings.file_max_bytes).into(),
-            ));
-        }
-        let content_type = bare_type(upload.content_type);
-        let allowed: Vec<String> =
-            serde_json::from_value(settings.file_allowed_types.clone()).unwrap_or_default();
-        if !allowed.contains(&content_type) {
-            return Err(DomainError::validation(
-                "contentType",
-                format!("Files of type {content_type} are not allowed here"),
-            ));
-        }
-        if !looks_like(&content_type, upload.bytes) {
-            return Err(DomainError::validation(
-                "contentType",
-                format!("The file is not a {content_type} picture"),
-            ));
-        }
+        let content_type = within_limits(&settings, upload.content_type, upload.bytes)?;
         let id = AttachmentId::new();
         let storage_key = storage_key(chat.organization_id, id);
         self.domain

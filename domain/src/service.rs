@@ -17,6 +17,7 @@ use crate::ports::crm::{ConnectorContext, CrmConnectors};
 use crate::ports::events::EventBus;
 use crate::ports::files::{FileStore, LocalDisk};
 use crate::ports::local_crm::LocalOnly;
+use crate::ports::messengers::{Messengers, NoMessengers};
 use crate::store;
 
 /// Settings of the services that come from the server's configuration.
@@ -60,6 +61,8 @@ pub struct Domain {
     pub deliveries_due: Arc<tokio::sync::Notify>,
     /// Where uploaded and received files are kept.
     pub file_store: Arc<dyn FileStore>,
+    /// Sets messengers' bots up for their channels (Telegram's webhook).
+    pub messengers: Arc<dyn Messengers>,
     /// Seals the secrets the server must read back (`sealing.rs`).
     pub keyring: Arc<crate::sealing::Keyring>,
     /// When this instance prunes next (`retention.rs`); an optimisation only: pruning is
@@ -124,6 +127,7 @@ impl Domain {
             crm_connectors: Arc::new(LocalOnly),
             deliveries_due: Arc::default(),
             file_store: Arc::new(LocalDisk::new("data/files")),
+            messengers: Arc::new(NoMessengers),
             keyring: Arc::new(crate::sealing::Keyring::ephemeral()),
             prune_after: Domain::new_prune_after(),
         }
@@ -132,6 +136,12 @@ impl Domain {
     /// The same services sealing secrets with `keyring`.
     pub fn with_keyring(mut self, keyring: crate::sealing::Keyring) -> Self {
         self.keyring = Arc::new(keyring);
+        self
+    }
+
+    /// The same services setting bots up through `messengers`.
+    pub fn with_messengers(mut self, messengers: Arc<dyn Messengers>) -> Self {
+        self.messengers = messengers;
         self
     }
 

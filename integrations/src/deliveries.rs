@@ -201,25 +201,47 @@ impl DeliveryWorker {
             None => Ok(None),
         };
         let channel = match channel {
-            Ok(Some(channel)) if channel.kind == ChannelKind::Telegram => channel,
-            Ok(_) => return Attempt::refused(None, "The channel no longer exists"),
+            Ok(Some(channel)) => channel,
+            Ok(None) => return Attempt::refused(None, "The channel no longer exists"),
             Err(error) => return Attempt::failed(None, error.to_string()),
         };
         if let Some(why) = self.channel_refusal(&channel) {
             return Attempt::refused(None, why);
         }
-        let bytes =
-            match crate::telegram::fetch_file(&self.http, &channel, &file.provider_file_id).await {
-                Ok(bytes) => bytes,
-                Err(attempt) => return attempt,
+        let files = self.domain.files();
+        let fetched = if channel.kind == ChannelKind::Telegram {
+            crate::telegram::fetch_file(&self.http, &channel, &file.provider_file_id).await
+        } else if omnipanel_domain::channels::is_generic(channel.kind) {
+            // The provider's address: checked like every address the server calls.
+            if let Some(why) = self.policy.refusal(&file.provider_file_id) {
+                return Attempt::refused(None, why);
+            }
+            let max_bytes = match files.inbound_file_limit(job.organization_id).await {
+                Ok(limit) => limit,
+                Err(error) => return Attempt::failed(None, error.to_string()),
             };
-        match self
-            .domain
-            .files()
-            .keep_inbound_file(job, &file.name, &file.content_type, &bytes)
-            .await
-        {
+            crate::generic::fetch_file(&self.http, &file.provider_file_id, max_bytes).await
+        } else {
+            return Attempt::refused(None, "This channel sends no files to fetch");
+        };
+        let bytes = match fetched {
+            Ok(bytes) => bytes,
+            Err(attempt) => return attempt,
+        };
+        // Telegram's files are bounded by Telegram; a generic provider's by the organization's
+        // upload limits, like an operator's.
+        let kept = if channel.kind == ChannelKind::Telegram {
+            files
+                .keep_inbound_file(job, &file.name, &file.content_type, &bytes)
+                .await
+        } else {
+            files
+                .keep_checked_inbound_file(job, &file.name, &file.content_type, &bytes)
+                .await
+        };
+        match kept {
             Ok(_) => Attempt::delivered(None),
+            Err(error) if !error.is_internal() => Attempt::refused(None, error.to_string()),
             Err(error) => Attempt::failed(None, error.to_string()),
         }
     }

@@ -4,12 +4,16 @@
 //! HMAC-SHA256 of `<timestamp>.<body>` keyed with the channel's secret.
 //!
 //! In: `POST /webhooks/generic/{channelId}` with
-//! `{"id": "<message id>", "from": {"id", "phone", "name", "username"}, "text", "sentAt"}`.
+//! `{"id": "<message id>", "from": {"id", "phone", "name", "username"}, "text", "sentAt",
+//! "attachments": [{"url", "name", "contentType"}]}`; each attachment is fetched from its URL
+//! by the delivery worker, within the organization's upload limits (size and types).
 //! Out: `POST <outboundUrl>` with `{"id": "<delivery id>", "messageId", "chatId", "to", "text"}`;
 //! any 2xx delivers, and a body `{"id": "<provider id>"}` is kept as the message's id there.
 
 use chrono::{DateTime, Utc};
-use omnipanel_domain::channels::{ChannelJob, InboundMessage, config_of, credentials_of};
+use omnipanel_domain::channels::{
+    ChannelJob, InboundFile, InboundMessage, config_of, credentials_of,
+};
 use omnipanel_domain::customer::CustomerInput;
 use omnipanel_domain::deliveries::Attempt;
 use omnipanel_domain::entity::channel;
@@ -44,8 +48,46 @@ struct From {
 struct Incoming {
     id: String,
     from: From,
+    #[serde(default)]
     text: String,
     sent_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    attachments: Vec<IncomingFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct IncomingFile {
+    url: String,
+    name: String,
+    content_type: String,
+}
+
+/// Files one message may carry.
+const MAX_ATTACHMENTS: usize = 10;
+
+fn file_of(file: IncomingFile) -> Result<InboundFile, Refusal> {
+    let bad = |what: &str| Refusal::Body(what.to_owned());
+    let url = url::Url::parse(&file.url).map_err(|_| bad("attachments[].url must be a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || file.url.len() > 2000 {
+        return Err(bad(
+            "attachments[].url must be an http(s) URL of at most 2000 characters",
+        ));
+    }
+    if file.name.trim().is_empty() || file.name.chars().count() > 255 {
+        return Err(bad("attachments[].name must be 1 to 255 characters"));
+    }
+    let content_type = file.content_type.trim();
+    if content_type.is_empty() || content_type.len() > 127 || !content_type.contains('/') {
+        return Err(bad(
+            "attachments[].contentType must be a MIME type such as image/png",
+        ));
+    }
+    Ok(InboundFile {
+        provider_file_id: file.url,
+        name: file.name.trim().to_owned(),
+        content_type: content_type.to_owned(),
+    })
 }
 
 /// Checks the signature of an inbound request against the channel's secret.
@@ -81,9 +123,24 @@ pub fn inbound(body: &[u8]) -> Result<InboundMessage, Refusal> {
     if incoming.id.trim().is_empty() || incoming.id.len() > 200 {
         return Err(bad("id must be 1 to 200 characters"));
     }
-    if incoming.text.trim().is_empty() {
-        return Err(bad("text must not be empty"));
+    if incoming.attachments.len() > MAX_ATTACHMENTS {
+        return Err(bad("at most 10 attachments"));
     }
+    let files = incoming
+        .attachments
+        .into_iter()
+        .map(file_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    // A message of files alone says which, as a Telegram document does.
+    let text = match (incoming.text.trim().is_empty(), files.as_slice()) {
+        (false, _) => incoming.text,
+        (true, []) => return Err(bad("text must not be empty without attachments")),
+        (true, files) => files
+            .iter()
+            .map(|f| format!("📎 {}", f.name))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
     if incoming.from.id.is_none() && incoming.from.phone.is_none() {
         return Err(bad("from needs an id or a phone"));
     }
@@ -97,10 +154,57 @@ pub fn inbound(body: &[u8]) -> Result<InboundMessage, Refusal> {
             messenger_id: incoming.from.id,
             username: incoming.from.username,
         },
-        text: incoming.text,
+        text,
         sent_at: incoming.sent_at,
-        files: Vec::new(),
+        files,
     })
+}
+
+/// Fetches a customer's file from the address the provider gave, reading at most `max_bytes`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn fetch_file(
+    http: &reqwest::Client,
+    url: &str,
+    max_bytes: u64,
+) -> Result<Vec<u8>, Attempt> {
+    let too_large = || Attempt::refused(None, format!("The file is larger than {max_bytes} bytes"));
+    let mut response = match http.get(url).send().await {
+        Ok(response) => response,
+        Err(error) if error.is_timeout() => {
+            return Err(Attempt::failed(
+                None,
+                "The provider did not send the file in time",
+            ));
+        }
+        Err(_) => return Err(Attempt::failed(None, "The file could not be fetched")),
+    };
+    let status = response.status().as_u16();
+    if !response.status().is_success() {
+        let attempt = format!("The provider answered HTTP {status} for the file");
+        return Err(match status {
+            404 | 410 => Attempt::refused(Some(i32::from(status)), attempt),
+            _ => Attempt::failed(Some(i32::from(status)), attempt),
+        });
+    }
+    if response
+        .content_length()
+        .is_some_and(|length| length > max_bytes)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(bytes),
+            Err(_) => return Err(Attempt::failed(None, "The file could not be fetched")),
+        }
+    }
 }
 
 #[derive(Deserialize)]

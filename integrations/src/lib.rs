@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod generic;
 pub mod signing;
 pub mod telegram;
+pub mod telegram_webhook;
 mod upstream;
 
 use std::sync::Arc;

@@ -2,7 +2,8 @@
 //! /bot<token>/<method>` with a JSON body, answered `{"ok":true,"result":…}` or
 //! `{"ok":false,"error_code","description","parameters"}`. It records what it receives and can
 //! be taken down (answering 502 without a Bot API body, as a proxy in front of a dead server
-//! would) or told to refuse.
+//! would) or told to refuse. It keeps the webhook `setWebhook` registers, reports it in
+//! `getWebhookInfo`, and delivers updates to it with the registered secret, as Telegram does.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -36,7 +37,20 @@ struct Inner {
     next_message_id: i64,
     /// Files customers sent: file_id → bytes.
     files: std::collections::HashMap<String, Vec<u8>>,
+    /// Per bot token, the webhook `setWebhook` registered.
+    webhooks: std::collections::HashMap<String, Webhook>,
 }
+
+/// A webhook as `setWebhook` registered it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: String,
+    pub secret: String,
+    pub allowed_updates: Vec<String>,
+}
+
+/// The methods that set a bot up rather than carry messages.
+const WEBHOOK_METHODS: [&str; 3] = ["setWebhook", "deleteWebhook", "getWebhookInfo"];
 
 #[derive(Clone)]
 pub struct FakeTelegram {
@@ -65,8 +79,42 @@ impl FakeTelegram {
         format!("http://{}", self.addr)
     }
 
+    /// The calls that carry messages and files (not the bot's set-up).
     pub fn calls(&self) -> Vec<Call> {
-        self.inner.lock().unwrap().calls.clone()
+        let calls = self.inner.lock().unwrap().calls.clone();
+        calls
+            .into_iter()
+            .filter(|c| !WEBHOOK_METHODS.contains(&c.method.as_str()))
+            .collect()
+    }
+
+    /// The calls that set the bot's webhook up.
+    pub fn webhook_calls(&self) -> Vec<Call> {
+        let calls = self.inner.lock().unwrap().calls.clone();
+        calls
+            .into_iter()
+            .filter(|c| WEBHOOK_METHODS.contains(&c.method.as_str()))
+            .collect()
+    }
+
+    /// The webhook registered for `token`.
+    pub fn webhook(&self, token: &str) -> Option<Webhook> {
+        self.inner.lock().unwrap().webhooks.get(token).cloned()
+    }
+
+    /// Delivers an update to the webhook registered for `token` as Telegram does (its secret
+    /// in `X-Telegram-Bot-Api-Secret-Token`); the status it was answered with.
+    pub async fn deliver(&self, token: &str, update: Value) -> u16 {
+        let webhook = self.webhook(token).expect("a registered webhook");
+        reqwest::Client::new()
+            .post(&webhook.url)
+            .header("x-telegram-bot-api-secret-token", &webhook.secret)
+            .json(&update)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
     }
 
     /// The texts (or captions) of the sends that succeeded, in order.
@@ -160,6 +208,49 @@ async fn call(
             answer["parameters"] = json!({ "retry_after": seconds });
         }
         return (StatusCode::from_u16(code).unwrap(), axum::Json(answer)).into_response();
+    }
+    if WEBHOOK_METHODS.contains(&record.method.as_str()) {
+        record.accepted = true;
+        let token = record.token.clone();
+        let method = record.method.clone();
+        state.calls.push(record);
+        let result = match method.as_str() {
+            "setWebhook" => {
+                let strings = |v: &Value| {
+                    v.as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                state.webhooks.insert(
+                    token,
+                    Webhook {
+                        url: body["url"].as_str().unwrap_or_default().to_owned(),
+                        secret: body["secret_token"].as_str().unwrap_or_default().to_owned(),
+                        allowed_updates: strings(&body["allowed_updates"]),
+                    },
+                );
+                json!(true)
+            }
+            "deleteWebhook" => {
+                state.webhooks.remove(&token);
+                json!(true)
+            }
+            _ => {
+                let webhook = state.webhooks.get(&token);
+                json!({
+                    "url": webhook.map(|w| w.url.clone()).unwrap_or_default(),
+                    "has_custom_certificate": false,
+                    "pending_update_count": 0,
+                    "allowed_updates": webhook.map(|w| w.allowed_updates.clone()).unwrap_or_default(),
+                })
+            }
+        };
+        return axum::Json(json!({ "ok": true, "result": result })).into_response();
     }
     if record.method == "getFile" {
         let file_id = body["file_id"].as_str().unwrap_or_default().to_owned();

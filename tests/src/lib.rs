@@ -509,6 +509,15 @@ where
 }
 
 /// The first error's `extensions.code`.
+/// `X-Omnipanel-Signature` of a generic channel's request: `sha256=` and the hex HMAC-SHA256
+/// of `<timestamp>.<body>` keyed with the channel's secret.
+pub fn generic_signature(secret: &str, timestamp: i64, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()

@@ -3,7 +3,9 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use omnipanel_domain::channels::{CreateChannelInput, config_of, is_generic};
+use omnipanel_domain::channels::{
+    ChangeBotTokenInput, CreateChannelInput, SetChannelQueuesInput, config_of, is_generic,
+};
 use omnipanel_domain::conversation;
 use omnipanel_domain::conversation::SendOutgoingMessageInput;
 use omnipanel_domain::entity::channel as channel_entity;
@@ -40,6 +42,10 @@ impl Channel {
     /// Where new conversations go; without one they start with the bot.
     async fn queue_id(&self) -> Option<QueueId> {
         config_of(&self.0).queue_id
+    }
+    /// The queue whose members see the conversations the bot has and may take them over.
+    async fn bot_queue_id(&self) -> Option<QueueId> {
+        config_of(&self.0).bot_queue_id
     }
     async fn auto_close_after_secs(&self) -> Option<i32> {
         self.0.auto_close_after_secs
@@ -112,6 +118,59 @@ impl RecipientCandidate {
     }
 }
 
+/// A channel as its provider reports it (administrators).
+pub struct ChannelStatus(omnipanel_domain::channels::ChannelStatus);
+
+#[Object]
+impl ChannelStatus {
+    async fn channel(&self) -> Channel {
+        Channel(self.0.channel.clone())
+    }
+    /// Where the provider must send this channel's updates.
+    async fn expected_webhook_url(&self) -> &str {
+        &self.0.expected_webhook_url
+    }
+    /// Whether the provider sends updates where it must (Telegram; null for channels whose
+    /// provider the server does not set up).
+    async fn webhook_registered(&self) -> Option<bool> {
+        self.0
+            .webhook
+            .as_ref()
+            .map(|info| info.url == self.0.expected_webhook_url)
+    }
+    /// What Telegram's `getWebhookInfo` reports; null for other kinds.
+    async fn webhook(&self) -> Option<WebhookInfo> {
+        self.0.webhook.clone().map(WebhookInfo)
+    }
+}
+
+/// A Telegram bot's webhook as Telegram reports it.
+pub struct WebhookInfo(omnipanel_domain::ports::WebhookInfo);
+
+#[Object]
+impl WebhookInfo {
+    /// Where updates go; empty when none is set.
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    /// Updates Telegram holds, not yet delivered.
+    async fn pending_update_count(&self) -> i64 {
+        self.0.pending_update_count
+    }
+    /// When delivering last failed.
+    async fn last_error_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_error_at
+    }
+    /// Why delivering last failed, in Telegram's words.
+    async fn last_error_message(&self) -> Option<&str> {
+        self.0.last_error_message.as_deref()
+    }
+    /// The kinds of update delivered.
+    async fn allowed_updates(&self) -> &[String] {
+        &self.0.allowed_updates
+    }
+}
+
 #[derive(Default)]
 pub struct ChannelQuery;
 
@@ -121,6 +180,17 @@ impl ChannelQuery {
     async fn channels(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Channel>> {
         let rows = call(ctx, |d, a| d.channels().channels(a)).await?;
         Ok(rows.into_iter().map(Channel).collect())
+    }
+
+    /// A channel and what its provider reports of its webhook (administrators).
+    async fn channel_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ChannelId,
+    ) -> async_graphql::Result<ChannelStatus> {
+        call(ctx, |d, a| d.channels().channel_status(a, id))
+            .await
+            .map(ChannelStatus)
     }
 
     /// Every way to reach what was typed into "To": a phone number, a messenger id (digits
@@ -145,8 +215,8 @@ pub struct SendOutgoingMessagePayload {
 #[derive(SimpleObject)]
 pub struct CreateChannelPayload {
     pub channel: Channel,
-    /// Telegram: pass as `secret_token` to `setWebhook`; generic channels: the HMAC key of
-    /// both directions. Shown only here.
+    /// Telegram: the webhook's `secret_token`, already registered with Telegram; generic
+    /// channels: the HMAC key of both directions. Shown only here.
     pub secret: String,
     /// Where the provider sends updates (none for web chat).
     pub webhook_url: Option<String>,
@@ -208,7 +278,32 @@ impl ChannelMutation {
         })
     }
 
-    /// Stops a channel: its inbound requests are refused from now on (administrators).
+    /// Sets where a channel's new conversations go and in which queue the bot's are seen
+    /// (administrators).
+    async fn set_channel_queues(
+        &self,
+        ctx: &Context<'_>,
+        input: SetChannelQueuesInput,
+    ) -> async_graphql::Result<ChannelPayload> {
+        call(ctx, |d, a| d.channels().set_channel_queues(a, input))
+            .await
+            .map(Into::into)
+    }
+
+    /// Gives a Telegram channel another bot: its webhook is registered with Telegram first
+    /// (administrators).
+    async fn change_bot_token(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeBotTokenInput,
+    ) -> async_graphql::Result<ChannelPayload> {
+        call(ctx, |d, a| d.channels().change_bot_token(a, input))
+            .await
+            .map(Into::into)
+    }
+
+    /// Stops a channel: its inbound requests are refused from now on, and a Telegram bot's
+    /// webhook is removed (administrators).
     async fn archive_channel(
         &self,
         ctx: &Context<'_>,

@@ -9,8 +9,8 @@ use serde_json::json;
 
 use crate::actor::Actor;
 use crate::channels::config::{
-    ChannelConfig, ChannelCredentials, CreateChannelInput, CreatedChannel, TELEGRAM_API,
-    is_generic, source_of,
+    ChannelConfig, ChannelCredentials, CreateChannelInput, CreatedChannel, SetChannelQueuesInput,
+    TELEGRAM_API, config_of, is_generic, source_of,
 };
 use crate::customer;
 use crate::entity::{channel, chat, customer_identity, message, queue};
@@ -39,11 +39,12 @@ impl Channels<'_> {
         db: &impl ConnectionTrait,
         actor: &Actor,
         queue_id: QueueId,
+        field: &'static str,
     ) -> Result<queue::Model> {
         match self.domain.admin().queue(db, actor, queue_id).await {
             Ok(found) if found.archived_at.is_none() => Ok(found),
             Ok(_) | Err(DomainError::NotFound { .. }) => {
-                Err(DomainError::validation("queueId", "No such queue"))
+                Err(DomainError::validation(field, "No such queue"))
             }
             Err(other) => Err(other),
         }
@@ -88,7 +89,12 @@ impl Channels<'_> {
             ));
         }
         if let Some(queue_id) = input.queue_id {
-            self.channel_queue(&self.domain.db, actor, queue_id).await?;
+            self.channel_queue(&self.domain.db, actor, queue_id, "queueId")
+                .await?;
+        }
+        if let Some(queue_id) = input.bot_queue_id {
+            self.channel_queue(&self.domain.db, actor, queue_id, "botQueueId")
+                .await?;
         }
         if let Some(url) = &input.outbound_url {
             self.domain.public_upstream(url, "outboundUrl").await?;
@@ -96,16 +102,7 @@ impl Channels<'_> {
         if let Some(url) = &input.api_base_url {
             self.domain.public_upstream(url, "apiBaseUrl").await?;
         }
-        let secret = generate_token(crate::secret::prefix::CHANNEL_SECRET);
-        let credentials = ChannelCredentials {
-            bot_token: input.bot_token,
-            signing_secret: is_generic(input.kind).then(|| secret.clone()),
-        };
-        let config = ChannelConfig {
-            queue_id: input.queue_id,
-            outbound_url: input.outbound_url,
-        };
-        let now = self.domain.now();
+        let id = ChannelId::new();
         let api_base_url = match input.kind {
             ChannelKind::Telegram => Some(
                 input
@@ -116,8 +113,25 @@ impl Channels<'_> {
             ),
             _ => input.api_base_url,
         };
+        // A Telegram bot is pointed here first: if Telegram refuses, nothing is saved.
+        let secret = match (&api_base_url, &input.bot_token) {
+            (Some(api), Some(token)) if input.kind == ChannelKind::Telegram => {
+                self.register_bot(id, api, token).await?
+            }
+            _ => generate_token(crate::secret::prefix::CHANNEL_SECRET),
+        };
+        let credentials = ChannelCredentials {
+            bot_token: input.bot_token,
+            signing_secret: is_generic(input.kind).then(|| secret.clone()),
+        };
+        let config = ChannelConfig {
+            queue_id: input.queue_id,
+            bot_queue_id: input.bot_queue_id,
+            outbound_url: input.outbound_url,
+        };
+        let now = self.domain.now();
         let created = channel::ActiveModel {
-            id: Set(ChannelId::new()),
+            id: Set(id),
             organization_id: Set(actor.organization_id),
             kind: Set(input.kind),
             name: Set(input.name.trim().to_owned()),
@@ -157,7 +171,39 @@ impl Channels<'_> {
             .await?)
     }
 
-    /// Stops a channel: its inbound requests are refused from now on.
+    /// Sets where a channel's new conversations go and in which queue the bot's are seen.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
+    pub async fn set_channel_queues(
+        self,
+        actor: &Actor,
+        input: SetChannelQueuesInput,
+    ) -> Result<channel::Model> {
+        actor.require_admin()?;
+        let found = self
+            .usable_channel(&self.domain.db, actor, input.channel_id, "channelId")
+            .await?;
+        for (queue_id, field) in [
+            (input.queue_id, "queueId"),
+            (input.bot_queue_id, "botQueueId"),
+        ] {
+            if let Some(queue_id) = queue_id {
+                self.channel_queue(&self.domain.db, actor, queue_id, field)
+                    .await?;
+            }
+        }
+        let config = ChannelConfig {
+            queue_id: input.queue_id,
+            bot_queue_id: input.bot_queue_id,
+            ..config_of(&found)
+        };
+        let mut model: channel::ActiveModel = found.into();
+        model.config = Set(json!(config));
+        model.updated_at = Set(self.domain.now());
+        Ok(model.update(&self.domain.db).await?)
+    }
+
+    /// Stops a channel: its inbound requests are refused from now on, and a Telegram bot is
+    /// told to stop sending (if Telegram refuses, the channel stays as it was).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_channel(self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
         actor.require_admin()?;
@@ -167,6 +213,7 @@ impl Channels<'_> {
             .one(&self.domain.db)
             .await?
             .ok_or(DomainError::not_found("channel"))?;
+        self.unregister_bot(&found).await?;
         let mut model: channel::ActiveModel = found.into();
         model.archived_at = Set(Some(self.domain.now()));
         Ok(model.update(&self.domain.db).await?)

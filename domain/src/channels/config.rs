@@ -19,6 +19,10 @@ pub const TELEGRAM_API: &str = "https://api.telegram.org";
 pub struct ChannelConfig {
     /// New conversations go straight to this queue; without one they start with the bot.
     pub queue_id: Option<QueueId>,
+    /// Conversations the bot has are in this queue: its members see them and may take them
+    /// over (D1). Without one only managers and above see them.
+    #[serde(default)]
+    pub bot_queue_id: Option<QueueId>,
     /// Generic webhook channels: where outbound messages are POSTed.
     pub outbound_url: Option<String>,
 }
@@ -70,7 +74,7 @@ pub fn is_generic(kind: ChannelKind) -> bool {
 }
 
 /// A Telegram bot token: `<bot id>:<secret>`.
-fn telegram_token(value: &str) -> Result<(), ValidationError> {
+pub(crate) fn telegram_token(value: &str) -> Result<(), ValidationError> {
     let valid = value.split_once(':').is_some_and(|(id, secret)| {
         !id.is_empty()
             && id.chars().all(|c| c.is_ascii_digit())
@@ -112,6 +116,8 @@ pub struct CreateChannelInput {
     pub api_base_url: Option<String>,
     /// New conversations go straight to this queue; without one they start with the bot.
     pub queue_id: Option<QueueId>,
+    /// The queue whose members see the conversations the bot has and may take them over.
+    pub bot_queue_id: Option<QueueId>,
     /// infobip_whatsapp, viber, messenger: where outbound messages are POSTed.
     #[validate(length(max = 2000), custom(function = "http_url"))]
     pub outbound_url: Option<String>,
@@ -121,6 +127,18 @@ pub struct CreateChannelInput {
     /// The sender the provider shows (a phone number, a bot name).
     #[validate(length(min = 1, max = 200), custom(function = "single_line"))]
     pub gateway: Option<String>,
+}
+
+/// Where a channel's conversations go (administrators); both fields are set as given, `null`
+/// removing a queue.
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SetChannelQueuesInput {
+    pub channel_id: ChannelId,
+    /// New conversations go straight to this queue; without one they start with the bot.
+    pub queue_id: Option<QueueId>,
+    /// The queue whose members see the conversations the bot has and may take them over.
+    pub bot_queue_id: Option<QueueId>,
 }
 
 /// A channel and its secret, shown once.

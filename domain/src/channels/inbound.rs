@@ -11,7 +11,7 @@ use crate::channels::config::{config_of, source_of};
 use crate::crm::matching::Matching;
 use crate::customer::{self, CustomerInput};
 use crate::entity::{channel, chat, inbound_receipt, message, queue};
-use crate::enums::{AuthorKind, ChatDirection, ChatStatus};
+use crate::enums::{AuthorKind, ChatDirection, ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
@@ -22,7 +22,8 @@ use crate::service::Channels;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InboundFile {
-    /// The provider's id for fetching it (Telegram's `file_id`).
+    /// The provider's id or address for fetching it (Telegram's `file_id`, a generic
+    /// channel's URL).
     pub provider_file_id: String,
     pub name: String,
     pub content_type: String,
@@ -127,14 +128,26 @@ impl Channels<'_> {
                 None,
             ),
             None => {
-                let queue = match config_of(found).queue_id {
-                    Some(id) => {
-                        queue::Entity::find_by_id(id)
-                            .filter(queue::Column::ArchivedAt.is_null())
-                            .one(&tx)
-                            .await?
+                let config = config_of(found);
+                let live_queue = |id: Option<QueueId>| {
+                    let tx = &tx;
+                    async move {
+                        match id {
+                            Some(id) => {
+                                queue::Entity::find_by_id(id)
+                                    .filter(queue::Column::ArchivedAt.is_null())
+                                    .one(tx)
+                                    .await
+                            }
+                            None => Ok(None),
+                        }
                     }
-                    None => None,
+                };
+                let queue = live_queue(config.queue_id).await?;
+                // With the bot, the chat is in the bot queue, whose members may take it over.
+                let bot_queue = match &queue {
+                    Some(_) => None,
+                    None => live_queue(config.bot_queue_id).await?,
                 };
                 let number = self
                     .domain
@@ -152,7 +165,7 @@ impl Channels<'_> {
                     },
                     source,
                     Some(found.id),
-                    queue.as_ref().map(|q| q.id),
+                    queue.as_ref().or(bot_queue.as_ref()).map(|q| q.id),
                     &customer,
                     now,
                 );
@@ -160,7 +173,14 @@ impl Channels<'_> {
                     model.queued_at = Set(Some(now));
                     model.waiting_since = Set(Some(now));
                 }
-                (model.insert(&tx).await?, queue)
+                let created = model.insert(&tx).await?;
+                if bot_queue.is_some() {
+                    self.domain
+                        .chats()
+                        .tell_queue(&tx, &mut outbox, &created, EventKind::ChatWithBot, now)
+                        .await?;
+                }
+                (created, queue)
             }
         };
         let text: String = inbound.text.chars().take(MAX_INBOUND_CHARS).collect();

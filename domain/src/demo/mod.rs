@@ -116,6 +116,7 @@ async fn seed_webchat(domain: &Domain, owner: &Actor) -> Result<ChannelId> {
                 bot_token: None,
                 api_base_url: None,
                 queue_id: Some(general.id),
+                bot_queue_id: None,
                 outbound_url: None,
                 auto_close_after_secs: None,
                 gateway: None,

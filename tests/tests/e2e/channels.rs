@@ -2,12 +2,11 @@
 //! Bot API in order, exactly once, also across an outage; refusals show on the message and can
 //! be retried; generic webhook channels are signed both ways; channel administration.
 
-use hmac::{Hmac, Mac};
 use omnipanel_tests::fake_receiver::FakeReceiver;
 use omnipanel_tests::fake_telegram::FakeTelegram;
+use omnipanel_tests::generic_signature as sign;
 use omnipanel_tests::{Desk, Op, TestApp, error_code, error_field, eventually, on_both_databases};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 on_both_databases!(
     telegram_updates_become_chats_and_replies_reach_telegram,
@@ -16,6 +15,8 @@ on_both_databases!(
     channels_are_administered_with_care,
     a_channel_serves_only_its_own_organization,
     nul_characters_from_a_messenger_are_dropped,
+    telegram_bots_are_set_up_by_the_server,
+    the_bots_chats_are_seen_and_taken_over_in_the_bot_queue,
 );
 
 const TOKEN: &str = "123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ";
@@ -284,12 +285,6 @@ async fn replies_survive_an_outage_in_order_and_once(app: TestApp) {
     assert_eq!(bot.delivered(), texts, "nothing sent twice");
 }
 
-fn sign(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
 async fn generic_channels_are_signed_both_ways(app: TestApp) {
     let d = app.desk("Acme").await;
     let provider = FakeReceiver::start().await;
@@ -520,4 +515,247 @@ async fn nul_characters_from_a_messenger_are_dropped(app: TestApp) {
     let found = chats(&app, &d).await;
     assert_eq!(found.len(), 1);
     assert_eq!(messages(&found[0])[0]["text"], "Hi, my order");
+}
+
+const OTHER_TOKEN: &str = "987654321:BBEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ";
+
+async fn channel_status(app: &TestApp, token: &str, id: &str) -> Value {
+    app.gql(
+        Some(token),
+        "query($id: ID!) { channelStatus(id: $id) { expectedWebhookUrl webhookRegistered webhook { url pendingUpdateCount lastErrorMessage allowedUpdates } } }",
+        json!({ "id": id }),
+    )
+    .await
+}
+
+async fn telegram_bots_are_set_up_by_the_server(app: TestApp) {
+    let d = app.desk("Acme").await;
+    let bot = FakeTelegram::start().await;
+    let input = json!({ "kind": "TELEGRAM", "name": "Support bot", "botToken": TOKEN, "apiBaseUrl": bot.url(), "queueId": d.queue });
+
+    // Telegram refuses: its words reach the administrator, and no channel is saved.
+    bot.refuse(Some((
+        400,
+        "Bad Request: bad webhook: An HTTPS URL must be provided for webhook",
+        None,
+    )));
+    let refused = create_channel(&app, &d.org.owner_token, input.clone()).await;
+    assert_eq!(error_code(&refused), "UPSTREAM", "{refused}");
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("An HTTPS URL must be provided for webhook"),
+        "{message}"
+    );
+    let channels = app
+        .ok(Some(&d.org.owner_token), "{ channels { id } }", json!({}))
+        .await;
+    assert_eq!(channels["channels"], json!([]));
+    bot.refuse(None);
+
+    // Created: the bot's webhook points here, with the channel's secret and the updates read.
+    let made = create_channel(&app, &d.org.owner_token, input).await;
+    let payload = &made["data"]["createChannel"];
+    let id = payload["channel"]["id"].as_str().unwrap().to_owned();
+    let webhook = bot.webhook(TOKEN).expect("setWebhook was called");
+    assert_eq!(webhook.url, payload["webhookUrl"].as_str().unwrap());
+    assert_eq!(webhook.secret, payload["secret"].as_str().unwrap());
+    assert_eq!(webhook.allowed_updates, ["message", "edited_message"]);
+    let status = channel_status(&app, &d.org.owner_token, &id).await;
+    assert_eq!(
+        status["data"]["channelStatus"]["webhookRegistered"], true,
+        "{status}"
+    );
+    assert_eq!(
+        status["data"]["channelStatus"]["webhook"]["url"],
+        status["data"]["channelStatus"]["expectedWebhookUrl"]
+    );
+    let operator_status = channel_status(&app, &d.op.token, &id).await;
+    assert_eq!(error_code(&operator_status), "FORBIDDEN");
+
+    // Telegram's own delivery, with the registered secret, becomes a chat.
+    assert_eq!(
+        bot.deliver(TOKEN, update(1, 10, "Hello from Telegram"))
+            .await,
+        200
+    );
+    eventually("the chat", || async { chats(&app, &d).await.len() == 1 }).await;
+
+    // Another bot: registered first with a new secret; the old bot's webhook is removed and
+    // its secret no longer opens the channel.
+    let changed = app
+        .gql(
+            Some(&d.org.owner_token),
+            "mutation($input: ChangeBotTokenInput!) { changeBotToken(input: $input) { channel { id } } }",
+            json!({ "input": { "channelId": id, "botToken": OTHER_TOKEN } }),
+        )
+        .await;
+    assert!(changed["errors"].is_null(), "{changed}");
+    let new_webhook = bot.webhook(OTHER_TOKEN).expect("the new bot's webhook");
+    assert_eq!(new_webhook.url, webhook.url);
+    assert_ne!(new_webhook.secret, webhook.secret);
+    assert!(
+        bot.webhook(TOKEN).is_none(),
+        "the old bot's webhook is removed"
+    );
+    assert_eq!(
+        post_update(
+            &app,
+            &webhook.url,
+            Some(&webhook.secret),
+            &update(2, 11, "old")
+        )
+        .await,
+        401
+    );
+    assert_eq!(
+        bot.deliver(OTHER_TOKEN, update(3, 12, "new bot")).await,
+        200
+    );
+
+    // Archiving removes the webhook; if Telegram cannot be told, the channel stays as it was.
+    bot.refuse(Some((500, "Internal Server Error", None)));
+    let archive = |id: String| {
+        app.gql(
+            Some(&d.org.owner_token),
+            "mutation($id: ID!) { archiveChannel(input: { id: $id }) { channel { id } } }",
+            json!({ "id": id }),
+        )
+    };
+    let refused = archive(id.clone()).await;
+    assert_eq!(error_code(&refused), "UPSTREAM", "{refused}");
+    assert_eq!(
+        bot.deliver(OTHER_TOKEN, update(4, 13, "still open")).await,
+        200
+    );
+    // A revoked token has no webhook left: the channel archives.
+    bot.refuse(Some((401, "Unauthorized", None)));
+    let archived = archive(id.clone()).await;
+    assert!(archived["errors"].is_null(), "{archived}");
+    bot.refuse(None);
+    assert_eq!(
+        post_update(
+            &app,
+            &new_webhook.url,
+            Some(&new_webhook.secret),
+            &update(5, 14, "late")
+        )
+        .await,
+        401
+    );
+
+    // A live bot's channel archived with Telegram answering: the webhook goes.
+    let again = create_channel(
+        &app,
+        &d.org.owner_token,
+        json!({ "kind": "TELEGRAM", "name": "Second bot", "botToken": TOKEN, "apiBaseUrl": bot.url() }),
+    )
+    .await;
+    let second = again["data"]["createChannel"]["channel"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(bot.webhook(TOKEN).is_some());
+    assert!(archive(second).await["errors"].is_null());
+    assert!(bot.webhook(TOKEN).is_none());
+}
+
+/// A private-chat message from another customer.
+fn update_from(update_id: i64, chat_id: i64, text: &str) -> Value {
+    let mut update = update(update_id, update_id, text);
+    update["message"]["chat"]["id"] = json!(chat_id);
+    update["message"]["from"]["id"] = json!(chat_id);
+    for who in ["chat", "from"] {
+        update["message"][who]["username"] = json!(format!("customer{chat_id}"));
+    }
+    update
+}
+
+async fn bot_chats(app: &TestApp, op: &Op) -> Vec<String> {
+    let data = app
+        .ok(
+            Some(&op.token),
+            "{ botChats(first: 10) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    data["botChats"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_bots_chats_are_seen_and_taken_over_in_the_bot_queue(app: TestApp) {
+    let d = app.desk("Acme").await;
+    let bot = FakeTelegram::start().await;
+    // No queue: conversations start with the bot, and without a bot queue no operator sees them.
+    let made = create_channel(
+        &app,
+        &d.org.owner_token,
+        json!({ "kind": "TELEGRAM", "name": "Support bot", "botToken": TOKEN, "apiBaseUrl": bot.url() }),
+    )
+    .await;
+    let channel = made["data"]["createChannel"]["channel"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        bot.deliver(TOKEN, update_from(1, 2_000_001, "Hi bot"))
+            .await,
+        200
+    );
+    eventually("the first chat", || async {
+        chats(&app, &d).await.len() == 1
+    })
+    .await;
+    assert!(bot_chats(&app, &d.op).await.is_empty());
+
+    // Another organization's queue is no bot queue.
+    let other = app.desk("Other").await;
+    let set = |queue: &str| {
+        app.gql(
+            Some(&d.org.owner_token),
+            "mutation($input: SetChannelQueuesInput!) { setChannelQueues(input: $input) { channel { queueId botQueueId } } }",
+            json!({ "input": { "channelId": channel, "queueId": null, "botQueueId": queue } }),
+        )
+    };
+    let refused = set(&other.queue).await;
+    assert_eq!(error_field(&refused), "botQueueId", "{refused}");
+    let changed = set(&d.queue).await;
+    assert_eq!(
+        changed["data"]["setChannelQueues"]["channel"],
+        json!({ "queueId": null, "botQueueId": d.queue })
+    );
+    let operator_try = app
+        .gql(
+            Some(&d.op.token),
+            "mutation($input: SetChannelQueuesInput!) { setChannelQueues(input: $input) { channel { id } } }",
+            json!({ "input": { "channelId": channel, "queueId": null, "botQueueId": null } }),
+        )
+        .await;
+    assert_eq!(error_code(&operator_try), "FORBIDDEN");
+
+    // A new conversation with the bot is in the bot queue: its member sees it and takes it over.
+    assert_eq!(
+        bot.deliver(TOKEN, update_from(2, 2_000_002, "Hi again"))
+            .await,
+        200
+    );
+    eventually("the second chat", || async {
+        chats(&app, &d).await.len() == 2
+    })
+    .await;
+    let seen = bot_chats(&app, &d.op).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(app.chat(&d.op.token, &seen[0]).await["status"], "BOT");
+    let taken = app.chat_action(&d.op.token, "takeOverChat", &seen[0]).await;
+    assert!(taken["errors"].is_null(), "{taken}");
+    let chat = app.chat(&d.op.token, &seen[0]).await;
+    assert_eq!(
+        (chat["status"].as_str(), chat["operator"]["id"].as_str()),
+        (Some("NEW"), Some(d.op.id.as_str())),
+        "{chat}"
+    );
+    assert!(bot_chats(&app, &d.op).await.is_empty());
 }

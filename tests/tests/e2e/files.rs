@@ -1,14 +1,18 @@
 //! Files (D4): uploads within the organization's limits, pictures marked as images (and
 //! checked to be pictures), files listed on the chat and its messages, served only to the
-//! chat's organization or through a signed link that expires, and sent to Telegram.
+//! chat's organization or through a signed link that expires, and sent to Telegram; customers'
+//! files fetched from Telegram and from a generic provider's URLs, within the upload limits.
 
 use omnipanel_tests::fake_telegram::FakeTelegram;
-use omnipanel_tests::{Op, Org, TestApp, error_code, eventually, on_both_databases};
+use omnipanel_tests::{
+    Op, Org, TestApp, error_code, eventually, generic_signature, on_both_databases,
+};
 use serde_json::{Value, json};
 
 on_both_databases!(
     files_are_checked_listed_served_and_sent,
     customers_files_arrive_from_telegram,
+    a_generic_providers_files_are_fetched_within_the_limits,
 );
 
 const TOKEN: &str = "123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ";
@@ -374,4 +378,148 @@ async fn customers_files_arrive_from_telegram(app: TestApp) {
         .map(|c| c.body["file_id"].clone())
         .collect();
     assert_eq!(asked, [json!("AgA-big"), json!("BQA-doc")]);
+}
+
+/// A provider's file host: `/receipt.png`, `/big.pdf` (2 KB), `/page.html`; `/gone` is 404.
+async fn file_host() -> String {
+    use axum::routing::get;
+    let app = axum::Router::new()
+        .route("/receipt.png", get(|| async { PNG.to_vec() }))
+        .route("/big.pdf", get(|| async { vec![b'%'; 2048] }))
+        .route("/page.html", get(|| async { "<html></html>" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+async fn a_generic_providers_files_are_fetched_within_the_limits(app: TestApp) {
+    let d = app.desk("Acme").await;
+    let owner = &d.org.owner_token;
+    app.ok(
+        Some(owner),
+        "mutation { updateSettings(input: { fileMaxBytes: 1000 }) { settings { fileMaxBytes } } }",
+        json!({}),
+    )
+    .await;
+    let made = app
+        .ok(
+            Some(owner),
+            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { secret webhookUrl } }",
+            json!({ "input": { "kind": "VIBER", "name": "Viber", "outboundUrl": "http://127.0.0.1:9/out", "queueId": d.queue } }),
+        )
+        .await["createChannel"]
+        .clone();
+    let (url, secret) = (
+        made["webhookUrl"].as_str().unwrap(),
+        made["secret"].as_str().unwrap(),
+    );
+    let post = |body: Value| {
+        let body = body.to_string();
+        let now = app.domain.now().timestamp();
+        let request = app
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header("X-Omnipanel-Timestamp", now.to_string())
+            .header(
+                "X-Omnipanel-Signature",
+                generic_signature(secret, now, &body),
+            )
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let host = file_host().await;
+    let from = json!({ "id": "viber-user-7", "name": "Piotr" });
+
+    // Checked at the edge: an address that is no http(s) URL stores nothing.
+    let (status, body) = post(json!({ "id": "v-0", "from": from, "text": "x",
+        "attachments": [{ "url": "ftp://files.example/receipt.png", "name": "r.png", "contentType": "image/png" }] }))
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("VALIDATION")),
+        "{body}"
+    );
+
+    // Files alone make a message; each is fetched, and only what an operator could upload stays.
+    let (status, _) = post(json!({ "id": "v-1", "from": from, "attachments": [
+        { "url": format!("{host}/receipt.png"), "name": "receipt.png", "contentType": "image/png" },
+        { "url": format!("{host}/big.pdf"), "name": "big.pdf", "contentType": "application/pdf" },
+        { "url": format!("{host}/page.html"), "name": "page.html", "contentType": "text/html" },
+        { "url": format!("{host}/gone"), "name": "gone.pdf", "contentType": "application/pdf" },
+    ] }))
+    .await;
+    assert_eq!(status, 200);
+    let message = || async {
+        app.ok(
+            Some(owner),
+            "{ chats { edges { node { messages(first: 5) { edges { node { text attachments { fileName contentType isImage sizeBytes } } } } } } } }",
+            json!({}),
+        )
+        .await["chats"]["edges"][0]["node"]["messages"]["edges"][0]["node"]
+            .clone()
+    };
+    eventually("the picture is kept", || async {
+        message().await["attachments"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let shown = message().await;
+    assert_eq!(
+        shown["text"],
+        "📎 receipt.png\n📎 big.pdf\n📎 page.html\n📎 gone.pdf"
+    );
+    assert_eq!(
+        shown["attachments"],
+        json!([{ "fileName": "receipt.png", "contentType": "image/png", "isImage": true, "sizeBytes": PNG.len() }])
+    );
+    // The others are refused for good, with the reason on their delivery.
+    use omnipanel_domain::entity::delivery;
+    use omnipanel_domain::enums::{DeliveryKind, DeliveryState};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    eventually("every file handled", || async {
+        delivery::Entity::find()
+            .filter(delivery::Column::Kind.eq(DeliveryKind::ChannelFile))
+            .all(&app.domain.db)
+            .await
+            .unwrap()
+            .iter()
+            .all(|job| job.state != DeliveryState::Pending)
+    })
+    .await;
+    let mut reasons: Vec<String> = delivery::Entity::find()
+        .filter(delivery::Column::Kind.eq(DeliveryKind::ChannelFile))
+        .filter(delivery::Column::State.eq(DeliveryState::Failed))
+        .all(&app.domain.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|job| job.last_error.unwrap_or_default())
+        .collect();
+    reasons.sort();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("larger than 1000 bytes")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("text/html are not allowed")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("HTTP 404")),
+        "{reasons:?}"
+    );
 }

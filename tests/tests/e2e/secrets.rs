@@ -41,11 +41,12 @@ fn dump(app: &TestApp) -> String {
 async fn no_secret_is_stored_in_clear_and_rotation_keeps_them(app: TestApp) {
     let d = app.desk("Acme").await;
     let owner = &d.org.owner_token;
+    let bot = omnipanel_tests::fake_telegram::FakeTelegram::start().await;
     let telegram = app
         .ok(
             Some(owner),
             "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } secret } }",
-            json!({ "input": { "kind": "TELEGRAM", "name": "Bot", "botToken": BOT_TOKEN, "apiBaseUrl": "http://127.0.0.1:9" } }),
+            json!({ "input": { "kind": "TELEGRAM", "name": "Bot", "botToken": BOT_TOKEN, "apiBaseUrl": bot.url() } }),
         )
         .await["createChannel"]
         .clone();
