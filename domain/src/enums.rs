@@ -81,6 +81,15 @@ string_enum!(
     }
 );
 
+impl OperatorStatus {
+    /// Whether a colleague may hand this operator a chat or invite them to one (001: only
+    /// someone online or ready; on a break, leaving, away, unavailable, blocked or signed out
+    /// they may not).
+    pub fn takes_transfers(self) -> bool {
+        matches!(self, Self::Ready | Self::Online)
+    }
+}
+
 string_enum!(
     /// What a machine client's API key may do (A5).
     ApiKeyScope {

@@ -49,7 +49,7 @@ export function select(props, options, selected) {
   return h(
     'select',
     props,
-    options.map((o) => h('option', { value: o.value, selected: o.value === selected }, o.label)),
+    options.map((o) => h('option', { value: o.value, selected: o.value === selected, disabled: o.disabled ?? false }, o.label)),
   );
 }
 

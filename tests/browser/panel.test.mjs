@@ -208,6 +208,21 @@ test('an operator receives, answers and transfers a chat; a colleague accepts an
   await bubble(anna, 'Thanks, it is order A-17').waitFor();
   await screenshot(anna, 'conversation');
 
+  // Boris is on a break: "Only available" leaves him out; without it he is listed greyed out,
+  // and cannot be chosen (001: transfers go to colleagues online or ready).
+  const borisToken = await server.signIn(org.boris.email);
+  await server.ok(borisToken, 'mutation { setMyStatus(input: { status: BREAK }) { operator { status } } }');
+  await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Transfer' }).click();
+  const early = anna.getByRole('dialog');
+  await early.getByLabel('Support').waitFor();
+  assert.equal(await early.getByLabel(/Boris/).count(), 0);
+  await early.getByLabel('Only available').uncheck();
+  await early.getByLabel(/Boris/).waitFor();
+  assert.equal(await early.getByLabel(/Boris/).isDisabled(), true);
+  await screenshot(anna, 'transfer-unavailable');
+  await early.getByRole('button', { name: 'Cancel' }).click();
+  await early.waitFor({ state: 'detached' });
+
   // Boris signs in on a second page; Anna transfers the chat to him.
   await use(boris);
   await signIn(boris, `${server.url}/widget/`, org.boris.email);
@@ -421,9 +436,19 @@ test('a colleague joins a conference and leaves it', async () => {
   await use(anna);
   const chatId = await anna.locator('article.card[data-status="IN_PROGRESS"]').first().getAttribute('data-chat-id');
   await card(anna, chatId).locator('.card-main').click();
+  // On a break he may not be invited (001): offered greyed out.
+  await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Conference' }).click();
+  const onBreak = anna.getByRole('dialog');
+  assert.equal(await onBreak.locator('option', { hasText: 'Boris (Break)' }).evaluate((o) => o.disabled), true);
+  await onBreak.getByRole('button', { name: 'Cancel' }).click();
+  await onBreak.waitFor({ state: 'detached' });
+  await use(boris);
+  await boris.getByLabel('My status').selectOption('ONLINE');
+  await boris.locator('op-status .dot.status-online').waitFor();
+  await use(anna);
   await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Conference' }).click();
   const dialog = anna.getByRole('dialog');
-  await dialog.getByLabel('Colleague').selectOption({ label: 'Boris (Break)' });
+  await dialog.getByLabel('Colleague').selectOption({ label: 'Boris (Online)' });
   await dialog.getByRole('button', { name: 'Invite' }).click();
   await dialog.waitFor({ state: 'detached' });
 

@@ -140,7 +140,8 @@ impl Admin<'_> {
         Ok(found)
     }
 
-    /// Operators of the organization by name. `only_available`: READY and under their limit (E1).
+    /// Operators of the organization by name. `only_available`: those who may take a transfer
+    /// (online or ready, 001) and are under their limit (E1).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn operators(
         self,
@@ -153,7 +154,9 @@ impl Admin<'_> {
             .filter(operator::Column::ArchivedAt.is_null());
         if only_available {
             query = query
-                .filter(operator::Column::Status.eq(OperatorStatus::Ready))
+                .filter(
+                    operator::Column::Status.is_in([OperatorStatus::Ready, OperatorStatus::Online]),
+                )
                 .filter(
                     Expr::col(operator::Column::ActiveChats)
                         .lt(Expr::col(operator::Column::MaxChats)),

@@ -7,10 +7,9 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
+use crate::chat::rules::unavailable;
 use crate::entity::{chat, chat_participant};
-use crate::enums::{
-    AuthorKind, ChatStatus, EventKind, OperatorStatus, ParticipantRole, ParticipantState, Role,
-};
+use crate::enums::{AuthorKind, ChatStatus, EventKind, ParticipantRole, ParticipantState, Role};
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
@@ -62,11 +61,8 @@ impl Chats<'_> {
                 "You are already in the chat",
             ));
         }
-        if target.archived_at.is_some() || target.status == OperatorStatus::Offline {
-            return Err(DomainError::validation(
-                "operatorId",
-                "The operator is not signed in",
-            ));
+        if target.archived_at.is_some() || !target.status.takes_transfers() {
+            return Err(unavailable("operatorId", target.status));
         }
         if participation(&tx, chat.id, target.id).await?.is_some() {
             return Err(DomainError::conflict(

@@ -11,8 +11,10 @@ use serde_json::json;
 use validator::{Validate, ValidationError};
 
 use crate::entity::{chat, organization_settings};
-use crate::enums::{AuthorKind, ChatDirection, ChatSource, ChatStatus, TrafficLight};
-use crate::error::Result;
+use crate::enums::{
+    AuthorKind, ChatDirection, ChatSource, ChatStatus, OperatorStatus, TrafficLight,
+};
+use crate::error::{DomainError, Result};
 use crate::ids::*;
 
 /// The most characters an operator's message may have (D4).
@@ -258,8 +260,44 @@ pub fn fill_template(text: &str, customer_name: &str, operator_name: &str) -> St
         .replace("<operator_name>", operator_name)
 }
 
+/// The refusal of a transfer or invitation to an operator who may not take it, on `field`.
+pub(crate) fn unavailable(field: &'static str, status: OperatorStatus) -> DomainError {
+    let state = match status {
+        OperatorStatus::Break => "on a break",
+        OperatorStatus::Leaving => "leaving",
+        OperatorStatus::Away => "away",
+        OperatorStatus::Unavailable => "unavailable",
+        OperatorStatus::Blocked => "blocked after a missed invitation",
+        OperatorStatus::Offline => "not signed in",
+        OperatorStatus::Ready | OperatorStatus::Online => "not taking chats",
+    };
+    DomainError::validation(
+        field,
+        format!("The operator is {state}; pick someone online or ready"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_online_or_ready_operators_take_transfers() {
+        use OperatorStatus::*;
+        for status in [Ready, Online] {
+            assert!(status.takes_transfers());
+        }
+        for status in [Break, Leaving, Away, Unavailable, Blocked, Offline] {
+            assert!(!status.takes_transfers());
+            let error = unavailable("toOperatorId", status);
+            assert!(
+                matches!(error, DomainError::Validation { ref field, .. } if field == "toOperatorId")
+            );
+        }
+        assert_eq!(
+            unavailable("operatorId", Break).to_string(),
+            "The operator is on a break; pick someone online or ready"
+        );
+    }
+
     use super::*;
     use crate::enums::ChatDirection;
 

@@ -10,10 +10,10 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
+use crate::chat::rules::unavailable;
 use crate::entity::{chat, chat_assignment};
 use crate::enums::{
-    AssignmentEnd, AssignmentKind, ChatStatus, EventKind, OperatorStatus, RoutingTrigger,
-    WebhookEvent,
+    AssignmentEnd, AssignmentKind, ChatStatus, EventKind, RoutingTrigger, WebhookEvent,
 };
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
@@ -122,11 +122,8 @@ impl Chats<'_> {
                     .operator(actor, id)
                     .await
                     .map_err(|_| DomainError::validation("toOperatorId", "No such operator"))?;
-                if target.archived_at.is_some() || target.status == OperatorStatus::Offline {
-                    return Err(DomainError::validation(
-                        "toOperatorId",
-                        "The operator is not signed in",
-                    ));
+                if target.archived_at.is_some() || !target.status.takes_transfers() {
+                    return Err(unavailable("toOperatorId", target.status));
                 }
                 lock_operator(&tx, target.id).await?;
                 crate::routing::rows::take_capacity_for_assignment(&tx, target.id, now).await?;

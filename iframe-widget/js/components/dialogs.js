@@ -53,7 +53,11 @@ function openDialog({ title, body, submitLabel, submit, className = '' }) {
   return { dialog, error, primary };
 }
 
-/** Transfer to an operator, a queue or a bot scheme; only available targets unless asked. */
+/** Who may be handed a chat or invited to one (001): a colleague online or ready. */
+const takesTransfers = (operator) => operator.status === 'READY' || operator.status === 'ONLINE';
+
+/** Transfer to an operator, a queue or a bot scheme; only available targets unless asked, and
+ * then the others greyed out (the server refuses them too). */
 export async function openTransferDialog(chat) {
   const { wrapUpReasons } = await run(() => panel.workplace.loadDictionaries()) ?? { wrapUpReasons: [] };
   const onlyAvailable = h('input', { type: 'checkbox', checked: true, name: 'onlyAvailable' });
@@ -64,13 +68,19 @@ export async function openTransferDialog(chat) {
     const found = await run(() => panel.api.request(op.TRANSFER_TARGETS, { onlyAvailable: onlyAvailable.checked, search: search.value || null }));
     if (!found) return;
     const me = panel.workplace.me.id;
-    const option = (group, id, label, detail) =>
-      h('label', { class: 'target' }, h('input', { type: 'radio', name: 'target', value: `${group}:${id}` }), h('span', {}, label), detail ? h('small', {}, detail) : null);
+    const option = (group, id, label, detail, enabled = true) =>
+      h(
+        'label',
+        { class: enabled ? 'target' : 'target unavailable' },
+        h('input', { type: 'radio', name: 'target', value: `${group}:${id}`, disabled: !enabled }),
+        h('span', {}, label),
+        detail ? h('small', {}, detail) : null,
+      );
     mount(
       targets,
       h('fieldset', {}, h('legend', {}, t('transfer.operators')),
         found.operators.filter((o) => o.id !== me).map((o) =>
-          option('operator', o.id, [o.firstName, o.lastName].filter(Boolean).join(' '), `${t(`status.${o.status}`)} · ${o.activeChatCount}/${o.maxChats}`)),
+          option('operator', o.id, [o.firstName, o.lastName].filter(Boolean).join(' '), `${t(`status.${o.status}`)} · ${o.activeChatCount}/${o.maxChats}`, takesTransfers(o))),
         found.operators.some((o) => o.id !== me) ? null : h('p', { class: 'empty' }, t('transfer.noOperators'))),
       h('fieldset', {}, h('legend', {}, t('transfer.queues')),
         found.queues.map((q) => option('queue', q.id, q.name)),
@@ -112,7 +122,14 @@ export async function openConferenceDialog(chat) {
   const colleagues = found.operators.filter((o) => o.id !== me && !present.has(o.id) && o.status !== 'OFFLINE');
   const choice = select(
     { name: 'operatorId', required: true },
-    [{ value: '', label: t('conference.choose') }, ...colleagues.map((o) => ({ value: o.id, label: `${[o.firstName, o.lastName].filter(Boolean).join(' ')} (${t(`status.${o.status}`)})` }))],
+    [
+      { value: '', label: t('conference.choose') },
+      ...colleagues.map((o) => ({
+        value: o.id,
+        label: `${[o.firstName, o.lastName].filter(Boolean).join(' ')} (${t(`status.${o.status}`)})`,
+        disabled: !takesTransfers(o),
+      })),
+    ],
     '',
   );
   openDialog({

@@ -51,22 +51,25 @@ class StatusSwitcher extends WorkplaceElement {
       me.status === 'BLOCKED'
         ? h('button', { type: 'button', class: 'primary', onclick: () => run(() => workplace.unblock()) }, t('status.unblock'))
         : null,
-      h(
-        'label',
-        { class: 'next' },
-        h('span', {}, t('status.next')),
-        select(
-          {
-            'aria-label': t('status.nextLabel'),
-            onchange: (e) => {
-              const value = e.target.value;
-              run(() => (value ? workplace.scheduleStatus(...decode(value)) : workplace.scheduleStatus(null)));
-            },
-          },
-          next,
-          me.nextStatus ?? '',
-        ),
-      ),
+      // BLOCKED allows nothing but unblocking: the server refuses a next status then.
+      me.status === 'BLOCKED'
+        ? null
+        : h(
+            'label',
+            { class: 'next' },
+            h('span', {}, t('status.next')),
+            select(
+              {
+                'aria-label': t('status.nextLabel'),
+                onchange: (e) => {
+                  const value = e.target.value;
+                  run(() => (value ? workplace.scheduleStatus(...decode(value)) : workplace.scheduleStatus(null)));
+                },
+              },
+              next,
+              me.nextStatus ?? '',
+            ),
+          ),
       me.afterChatWorkUntil && Date.parse(me.afterChatWorkUntil) > serverNow()
         ? h('span', { class: 'wrap-up' }, t('status.afterChatWork'), ' ', h('span', { dataset: { until: me.afterChatWorkUntil } }))
         : null,

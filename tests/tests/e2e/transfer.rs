@@ -8,6 +8,7 @@ on_both_databases!(
     a_chat_is_transferred_to_a_queue_unless_it_is_full,
     a_chat_is_transferred_to_a_bot_scheme,
     conference_whisper_and_silent_monitoring,
+    only_online_or_ready_colleagues_get_a_transfer_or_an_invitation,
 );
 
 struct Team {
@@ -347,5 +348,82 @@ async fn conference_whisper_and_silent_monitoring(app: TestApp) {
     assert!(
         matches!(error_code(&refused), "FORBIDDEN" | "NOT_FOUND"),
         "{refused}"
+    );
+}
+
+/// The colleagues the transfer dialog offers with "Only available".
+async fn available(app: &TestApp, t: &Team) -> Vec<String> {
+    let found = app
+        .ok(
+            Some(&t.a.token),
+            "{ operators(onlyAvailable: true) { id } }",
+            json!({}),
+        )
+        .await;
+    found["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn only_online_or_ready_colleagues_get_a_transfer_or_an_invitation(app: TestApp) {
+    let t = team(&app).await;
+    let id = chat_of_a(&app, &t, "+48600000001").await;
+    let invite = |operator: &str| {
+        app.gql(
+            Some(&t.a.token),
+            "mutation($input: InviteToConferenceInput!) { inviteToConference(input: $input) { chat { id } } }",
+            json!({ "input": { "chatId": id, "operatorId": operator } }),
+        )
+    };
+    // 001: a colleague on a break, leaving, unavailable or signed out may not be handed the
+    // chat nor invited to it; the refusal names the field and says why.
+    for (status, words) in [
+        ("BREAK", "on a break"),
+        ("LEAVING", "leaving"),
+        ("UNAVAILABLE", "unavailable"),
+        ("OFFLINE", "not signed in"),
+    ] {
+        let set = app.set_status(&t.b, status).await;
+        assert!(set["errors"].is_null(), "{set}");
+        let refused = transfer(
+            &app,
+            &t.a.token,
+            json!({ "chatId": id, "toOperatorId": t.b.id }),
+        )
+        .await;
+        assert_eq!(error_field(&refused), "toOperatorId", "{status}: {refused}");
+        let message = refused["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{status}: {message}");
+        let refused = invite(&t.b.id).await;
+        assert_eq!(error_field(&refused), "operatorId", "{status}: {refused}");
+        assert!(!available(&app, &t).await.contains(&t.b.id), "{status}");
+    }
+    // Signed in again and ONLINE.
+    let b = Op {
+        id: t.b.id.clone(),
+        token: app.sign_in(&t.b.email, omnipanel_tests::PASSWORD).await,
+        email: t.b.email.clone(),
+    };
+    let online = app.set_status(&b, "ONLINE").await;
+    assert!(online["errors"].is_null(), "{online}");
+    assert!(
+        available(&app, &t).await.contains(&t.b.id),
+        "ONLINE is available"
+    );
+    // The chat stayed A's throughout; ONLINE takes it.
+    let chat = app.chat(&t.a.token, &id).await;
+    assert_eq!(chat["operator"]["id"], t.a.id.as_str());
+    let moved = transfer(
+        &app,
+        &t.a.token,
+        json!({ "chatId": id, "toOperatorId": t.b.id }),
+    )
+    .await;
+    assert_eq!(
+        moved["data"]["transferChat"]["chat"]["status"], "INVITED",
+        "{moved}"
     );
 }

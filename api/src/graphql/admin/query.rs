@@ -13,8 +13,8 @@ pub struct AdminQuery;
 
 #[Object]
 impl AdminQuery {
-    /// Operators of the organization. By default only those who can take a chat now: READY and
-    /// under their limit (E1). `search` matches name or e-mail.
+    /// Operators of the organization. By default only those who can take a chat now: online or
+    /// ready and under their limit (E1, 001). `search` matches name or e-mail.
     async fn operators(
         &self,
         ctx: &Context<'_>,
