@@ -138,12 +138,18 @@ fn within_limits(
 impl Files<'_> {
     /// The largest file an organization takes, in bytes.
     pub async fn inbound_file_limit(self, organization_id: OrganizationId) -> Result<u64> {
-        let settings = self
-            .domain
+        let settings = self.settings_of(organization_id).await?;
+        Ok(settings.file_max_bytes.max(0) as u64)
+    }
+
+    async fn settings_of(
+        self,
+        organization_id: OrganizationId,
+    ) -> Result<crate::entity::organization_settings::Model> {
+        self.domain
             .admin()
             .settings_of(&self.domain.db, organization_id)
-            .await?;
-        Ok(settings.file_max_bytes.max(0) as u64)
+            .await
     }
 
     /// Keeps a customer's file within the organization's upload limits (a generic channel's).
@@ -154,11 +160,7 @@ impl Files<'_> {
         content_type: &str,
         bytes: &[u8],
     ) -> Result<attachment::Model> {
-        let settings = self
-            .domain
-            .admin()
-            .settings_of(&self.domain.db, job.organization_id)
-            .await?;
+        let settings = self.settings_of(job.organization_id).await?;
         let content_type = within_limits(&settings, content_type, bytes)?;
         self.keep_inbound_file(job, name, &content_type, bytes)
             .await
@@ -185,11 +187,7 @@ impl Files<'_> {
                 "Only operators in the chat may send files to it",
             ));
         }
-        let settings = self
-            .domain
-            .admin()
-            .settings_of(&self.domain.db, chat.organization_id)
-            .await?;
+        let settings = self.settings_of(chat.organization_id).await?;
         let content_type = within_limits(&settings, upload.content_type, upload.bytes)?;
         let id = AttachmentId::new();
         let storage_key = storage_key(chat.organization_id, id);

@@ -19,7 +19,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     TransactionTrait,
 };
 
@@ -82,45 +82,58 @@ impl Timers<'_> {
         let db = &domain.db;
         // A signed-in panel reconnects within its session's idle lifetime.
         let event_floor = domain.config.session_ttl + Duration::hours(1);
-        let mut pruned = Pruned::default();
-
-        for (days, orgs) in policies(db, organization_settings::Column::EventRetentionDays).await? {
-            let cutoff = now - days.max(event_floor);
-            pruned.events +=
-                delete_in_batches::<event::Entity>(db, id_in(event::Column::Id), || {
-                    event::Entity::find()
-                        .select_only()
-                        .column(event::Column::Id)
-                        .filter(event::Column::CreatedAt.lt(cutoff))
-                        .filter(event::Column::OrganizationId.in_subquery(orgs.clone()))
-                        .limit(BATCH)
-                        .into_query()
-                })
-                .await?;
-        }
-
+        let events = prune_aged::<event::Entity>(
+            db,
+            now,
+            organization_settings::Column::EventRetentionDays,
+            event_floor,
+            [
+                event::Column::Id,
+                event::Column::OrganizationId,
+                event::Column::CreatedAt,
+            ],
+            Condition::all(),
+        )
+        .await?;
+        // A pending delivery is acknowledged work: only finished ones go.
         let finished = [
             DeliveryState::Sent,
             DeliveryState::Delivered,
             DeliveryState::Failed,
         ];
-        for (days, orgs) in
-            policies(db, organization_settings::Column::DeliveryLogRetentionDays).await?
-        {
-            let cutoff = now - days;
-            pruned.deliveries +=
-                delete_in_batches::<delivery::Entity>(db, id_in(delivery::Column::Id), || {
-                    delivery::Entity::find()
-                        .select_only()
-                        .column(delivery::Column::Id)
-                        .filter(delivery::Column::CreatedAt.lt(cutoff))
-                        .filter(delivery::Column::State.is_in(finished))
-                        .filter(delivery::Column::OrganizationId.in_subquery(orgs.clone()))
-                        .limit(BATCH)
-                        .into_query()
-                })
-                .await?;
-        }
+        let deliveries = prune_aged::<delivery::Entity>(
+            db,
+            now,
+            organization_settings::Column::DeliveryLogRetentionDays,
+            Duration::zero(),
+            [
+                delivery::Column::Id,
+                delivery::Column::OrganizationId,
+                delivery::Column::CreatedAt,
+            ],
+            Condition::all().add(delivery::Column::State.is_in(finished)),
+        )
+        .await?;
+        // Only statuses that ended: the one an operator is in has no end.
+        let status_log = prune_aged::<status_log::Entity>(
+            db,
+            now,
+            organization_settings::Column::StatusLogRetentionDays,
+            Duration::zero(),
+            [
+                status_log::Column::Id,
+                status_log::Column::OrganizationId,
+                status_log::Column::EndedAt,
+            ],
+            Condition::all(),
+        )
+        .await?;
+        let mut pruned = Pruned {
+            events,
+            deliveries,
+            status_log,
+            ..Pruned::default()
+        };
 
         for (days, orgs) in
             policies(db, organization_settings::Column::ReceiptRetentionDays).await?
@@ -149,23 +162,6 @@ impl Timers<'_> {
                     .into_query()
             })
             .await?;
-        }
-
-        for (days, orgs) in
-            policies(db, organization_settings::Column::StatusLogRetentionDays).await?
-        {
-            let cutoff = now - days;
-            pruned.status_log +=
-                delete_in_batches::<status_log::Entity>(db, id_in(status_log::Column::Id), || {
-                    status_log::Entity::find()
-                        .select_only()
-                        .column(status_log::Column::Id)
-                        .filter(status_log::Column::EndedAt.lt(cutoff))
-                        .filter(status_log::Column::OrganizationId.in_subquery(orgs.clone()))
-                        .limit(BATCH)
-                        .into_query()
-                })
-                .await?;
         }
 
         for (days, orgs) in policies(db, organization_settings::Column::ChatRetentionDays).await? {
@@ -304,6 +300,35 @@ async fn policies(
             (Duration::days(i64::from(days)), orgs)
         })
         .collect())
+}
+
+/// Deletes, for each value of `policy` in use, the rows of the organizations using it whose age
+/// is past the policy (and at least `floor`) and that `also` selects. `columns`: the table's key,
+/// its organization, its age.
+async fn prune_aged<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    policy: organization_settings::Column,
+    floor: Duration,
+    [id, organization, age]: [E::Column; 3],
+    also: Condition,
+) -> Result<u64> {
+    let mut total = 0;
+    for (days, orgs) in policies(db, policy).await? {
+        let cutoff = now - days.max(floor);
+        total += delete_in_batches::<E>(db, id_in(id), || {
+            E::find()
+                .select_only()
+                .column(id)
+                .filter(age.lt(cutoff))
+                .filter(also.clone())
+                .filter(organization.in_subquery(orgs.clone()))
+                .limit(BATCH)
+                .into_query()
+        })
+        .await?;
+    }
+    Ok(total)
 }
 
 /// The key condition of a table with a one-column key.
