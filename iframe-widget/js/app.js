@@ -47,13 +47,89 @@ class OmnipanelApp extends HTMLElement {
     }
     panel.host.ready();
     startTicker();
+    // An invitation link: `#/accept-invitation?token=…` opens the sign-up page.
+    const [route, query] = location.hash.slice(1).split('?');
+    const invitation = route === '/accept-invitation' ? new URLSearchParams(query).get('token') : null;
+    if (invitation) {
+      history.replaceState(null, '', location.pathname + location.search);
+      this.renderSignUp(invitation);
+      return;
+    }
     const token = sessionStorage.getItem(SESSION_KEY);
     if (token) this.begin(token);
     else this.renderSignIn();
   }
 
+  /** Sign-up from an invitation (000): the invited e-mail shown, a password twice, a name. */
+  async renderSignUp(invitationToken) {
+    this.signUpToken = invitationToken;
+    this.classList.remove('signed-in');
+    mount(this, h('p', { class: 'loading', role: 'status' }, t('loading')));
+    let invited;
+    try {
+      ({ invitation: invited } = await panel.api.request(op.INVITATION, { token: invitationToken }));
+    } catch {
+      this.signUpToken = null;
+      this.renderSignIn(t('signUp.invalid'));
+      return;
+    }
+    const input = (id, type, autocomplete) => h('input', { id, name: id, type, autocomplete, required: true });
+    const firstName = input('firstName', 'text', 'given-name');
+    const lastName = input('lastName', 'text', 'family-name');
+    const password = input('password', 'password', 'new-password');
+    const repeat = input('repeat', 'password', 'new-password');
+    password.minLength = 8;
+    const error = h('p', { class: 'error', role: 'alert' });
+    const submit = h('button', { type: 'submit', class: 'primary' }, t('signUp.submit'));
+    const labelled = (control, label) => [h('label', { for: control.id }, label), control];
+    const form = h(
+      'form',
+      {
+        class: 'sign-in sign-up',
+        'aria-labelledby': 'sign-up-title',
+        onsubmit: async (event) => {
+          event.preventDefault();
+          error.textContent = '';
+          for (const control of [password, repeat]) control.removeAttribute('aria-invalid');
+          if (password.value !== repeat.value) {
+            repeat.setAttribute('aria-invalid', 'true');
+            error.textContent = t('signUp.mismatch');
+            return;
+          }
+          submit.disabled = true;
+          try {
+            const { acceptInvitation } = await panel.api.request(op.ACCEPT_INVITATION, {
+              token: invitationToken,
+              password: password.value,
+              firstName: firstName.value,
+              lastName: lastName.value,
+            });
+            await this.begin(acceptInvitation.token);
+          } catch (e) {
+            error.textContent = e.message;
+            if (e.field) form.querySelector(`[name="${CSS.escape(e.field)}"]`)?.setAttribute('aria-invalid', 'true');
+            submit.disabled = false;
+          }
+        },
+      },
+      h('h1', { id: 'sign-up-title' }, t('signUp.title')),
+      h('p', { class: 'invited' }, t('signUp.invited', { email: invited.email })),
+      h('input', { type: 'email', name: 'email', value: invited.email, autocomplete: 'username', hidden: true, readOnly: true }),
+      labelled(firstName, t('signUp.firstName')),
+      labelled(lastName, t('signUp.lastName')),
+      labelled(password, t('signUp.password')),
+      labelled(repeat, t('signUp.repeat')),
+      submit,
+      error,
+      this.#languagePicker(),
+    );
+    mount(this, form);
+    firstName.focus();
+  }
+
   /** Starts the workplace with a session token. */
   async begin(token) {
+    this.signUpToken = null;
     sessionStorage.setItem(SESSION_KEY, token);
     mount(this, h('p', { class: 'loading', role: 'status' }, t('loading')));
     try {
@@ -202,6 +278,7 @@ class OmnipanelApp extends HTMLElement {
   #relocalize(next) {
     setLocale(next);
     if (panel.workplace.me) this.renderWorkplace();
+    else if (this.signUpToken) this.renderSignUp(this.signUpToken);
     else this.renderSignIn();
   }
 

@@ -51,6 +51,14 @@ fragment Event on WorkplaceEvent {
   message { ...Msg }
 }`;
 
+export const INVITATION = `
+query Invitation($token: String!) { invitation(token: $token) { email role expiresAt } }`;
+
+export const ACCEPT_INVITATION = `
+mutation AcceptInvitation($token: String!, $password: String!, $firstName: String!, $lastName: String!) {
+  acceptInvitation(input: { token: $token, password: $password, firstName: $firstName, lastName: $lastName }) { token }
+}`;
+
 export const SIGN_IN = `
 mutation SignIn($email: String!, $password: String!) {
   signIn(input: { email: $email, password: $password }) { token operator { ...Me } }

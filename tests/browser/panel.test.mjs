@@ -507,6 +507,33 @@ test('with masking on, operators see customers’ numbers masked', async () => {
   }
 });
 
+test('an invited operator signs up from the invitation link and lands in the workplace', async () => {
+  const email = `celina-${Date.now()}@example.test`;
+  const { inviteOperator } = await server.ok(org.owner, 'mutation($e: String!) { inviteOperator(input: { email: $e, role: OPERATOR }) { link } }', { e: email });
+  const page = await browser.context.newPage();
+  await page.goto(inviteOperator.link);
+  await page.getByText(`You are invited as ${email}.`).waitFor();
+  await page.getByLabel('First name').fill('Celina');
+  await page.getByLabel('Last name').fill('Wójcik');
+  await page.getByLabel('Password (at least 8 characters)').fill('a long new password');
+  await page.getByLabel('Password again').fill('another password');
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.getByText('The two passwords differ.').waitFor();
+  await page.getByLabel('Password again').fill('a long new password');
+  await screenshot(page, 'sign-up');
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.getByLabel('My status').waitFor();
+  // Signed up and signed in: she can sign in with the new password from now on.
+  const token = await server.signIn(email, 'a long new password');
+  const { me } = await server.ok(token, '{ me { firstName lastName role } }');
+  assert.deepEqual(me, { firstName: 'Celina', lastName: 'Wójcik', role: 'OPERATOR' });
+  // The link works once.
+  await page.goto('about:blank');
+  await page.goto(inviteOperator.link);
+  await page.getByText('This invitation is not valid, already used or expired.', { exact: false }).waitFor();
+  await page.close();
+});
+
 test('the narrow CTI panel shows one pane at a time, in Russian when asked', async () => {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 320, height: 640 });

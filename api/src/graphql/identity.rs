@@ -71,6 +71,30 @@ impl IdentityQuery {
         let found = call(ctx, |d, a| d.identity().api_keys(a)).await?;
         Ok(found.into_iter().map(ApiKey).collect())
     }
+
+    /// The open invitation a token carries, for the sign-up page (no sign-in: the token is the
+    /// secret). Used or expired: `VALIDATION` on `token`.
+    async fn invitation(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> async_graphql::Result<OpenInvitation> {
+        let found = domain(ctx).identity().open_invitation(&token).await.gql()?;
+        Ok(OpenInvitation {
+            email: found.email,
+            role: found.role,
+            expires_at: found.expires_at,
+        })
+    }
+}
+
+/// Whom an invitation invites, shown on the sign-up page.
+#[derive(SimpleObject)]
+pub struct OpenInvitation {
+    /// The new operator's sign-in e-mail.
+    pub email: String,
+    pub role: omnipanel_domain::enums::Role,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A session: the bearer token (keep it secret) and who it belongs to.

@@ -296,6 +296,23 @@ impl Identity<'_> {
         })
     }
 
+    /// The open invitation a token carries, for the sign-up page: anyone holding the token
+    /// (its only secret) may read whom it invites. Used or expired, it is `VALIDATION`.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn open_invitation(self, token: &str) -> Result<invitation::Model> {
+        let found = invitation::Entity::find()
+            .filter(invitation::Column::TokenHash.eq(secret::token_digest(token)))
+            .one(&self.domain.db)
+            .await?
+            .filter(|found| found.accepted_at.is_none() && found.expires_at > self.domain.now());
+        found.ok_or_else(|| {
+            DomainError::validation(
+                "token",
+                "The invitation is not valid, already used or expired",
+            )
+        })
+    }
+
     /// Accepts an invitation: creates the operator and signs them in.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn accept_invitation(self, input: AcceptInvitationInput) -> Result<SignedIn> {
@@ -307,14 +324,7 @@ impl Identity<'_> {
                 "The invitation is not valid, already used or expired",
             )
         };
-        let found = invitation::Entity::find()
-            .filter(invitation::Column::TokenHash.eq(secret::token_digest(&input.token)))
-            .one(&self.domain.db)
-            .await?
-            .ok_or_else(invalid)?;
-        if found.accepted_at.is_some() || found.expires_at <= now {
-            return Err(invalid());
-        }
+        let found = self.open_invitation(&input.token).await?;
         let tx = self.domain.write().await?;
         let op = self
             .insert_operator(

@@ -97,6 +97,15 @@ async fn an_invitation_is_accepted_once(app: TestApp) {
         .unwrap();
     let link = invited["inviteOperator"]["link"].as_str().unwrap();
     assert!(link.contains(token), "the link carries the token: {link}");
+    // The sign-up page reads whom the token invites, without signing in.
+    let open = "query($t: String!) { invitation(token: $t) { email role } }";
+    let shown = app.ok(None, open, json!({ "t": token })).await;
+    assert_eq!(
+        shown["invitation"],
+        json!({ "email": "new.person@example.test", "role": "OPERATOR" })
+    );
+    let forged = app.gql(None, open, json!({ "t": "opi_forged" })).await;
+    assert_eq!(error_field(&forged), "token");
 
     let accept = "mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { token operator { email role firstName lastName } } }";
     let short = app
@@ -118,6 +127,12 @@ async fn an_invitation_is_accepted_once(app: TestApp) {
         "the new operator sees their own name"
     );
     let session = accepted["acceptInvitation"]["token"].as_str().unwrap();
+    let used = app.gql(None, open, json!({ "t": token })).await;
+    assert_eq!(
+        error_field(&used),
+        "token",
+        "a used invitation shows nothing"
+    );
     assert_eq!(
         app.ok(Some(session), ME, json!({})).await["me"]["firstName"],
         "Ola"
