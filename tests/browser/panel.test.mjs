@@ -15,6 +15,7 @@ import {
   launchBrowser,
   screenshot,
   signIn,
+  PASSWORD,
 } from './harness.mjs';
 
 import * as operations from '../../iframe-widget/js/operations.js';
@@ -531,6 +532,37 @@ test('an invited operator signs up from the invitation link and lands in the wor
   await page.goto('about:blank');
   await page.goto(inviteOperator.link);
   await page.getByText('This invitation is not valid, already used or expired.', { exact: false }).waitFor();
+  await page.close();
+});
+
+test('an operator who missed an invitation is BLOCKED: Unblock, and no next status until then', async () => {
+  const email = `dora-${Date.now()}@example.test`;
+  const { inviteOperator } = await server.ok(org.owner, 'mutation($e: String!) { inviteOperator(input: { email: $e, role: OPERATOR }) { invitationToken } }', { e: email });
+  const { acceptInvitation } = await server.ok(
+    null,
+    'mutation($t: String!, $p: String!) { acceptInvitation(input: { token: $t, password: $p, firstName: "Dora", lastName: "Tester" }) { operator { id } } }',
+    { t: inviteOperator.invitationToken, p: PASSWORD },
+  );
+  const { createQueue } = await server.ok(org.owner, 'mutation { createQueue(input: { name: "Night" }) { queue { id } } }');
+  await server.ok(org.owner, 'mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }', {
+    q: createQueue.queue.id,
+    o: [acceptInvitation.operator.id],
+  });
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, email);
+  await goReady(page);
+  await page.getByLabel('Status after the current chats').waitFor();
+  await server.ok(org.chatbot, 'mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: "+48500900900" }, transcript: [{ authorKind: CUSTOMER, text: "Anyone?" }] }) { chat { id } } }', {
+    q: createQueue.queue.id,
+  });
+  await page.getByRole('button', { name: 'Accept' }).waitFor();
+  await server.advance(org.owner, 31);
+  await page.locator('op-status .dot.status-blocked').waitFor();
+  assert.equal(await page.getByLabel('Status after the current chats').count(), 0);
+  await screenshot(page, 'blocked');
+  await page.getByRole('button', { name: 'Unblock' }).click();
+  await page.locator('op-status .dot.status-ready').waitFor();
+  await page.getByLabel('Status after the current chats').waitFor();
   await page.close();
 });
 
