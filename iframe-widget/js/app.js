@@ -13,7 +13,7 @@ import './components/chat-list.js';
 import './components/conversation.js';
 import './components/details.js';
 import './components/slot.js';
-import { openOutgoingDialog } from './components/dialogs.js';
+import { openOutgoingDialog, openProfileDialog } from './components/dialogs.js';
 
 const SESSION_KEY = 'omnipanel.session';
 
@@ -225,6 +225,7 @@ class OmnipanelApp extends HTMLElement {
             'div',
             { class: 'menu-items' },
             this.#languagePicker(),
+            h('button', { type: 'button', class: 'link', onclick: () => openProfileDialog() }, t('profile.open')),
             h('button', { type: 'button', class: 'link', onclick: () => this.#signOutNow() }, t('signOut')),
           ),
         ),

@@ -59,6 +59,11 @@ mutation AcceptInvitation($token: String!, $password: String!, $firstName: Strin
   acceptInvitation(input: { token: $token, password: $password, firstName: $firstName, lastName: $lastName }) { token }
 }`;
 
+export const UPDATE_MY_PROFILE = `
+mutation UpdateMyProfile($input: UpdateMyProfileInput!) {
+  updateMyProfile(input: $input) { operator { ...Me } }
+}${ME}`;
+
 export const SIGN_IN = `
 mutation SignIn($email: String!, $password: String!) {
   signIn(input: { email: $email, password: $password }) { token operator { ...Me } }

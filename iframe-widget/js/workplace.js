@@ -346,6 +346,12 @@ export class Workplace extends EventTarget {
     this.#setMe(setMyStatus.operator);
   }
 
+  /** Changes one's own name or password (`input` holds only what changes). */
+  async updateProfile(input) {
+    const { updateMyProfile } = await this.api.request(op.UPDATE_MY_PROFILE, { input });
+    this.#setMe(updateMyProfile.operator);
+  }
+
   async scheduleStatus(status, customStatusId = null) {
     const { scheduleMyNextStatus } = await this.api.request(op.SCHEDULE_STATUS, { status, customStatusId });
     this.#setMe(scheduleMyNextStatus.operator);

@@ -528,6 +528,22 @@ test('an invited operator signs up from the invitation link and lands in the wor
   const token = await server.signIn(email, 'a long new password');
   const { me } = await server.ok(token, '{ me { firstName lastName role } }');
   assert.deepEqual(me, { firstName: 'Celina', lastName: 'Wójcik', role: 'OPERATOR' });
+  // Her profile: the name, and the password (which needs the current one).
+  await page.locator('.menu summary').click();
+  await page.getByRole('button', { name: 'My profile' }).click();
+  const profile = page.getByRole('dialog');
+  await profile.getByLabel('Last name').fill('Wójcik-Nowak');
+  await profile.getByLabel('Current password').fill('not my password');
+  await profile.getByLabel('New password (at least 8 characters)').fill('an even longer password');
+  await profile.getByLabel('Password again').fill('an even longer password');
+  await profile.getByRole('button', { name: 'Save' }).click();
+  await profile.locator('[name="currentPassword"][aria-invalid="true"]').waitFor();
+  await profile.getByLabel('Current password').fill('a long new password');
+  await screenshot(page, 'profile');
+  await profile.getByRole('button', { name: 'Save' }).click();
+  await profile.waitFor({ state: 'detached' });
+  const renamed = await server.ok(await server.signIn(email, 'an even longer password'), '{ me { lastName } }');
+  assert.equal(renamed.me.lastName, 'Wójcik-Nowak');
   // The link works once.
   await page.goto('about:blank');
   await page.goto(inviteOperator.link);

@@ -1,5 +1,5 @@
-// Modal dialogs: transfer (E1), conference (E2), close with wrap-up reason and result (D6), and a
-// new outgoing message with recipient detection (I). Native `<dialog>`s: focus stays inside,
+// Modal dialogs: transfer (E1), conference (E2), close with wrap-up reason and result (D6), a
+// new outgoing message with recipient detection (I), and one's own profile. Native `<dialog>`s: focus stays inside,
 // Escape closes them, and a refusal shows in the dialog next to the field it names.
 
 import { h, mount, select, debounce, field } from '../dom.js';
@@ -225,4 +225,39 @@ export function openOutgoingDialog() {
     },
   });
   to.focus();
+}
+
+/** One's own name and password: a new password needs the current one and is typed twice. */
+export function openProfileDialog() {
+  const me = panel.workplace.me;
+  const input = (name, type, value, autocomplete) => h('input', { name, type, value, autocomplete });
+  const firstName = input('firstName', 'text', me.firstName, 'given-name');
+  const lastName = input('lastName', 'text', me.lastName, 'family-name');
+  const current = input('currentPassword', 'password', '', 'current-password');
+  const fresh = input('newPassword', 'password', '', 'new-password');
+  const repeat = input('repeatPassword', 'password', '', 'new-password');
+  openDialog({
+    title: t('profile.title'),
+    className: 'profile',
+    body: [
+      field(t('signUp.firstName'), firstName),
+      field(t('signUp.lastName'), lastName),
+      h('fieldset', {}, h('legend', {}, t('profile.password')),
+        field(t('profile.current'), current),
+        field(t('profile.new'), fresh),
+        field(t('signUp.repeat'), repeat)),
+    ],
+    submitLabel: t('profile.save'),
+    submit: async () => {
+      if (fresh.value !== repeat.value) {
+        throw Object.assign(new Error(t('signUp.mismatch')), { field: 'repeatPassword' });
+      }
+      const changes = {};
+      if (firstName.value !== me.firstName) changes.firstName = firstName.value;
+      if (lastName.value !== me.lastName) changes.lastName = lastName.value;
+      if (fresh.value) Object.assign(changes, { currentPassword: current.value, newPassword: fresh.value });
+      if (Object.keys(changes).length) await panel.workplace.updateProfile(changes);
+      panel.notify(t('profile.saved'));
+    },
+  });
 }
