@@ -582,6 +582,48 @@ test('an operator who missed an invitation is BLOCKED: Unblock, and no next stat
   await page.close();
 });
 
+test('a supervisor assigns a waiting chat to a colleague', async () => {
+  const person = async (firstName, role) => {
+    const email = `${firstName.toLowerCase()}-${Date.now()}@example.test`;
+    const { inviteOperator } = await server.ok(org.owner, 'mutation($e: String!, $r: Role!) { inviteOperator(input: { email: $e, role: $r }) { invitationToken } }', { e: email, r: role });
+    const { acceptInvitation } = await server.ok(
+      null,
+      'mutation($t: String!, $p: String!, $f: String!) { acceptInvitation(input: { token: $t, password: $p, firstName: $f, lastName: "Tester" }) { token operator { id } } }',
+      { t: inviteOperator.invitationToken, p: PASSWORD, f: firstName },
+    );
+    return { email, id: acceptInvitation.operator.id, token: acceptInvitation.token };
+  };
+  const sven = await person('Sven', 'SUPERVISOR');
+  const emil = await person('Emil', 'OPERATOR');
+  const ida = await person('Ida', 'OPERATOR');
+  await server.ok(ida.token, 'mutation { setMyStatus(input: { status: BREAK }) { operator { status } } }');
+  const { createQueue } = await server.ok(org.owner, 'mutation { createQueue(input: { name: "Escalations" }) { queue { id } } }');
+  await server.ok(org.owner, 'mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }', {
+    q: createQueue.queue.id,
+    o: [sven.id],
+  });
+  // Sven is ONLINE, not READY: the chat waits in his queue.
+  const { handOffChat } = await server.ok(org.chatbot, 'mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: "+48500700700" }, transcript: [{ authorKind: CUSTOMER, text: "Complaint" }] }) { chat { id status } } }', {
+    q: createQueue.queue.id,
+  });
+  assert.equal(handOffChat.chat.status, 'QUEUED');
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, sven.email);
+  await page.getByRole('tab', { name: /Unassigned/ }).click();
+  const waiting = page.locator(`article.card[data-chat-id="${handOffChat.chat.id}"]`);
+  await waiting.getByRole('button', { name: 'Assign…' }).click();
+  const dialog = page.getByRole('dialog');
+  assert.equal(await dialog.locator('option', { hasText: 'Ida Tester (Break' }).evaluate((o) => o.disabled), true);
+  await dialog.getByLabel('Colleague').selectOption({ label: 'Emil Tester (Online · 0/3)' });
+  await screenshot(page, 'assign-dialog');
+  await dialog.getByRole('button', { name: 'Assign…' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await waiting.waitFor({ state: 'detached' });
+  const { chat } = await server.ok(org.owner, 'query($id: ID!) { chat(id: $id) { status operator { id } } }', { id: handOffChat.chat.id });
+  assert.deepEqual(chat, { status: 'NEW', operator: { id: emil.id } });
+  await page.close();
+});
+
 test('the narrow CTI panel shows one pane at a time, in Russian when asked', async () => {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 320, height: 640 });

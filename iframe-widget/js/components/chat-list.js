@@ -11,6 +11,7 @@ import { t, locale } from '../i18n.js';
 import { clockTime } from '../clock.js';
 import * as op from '../operations.js';
 import { WorkplaceElement } from './base.js';
+import { openAssignDialog } from './dialogs.js';
 
 const TABS = ['active', 'closed', 'unassigned'];
 
@@ -124,16 +125,21 @@ class ChatList extends WorkplaceElement {
     );
   }
 
-  /** "Take" a waiting chat, or "Take over" one the bot has. */
+  /** "Take" a waiting chat, or "Take over" one the bot has; supervisors and above may also
+   * assign a waiting chat to a colleague. */
   #unassignedActions(chat) {
     const workplace = panel.workplace;
     const take =
       chat.status === 'QUEUED'
         ? [t('card.take'), () => workplace.act(op.ASSIGN, { chatId: chat.id, operatorId: workplace.me.id })]
         : [t('action.takeOver'), () => workplace.chatAction('takeOverChat', chat.id)];
+    const supervises = ['SUPERVISOR', 'MANAGER', 'ADMIN', 'OWNER'].includes(workplace.me.role);
     return h(
       'div',
       { class: 'card-actions' },
+      chat.status === 'QUEUED' && supervises
+        ? h('button', { type: 'button', onclick: () => openAssignDialog(chat) }, t('card.assign'))
+        : null,
       h(
         'button',
         {

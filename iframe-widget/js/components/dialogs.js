@@ -1,5 +1,6 @@
 // Modal dialogs: transfer (E1), conference (E2), close with wrap-up reason and result (D6), a
-// new outgoing message with recipient detection (I), and one's own profile. Native `<dialog>`s: focus stays inside,
+// new outgoing message with recipient detection (I), assigning a waiting chat (supervisors),
+// and one's own profile. Native `<dialog>`s: focus stays inside,
 // Escape closes them, and a refusal shows in the dialog next to the field it names.
 
 import { h, mount, select, debounce, field } from '../dom.js';
@@ -111,6 +112,31 @@ export async function openTransferDialog(chat) {
     },
   });
   await load();
+}
+
+/** A supervisor gives a waiting chat to a colleague (online or ready; the others greyed out). */
+export async function openAssignDialog(chat) {
+  const found = await run(() => panel.api.request(op.TRANSFER_TARGETS, { onlyAvailable: false, search: null }));
+  if (!found) return;
+  const colleagues = found.operators.filter((o) => o.status !== 'OFFLINE');
+  const choice = select(
+    { name: 'operatorId', required: true },
+    [
+      { value: '', label: t('conference.choose') },
+      ...colleagues.map((o) => ({
+        value: o.id,
+        label: `${[o.firstName, o.lastName].filter(Boolean).join(' ')} (${t(`status.${o.status}`)} · ${o.activeChatCount}/${o.maxChats})`,
+        disabled: !takesTransfers(o),
+      })),
+    ],
+    '',
+  );
+  openDialog({
+    title: t('assign.title', { title: chat.title }),
+    body: field(t('conference.operator'), choice),
+    submitLabel: t('card.assign'),
+    submit: () => panel.workplace.act(op.ASSIGN, { chatId: chat.id, operatorId: choice.value }),
+  });
 }
 
 /** Invite a colleague into the chat (E2). */
