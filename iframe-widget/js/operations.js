@@ -64,6 +64,9 @@ mutation UpdateMyProfile($input: UpdateMyProfileInput!) {
   updateMyProfile(input: $input) { operator { ...Me } }
 }${ME}`;
 
+export const FINISH_AFTER_CHAT_WORK = `
+mutation FinishAfterChatWork { finishAfterChatWork { operator { ...Me } } }${ME}`;
+
 export const SIGN_IN = `
 mutation SignIn($email: String!, $password: String!) {
   signIn(input: { email: $email, password: $password }) { token operator { ...Me } }

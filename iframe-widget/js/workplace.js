@@ -346,6 +346,12 @@ export class Workplace extends EventTarget {
     this.#setMe(setMyStatus.operator);
   }
 
+  /** Ends after-chat work now (X6 "Finish"). */
+  async finishAfterChatWork() {
+    const { finishAfterChatWork } = await this.api.request(op.FINISH_AFTER_CHAT_WORK);
+    this.#setMe(finishAfterChatWork.operator);
+  }
+
   /** Changes one's own name or password (`input` holds only what changes). */
   async updateProfile(input) {
     const { updateMyProfile } = await this.api.request(op.UPDATE_MY_PROFILE, { input });

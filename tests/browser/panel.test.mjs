@@ -624,6 +624,46 @@ test('a supervisor assigns a waiting chat to a colleague', async () => {
   await page.close();
 });
 
+test('after-chat work shows its countdown, and Finish ends it early', async () => {
+  const email = `fay-${Date.now()}@example.test`;
+  const { inviteOperator } = await server.ok(org.owner, 'mutation($e: String!) { inviteOperator(input: { email: $e, role: OPERATOR }) { invitationToken } }', { e: email });
+  const { acceptInvitation } = await server.ok(
+    null,
+    'mutation($t: String!, $p: String!) { acceptInvitation(input: { token: $t, password: $p, firstName: "Fay", lastName: "Tester" }) { operator { id } } }',
+    { t: inviteOperator.invitationToken, p: PASSWORD },
+  );
+  const { createQueue } = await server.ok(org.owner, 'mutation { createQueue(input: { name: "Wrap" }) { queue { id } } }');
+  await server.ok(org.owner, 'mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }', {
+    q: createQueue.queue.id,
+    o: [acceptInvitation.operator.id],
+  });
+  await server.ok(org.owner, 'mutation { updateSettings(input: { afterChatWorkSecs: 300 }) { settings { afterChatWorkSecs } } }');
+  try {
+    const page = await browser.context.newPage();
+    await signIn(page, `${server.url}/widget/`, email);
+    await goReady(page);
+    const { handOffChat } = await server.ok(org.chatbot, 'mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: "+48500600600" }, transcript: [{ authorKind: CUSTOMER, text: "Quick one" }] }) { chat { id } } }', {
+      q: createQueue.queue.id,
+    });
+    await card(page, handOffChat.chat.id).getByRole('button', { name: 'Accept' }).click();
+    await page.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Close' }).click();
+    const closing = page.getByRole('dialog');
+    await closing.getByLabel('Wrap-up reason').selectOption({ label: 'Solved' });
+    await closing.getByRole('button', { name: 'Close' }).click();
+    await closing.waitFor({ state: 'detached' });
+    const wrapUp = page.locator('op-status .wrap-up');
+    await wrapUp.waitFor();
+    await screenshot(page, 'after-chat-work');
+    await wrapUp.getByRole('button', { name: 'Finish' }).click();
+    await wrapUp.waitFor({ state: 'detached' });
+    const { me } = await server.ok(await server.signIn(email), '{ me { afterChatWorkUntil } }');
+    assert.equal(me.afterChatWorkUntil, null);
+    await page.close();
+  } finally {
+    await server.ok(org.owner, 'mutation { updateSettings(input: { afterChatWorkSecs: 0 }) { settings { afterChatWorkSecs } } }');
+  }
+});
+
 test('the narrow CTI panel shows one pane at a time, in Russian when asked', async () => {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 320, height: 640 });

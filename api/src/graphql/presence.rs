@@ -49,6 +49,17 @@ impl PresenceMutation {
         })
     }
 
+    /// Ends the caller's after-chat work now (X6 "Finish"); `CONFLICT` outside it.
+    async fn finish_after_chat_work(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<StatusPayload> {
+        let op = call(ctx, |d, a| d.presence().finish_after_chat_work(a)).await?;
+        Ok(StatusPayload {
+            operator: Operator::own(op),
+        })
+    }
+
     /// Tells the server the operator is at the panel (restarts the AWAY timer).
     async fn report_activity(&self, ctx: &Context<'_>) -> async_graphql::Result<StatusPayload> {
         let op = call(ctx, |d, a| d.presence().report_activity(a)).await?;

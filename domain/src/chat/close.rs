@@ -208,6 +208,20 @@ impl Timer for AfterChatWorkEnd {
         op: operator::Model,
         now: DateTime<Utc>,
     ) -> Result<bool> {
+        Self::end(domain, tx, outbox, op, now).await
+    }
+}
+
+impl AfterChatWorkEnd {
+    /// Ends an operator's after-chat work that is due at `now` (the timer, or the operator's
+    /// "Finish"); `false` if it is not.
+    pub(crate) async fn end(
+        domain: &Domain,
+        tx: &DatabaseTransaction,
+        outbox: &mut Outbox,
+        op: operator::Model,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         if op.after_work_until.is_none_or(|until| until > now) {
             return Ok(false);
         }

@@ -241,6 +241,31 @@ impl Presence<'_> {
         Ok(updated)
     }
 
+    /// Ends one's after-chat work now rather than when its time is up (X6): as the timer would,
+    /// and waiting chats may be offered at once.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
+    pub async fn finish_after_chat_work(self, actor: &Actor) -> Result<operator::Model> {
+        actor.operator()?;
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let me = self.lock_me(&tx, actor).await?;
+        if me.after_work_until.is_none_or(|until| until <= now) {
+            return Err(DomainError::conflict("You are not in after-chat work"));
+        }
+        let mut outbox = Outbox::new();
+        let due = operator::Model {
+            after_work_until: Some(now),
+            ..me.clone()
+        };
+        crate::chat::close::AfterChatWorkEnd::end(self.domain, &tx, &mut outbox, due, now).await?;
+        let updated = operator::Entity::find_by_id(me.id)
+            .one(&tx)
+            .await?
+            .ok_or(DomainError::not_found("operator"))?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(updated)
+    }
+
     /// Records that the operator is at the panel: restarts the AWAY timer.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn report_activity(self, actor: &Actor) -> Result<operator::Model> {

@@ -71,7 +71,15 @@ class StatusSwitcher extends WorkplaceElement {
             ),
           ),
       me.afterChatWorkUntil && Date.parse(me.afterChatWorkUntil) > serverNow()
-        ? h('span', { class: 'wrap-up' }, t('status.afterChatWork'), ' ', h('span', { dataset: { until: me.afterChatWorkUntil } }))
+        ? h(
+            'span',
+            { class: 'wrap-up' },
+            t('status.afterChatWork'),
+            ' ',
+            h('span', { dataset: { until: me.afterChatWorkUntil } }),
+            ' ',
+            h('button', { type: 'button', class: 'link', onclick: () => run(() => workplace.finishAfterChatWork()) }, t('status.finish')),
+          )
         : null,
       h('span', { class: 'load', title: t('status.load') }, `${me.activeChatCount}/${me.maxChats}`),
     );

@@ -548,6 +548,28 @@ async fn closing_needs_a_wrap_up_reason_and_after_chat_work_holds_routing(app: T
         ),
         Some(f.a.id.as_str())
     );
+
+    // "Finish" ends after-chat work early: the waiting chat comes at once.
+    let finish = "mutation { finishAfterChatWork { operator { afterChatWorkUntil } } }";
+    assert_eq!(
+        error_code(&app.gql(Some(&f.a.token), finish, json!({})).await),
+        "CONFLICT",
+        "not in after-chat work"
+    );
+    let next_id = next["id"].as_str().unwrap();
+    app.chat_action(&f.a.token, "acceptChat", next_id).await;
+    close(&app, &f.a.token, next_id, &reason).await;
+    let third = app.hand_off_ok(&f.key, &f.queue, "+48600100202").await;
+    assert_eq!(third["status"], "QUEUED");
+    let finished = app.ok(Some(&f.a.token), finish, json!({})).await;
+    assert!(finished["finishAfterChatWork"]["operator"]["afterChatWorkUntil"].is_null());
+    assert_eq!(
+        operator_of(
+            &app.chat(&f.org.owner_token, third["id"].as_str().unwrap())
+                .await
+        ),
+        Some(f.a.id.as_str())
+    );
 }
 
 async fn statuses_follow_the_rules_and_every_change_is_an_event(app: TestApp) {
