@@ -53,6 +53,38 @@ after(async () => {
 
 /** The card of a chat in the panel's lists. */
 const card = (page, chatId) => page.locator(`article.card[data-chat-id="${chatId}"]`);
+
+/** A new operator who accepted an invitation (through GraphQL): e-mail, id and session. */
+async function invitedOperator(firstName, role = 'OPERATOR') {
+  const email = `${firstName.toLowerCase()}-${Date.now()}@example.test`;
+  const { inviteOperator } = await server.ok(org.owner, 'mutation($e: String!, $r: Role!) { inviteOperator(input: { email: $e, role: $r }) { invitationToken } }', { e: email, r: role });
+  const { acceptInvitation } = await server.ok(
+    null,
+    'mutation($t: String!, $p: String!, $f: String!) { acceptInvitation(input: { token: $t, password: $p, firstName: $f, lastName: "Tester" }) { token operator { id } } }',
+    { t: inviteOperator.invitationToken, p: PASSWORD, f: firstName },
+  );
+  return { email, id: acceptInvitation.operator.id, token: acceptInvitation.token };
+}
+
+/** A new queue with `members`; returns its id. */
+async function queueWith(name, members) {
+  const { createQueue } = await server.ok(org.owner, 'mutation($n: String!) { createQueue(input: { name: $n }) { queue { id } } }', { n: name });
+  await server.ok(org.owner, 'mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }', {
+    q: createQueue.queue.id,
+    o: members.map((m) => m.id),
+  });
+  return createQueue.queue.id;
+}
+
+/** The chatbot hands a conversation to `queueId`; returns the chat. */
+async function handOffTo(queueId, phone, text) {
+  const { handOffChat } = await server.ok(
+    org.chatbot,
+    'mutation($q: ID!, $p: String!, $t: String!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: $p }, transcript: [{ authorKind: CUSTOMER, text: $t }] }) { chat { id status } } }',
+    { q: queueId, p: phone, t: text },
+  );
+  return handOffChat.chat;
+}
 /** A message bubble of the open conversation holding `text`. */
 const bubble = (page, text) => page.locator('op-conversation .msg').filter({ hasText: text });
 
@@ -552,25 +584,13 @@ test('an invited operator signs up from the invitation link and lands in the wor
 });
 
 test('an operator who missed an invitation is BLOCKED: Unblock, and no next status until then', async () => {
-  const email = `dora-${Date.now()}@example.test`;
-  const { inviteOperator } = await server.ok(org.owner, 'mutation($e: String!) { inviteOperator(input: { email: $e, role: OPERATOR }) { invitationToken } }', { e: email });
-  const { acceptInvitation } = await server.ok(
-    null,
-    'mutation($t: String!, $p: String!) { acceptInvitation(input: { token: $t, password: $p, firstName: "Dora", lastName: "Tester" }) { operator { id } } }',
-    { t: inviteOperator.invitationToken, p: PASSWORD },
-  );
-  const { createQueue } = await server.ok(org.owner, 'mutation { createQueue(input: { name: "Night" }) { queue { id } } }');
-  await server.ok(org.owner, 'mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }', {
-    q: createQueue.queue.id,
-    o: [acceptInvitation.operator.id],
-  });
+  const dora = await invitedOperator('Dora');
+  const night = await queueWith('Night', [dora]);
   const page = await browser.context.newPage();
-  await signIn(page, `${server.url}/widget/`, email);
+  await signIn(page, `${server.url}/widget/`, dora.email);
   await goReady(page);
   await page.getByLabel('Status after the current chats').waitFor();
-  await server.ok(org.chatbot, 'mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: "+48500900900" }, transcript: [{ authorKind: CUSTOMER, text: "Anyone?" }] }) { chat { id } } }', {
-    q: createQueue.queue.id,
-  });
+  await handOffTo(night, '+48500900900', 'Anyone?');
   await page.getByRole('button', { name: 'Accept' }).waitFor();
   await server.advance(org.owner, 31);
   await page.locator('op-status .dot.status-blocked').waitFor();
@@ -583,34 +603,18 @@ test('an operator who missed an invitation is BLOCKED: Unblock, and no next stat
 });
 
 test('a supervisor assigns a waiting chat to a colleague', async () => {
-  const person = async (firstName, role) => {
-    const email = `${firstName.toLowerCase()}-${Date.now()}@example.test`;
-    const { inviteOperator } = await server.ok(org.owner, 'mutation($e: String!, $r: Role!) { inviteOperator(input: { email: $e, role: $r }) { invitationToken } }', { e: email, r: role });
-    const { acceptInvitation } = await server.ok(
-      null,
-      'mutation($t: String!, $p: String!, $f: String!) { acceptInvitation(input: { token: $t, password: $p, firstName: $f, lastName: "Tester" }) { token operator { id } } }',
-      { t: inviteOperator.invitationToken, p: PASSWORD, f: firstName },
-    );
-    return { email, id: acceptInvitation.operator.id, token: acceptInvitation.token };
-  };
-  const sven = await person('Sven', 'SUPERVISOR');
-  const emil = await person('Emil', 'OPERATOR');
-  const ida = await person('Ida', 'OPERATOR');
+  const sven = await invitedOperator('Sven', 'SUPERVISOR');
+  const emil = await invitedOperator('Emil', 'OPERATOR');
+  const ida = await invitedOperator('Ida', 'OPERATOR');
   await server.ok(ida.token, 'mutation { setMyStatus(input: { status: BREAK }) { operator { status } } }');
-  const { createQueue } = await server.ok(org.owner, 'mutation { createQueue(input: { name: "Escalations" }) { queue { id } } }');
-  await server.ok(org.owner, 'mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }', {
-    q: createQueue.queue.id,
-    o: [sven.id],
-  });
+  const escalations = await queueWith('Escalations', [sven]);
   // Sven is ONLINE, not READY: the chat waits in his queue.
-  const { handOffChat } = await server.ok(org.chatbot, 'mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: "+48500700700" }, transcript: [{ authorKind: CUSTOMER, text: "Complaint" }] }) { chat { id status } } }', {
-    q: createQueue.queue.id,
-  });
-  assert.equal(handOffChat.chat.status, 'QUEUED');
+  const waitingChat = await handOffTo(escalations, '+48500700700', 'Complaint');
+  assert.equal(waitingChat.status, 'QUEUED');
   const page = await browser.context.newPage();
   await signIn(page, `${server.url}/widget/`, sven.email);
   await page.getByRole('tab', { name: /Unassigned/ }).click();
-  const waiting = page.locator(`article.card[data-chat-id="${handOffChat.chat.id}"]`);
+  const waiting = card(page, waitingChat.id);
   await waiting.getByRole('button', { name: 'Assign…' }).click();
   const dialog = page.getByRole('dialog');
   assert.equal(await dialog.locator('option', { hasText: 'Ida Tester (Break' }).evaluate((o) => o.disabled), true);
@@ -619,33 +623,21 @@ test('a supervisor assigns a waiting chat to a colleague', async () => {
   await dialog.getByRole('button', { name: 'Assign…' }).click();
   await dialog.waitFor({ state: 'detached' });
   await waiting.waitFor({ state: 'detached' });
-  const { chat } = await server.ok(org.owner, 'query($id: ID!) { chat(id: $id) { status operator { id } } }', { id: handOffChat.chat.id });
+  const { chat } = await server.ok(org.owner, 'query($id: ID!) { chat(id: $id) { status operator { id } } }', { id: waitingChat.id });
   assert.deepEqual(chat, { status: 'NEW', operator: { id: emil.id } });
   await page.close();
 });
 
 test('after-chat work shows its countdown, and Finish ends it early', async () => {
-  const email = `fay-${Date.now()}@example.test`;
-  const { inviteOperator } = await server.ok(org.owner, 'mutation($e: String!) { inviteOperator(input: { email: $e, role: OPERATOR }) { invitationToken } }', { e: email });
-  const { acceptInvitation } = await server.ok(
-    null,
-    'mutation($t: String!, $p: String!) { acceptInvitation(input: { token: $t, password: $p, firstName: "Fay", lastName: "Tester" }) { operator { id } } }',
-    { t: inviteOperator.invitationToken, p: PASSWORD },
-  );
-  const { createQueue } = await server.ok(org.owner, 'mutation { createQueue(input: { name: "Wrap" }) { queue { id } } }');
-  await server.ok(org.owner, 'mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }', {
-    q: createQueue.queue.id,
-    o: [acceptInvitation.operator.id],
-  });
+  const fay = await invitedOperator('Fay');
+  const wrap = await queueWith('Wrap', [fay]);
   await server.ok(org.owner, 'mutation { updateSettings(input: { afterChatWorkSecs: 300 }) { settings { afterChatWorkSecs } } }');
   try {
     const page = await browser.context.newPage();
-    await signIn(page, `${server.url}/widget/`, email);
+    await signIn(page, `${server.url}/widget/`, fay.email);
     await goReady(page);
-    const { handOffChat } = await server.ok(org.chatbot, 'mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: "+48500600600" }, transcript: [{ authorKind: CUSTOMER, text: "Quick one" }] }) { chat { id } } }', {
-      q: createQueue.queue.id,
-    });
-    await card(page, handOffChat.chat.id).getByRole('button', { name: 'Accept' }).click();
+    const quick = await handOffTo(wrap, '+48500600600', 'Quick one');
+    await card(page, quick.id).getByRole('button', { name: 'Accept' }).click();
     await page.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Close' }).click();
     const closing = page.getByRole('dialog');
     await closing.getByLabel('Wrap-up reason').selectOption({ label: 'Solved' });
@@ -656,7 +648,7 @@ test('after-chat work shows its countdown, and Finish ends it early', async () =
     await screenshot(page, 'after-chat-work');
     await wrapUp.getByRole('button', { name: 'Finish' }).click();
     await wrapUp.waitFor({ state: 'detached' });
-    const { me } = await server.ok(await server.signIn(email), '{ me { afterChatWorkUntil } }');
+    const { me } = await server.ok(fay.token, '{ me { afterChatWorkUntil } }');
     assert.equal(me.afterChatWorkUntil, null);
     await page.close();
   } finally {
