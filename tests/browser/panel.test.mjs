@@ -267,6 +267,7 @@ test('an operator receives, answers and transfers a chat; a colleague accepts an
   await screenshot(anna, 'transfer-dialog');
   await transfer.getByRole('button', { name: 'Transfer' }).click();
   await transfer.waitFor({ state: 'detached' });
+  await anna.locator('.notices .notice').filter({ hasText: `${chat.title} was transferred to Boris.` }).waitFor();
 
   // Boris accepts, reads the history, and closes with a wrap-up reason.
   await use(boris);

@@ -103,12 +103,15 @@ export async function openTransferDialog(chat) {
     ],
     submitLabel: t('action.transfer'),
     submit: async () => {
-      const chosen = targets.querySelector('input[name="target"]:checked')?.value;
-      if (!chosen) throw Object.assign(new Error(t('transfer.chooseTarget')), { field: 'target' });
-      const [group, id] = chosen.split(':');
+      const input = targets.querySelector('input[name="target"]:checked');
+      if (!input) throw Object.assign(new Error(t('transfer.chooseTarget')), { field: 'target' });
+      const [group, id] = input.value.split(':');
       const key = { operator: 'toOperatorId', queue: 'toQueueId', scheme: 'toSchemeId' }[group];
       await panel.workplace.act(op.TRANSFER, { chatId: chat.id, [key]: id, wrapUpReasonId: reason.value || null });
       panel.workplace.closeView();
+      // Say where it went: the chat leaves the operator's lists at once.
+      const target = input.closest('label').querySelector('span').textContent;
+      panel.notify(t('transfer.done', { title: chat.title, target }));
     },
   });
   await load();
