@@ -236,6 +236,9 @@ test('an operator receives, answers and transfers a chat; a colleague accepts an
   await composer.press('Enter');
   await bubble(anna, 'dropped.png').locator('img[alt="dropped.png"]').waitFor();
 
+  // The card counts the time since the chat became hers.
+  await card(anna, chat.id).locator('.assigned [data-since]').filter({ hasText: /^\d+:\d\d/ }).waitFor();
+
   // The customer's next message arrives live.
   await customerSays(server, org, chat.id, 'Thanks, it is order A-17');
   await bubble(anna, 'Thanks, it is order A-17').waitFor();

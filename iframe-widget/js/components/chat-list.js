@@ -115,6 +115,10 @@ class ChatList extends WorkplaceElement {
           chat.waitingSince && chat.status !== 'COMPLETED'
             ? h('span', { class: 'waiting', title: t('card.waiting') }, '⏱ ', h('span', { dataset: { since: chat.waitingSince } }))
             : null,
+          // Time since the chat became the operator's (001, 004), while it is open.
+          chat.acceptedAt && chat.status !== 'COMPLETED'
+            ? h('span', { class: 'assigned', title: t('card.assignedFor') }, '👤 ', h('span', { dataset: { since: chat.acceptedAt } }))
+            : null,
           chat.muted ? h('span', { class: 'muted-badge' }, t('card.muted')) : null,
           unread ? h('span', { class: 'unread', 'aria-label': t('card.unread', { count: unread }) }, String(unread)) : null,
           h('span', { class: 'status-text' }, t(`chatStatus.${chat.status}`)),
