@@ -2,7 +2,7 @@
 //! a customer's message, and `sendMessage` for the operators' replies.
 
 use chrono::{DateTime, Utc};
-use omnipanel_domain::channels::{InboundFile, InboundMessage, credentials_of};
+use omnipanel_domain::channels::{InboundFile, InboundMessage, bot_api, credentials_of};
 use omnipanel_domain::customer::CustomerInput;
 use omnipanel_domain::deliveries::{Attempt, Retry};
 use omnipanel_domain::entity::channel;
@@ -195,10 +195,7 @@ pub async fn fetch_file(
     let token = credentials_of(found)
         .bot_token
         .ok_or_else(|| Attempt::refused(None, "The channel has no bot token"))?;
-    let base = found
-        .api_base_url
-        .as_deref()
-        .unwrap_or(omnipanel_domain::channels::TELEGRAM_API);
+    let base = bot_api(found);
     let unreachable = |error: reqwest::Error| {
         tracing::warn!(error = %error.without_url(), "Telegram file download failed");
         Attempt::failed(None, "Telegram could not be reached")
@@ -312,10 +309,7 @@ pub async fn send_message(
     let Ok(chat_id) = recipient.parse::<i64>() else {
         return Attempt::refused(None, "The customer has no Telegram chat id");
     };
-    let base = found
-        .api_base_url
-        .as_deref()
-        .unwrap_or(omnipanel_domain::channels::TELEGRAM_API);
+    let base = bot_api(found);
     let request = match file {
         None => http
             .post(format!("{base}/bot{token}/sendMessage"))

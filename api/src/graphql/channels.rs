@@ -4,7 +4,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::channels::{
-    ChangeBotTokenInput, CreateChannelInput, SetChannelQueuesInput, config_of, is_generic,
+    ChangeBotTokenInput, CreateChannelInput, SetChannelQueuesInput, config_of, inbound_url,
 };
 use omnipanel_domain::conversation;
 use omnipanel_domain::conversation::SendOutgoingMessageInput;
@@ -57,12 +57,8 @@ impl Channel {
 
 /// The address a channel's provider sends updates to.
 pub(crate) fn webhook_url(ctx: &Context<'_>, found: &channel_entity::Model) -> Option<String> {
-    let base = domain(ctx).config.public_url.as_str().trim_end_matches('/');
-    match found.kind {
-        ChannelKind::Telegram => Some(format!("{base}/webhooks/telegram/{}", found.id)),
-        kind if is_generic(kind) => Some(format!("{base}/webhooks/generic/{}", found.id)),
-        _ => None,
-    }
+    (found.kind != ChannelKind::Webchat)
+        .then(|| inbound_url(&domain(ctx).config.public_url, found.kind, found.id))
 }
 
 /// One way to reach an outgoing message's recipient (I1, I2).

@@ -67,6 +67,16 @@ impl Channels<'_> {
             .ok_or_else(|| DomainError::validation(field, "No such channel"))
     }
 
+    /// The caller's live channel `id`, or `NOT_FOUND` (another organization's is as unknown).
+    pub(crate) async fn live_channel(self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
+        channel::Entity::find_by_id(id)
+            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
+            .filter(channel::Column::ArchivedAt.is_null())
+            .one(&self.domain.db)
+            .await?
+            .ok_or(DomainError::not_found("channel"))
+    }
+
     /// Creates a channel; its secret is returned only here.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_channel(
@@ -207,12 +217,7 @@ impl Channels<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_channel(self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
         actor.require_admin()?;
-        let found = channel::Entity::find_by_id(id)
-            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
-            .filter(channel::Column::ArchivedAt.is_null())
-            .one(&self.domain.db)
-            .await?
-            .ok_or(DomainError::not_found("channel"))?;
+        let found = self.live_channel(actor, id).await?;
         self.unregister_bot(&found).await?;
         let mut model: channel::ActiveModel = found.into();
         model.archived_at = Set(Some(self.domain.now()));

@@ -3,12 +3,14 @@
 //! archived, and reported by `channel_status`. Registration comes first: if Telegram refuses,
 //! nothing is saved and the administrator reads Telegram's words in an `UPSTREAM` error.
 
+use sea_orm::ActiveModelTrait;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use validator::Validate;
 
 use crate::actor::Actor;
-use crate::channels::config::{ChannelCredentials, TELEGRAM_API, credentials_of, telegram_token};
+use crate::channels::config::{
+    ChannelCredentials, bot_api, credentials_of, inbound_url, telegram_token,
+};
 use crate::entity::channel;
 use crate::enums::ChannelKind;
 use crate::error::{DomainError, Result};
@@ -39,12 +41,6 @@ pub struct ChannelStatus {
 }
 
 impl Channels<'_> {
-    /// Where Telegram sends a channel's updates.
-    pub(crate) fn telegram_webhook_url(self, id: ChannelId) -> String {
-        let base = self.domain.config.public_url.as_str().trim_end_matches('/');
-        format!("{base}/webhooks/telegram/{id}")
-    }
-
     /// Registers the channel's webhook with `token` and a fresh secret; returns the secret.
     pub(crate) async fn register_bot(
         self,
@@ -53,7 +49,7 @@ impl Channels<'_> {
         token: &str,
     ) -> Result<String> {
         let secret = generate_token(prefix::CHANNEL_SECRET);
-        let url = self.telegram_webhook_url(id);
+        let url = inbound_url(&self.domain.config.public_url, ChannelKind::Telegram, id);
         self.domain
             .messengers
             .register_webhook(
@@ -86,23 +82,13 @@ impl Channels<'_> {
     }
 
     async fn remove_webhook(self, found: &channel::Model, token: &str) -> Result<()> {
-        let api_base_url = found.api_base_url.as_deref().unwrap_or(TELEGRAM_API);
         self.domain
             .messengers
             .remove_webhook(Bot {
-                api_base_url,
+                api_base_url: bot_api(found),
                 token,
             })
             .await
-    }
-
-    async fn live_channel(self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
-        channel::Entity::find_by_id(id)
-            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
-            .filter(channel::Column::ArchivedAt.is_null())
-            .one(&self.domain.db)
-            .await?
-            .ok_or(DomainError::not_found("channel"))
     }
 
     /// Gives a Telegram channel another bot token: the new bot's webhook is registered with a
@@ -122,12 +108,8 @@ impl Channels<'_> {
                 "Only Telegram channels have a bot token",
             ));
         }
-        let api_base_url = found
-            .api_base_url
-            .clone()
-            .unwrap_or_else(|| TELEGRAM_API.into());
         let secret = self
-            .register_bot(found.id, &api_base_url, &input.bot_token)
+            .register_bot(found.id, bot_api(&found), &input.bot_token)
             .await?;
         let previous = found.clone();
         let old_token = self.bot_token(&found)?;
@@ -159,27 +141,17 @@ impl Channels<'_> {
     pub async fn channel_status(self, actor: &Actor, id: ChannelId) -> Result<ChannelStatus> {
         actor.require_admin()?;
         let found = self.live_channel(actor, id).await?;
-        let expected_webhook_url = match found.kind {
-            ChannelKind::Telegram => self.telegram_webhook_url(found.id),
-            ChannelKind::Webchat => {
-                let base = self.domain.config.public_url.as_str().trim_end_matches('/');
-                format!("{base}/webchat/{}", found.id)
-            }
-            _ => {
-                let base = self.domain.config.public_url.as_str().trim_end_matches('/');
-                format!("{base}/webhooks/generic/{}", found.id)
-            }
-        };
+        let expected_webhook_url =
+            inbound_url(&self.domain.config.public_url, found.kind, found.id);
         let webhook = if found.kind == ChannelKind::Telegram {
             let token = self
                 .bot_token(&found)?
                 .ok_or_else(|| DomainError::Upstream("The channel has no bot token".into()))?;
-            let api_base_url = found.api_base_url.as_deref().unwrap_or(TELEGRAM_API);
             Some(
                 self.domain
                     .messengers
                     .webhook_info(Bot {
-                        api_base_url,
+                        api_base_url: bot_api(&found),
                         token: &token,
                     })
                     .await?,

@@ -54,6 +54,22 @@ pub fn credentials_of(found: &channel::Model) -> ChannelCredentials {
         .unwrap_or_default()
 }
 
+/// Where a channel is reached from outside: the provider's webhook (Telegram, the generic
+/// JSON webhook) or, for web chat, the page.
+pub fn inbound_url(public_url: &url::Url, kind: ChannelKind, id: ChannelId) -> String {
+    let base = public_url.as_str().trim_end_matches('/');
+    match kind {
+        ChannelKind::Telegram => format!("{base}/webhooks/telegram/{id}"),
+        ChannelKind::Webchat => format!("{base}/webchat/{id}"),
+        _ => format!("{base}/webhooks/generic/{id}"),
+    }
+}
+
+/// The Bot API server a Telegram channel's bot talks to.
+pub fn bot_api(found: &channel::Model) -> &str {
+    found.api_base_url.as_deref().unwrap_or(TELEGRAM_API)
+}
+
 /// The source a channel's chats have.
 pub fn source_of(kind: ChannelKind) -> ChatSource {
     match kind {
