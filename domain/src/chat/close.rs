@@ -208,23 +208,24 @@ impl Timer for AfterChatWorkEnd {
         op: operator::Model,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        Self::end(domain, tx, outbox, op, now).await
+        if op.after_work_until.is_none_or(|until| until > now) {
+            return Ok(false);
+        }
+        Self::end(domain, tx, outbox, op, now).await?;
+        Ok(true)
     }
 }
 
 impl AfterChatWorkEnd {
-    /// Ends an operator's after-chat work that is due at `now` (the timer, or the operator's
-    /// "Finish"); `false` if it is not.
+    /// Ends an operator's after-chat work at `now`, when it is due (the timer) or earlier (the
+    /// operator's "Finish"): the event, and waiting chats offered to them.
     pub(crate) async fn end(
         domain: &Domain,
         tx: &DatabaseTransaction,
         outbox: &mut Outbox,
         op: operator::Model,
         now: DateTime<Utc>,
-    ) -> Result<bool> {
-        if op.after_work_until.is_none_or(|until| until > now) {
-            return Ok(false);
-        }
+    ) -> Result<()> {
         let mut model: operator::ActiveModel = op.clone().into();
         model.after_work_until = Set(None);
         model.update(tx).await?;
@@ -243,7 +244,7 @@ impl AfterChatWorkEnd {
             .routing()
             .route_waiting_for(tx, outbox, op.id, now)
             .await?;
-        Ok(true)
+        Ok(())
     }
 }
 

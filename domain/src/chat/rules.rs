@@ -279,25 +279,6 @@ pub(crate) fn unavailable(field: &'static str, status: OperatorStatus) -> Domain
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn only_online_or_ready_operators_take_transfers() {
-        use OperatorStatus::*;
-        for status in [Ready, Online] {
-            assert!(status.takes_transfers());
-        }
-        for status in [Break, Leaving, Away, Unavailable, Blocked, Offline] {
-            assert!(!status.takes_transfers());
-            let error = unavailable("toOperatorId", status);
-            assert!(
-                matches!(error, DomainError::Validation { ref field, .. } if field == "toOperatorId")
-            );
-        }
-        assert_eq!(
-            unavailable("operatorId", Break).to_string(),
-            "The operator is on a break; pick someone online or ready"
-        );
-    }
-
     use super::*;
     use crate::enums::ChatDirection;
 
@@ -319,5 +300,24 @@ mod tests {
     fn titles() {
         assert_eq!(title(ChatDirection::Inbound, 1042), "Chat-1042");
         assert_eq!(title(ChatDirection::Outbound, 17), "OutgoingChat-17");
+    }
+
+    #[test]
+    fn only_online_or_ready_operators_take_transfers() {
+        use OperatorStatus::*;
+        for status in [Ready, Online] {
+            assert!(status.takes_transfers());
+        }
+        for status in [Break, Leaving, Away, Unavailable, Blocked, Offline] {
+            assert!(!status.takes_transfers());
+            let error = unavailable("toOperatorId", status);
+            assert!(
+                matches!(error, DomainError::Validation { ref field, .. } if field == "toOperatorId")
+            );
+        }
+        assert_eq!(
+            unavailable("operatorId", Break).to_string(),
+            "The operator is on a break; pick someone online or ready"
+        );
     }
 }

@@ -253,12 +253,10 @@ impl Presence<'_> {
             return Err(DomainError::conflict("You are not in after-chat work"));
         }
         let mut outbox = Outbox::new();
-        let due = operator::Model {
-            after_work_until: Some(now),
-            ..me.clone()
-        };
-        crate::chat::close::AfterChatWorkEnd::end(self.domain, &tx, &mut outbox, due, now).await?;
-        let updated = operator::Entity::find_by_id(me.id)
+        let id = me.id;
+        crate::chat::close::AfterChatWorkEnd::end(self.domain, &tx, &mut outbox, me, now).await?;
+        // Read again: a chat may have been offered meanwhile.
+        let updated = operator::Entity::find_by_id(id)
             .one(&tx)
             .await?
             .ok_or(DomainError::not_found("operator"))?;
