@@ -20,7 +20,6 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    TransactionTrait,
 };
 
 use crate::entity::{
@@ -29,7 +28,7 @@ use crate::entity::{
 };
 use crate::enums::{ChatStatus, DeliveryState};
 use crate::error::Result;
-use crate::service::{Domain, Timers};
+use crate::service::Timers;
 
 /// Rows one statement deletes.
 const BATCH: u64 = 1000;
@@ -182,7 +181,8 @@ impl Timers<'_> {
         let domain = self.domain;
         let mut total = 0;
         for _ in 0..MAX_BATCHES {
-            let tx = domain.db.begin().await?;
+            // A write transaction like every other (SQLite takes its lock up front).
+            let tx = domain.write().await?;
             let ids: Vec<crate::ids::ChatId> = chat::Entity::find()
                 .select_only()
                 .column(chat::Column::Id)
@@ -356,11 +356,4 @@ async fn delete_in_batches<E: EntityTrait>(
         }
     }
     Ok(total)
-}
-
-impl Domain {
-    /// The next time this instance prunes (`retention.rs`).
-    pub(crate) fn new_prune_after() -> std::sync::Arc<std::sync::Mutex<DateTime<Utc>>> {
-        std::sync::Arc::new(std::sync::Mutex::new(DateTime::<Utc>::MIN_UTC))
-    }
 }

@@ -129,7 +129,9 @@ impl Domain {
             file_store: Arc::new(LocalDisk::new("data/files")),
             messengers: Arc::new(NoMessengers),
             keyring: Arc::new(crate::sealing::Keyring::ephemeral()),
-            prune_after: Domain::new_prune_after(),
+            prune_after: Arc::new(std::sync::Mutex::new(
+                chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            )),
         }
     }
 
