@@ -167,8 +167,7 @@ pub async fn fetch_file(
     url: &str,
     max_bytes: u64,
 ) -> Result<Vec<u8>, Attempt> {
-    let too_large = || Attempt::refused(None, format!("The file is larger than {max_bytes} bytes"));
-    let mut response = match http.get(url).send().await {
+    let response = match http.get(url).send().await {
         Ok(response) => response,
         Err(error) if error.is_timeout() => {
             return Err(Attempt::failed(
@@ -186,25 +185,14 @@ pub async fn fetch_file(
             _ => Attempt::failed(Some(i32::from(status)), attempt),
         });
     }
-    if response
-        .content_length()
-        .is_some_and(|length| length > max_bytes)
-    {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if (bytes.len() + chunk.len()) as u64 > max_bytes {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
+    crate::body_at_most(response, max_bytes)
+        .await
+        .map_err(|error| match error {
+            crate::BodyError::TooLarge => {
+                Attempt::refused(None, format!("The file is larger than {max_bytes} bytes"))
             }
-            Ok(None) => return Ok(bytes),
-            Err(_) => return Err(Attempt::failed(None, "The file could not be fetched")),
-        }
-    }
+            crate::BodyError::Broken(_) => Attempt::failed(None, "The file could not be fetched"),
+        })
 }
 
 #[derive(Deserialize)]

@@ -75,6 +75,36 @@ pub fn http_client(policy: &HttpPolicy) -> Result<reqwest::Client> {
         .map_err(|e| DomainError::Internal(format!("cannot build the HTTP client: {e}")))
 }
 
+/// Why a response's body was not read whole.
+pub(crate) enum BodyError {
+    /// It is longer than the limit (said by `Content-Length`, or found while reading).
+    TooLarge,
+    /// The connection failed while reading.
+    Broken(reqwest::Error),
+}
+
+/// A response's body, at most `max_bytes` of it: refused up front when `Content-Length` says
+/// more, and read chunk by chunk so a body that lies about its length never sits in memory.
+pub(crate) async fn body_at_most(
+    mut response: reqwest::Response,
+    max_bytes: u64,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > max_bytes)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Broken)? {
+        if (bytes.len() + chunk.len()) as u64 > max_bytes {
+            return Err(BodyError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 /// Every CRM connector this server has: the local CRM and Creatio.
 pub struct Connectors {
     http: reqwest::Client,

@@ -247,23 +247,14 @@ pub async fn fetch_file(
             ),
         ));
     }
-    if response
-        .content_length()
-        .is_some_and(|length| length > MAX_DOWNLOAD)
-    {
-        return Err(Attempt::refused(
-            None,
-            "The file is larger than Telegram lets bots download",
-        ));
-    }
-    let bytes = response.bytes().await.map_err(unreachable)?;
-    if bytes.len() as u64 > MAX_DOWNLOAD {
-        return Err(Attempt::refused(
-            None,
-            "The file is larger than Telegram lets bots download",
-        ));
-    }
-    Ok(bytes.to_vec())
+    crate::body_at_most(response, MAX_DOWNLOAD)
+        .await
+        .map_err(|error| match error {
+            crate::BodyError::TooLarge => {
+                Attempt::refused(None, "The file is larger than Telegram lets bots download")
+            }
+            crate::BodyError::Broken(error) => unreachable(error),
+        })
 }
 
 #[derive(Deserialize)]
