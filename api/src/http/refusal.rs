@@ -82,42 +82,44 @@ impl Refusal {
     /// The answer a layer or library gave with `status` and no JSON body of its own, at `path`
     /// (whose body limit is `limit`) with the methods `allow` names.
     pub fn for_status(status: StatusCode, path: &str, limit: usize, allow: Option<&str>) -> Self {
-        let (code, message): (&'static str, Cow<'static, str>) = match status {
-            StatusCode::PAYLOAD_TOO_LARGE => (
-                "LIMIT_EXCEEDED",
-                format!("The request body is larger than the {limit} bytes allowed").into(),
-            ),
-            StatusCode::NOT_FOUND => return Self::no_route(path),
-            StatusCode::METHOD_NOT_ALLOWED => (
-                "VALIDATION",
-                match allow {
-                    Some(allow) => format!("{path} takes {allow} requests").into(),
-                    None => "This method is not served here".into(),
-                },
-            ),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                ("VALIDATION", "Send the body as application/json".into())
-            }
-            StatusCode::TOO_MANY_REQUESTS => (
-                "LIMIT_EXCEEDED",
-                "Too many requests; try again later".into(),
-            ),
-            status if status.is_client_error() => ("VALIDATION", "The request is malformed".into()),
-            StatusCode::SERVICE_UNAVAILABLE => (
-                "INTERNAL",
-                "The service is unavailable right now; try again later".into(),
-            ),
-            _ => ("INTERNAL", "Try again later".into()),
-        };
-        let field = match status {
-            StatusCode::METHOD_NOT_ALLOWED => Some("method"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Some("Content-Type"),
-            StatusCode::PAYLOAD_TOO_LARGE
-            | StatusCode::NOT_FOUND
-            | StatusCode::TOO_MANY_REQUESTS => None,
-            status if status.is_client_error() => Some("request"),
-            _ => None,
-        };
+        let (code, field, message): (&'static str, Option<&'static str>, Cow<'static, str>) =
+            match status {
+                StatusCode::PAYLOAD_TOO_LARGE => (
+                    "LIMIT_EXCEEDED",
+                    None,
+                    format!("The request body is larger than the {limit} bytes allowed").into(),
+                ),
+                StatusCode::NOT_FOUND => return Self::no_route(path),
+                StatusCode::METHOD_NOT_ALLOWED => (
+                    "VALIDATION",
+                    Some("method"),
+                    match allow {
+                        Some(allow) => format!("{path} takes {allow} requests").into(),
+                        None => "This method is not served here".into(),
+                    },
+                ),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                    "VALIDATION",
+                    Some("Content-Type"),
+                    "Send the body as application/json".into(),
+                ),
+                StatusCode::TOO_MANY_REQUESTS => (
+                    "LIMIT_EXCEEDED",
+                    None,
+                    "Too many requests; try again later".into(),
+                ),
+                status if status.is_client_error() => (
+                    "VALIDATION",
+                    Some("request"),
+                    "The request is malformed".into(),
+                ),
+                StatusCode::SERVICE_UNAVAILABLE => (
+                    "INTERNAL",
+                    None,
+                    "The service is unavailable right now; try again later".into(),
+                ),
+                _ => ("INTERNAL", None, "Try again later".into()),
+            };
         let refusal = Self::new(status, code, message).format(Format::of(path));
         match field {
             Some(field) => refusal.field(field),
