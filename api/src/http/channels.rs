@@ -16,6 +16,7 @@ use omnipanel_domain::validate::json_without_nul;
 use omnipanel_integrations::{generic, telegram};
 use serde_json::json;
 
+use super::header_text;
 use super::refusal::Refusal;
 use crate::state::AppState;
 
@@ -43,10 +44,6 @@ fn try_again(error: &DomainError) -> Response {
         "Try again later",
     )
     .into_response()
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// The channel the request names, if it proves itself with `secret`.
@@ -93,7 +90,7 @@ pub async fn telegram(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let secret = header(&headers, telegram::SECRET_HEADER);
+    let secret = header_text(&headers, telegram::SECRET_HEADER);
     let found = match channel(&state, &id, &[ChannelKind::Telegram], secret).await {
         Ok(found) => found,
         Err(refused) => return refused,
@@ -136,8 +133,8 @@ pub async fn generic(
     };
     let verified = generic::verify(
         &found,
-        header(&headers, "x-omnipanel-timestamp"),
-        header(&headers, "x-omnipanel-signature"),
+        header_text(&headers, "x-omnipanel-timestamp"),
+        header_text(&headers, "x-omnipanel-signature"),
         &body,
         state.domain.now(),
     );

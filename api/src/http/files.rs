@@ -14,8 +14,8 @@ use omnipanel_domain::ids::{AttachmentId, ChatId};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::authenticate;
 use super::refusal::{Format, Refusal};
+use super::{authenticate, header_text};
 use crate::graphql::context::Auth;
 use crate::state::AppState;
 
@@ -50,9 +50,7 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = header_text(&headers, header::AUTHORIZATION);
     let actor = match authenticate(&state.domain, authorization).await {
         Auth::Authenticated(actor) => actor,
         Auth::Rejected(reason) => return error(DomainError::Unauthenticated(reason.into())),
@@ -63,10 +61,8 @@ pub async fn upload(
     let Some(chat_id) = params.chat_id.and_then(|id| id.parse::<ChatId>().ok()) else {
         return error(DomainError::validation("chatId", "is not a chat id"));
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream");
+    let content_type =
+        header_text(&headers, header::CONTENT_TYPE).unwrap_or("application/octet-stream");
     let upload = Upload {
         chat_id,
         name: params.name.as_deref().unwrap_or_default(),
@@ -122,9 +118,7 @@ pub async fn download(
                 .await
         }
         _ => {
-            let authorization = headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
+            let authorization = header_text(&headers, header::AUTHORIZATION);
             match authenticate(&state.domain, authorization).await {
                 Auth::Authenticated(actor) => state.domain.files().file_for(&actor, id).await,
                 Auth::Rejected(reason) => Err(DomainError::Unauthenticated(reason.into())),

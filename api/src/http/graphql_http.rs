@@ -15,9 +15,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::authenticate;
 use super::client_address::ClientAddress;
 use super::refusal::{Format, Refusal};
+use super::{authenticate, header_text};
 use crate::graphql::context::RequestInfo;
 use crate::graphql::{self, MAX_BATCH};
 use crate::state::AppState;
@@ -72,11 +72,7 @@ fn negotiate(accept: Option<&str>) -> Option<Answer> {
 }
 
 fn accepts_html(headers: &HeaderMap) -> bool {
-    header_str(headers, header::ACCEPT).is_some_and(|accept| accept.contains("text/html"))
-}
-
-fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+    header_text(headers, header::ACCEPT).is_some_and(|accept| accept.contains("text/html"))
 }
 
 fn refuse(refusal: Refusal) -> Response {
@@ -102,10 +98,10 @@ pub async fn post(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(answer) = negotiate(header_str(&headers, header::ACCEPT)) else {
+    let Some(answer) = negotiate(header_text(&headers, header::ACCEPT)) else {
         return not_acceptable();
     };
-    if let Err(refusal) = check_content_type(header_str(&headers, header::CONTENT_TYPE)) {
+    if let Err(refusal) = check_content_type(header_text(&headers, header::CONTENT_TYPE)) {
         return refuse(refusal);
     }
     let body = match body {
@@ -134,7 +130,7 @@ pub async fn get(
     if !params.contains_key("query") && accepts_html(&headers) {
         return graphiql().into_response();
     }
-    let Some(answer) = negotiate(header_str(&headers, header::ACCEPT)) else {
+    let Some(answer) = negotiate(header_text(&headers, header::ACCEPT)) else {
         return not_acceptable();
     };
     let request = match get_params(params).and_then(request_of) {
@@ -342,7 +338,7 @@ async fn execute(
     batch: BatchRequest,
     answer: Answer,
 ) -> Response {
-    let auth = authenticate(&state.domain, header_str(headers, header::AUTHORIZATION)).await;
+    let auth = authenticate(&state.domain, header_text(headers, header::AUTHORIZATION)).await;
     let info = RequestInfo {
         client_address: Some(client.to_string()),
     };

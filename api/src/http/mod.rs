@@ -108,6 +108,14 @@ pub fn serve_on(
     ))
 }
 
+/// A request header's value, if it is there and readable as text.
+pub(crate) fn header_text(
+    headers: &axum::http::HeaderMap,
+    name: impl axum::http::header::AsHeaderName,
+) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
 /// Resolves a bearer token to the caller.
 pub(crate) async fn authenticate(domain: &Domain, authorization: Option<&str>) -> Auth {
     let Some(value) = authorization else {

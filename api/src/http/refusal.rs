@@ -223,11 +223,7 @@ pub async fn json_errors(State(limits): State<Limits>, request: Request, next: N
         return response;
     }
     let (mut parts, _) = response.into_parts();
-    let allow = parts
-        .headers
-        .get(header::ALLOW)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let allow = super::header_text(&parts.headers, header::ALLOW).map(str::to_owned);
     let refusal = Refusal::for_status(status, &path, limits.of(&path), allow.as_deref());
     let body = serde_json::to_vec(&refusal.body()).unwrap_or_default();
     parts.headers.remove(header::CONTENT_LENGTH);
@@ -240,14 +236,10 @@ pub async fn json_errors(State(limits): State<Limits>, request: Request, next: N
 
 /// A JSON answer (ours) or an HTML page (for a person in a browser) stays as it is.
 fn speaks_for_itself(response: &Response) -> bool {
-    response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|kind| {
-            let kind = kind.split(';').next().unwrap_or_default().trim();
-            kind == "text/html" || kind == "application/json" || kind.ends_with("+json")
-        })
+    super::header_text(response.headers(), header::CONTENT_TYPE).is_some_and(|kind| {
+        let kind = kind.split(';').next().unwrap_or_default().trim();
+        kind == "text/html" || kind == "application/json" || kind.ends_with("+json")
+    })
 }
 
 #[cfg(test)]

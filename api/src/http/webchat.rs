@@ -31,6 +31,7 @@ use serde_json::{Value, json};
 
 use super::clean::CleanJson;
 use super::client_address::ClientAddress;
+use super::header_text;
 use super::refusal::Refusal;
 use crate::state::AppState;
 
@@ -48,10 +49,7 @@ fn channel_id(id: &str) -> Result<ChannelId, DomainError> {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    header_text(headers, header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "))
 }
 
 /// A message as the visitor sees it.

@@ -15,6 +15,7 @@ use rust_embed::RustEmbed;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::header_text;
 use crate::state::AppState;
 
 #[derive(RustEmbed)]
@@ -127,9 +128,7 @@ pub async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
         (header::CACHE_CONTROL, "no-cache".to_owned()),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
     ];
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
+    let fresh = header_text(&headers, header::IF_NONE_MATCH)
         .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag));
     if fresh {
         return (StatusCode::NOT_MODIFIED, cache).into_response();
