@@ -107,8 +107,9 @@ impl Outbox {
 
     /// Writes the queued events with their recipients' next sequence numbers (and, on
     /// PostgreSQL, notices delivered at commit). Call last in the transaction. However many
-    /// recipients there are, this is three statements (for up to 2,000 events): every counter
-    /// advanced at once, the events in one insert, the notices in one `SELECT pg_notify(..), ..`.
+    /// recipients there are, this is one statement on PostgreSQL (for up to 2,000 events: the
+    /// counters advanced, the events written and the notices sent by one data-modifying CTE) and
+    /// two on SQLite (every counter advanced at once, then the events in one insert).
     pub async fn flush(&mut self, db: &impl ConnectionTrait) -> Result<()> {
         let mut pending = std::mem::take(&mut self.pending);
         if pending.is_empty() {
@@ -117,11 +118,16 @@ impl Outbox {
         // A stable sort: each recipient's events keep the order they happened in, and counters
         // are taken in one fixed order, so two transactions never deadlock on them.
         pending.sort_by_key(|p| (p.recipient_kind.as_str(), p.recipient_id));
-        let groups: Vec<&[Pending]> = pending
-            .chunk_by(|a, b| {
-                a.recipient_kind == b.recipient_kind && a.recipient_id == b.recipient_id
-            })
-            .collect();
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            // A recipient split across two slices is counted in each: its counter advances
+            // twice, by each slice's share, and its events stay gap-free and in order.
+            for slice in pending.chunks(EVENTS_PER_INSERT) {
+                let notices = write_and_notify(db, slice).await?;
+                self.notices.extend(notices);
+            }
+            return Ok(());
+        }
+        let groups: Vec<&[Pending]> = by_recipient(&pending).collect();
         let counts: Vec<(RecipientKind, Uuid, i64)> = groups
             .iter()
             .map(|g| (g[0].recipient_kind, g[0].recipient_id, g.len() as i64))
@@ -153,18 +159,13 @@ impl Outbox {
                 seq: last,
             });
         }
-        // One insert, in slices that keep each statement under PostgreSQL's 65,535 parameters
-        // (a change routed to a queue of hundreds tells each member).
+        // One insert, in slices that stay well under the parameters a statement may carry (a
+        // change routed to a queue of hundreds tells each member).
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             event::Entity::insert_many(rows.by_ref().take(EVENTS_PER_INSERT))
                 .exec(db)
                 .await?;
-        }
-        if db.get_database_backend() == DatabaseBackend::Postgres {
-            for notices in self.notices.chunks(EVENTS_PER_INSERT) {
-                notify(db, notices).await?;
-            }
         }
         Ok(())
     }
@@ -247,32 +248,110 @@ async fn take_seqs(
         .collect()
 }
 
-/// Tells every instance (PostgreSQL LISTEN) of the notices, delivered at commit: one statement
-/// with a `pg_notify` per notice (each well under PostgreSQL's 8000-byte payload limit).
-async fn notify(db: &impl ConnectionTrait, notices: &[Notice]) -> Result<()> {
-    if notices.is_empty() {
-        return Ok(());
-    }
-    let mut sql = String::from("SELECT ");
-    let mut values: Vec<sea_orm::Value> = vec![PG_CHANNEL.into()];
-    for (i, notice) in notices.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
+/// Sorted events, one slice per recipient.
+fn by_recipient(sorted: &[Pending]) -> impl Iterator<Item = &[Pending]> {
+    sorted.chunk_by(|a, b| a.recipient_kind == b.recipient_kind && a.recipient_id == b.recipient_id)
+}
+
+/// PostgreSQL: advances each recipient's counter by its number of events (in the order given,
+/// which must be sorted: the counter rows are locked in that order), writes the events with the
+/// numbers taken and announces each recipient's last one to every instance (LISTEN, delivered
+/// at commit), all in one statement; returns the notices for this instance's bus.
+async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Result<Vec<Notice>> {
+    use std::fmt::Write;
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(1 + sorted.len() * 10);
+    values.push(PG_CHANNEL.into());
+    let mut sql = String::with_capacity(200 + sorted.len() * 130);
+    sql.push_str(
+        "WITH v (id, organization_id, recipient_kind, recipient_id, grp, back, kind, chat_id, \
+         payload, created_at) AS (VALUES ",
+    );
+    let mut groups = Vec::new();
+    for (grp, group) in by_recipient(sorted).enumerate() {
+        groups.push((group[0].recipient_kind, group[0].recipient_id));
+        for (i, event) in group.iter().enumerate() {
+            if values.len() > 1 {
+                sql.push_str(", ");
+            }
+            let n = values.len();
+            // `back`: how many of this recipient's events in the statement come after it.
+            let _ = write!(
+                sql,
+                "(${}::uuid, ${}::uuid, ${}::varchar, ${}::uuid, ${}::int, ${}::bigint, \
+                 ${}::varchar, ${}::uuid, ${}::json, ${}::timestamptz)",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8,
+                n + 9,
+                n + 10,
+            );
+            values.extend([
+                EventId::new().0.into(),
+                event.organization_id.0.into(),
+                event.recipient_kind.as_str().into(),
+                event.recipient_id.into(),
+                (grp as i32).into(),
+                ((group.len() - 1 - i) as i64).into(),
+                event.kind.as_str().into(),
+                event.chat_id.map(|c| c.0).into(),
+                event.payload.clone().into(),
+                event.at.into(),
+            ]);
         }
-        sql.push_str(&format!("pg_notify($1, ${})", i + 2));
-        values.push(
-            serde_json::to_string(notice)
-                .map_err(|e| DomainError::Internal(e.to_string()))?
-                .into(),
-        );
     }
-    db.execute_raw(Statement::from_sql_and_values(
-        DatabaseBackend::Postgres,
-        sql,
-        values,
-    ))
-    .await?;
-    Ok(())
+    sql.push_str(
+        "), s AS (\
+            INSERT INTO event_streams (recipient_kind, recipient_id, seq) \
+            SELECT recipient_kind, recipient_id, count(*) FROM v \
+            GROUP BY grp, recipient_kind, recipient_id ORDER BY grp \
+            ON CONFLICT (recipient_kind, recipient_id) \
+            DO UPDATE SET seq = event_streams.seq + excluded.seq \
+            RETURNING recipient_kind, recipient_id, seq\
+         ), e AS (\
+            INSERT INTO events (id, organization_id, recipient_kind, recipient_id, seq, kind, \
+                chat_id, payload, created_at) \
+            SELECT v.id, v.organization_id, v.recipient_kind, v.recipient_id, s.seq - v.back, \
+                v.kind, v.chat_id, v.payload, v.created_at \
+            FROM v JOIN s USING (recipient_kind, recipient_id)\
+         ) \
+         SELECT recipient_kind, recipient_id, seq, \
+            pg_notify($1, json_build_object('recipient_kind', recipient_kind, \
+                'recipient_id', recipient_id, 'seq', seq)::text) \
+         FROM s",
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+    let mut taken = std::collections::HashMap::with_capacity(rows.len());
+    for row in rows {
+        let kind: String = row.try_get("", "recipient_kind")?;
+        let recipient: Uuid = row.try_get("", "recipient_id")?;
+        let seq: i64 = row.try_get("", "seq")?;
+        taken.insert((kind, recipient), seq);
+    }
+    groups
+        .into_iter()
+        .map(|(recipient_kind, recipient_id)| {
+            let seq = taken
+                .get(&(recipient_kind.as_str().to_owned(), recipient_id))
+                .copied()
+                .ok_or(DomainError::not_found("event stream"))?;
+            Ok(Notice {
+                recipient_kind,
+                recipient_id,
+                seq,
+            })
+        })
+        .collect()
 }
 
 /// A recipient's latest sequence number (0 before its first event). A panel reads it before it

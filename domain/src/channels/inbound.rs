@@ -191,6 +191,7 @@ impl Channels<'_> {
                 &tx,
                 &mut outbox,
                 &chat,
+                None,
                 AuthorKind::Customer,
                 None,
                 &text,

@@ -2,14 +2,18 @@
 //! the organization's chat numbers.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QuerySelect, QueryTrait,
 };
 use serde_json::json;
 
 use crate::actor::{Actor, Principal};
+use crate::chat::rules::MessageRules;
 use crate::entity::{
-    chat, chat_assignment, chat_participant, organization, queue, queue_member, topic,
+    channel, chat, chat_assignment, chat_participant, organization, organization_settings, queue,
+    queue_member, topic,
 };
 use crate::enums::{ChatDirection, ChatStatus, EventKind, ParticipantState, Role};
 use crate::error::{DomainError, Result};
@@ -101,6 +105,57 @@ impl Chats<'_> {
         } else {
             Err(DomainError::not_found("chat"))
         }
+    }
+
+    /// [`Self::locked_visible_chat`] for a new message: the chat with the rules the message's
+    /// effect on it follows, in one round trip (the chat row alone is locked).
+    pub(crate) async fn locked_for_message(
+        self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: ChatId,
+    ) -> Result<(chat::Model, MessageRules)> {
+        let mut select = with_message_rules(
+            chat::Entity::find_by_id(id)
+                .filter(chat::Column::OrganizationId.eq(actor.organization_id))
+                .select_also(organization_settings::Entity),
+        )
+        .into_query();
+        select.lock_with_tables(LockType::Update, [chat::Entity]);
+        let row = db
+            .query_one(&select)
+            .await?
+            .ok_or(DomainError::not_found("chat"))?;
+        let found = chat::Model::from_query_result(&row, "A_")?;
+        let rules = MessageRules {
+            settings: organization_settings::Model::from_query_result(&row, "B_")?,
+            auto_close_after_secs: row.try_get("", "auto_close_after_secs")?,
+        };
+        if self.can_see(db, actor, &found).await? {
+            Ok((found, rules))
+        } else {
+            Err(DomainError::not_found("chat"))
+        }
+    }
+
+    /// The rules a new message in `chat` follows, read in one round trip.
+    pub(crate) async fn message_rules(
+        self,
+        db: &impl ConnectionTrait,
+        chat: &chat::Model,
+    ) -> Result<MessageRules> {
+        let row = with_message_rules(
+            chat::Entity::find_by_id(chat.id).select_also(organization_settings::Entity),
+        )
+        .into_query();
+        let row = db
+            .query_one(&row)
+            .await?
+            .ok_or(DomainError::not_found("settings"))?;
+        Ok(MessageRules {
+            settings: organization_settings::Model::from_query_result(&row, "B_")?,
+            auto_close_after_secs: row.try_get("", "auto_close_after_secs")?,
+        })
     }
 
     pub(crate) async fn owned_chat(
@@ -285,4 +340,26 @@ impl Chats<'_> {
         }
         Ok(())
     }
+}
+
+/// Joins a chat's organization settings and its channel's auto-close time to a read of it.
+fn with_message_rules(
+    select: sea_orm::SelectTwo<chat::Entity, organization_settings::Entity>,
+) -> sea_orm::SelectTwo<chat::Entity, organization_settings::Entity> {
+    select
+        .join(
+            JoinType::InnerJoin,
+            chat::Entity::belongs_to(organization_settings::Entity)
+                .from(chat::Column::OrganizationId)
+                .to(organization_settings::Column::OrganizationId)
+                .into(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            chat::Entity::belongs_to(channel::Entity)
+                .from(chat::Column::ChannelId)
+                .to(channel::Column::Id)
+                .into(),
+        )
+        .column_as(channel::Column::AutoCloseAfterSecs, "auto_close_after_secs")
 }

@@ -156,6 +156,7 @@ impl Chats<'_> {
                 &tx,
                 &mut outbox,
                 &owned,
+                None,
                 AuthorKind::System,
                 None,
                 &greeting,

@@ -156,6 +156,14 @@ impl WaitingCursor {
     }
 }
 
+/// What a new message's effect on its chat depends on besides the chat itself: the
+/// organization's traffic-light settings and the channel's auto-close time (F5).
+#[derive(Clone, Debug)]
+pub(crate) struct MessageRules {
+    pub settings: organization_settings::Model,
+    pub auto_close_after_secs: Option<i32>,
+}
+
 /// The SLA colour of a chat at `now` (F1): GREEN while the customer waits for a reply, YELLOW
 /// and RED past the thresholds, GREY when the operator replied and the customer is silent, NONE
 /// when the light is off or the chat is not being worked.

@@ -78,19 +78,22 @@ impl Conversation<'_> {
         {
             return Ok(found);
         }
-        let (chat, new_with_bot) = match input.chat_id {
+        let (chat, rules, new_with_bot) = match input.chat_id {
             Some(id) => {
-                let found = self
+                let (found, rules) = self
                     .domain
                     .chats()
-                    .locked_visible_chat(&tx, actor, id)
+                    .locked_for_message(&tx, actor, id)
                     .await?;
                 if found.status == ChatStatus::Completed {
                     return Err(DomainError::conflict("The chat is closed"));
                 }
-                (found, false)
+                (found, Some(rules), false)
             }
-            None => self.open_chat_for(&tx, actor, &input, now).await?,
+            None => {
+                let (found, new_with_bot) = self.open_chat_for(&tx, actor, &input, now).await?;
+                (found, None, new_with_bot)
+            }
         };
         let mut outbox = Outbox::new();
         // A provider's message id is stored once: per channel, or per chat without one.
@@ -110,6 +113,7 @@ impl Conversation<'_> {
                 &tx,
                 &mut outbox,
                 &chat,
+                rules,
                 input.author_kind,
                 None,
                 &input.text,

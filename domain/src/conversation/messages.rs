@@ -10,10 +10,8 @@ use validator::Validate;
 
 use crate::actor::Actor;
 use crate::chat::conference::participation;
-use crate::chat::rules::check_operator_text;
-use crate::entity::{
-    channel, chat, chat_participant, delivery, message, operator, organization_settings,
-};
+use crate::chat::rules::{MessageRules, check_operator_text};
+use crate::entity::{chat, chat_participant, delivery, message, operator, organization_settings};
 use crate::enums::{
     AuthorKind, ChatStatus, DeliveryKind, DeliveryState, EventKind, ParticipantState, Role,
 };
@@ -66,10 +64,10 @@ impl Conversation<'_> {
             drop(tx);
             return self.whisper(actor, input.chat_id, &input.text).await;
         }
-        let chat = self
+        let (chat, rules) = self
             .domain
             .chats()
-            .locked_visible_chat(&tx, actor, input.chat_id)
+            .locked_for_message(&tx, actor, input.chat_id)
             .await?;
         if !self.domain.chats().may_write(&tx, &chat, me).await? {
             return Err(DomainError::forbidden("This chat is not yours"));
@@ -118,6 +116,7 @@ impl Conversation<'_> {
                 &tx,
                 &mut outbox,
                 &chat,
+                Some(rules),
                 me,
                 &text,
                 input.quick_reply_id,
@@ -139,6 +138,7 @@ impl Conversation<'_> {
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
+        rules: Option<MessageRules>,
         me: OperatorId,
         text: &str,
         quick_reply_id: Option<QuickReplyId>,
@@ -149,6 +149,7 @@ impl Conversation<'_> {
                 db,
                 outbox,
                 chat,
+                rules,
                 AuthorKind::Operator,
                 Some(me),
                 text,
@@ -207,13 +208,15 @@ impl Conversation<'_> {
         .await
     }
 
-    /// Writes a message and everything it changes on the chat, and tells whoever follows it.
+    /// Writes a message and everything it changes on the chat, and tells whoever follows it;
+    /// `rules` when the caller read them with the chat, else they are read here.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append_message(
         self,
         db: &impl ConnectionTrait,
         outbox: &mut Outbox,
         chat: &chat::Model,
+        rules: Option<MessageRules>,
         author_kind: AuthorKind,
         author: Option<OperatorId>,
         text: &str,
@@ -294,18 +297,15 @@ impl Conversation<'_> {
             }
             AuthorKind::Bot | AuthorKind::System => {}
         }
-        if let Some(channel_id) = chat.channel_id
-            && let Some(found) = channel::Entity::find_by_id(channel_id).one(db).await?
-            && let Some(secs) = found.auto_close_after_secs
-        {
+        let rules = match rules {
+            Some(rules) => rules,
+            None => self.domain.chats().message_rules(db, chat).await?,
+        };
+        if let Some(secs) = rules.auto_close_after_secs {
             next.auto_close_at = Some(now + Duration::seconds(i64::from(secs)));
         }
         next.updated_at = now;
-        let settings = organization_settings::Entity::find_by_id(chat.organization_id)
-            .one(db)
-            .await?
-            .ok_or(DomainError::not_found("settings"))?;
-        let (light, changes_at) = crate::chat::rules::traffic_light(&next, &settings, now);
+        let (light, changes_at) = crate::chat::rules::traffic_light(&next, &rules.settings, now);
         next.traffic_light = light;
         next.traffic_light_changes_at = changes_at;
         let updated = chat::ActiveModel::from(next).reset_all().update(db).await?;

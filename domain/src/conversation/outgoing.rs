@@ -518,6 +518,7 @@ impl Conversation<'_> {
                 &tx,
                 &mut outbox,
                 &owned,
+                None,
                 me,
                 &text,
                 input.quick_reply_id,

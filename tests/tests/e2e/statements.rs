@@ -12,14 +12,41 @@ on_both_databases!(
     a_hand_off_costs_the_same_for_10_or_40_queue_members
 );
 
-/// The ceilings (PostgreSQL sends one more than SQLite: the `pg_notify`). Before the hot-path
-/// work these were 19, 34, 62 with 10 members (182 with 40), 19 and 27. A change that needs more
-/// must say why here.
-const SEND_MESSAGE: usize = 9;
-const HAND_OFF_ROUTED: usize = 26;
-const HAND_OFF_QUEUED: usize = 22;
-const ACCEPT: usize = 12;
-const CLOSE: usize = 19;
+/// The most statements each operation may send. PostgreSQL writes a transaction's events in
+/// one statement (counters, events and `pg_notify` in one CTE); SQLite in two. Before the
+/// hot-path work these were 19, 34, 62 with 10 members (182 with 40), 19 and 27 on PostgreSQL.
+/// A change that needs more must say why here.
+struct Ceilings {
+    send_message: usize,
+    hand_off_routed: usize,
+    hand_off_queued: usize,
+    accept: usize,
+    close: usize,
+}
+
+const POSTGRES: Ceilings = Ceilings {
+    send_message: 6,
+    hand_off_routed: 24,
+    hand_off_queued: 20,
+    accept: 10,
+    close: 17,
+};
+
+const SQLITE: Ceilings = Ceilings {
+    send_message: 7,
+    hand_off_routed: 25,
+    hand_off_queued: 21,
+    accept: 11,
+    close: 18,
+};
+
+fn ceilings(app: &TestApp) -> &'static Ceilings {
+    if app.database_url.starts_with("postgres") {
+        &POSTGRES
+    } else {
+        &SQLITE
+    }
+}
 
 /// Runs one operation and returns its statement count (failing on GraphQL errors).
 async fn statements(app: &TestApp, token: &str, query: &str, variables: Value) -> (Value, usize) {
@@ -76,13 +103,17 @@ async fn the_hot_path_stays_within_its_statements(app: TestApp) {
     eprintln!(
         "statements: handOffChat {routed}, acceptChat {accept}, sendMessage {send}, closeChat {close}"
     );
+    let most = ceilings(&app);
     assert!(
-        routed <= HAND_OFF_ROUTED,
+        routed <= most.hand_off_routed,
         "handOffChat sent {routed} statements"
     );
-    assert!(accept <= ACCEPT, "acceptChat sent {accept} statements");
-    assert!(send <= SEND_MESSAGE, "sendMessage sent {send} statements");
-    assert!(close <= CLOSE, "closeChat sent {close} statements");
+    assert!(accept <= most.accept, "acceptChat sent {accept} statements");
+    assert!(
+        send <= most.send_message,
+        "sendMessage sent {send} statements"
+    );
+    assert!(close <= most.close, "closeChat sent {close} statements");
 }
 
 /// A queue with `members` operators (ONLINE, so a hand-off waits and every member is told).
@@ -129,6 +160,13 @@ async fn a_hand_off_costs_the_same_for_10_or_40_queue_members(app: TestApp) {
         routed_small, routed_large,
         "routed hand-offs grow with members"
     );
-    assert!(queued_large <= HAND_OFF_QUEUED, "{queued_large} statements");
-    assert!(routed_large <= HAND_OFF_ROUTED, "{routed_large} statements");
+    let most = ceilings(&app);
+    assert!(
+        queued_large <= most.hand_off_queued,
+        "{queued_large} statements"
+    );
+    assert!(
+        routed_large <= most.hand_off_routed,
+        "{routed_large} statements"
+    );
 }
