@@ -196,6 +196,9 @@ entity!(
     pub custom_status_id: Option<CustomStatusId>,
     pub started_at: DateTimeUtc,
     pub ended_at: Option<DateTimeUtc>,
+    /// The supervisor who set this status for the operator (O1); null when the operator or the
+    /// server did.
+    pub set_by_operator_id: Option<OperatorId>,
 });
 
 entity!(

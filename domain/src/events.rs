@@ -157,6 +157,7 @@ impl Outbox {
                 recipient_kind: group[0].recipient_kind,
                 recipient_id: group[0].recipient_id,
                 seq: last,
+                organization_id: Some(group[0].organization_id.0),
             });
         }
         // One insert, in slices that stay well under the parameters a statement may carry (a
@@ -268,7 +269,11 @@ async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Resu
     );
     let mut groups = Vec::new();
     for (grp, group) in by_recipient(sorted).enumerate() {
-        groups.push((group[0].recipient_kind, group[0].recipient_id));
+        groups.push((
+            group[0].recipient_kind,
+            group[0].recipient_id,
+            group[0].organization_id,
+        ));
         for (i, event) in group.iter().enumerate() {
             if values.len() > 1 {
                 sql.push_str(", ");
@@ -321,7 +326,10 @@ async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Resu
          ) \
          SELECT recipient_kind, recipient_id, seq, \
             pg_notify($1, json_build_object('recipient_kind', recipient_kind, \
-                'recipient_id', recipient_id, 'seq', seq)::text) \
+                'recipient_id', recipient_id, 'seq', seq, 'organization_id', \
+                (SELECT v.organization_id FROM v \
+                 WHERE v.recipient_kind = s.recipient_kind AND v.recipient_id = s.recipient_id \
+                 LIMIT 1))::text) \
          FROM s",
     );
     let rows = db
@@ -340,7 +348,7 @@ async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Resu
     }
     groups
         .into_iter()
-        .map(|(recipient_kind, recipient_id)| {
+        .map(|(recipient_kind, recipient_id, organization_id)| {
             let seq = taken
                 .get(&(recipient_kind.as_str().to_owned(), recipient_id))
                 .copied()
@@ -349,6 +357,7 @@ async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Resu
                 recipient_kind,
                 recipient_id,
                 seq,
+                organization_id: Some(organization_id.0),
             })
         })
         .collect()

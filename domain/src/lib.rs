@@ -11,7 +11,7 @@
 //! - `events` (the outbox) and `service` (the context, [`Domain`], and its capabilities);
 //! - one folder per capability, each service a small type [`Domain`] hands out: `identity`,
 //!   `admin`, `presence`, `routing`, `chat`, `conversation`, `crm`, `channels`, `deliveries`,
-//!   and `files` and `timers`; `demo` seeds the demo organization through them.
+//!   `supervision`, and `files` and `timers`; `demo` seeds the demo organization through them.
 //!
 //! Inside a capability, rules free of the database (`chat::rules`, `presence::rules`,
 //! `routing::rank`) sit below the services that use them; no two files import each other.
@@ -42,6 +42,7 @@ pub mod sealing;
 pub mod secret;
 pub mod service;
 pub mod store;
+pub mod supervision;
 pub mod sweep;
 pub mod timers;
 pub mod upstream;

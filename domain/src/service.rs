@@ -115,6 +115,8 @@ capabilities! {
     files => Files,
     /// The due-time jobs (`timers.rs`).
     timers => Timers,
+    /// The supervisor's live view of queues, operators and lights (`supervision/`).
+    supervision => Supervision,
 }
 
 impl Domain {

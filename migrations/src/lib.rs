@@ -14,6 +14,7 @@ mod m20261122_000005_templates;
 mod m20261122_000006_history_search;
 mod m20261202_000007_case_claim;
 mod m20261203_000008_retention;
+mod m20261204_000009_supervision;
 
 /// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_history_search::Migration),
             Box::new(m20261202_000007_case_claim::Migration),
             Box::new(m20261203_000008_retention::Migration),
+            Box::new(m20261204_000009_supervision::Migration),
         ]
     }
 }

@@ -18,8 +18,9 @@ pub mod loaders;
 pub mod page;
 pub mod presence;
 pub mod routing;
+pub mod supervision;
 
-use async_graphql::{MergedObject, SDLExportOptions, Schema};
+use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema};
 use omnipanel_domain::Domain;
 use omnipanel_domain::ports::ManualClock;
 use std::sync::Arc;
@@ -27,8 +28,6 @@ use std::sync::Arc;
 use context::{Auth, RequestInfo, TestClock, new_loader};
 use error::ErrorCodes;
 use guard::InputGuard;
-
-pub use chat::events::Subscription;
 
 /// Every query.
 #[derive(MergedObject, Default)]
@@ -38,6 +37,7 @@ pub struct Query(
     chat::query::ChatQuery,
     chat::events::EventsQuery,
     routing::RoutingQuery,
+    supervision::SupervisionQuery,
     crm::CrmQuery,
     channels::ChannelQuery,
     deliveries::WebhookQuery,
@@ -49,11 +49,19 @@ pub struct Mutation(
     identity::IdentityMutation,
     admin::mutation::AdminMutation,
     presence::PresenceMutation,
+    supervision::SupervisionMutation,
     chat::mutation::ChatMutation,
     conversation::mutation::ConversationMutation,
     crm::CrmMutation,
     channels::ChannelMutation,
     deliveries::WebhookMutation,
+);
+
+/// Every subscription.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(
+    chat::events::ChatSubscription,
+    supervision::SupervisionSubscription,
 );
 
 /// The served schema.
@@ -68,14 +76,18 @@ pub const MAX_BATCH: usize = 10;
 
 /// Builds the schema with its limits and shared data.
 pub fn build_schema(domain: Domain, test_clock: Option<Arc<ManualClock>>) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(32)
-        .limit_directives(16)
-        .extension(ErrorCodes)
-        .extension(InputGuard)
-        .data(domain);
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(16)
+    .extension(ErrorCodes)
+    .extension(InputGuard)
+    .data(domain);
     if let Some(clock) = test_clock {
         builder = builder.data(TestClock(clock));
     }
@@ -85,9 +97,13 @@ pub fn build_schema(domain: Domain, test_clock: Option<Arc<ManualClock>>) -> App
 /// The SDL `omnipanel schema` prints and `schema.graphql` holds. Fields are sorted, so the file
 /// changes only when the API does, never when resolvers move between files.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), Subscription)
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().sorted_fields())
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl_with_options(SDLExportOptions::new().sorted_fields())
 }
 
 /// Per-request data: the caller, the request facts and fresh DataLoaders.

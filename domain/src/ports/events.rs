@@ -21,6 +21,10 @@ pub struct Notice {
     pub recipient_kind: RecipientKind,
     pub recipient_id: Uuid,
     pub seq: i64,
+    /// The organization the events belong to, for followers of a whole organization (the
+    /// supervisor's live view); absent in notices from instances that predate it.
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
 }
 
 /// The in-process fan-out of notices. A subscription follows one recipient through

@@ -83,6 +83,7 @@ pub async fn change_status(
         custom_status_id: Set(custom_status_id),
         started_at: Set(now),
         ended_at: Set(None),
+        set_by_operator_id: Set(None),
     }
     .insert(db)
     .await?;
@@ -210,6 +211,7 @@ mod tests {
             custom_status_id: None,
             started_at: at(start),
             ended_at: end.map(at),
+            set_by_operator_id: None,
         };
         let log = vec![
             stretch(OperatorStatus::Ready, 0, Some(100)),

@@ -64,7 +64,7 @@ impl Presence<'_> {
             .ok_or(DomainError::not_found("operator"))
     }
 
-    async fn check_custom_status_exists(
+    pub(crate) async fn check_custom_status_exists(
         self,
         db: &impl ConnectionTrait,
         actor: &Actor,

@@ -21,6 +21,7 @@ mod retention;
 mod schema;
 mod secrets;
 mod statements;
+mod supervision;
 mod transfer;
 mod webchat;
 mod webhooks;

@@ -191,10 +191,10 @@ pub(crate) async fn current_seq(
 }
 
 #[derive(Default)]
-pub struct Subscription;
+pub struct ChatSubscription;
 
 #[Subscription]
-impl Subscription {
+impl ChatSubscription {
     /// Everything the signed-in operator's panel must redraw (X1). With `after`, first replays
     /// what came after that sequence number.
     async fn workplace_events(

@@ -1,0 +1,275 @@
+//! Supervision (O1): the live view of a supervisor's floor, and setting an operator's status
+//! from it.
+
+use std::time::Duration as Wait;
+
+use async_graphql::{Context, Object, SimpleObject, Subscription};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::Stream;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+use omnipanel_domain::enums::OperatorStatus;
+use omnipanel_domain::supervision::{self, SetOperatorStatusInput};
+use omnipanel_domain::{Actor, Domain};
+
+use crate::graphql::admin::mutation::OperatorPayload;
+use crate::graphql::admin::types::{Operator, Queue};
+use crate::graphql::chat::types::Chat;
+use crate::graphql::context::{actor, call, domain};
+use crate::graphql::error::Gql;
+
+/// Seconds as GraphQL's Int.
+fn secs(d: Duration) -> i32 {
+    i32::try_from(d.num_seconds()).unwrap_or(i32::MAX)
+}
+
+/// A count as GraphQL's Int.
+fn int(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// A supervisor's floor at one moment (O1).
+pub struct LiveOverview(supervision::LiveOverview);
+
+#[Object]
+impl LiveOverview {
+    /// When the figures were taken.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// The queues the caller oversees, by name.
+    async fn queues(&self) -> Vec<QueueOverview> {
+        self.0.queues.iter().cloned().map(QueueOverview).collect()
+    }
+    /// Their operators who are signed in (any status but OFFLINE), by first name.
+    async fn operators(&self) -> Vec<OperatorOverview> {
+        self.0
+            .operators
+            .iter()
+            .cloned()
+            .map(OperatorOverview)
+            .collect()
+    }
+    /// Open chats (accepted, not closed) by traffic-light colour.
+    async fn lights(&self) -> LightCounts {
+        let l = self.0.lights;
+        LightCounts {
+            green: int(l.green),
+            yellow: int(l.yellow),
+            red: int(l.red),
+            grey: int(l.grey),
+        }
+    }
+    /// The red chats, the longest waiting first (at most 50; `lights.red` counts them all).
+    async fn red_chats(&self) -> Vec<Chat> {
+        self.0.red_chats.iter().cloned().map(Chat).collect()
+    }
+}
+
+/// A queue on the live view.
+pub struct QueueOverview(supervision::QueueFigures);
+
+#[Object]
+impl QueueOverview {
+    async fn queue(&self) -> Queue {
+        Queue(self.0.queue.clone())
+    }
+    /// Chats waiting for an operator.
+    async fn waiting_count(&self) -> i32 {
+        int(self.0.waiting)
+    }
+    /// How long the chat at the head of the queue has waited; null when none waits.
+    async fn oldest_wait_secs(&self) -> Option<i32> {
+        self.0.oldest_wait.map(secs)
+    }
+    /// What a chat arriving now should expect to wait, from how long the queue's recent chats
+    /// waited (as the chatbot is told, X8); null without history.
+    async fn estimated_wait_secs(&self) -> Option<i32> {
+        self.0.estimated_wait.map(secs)
+    }
+    /// Members who are READY with room under their limit.
+    async fn available_operators(&self) -> i32 {
+        int(self.0.available_operators)
+    }
+    /// Chats of the queue operators are working (NEW or IN_PROGRESS).
+    async fn active_chats(&self) -> i32 {
+        int(self.0.active_chats)
+    }
+}
+
+/// An operator on the live view.
+pub struct OperatorOverview(supervision::OperatorFigures);
+
+#[Object]
+impl OperatorOverview {
+    async fn operator(&self) -> Operator {
+        Operator::of(self.0.operator.clone())
+    }
+    async fn status(&self) -> OperatorStatus {
+        self.0.operator.status
+    }
+    async fn time_in_status_secs(&self) -> i32 {
+        secs(self.0.time_in_status)
+    }
+    async fn active_chats(&self) -> i32 {
+        self.0.operator.active_chats
+    }
+    async fn max_chats(&self) -> i32 {
+        self.0.operator.max_chats
+    }
+    async fn on_call(&self) -> bool {
+        self.0.operator.on_call
+    }
+}
+
+/// Open chats by traffic-light colour.
+#[derive(SimpleObject)]
+pub struct LightCounts {
+    pub green: i32,
+    pub yellow: i32,
+    pub red: i32,
+    pub grey: i32,
+}
+
+#[derive(Default)]
+pub struct SupervisionQuery;
+
+#[Object]
+impl SupervisionQuery {
+    /// The caller's floor now: a supervisor's queues and their operators, or the whole
+    /// organization for managers and above (and API keys of scope ADMIN).
+    async fn live_overview(&self, ctx: &Context<'_>) -> async_graphql::Result<LiveOverview> {
+        call(ctx, |d, a| d.supervision().live_overview(a))
+            .await
+            .map(LiveOverview)
+    }
+}
+
+#[derive(Default)]
+pub struct SupervisionMutation;
+
+#[Object]
+impl SupervisionMutation {
+    /// Sets the status of an operator on the caller's floor (SUPERVISOR and above, for lower
+    /// roles), recorded with who set it. OFFLINE hands their chats back to their queues (X7).
+    async fn set_operator_status(
+        &self,
+        ctx: &Context<'_>,
+        input: SetOperatorStatusInput,
+    ) -> async_graphql::Result<OperatorPayload> {
+        let operator = call(ctx, |d, a| d.supervision().set_operator_status(a, input)).await?;
+        Ok(OperatorPayload {
+            operator: Operator::of(operator),
+        })
+    }
+}
+
+/// How long the live view gathers changes before it looks again: a burst of hand-offs is one
+/// update, a few times a second at most.
+const COALESCE: Wait = Wait::from_millis(250);
+
+/// The live view as pushed to a supervisor.
+pub struct LiveOverviewEvent {
+    seq: i64,
+    overview: LiveOverview,
+}
+
+#[Object]
+impl LiveOverviewEvent {
+    /// 1 for the view sent on subscribing, then one more for each change. Every event is the
+    /// whole view, so a client that reconnects is caught up by the first event it receives.
+    async fn seq(&self) -> i64 {
+        self.seq
+    }
+    async fn overview(&self) -> &LiveOverview {
+        &self.overview
+    }
+}
+
+#[derive(Default)]
+pub struct SupervisionSubscription;
+
+#[Subscription]
+impl SupervisionSubscription {
+    /// The caller's live view (as `liveOverview`): now, then again whenever something on the
+    /// floor changed (chats, lights, operators' statuses and loads), on any instance; changes
+    /// are gathered for a quarter of a second, and a view equal to the last one is not sent.
+    async fn live_overview_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = LiveOverviewEvent> + use<>> {
+        let actor: Actor = actor(ctx)?.clone();
+        let domain = domain(ctx).clone();
+        let notices = domain.bus.subscribe();
+        let first = domain.supervision().live_overview(&actor).await.gql()?;
+        Ok(overview_stream(domain, actor, notices, first))
+    }
+}
+
+fn overview_stream(
+    domain: Domain,
+    actor: Actor,
+    notices: tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
+    first: supervision::LiveOverview,
+) -> impl Stream<Item = LiveOverviewEvent> {
+    struct State {
+        domain: Domain,
+        actor: Actor,
+        notices: tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
+        seq: i64,
+        first: Option<supervision::LiveOverview>,
+        last: Option<supervision::LiveOverview>,
+    }
+    let state = State {
+        domain,
+        actor,
+        notices,
+        seq: 0,
+        first: Some(first),
+        last: None,
+    };
+    futures_util::stream::unfold(state, |mut state| async move {
+        if let Some(first) = state.first.take() {
+            state.seq = 1;
+            state.last = Some(first.clone());
+            let event = LiveOverviewEvent {
+                seq: 1,
+                overview: LiveOverview(first),
+            };
+            return Some((event, state));
+        }
+        let organization = state.actor.organization_id.0;
+        loop {
+            // A change in the organization (or a notice that does not say whose it is, or
+            // notices missed because this follower fell behind) is worth a look.
+            match state.notices.recv().await {
+                Ok(notice) if notice.organization_id.is_some_and(|o| o != organization) => {
+                    continue;
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return None,
+            }
+            tokio::time::sleep(COALESCE).await;
+            while let Ok(_) | Err(TryRecvError::Lagged(_)) = state.notices.try_recv() {}
+            let now = match state.domain.supervision().live_overview(&state.actor).await {
+                Ok(now) => now,
+                // The caller lost the right to look (a changed role): the stream ends.
+                Err(omnipanel_domain::DomainError::Forbidden(_)) => return None,
+                Err(error) => {
+                    tracing::error!(?error, "reading the live overview failed");
+                    continue;
+                }
+            };
+            if state.last.as_ref().is_some_and(|last| now.same_floor(last)) {
+                continue;
+            }
+            state.seq += 1;
+            state.last = Some(now.clone());
+            let event = LiveOverviewEvent {
+                seq: state.seq,
+                overview: LiveOverview(now),
+            };
+            return Some((event, state));
+        }
+    })
+}

@@ -1,0 +1,55 @@
+//! Supervision (O1): what supervisors see of their floor, and what they change on it. A supervisor sees the queues they
+//! belong to and the operators in them; managers, administrators and the owner (and API keys of
+//! scope ADMIN) see the whole organization.
+
+mod overview;
+mod status;
+
+pub use overview::{LightCounts, LiveOverview, OperatorFigures, QueueFigures};
+pub use status::SetOperatorStatusInput;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use crate::actor::{Actor, Principal};
+use crate::entity::queue_member;
+use crate::enums::{ApiKeyScope, Role};
+use crate::error::{DomainError, Result};
+use crate::ids::QueueId;
+
+/// The part of the organization a supervisor oversees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Floor {
+    /// Everything in the organization.
+    Organization,
+    /// These queues and the operators who belong to them.
+    Queues(Vec<QueueId>),
+}
+
+impl Floor {
+    /// The caller's floor, or `FORBIDDEN` below SUPERVISOR.
+    pub(crate) async fn of(db: &impl ConnectionTrait, actor: &Actor) -> Result<Self> {
+        match actor.principal {
+            Principal::ApiKey {
+                scope: ApiKeyScope::Admin,
+                ..
+            } => Ok(Self::Organization),
+            Principal::ApiKey { .. } => Err(DomainError::forbidden(
+                "This needs a supervisor or an API key of scope ADMIN",
+            )),
+            Principal::Operator { .. } => {
+                let (me, role) = actor.require_role(Role::Supervisor)?;
+                if role.at_least(Role::Manager) {
+                    return Ok(Self::Organization);
+                }
+                let queues = queue_member::Entity::find()
+                    .select_only()
+                    .column(queue_member::Column::QueueId)
+                    .filter(queue_member::Column::OperatorId.eq(me))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                Ok(Self::Queues(queues))
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Supervision (O1): the live view's figures against chats whose timings the manual clock sets
+//! exactly, who sees which floor, and a supervisor setting an operator's status.
+
+use omnipanel_domain::entity::status_log;
+use omnipanel_tests::{Op, TestApp, WsClient, error_code, error_field, on_both_databases};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    the_live_overview_adds_up_the_floor,
+    the_live_view_follows_the_floor,
+    a_supervisor_sets_an_operators_status_on_their_floor
+);
+
+const OVERVIEW: &str = "{ liveOverview { at \
+    queues { queue { name } waitingCount oldestWaitSecs estimatedWaitSecs availableOperators activeChats } \
+    operators { operator { id } status timeInStatusSecs activeChats maxChats onCall } \
+    lights { green yellow red grey } redChats { id trafficLight } } }";
+
+async fn overview(app: &TestApp, token: &str) -> Value {
+    app.ok(Some(token), OVERVIEW, json!({})).await["liveOverview"].clone()
+}
+
+/// The figures of the queue named `name`.
+fn queue<'a>(overview: &'a Value, name: &str) -> &'a Value {
+    overview["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["queue"]["name"] == name)
+        .unwrap_or_else(|| panic!("no queue {name} in {overview}"))
+}
+
+/// The figures of `op`, if they are on the view.
+fn operator<'a>(overview: &'a Value, op: &Op) -> Option<&'a Value> {
+    overview["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operator"]["id"] == op.id.as_str())
+}
+
+async fn accept(app: &TestApp, op: &Op, chat: &str) {
+    app.ok(
+        Some(&op.token),
+        "mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }",
+        json!({ "c": chat }),
+    )
+    .await;
+}
+
+async fn the_live_overview_adds_up_the_floor(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let owner = &desk.org.owner_token;
+    let sales = app.create_queue(owner, "Sales", None).await;
+    let seller = app.operator(owner, "OPERATOR").await;
+    let supervisor = app.operator(owner, "SUPERVISOR").await;
+    app.set_members(owner, &sales, &[&seller]).await;
+    app.set_members(owner, &desk.queue, &[&desk.op, &supervisor])
+        .await;
+
+    // t = 0: one chat taken at once in Support, one waiting in Sales.
+    let a = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48600200001")
+        .await;
+    let a = a["id"].as_str().unwrap().to_owned();
+    accept(&app, &desk.op, &a).await;
+    let b = app.hand_off_ok(&desk.key, &sales, "+48600200002").await;
+    assert_eq!(b["status"], "QUEUED");
+    let b = b["id"].as_str().unwrap().to_owned();
+
+    // t = 100: Sales' operator takes the chat after 100 s and answers (GREY until the customer
+    // writes again); with a limit of one, the next Sales chat waits.
+    app.advance(owner, 100).await;
+    app.set_status(&seller, "READY").await;
+    accept(&app, &seller, &b).await;
+    app.ok(
+        Some(&seller.token),
+        "mutation($c: ID!) { sendMessage(input: { chatId: $c, text: \"Hello!\" }) { message { id } } }",
+        json!({ "c": b }),
+    )
+    .await;
+    app.set_max_chats(owner, &seller, 1).await;
+    let c = app.hand_off_ok(&desk.key, &sales, "+48600200003").await;
+    assert_eq!(c["status"], "QUEUED");
+
+    // t = 500: chat A, unanswered for 500 s, is past the red threshold (360 s).
+    app.advance(owner, 400).await;
+    let all = overview(&app, owner).await;
+    let support = queue(&all, "Support");
+    assert_eq!(support["waitingCount"], 0);
+    assert_eq!(support["oldestWaitSecs"], Value::Null);
+    assert_eq!(support["activeChats"], 1);
+    assert_eq!(support["availableOperators"], 1, "{support}");
+    let sales_figures = queue(&all, "Sales");
+    assert_eq!(sales_figures["waitingCount"], 1);
+    assert_eq!(sales_figures["oldestWaitSecs"], 400);
+    // Sales' last chat waited 100 s; a chat arriving now is second in line.
+    assert_eq!(sales_figures["estimatedWaitSecs"], 200);
+    assert_eq!(sales_figures["availableOperators"], 0);
+    assert_eq!(sales_figures["activeChats"], 1);
+    assert_eq!(
+        all["lights"],
+        json!({ "green": 0, "yellow": 0, "red": 1, "grey": 1 })
+    );
+    assert_eq!(all["redChats"], json!([{ "id": a, "trafficLight": "RED" }]));
+    let mine = operator(&all, &desk.op).expect("the Support operator is on the view");
+    assert_eq!(
+        (
+            &mine["status"],
+            &mine["timeInStatusSecs"],
+            &mine["activeChats"],
+            &mine["maxChats"],
+            &mine["onCall"]
+        ),
+        (
+            &json!("READY"),
+            &json!(500),
+            &json!(1),
+            &json!(3),
+            &json!(false)
+        )
+    );
+    let theirs = operator(&all, &seller).expect("the Sales operator is on the view");
+    assert_eq!(theirs["timeInStatusSecs"], 400);
+    assert_eq!(theirs["maxChats"], 1);
+
+    // A supervisor sees the queues they belong to, their operators and their chats only.
+    let floor = overview(&app, &supervisor.token).await;
+    let names: Vec<&Value> = floor["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| &q["queue"]["name"])
+        .collect();
+    assert_eq!(names, [&json!("Support")]);
+    assert!(operator(&floor, &desk.op).is_some());
+    assert!(operator(&floor, &seller).is_none(), "{floor}");
+    assert_eq!(
+        floor["lights"],
+        json!({ "green": 0, "yellow": 0, "red": 1, "grey": 0 })
+    );
+
+    // Operators may not look; another organization sees nothing of this one.
+    let refused = app.gql(Some(&desk.op.token), OVERVIEW, json!({})).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    let other = app.create_org("Globex").await;
+    let theirs = overview(&app, &other.owner_token).await;
+    assert_eq!(theirs["queues"], json!([]));
+    assert_eq!(theirs["redChats"], json!([]));
+    assert_eq!(
+        theirs["lights"],
+        json!({ "green": 0, "yellow": 0, "red": 0, "grey": 0 })
+    );
+    assert!(operator(&theirs, &desk.op).is_none());
+}
+
+async fn the_live_view_follows_the_floor(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let owner = &desk.org.owner_token;
+    let supervisor = app.operator(owner, "SUPERVISOR").await;
+    app.set_members(owner, &desk.queue, &[&desk.op, &supervisor])
+        .await;
+    app.set_status(&desk.op, "BREAK").await;
+    let (mut ws, ack) = WsClient::connect(&app, &supervisor.token).await;
+    assert_eq!(ack["type"], "connection_ack");
+    ws.subscribe(
+        "subscription { liveOverviewEvents { seq overview { \
+         queues { queue { name } waitingCount } operators { operator { id } status } } } }",
+    )
+    .await;
+    let first = ws.next_data().await["liveOverviewEvents"].clone();
+    assert_eq!(first["seq"], 1);
+    assert_eq!(first["overview"]["queues"][0]["waitingCount"], 0);
+
+    // Another organization's hand-off changes nothing here; this one's arrival does.
+    let other = app.desk("Globex").await;
+    app.set_status(&other.op, "BREAK").await;
+    app.hand_off_ok(&other.key, &other.queue, "+48600200020")
+        .await;
+    app.hand_off_ok(&desk.key, &desk.queue, "+48600200021")
+        .await;
+    let arrived = ws.next_data().await["liveOverviewEvents"].clone();
+    assert_eq!(arrived["seq"], 2, "{arrived}");
+    assert_eq!(arrived["overview"]["queues"][0]["waitingCount"], 1);
+
+    // The operator comes back from the break and takes the chat: the view follows.
+    app.set_status(&desk.op, "READY").await;
+    let mut seen = Vec::new();
+    loop {
+        let next = ws.next_data().await["liveOverviewEvents"].clone();
+        seen.push(next["seq"].as_i64().unwrap());
+        let back = operator(&next["overview"], &desk.op).map(|o| o["status"].clone());
+        if back == Some(json!("READY")) && next["overview"]["queues"][0]["waitingCount"] == 0 {
+            break;
+        }
+    }
+    assert!(
+        seen.windows(2).all(|w| w[1] == w[0] + 1) && seen[0] == 3,
+        "{seen:?}"
+    );
+
+    // Operators may not follow it.
+    let (mut theirs, _) = WsClient::connect(&app, &desk.op.token).await;
+    theirs
+        .subscribe("subscription { liveOverviewEvents { seq } }")
+        .await;
+    let refused = theirs.receive().await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+}
+
+const SET_STATUS: &str = "mutation($input: SetOperatorStatusInput!) { setOperatorStatus(input: $input) { operator { id status } } }";
+
+async fn set_status_of(app: &TestApp, token: &str, op: &str, status: &str) -> Value {
+    app.gql(
+        Some(token),
+        SET_STATUS,
+        json!({ "input": { "operatorId": op, "status": status } }),
+    )
+    .await
+}
+
+async fn a_supervisor_sets_an_operators_status_on_their_floor(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let owner = &desk.org.owner_token;
+    let supervisor = app.operator(owner, "SUPERVISOR").await;
+    let peer = app.operator(owner, "SUPERVISOR").await;
+    let elsewhere = app.operator(owner, "OPERATOR").await;
+    app.set_members(owner, &desk.queue, &[&desk.op, &supervisor, &peer])
+        .await;
+    let chat = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48600200010")
+        .await;
+    let chat = chat["id"].as_str().unwrap().to_owned();
+    accept(&app, &desk.op, &chat).await;
+
+    // The operator left with a chat open: the supervisor signs them out, the chat goes back
+    // to its queue, and the log says who did it.
+    let done = set_status_of(&app, &supervisor.token, &desk.op.id, "OFFLINE").await;
+    assert!(done.get("errors").is_none(), "{done}");
+    assert_eq!(
+        done["data"]["setOperatorStatus"]["operator"]["status"],
+        "OFFLINE"
+    );
+    assert_eq!(app.chat(owner, &chat).await["status"], "QUEUED");
+    let floor = overview(&app, &supervisor.token).await;
+    assert_eq!(queue(&floor, "Support")["waitingCount"], 1);
+    assert!(
+        operator(&floor, &desk.op).is_none(),
+        "OFFLINE is off the view"
+    );
+    let logged = status_log::Entity::find()
+        .filter(status_log::Column::OperatorId.eq(uuid(&desk.op.id)))
+        .filter(status_log::Column::EndedAt.is_null())
+        .one(&app.domain.db)
+        .await
+        .unwrap()
+        .expect("the current status is logged");
+    assert_eq!(
+        logged.set_by_operator_id.map(|id| id.0),
+        Some(uuid(&supervisor.id))
+    );
+
+    // Peers and higher roles, operators off the floor, the caller themself and the server's own
+    // statuses are refused, and so is an operator asking.
+    let same_role = set_status_of(&app, &supervisor.token, &peer.id, "BREAK").await;
+    assert_eq!(error_code(&same_role), "FORBIDDEN");
+    let owner_id = owner_id(&app, owner).await;
+    let owner_off_floor = set_status_of(&app, &supervisor.token, &owner_id, "BREAK").await;
+    assert_eq!(error_field(&owner_off_floor), "operatorId");
+    let off_floor = set_status_of(&app, &supervisor.token, &elsewhere.id, "BREAK").await;
+    assert_eq!(
+        (error_code(&off_floor), error_field(&off_floor)),
+        ("VALIDATION", "operatorId")
+    );
+    let own = set_status_of(&app, &supervisor.token, &supervisor.id, "BREAK").await;
+    assert_eq!(
+        (error_code(&own), error_field(&own)),
+        ("VALIDATION", "operatorId")
+    );
+    let away = set_status_of(&app, &supervisor.token, &desk.op.id, "AWAY").await;
+    assert_eq!(
+        (error_code(&away), error_field(&away)),
+        ("VALIDATION", "status")
+    );
+    let as_operator = set_status_of(&app, &elsewhere.token, &desk.op.id, "READY").await;
+    assert_eq!(error_code(&as_operator), "FORBIDDEN");
+    // The owner sees the whole organization and may set anyone's below them.
+    let ready = set_status_of(&app, owner, &elsewhere.id, "BREAK").await;
+    assert!(ready.get("errors").is_none(), "{ready}");
+}
+
+fn uuid(id: &str) -> uuid::Uuid {
+    id.parse().unwrap()
+}
+
+async fn owner_id(app: &TestApp, owner: &str) -> String {
+    app.ok(Some(owner), "{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
