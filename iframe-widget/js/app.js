@@ -13,9 +13,13 @@ import './components/chat-list.js';
 import './components/conversation.js';
 import './components/details.js';
 import './components/slot.js';
+import './components/supervisor.js';
 import { openOutgoingDialog, openProfileDialog } from './components/dialogs.js';
 
 const SESSION_KEY = 'omnipanel.session';
+
+/** Roles that see the supervisor's floor. */
+const SUPERVISES = ['SUPERVISOR', 'MANAGER', 'ADMIN', 'OWNER'];
 
 const params = new URLSearchParams(location.search);
 const config = panel.config;
@@ -35,6 +39,10 @@ class OmnipanelApp extends HTMLElement {
     panel.host.addEventListener('record', (e) => {
       panel.crmRecord = e.detail;
       this.querySelector('op-details')?.render();
+    });
+    this.addEventListener('open-chat', (e) => {
+      this.#showFloor(false);
+      run(() => panel.workplace.open(e.detail));
     });
     for (const type of ['pointerdown', 'keydown']) {
       addEventListener(type, () => panel.workplace.activity(), { passive: true });
@@ -217,6 +225,9 @@ class OmnipanelApp extends HTMLElement {
         h('op-status'),
         connection,
         h('button', { type: 'button', class: 'new-message', onclick: () => openOutgoingDialog() }, t('outgoing.open')),
+        SUPERVISES.includes(panel.workplace.me?.role)
+          ? h('button', { type: 'button', class: 'floor-toggle', 'aria-pressed': 'false', onclick: () => this.#showFloor(!this.classList.contains('on-floor')) }, t('supervisor.open'))
+          : null,
         h(
           'details',
           { class: 'menu' },
@@ -238,10 +249,25 @@ class OmnipanelApp extends HTMLElement {
         h('op-details'),
         h('op-slot'),
       ),
+      h('div', { class: 'floor', hidden: true }),
       h('div', { class: 'notices', role: 'log', 'aria-live': 'assertive' }),
       this.#awayOverlay(),
     );
+    this.classList.remove('on-floor');
     this.#changed({ what: 'all' });
+  }
+
+  /** Shows the supervisor's floor in place of the workplace, or the workplace again. */
+  #showFloor(show) {
+    const floor = this.querySelector('.floor');
+    const workspace = this.querySelector('.workspace');
+    if (!floor || !workspace) return;
+    this.classList.toggle('on-floor', show);
+    this.querySelector('.floor-toggle')?.setAttribute('aria-pressed', String(show));
+    workspace.hidden = show;
+    floor.hidden = !show;
+    if (show) mount(floor, h('op-supervisor'));
+    else mount(floor);
   }
 
   async #signOutNow() {

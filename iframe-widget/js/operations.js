@@ -248,3 +248,19 @@ mutation Outgoing($to: String!, $kind: AddressKind, $gatewayId: ID!, $provider: 
 
 export const INTEGRATION_SLOT = `
 query Slot($chatId: ID!) { integrationSlot(chatId: $chatId) { url origin } }`;
+
+const OVERVIEW = `fragment Overview on LiveOverview {
+  at
+  queues { queue { id name } waitingCount oldestWaitSecs estimatedWaitSecs availableOperators activeChats }
+  operators { operator { id firstName lastName role } status timeInStatusSecs activeChats maxChats onCall }
+  lights { green yellow red grey }
+  redChats { id number title waitingSince operator { id firstName } }
+}`;
+
+export const LIVE_OVERVIEW_EVENTS = `
+subscription LiveOverview { liveOverviewEvents { seq overview { ...Overview } } }${OVERVIEW}`;
+
+export const SET_OPERATOR_STATUS = `
+mutation SetOperatorStatus($input: SetOperatorStatusInput!) {
+  setOperatorStatus(input: $input) { operator { id status } }
+}`;

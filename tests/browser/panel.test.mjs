@@ -632,6 +632,39 @@ test('a supervisor assigns a waiting chat to a colleague', async () => {
   await page.close();
 });
 
+test('a supervisor watches the floor change live and signs an operator out', async () => {
+  const vera = await invitedOperator('Vera', 'SUPERVISOR');
+  const olga = await invitedOperator('Olga', 'OPERATOR');
+  await server.ok(olga.token, 'mutation { setMyStatus(input: { status: READY }) { operator { status } } }');
+  const floorQueue = await queueWith('Night shift', [vera, olga]);
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, vera.email);
+  await page.getByRole('button', { name: 'Floor' }).click();
+  const queueRow = page.locator(`op-supervisor tr[data-queue-id="${floorQueue}"]`);
+  const olgaRow = page.locator(`op-supervisor tr[data-operator-id="${olga.id}"]`);
+  await olgaRow.locator('td.status', { hasText: 'Ready' }).waitFor();
+  assert.equal(await queueRow.locator('td').first().textContent(), '0');
+
+  // Olga goes on a break, and a customer arrives: the view follows, with no reload.
+  await server.ok(olga.token, 'mutation { setMyStatus(input: { status: BREAK }) { operator { status } } }');
+  await olgaRow.locator('td.status', { hasText: 'Break' }).waitFor();
+  const waiting = await handOffTo(floorQueue, '+48500800800', 'Is anyone there?');
+  assert.equal(waiting.status, 'QUEUED');
+  await queueRow.locator('td.waiting', { hasText: '1' }).waitFor();
+  await screenshot(page, 'supervisor-floor');
+
+  // Olga left for the day: Vera signs her out from the view.
+  await page.getByLabel('Status of Olga Tester').selectOption('OFFLINE');
+  await olgaRow.waitFor({ state: 'detached' });
+  const { operators } = await server.ok(org.owner, '{ operators(onlyAvailable: false) { id status } }');
+  assert.equal(operators.find((o) => o.id === olga.id).status, 'OFFLINE');
+
+  // Back to the workplace.
+  await page.getByRole('button', { name: 'Floor' }).click();
+  await page.locator('op-chat-list').waitFor();
+  await page.close();
+});
+
 test('after-chat work shows its countdown, and Finish ends it early', async () => {
   const fay = await invitedOperator('Fay');
   const wrap = await queueWith('Wrap', [fay]);
