@@ -10,7 +10,8 @@
 //! 3. `subscriptions`: 2,000 live subscriptions (200 operators × 10), customer messages at 250 a
 //!    second: the time from `postCustomerMessage` to the owner's subscriptions, and the server's
 //!    resident memory before and after.
-//! 4. `members`: one hand-off at a time into queues of 10 and of 500 members, routed and queued.
+//! 4. `members`: one hand-off at a time into queues of 10 and of 500 members, routed and queued;
+//!    then the supervisor's `liveOverview` of that floor, next to `{ me { id } }`.
 //!
 //! ```sh
 //! OMNIPANEL_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres \
@@ -666,6 +667,41 @@ async fn scenario_members(server: &Server, org: &Org, ops: &[Op]) {
         }
         set_status(server, group, "ONLINE").await;
     }
+    overview(server, org, ops.len()).await;
+}
+
+/// The supervisor's live view of the whole floor (the members scenario's operators, queues and
+/// chats), next to the smallest authenticated query through the same stack.
+async fn overview(server: &Server, org: &Org, operators: usize) {
+    const RUNS: usize = 50;
+    let time = |query: &'static str| async move {
+        let mut samples = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            let at = Instant::now();
+            server.ok(Some(&org.owner), query, json!({})).await;
+            samples.push(at.elapsed());
+        }
+        samples.sort();
+        samples
+    };
+    let baseline = time("{ me { id } }").await;
+    let view = time(
+        "{ liveOverview { queues { waitingCount oldestWaitSecs estimatedWaitSecs availableOperators activeChats } \
+         operators { operator { id firstName } status timeInStatusSecs activeChats maxChats onCall } \
+         lights { green yellow red grey } redChats { id } } }",
+    )
+    .await;
+    println!("\n## liveOverview of the whole organization ({operators} operators), {RUNS} runs");
+    println!(
+        "baseline {{ me {{ id }} }}: p50 {}, p99 {}",
+        ms(percentile(&baseline, 0.5)),
+        ms(percentile(&baseline, 0.99))
+    );
+    println!(
+        "liveOverview: p50 {}, p99 {}",
+        ms(percentile(&view, 0.5)),
+        ms(percentile(&view, 0.99))
+    );
 }
 
 #[tokio::main(flavor = "multi_thread")]

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import {
   Server,
   setUpOrganization,
@@ -16,6 +17,7 @@ import {
   screenshot,
   signIn,
   PASSWORD,
+  DOCS,
 } from './harness.mjs';
 
 import * as operations from '../../iframe-widget/js/operations.js';
@@ -652,6 +654,7 @@ test('a supervisor watches the floor change live and signs an operator out', asy
   assert.equal(waiting.status, 'QUEUED');
   await queueRow.locator('td.waiting', { hasText: '1' }).waitFor();
   await screenshot(page, 'supervisor-floor');
+  await page.screenshot({ path: join(DOCS, 'supervisor-floor.png') });
 
   // Olga left for the day: Vera signs her out from the view.
   await page.getByLabel('Status of Olga Tester').selectOption('OFFLINE');

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 on_both_databases!(
     the_hot_path_stays_within_its_statements,
-    a_hand_off_costs_the_same_for_10_or_40_queue_members
+    a_hand_off_costs_the_same_for_10_or_40_queue_members,
+    the_live_overview_costs_the_same_for_any_floor
 );
 
 /// The most statements each operation may send. PostgreSQL writes a transaction's events in
@@ -17,6 +18,7 @@ on_both_databases!(
 /// hot-path work these were 19, 34, 62 with 10 members (182 with 40), 19 and 27 on PostgreSQL.
 /// A change that needs more must say why here.
 struct Ceilings {
+    live_overview: usize,
     send_message: usize,
     hand_off_routed: usize,
     hand_off_queued: usize,
@@ -25,6 +27,7 @@ struct Ceilings {
 }
 
 const POSTGRES: Ceilings = Ceilings {
+    live_overview: 8,
     send_message: 6,
     hand_off_routed: 24,
     hand_off_queued: 20,
@@ -33,6 +36,7 @@ const POSTGRES: Ceilings = Ceilings {
 };
 
 const SQLITE: Ceilings = Ceilings {
+    live_overview: 8,
     send_message: 7,
     hand_off_routed: 25,
     hand_off_queued: 21,
@@ -168,5 +172,27 @@ async fn a_hand_off_costs_the_same_for_10_or_40_queue_members(app: TestApp) {
     assert!(
         routed_large <= most.hand_off_routed,
         "{routed_large} statements"
+    );
+}
+
+/// The supervisor's view reads each figure in one grouped statement: its cost does not grow
+/// with the queues, operators or chats on the floor.
+async fn the_live_overview_costs_the_same_for_any_floor(app: TestApp) {
+    const OVERVIEW: &str = "{ liveOverview { queues { waitingCount oldestWaitSecs estimatedWaitSecs availableOperators activeChats } operators { status timeInStatusSecs } lights { red } redChats { id } } }";
+    let org = app.create_org("Acme").await;
+    let key = app.chatbot_key(&org.owner_token).await;
+    let (small, _) = queue_of(&app, &org.owner_token, 2).await;
+    hand_off(&app, &key, &small, "+48600100400").await;
+    let (_, few) = statements(&app, &org.owner_token, OVERVIEW, json!({})).await;
+    for n in 0..3 {
+        let (queue, _) = queue_of(&app, &org.owner_token, 10 + n).await;
+        hand_off(&app, &key, &queue, &format!("+4860010041{n}")).await;
+    }
+    let (_, many) = statements(&app, &org.owner_token, OVERVIEW, json!({})).await;
+    eprintln!("statements: liveOverview {few} (1 queue, 2 operators) / {many} (4 queues, 35)");
+    assert_eq!(few, many, "the live overview grows with the floor");
+    assert!(
+        many <= ceilings(&app).live_overview,
+        "liveOverview sent {many} statements"
     );
 }
