@@ -24,6 +24,8 @@ const SOURCE = {
 };
 
 const en = {
+  'notify.invitation': 'New invitation',
+  'notify.message': 'New message: {title}',
   'supervisor.open': 'Floor',
   'supervisor.title': 'The floor now',
   'supervisor.lights': 'Open chats by traffic light',
@@ -262,6 +264,8 @@ const en = {
 };
 
 const ru = {
+  'notify.invitation': 'Новое приглашение',
+  'notify.message': 'Новое сообщение: {title}',
   'supervisor.open': 'Зал',
   'supervisor.title': 'Зал сейчас',
   'supervisor.lights': 'Открытые чаты по светофору',
@@ -500,6 +504,8 @@ const ru = {
 };
 
 const pl = {
+  'notify.invitation': 'Nowe zaproszenie',
+  'notify.message': 'Nowa wiadomość: {title}',
   'supervisor.open': 'Sala',
   'supervisor.title': 'Sala teraz',
   'supervisor.lights': 'Otwarte czaty według sygnalizacji',

@@ -4,6 +4,7 @@
 // only through its methods, which call the API and fold the answers back in.
 
 import { Live } from './live.js';
+import * as notifications from './notifications.js';
 import * as op from './operations.js';
 import { syncServerTime } from './clock.js';
 
@@ -149,6 +150,10 @@ export class Workplace extends EventTarget {
     this.#emit('lists');
     if (event.kind === 'CHAT_INVITED' || event.kind === 'CONFERENCE_INVITED') {
       this.dispatchEvent(new CustomEvent('invited', { detail: event.chat }));
+      notifications.invitation(event.chat, event.createdAt, () => this.open(event.chat.id));
+    }
+    if (event.kind === 'MESSAGE_CREATED' && event.payload?.authorKind === 'CUSTOMER' && event.chat) {
+      notifications.message(event.chat, event.message?.text, event.createdAt, id === this.openId, () => this.open(id));
     }
   }
 
@@ -342,6 +347,8 @@ export class Workplace extends EventTarget {
   }
 
   async setStatus(status, customStatusId = null) {
+    // Asked while the operator's choice is still a user gesture, as browsers require.
+    if (status === 'READY') notifications.askOnce();
     const { setMyStatus } = await this.api.request(op.SET_STATUS, { status, customStatusId });
     this.#setMe(setMyStatus.operator);
   }

@@ -668,6 +668,52 @@ test('a supervisor watches the floor change live and signs an operator out', asy
   await page.close();
 });
 
+test('desktop notifications: asked for on first READY, then invitations and messages in chats not on screen', async () => {
+  const nina = await invitedOperator('Nina');
+  const queue = await queueWith('Notified', [nina]);
+  const page = await browser.context.newPage();
+  // The browser's Notification API, recorded; the permission is granted when asked.
+  await page.addInitScript(() => {
+    window.__asked = 0;
+    window.__shown = [];
+    window.Notification = class {
+      static permission = 'default';
+      static requestPermission() {
+        window.__asked += 1;
+        this.permission = 'granted';
+        return Promise.resolve('granted');
+      }
+      constructor(title, options = {}) {
+        window.__shown.push({ title, body: options.body, tag: options.tag });
+      }
+      close() {}
+    };
+  });
+  await signIn(page, `${server.url}/widget/`, nina.email);
+  await goReady(page);
+  assert.equal(await page.evaluate(() => window.__asked), 1);
+
+  const first = await handOffTo(queue, '+48500900900', 'My parcel is late');
+  await page.waitForFunction(() => window.__shown.length === 1);
+  const { chat } = await server.ok(nina.token, 'query($id: ID!) { chat(id: $id) { title } }', { id: first.id });
+  assert.deepEqual(await page.evaluate(() => window.__shown[0]), { title: 'New invitation', body: chat.title, tag: `omnipanel-${first.id}` });
+  await card(page, first.id).getByRole('button', { name: 'Accept' }).click();
+
+  // A second chat is on screen; the customer of the first writes again.
+  const second = await handOffTo(queue, '+48500900901', 'Hello?');
+  await page.waitForFunction(() => window.__shown.length === 2);
+  await card(page, second.id).getByRole('button', { name: 'Accept' }).click();
+  await bubble(page, 'Hello?').waitFor();
+  await customerSays(server, org, first.id, 'Are you still there?');
+  await page.waitForFunction(() => window.__shown.length === 3);
+  assert.deepEqual(await page.evaluate(() => window.__shown[2]), {
+    title: `New message: ${chat.title}`,
+    body: 'Are you still there?',
+    tag: `omnipanel-${first.id}`,
+  });
+  await page.close();
+});
+
 test('after-chat work shows its countdown, and Finish ends it early', async () => {
   const fay = await invitedOperator('Fay');
   const wrap = await queueWith('Wrap', [fay]);
