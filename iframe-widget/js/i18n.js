@@ -24,6 +24,8 @@ const SOURCE = {
 };
 
 const en = {
+  'lists.oldestFirst': 'Oldest first',
+  'lists.newestFirst': 'Newest first',
   'notify.invitation': 'New invitation',
   'notify.message': 'New message: {title}',
   'supervisor.open': 'Floor',
@@ -264,6 +266,8 @@ const en = {
 };
 
 const ru = {
+  'lists.oldestFirst': 'Сначала давние',
+  'lists.newestFirst': 'Сначала новые',
   'notify.invitation': 'Новое приглашение',
   'notify.message': 'Новое сообщение: {title}',
   'supervisor.open': 'Зал',
@@ -504,6 +508,8 @@ const ru = {
 };
 
 const pl = {
+  'lists.oldestFirst': 'Najstarsze najpierw',
+  'lists.newestFirst': 'Najnowsze najpierw',
   'notify.invitation': 'Nowe zaproszenie',
   'notify.message': 'Nowa wiadomość: {title}',
   'supervisor.open': 'Sala',

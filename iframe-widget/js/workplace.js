@@ -200,12 +200,13 @@ export class Workplace extends EventTarget {
     return this.closedIds.map((id) => this.chats.get(id)).filter(Boolean);
   }
 
-  /** Waiting chats of the operator's queues, head of the queue first. */
-  unassignedChats() {
+  /** Waiting chats of the operator's queues, by arrival: the head of the queue first, or last. */
+  unassignedChats({ newestFirst = false } = {}) {
+    const arrived = (c) => Date.parse(c.queuedAt ?? c.createdAt);
     return [...this.unassignedIds]
       .map((id) => this.chats.get(id))
       .filter((c) => c?.status === 'QUEUED')
-      .sort((a, b) => Date.parse(a.queuedAt ?? a.createdAt) - Date.parse(b.queuedAt ?? b.createdAt));
+      .sort((a, b) => (newestFirst ? arrived(b) - arrived(a) : arrived(a) - arrived(b)));
   }
 
   /** Chats the bot has in the operator's queues, newest first: they may be taken over (D1). */

@@ -714,6 +714,25 @@ test('desktop notifications: asked for on first READY, then invitations and mess
   await page.close();
 });
 
+test('Unassigned lists the head of the queue first, and the operator may flip it', async () => {
+  const pia = await invitedOperator('Pia');
+  // Pia is ONLINE, not READY: both chats wait in her queue, five seconds apart.
+  const queue = await queueWith('Backlog', [pia]);
+  const older = await handOffTo(queue, '+48500910001', 'First in line');
+  await server.advance(org.owner, 5);
+  const newer = await handOffTo(queue, '+48500910002', 'Second in line');
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, pia.email);
+  await page.getByRole('tab', { name: /Unassigned/ }).click();
+  await card(page, newer.id).waitFor();
+  const order = () => page.locator('#chat-list article.card').evaluateAll((cards) => cards.map((c) => c.dataset.chatId));
+  assert.deepEqual(await order(), [older.id, newer.id]);
+  await page.getByRole('button', { name: 'Oldest first' }).click();
+  await page.getByRole('button', { name: 'Newest first', pressed: true }).waitFor();
+  assert.deepEqual(await order(), [newer.id, older.id]);
+  await page.close();
+});
+
 test('after-chat work shows its countdown, and Finish ends it early', async () => {
   const fay = await invitedOperator('Fay');
   const wrap = await queueWith('Wrap', [fay]);

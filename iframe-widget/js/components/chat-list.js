@@ -21,6 +21,8 @@ class ChatList extends WorkplaceElement {
   constructor() {
     super();
     this.tab = 'active';
+    // Unassigned: the head of the queue first, as routing offers them (the operator may flip it).
+    this.newestFirst = false;
     // An invitation is answered against a clock (RONA): show it wherever the operator was.
     this.onInvited = () => {
       this.tab = 'active';
@@ -43,7 +45,7 @@ class ChatList extends WorkplaceElement {
     const chats = {
       active: workplace.activeChats(),
       closed: workplace.closedChats(),
-      unassigned: [...workplace.unassignedChats(), ...workplace.botChats()],
+      unassigned: [...workplace.unassignedChats({ newestFirst: this.newestFirst }), ...workplace.botChats()],
     };
     const focused = this.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     mount(
@@ -71,6 +73,26 @@ class ChatList extends WorkplaceElement {
           ),
         ),
       ),
+      this.tab === 'unassigned'
+        ? h(
+            'div',
+            { class: 'list-tools' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'link',
+                'aria-pressed': String(this.newestFirst),
+                dataset: { key: 'order' },
+                onclick: () => {
+                  this.newestFirst = !this.newestFirst;
+                  this.render();
+                },
+              },
+              t(this.newestFirst ? 'lists.newestFirst' : 'lists.oldestFirst'),
+            ),
+          )
+        : null,
       h(
         'ul',
         { id: 'chat-list', class: 'cards', role: 'tabpanel', 'aria-labelledby': `tab-${this.tab}` },
