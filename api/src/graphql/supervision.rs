@@ -9,7 +9,10 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use omnipanel_domain::enums::OperatorStatus;
-use omnipanel_domain::supervision::{self, SetOperatorStatusInput};
+use omnipanel_domain::presence::StatusTime;
+use omnipanel_domain::supervision::{
+    self, ReportGroup, ReportInput, ReportKind, SetOperatorStatusInput,
+};
 use omnipanel_domain::{Actor, Domain};
 
 use crate::graphql::admin::mutation::OperatorPayload;
@@ -131,6 +134,73 @@ pub struct LightCounts {
     pub grey: i32,
 }
 
+/// A report over the caller's floor (O2).
+pub struct Report(pub supervision::Report);
+
+#[Object]
+impl Report {
+    async fn kind(&self) -> ReportKind {
+        self.0.input.kind
+    }
+    async fn group_by(&self) -> ReportGroup {
+        self.0.input.group_by
+    }
+    async fn from(&self) -> DateTime<Utc> {
+        self.0.input.from
+    }
+    async fn to(&self) -> DateTime<Utc> {
+        self.0.input.to
+    }
+    /// The time zone periods are counted in.
+    async fn time_zone(&self) -> String {
+        self.0.time_zone.name().to_owned()
+    }
+    /// One row per group: by name for operators, queues and topics; every period in order,
+    /// empty ones as zero; for WRAP_UP each reason, then each result, most used first.
+    async fn rows(&self) -> Vec<ReportRow> {
+        self.0.rows.iter().cloned().map(ReportRow).collect()
+    }
+    /// All groups together.
+    async fn total(&self) -> ReportRow {
+        ReportRow(self.0.total.clone())
+    }
+}
+
+/// One group of a report. Times are in seconds; for CSAT the figures are the scores (1 to 5).
+pub struct ReportRow(pub supervision::ReportRow);
+
+#[Object]
+impl ReportRow {
+    /// An id, `none` (no operator, queue or topic), `reason:<id>` or `result:<id>`, the
+    /// period's start (RFC 3339), or `total`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    async fn label(&self) -> &str {
+        &self.0.label
+    }
+    async fn count(&self) -> i32 {
+        int(self.0.count)
+    }
+    async fn average(&self) -> Option<f64> {
+        self.0.average
+    }
+    async fn p50(&self) -> Option<f64> {
+        self.0.p50
+    }
+    async fn p90(&self) -> Option<f64> {
+        self.0.p90
+    }
+    /// CSAT: how many ratings of 1, 2, 3, 4 and 5; empty for other kinds.
+    async fn distribution(&self) -> Vec<i32> {
+        self.0.distribution.iter().copied().map(int).collect()
+    }
+    /// STATUS_TIME: the seconds in each status.
+    async fn statuses(&self) -> Vec<StatusTime> {
+        self.0.statuses.clone()
+    }
+}
+
 #[derive(Default)]
 pub struct SupervisionQuery;
 
@@ -142,6 +212,14 @@ impl SupervisionQuery {
         call(ctx, |d, a| d.supervision().live_overview(a))
             .await
             .map(LiveOverview)
+    }
+
+    /// A report over the caller's floor (SUPERVISOR and above; O2): chats closed in the
+    /// period (time in status: the operators' log), grouped as asked.
+    async fn report(&self, ctx: &Context<'_>, input: ReportInput) -> async_graphql::Result<Report> {
+        call(ctx, |d, a| d.supervision().report(a, input))
+            .await
+            .map(Report)
     }
 }
 

@@ -8,6 +8,7 @@ mod crm_oauth;
 mod files;
 mod graphql_http;
 mod refusal;
+mod reports;
 mod webchat;
 mod widget;
 
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/telegram/{channel_id}", post(channels::telegram))
         .route("/webhooks/generic/{channel_id}", post(channels::generic))
         .route("/files/{id}", get(files::download))
+        .route("/reports/{file}", get(reports::csv))
         .route("/webchat/{channel_id}", get(webchat::page))
         .route("/webchat/{channel_id}/conversations", post(webchat::start))
         .route(

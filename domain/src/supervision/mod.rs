@@ -1,11 +1,14 @@
-//! Supervision (O1): what supervisors see of their floor, and what they change on it. A supervisor sees the queues they
+//! Supervision (O1, O2): what supervisors see of their floor, what they change on it, and
+//! the reports over it. A supervisor sees the queues they
 //! belong to and the operators in them; managers, administrators and the owner (and API keys of
 //! scope ADMIN) see the whole organization.
 
 mod overview;
+mod reports;
 mod status;
 
 pub use overview::{LightCounts, LiveOverview, OperatorFigures, QueueFigures};
+pub use reports::{Report, ReportGroup, ReportInput, ReportKind, ReportRow};
 pub use status::SetOperatorStatusInput;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     the_live_overview_adds_up_the_floor,
     the_live_view_follows_the_floor,
+    reports_add_up_chats_whose_timings_the_clock_set,
     a_supervisor_sets_an_operators_status_on_their_floor
 );
 
@@ -210,6 +211,260 @@ async fn the_live_view_follows_the_floor(app: TestApp) {
         refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
         "{refused}"
     );
+}
+
+const REPORT: &str = "query($input: ReportInput!) { report(input: $input) { kind groupBy timeZone \
+    rows { key label count average p50 p90 distribution statuses { status seconds } } \
+    total { count average p50 p90 distribution statuses { status seconds } } } }";
+
+async fn report(app: &TestApp, token: &str, input: Value) -> Value {
+    app.ok(Some(token), REPORT, json!({ "input": input })).await["report"].clone()
+}
+
+/// A chat handed off, accepted after `accept` s, answered `answer` s after that, closed
+/// `close` s after that with the reason and result, and rated.
+#[allow(clippy::too_many_arguments)]
+async fn worked_chat(
+    app: &TestApp,
+    key: &str,
+    owner: &str,
+    queue: &str,
+    op: &Op,
+    phone: &str,
+    (accept_after, answer_after, close_after): (i64, i64, i64),
+    (reason, result, score): (&str, &str, i32),
+) {
+    let chat = app.hand_off_ok(key, queue, phone).await;
+    let chat = chat["id"].as_str().unwrap().to_owned();
+    app.advance(owner, accept_after).await;
+    accept(app, op, &chat).await;
+    app.advance(owner, answer_after).await;
+    app.ok(
+        Some(&op.token),
+        "mutation($c: ID!) { sendMessage(input: { chatId: $c, text: \"Hello!\" }) { message { id } } }",
+        json!({ "c": chat }),
+    )
+    .await;
+    app.advance(owner, close_after).await;
+    app.ok(
+        Some(&op.token),
+        "mutation($c: ID!, $r: ID!, $x: ID!) { closeChat(input: { chatId: $c, wrapUpReasonId: $r, resultId: $x }) { chat { id } } }",
+        json!({ "c": chat, "r": reason, "x": result }),
+    )
+    .await;
+    app.ok(
+        Some(key),
+        "mutation($c: ID!, $s: Int!) { rateChat(input: { chatId: $c, score: $s }) { chat { id } } }",
+        json!({ "c": chat, "s": score }),
+    )
+    .await;
+}
+
+async fn reports_add_up_chats_whose_timings_the_clock_set(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let owner = &desk.org.owner_token;
+    let sales = app.create_queue(owner, "Sales", None).await;
+    let seller = app.operator(owner, "OPERATOR").await;
+    let supervisor = app.operator(owner, "SUPERVISOR").await;
+    app.set_members(owner, &sales, &[&seller]).await;
+    app.set_members(owner, &desk.queue, &[&desk.op, &supervisor])
+        .await;
+    app.set_status(&seller, "READY").await;
+    let reason = app.wrap_up_reason(owner).await;
+    let result = app
+        .ok(
+            Some(owner),
+            "mutation { createChatResult(input: { name: \"Sold\" }) { chatResult { id } } }",
+            json!({}),
+        )
+        .await["createChatResult"]["chatResult"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let start: chrono::DateTime<chrono::Utc> =
+        app.ok(Some(owner), "{ serverTime }", json!({})).await["serverTime"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+
+    // Support: accepted after 10 s, first answer 40 s after queueing, handled for 90 s, rated 5.
+    let support = (&desk.queue, &desk.op);
+    worked_chat(
+        &app,
+        &desk.key,
+        owner,
+        support.0,
+        support.1,
+        "+48600300001",
+        (10, 30, 60),
+        (&reason, &result, 5),
+    )
+    .await;
+    // Sales: accepted after 20 s, first answer after 80 s, handled for 280 s, rated 3.
+    worked_chat(
+        &app,
+        &desk.key,
+        owner,
+        &sales,
+        &seller,
+        "+48600300002",
+        (20, 60, 220),
+        (&reason, &result, 3),
+    )
+    .await;
+    let from = start - chrono::Duration::hours(1);
+    let to = start + chrono::Duration::hours(1);
+    let period =
+        |kind: &str, group: &str| json!({ "kind": kind, "groupBy": group, "from": from, "to": to });
+
+    let chats = report(&app, owner, period("CHATS", "QUEUE")).await;
+    let counts: Vec<(&Value, &Value)> = chats["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (&r["label"], &r["count"]))
+        .collect();
+    assert_eq!(
+        counts,
+        [(&json!("Sales"), &json!(1)), (&json!("Support"), &json!(1))]
+    );
+    assert_eq!(chats["total"]["count"], 2);
+    assert_eq!(chats["total"]["average"], Value::Null);
+
+    let first = report(&app, owner, period("FIRST_RESPONSE", "OPERATOR")).await;
+    assert_eq!(
+        (
+            &first["total"]["average"],
+            &first["total"]["p50"],
+            &first["total"]["p90"]
+        ),
+        (&json!(60.0), &json!(40.0), &json!(80.0))
+    );
+    let handle = report(&app, owner, period("HANDLE_TIME", "QUEUE")).await;
+    assert_eq!(handle["total"]["average"], 185.0);
+    assert_eq!(handle["rows"][0]["average"], 280.0, "Sales first: {handle}");
+
+    // By hour in the organization's zone: every hour of the period is a row, empty ones zero.
+    let mut hourly = period("CSAT", "HOUR");
+    hourly["timeZone"] = json!("Europe/Warsaw");
+    let csat = report(&app, owner, hourly).await;
+    assert_eq!(csat["timeZone"], "Europe/Warsaw");
+    let rows = csat["rows"].as_array().unwrap();
+    assert!(rows.len() >= 2, "{csat}");
+    let rated: u64 = rows.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert_eq!(rated, 2);
+    assert!(
+        rows.iter().any(|r| r["count"] == 0),
+        "empty hours are rows of zero"
+    );
+    assert_eq!(csat["total"]["average"], 4.0);
+    assert_eq!(csat["total"]["distribution"], json!([0, 0, 1, 0, 1]));
+
+    let wrap_up = report(&app, owner, period("WRAP_UP", "QUEUE")).await;
+    let rows: Vec<(&Value, &Value)> = wrap_up["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (&r["label"], &r["count"]))
+        .collect();
+    assert_eq!(
+        rows,
+        [(&json!("Solved"), &json!(2)), (&json!("Sold"), &json!(2))]
+    );
+
+    // The Support operator was READY for all 400 s since the start.
+    let mut status = json!({ "kind": "STATUS_TIME", "groupBy": "OPERATOR", "from": start,
+        "to": start + chrono::Duration::seconds(400), "operatorId": desk.op.id });
+    let time = report(&app, owner, status.clone()).await;
+    assert_eq!(
+        time["rows"][0]["statuses"],
+        json!([{ "status": "READY", "seconds": 400 }]),
+        "{time}"
+    );
+
+    // A supervisor sees their queues' chats only; operators see no reports.
+    let theirs = report(&app, &supervisor.token, period("CHATS", "DAY")).await;
+    assert_eq!(theirs["total"]["count"], 1);
+    let refused = app
+        .gql(
+            Some(&desk.op.token),
+            REPORT,
+            json!({ "input": period("CHATS", "DAY") }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    // The same numbers as CSV, with the session.
+    let csv = |path: &str, token: Option<&str>, group: &str| {
+        let mut request = app.client.get(app.url(path)).query(&[
+            ("from", from.to_rfc3339()),
+            ("to", to.to_rfc3339()),
+            ("groupBy", group.to_owned()),
+        ]);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let code = response.status().as_u16();
+            let kind = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (code, kind, response.text().await.unwrap())
+        }
+    };
+    let (code, content_type, body) =
+        csv("/reports/first-response.csv", Some(owner), "OPERATOR").await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(content_type.as_deref(), Some("text/csv; charset=utf-8"));
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "key,label,count,average,p50,p90");
+    assert_eq!(lines.last(), Some(&"total,Total,2,60,40,80"));
+    assert_eq!(lines.len(), first["rows"].as_array().unwrap().len() + 2);
+    let (_, _, body) = csv("/reports/csat.csv", Some(owner), "DAY").await;
+    assert!(
+        body.starts_with(
+            "key,label,count,average,p50,p90,rated_1,rated_2,rated_3,rated_4,rated_5\n"
+        ),
+        "{body}"
+    );
+    assert!(body.ends_with("total,Total,2,4,3,5,0,0,1,0,1\n"), "{body}");
+    let (code, _, body) = csv("/reports/csat.csv", None, "DAY").await;
+    assert_eq!(code, 401, "{body}");
+    let (code, _, body) = csv("/reports/sales.csv", Some(owner), "DAY").await;
+    assert_eq!(code, 400);
+    let refusal: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(refusal["error"]["field"], "kind", "{body}");
+    let (code, _, _) = csv("/reports/chats.csv", Some(&desk.op.token), "DAY").await;
+    assert_eq!(code, 403);
+
+    // Bad input names its field and changes nothing.
+    status["groupBy"] = json!("QUEUE");
+    for (input, field) in [
+        (
+            json!({ "kind": "CHATS", "groupBy": "DAY", "from": to, "to": from }),
+            "to",
+        ),
+        (
+            json!({ "kind": "CHATS", "groupBy": "DAY", "from": from, "to": to, "timeZone": "Mars/Olympus" }),
+            "timeZone",
+        ),
+        (
+            json!({ "kind": "CHATS", "groupBy": "HOUR", "from": from, "to": from + chrono::Duration::days(40) }),
+            "to",
+        ),
+        (status, "groupBy"),
+    ] {
+        let body = app
+            .gql(Some(owner), REPORT, json!({ "input": input }))
+            .await;
+        assert_eq!(
+            (error_code(&body), error_field(&body)),
+            ("VALIDATION", field),
+            "{body}"
+        );
+    }
 }
 
 const SET_STATUS: &str = "mutation($input: SetOperatorStatusInput!) { setOperatorStatus(input: $input) { operator { id status } } }";
