@@ -230,23 +230,35 @@ async fn take_seqs(
     for (kind, recipient, count) in counts {
         insert.values_panic([kind.as_str().into(), (*recipient).into(), (*count).into()]);
     }
-    let rows = db.query_all(&insert).await?;
-    let mut taken = std::collections::HashMap::with_capacity(rows.len());
-    for row in rows {
-        let kind: String = row.try_get("", "recipient_kind")?;
-        let recipient: Uuid = row.try_get("", "recipient_id")?;
-        let seq: i64 = row.try_get("", "seq")?;
-        taken.insert((kind, recipient), seq);
-    }
+    let taken = Taken::from_rows(db.query_all(&insert).await?)?;
     counts
         .iter()
-        .map(|(kind, recipient, _)| {
-            taken
-                .get(&(kind.as_str().to_owned(), *recipient))
-                .copied()
-                .ok_or(DomainError::not_found("event stream"))
-        })
+        .map(|(kind, recipient, _)| taken.seq(*kind, *recipient))
         .collect()
+}
+
+/// The counters a statement advanced, as it returned them.
+struct Taken(std::collections::HashMap<(String, Uuid), i64>);
+
+impl Taken {
+    fn from_rows(rows: Vec<sea_orm::QueryResult>) -> Result<Self> {
+        let mut taken = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            let kind: String = row.try_get("", "recipient_kind")?;
+            let recipient: Uuid = row.try_get("", "recipient_id")?;
+            let seq: i64 = row.try_get("", "seq")?;
+            taken.insert((kind, recipient), seq);
+        }
+        Ok(Self(taken))
+    }
+
+    /// The recipient's last sequence number now.
+    fn seq(&self, kind: RecipientKind, recipient: Uuid) -> Result<i64> {
+        self.0
+            .get(&(kind.as_str().to_owned(), recipient))
+            .copied()
+            .ok_or(DomainError::not_found("event stream"))
+    }
 }
 
 /// Sorted events, one slice per recipient.
@@ -339,24 +351,14 @@ async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Resu
             values,
         ))
         .await?;
-    let mut taken = std::collections::HashMap::with_capacity(rows.len());
-    for row in rows {
-        let kind: String = row.try_get("", "recipient_kind")?;
-        let recipient: Uuid = row.try_get("", "recipient_id")?;
-        let seq: i64 = row.try_get("", "seq")?;
-        taken.insert((kind, recipient), seq);
-    }
+    let taken = Taken::from_rows(rows)?;
     groups
         .into_iter()
         .map(|(recipient_kind, recipient_id, organization_id)| {
-            let seq = taken
-                .get(&(recipient_kind.as_str().to_owned(), recipient_id))
-                .copied()
-                .ok_or(DomainError::not_found("event stream"))?;
             Ok(Notice {
                 recipient_kind,
                 recipient_id,
-                seq,
+                seq: taken.seq(recipient_kind, recipient_id)?,
                 organization_id: Some(organization_id.0),
             })
         })
