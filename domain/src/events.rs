@@ -266,6 +266,21 @@ fn by_recipient(sorted: &[Pending]) -> impl Iterator<Item = &[Pending]> {
     sorted.chunk_by(|a, b| a.recipient_kind == b.recipient_kind && a.recipient_id == b.recipient_id)
 }
 
+/// The types of `v`'s columns in [`write_and_notify`], in order: id, organization_id,
+/// recipient_kind, recipient_id, grp, back, kind, chat_id, payload, created_at.
+const VALUE_TYPES: [&str; 10] = [
+    "uuid",
+    "uuid",
+    "varchar",
+    "uuid",
+    "int",
+    "bigint",
+    "varchar",
+    "uuid",
+    "json",
+    "timestamptz",
+];
+
 /// PostgreSQL: advances each recipient's counter by its number of events (in the order given,
 /// which must be sorted: the counter rows are locked in that order), writes the events with the
 /// numbers taken and announces each recipient's last one to every instance (LISTEN, delivered
@@ -290,24 +305,17 @@ async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Resu
             if values.len() > 1 {
                 sql.push_str(", ");
             }
-            let n = values.len();
-            // `back`: how many of this recipient's events in the statement come after it.
-            let _ = write!(
-                sql,
-                "(${}::uuid, ${}::uuid, ${}::varchar, ${}::uuid, ${}::int, ${}::bigint, \
-                 ${}::varchar, ${}::uuid, ${}::json, ${}::timestamptz)",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7,
-                n + 8,
-                n + 9,
-                n + 10,
-            );
-            values.extend([
+            sql.push('(');
+            for (k, column_type) in VALUE_TYPES.iter().enumerate() {
+                if k > 0 {
+                    sql.push_str(", ");
+                }
+                let _ = write!(sql, "${}::{column_type}", values.len() + k + 1);
+            }
+            sql.push(')');
+            // In `VALUE_TYPES`' order (the array's length holds them equal); `back`: how many
+            // of this recipient's events in the statement come after this one.
+            let row: [sea_orm::Value; VALUE_TYPES.len()] = [
                 EventId::new().0.into(),
                 event.organization_id.0.into(),
                 event.recipient_kind.as_str().into(),
@@ -318,7 +326,8 @@ async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Resu
                 event.chat_id.map(|c| c.0).into(),
                 event.payload.clone().into(),
                 event.at.into(),
-            ]);
+            ];
+            values.extend(row);
         }
     }
     sql.push_str(

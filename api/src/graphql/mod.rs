@@ -14,6 +14,7 @@ pub mod error;
 pub mod files;
 pub mod guard;
 pub mod identity;
+pub mod int;
 pub mod loaders;
 pub mod page;
 pub mod presence;

@@ -13,6 +13,7 @@ use omnipanel_domain::routing::{Candidate, SkipReason};
 
 use crate::graphql::admin::types::Operator;
 use crate::graphql::context::{call, loader};
+use crate::graphql::int::{int, secs};
 
 /// An operator as a routing decision saw them (X2).
 pub struct RoutingCandidate(pub Candidate);
@@ -113,11 +114,10 @@ impl RoutingQuery {
         chat_id: ChatId,
     ) -> async_graphql::Result<Option<QueuePosition>> {
         let found = call(ctx, |d, a| d.routing().queue_position(a, chat_id)).await?;
-        let clamp = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(found.map(|p| QueuePosition {
-            position: clamp(p.position as i64),
-            waiting: clamp(p.waiting as i64),
-            estimated_wait_secs: p.estimated_wait.map(|d| clamp(d.num_seconds())),
+            position: int(p.position),
+            waiting: int(p.waiting),
+            estimated_wait_secs: p.estimated_wait.map(secs),
         }))
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
+use omnipanel_domain::entity::operator;
 use omnipanel_domain::enums::OperatorStatus;
 use omnipanel_domain::presence::StatusTime;
 use omnipanel_domain::supervision::{
@@ -20,16 +21,7 @@ use crate::graphql::admin::types::{Operator, Queue};
 use crate::graphql::chat::types::Chat;
 use crate::graphql::context::{actor, call, domain};
 use crate::graphql::error::Gql;
-
-/// Seconds as GraphQL's Int.
-fn secs(d: Duration) -> i32 {
-    i32::try_from(d.num_seconds()).unwrap_or(i32::MAX)
-}
-
-/// A count as GraphQL's Int.
-fn int(n: u64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
+use crate::graphql::int::{int, secs};
 
 /// A supervisor's floor at one moment (O1).
 pub struct LiveOverview(supervision::LiveOverview);
@@ -42,15 +34,18 @@ impl LiveOverview {
     }
     /// The queues the caller oversees, by name.
     async fn queues(&self) -> Vec<QueueOverview> {
-        self.0.queues.iter().cloned().map(QueueOverview).collect()
+        self.0
+            .queues
+            .iter()
+            .map(|q| QueueOverview(q.clone(), self.0.oldest_wait(q)))
+            .collect()
     }
     /// Their operators who are signed in (any status but OFFLINE), by first name.
     async fn operators(&self) -> Vec<OperatorOverview> {
         self.0
             .operators
             .iter()
-            .cloned()
-            .map(OperatorOverview)
+            .map(|op| OperatorOverview(op.clone(), self.0.time_in_status(op)))
             .collect()
     }
     /// Open chats (accepted, not closed) by traffic-light colour.
@@ -69,8 +64,8 @@ impl LiveOverview {
     }
 }
 
-/// A queue on the live view.
-pub struct QueueOverview(supervision::QueueFigures);
+/// A queue on the live view, with how long its head has waited at the view's moment.
+pub struct QueueOverview(supervision::QueueFigures, Option<Duration>);
 
 #[Object]
 impl QueueOverview {
@@ -83,7 +78,7 @@ impl QueueOverview {
     }
     /// How long the chat at the head of the queue has waited; null when none waits.
     async fn oldest_wait_secs(&self) -> Option<i32> {
-        self.0.oldest_wait.map(secs)
+        self.1.map(secs)
     }
     /// What a chat arriving now should expect to wait, from how long the queue's recent chats
     /// waited (as the chatbot is told, X8); null without history.
@@ -100,28 +95,28 @@ impl QueueOverview {
     }
 }
 
-/// An operator on the live view.
-pub struct OperatorOverview(supervision::OperatorFigures);
+/// An operator on the live view, with their time in status at the view's moment.
+pub struct OperatorOverview(operator::Model, Duration);
 
 #[Object]
 impl OperatorOverview {
     async fn operator(&self) -> Operator {
-        Operator::of(self.0.operator.clone())
+        Operator::of(self.0.clone())
     }
     async fn status(&self) -> OperatorStatus {
-        self.0.operator.status
+        self.0.status
     }
     async fn time_in_status_secs(&self) -> i32 {
-        secs(self.0.time_in_status)
+        secs(self.1)
     }
     async fn active_chats(&self) -> i32 {
-        self.0.operator.active_chats
+        self.0.active_chats
     }
     async fn max_chats(&self) -> i32 {
-        self.0.operator.max_chats
+        self.0.max_chats
     }
     async fn on_call(&self) -> bool {
-        self.0.operator.on_call
+        self.0.on_call
     }
 }
 
@@ -294,60 +289,56 @@ fn overview_stream(
         domain: Domain,
         actor: Actor,
         notices: tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
+        /// Events sent so far; `last` is the view sent with the latest (or, before any, the
+        /// view to send first).
         seq: i64,
-        first: Option<supervision::LiveOverview>,
-        last: Option<supervision::LiveOverview>,
+        last: supervision::LiveOverview,
     }
     let state = State {
         domain,
         actor,
         notices,
         seq: 0,
-        first: Some(first),
-        last: None,
+        last: first,
     };
     futures_util::stream::unfold(state, |mut state| async move {
-        if let Some(first) = state.first.take() {
-            state.seq = 1;
-            state.last = Some(first.clone());
-            let event = LiveOverviewEvent {
-                seq: 1,
-                overview: LiveOverview(first),
-            };
-            return Some((event, state));
+        if state.seq > 0 {
+            state.last =
+                next_view(&mut state.notices, &state.domain, &state.actor, &state.last).await?;
         }
-        let organization = state.actor.organization_id.0;
-        loop {
-            // A change in the organization (or a notice that does not say whose it is, or
-            // notices missed because this follower fell behind) is worth a look.
-            match state.notices.recv().await {
-                Ok(notice) if notice.organization_id.is_some_and(|o| o != organization) => {
-                    continue;
-                }
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => return None,
-            }
-            tokio::time::sleep(COALESCE).await;
-            while let Ok(_) | Err(TryRecvError::Lagged(_)) = state.notices.try_recv() {}
-            let now = match state.domain.supervision().live_overview(&state.actor).await {
-                Ok(now) => now,
-                // The caller lost the right to look (a changed role): the stream ends.
-                Err(omnipanel_domain::DomainError::Forbidden(_)) => return None,
-                Err(error) => {
-                    tracing::error!(?error, "reading the live overview failed");
-                    continue;
-                }
-            };
-            if state.last.as_ref().is_some_and(|last| now.same_floor(last)) {
-                continue;
-            }
-            state.seq += 1;
-            state.last = Some(now.clone());
-            let event = LiveOverviewEvent {
-                seq: state.seq,
-                overview: LiveOverview(now),
-            };
-            return Some((event, state));
-        }
+        state.seq += 1;
+        let event = LiveOverviewEvent {
+            seq: state.seq,
+            overview: LiveOverview(state.last.clone()),
+        };
+        Some((event, state))
     })
+}
+
+/// The next view that differs from `last`, after a change on the floor; `None` when the
+/// notices end or the caller may no longer look (a changed role).
+async fn next_view(
+    notices: &mut tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
+    domain: &Domain,
+    actor: &Actor,
+    last: &supervision::LiveOverview,
+) -> Option<supervision::LiveOverview> {
+    let organization = actor.organization_id.0;
+    loop {
+        // A change in the organization (or a notice that does not say whose it is, or notices
+        // missed because this follower fell behind) is worth a look.
+        match notices.recv().await {
+            Ok(notice) if notice.organization_id.is_some_and(|o| o != organization) => continue,
+            Ok(_) | Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => return None,
+        }
+        tokio::time::sleep(COALESCE).await;
+        while let Ok(_) | Err(TryRecvError::Lagged(_)) = notices.try_recv() {}
+        match domain.supervision().live_overview(actor).await {
+            Ok(now) if now.same_floor(last) => {}
+            Ok(now) => return Some(now),
+            Err(omnipanel_domain::DomainError::Forbidden(_)) => return None,
+            Err(error) => tracing::error!(?error, "reading the live overview failed"),
+        }
+    }
 }

@@ -15,8 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::refusal::{Format, Refusal};
-use super::{authenticate, header_text};
-use crate::graphql::context::Auth;
+use super::{header_text, signed_in};
 use crate::state::AppState;
 
 /// The largest upload the route reads; each organization's own limit is checked after.
@@ -50,13 +49,9 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let authorization = header_text(&headers, header::AUTHORIZATION);
-    let actor = match authenticate(&state.domain, authorization).await {
-        Auth::Authenticated(actor) => actor,
-        Auth::Rejected(reason) => return error(DomainError::Unauthenticated(reason.into())),
-        Auth::Anonymous => {
-            return error(DomainError::Unauthenticated("Sign in first".into()));
-        }
+    let actor = match signed_in(&state.domain, &headers, "Sign in first").await {
+        Ok(actor) => actor,
+        Err(refused) => return error(refused),
     };
     let Some(chat_id) = params.chat_id.and_then(|id| id.parse::<ChatId>().ok()) else {
         return error(DomainError::validation("chatId", "is not a chat id"));
@@ -117,16 +112,10 @@ pub async fn download(
                 .file_by_link(id, expires, &signature)
                 .await
         }
-        _ => {
-            let authorization = header_text(&headers, header::AUTHORIZATION);
-            match authenticate(&state.domain, authorization).await {
-                Auth::Authenticated(actor) => state.domain.files().file_for(&actor, id).await,
-                Auth::Rejected(reason) => Err(DomainError::Unauthenticated(reason.into())),
-                Auth::Anonymous => Err(DomainError::Unauthenticated(
-                    "Sign in, or use the file's link".into(),
-                )),
-            }
-        }
+        _ => match signed_in(&state.domain, &headers, "Sign in, or use the file's link").await {
+            Ok(actor) => state.domain.files().file_for(&actor, id).await,
+            Err(refused) => Err(refused),
+        },
     };
     let (file, bytes) = match found {
         Ok(found) => found,

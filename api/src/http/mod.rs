@@ -140,6 +140,25 @@ pub(crate) async fn authenticate(domain: &Domain, authorization: Option<&str>) -
     }
 }
 
+/// The caller of a route outside GraphQL, from its `Authorization` header, or `UNAUTHENTICATED`;
+/// `anonymous` tells a caller without credentials what to do.
+pub(crate) async fn signed_in(
+    domain: &Domain,
+    headers: &axum::http::HeaderMap,
+    anonymous: &'static str,
+) -> Result<omnipanel_domain::Actor, DomainError> {
+    match authenticate(
+        domain,
+        header_text(headers, axum::http::header::AUTHORIZATION),
+    )
+    .await
+    {
+        Auth::Authenticated(actor) => Ok(actor),
+        Auth::Rejected(reason) => Err(DomainError::Unauthenticated(reason.into())),
+        Auth::Anonymous => Err(DomainError::Unauthenticated(anonymous.into())),
+    }
+}
+
 /// The read and write buffer of one WebSocket.
 const WS_BUFFER_BYTES: usize = 8 * 1024;
 

@@ -14,8 +14,7 @@ use omnipanel_domain::supervision::{Report, ReportGroup, ReportInput, ReportKind
 use serde::Deserialize;
 
 use super::refusal::Refusal;
-use super::{authenticate, header_text};
-use crate::graphql::context::Auth;
+use super::signed_in;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -58,17 +57,10 @@ pub async fn csv(
     params: Result<Query<Params>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let actor =
-        match authenticate(&state.domain, header_text(&headers, header::AUTHORIZATION)).await {
-            Auth::Authenticated(actor) => actor,
-            Auth::Rejected(reason) => {
-                return Refusal::from(DomainError::Unauthenticated(reason.into())).into_response();
-            }
-            Auth::Anonymous => {
-                return Refusal::from(DomainError::Unauthenticated("Sign in first".into()))
-                    .into_response();
-            }
-        };
+    let actor = match signed_in(&state.domain, &headers, "Sign in first").await {
+        Ok(actor) => actor,
+        Err(refused) => return Refusal::from(refused).into_response(),
+    };
     let input = match params
         .map_err(|rejection| Refusal::validation("query", rejection.body_text()))
         .and_then(|Query(params)| input(&file, params))
@@ -158,7 +150,6 @@ fn write(report: &Report) -> Result<Vec<u8>, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let kind = report.input.kind;
     let rows = report.rows.iter().chain(std::iter::once(&report.total));
-    let number = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
     match kind {
         ReportKind::StatusTime => {
             out.write_record(["key", "label", "status", "seconds"])?;
@@ -186,14 +177,16 @@ fn write(report: &Report) -> Result<Vec<u8>, csv::Error> {
             }
             out.write_record(&header)?;
             for row in rows {
-                out.write_record(figures(row, number))?;
+                out.write_record(figures(row))?;
             }
         }
     }
     out.into_inner().map_err(|e| e.into_error().into())
 }
 
-fn figures(row: &ReportRow, number: impl Fn(Option<f64>) -> String) -> Vec<String> {
+/// A row's count, average, percentiles and (CSAT) distribution, as written.
+fn figures(row: &ReportRow) -> Vec<String> {
+    let number = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
     let mut record = vec![
         row.key.clone(),
         row.label.clone(),

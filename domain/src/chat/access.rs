@@ -127,10 +127,7 @@ impl Chats<'_> {
             .await?
             .ok_or(DomainError::not_found("chat"))?;
         let found = chat::Model::from_query_result(&row, "A_")?;
-        let rules = MessageRules {
-            settings: organization_settings::Model::from_query_result(&row, "B_")?,
-            auto_close_after_secs: row.try_get("", "auto_close_after_secs")?,
-        };
+        let rules = rules_of(&row)?;
         if self.can_see(db, actor, &found).await? {
             Ok((found, rules))
         } else {
@@ -152,10 +149,7 @@ impl Chats<'_> {
             .query_one(&row)
             .await?
             .ok_or(DomainError::not_found("settings"))?;
-        Ok(MessageRules {
-            settings: organization_settings::Model::from_query_result(&row, "B_")?,
-            auto_close_after_secs: row.try_get("", "auto_close_after_secs")?,
-        })
+        rules_of(&row)
     }
 
     pub(crate) async fn owned_chat(
@@ -362,4 +356,12 @@ fn with_message_rules(
                 .into(),
         )
         .column_as(channel::Column::AutoCloseAfterSecs, "auto_close_after_secs")
+}
+
+/// The rules read by [`with_message_rules`].
+fn rules_of(row: &sea_orm::QueryResult) -> Result<MessageRules> {
+    Ok(MessageRules {
+        settings: organization_settings::Model::from_query_result(row, "B_")?,
+        auto_close_after_secs: row.try_get("", "auto_close_after_secs")?,
+    })
 }

@@ -7,11 +7,12 @@ mod overview;
 mod reports;
 mod status;
 
-pub use overview::{LightCounts, LiveOverview, OperatorFigures, QueueFigures};
+pub use overview::{LightCounts, LiveOverview, QueueFigures};
 pub use reports::{Report, ReportGroup, ReportInput, ReportKind, ReportRow};
 pub use status::SetOperatorStatusInput;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use crate::actor::{Actor, Principal};
 use crate::entity::queue_member;
@@ -53,6 +54,29 @@ impl Floor {
                     .await?;
                 Ok(Self::Queues(queues))
             }
+        }
+    }
+
+    /// Whether the floor includes the queue.
+    pub(crate) fn covers(&self, queue: QueueId) -> bool {
+        match self {
+            Self::Organization => true,
+            Self::Queues(queues) => queues.contains(&queue),
+        }
+    }
+
+    /// The operators of a supervisor's `queues` (those of the floor the caller reads), as a
+    /// subquery; `None` for the whole organization.
+    pub(crate) fn members(&self, queues: &[QueueId]) -> Option<SelectStatement> {
+        match self {
+            Self::Organization => None,
+            Self::Queues(_) => Some(
+                queue_member::Entity::find()
+                    .select_only()
+                    .column(queue_member::Column::OperatorId)
+                    .filter(queue_member::Column::QueueId.is_in(queues.iter().copied()))
+                    .into_query(),
+            ),
         }
     }
 }

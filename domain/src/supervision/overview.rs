@@ -37,8 +37,9 @@ pub struct LiveOverview {
     pub at: DateTime<Utc>,
     /// The floor's queues, by name.
     pub queues: Vec<QueueFigures>,
-    /// The floor's operators who are not OFFLINE, by first name.
-    pub operators: Vec<OperatorFigures>,
+    /// The floor's operators who are not OFFLINE, by first name: their status, load
+    /// (`active_chats` of `max_chats`) and call state.
+    pub operators: Vec<operator::Model>,
     /// The floor's open chats by traffic light.
     pub lights: LightCounts,
     /// The red chats, the longest waiting first (at most 50).
@@ -50,22 +51,14 @@ pub struct QueueFigures {
     pub queue: queue::Model,
     /// Chats waiting for an operator.
     pub waiting: u64,
-    /// When the chat at the head of the queue began to wait, and how long ago that is.
+    /// When the chat at the head of the queue began to wait.
     pub oldest_queued_at: Option<DateTime<Utc>>,
-    pub oldest_wait: Option<Duration>,
     /// What a chat arriving now should expect to wait, from the queue's recent chats.
     pub estimated_wait: Option<Duration>,
     /// Members who are READY and have room for another chat.
     pub available_operators: u64,
     /// Chats of the queue operators are working.
     pub active_chats: u64,
-}
-
-#[derive(Clone, Debug)]
-pub struct OperatorFigures {
-    /// Status, load (`active_chats` of `max_chats`) and call state are the operator's own.
-    pub operator: operator::Model,
-    pub time_in_status: Duration,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,9 +96,6 @@ impl Supervision<'_> {
                 QueueFigures {
                     waiting: figures.waiting,
                     oldest_queued_at: figures.oldest_queued_at,
-                    oldest_wait: figures
-                        .oldest_queued_at
-                        .map(|at| (now - at).max(Duration::zero())),
                     estimated_wait: estimate(recent, figures.waiting + 1),
                     available_operators: available.get(&queue.id).copied().unwrap_or(0),
                     active_chats: figures.active,
@@ -113,14 +103,7 @@ impl Supervision<'_> {
                 }
             })
             .collect();
-        let operators = operators_on(db, actor, &floor, &ids)
-            .await?
-            .into_iter()
-            .map(|operator| OperatorFigures {
-                time_in_status: (now - operator.status_since).max(Duration::zero()),
-                operator,
-            })
-            .collect();
+        let operators = operators_on(db, actor, &floor, &ids).await?;
         let open = || {
             let chats = chat::Entity::find()
                 .filter(chat::Column::OrganizationId.eq(actor.organization_id))
@@ -167,6 +150,20 @@ impl Supervision<'_> {
 }
 
 impl LiveOverview {
+    /// How long the chat at the head of the queue has waited, at the view's moment.
+    pub fn oldest_wait(&self, queue: &QueueFigures) -> Option<Duration> {
+        queue.oldest_queued_at.map(|since| self.since(since))
+    }
+
+    /// How long the operator has been in their status, at the view's moment.
+    pub fn time_in_status(&self, operator: &operator::Model) -> Duration {
+        self.since(operator.status_since)
+    }
+
+    fn since(&self, instant: DateTime<Utc>) -> Duration {
+        (self.at - instant).max(Duration::zero())
+    }
+
     /// Whether the floor is as it was in `earlier`, leaving aside the clocks that run on their
     /// own (waits and time in status grow with `at`; a viewer counts them up itself).
     pub fn same_floor(&self, earlier: &LiveOverview) -> bool {
@@ -181,8 +178,7 @@ impl LiveOverview {
                 q.active_chats,
             )
         };
-        let operator = |o: &OperatorFigures| {
-            let op = &o.operator;
+        let operator = |op: &operator::Model| {
             (
                 op.id,
                 op.status,
@@ -335,7 +331,7 @@ async fn recent_waits(
 }
 
 /// The floor's operators who are signed in: the whole organization's, or the members of the
-/// supervisor's queues.
+/// supervisor's queues (`ids`, those on the view) and the supervisor.
 async fn operators_on(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -348,12 +344,7 @@ async fn operators_on(
         .filter(operator::Column::Status.ne(OperatorStatus::Offline))
         .order_by_asc(operator::Column::FirstName)
         .order_by_asc(operator::Column::Id);
-    if let Floor::Queues(_) = floor {
-        let members = queue_member::Entity::find()
-            .select_only()
-            .column(queue_member::Column::OperatorId)
-            .filter(queue_member::Column::QueueId.is_in(ids.iter().copied()))
-            .into_query();
+    if let Some(members) = floor.members(ids) {
         operators = operators.filter(
             Condition::any()
                 .add(operator::Column::Id.in_subquery(members))

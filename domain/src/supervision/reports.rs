@@ -194,8 +194,12 @@ impl Supervision<'_> {
         if let Some(id) = input.operator_id {
             operators = operators.filter(operator::Column::Id.eq(id));
         }
-        if let Floor::Queues(queues) = floor {
-            operators = operators.filter(operator::Column::Id.in_subquery(members_of(queues)));
+        let queues = match floor {
+            Floor::Queues(queues) => queues.as_slice(),
+            Floor::Organization => &[],
+        };
+        if let Some(members) = floor.members(queues) {
+            operators = operators.filter(operator::Column::Id.in_subquery(members));
         }
         let operators = operators.all(db).await?;
         let log = status_log::Entity::find()
@@ -224,9 +228,7 @@ impl Supervision<'_> {
                 all.extend(stretches.iter().cloned());
                 ReportRow {
                     key: op.id.to_string(),
-                    label: format!("{} {}", op.first_name, op.last_name)
-                        .trim()
-                        .to_owned(),
+                    label: name_of(&op),
                     statuses: time_in_status(&stretches, input.from, input.to, now),
                     ..ReportRow::default()
                 }
@@ -242,24 +244,11 @@ impl Supervision<'_> {
     }
 }
 
-impl Floor {
-    /// Whether the floor includes the queue.
-    fn covers(&self, queue: QueueId) -> bool {
-        match self {
-            Floor::Organization => true,
-            Floor::Queues(queues) => queues.contains(&queue),
-        }
-    }
-}
-
-fn members_of(queues: &[QueueId]) -> sea_orm::sea_query::SelectStatement {
-    use crate::entity::queue_member;
-    use sea_orm::QueryTrait;
-    queue_member::Entity::find()
-        .select_only()
-        .column(queue_member::Column::OperatorId)
-        .filter(queue_member::Column::QueueId.is_in(queues.iter().copied()))
-        .into_query()
+/// An operator as a report names them.
+fn name_of(op: &operator::Model) -> String {
+    format!("{} {}", op.first_name, op.last_name)
+        .trim()
+        .to_owned()
 }
 
 fn parse_time_zone(name: Option<&str>) -> Result<Tz> {
@@ -342,8 +331,7 @@ impl Labels {
                     .all(db)
                     .await?
                 {
-                    let name = format!("{} {}", op.first_name, op.last_name);
-                    names.insert(op.id.0, name.trim().to_owned());
+                    names.insert(op.id.0, name_of(&op));
                 }
             }
             ReportGroup::Queue => {
