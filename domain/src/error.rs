@@ -154,7 +154,7 @@ fn referencing_field(detail: Option<&str>) -> String {
         .map(|(column, _)| column)
         .filter(|column| column.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
     match column {
-        Some(column) => crate::validate::camel_case(column),
+        Some(column) => camel_case(column),
         None => "input".to_owned(),
     }
 }
@@ -165,6 +165,23 @@ pub fn conflict_on_unique(err: sea_orm::DbErr, message: &'static str) -> DomainE
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DomainError::conflict(message),
         _ => DomainError::Db(err),
     }
+}
+
+/// `max_chats` → `maxChats`, the GraphQL spelling.
+pub fn camel_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub mod ports;
 pub mod presence;
 pub mod retention;
 pub mod routing;
+pub mod sealed_rows;
 pub mod sealing;
 pub mod secret;
 pub mod service;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
 
-use crate::error::{DomainError, Result};
+use crate::error::{DomainError, Result, camel_case};
 
 /// Validates a command; the first failing field (in a stable order) becomes the error.
 pub fn check<T: Validate>(input: &T) -> Result<()> {
@@ -38,23 +38,6 @@ fn join(prefix: &str, field: &str) -> String {
     } else {
         format!("{prefix}.{field}")
     }
-}
-
-/// `max_chats` → `maxChats`, the GraphQL spelling.
-pub fn camel_case(field: &str) -> String {
-    let mut out = String::with_capacity(field.len());
-    let mut upper = false;
-    for c in field.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// A sentence for a validator failure.

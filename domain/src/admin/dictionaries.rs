@@ -16,26 +16,53 @@ use crate::ids::{BotSchemeId, ChatResultId, CustomStatusId, SkillId, WrapUpReaso
 use crate::service::Admin;
 use crate::validate::{check, clean, single_line};
 
-/// Refuses a name an active record of the same dictionary already has.
-pub(crate) async fn ensure_unique_name<E, C>(
+/// An organization's entry that is named and archived rather than deleted, its name unique among
+/// the active entries of its kind.
+pub(crate) trait NamedEntry: EntityTrait {
+    const ORGANIZATION: Self::Column;
+    const NAME: Self::Column;
+    const ARCHIVED: Self::Column;
+    const ID: Self::Column;
+}
+
+macro_rules! named_entries {
+    ($($entity:ident),*) => {$(
+        impl NamedEntry for crate::entity::$entity::Entity {
+            const ORGANIZATION: Self::Column = crate::entity::$entity::Column::OrganizationId;
+            const NAME: Self::Column = crate::entity::$entity::Column::Name;
+            const ARCHIVED: Self::Column = crate::entity::$entity::Column::ArchivedAt;
+            const ID: Self::Column = crate::entity::$entity::Column::Id;
+        }
+    )*};
+}
+
+named_entries!(
+    skill,
+    wrap_up_reason,
+    chat_result,
+    custom_status,
+    bot_scheme,
+    queue,
+    quick_reply
+);
+
+/// Refuses a name an active entry of the same kind already has (`except` is the entry renamed).
+pub(crate) async fn ensure_unique_name<E>(
     db: &impl ConnectionTrait,
-    organization: C,
-    name: C,
-    archived: C,
-    id: C,
-    (organization_id, value, except): (crate::ids::OrganizationId, &str, Option<uuid::Uuid>),
+    organization_id: crate::ids::OrganizationId,
+    name: &str,
+    except: Option<uuid::Uuid>,
 ) -> Result<()>
 where
-    E: EntityTrait,
+    E: NamedEntry,
     E::Model: Sync,
-    C: ColumnTrait,
 {
     let mut query = E::find()
-        .filter(organization.eq(organization_id))
-        .filter(name.eq(value))
-        .filter(archived.is_null());
+        .filter(E::ORGANIZATION.eq(organization_id))
+        .filter(E::NAME.eq(name))
+        .filter(E::ARCHIVED.is_null());
     if let Some(except) = except {
-        query = query.filter(id.ne(except));
+        query = query.filter(E::ID.ne(except));
     }
     if query.count(db).await? > 0 {
         Err(DomainError::validation(
@@ -77,15 +104,8 @@ macro_rules! named_dictionary {
                 check(&input)?;
                 let name = clean(&input.name);
                 let tx = self.domain.write().await?;
-                ensure_unique_name::<$entity::Entity, _>(
-                    &tx,
-                    $entity::Column::OrganizationId,
-                    $entity::Column::Name,
-                    $entity::Column::ArchivedAt,
-                    $entity::Column::Id,
-                    (actor.organization_id, &name, None),
-                )
-                .await?;
+                ensure_unique_name::<$entity::Entity>(&tx, actor.organization_id, &name, None)
+                    .await?;
                 let now = self.domain.now();
                 let mut model = <$entity::ActiveModel as Default>::default();
                 model.id = Set($Id::new());
@@ -105,13 +125,11 @@ macro_rules! named_dictionary {
                 let name = clean(&input.name);
                 let tx = self.domain.write().await?;
                 let found = self.$get(&tx, actor, input.id).await?;
-                ensure_unique_name::<$entity::Entity, _>(
+                ensure_unique_name::<$entity::Entity>(
                     &tx,
-                    $entity::Column::OrganizationId,
-                    $entity::Column::Name,
-                    $entity::Column::ArchivedAt,
-                    $entity::Column::Id,
-                    (actor.organization_id, &name, Some(input.id.0)),
+                    actor.organization_id,
+                    &name,
+                    Some(input.id.0),
                 )
                 .await?;
                 let mut model: $entity::ActiveModel = found.into();

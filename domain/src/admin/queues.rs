@@ -103,15 +103,7 @@ impl Admin<'_> {
         if let Some(skill_id) = input.skill_id {
             self.usable_skill(&tx, actor, skill_id, "skillId").await?;
         }
-        ensure_unique_name::<queue::Entity, _>(
-            &tx,
-            queue::Column::OrganizationId,
-            queue::Column::Name,
-            queue::Column::ArchivedAt,
-            queue::Column::Id,
-            (actor.organization_id, &name, None),
-        )
-        .await?;
+        ensure_unique_name::<queue::Entity>(&tx, actor.organization_id, &name, None).await?;
         let now = self.domain.now();
         let created = queue::ActiveModel {
             id: Set(QueueId::new()),
@@ -142,13 +134,11 @@ impl Admin<'_> {
         let mut model: queue::ActiveModel = found.into();
         if let Some(name) = &input.name {
             let name = clean(name);
-            ensure_unique_name::<queue::Entity, _>(
+            ensure_unique_name::<queue::Entity>(
                 &tx,
-                queue::Column::OrganizationId,
-                queue::Column::Name,
-                queue::Column::ArchivedAt,
-                queue::Column::Id,
-                (actor.organization_id, &name, Some(input.id.0)),
+                actor.organization_id,
+                &name,
+                Some(input.id.0),
             )
             .await?;
             model.name = Set(name);

@@ -85,15 +85,7 @@ impl Admin<'_> {
         check(&input)?;
         let name = clean(&input.name);
         let tx = self.domain.write().await?;
-        ensure_unique_name::<quick_reply::Entity, _>(
-            &tx,
-            quick_reply::Column::OrganizationId,
-            quick_reply::Column::Name,
-            quick_reply::Column::ArchivedAt,
-            quick_reply::Column::Id,
-            (actor.organization_id, &name, None),
-        )
-        .await?;
+        ensure_unique_name::<quick_reply::Entity>(&tx, actor.organization_id, &name, None).await?;
         let now = self.domain.now();
         let created = quick_reply::ActiveModel {
             id: Set(QuickReplyId::new()),
@@ -124,13 +116,11 @@ impl Admin<'_> {
         let mut model: quick_reply::ActiveModel = found.into();
         if let Some(name) = &input.name {
             let name = clean(name);
-            ensure_unique_name::<quick_reply::Entity, _>(
+            ensure_unique_name::<quick_reply::Entity>(
                 &tx,
-                quick_reply::Column::OrganizationId,
-                quick_reply::Column::Name,
-                quick_reply::Column::ArchivedAt,
-                quick_reply::Column::Id,
-                (actor.organization_id, &name, Some(input.id.0)),
+                actor.organization_id,
+                &name,
+                Some(input.id.0),
             )
             .await?;
             model.name = Set(name);
