@@ -45,6 +45,15 @@ export class Api {
     return body;
   }
 
+  /** Fetches a file the session may read (a report's CSV); resolves to its `Blob`. */
+  async download(url) {
+    const response = await this.#fetch(url, { method: 'GET' });
+    if (response.ok) return response.blob();
+    const body = await response.json().catch(() => null);
+    if (body?.error) throw this.#refusal({ message: body.error.message, extensions: body.error });
+    throw new ApiError(`HTTP ${response.status}`, 'NETWORK');
+  }
+
   async #fetch(url, init) {
     const headers = { ...init.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;

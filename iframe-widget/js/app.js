@@ -14,6 +14,7 @@ import './components/conversation.js';
 import './components/details.js';
 import './components/slot.js';
 import './components/supervisor.js';
+import './components/reports.js';
 import { openOutgoingDialog, openProfileDialog } from './components/dialogs.js';
 
 const SESSION_KEY = 'omnipanel.session';
@@ -266,8 +267,26 @@ class OmnipanelApp extends HTMLElement {
     this.querySelector('.floor-toggle')?.setAttribute('aria-pressed', String(show));
     workspace.hidden = show;
     floor.hidden = !show;
-    if (show) mount(floor, h('op-supervisor'));
+    if (show) mount(floor, this.#floorTabs(), h('div', { class: 'floor-body', role: 'tabpanel' }, h('op-supervisor')));
     else mount(floor);
+  }
+
+  /** The floor's two views: the live one and the reports. */
+  #floorTabs() {
+    const views = { live: 'op-supervisor', reports: 'op-reports' };
+    const choose = (chosen) => {
+      for (const tab of this.querySelectorAll('.floor-tabs [role="tab"]')) {
+        tab.setAttribute('aria-selected', String(tab.dataset.view === chosen));
+      }
+      mount(this.querySelector('.floor-body'), h(views[chosen]));
+    };
+    return h(
+      'nav',
+      { class: 'tabs floor-tabs', role: 'tablist', 'aria-label': t('supervisor.views') },
+      Object.keys(views).map((view) =>
+        h('button', { type: 'button', role: 'tab', 'aria-selected': String(view === 'live'), dataset: { view }, onclick: () => choose(view) }, t(`supervisor.view.${view}`)),
+      ),
+    );
   }
 
   async #signOutNow() {

@@ -264,3 +264,17 @@ export const SET_OPERATOR_STATUS = `
 mutation SetOperatorStatus($input: SetOperatorStatusInput!) {
   setOperatorStatus(input: $input) { operator { id status } }
 }`;
+
+const REPORT_ROW = `fragment ReportRow on ReportRow {
+  key label count average p50 p90 distribution statuses { status seconds }
+}`;
+
+export const REPORT = `
+query Report($input: ReportInput!) {
+  report(input: $input) {
+    kind groupBy from to timeZone
+    rows { ...ReportRow }
+    total { ...ReportRow }
+  }
+}
+${REPORT_ROW}`;

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Server,
@@ -665,6 +666,72 @@ test('a supervisor watches the floor change live and signs an operator out', asy
   // Back to the workplace.
   await page.getByRole('button', { name: 'Floor' }).click();
   await page.locator('op-chat-list').waitFor();
+  await page.close();
+});
+
+test('a supervisor reads a report: the chart draws the server’s numbers and the CSV downloads', async () => {
+  const rita = await invitedOperator('Rita', 'SUPERVISOR');
+  const tom = await invitedOperator('Tom', 'OPERATOR');
+  const desk = await queueWith('Reports desk', [rita, tom]);
+  await server.ok(tom.token, 'mutation { setMyStatus(input: { status: READY }) { operator { status } } }');
+  const chat = await handOffTo(desk, '+48500900900', 'Where is my parcel?');
+  assert.equal(chat.status, 'INVITED');
+  // Tom answers a minute after accepting and closes two minutes later: handle time 3:00.
+  await server.ok(tom.token, 'mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }', { c: chat.id });
+  await server.advance(org.owner, 60);
+  await server.ok(tom.token, 'mutation($c: ID!) { sendMessage(input: { chatId: $c, text: "Let me look" }) { message { id } } }', { c: chat.id });
+  await server.advance(org.owner, 120);
+  const { closeChat } = await server.ok(
+    tom.token,
+    'mutation($c: ID!, $w: ID!) { closeChat(input: { chatId: $c, wrapUpReasonId: $w }) { chat { closedAt } } }',
+    { c: chat.id, w: org.wrapUpReasonId },
+  );
+  await server.ok(org.chatbot, 'mutation($c: ID!) { rateChat(input: { chatId: $c, score: 4 }) { chat { id } } }', { c: chat.id });
+
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, rita.email);
+  await page.getByRole('button', { name: 'Floor' }).click();
+  await page.getByRole('tab', { name: 'Reports' }).click();
+  const view = page.locator('op-reports');
+  await view.locator('table.report-table').waitFor();
+  // The day the server closed the chat, as the browser counts days.
+  const day = await page.evaluate((at) => {
+    const d = new Date(at);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  }, closeChat.chat.closedAt);
+  await page.getByLabel('Report', { exact: true }).selectOption('HANDLE_TIME');
+  await page.getByLabel('By', { exact: true }).selectOption('OPERATOR');
+  await page.getByLabel('From', { exact: true }).fill(day);
+  await page.getByLabel('To', { exact: true }).fill(day);
+  await page.getByRole('button', { name: 'Show' }).click();
+  const tomRow = view.locator(`tbody tr[data-key="${tom.id}"]`);
+  await tomRow.locator('td[data-figure="average"]', { hasText: '3:00' }).waitFor();
+  assert.equal(await tomRow.locator('th').textContent(), 'Tom Tester');
+
+  // The chart holds exactly the numbers the server reports for the same arguments.
+  const drawn = await view.evaluate((el) => ({ input: el.input(), data: el.chart.data, canvases: el.querySelectorAll('canvas').length }));
+  assert.equal(drawn.canvases, 1);
+  assert.deepEqual(drawn.input.kind, 'HANDLE_TIME');
+  const { report } = await server.ok(rita.token, operations.REPORT, { input: drawn.input });
+  assert.deepEqual(drawn.data, [
+    report.rows.map((_, i) => i),
+    report.rows.map((r) => r.average),
+    report.rows.map((r) => r.p50),
+    report.rows.map((r) => r.p90),
+  ]);
+  assert.ok(report.rows.some((r) => r.key === tom.id && r.average === 180));
+  await screenshot(page, 'supervisor-reports');
+  await page.screenshot({ path: join(DOCS, 'supervisor-reports.png') });
+
+  // The CSV is the server's, for the same arguments.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  assert.equal(download.suggestedFilename(), `handle-time-${day}-${day}.csv`);
+  const csv = readFileSync(await download.path(), 'utf8');
+  const { kind, ...query } = drawn.input;
+  const direct = await fetch(`${server.url}/reports/handle-time.csv?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${rita.token}` } });
+  assert.equal(csv, await direct.text());
+  assert.match(csv, new RegExp(`^${tom.id},Tom Tester,1,180,180,180$`, 'm'));
+  assert.equal(kind, 'HANDLE_TIME');
   await page.close();
 });
 
