@@ -22,6 +22,23 @@ impl Loaders {
 
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 
+/// Each row placed under the key `place` gives it (a row it gives none is left out), in the order
+/// the rows came; every asked key is there, with nothing where no row matched.
+fn grouped<K, R, V>(
+    keys: &[K],
+    rows: impl IntoIterator<Item = R>,
+    place: impl FnMut(R) -> Option<(K, V)>,
+) -> HashMap<K, Vec<V>>
+where
+    K: Copy + Eq + std::hash::Hash,
+{
+    let mut out: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for (key, value) in rows.into_iter().filter_map(place) {
+        out.entry(key).or_default().push(value);
+    }
+    out
+}
+
 /// An operator's queues (active ones, by name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct QueuesOf(pub OperatorId);
@@ -56,15 +73,11 @@ impl Loader<QueuesOf> for Loaders {
             .into_iter()
             .map(|q| (q.id, q))
             .collect();
-        let mut out: HashMap<QueuesOf, Vec<queue::Model>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for membership in memberships {
-            if let Some(q) = queues.get(&membership.queue_id) {
-                out.entry(QueuesOf(membership.operator_id))
-                    .or_default()
-                    .push(q.clone());
-            }
-        }
+        let mut out = grouped(keys, memberships, |membership| {
+            queues
+                .get(&membership.queue_id)
+                .map(|q| (QueuesOf(membership.operator_id), q.clone()))
+        });
         out.values_mut()
             .for_each(|list| list.sort_by(|a, b| a.name.cmp(&b.name)));
         Ok(out)
@@ -87,15 +100,11 @@ impl Loader<SkillsOf> for Loaders {
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
-        let mut out: HashMap<SkillsOf, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for level in levels {
-            if let Some(s) = skills.get(&level.skill_id) {
-                out.entry(SkillsOf(level.operator_id))
-                    .or_default()
-                    .push((s.clone(), level.level));
-            }
-        }
+        let mut out = grouped(keys, levels, |level| {
+            skills
+                .get(&level.skill_id)
+                .map(|s| (SkillsOf(level.operator_id), (s.clone(), level.level)))
+        });
         out.values_mut()
             .for_each(|list| list.sort_by(|a, b| a.0.name.cmp(&b.0.name)));
         Ok(out)
@@ -119,15 +128,11 @@ impl Loader<MembersOf> for Loaders {
             .into_iter()
             .map(|o| (o.id, o))
             .collect();
-        let mut out: HashMap<MembersOf, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for membership in memberships {
-            if let Some(o) = operators.get(&membership.operator_id) {
-                out.entry(MembersOf(membership.queue_id))
-                    .or_default()
-                    .push(o.clone());
-            }
-        }
+        let mut out = grouped(keys, memberships, |membership| {
+            operators
+                .get(&membership.operator_id)
+                .map(|o| (MembersOf(membership.queue_id), o.clone()))
+        });
         out.values_mut().for_each(|list| {
             list.sort_by(|a, b| (&a.first_name, &a.last_name).cmp(&(&b.first_name, &b.last_name)))
         });
@@ -161,14 +166,9 @@ impl Loader<SubtopicsOf> for Loaders {
             .order_by_asc(topic::Column::Name)
             .all(&self.db)
             .await?;
-        let mut out: HashMap<SubtopicsOf, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for child in children {
-            if let Some(parent) = child.parent_id {
-                out.entry(SubtopicsOf(parent)).or_default().push(child);
-            }
-        }
-        Ok(out)
+        Ok(grouped(keys, children, |child| {
+            child.parent_id.map(|parent| (SubtopicsOf(parent), child))
+        }))
     }
 }
 
@@ -235,12 +235,9 @@ impl Loader<HistoryOf> for Loaders {
             .order_by_asc(chat_assignment::Column::Id)
             .all(&self.db)
             .await?;
-        let mut out: HashMap<HistoryOf, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            out.entry(HistoryOf(row.chat_id)).or_default().push(row);
-        }
-        Ok(out)
+        Ok(grouped(keys, rows, |row| {
+            Some((HistoryOf(row.chat_id), row))
+        }))
     }
 }
 
@@ -259,11 +256,9 @@ impl Loader<TagsOf> for Loaders {
             .order_by_asc(chat_tag::Column::Tag)
             .all(&self.db)
             .await?;
-        let mut out: HashMap<TagsOf, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            out.entry(TagsOf(row.chat_id)).or_default().push(row.tag);
-        }
-        Ok(out)
+        Ok(grouped(keys, rows, |row| {
+            Some((TagsOf(row.chat_id), row.tag))
+        }))
     }
 }
 
@@ -282,12 +277,7 @@ impl Loader<NotesOf> for Loaders {
             .order_by_asc(note::Column::CreatedAt)
             .all(&self.db)
             .await?;
-        let mut out: HashMap<NotesOf, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            out.entry(NotesOf(row.chat_id)).or_default().push(row);
-        }
-        Ok(out)
+        Ok(grouped(keys, rows, |row| Some((NotesOf(row.chat_id), row))))
     }
 }
 
@@ -307,14 +297,9 @@ impl Loader<FilesOfChat> for Loaders {
             .order_by_asc(attachment::Column::Id)
             .all(&self.db)
             .await?;
-        let mut out: HashMap<FilesOfChat, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            if let Some(chat_id) = row.chat_id {
-                out.entry(FilesOfChat(chat_id)).or_default().push(row);
-            }
-        }
-        Ok(out)
+        Ok(grouped(keys, rows, |row| {
+            row.chat_id.map(|chat_id| (FilesOfChat(chat_id), row))
+        }))
     }
 }
 
@@ -333,12 +318,9 @@ impl Loader<ChatsOf> for Loaders {
             .order_by_desc(chat::Column::CreatedAt)
             .all(&self.db)
             .await?;
-        let mut out: HashMap<ChatsOf, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            out.entry(ChatsOf(row.customer_id)).or_default().push(row);
-        }
-        Ok(out)
+        Ok(grouped(keys, rows, |row| {
+            Some((ChatsOf(row.customer_id), row))
+        }))
     }
 }
 
@@ -357,13 +339,8 @@ impl Loader<ParticipantsOf> for Loaders {
             .order_by_asc(chat_participant::Column::InvitedAt)
             .all(&self.db)
             .await?;
-        let mut out: HashMap<ParticipantsOf, Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            out.entry(ParticipantsOf(row.chat_id))
-                .or_default()
-                .push(row);
-        }
-        Ok(out)
+        Ok(grouped(keys, rows, |row| {
+            Some((ParticipantsOf(row.chat_id), row))
+        }))
     }
 }
