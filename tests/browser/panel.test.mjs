@@ -657,11 +657,35 @@ test('a supervisor watches the floor change live and signs an operator out', asy
   await screenshot(page, 'supervisor-floor');
   await page.screenshot({ path: join(DOCS, 'supervisor-floor.png') });
 
-  // Olga left for the day: Vera signs her out from the view.
+  // The waiting chat is listed on the floor; Vera takes it herself through Assign….
+  const waitingItem = page.locator(`op-supervisor .floor-waiting li[data-chat-id="${waiting.id}"]`);
+  await waitingItem.getByRole('button', { name: 'Assign…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Colleague').selectOption({ label: 'Vera Tester (Online · 0/3)' });
+  await dialog.getByRole('button', { name: 'Assign…' }).click();
+  await waitingItem.waitFor({ state: 'detached' });
+  await queueRow.locator('td').first().filter({ hasText: '0' }).waitFor();
+  const assigned = await server.ok(org.owner, 'query($id: ID!) { chat(id: $id) { operator { id } } }', { id: waiting.id });
+  assert.equal(assigned.chat.operator.id, vera.id);
+
+  // Olga is back and takes a chat, then leaves for the day: Vera signs her out from the view,
+  // after confirming that Olga's chat goes back to the queue.
+  await server.ok(olga.token, 'mutation { setMyStatus(input: { status: READY }) { operator { status } } }');
+  const olgas = await handOffTo(floorQueue, '+48500800801', 'Hello again');
+  assert.equal(olgas.status, 'INVITED');
+  await server.ok(olga.token, 'mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }', { c: olgas.id });
+  await olgaRow.locator('td', { hasText: '1/3' }).waitFor();
   await page.getByLabel('Status of Olga Tester').selectOption('OFFLINE');
+  const confirm = page.getByRole('dialog');
+  await confirm.getByText('Olga Tester holds 1 chat(s)').waitFor();
+  await screenshot(page, 'supervisor-sign-out');
+  await confirm.getByRole('button', { name: 'Sign out' }).click();
   await olgaRow.waitFor({ state: 'detached' });
   const { operators } = await server.ok(org.owner, '{ operators(onlyAvailable: false) { id status } }');
   assert.equal(operators.find((o) => o.id === olga.id).status, 'OFFLINE');
+  const handedBack = await server.ok(org.owner, 'query($id: ID!) { chat(id: $id) { status } }', { id: olgas.id });
+  assert.equal(handedBack.chat.status, 'QUEUED');
+  await page.locator(`op-supervisor .floor-waiting li[data-chat-id="${olgas.id}"]`).waitFor();
 
   // Back to the workplace.
   await page.getByRole('button', { name: 'Floor' }).click();

@@ -54,6 +54,11 @@ function openDialog({ title, body, submitLabel, submit, className = '' }) {
   return { dialog, error, primary };
 }
 
+/** Asks before an action that cannot be taken back; runs `confirm` when the user agrees. */
+export function openConfirmDialog({ title, text, confirmLabel, confirm }) {
+  openDialog({ title, body: h('p', {}, text), submitLabel: confirmLabel, submit: confirm, className: 'confirm' });
+}
+
 /** Who may be handed a chat or invited to one (001): a colleague online or ready. */
 const takesTransfers = (operator) => operator.status === 'READY' || operator.status === 'ONLINE';
 

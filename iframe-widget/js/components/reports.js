@@ -6,6 +6,7 @@ import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { h, mount, field, select } from '../dom.js';
 import { panel, run } from '../panel.js';
 import { t } from '../i18n.js';
+import { duration } from '../clock.js';
 import * as op from '../operations.js';
 
 const KINDS = ['CHATS', 'FIRST_RESPONSE', 'HANDLE_TIME', 'CSAT', 'STATUS_TIME', 'WRAP_UP'];
@@ -54,14 +55,11 @@ function midnight(day, plus = 0) {
   return new Date(y, m - 1, d + plus);
 }
 
-/** Seconds as the clock shows them: `1:02:03`, `2:03`. */
-export function duration(seconds) {
-  if (seconds == null) return '–';
-  const s = Math.round(seconds);
-  const [hours, minutes, secs] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
-  const pad = (n) => String(n).padStart(2, '0');
-  return hours > 0 ? `${hours}:${pad(minutes)}:${pad(secs)}` : `${minutes}:${pad(secs)}`;
-}
+/** Seconds as the clock shows them (`2:03`, `1:02:03`), or a dash. */
+const seconds = (value) => (value == null ? '–' : duration(value * 1000));
+
+/** A report's figure as shown: a duration, or a number with at most two decimals. */
+const figureText = (kind, value) => (DURATIONS.has(kind) ? seconds(value) : value == null ? '–' : String(Math.round(value * 100) / 100));
 
 /**
  * What a report draws: one series per figure, each `{ label, values }` over the report's rows.
@@ -174,7 +172,7 @@ class ReportsView extends HTMLElement {
   #draw(report, container) {
     const labels = report.rows.map((r) => r.label);
     const series = seriesOf(report);
-    const format = DURATIONS.has(report.kind) ? duration : (v) => (v == null ? '–' : String(Math.round(v * 100) / 100));
+    const format = (value) => figureText(report.kind, value);
     // Time in status stacks its statuses in one bar; other figures stand side by side.
     const stacked = report.kind === 'STATUS_TIME';
     const pad = Math.max(0, (4 - labels.length) / 2);
@@ -219,12 +217,11 @@ class ReportsView extends HTMLElement {
       HANDLE_TIME: ['count', 'average', 'p50', 'p90'],
       STATUS_TIME: [],
     }[kind];
-    const number = (v) => (v == null ? '–' : DURATIONS.has(kind) ? duration(v) : String(Math.round(v * 100) / 100));
     const cells = (row) => [
       ...columns.map((c) =>
-        h('td', { dataset: { figure: c } }, c === 'count' ? row.count : c === 'distribution' ? row.distribution.join(' · ') : number(row[c])),
+        h('td', { dataset: { figure: c } }, c === 'count' ? row.count : c === 'distribution' ? row.distribution.join(' · ') : figureText(kind, row[c])),
       ),
-      ...statuses.map((s) => h('td', { dataset: { figure: s } }, duration(row.statuses.find((x) => x.status === s)?.seconds ?? 0))),
+      ...statuses.map((s) => h('td', { dataset: { figure: s } }, seconds(row.statuses.find((x) => x.status === s)?.seconds ?? 0))),
     ];
     const heads = [...columns.map((c) => t(`reports.figure.${c}`)), ...statuses.map((s) => t(`status.${s}`))];
     return h(

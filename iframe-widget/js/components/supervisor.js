@@ -1,12 +1,15 @@
 // The supervisor's floor (O1): queues, operators and the traffic lights, as the server pushes
 // them (`liveOverviewEvents`, no polling); waits and times in status count along with the clock.
-// From here a supervisor opens a red chat or sets an operator's status.
+// From here a supervisor opens a red or waiting chat, assigns a waiting one, or sets an
+// operator's status (signing out one who holds chats is confirmed first: they go back to their
+// queues).
 
 import { h, mount } from '../dom.js';
 import { panel, run } from '../panel.js';
 import { t } from '../i18n.js';
 import { tick } from '../clock.js';
 import * as op from '../operations.js';
+import { openAssignDialog, openConfirmDialog } from './dialogs.js';
 
 /** What a supervisor may set for an operator (AWAY and BLOCKED are the server's). */
 const SETTABLE = ['READY', 'ONLINE', 'BREAK', 'UNAVAILABLE', 'OFFLINE'];
@@ -26,6 +29,10 @@ function timer(at, secs) {
 class SupervisorView extends HTMLElement {
   connectedCallback() {
     mount(this, h('p', { class: 'loading', role: 'status' }, t('loading')));
+    this.waiting = h('section', { class: 'floor-waiting' });
+    // The waiting chats are the workplace's Unassigned, which follows its own events.
+    this.onWorkplace = () => this.overview && this.#renderWaiting();
+    panel.workplace.addEventListener('change', this.onWorkplace);
     this.unfollow = panel.workplace.live?.subscribe(
       op.LIVE_OVERVIEW_EVENTS,
       () => ({}),
@@ -41,6 +48,7 @@ class SupervisorView extends HTMLElement {
   disconnectedCallback() {
     this.unfollow?.();
     this.unfollow = null;
+    panel.workplace.removeEventListener('change', this.onWorkplace);
   }
 
   render(overview) {
@@ -59,8 +67,37 @@ class SupervisorView extends HTMLElement {
       this.#queues(at, overview.queues),
       this.#operators(at, overview.operators),
       this.#redChats(overview.redChats),
+      this.waiting,
     );
+    this.#renderWaiting();
     tick(this);
+  }
+
+  /** The chats waiting in the supervisor's queues, the head of the queue first. */
+  #renderWaiting() {
+    const chats = panel.workplace.unassignedChats();
+    mount(
+      this.waiting,
+      h('h3', {}, t('supervisor.waitingChats')),
+      chats.length === 0
+        ? h('p', { class: 'empty' }, t('supervisor.noneWaiting'))
+        : h(
+            'ul',
+            {},
+            chats.map((chat) =>
+              h(
+                'li',
+                { dataset: { chatId: chat.id } },
+                `#${chat.number} ${chat.title}`,
+                chat.queue ? ` · ${chat.queue.name} ` : ' ',
+                h('span', { dataset: { since: chat.queuedAt ?? chat.createdAt } }),
+                h('button', { type: 'button', class: 'link', onclick: () => this.#open(chat.id) }, t('supervisor.openChat')),
+                h('button', { type: 'button', onclick: () => openAssignDialog(chat) }, t('card.assign')),
+              ),
+            ),
+          ),
+    );
+    tick(this.waiting);
   }
 
   #queues(at, queues) {
@@ -124,7 +161,7 @@ class SupervisorView extends HTMLElement {
                       'select',
                       {
                         'aria-label': t('supervisor.statusOf', { name }),
-                        onchange: (e) => this.#setStatus(o.operator.id, e.target.value),
+                        onchange: (e) => this.#setStatus(o, name, e.target),
                       },
                       h('option', { value: '', selected: true }, '…'),
                       SETTABLE.filter((s) => s !== o.status).map((s) => h('option', { value: s }, t(`status.${s}`))),
@@ -164,10 +201,25 @@ class SupervisorView extends HTMLElement {
     );
   }
 
-  async #setStatus(operatorId, status) {
+  /** Sets an operator's status as chosen in `control`; signing out one with chats asks first. */
+  #setStatus(row, name, control) {
+    const status = control.value;
     if (!status) return;
-    const done = await run(() => panel.api.request(op.SET_OPERATOR_STATUS, { input: { operatorId, status } }));
-    if (done) panel.notify(t('supervisor.statusSet', { status: t(`status.${status}`) }));
+    const apply = async () => {
+      await panel.api.request(op.SET_OPERATOR_STATUS, { input: { operatorId: row.operator.id, status } });
+      panel.notify(t('supervisor.statusSet', { status: t(`status.${status}`) }));
+    };
+    if (status === 'OFFLINE' && row.activeChats > 0) {
+      control.value = '';
+      openConfirmDialog({
+        title: t('supervisor.signOutTitle', { name }),
+        text: t('supervisor.signOutText', { name, count: row.activeChats }),
+        confirmLabel: t('supervisor.signOut'),
+        confirm: apply,
+      });
+    } else {
+      run(apply);
+    }
   }
 
   #open(chatId) {
