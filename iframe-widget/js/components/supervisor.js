@@ -26,6 +26,14 @@ function timer(at, secs) {
   return secs == null ? h('span', {}, '–') : h('span', { dataset: { since: since(at, secs) } });
 }
 
+/** A titled list of chats, each item as `item` makes it, or a line saying there are none. */
+function chatList(title, none, chats, item) {
+  return [
+    h('h3', {}, title),
+    chats.length === 0 ? h('p', { class: 'empty' }, none) : h('ul', {}, chats.map((chat) => h('li', { dataset: { chatId: chat.id } }, item(chat)))),
+  ];
+}
+
 class SupervisorView extends HTMLElement {
   connectedCallback() {
     mount(this, h('p', { class: 'loading', role: 'status' }, t('loading')));
@@ -75,27 +83,15 @@ class SupervisorView extends HTMLElement {
 
   /** The chats waiting in the supervisor's queues, the head of the queue first. */
   #renderWaiting() {
-    const chats = panel.workplace.unassignedChats();
     mount(
       this.waiting,
-      h('h3', {}, t('supervisor.waitingChats')),
-      chats.length === 0
-        ? h('p', { class: 'empty' }, t('supervisor.noneWaiting'))
-        : h(
-            'ul',
-            {},
-            chats.map((chat) =>
-              h(
-                'li',
-                { dataset: { chatId: chat.id } },
-                `#${chat.number} ${chat.title}`,
-                chat.queue ? ` · ${chat.queue.name} ` : ' ',
-                h('span', { dataset: { since: chat.queuedAt ?? chat.createdAt } }),
-                h('button', { type: 'button', class: 'link', onclick: () => this.#open(chat.id) }, t('supervisor.openChat')),
-                h('button', { type: 'button', onclick: () => openAssignDialog(chat) }, t('card.assign')),
-              ),
-            ),
-          ),
+      chatList(t('supervisor.waitingChats'), t('supervisor.noneWaiting'), panel.workplace.unassignedChats(), (chat) => [
+        `#${chat.number} ${chat.title}`,
+        chat.queue ? ` · ${chat.queue.name} ` : ' ',
+        h('span', { dataset: { since: chat.queuedAt ?? chat.createdAt } }),
+        h('button', { type: 'button', class: 'link', onclick: () => this.#open(chat.id) }, t('supervisor.openChat')),
+        h('button', { type: 'button', onclick: () => openAssignDialog(chat) }, t('card.assign')),
+      ]),
     );
     tick(this.waiting);
   }
@@ -179,25 +175,14 @@ class SupervisorView extends HTMLElement {
     return h(
       'section',
       { class: 'floor-red' },
-      h('h3', {}, t('supervisor.redChats')),
-      chats.length === 0
-        ? h('p', { class: 'empty' }, t('supervisor.noRed'))
-        : h(
-            'ul',
-            {},
-            chats.map((chat) =>
-              h(
-                'li',
-                { dataset: { chatId: chat.id } },
-                h('span', { class: 'dot light-red' }),
-                `#${chat.number} ${chat.title}`,
-                chat.operator ? ` · ${chat.operator.firstName}` : '',
-                ' ',
-                chat.waitingSince ? h('span', { dataset: { since: chat.waitingSince } }) : null,
-                h('button', { type: 'button', class: 'link', onclick: () => this.#open(chat.id) }, t('supervisor.openChat')),
-              ),
-            ),
-          ),
+      chatList(t('supervisor.redChats'), t('supervisor.noRed'), chats, (chat) => [
+        h('span', { class: 'dot light-red' }),
+        `#${chat.number} ${chat.title}`,
+        chat.operator ? ` · ${chat.operator.firstName}` : '',
+        ' ',
+        chat.waitingSince ? h('span', { dataset: { since: chat.waitingSince } }) : null,
+        h('button', { type: 'button', class: 'link', onclick: () => this.#open(chat.id) }, t('supervisor.openChat')),
+      ]),
     );
   }
 
