@@ -15,6 +15,7 @@ mod m20261122_000006_history_search;
 mod m20261202_000007_case_claim;
 mod m20261203_000008_retention;
 mod m20261204_000009_supervision;
+mod m20261205_000010_reports;
 
 /// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_case_claim::Migration),
             Box::new(m20261203_000008_retention::Migration),
             Box::new(m20261204_000009_supervision::Migration),
+            Box::new(m20261205_000010_reports::Migration),
         ]
     }
 }

@@ -1,7 +1,8 @@
 //! History at scale (J1, G2): seeds a PostgreSQL database with N chats (a million by default),
 //! two messages and one responsibility each, then times every filter of `chats(filter, first:
-//! 20)` over HTTP, next to a baseline measured in the same run: the same GraphQL round trip
-//! reading one chat by id.
+//! 20)` over HTTP, then every kind of `report` (O2) over a month, a week and the whole year,
+//! next to a baseline measured in the same run: the same GraphQL round trip reading one chat by
+//! id.
 //!
 //! ```sh
 //! OMNIPANEL_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres \
@@ -41,7 +42,22 @@ async fn time(
     samples
 }
 
-async fn seed(app: &TestApp, org: &str, chats: i64, operators: &[String], topics: &[String]) {
+/// What the seeded chats refer to besides operators and topics: the queue they were handled in,
+/// and the wrap-up reasons and results they were closed with.
+struct Dictionaries {
+    queue: String,
+    reasons: Vec<String>,
+    results: Vec<String>,
+}
+
+async fn seed(
+    app: &TestApp,
+    org: &str,
+    chats: i64,
+    operators: &[String],
+    topics: &[String],
+    dictionaries: &Dictionaries,
+) {
     let db = &app.domain.db;
     let customers = (chats / 5).max(1);
     let array = |ids: &[String]| {
@@ -55,6 +71,9 @@ async fn seed(app: &TestApp, org: &str, chats: i64, operators: &[String], topics
     };
     let (ops, tops) = (array(operators), array(topics));
     let (n_ops, n_tops) = (operators.len(), topics.len());
+    let (reasons, results) = (array(&dictionaries.reasons), array(&dictionaries.results));
+    let (n_reasons, n_results) = (dictionaries.reasons.len(), dictionaries.results.len());
+    let queue = &dictionaries.queue;
     let statements = [
         format!(
             "INSERT INTO customers (id, organization_id, number, name, phone, created_at, updated_at)
@@ -62,14 +81,22 @@ async fn seed(app: &TestApp, org: &str, chats: i64, operators: &[String], topics
              FROM generate_series(1, {customers}) g"
         ),
         format!(
+            // A chat every 30 s back from now, queued when created, accepted a minute later,
+            // answered 0–119 s after that and closed 10–15 minutes after creation.
             "INSERT INTO chats (id, organization_id, number, direction, status, source, customer_id,
-                operator_id, topic_id, variables, rating, created_at, accepted_at, closed_at,
-                closed_by_kind, traffic_light, updated_at)
+                operator_id, topic_id, queue_id, variables, rating, created_at, queued_at,
+                accepted_at, first_response_at, closed_at, closed_by_kind, wrap_up_reason_id,
+                result_id, traffic_light, updated_at)
              SELECT gen_random_uuid(), '{org}', g, 'INBOUND', 'COMPLETED', 'TELEGRAM', c.id,
-                ({ops})[1 + g % {n_ops}], ({tops})[1 + g % {n_tops}], '{{}}',
+                ({ops})[1 + g % {n_ops}], ({tops})[1 + g % {n_tops}], '{queue}', '{{}}',
                 CASE WHEN g % 3 = 0 THEN 1 + g % 5 END,
-                now() - make_interval(secs => g * 30), now() - make_interval(secs => g * 30 - 60),
-                now() - make_interval(secs => g * 30 - 600), 'OPERATOR', 'NONE', now()
+                now() - make_interval(secs => g * 30), now() - make_interval(secs => g * 30),
+                now() - make_interval(secs => g * 30 - 60),
+                now() - make_interval(secs => g * 30 - 60 - g % 120),
+                now() - make_interval(secs => g * 30 - 600 - g % 300), 'OPERATOR',
+                ({reasons})[1 + g % {n_reasons}],
+                CASE WHEN g % 2 = 0 THEN ({results})[1 + g % {n_results}] END,
+                'NONE', now()
              FROM generate_series(1, {chats}) g
              JOIN customers c ON c.organization_id = '{org}' AND c.number = 1 + g % {customers}"
         ),
@@ -109,6 +136,18 @@ async fn seed(app: &TestApp, org: &str, chats: i64, operators: &[String], topics
     }
 }
 
+/// Creates a named entry through `mutation` (`createTopic`, …); returns its id.
+async fn create(app: &TestApp, token: &str, mutation: &str, field: &str, name: &str) -> String {
+    let made = app
+        .ok(
+            Some(token),
+            &format!("mutation($name: String!) {{ {mutation}(input: {{ name: $name }}) {{ {field} {{ id }} }} }}"),
+            json!({ "name": name }),
+        )
+        .await;
+    made[mutation][field]["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     // (`cargo bench` adds `--bench`; only the numbers count.)
@@ -127,23 +166,37 @@ async fn main() {
     }
     let mut topics = Vec::new();
     for name in ["Delivery", "Billing", "Returns", "Accounts", "Other"] {
-        let made = app
-            .ok(
-                Some(&owner),
-                "mutation($name: String!) { createTopic(input: { name: $name }) { topic { id } } }",
-                json!({ "name": name }),
-            )
-            .await;
-        topics.push(
-            made["createTopic"]["topic"]["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        topics.push(create(&app, &owner, "createTopic", "topic", name).await);
     }
+    let dictionaries = Dictionaries {
+        queue: create(&app, &owner, "createQueue", "queue", "Support").await,
+        reasons: vec![
+            create(&app, &owner, "createWrapUpReason", "wrapUpReason", "Solved").await,
+            create(
+                &app,
+                &owner,
+                "createWrapUpReason",
+                "wrapUpReason",
+                "Escalated",
+            )
+            .await,
+            create(&app, &owner, "createWrapUpReason", "wrapUpReason", "Spam").await,
+        ],
+        results: vec![
+            create(
+                &app,
+                &owner,
+                "createChatResult",
+                "chatResult",
+                "Order found",
+            )
+            .await,
+            create(&app, &owner, "createChatResult", "chatResult", "Refunded").await,
+        ],
+    };
     let operator_ids: Vec<String> = operators.iter().map(|o| o.id.clone()).collect();
     eprintln!("seeding {chats} chats");
-    seed(&app, &org.id, chats, &operator_ids, &topics).await;
+    seed(&app, &org.id, chats, &operator_ids, &topics, &dictionaries).await;
 
     let page = "edges { cursor node { id title rating } } pageInfo { hasNextPage }";
     let history = format!(
@@ -226,6 +279,79 @@ async fn main() {
         println!(
             "{:<30} {:>10.2} {:>10.2} {:>12.1}",
             name,
+            p50.as_secs_f64() * 1e3,
+            percentile(&samples, 0.95).as_secs_f64() * 1e3,
+            p50.as_secs_f64() / base50.as_secs_f64()
+        );
+    }
+
+    // Reports (O2) over the same history, the owner's (the whole organization), next to the same
+    // baseline: the last month by day, by operator and by queue, the last week by hour, the
+    // whole year by week (every chat), and time in status.
+    let now = chrono::Utc::now();
+    let back = |days: i64| (now - chrono::Duration::days(days)).to_rfc3339();
+    let report = "query($i: ReportInput!) { report(input: $i) { rows { key count average p50 p90 distribution } total { count average p50 p90 } } }";
+    let reports: Vec<(&str, Value)> = vec![
+        (
+            "CHATS, 31 days by day",
+            json!({ "kind": "CHATS", "groupBy": "DAY", "from": back(31) }),
+        ),
+        (
+            "FIRST_RESPONSE, 31 days by day",
+            json!({ "kind": "FIRST_RESPONSE", "groupBy": "DAY", "from": back(31) }),
+        ),
+        (
+            "HANDLE_TIME, 31 days by operator",
+            json!({ "kind": "HANDLE_TIME", "groupBy": "OPERATOR", "from": back(31) }),
+        ),
+        (
+            "CSAT, 31 days by topic",
+            json!({ "kind": "CSAT", "groupBy": "TOPIC", "from": back(31) }),
+        ),
+        (
+            "WRAP_UP, 31 days",
+            json!({ "kind": "WRAP_UP", "groupBy": "DAY", "from": back(31) }),
+        ),
+        (
+            "HANDLE_TIME, 7 days by hour",
+            json!({ "kind": "HANDLE_TIME", "groupBy": "HOUR", "from": back(7), "timeZone": "Europe/Warsaw" }),
+        ),
+        (
+            "CHATS, 366 days by week",
+            json!({ "kind": "CHATS", "groupBy": "WEEK", "from": back(366) }),
+        ),
+        (
+            "HANDLE_TIME, 366 days by week",
+            json!({ "kind": "HANDLE_TIME", "groupBy": "WEEK", "from": back(366) }),
+        ),
+        (
+            "CSAT, 366 days by queue",
+            json!({ "kind": "CSAT", "groupBy": "QUEUE", "from": back(366) }),
+        ),
+        (
+            "STATUS_TIME, 31 days",
+            json!({ "kind": "STATUS_TIME", "groupBy": "OPERATOR", "from": back(31) }),
+        ),
+    ];
+    println!("\nReports over {chats} chats, {runs} runs each:");
+    println!(
+        "{:<34} {:>8} {:>10} {:>10} {:>12}",
+        "report", "chats", "p50 ms", "p95 ms", "p50 / base"
+    );
+    for (name, mut input) in reports {
+        input["to"] = json!(now.to_rfc3339());
+        let variables = json!({ "i": input });
+        let counted = app.gql(Some(&owner), report, variables.clone()).await;
+        if let Some(error) = counted.get("errors") {
+            println!("{name:<34} refused: {error}");
+            continue;
+        }
+        let samples = time(&app, &owner, report, variables, runs).await;
+        let p50 = percentile(&samples, 0.5);
+        println!(
+            "{:<34} {:>8} {:>10.2} {:>10.2} {:>12.1}",
+            name,
+            counted["data"]["report"]["total"]["count"],
             p50.as_secs_f64() * 1e3,
             percentile(&samples, 0.95).as_secs_f64() * 1e3,
             p50.as_secs_f64() / base50.as_secs_f64()

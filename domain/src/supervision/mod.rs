@@ -4,11 +4,14 @@
 //! scope ADMIN) see the whole organization.
 
 mod overview;
+mod report_rules;
+mod report_sql;
 mod reports;
 mod status;
 
 pub use overview::{LightCounts, LiveOverview, QueueFigures};
-pub use reports::{Report, ReportGroup, ReportInput, ReportKind, ReportRow};
+pub use report_rules::{ReportGroup, ReportInput, ReportKind, ReportRow};
+pub use reports::Report;
 pub use status::SetOperatorStatusInput;
 
 use sea_orm::sea_query::SelectStatement;

@@ -1,95 +1,32 @@
 //! Reports (O2): chats handled, first response and handle time, time in status (B3), ratings
 //! (CSAT) and wrap-up reasons and results, over a period, grouped by operator, queue, topic or
 //! period (hour, day, week in the organization's time zone, empty periods shown as zero). The
-//! figures are computed from the chats themselves, so a report never disagrees with its rows.
+//! figures are computed from the chats themselves, so a report never disagrees with its rows:
+//! by PostgreSQL in one grouping statement (`report_sql.rs`), by Rust on SQLite.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
-use validator::Validate;
 
 use crate::actor::Actor;
 use crate::entity::{chat, chat_result, operator, queue, status_log, topic, wrap_up_reason};
 use crate::enums::ChatStatus;
 use crate::error::{DomainError, Result};
 use crate::ids::*;
-use crate::presence::rules::{StatusTime, time_in_status};
+use crate::presence::rules::time_in_status;
 use crate::service::Supervision;
 use crate::supervision::Floor;
-
-/// The longest period one report covers, and the longest an hourly one does.
-const MAX_DAYS: i64 = 366;
-const MAX_HOURLY_DAYS: i64 = 31;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-pub enum ReportKind {
-    /// Chats closed in the period.
-    Chats,
-    /// From queueing (or creation) to the operator's first message, for chats closed in it.
-    FirstResponse,
-    /// From acceptance to closing, for chats closed in it.
-    HandleTime,
-    /// Each operator's time in each status (B3); by operator only.
-    StatusTime,
-    /// The customers' ratings (1 to 5) of chats closed in the period.
-    Csat,
-    /// Chats closed with each wrap-up reason, then with each result; `groupBy` is not used.
-    WrapUp,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-pub enum ReportGroup {
-    Operator,
-    Queue,
-    Topic,
-    Hour,
-    Day,
-    /// Weeks from Monday.
-    Week,
-}
-
-#[derive(Clone, Debug, Validate)]
-#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
-pub struct ReportInput {
-    pub kind: ReportKind,
-    /// The period's start (inclusive).
-    pub from: DateTime<Utc>,
-    /// The period's end (exclusive): at most 366 days after `from`, 31 for hourly reports.
-    pub to: DateTime<Utc>,
-    pub group_by: ReportGroup,
-    /// The IANA time zone periods are counted in (`Europe/Warsaw`); UTC by default.
-    #[validate(length(max = 64))]
-    pub time_zone: Option<String>,
-    /// Only this queue's chats.
-    pub queue_id: Option<QueueId>,
-    /// Only this operator's chats.
-    pub operator_id: Option<OperatorId>,
-}
-
-/// One group's figures. Times are in seconds; for CSAT the figures are the scores.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReportRow {
-    /// The group: an id, `none` (no operator, queue or topic), or the period's start (RFC 3339).
-    pub key: String,
-    /// The group as people read it: a name, or the period's local date and time.
-    pub label: String,
-    pub count: u64,
-    pub average: Option<f64>,
-    pub p50: Option<f64>,
-    pub p90: Option<f64>,
-    /// CSAT: how many ratings of 1, 2, 3, 4 and 5.
-    pub distribution: Vec<u64>,
-    /// STATUS_TIME: the seconds in each status.
-    pub statuses: Vec<StatusTime>,
-}
+use crate::supervision::report_rules::{
+    Group, MAX_DAYS, MAX_HOURLY_DAYS, ReportGroup, ReportInput, ReportKind, ReportRow, Tally,
+    period_of, rows_of,
+};
+use crate::supervision::report_sql;
 
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -112,8 +49,6 @@ struct Closed {
     first_response_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
     rating: Option<i16>,
-    wrap_up_reason_id: Option<WrapUpReasonId>,
-    result_id: Option<ChatResultId>,
 }
 
 impl Closed {
@@ -154,15 +89,22 @@ impl Supervision<'_> {
                 return Err(DomainError::validation("operatorId", "No such operator"));
             }
         }
-        let (rows, total) = if input.kind == ReportKind::StatusTime {
-            self.status_time(db, actor, &floor, &input).await?
-        } else {
-            let chats = closed_chats(db, actor, &floor, &input).await?;
-            if input.kind == ReportKind::WrapUp {
-                wrap_ups(db, &chats).await?
-            } else {
-                let labels = Labels::read(db, input.group_by, &chats).await?;
-                figures(&input, time_zone, &labels, &chats)
+        let closed = closed_in(actor, &floor, &input);
+        let (rows, total) = match input.kind {
+            ReportKind::StatusTime => self.status_time(db, actor, &floor, &input).await?,
+            ReportKind::WrapUp => wrap_ups(db, closed).await?,
+            _ => {
+                let (groups, total) = if db.get_database_backend() == DatabaseBackend::Postgres {
+                    report_sql::tallies(db, closed, &input, time_zone.name()).await?
+                } else {
+                    tallies(
+                        &input,
+                        time_zone,
+                        &closed.into_model::<Closed>().all(db).await?,
+                    )
+                };
+                let names = names(db, input.group_by, &groups).await?;
+                rows_of(&input, time_zone, &names, groups, total)
             }
         };
         Ok(Report {
@@ -278,13 +220,9 @@ fn check_period(input: &ReportInput) -> Result<()> {
     Ok(())
 }
 
-/// The floor's chats closed in the period, narrowed as asked.
-async fn closed_chats(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    floor: &Floor,
-    input: &ReportInput,
-) -> Result<Vec<Closed>> {
+/// The floor's chats closed in the period, narrowed as asked: what a report adds up, and what
+/// the Rust path reads of each ([`Closed`]).
+fn closed_in(actor: &Actor, floor: &Floor, input: &ReportInput) -> Select<chat::Entity> {
     let mut chats = chat::Entity::find()
         .select_only()
         .columns([
@@ -297,8 +235,6 @@ async fn closed_chats(
             chat::Column::FirstResponseAt,
             chat::Column::ClosedAt,
             chat::Column::Rating,
-            chat::Column::WrapUpReasonId,
-            chat::Column::ResultId,
         ])
         .filter(chat::Column::OrganizationId.eq(actor.organization_id))
         .filter(chat::Column::Status.eq(ChatStatus::Completed))
@@ -313,222 +249,109 @@ async fn closed_chats(
     if let Some(id) = input.operator_id {
         chats = chats.filter(chat::Column::OperatorId.eq(id));
     }
-    Ok(chats.into_model::<Closed>().all(db).await?)
+    chats
 }
 
-/// The names of the operators, queues or topics a report groups by.
-#[derive(Default)]
-struct Labels(HashMap<uuid::Uuid, String>);
-
-impl Labels {
-    async fn read(db: &impl ConnectionTrait, group: ReportGroup, chats: &[Closed]) -> Result<Self> {
-        let mut names = HashMap::new();
-        match group {
-            ReportGroup::Operator => {
-                let ids: Vec<OperatorId> = chats.iter().filter_map(|c| c.operator_id).collect();
-                for op in operator::Entity::find()
-                    .filter(operator::Column::Id.is_in(ids))
-                    .all(db)
-                    .await?
-                {
-                    names.insert(op.id.0, name_of(&op));
-                }
-            }
-            ReportGroup::Queue => {
-                let ids: Vec<QueueId> = chats.iter().filter_map(|c| c.queue_id).collect();
-                for q in queue::Entity::find()
-                    .filter(queue::Column::Id.is_in(ids))
-                    .all(db)
-                    .await?
-                {
-                    names.insert(q.id.0, q.name);
-                }
-            }
-            ReportGroup::Topic => {
-                let ids: Vec<TopicId> = chats.iter().filter_map(|c| c.topic_id).collect();
-                for t in topic::Entity::find()
-                    .filter(topic::Column::Id.is_in(ids))
-                    .all(db)
-                    .await?
-                {
-                    names.insert(t.id.0, t.name);
-                }
-            }
-            ReportGroup::Hour | ReportGroup::Day | ReportGroup::Week => {}
-        }
-        Ok(Self(names))
-    }
-
-    fn row(&self, id: Option<uuid::Uuid>) -> (String, String) {
-        match id {
-            Some(id) => (
-                id.to_string(),
-                self.0.get(&id).cloned().unwrap_or_else(|| id.to_string()),
-            ),
-            None => ("none".into(), "None".into()),
-        }
-    }
+/// The names of the operators, queues or topics a report's groups are.
+async fn names(
+    db: &impl ConnectionTrait,
+    group: ReportGroup,
+    groups: &[(Group, Tally)],
+) -> Result<HashMap<uuid::Uuid, String>> {
+    let ids = groups.iter().filter_map(|(group, _)| match group {
+        Group::Of(id) => *id,
+        Group::Period(_) => None,
+    });
+    Ok(match group {
+        ReportGroup::Operator => operator::Entity::find()
+            .filter(operator::Column::Id.is_in(ids.map(OperatorId)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|op| (op.id.0, name_of(&op)))
+            .collect(),
+        ReportGroup::Queue => queue::Entity::find()
+            .filter(queue::Column::Id.is_in(ids.map(QueueId)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|q| (q.id.0, q.name))
+            .collect(),
+        ReportGroup::Topic => topic::Entity::find()
+            .filter(topic::Column::Id.is_in(ids.map(TopicId)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id.0, t.name))
+            .collect(),
+        ReportGroup::Hour | ReportGroup::Day | ReportGroup::Week => HashMap::new(),
+    })
 }
 
-/// A period's start in the report's time zone, as an instant (the earliest, across a change of
-/// the clocks).
-fn local_start(tz: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
-    tz.from_local_datetime(&naive)
-        .earliest()
-        // A start that falls in a gap (clocks moved forward) begins an hour later.
-        .or_else(|| {
-            tz.from_local_datetime(&(naive + Duration::hours(1)))
-                .earliest()
-        })
-        .map(|at| at.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
-}
-
-/// The local start of the period `at` falls in.
-fn period_of(group: ReportGroup, tz: Tz, at: DateTime<Utc>) -> NaiveDateTime {
-    let local = at.with_timezone(&tz).naive_local();
-    let day = local.date();
-    match group {
-        ReportGroup::Hour => {
-            day.and_time(NaiveTime::from_hms_opt(local.time().hour(), 0, 0).unwrap())
-        }
-        ReportGroup::Week => {
-            let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-            monday.and_time(NaiveTime::MIN)
-        }
-        _ => day.and_time(NaiveTime::MIN),
-    }
-}
-
-fn next_period(group: ReportGroup, start: NaiveDateTime) -> NaiveDateTime {
-    match group {
-        ReportGroup::Hour => start + Duration::hours(1),
-        ReportGroup::Week => start + Duration::days(7),
-        _ => start + Duration::days(1),
-    }
-}
-
-fn period_label(group: ReportGroup, start: NaiveDateTime) -> String {
-    match group {
-        ReportGroup::Hour => start.format("%Y-%m-%d %H:00").to_string(),
-        _ => start.format("%Y-%m-%d").to_string(),
-    }
-}
-
-/// Groups the chats and adds each group up; periods with no chats are rows of zero.
-fn figures(
-    input: &ReportInput,
-    tz: Tz,
-    labels: &Labels,
-    chats: &[Closed],
-) -> (Vec<ReportRow>, ReportRow) {
+/// Groups the chats and adds each group up (the SQLite path).
+fn tallies(input: &ReportInput, tz: Tz, chats: &[Closed]) -> (Vec<(Group, Tally)>, Tally) {
     let kind = input.kind;
-    let periodic = matches!(
-        input.group_by,
-        ReportGroup::Hour | ReportGroup::Day | ReportGroup::Week
-    );
-    // Keyed for order: periods by time, the others by label then key.
-    let mut groups: BTreeMap<(String, String), (String, Vec<f64>)> = BTreeMap::new();
-    if periodic {
-        let mut start = period_of(input.group_by, tz, input.from);
-        while local_start(tz, start) < input.to {
-            let key = local_start(tz, start).to_rfc3339();
-            groups.insert(
-                (key.clone(), String::new()),
-                (period_label(input.group_by, start), Vec::new()),
-            );
-            start = next_period(input.group_by, start);
-        }
-    }
+    let mut groups: HashMap<Group, Vec<f64>> = HashMap::new();
     let mut all = Vec::new();
     for chat in chats {
         let Some(value) = chat.value(kind) else {
             continue;
         };
         all.push(value);
-        let (order, key, label) = if periodic {
-            let start = period_of(
-                input.group_by,
+        let group = match input.group_by {
+            ReportGroup::Operator => Group::Of(chat.operator_id.map(|i| i.0)),
+            ReportGroup::Queue => Group::Of(chat.queue_id.map(|i| i.0)),
+            ReportGroup::Topic => Group::Of(chat.topic_id.map(|i| i.0)),
+            periodic => Group::Period(period_of(
+                periodic,
                 tz,
                 chat.closed_at.unwrap_or(chat.created_at),
-            );
-            let key = local_start(tz, start).to_rfc3339();
-            (
-                key.clone(),
-                String::new(),
-                period_label(input.group_by, start),
-            )
-        } else {
-            let id = match input.group_by {
-                ReportGroup::Operator => chat.operator_id.map(|i| i.0),
-                ReportGroup::Queue => chat.queue_id.map(|i| i.0),
-                _ => chat.topic_id.map(|i| i.0),
-            };
-            let (key, label) = labels.row(id);
-            (label.clone(), key, label)
+            )),
         };
-        groups
-            .entry((order, key))
-            .or_insert_with(|| (label, Vec::new()))
-            .1
-            .push(value);
+        groups.entry(group).or_default().push(value);
     }
-    let rows = groups
+    let groups = groups
         .into_iter()
-        .map(|((order, key), (label, values))| {
-            let key = if periodic { order } else { key };
-            summarise(kind, key, label, values)
-        })
+        .map(|(group, values)| (group, Tally::of(kind, values)))
         .collect();
-    (rows, summarise(kind, "total".into(), "Total".into(), all))
+    (groups, Tally::of(kind, all))
 }
 
-/// Count, average and percentiles (nearest rank) of a group's values.
-fn summarise(kind: ReportKind, key: String, label: String, mut values: Vec<f64>) -> ReportRow {
-    values.sort_by(f64::total_cmp);
-    let count = values.len() as u64;
-    let timed = !matches!(kind, ReportKind::Chats | ReportKind::WrapUp);
-    let rank = |p: f64| -> Option<f64> {
-        if values.is_empty() {
-            return None;
-        }
-        let index = ((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1;
-        Some(values[index])
-    };
-    let distribution = if kind == ReportKind::Csat {
-        (1..=5)
-            .map(|score| values.iter().filter(|v| **v == f64::from(score)).count() as u64)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    ReportRow {
-        key,
-        label,
-        count,
-        average: (timed && count > 0).then(|| values.iter().sum::<f64>() / count as f64),
-        p50: if timed { rank(0.5) } else { None },
-        p90: if timed { rank(0.9) } else { None },
-        distribution,
-        statuses: Vec::new(),
-    }
-}
-
-/// Chats by wrap-up reason, then by result.
+/// Chats by wrap-up reason, then by result, counted by the database.
 async fn wrap_ups(
     db: &impl ConnectionTrait,
-    chats: &[Closed],
+    closed: Select<chat::Entity>,
 ) -> Result<(Vec<ReportRow>, ReportRow)> {
-    let mut reasons: HashMap<WrapUpReasonId, u64> = HashMap::new();
-    let mut results: HashMap<ChatResultId, u64> = HashMap::new();
-    for chat in chats {
-        if let Some(id) = chat.wrap_up_reason_id {
-            *reasons.entry(id).or_default() += 1;
-        }
-        if let Some(id) = chat.result_id {
-            *results.entry(id).or_default() += 1;
-        }
-    }
+    let count = |column: chat::Column| {
+        closed
+            .clone()
+            .select_only()
+            .column(column)
+            .column_as(chat::Column::Id.count(), "n")
+            .filter(column.is_not_null())
+            .group_by(column)
+    };
+    let reasons: HashMap<WrapUpReasonId, u64> = count(chat::Column::WrapUpReasonId)
+        .into_tuple::<(WrapUpReasonId, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect();
+    let results: HashMap<ChatResultId, u64> = count(chat::Column::ResultId)
+        .into_tuple::<(ChatResultId, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect();
+    let chats: i64 = closed
+        .select_only()
+        .column_as(chat::Column::Id.count(), "n")
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or(0);
     let reason_names = wrap_up_reason::Entity::find()
         .filter(wrap_up_reason::Column::Id.is_in(reasons.keys().copied()))
         .all(db)
@@ -556,50 +379,10 @@ async fn wrap_ups(
     by_reason.extend(by_result);
     Ok((
         by_reason,
-        row("total".into(), "Total".into(), chats.len() as u64),
+        row(
+            "total".into(),
+            "Total".into(),
+            u64::try_from(chats).unwrap_or(0),
+        ),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn percentiles_are_nearest_rank_and_csat_counts_each_score() {
-        let row = summarise(
-            ReportKind::Csat,
-            "k".into(),
-            "l".into(),
-            vec![5.0, 3.0, 4.0, 5.0],
-        );
-        assert_eq!(row.count, 4);
-        assert_eq!(row.average, Some(4.25));
-        assert_eq!(row.p50, Some(4.0));
-        assert_eq!(row.p90, Some(5.0));
-        assert_eq!(row.distribution, vec![0, 0, 1, 1, 2]);
-        let none = summarise(ReportKind::HandleTime, "k".into(), "l".into(), vec![]);
-        assert_eq!((none.count, none.average, none.p50), (0, None, None));
-    }
-
-    #[test]
-    fn periods_follow_the_local_clock() {
-        let warsaw: Tz = "Europe/Warsaw".parse().unwrap();
-        // 23:30 UTC on 1 December is 00:30 on the 2nd in Warsaw.
-        let day = period_of(ReportGroup::Day, warsaw, at("2026-12-01T23:30:00Z"));
-        assert_eq!(period_label(ReportGroup::Day, day), "2026-12-02");
-        assert_eq!(local_start(warsaw, day), at("2026-12-01T23:00:00Z"));
-        // Weeks start on Monday: Wednesday 2 December 2026 is in the week of 30 November.
-        let week = period_of(ReportGroup::Week, warsaw, at("2026-12-02T12:00:00Z"));
-        assert_eq!(period_label(ReportGroup::Week, week), "2026-11-30");
-        // The spring change: 02:00 does not exist on 29 March 2026 in Warsaw.
-        let gap = chrono::NaiveDate::from_ymd_opt(2026, 3, 29)
-            .unwrap()
-            .and_hms_opt(2, 0, 0)
-            .unwrap();
-        assert_eq!(local_start(warsaw, gap), at("2026-03-29T01:00:00Z"));
-    }
 }
