@@ -3,7 +3,7 @@
 
 import { Api } from './api.js';
 import { h, mount } from './dom.js';
-import { panel, run } from './panel.js';
+import { panel, run, supervises } from './panel.js';
 import { t, setLocale, pickLocale, locale, LOCALES } from './i18n.js';
 import { Workplace } from './workplace.js';
 import { startTicker, tick } from './clock.js';
@@ -19,8 +19,6 @@ import { openOutgoingDialog, openProfileDialog } from './components/dialogs.js';
 
 const SESSION_KEY = 'omnipanel.session';
 
-/** Roles that see the supervisor's floor. */
-const SUPERVISES = ['SUPERVISOR', 'MANAGER', 'ADMIN', 'OWNER'];
 
 const params = new URLSearchParams(location.search);
 const config = panel.config;
@@ -226,7 +224,7 @@ class OmnipanelApp extends HTMLElement {
         h('op-status'),
         connection,
         h('button', { type: 'button', class: 'new-message', onclick: () => openOutgoingDialog() }, t('outgoing.open')),
-        SUPERVISES.includes(panel.workplace.me?.role)
+        supervises(panel.workplace.me?.role)
           ? h('button', { type: 'button', class: 'floor-toggle', 'aria-pressed': 'false', onclick: () => this.#showFloor(!this.classList.contains('on-floor')) }, t('supervisor.open'))
           : null,
         h(

@@ -278,3 +278,11 @@ query Report($input: ReportInput!) {
   }
 }
 ${REPORT_ROW}`;
+
+export const HISTORY = `
+query History($filter: ChatFilter, $first: Int, $after: String) {
+  chats(filter: $filter, first: $first, after: $after) {
+    edges { node { ...Card rating } }
+    pageInfo { hasNextPage endCursor }
+  }
+}${CARD}`;

@@ -29,3 +29,9 @@ export async function run(action) {
     return undefined;
   }
 }
+
+/** The roles in rank order, lowest first. */
+export const ROLES = ['OPERATOR', 'SUPERVISOR', 'MANAGER', 'ADMIN', 'OWNER'];
+
+/** Whether `role` supervises others (SUPERVISOR and above): the floor, reports, assigning. */
+export const supervises = (role) => ROLES.indexOf(role) >= ROLES.indexOf('SUPERVISOR');

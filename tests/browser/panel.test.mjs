@@ -759,6 +759,69 @@ test('a supervisor reads a report: the chart draws the server’s numbers and th
   await page.close();
 });
 
+test('an operator finds closed chats in History, pages through them and writes to a customer again', async () => {
+  const ivan = await invitedOperator('Ivan');
+  const desk = await queueWith('History desk', [ivan]);
+  await server.ok(ivan.token, 'mutation { setMyStatus(input: { status: READY }) { operator { status } } }');
+  /** A chat the customer starts with `text`, which Ivan accepts and closes. */
+  const closedChat = async (phone, text) => {
+    const chat = await handOffTo(desk, phone, text);
+    assert.equal(chat.status, 'INVITED');
+    await server.ok(ivan.token, 'mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }', { c: chat.id });
+    await server.ok(ivan.token, 'mutation($c: ID!, $w: ID!) { closeChat(input: { chatId: $c, wrapUpReasonId: $w }) { chat { id } } }', {
+      c: chat.id,
+      w: org.wrapUpReasonId,
+    });
+    return chat.id;
+  };
+  for (let n = 10; n < 31; n += 1) await closedChat(`+485007000${n}`, `Question number ${n}`);
+  const refund = await closedChat('+48500799999', 'I want a refund, please');
+
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, ivan.email);
+  await page.getByRole('tab', { name: 'History' }).click();
+  const history = page.locator('op-history');
+  const cards = history.locator('article.history-card');
+  await cards.nth(19).waitFor();
+  assert.equal(await cards.count(), 20);
+  // Newest first: the refund chat was closed last.
+  assert.equal(await cards.first().getAttribute('data-chat-id'), refund);
+  await history.getByRole('button', { name: 'More' }).click();
+  await cards.nth(21).waitFor();
+  assert.equal(await cards.count(), 22);
+  assert.equal(await history.getByRole('button', { name: 'More' }).isHidden(), true);
+
+  // A word of the conversation finds the one chat that has it.
+  await history.getByLabel('Search messages').fill('refund');
+  await history.getByRole('button', { name: 'Search' }).click();
+  await history.locator(`article[data-chat-id="${refund}"]`).waitFor();
+  assert.equal(await cards.count(), 1);
+  assert.equal(await cards.first().getAttribute('data-chat-id'), refund);
+
+  // So does the customer's phone, among the other filters.
+  await history.getByLabel('Search messages').fill('');
+  await history.getByText('Filters').click();
+  await history.getByLabel('Phone').fill('+48500700015');
+  await history.getByRole('button', { name: 'Search' }).click();
+  await history.locator('article.history-card .preview', { hasText: 'Question number 15' }).waitFor();
+  assert.equal(await cards.count(), 1);
+  await screenshot(page, 'history');
+
+  // The chat opens read-only, and "New message" writes to its customer again.
+  await history.getByLabel('Phone').fill('');
+  await history.getByLabel('Search messages').fill('refund');
+  await history.getByRole('button', { name: 'Search' }).click();
+  await history.locator(`article[data-chat-id="${refund}"]`).waitFor();
+  await cards.first().locator('.card-main').click();
+  await bubble(page, 'I want a refund, please').waitFor();
+  await page.locator('op-conversation .policy', { hasText: 'closed' }).waitFor();
+  await page.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'New message' }).click();
+  const dialog = page.getByRole('dialog');
+  assert.equal(await dialog.getByLabel('To', { exact: true }).inputValue(), '+48500799999');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.close();
+});
+
 test('desktop notifications: asked for on first READY, then invitations and messages in chats not on screen', async () => {
   const nina = await invitedOperator('Nina');
   const queue = await queueWith('Notified', [nina]);

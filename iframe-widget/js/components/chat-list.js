@@ -6,14 +6,15 @@
 // (C5).
 
 import { h, mount } from '../dom.js';
-import { panel, run } from '../panel.js';
+import { panel, run, supervises } from '../panel.js';
 import { t, locale } from '../i18n.js';
 import { clockTime } from '../clock.js';
 import * as op from '../operations.js';
 import { WorkplaceElement } from './base.js';
 import { openAssignDialog } from './dialogs.js';
+import './history.js';
 
-const TABS = ['active', 'closed', 'unassigned'];
+const TABS = ['active', 'closed', 'unassigned', 'history'];
 
 class ChatList extends WorkplaceElement {
   static watches = ['lists', 'open', 'me'];
@@ -46,6 +47,7 @@ class ChatList extends WorkplaceElement {
       active: workplace.activeChats(),
       closed: workplace.closedChats(),
       unassigned: [...workplace.unassignedChats({ newestFirst: this.newestFirst }), ...workplace.botChats()],
+      history: [],
     };
     const focused = this.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     mount(
@@ -69,7 +71,7 @@ class ChatList extends WorkplaceElement {
               },
             },
             t(`lists.${tab}`),
-            tab === 'closed' ? null : h('span', { class: 'count' }, String(chats[tab].length)),
+            tab === 'closed' || tab === 'history' ? null : h('span', { class: 'count' }, String(chats[tab].length)),
           ),
         ),
       ),
@@ -93,15 +95,23 @@ class ChatList extends WorkplaceElement {
             ),
           )
         : null,
-      h(
-        'ul',
-        { id: 'chat-list', class: 'cards', role: 'tabpanel', 'aria-labelledby': `tab-${this.tab}` },
-        chats[this.tab].length
-          ? chats[this.tab].map((chat) => h('li', {}, this.#card(chat)))
-          : h('li', { class: 'empty' }, t(`lists.empty.${this.tab}`)),
-      ),
+      this.tab === 'history'
+        ? this.#history()
+        : h(
+            'ul',
+            { id: 'chat-list', class: 'cards', role: 'tabpanel', 'aria-labelledby': `tab-${this.tab}` },
+            chats[this.tab].length
+              ? chats[this.tab].map((chat) => h('li', {}, this.#card(chat)))
+              : h('li', { class: 'empty' }, t(`lists.empty.${this.tab}`)),
+          ),
     );
     if (focused) this.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+  }
+
+  /** The history keeps its filter and pages while the lists change around it. */
+  #history() {
+    this.historyView ??= h('op-history', { id: 'chat-list', role: 'tabpanel', 'aria-labelledby': 'tab-history' });
+    return this.historyView;
   }
 
   #card(chat) {
@@ -159,11 +169,10 @@ class ChatList extends WorkplaceElement {
       chat.status === 'QUEUED'
         ? [t('card.take'), () => workplace.act(op.ASSIGN, { chatId: chat.id, operatorId: workplace.me.id })]
         : [t('action.takeOver'), () => workplace.chatAction('takeOverChat', chat.id)];
-    const supervises = ['SUPERVISOR', 'MANAGER', 'ADMIN', 'OWNER'].includes(workplace.me.role);
     return h(
       'div',
       { class: 'card-actions' },
-      chat.status === 'QUEUED' && supervises
+      chat.status === 'QUEUED' && supervises(workplace.me.role)
         ? h('button', { type: 'button', onclick: () => openAssignDialog(chat) }, t('card.assign'))
         : null,
       h(

@@ -11,7 +11,7 @@ import { t, locale } from '../i18n.js';
 import { clockTime } from '../clock.js';
 import * as op from '../operations.js';
 import { WorkplaceElement } from './base.js';
-import { openCloseDialog, openConferenceDialog, openTransferDialog } from './dialogs.js';
+import { openCloseDialog, openConferenceDialog, openOutgoingDialog, openTransferDialog } from './dialogs.js';
 import './composer.js';
 
 const DELIVERY_MARK = { PENDING: '◷', SENT: '✓', DELIVERED: '✓✓', FAILED: '⚠' };
@@ -96,6 +96,9 @@ class Conversation extends WorkplaceElement {
         ? button(chat.muted ? t('action.unmute') : t('action.mute'), () => run(() => workplace.act(op.MUTE, { chatId: chat.id, muted: !chat.muted })))
         : null,
       owner && accepted ? button(t('action.close'), () => openCloseDialog(chat), 'danger') : null,
+      chat.status === 'COMPLETED'
+        ? button(t('outgoing.open'), () => openOutgoingDialog({ to: chat.customer.phone ?? chat.customer.email ?? '' }))
+        : null,
       chat.crmUrl || panel.host.origin ? button(t('action.openInCrm'), () => panel.host.openRecord('chat', chat.id, chat.crmUrl), 'link') : null,
       button(t('action.details'), () => document.querySelector('op-app')?.classList.toggle('details-open'), 'link details-toggle'),
     ];

@@ -201,10 +201,11 @@ export async function openCloseDialog(chat) {
 
 /**
  * "New message" (I): the address is read as it is typed (a phone, a messenger id, a
- * @username or a contact's name); when it reads several ways the operator picks one.
+ * @username or a contact's name); when it reads several ways the operator picks one. `to`
+ * comes filled in when the operator writes again to the customer of a closed chat.
  */
-export function openOutgoingDialog() {
-  const to = h('input', { name: 'to', required: true, autocomplete: 'off' });
+export function openOutgoingDialog({ to: address = '' } = {}) {
+  const to = h('input', { name: 'to', required: true, autocomplete: 'off', value: address });
   const candidates = h('div', { class: 'candidates', role: 'radiogroup', 'aria-label': t('outgoing.recipient') });
   const text = h('textarea', { name: 'text', rows: '3', required: true });
   let found = [];
@@ -237,6 +238,7 @@ export function openOutgoingDialog() {
     );
   }, 300);
   to.addEventListener('input', detect);
+  if (address) detect();
   openDialog({
     title: t('outgoing.title'),
     body: [field(t('outgoing.to'), to), h('p', { class: 'hint' }, t('outgoing.hint')), candidates, field(t('outgoing.text'), text)],

@@ -5,7 +5,7 @@
 // queues).
 
 import { h, mount } from '../dom.js';
-import { panel, run } from '../panel.js';
+import { panel, run, ROLES } from '../panel.js';
 import { t } from '../i18n.js';
 import { tick } from '../clock.js';
 import * as op from '../operations.js';
@@ -13,8 +13,6 @@ import { openAssignDialog, openConfirmDialog } from './dialogs.js';
 
 /** What a supervisor may set for an operator (AWAY and BLOCKED are the server's). */
 const SETTABLE = ['READY', 'ONLINE', 'BREAK', 'UNAVAILABLE', 'OFFLINE'];
-
-const ROLES = ['OPERATOR', 'SUPERVISOR', 'MANAGER', 'ADMIN', 'OWNER'];
 
 /** The instant `secs` before `at`, for a timer that counts up from it. */
 function since(at, secs) {
