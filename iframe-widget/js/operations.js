@@ -206,6 +206,9 @@ mutation Mute($chatId: ID!, $muted: Boolean!) {
 export const ADD_NOTE = `
 mutation AddNote($chatId: ID!, $text: String!) { addNote(input: { chatId: $chatId, text: $text }) { note { id } } }`;
 
+export const UPDATE_NOTE = `
+mutation UpdateNote($noteId: ID!, $text: String!) { updateNote(input: { noteId: $noteId, text: $text }) { note { id } } }`;
+
 export const SET_TOPIC = `
 mutation SetTopic($chatId: ID!, $topicId: ID, $subtopicId: ID) {
   setChatTopic(input: { chatId: $chatId, topicId: $topicId, subtopicId: $subtopicId }) { chat { ...Card } }

@@ -395,14 +395,15 @@ export class Workplace extends EventTarget {
   // ---- Chat actions ---------------------------------------------------------------------
 
   /** Runs a chat mutation and folds the chat it answers with back in. */
-  async act(query, variables) {
+  /** Runs a change; `chatId` names the chat it concerns when its variables do not. */
+  async act(query, variables, { chatId = variables.chatId } = {}) {
     const data = await this.api.request(query, variables);
     const payload = Object.values(data)[0];
     // Chats answered with the card's fields replace the card; smaller answers only reload.
     if (payload?.chat?.participants) this.#upsertChat(payload.chat);
     if (payload?.message) this.#upsertMessage(payload.message);
     this.#emit('lists');
-    if (variables.chatId === this.openId) this.#reloadDetail();
+    if (chatId === this.openId) this.#reloadDetail();
     return payload;
   }
 

@@ -822,6 +822,44 @@ test('an operator finds closed chats in History, pages through them and writes t
   await page.close();
 });
 
+test('an operator edits their own note and finds a wrap-up reason by typing', async () => {
+  for (const name of ['Escalated to billing', 'Duplicate', 'Wrong number', 'Callback promised', 'Out of scope']) {
+    await server.ok(org.owner, 'mutation($n: String!) { createWrapUpReason(input: { name: $n }) { wrapUpReason { id } } }', { n: name });
+  }
+  const liv = await invitedOperator('Liv');
+  const desk = await queueWith('Notes desk', [liv]);
+  await server.ok(liv.token, 'mutation { setMyStatus(input: { status: READY }) { operator { status } } }');
+  const chat = await handOffTo(desk, '+48500500501', 'My invoice is wrong');
+  await server.ok(liv.token, 'mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }', { c: chat.id });
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, liv.email);
+  await card(page, chat.id).locator('.card-main').click();
+  await bubble(page, 'My invoice is wrong').waitFor();
+
+  const details = page.locator('op-details');
+  await details.getByLabel('Note', { exact: true }).fill('Customer called twice');
+  await details.getByRole('button', { name: 'Add note' }).click();
+  const written = details.locator('ul.notes li', { hasText: 'Customer called twice' });
+  const note = details.locator(`ul.notes li[data-note-id="${await written.getAttribute('data-note-id')}"]`);
+  await note.getByRole('button', { name: 'Edit' }).click();
+  await note.getByLabel('Note', { exact: true }).fill('Customer called three times');
+  await note.getByRole('button', { name: 'Save' }).click();
+  await details.locator('ul.notes li', { hasText: 'Customer called three times' }).getByRole('button', { name: 'Edit' }).waitFor();
+  const { chat: stored } = await server.ok(liv.token, 'query($id: ID!) { chat(id: $id) { notes { text } } }', { id: chat.id });
+  assert.deepEqual(stored.notes, [{ text: 'Customer called three times' }]);
+
+  await page.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Close' }).click();
+  const closing = page.getByRole('dialog');
+  await closing.getByLabel('Find a reason').fill('BILL');
+  assert.equal(await closing.getByLabel('Wrap-up reason').locator('option:checked').textContent(), 'Escalated to billing');
+  await screenshot(page, 'close-find-reason');
+  await closing.getByRole('button', { name: 'Close' }).last().click();
+  await closing.waitFor({ state: 'detached' });
+  const { chat: closed } = await server.ok(liv.token, 'query($id: ID!) { chat(id: $id) { status wrapUpReason { name } } }', { id: chat.id });
+  assert.deepEqual(closed, { status: 'COMPLETED', wrapUpReason: { name: 'Escalated to billing' } });
+  await page.close();
+});
+
 test('desktop notifications: asked for on first READY, then invitations and messages in chats not on screen', async () => {
   const nina = await invitedOperator('Nina');
   const queue = await queueWith('Notified', [nina]);

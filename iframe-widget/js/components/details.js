@@ -205,17 +205,39 @@ class Details extends WorkplaceElement {
   #notes(chat) {
     const notes = chat.notes ?? [];
     const text = h('textarea', { name: 'noteText', rows: '2', maxlength: '1000' });
+    const editable = this.#editable(chat);
     return [
       notes.length
-        ? h('ul', { class: 'notes' }, notes.map((n) => h('li', {}, h('p', {}, n.text), h('small', {}, `${n.author?.firstName ?? ''} · ${clockTime(n.createdAt, locale())}`))))
+        ? h('ul', { class: 'notes' }, notes.map((n) => h('li', { dataset: { noteId: n.id } }, this.#note(chat, n, editable))))
         : h('p', { class: 'empty' }, t('details.noNotes')),
-      this.#editable(chat)
+      editable
         ? form(t('details.addNote'), async () => {
             await panel.workplace.act(op.ADD_NOTE, { chatId: chat.id, text: text.value });
             text.value = '';
           }, [field(t('details.note'), text)])
         : null,
     ];
+  }
+
+  /** A note; its author may edit it while working the chat (the server allows no more). */
+  #note(chat, note, editable) {
+    const edited = note.updatedAt && note.updatedAt !== note.createdAt ? ` · ${t('details.edited')}` : '';
+    const byline = h('small', {}, `${note.author?.firstName ?? ''} · ${clockTime(note.createdAt, locale())}${edited}`);
+    const mine = editable && note.author?.id === panel.workplace.me.id;
+    if (mine && this.editingNote === note.id) {
+      const text = h('textarea', { name: `noteEdit-${note.id}`, rows: '2', maxlength: '1000', value: note.text });
+      return form(t('details.saveNote'), async () => {
+        await panel.workplace.act(op.UPDATE_NOTE, { noteId: note.id, text: text.value }, { chatId: chat.id });
+        this.editingNote = null;
+        this.render();
+      }, [field(t('details.note'), text)]);
+    }
+    const edit = () => {
+      this.editingNote = note.id;
+      this.render();
+      this.querySelector(`[name="noteEdit-${note.id}"]`)?.focus();
+    };
+    return [h('p', {}, note.text), byline, mine ? h('button', { type: 'button', class: 'link', onclick: edit }, t('details.editNote')) : null];
   }
 
   #previous(chat) {

@@ -174,6 +174,21 @@ export async function openConferenceDialog(chat) {
   });
 }
 
+/** A search box that narrows `list`'s options to those containing what is typed (any case),
+ * and chooses the one left when only one is. */
+function finder(list) {
+  const narrow = (typed) => {
+    const words = typed.trim().toLocaleLowerCase();
+    const shown = [...list.options].filter((o) => {
+      o.hidden = Boolean(o.value) && !o.label.toLocaleLowerCase().includes(words);
+      return o.value && !o.hidden;
+    });
+    if (shown.length === 1) list.value = shown[0].value;
+    else if (list.selectedOptions[0]?.hidden) list.value = '';
+  };
+  return h('input', { type: 'search', name: 'findReason', autocomplete: 'off', oninput: (e) => narrow(e.target.value) });
+}
+
 /** Close with a wrap-up reason (required) and optionally a result with a detail (D6). */
 export async function openCloseDialog(chat) {
   const dictionaries = await run(() => panel.workplace.loadDictionaries());
@@ -187,7 +202,12 @@ export async function openCloseDialog(chat) {
   const detail = h('textarea', { name: 'resultDetail', rows: '2', maxlength: '1000' });
   openDialog({
     title: t('close.title', { title: chat.title }),
-    body: [field(t('close.reason'), reason), field(t('close.result'), result), field(t('close.detail'), detail)],
+    body: [
+      dictionaries.wrapUpReasons.length > 5 ? field(t('close.findReason'), finder(reason)) : null,
+      field(t('close.reason'), reason),
+      field(t('close.result'), result),
+      field(t('close.detail'), detail),
+    ],
     submitLabel: t('action.close'),
     submit: () =>
       panel.workplace.act(op.CLOSE, {
