@@ -30,6 +30,7 @@ fragment Msg on Message {
 const DETAIL = `
 fragment Detail on Chat {
   ...Card
+  customer { description }
   closedBy { id firstName lastName }
   closedByKind
   variables { key value }
@@ -208,6 +209,11 @@ mutation AddNote($chatId: ID!, $text: String!) { addNote(input: { chatId: $chatI
 
 export const UPDATE_NOTE = `
 mutation UpdateNote($noteId: ID!, $text: String!) { updateNote(input: { noteId: $noteId, text: $text }) { note { id } } }`;
+
+export const DESCRIBE_CUSTOMER = `
+mutation DescribeCustomer($chatId: ID!, $description: String) {
+  describeCustomer(input: { chatId: $chatId, description: $description }) { chat { id } }
+}`;
 
 export const SET_TOPIC = `
 mutation SetTopic($chatId: ID!, $topicId: ID, $subtopicId: ID) {

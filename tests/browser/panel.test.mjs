@@ -822,7 +822,7 @@ test('an operator finds closed chats in History, pages through them and writes t
   await page.close();
 });
 
-test('an operator edits their own note and finds a wrap-up reason by typing', async () => {
+test('an operator edits their own note, describes the customer for their next chat and finds a wrap-up reason by typing', async () => {
   for (const name of ['Escalated to billing', 'Duplicate', 'Wrong number', 'Callback promised', 'Out of scope']) {
     await server.ok(org.owner, 'mutation($n: String!) { createWrapUpReason(input: { name: $n }) { wrapUpReason { id } } }', { n: name });
   }
@@ -848,6 +848,12 @@ test('an operator edits their own note and finds a wrap-up reason by typing', as
   const { chat: stored } = await server.ok(liv.token, 'query($id: ID!) { chat(id: $id) { notes { text } } }', { id: chat.id });
   assert.deepEqual(stored.notes, [{ text: 'Customer called three times' }]);
 
+  // The customer's description (D10), which their next chat shows.
+  await details.getByText('Describe the customer').click();
+  await details.getByLabel('Description', { exact: true }).fill('Pays by invoice; ask for the invoice number.');
+  await details.getByRole('button', { name: 'Save description' }).click();
+  await details.locator('.description', { hasText: 'Pays by invoice' }).waitFor();
+
   await page.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Close' }).click();
   const closing = page.getByRole('dialog');
   await closing.getByLabel('Find a reason').fill('BILL');
@@ -857,6 +863,13 @@ test('an operator edits their own note and finds a wrap-up reason by typing', as
   await closing.waitFor({ state: 'detached' });
   const { chat: closed } = await server.ok(liv.token, 'query($id: ID!) { chat(id: $id) { status wrapUpReason { name } } }', { id: chat.id });
   assert.deepEqual(closed, { status: 'COMPLETED', wrapUpReason: { name: 'Escalated to billing' } });
+
+  const again = await handOffTo(desk, '+48500500501', 'Me again, about the invoice');
+  await server.ok(liv.token, 'mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }', { c: again.id });
+  await card(page, again.id).locator('.card-main').click();
+  await bubble(page, 'Me again, about the invoice').waitFor();
+  await details.locator('.description', { hasText: 'Pays by invoice; ask for the invoice number.' }).waitFor();
+  await screenshot(page, 'customer-description');
   await page.close();
 });
 

@@ -1,4 +1,5 @@
-//! What operators add to a chat (D7, D8, D9): mute, notes, topic and subtopic, tags.
+//! What operators add to a chat (D7, D8, D9, D10): mute, notes, topic and subtopic, tags, and
+//! the customer's description, which later chats show.
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -8,7 +9,7 @@ use serde_json::json;
 use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
-use crate::entity::{chat, chat_assignment, chat_tag, note};
+use crate::entity::{chat, chat_assignment, chat_tag, customer, note};
 use crate::enums::EventKind;
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
@@ -50,6 +51,17 @@ pub struct UpdateNoteInput {
         custom(function = "crate::validate::not_blank")
     )]
     pub text: String,
+}
+
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct DescribeCustomerInput {
+    /// A chat of the customer's that the caller works (supervisors: any open one they see).
+    pub chat_id: ChatId,
+    /// What operators should know of the customer, at most 1000 characters; null or blank
+    /// clears it.
+    #[validate(length(max = 1000))]
+    pub description: Option<String>,
 }
 
 #[derive(Clone, Debug, Validate)]
@@ -121,6 +133,52 @@ impl Conversation<'_> {
             .await?;
         self.domain.commit(tx, outbox).await?;
         Ok(updated)
+    }
+
+    /// Describes the chat's customer (D10): kept on the customer, so every later chat of theirs
+    /// shows it. The operator working the chat, or a supervisor, may change it.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
+    pub async fn describe_customer(
+        self,
+        actor: &Actor,
+        input: DescribeCustomerInput,
+    ) -> Result<chat::Model> {
+        check(&input)?;
+        let description = input
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned);
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let chat = self
+            .domain
+            .chats()
+            .owned_chat(&tx, actor, input.chat_id, true)
+            .await?;
+        customer::ActiveModel {
+            id: Set(chat.customer_id),
+            description: Set(description),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(&tx)
+        .await?;
+        let mut outbox = Outbox::new();
+        self.domain
+            .chats()
+            .tell_chat(
+                &tx,
+                &mut outbox,
+                &chat,
+                EventKind::ChatUpdated,
+                json!({ "customer": "description" }),
+                now,
+            )
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(chat)
     }
 
     /// Adds the caller's note for their current responsibility (D8): at most 1000 characters,

@@ -4,7 +4,7 @@
 // variables, notes, previous chats, files and every responsible operator.
 
 import { h, mount, select, field } from '../dom.js';
-import { panel, run } from '../panel.js';
+import { panel, run, supervises } from '../panel.js';
 import { t, locale } from '../i18n.js';
 import { clockTime } from '../clock.js';
 import * as op from '../operations.js';
@@ -88,13 +88,28 @@ class Details extends WorkplaceElement {
       [t('details.name'), customer.name ?? customer.displayName],
       customer.phone ? [t('details.phone'), [customer.phone, ' ', copy(customer.phone)]] : null,
       customer.email ? [t('details.email'), [customer.email, ' ', copy(customer.email)]] : null,
+      customer.description ? [t('details.description'), h('span', { class: 'description' }, customer.description)] : null,
     ]);
-    if (!this.#editable(chat)) return rows;
+    const open = chat.status === 'NEW' || chat.status === 'IN_PROGRESS';
+    const describes = this.#editable(chat) || (open && supervises(panel.workplace.me.role));
+    const description = h('textarea', { name: 'customerDescription', rows: '2', maxlength: '1000', value: customer.description ?? '' });
+    const describe = describes
+      ? h(
+          'details',
+          { class: 'describe' },
+          h('summary', {}, t('details.describe')),
+          form(t('details.saveDescription'), async () => {
+            await panel.workplace.act(op.DESCRIBE_CUSTOMER, { chatId: chat.id, description: description.value.trim() || null });
+          }, [field(t('details.description'), description)]),
+        )
+      : null;
+    if (!this.#editable(chat)) return [rows, describe];
     const name = h('input', { name: 'identifyName', autocomplete: 'off' });
     const phone = h('input', { name: 'identifyPhone', type: 'tel', autocomplete: 'off' });
     const email = h('input', { name: 'identifyEmail', type: 'email', autocomplete: 'off' });
     return [
       rows,
+      describe,
       h(
         'details',
         { class: 'identify' },

@@ -1,5 +1,6 @@
 //! The conversation: customer messages, the SLA traffic light, muting, taking over from the bot,
-//! notes, topics and tags, previous chats, quick replies, masking (D, F, K1).
+//! notes, topics and tags, previous chats, the customer's description, quick replies, masking
+//! (D, F, K1).
 
 use omnipanel_tests::{Op, Org, TestApp, error_code, error_field, on_both_databases};
 use serde_json::{Value, json};
@@ -13,6 +14,7 @@ on_both_databases!(
     topics_tags_and_previous_chats,
     quick_replies_are_filled_for_the_chat,
     customer_data_is_masked_for_operators,
+    a_customers_description_follows_them_to_later_chats,
 );
 
 struct Desk {
@@ -569,4 +571,89 @@ async fn customer_data_is_masked_for_operators(app: TestApp) {
     let original = app.ok(Some(owner), query, json!({ "id": id })).await;
     assert_eq!(original["chat"]["customer"]["email"], "melissa@gmail.com");
     assert_eq!(original["chat"]["customer"]["phone"], "+11234567890");
+}
+
+async fn a_customers_description_follows_them_to_later_chats(app: TestApp) {
+    let d = desk(&app).await;
+    let owner = &d.org.owner_token;
+    let describe = "mutation($input: DescribeCustomerInput!) { describeCustomer(input: $input) { chat { customer { description } } } }";
+    let described = |chat: &str| {
+        let query = "query($id: ID!) { chat(id: $id) { customer { description } } }";
+        let variables = json!({ "id": chat });
+        let app = &app;
+        async move {
+            app.ok(Some(owner), query, variables).await["chat"]["customer"]["description"].clone()
+        }
+    };
+    let first = accepted_chat(&app, &d, "+48600300300").await;
+    let written = app
+        .ok(
+            Some(&d.op.token),
+            describe,
+            json!({ "input": { "chatId": first, "description": "  Prefers e-mail. Long-time customer.  " } }),
+        )
+        .await;
+    assert_eq!(
+        written["describeCustomer"]["chat"]["customer"]["description"],
+        "Prefers e-mail. Long-time customer."
+    );
+
+    // Too long, or by an operator who does not work the chat: refused, and nothing changes.
+    let long = app
+        .gql(
+            Some(&d.op.token),
+            describe,
+            json!({ "input": { "chatId": first, "description": "x".repeat(1001) } }),
+        )
+        .await;
+    assert_eq!(error_field(&long), "description");
+    // An operator sees only the chats they work: a colleague's is not found.
+    let colleague = app.operator(owner, "OPERATOR").await;
+    let theirs = app
+        .gql(
+            Some(&colleague.token),
+            describe,
+            json!({ "input": { "chatId": first, "description": "Rude" } }),
+        )
+        .await;
+    assert_eq!(error_code(&theirs), "NOT_FOUND");
+    assert_eq!(
+        described(&first).await,
+        "Prefers e-mail. Long-time customer."
+    );
+
+    // The customer's next chat shows it; a supervisor may change it, and blank clears it.
+    let reason = app
+        .ok(
+            Some(owner),
+            "mutation { createWrapUpReason(input: { name: \"Done\" }) { wrapUpReason { id } } }",
+            json!({}),
+        )
+        .await;
+    app.ok(
+        Some(&d.op.token),
+        "mutation($input: CloseChatInput!) { closeChat(input: $input) { chat { id } } }",
+        json!({ "input": { "chatId": first, "wrapUpReasonId": reason["createWrapUpReason"]["wrapUpReason"]["id"] } }),
+    )
+    .await;
+    let second = accepted_chat(&app, &d, "+48600300300").await;
+    assert_ne!(first, second);
+    assert_eq!(
+        described(&second).await,
+        "Prefers e-mail. Long-time customer."
+    );
+    app.ok(
+        Some(owner),
+        describe,
+        json!({ "input": { "chatId": second, "description": "Moved to Gdańsk" } }),
+    )
+    .await;
+    assert_eq!(described(&first).await, "Moved to Gdańsk");
+    app.ok(
+        Some(&d.op.token),
+        describe,
+        json!({ "input": { "chatId": second, "description": "   " } }),
+    )
+    .await;
+    assert_eq!(described(&second).await, Value::Null);
 }

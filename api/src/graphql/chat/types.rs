@@ -60,6 +60,10 @@ impl Customer {
     async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         self.masked(ctx, self.0.email.as_deref()).await
     }
+    /// What operators wrote of the customer (D10), shown on each of their chats.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
     /// The CRM contact the customer is linked to.
     async fn crm_contact_id(&self) -> Option<&str> {
         self.0.crm_contact_id.as_deref()

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Object, SimpleObject};
 
 use omnipanel_domain::conversation::{
-    AddNoteInput, MuteCustomerInput, PostCustomerMessageInput, SendMessageInput, SetChatTagsInput,
-    SetChatTopicInput, UpdateNoteInput,
+    AddNoteInput, DescribeCustomerInput, MuteCustomerInput, PostCustomerMessageInput,
+    SendMessageInput, SetChatTagsInput, SetChatTopicInput, UpdateNoteInput,
 };
 
 use crate::graphql::chat::types::Chat;
@@ -73,6 +73,17 @@ impl ConversationMutation {
         input: MuteCustomerInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.conversation().mute_customer(a, input))
+            .await
+            .map(Into::into)
+    }
+
+    /// Describes the chat's customer for every later chat of theirs (D10).
+    async fn describe_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: DescribeCustomerInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        call(ctx, |d, a| d.conversation().describe_customer(a, input))
             .await
             .map(Into::into)
     }
