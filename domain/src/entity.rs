@@ -244,6 +244,8 @@ entity!(
     pub name: String,
     pub skill_id: Option<SkillId>,
     pub size_limit: Option<i32>,
+    /// After-chat work for this queue's chats (X6); none: the organization's setting.
+    pub after_chat_work_secs: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub archived_at: Option<DateTimeUtc>,

@@ -16,6 +16,7 @@ mod m20261202_000007_case_claim;
 mod m20261203_000008_retention;
 mod m20261204_000009_supervision;
 mod m20261205_000010_reports;
+mod m20261205_000011_queue_after_chat;
 
 /// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_retention::Migration),
             Box::new(m20261204_000009_supervision::Migration),
             Box::new(m20261205_000010_reports::Migration),
+            Box::new(m20261205_000011_queue_after_chat::Migration),
         ]
     }
 }

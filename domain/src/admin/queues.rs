@@ -29,6 +29,10 @@ pub struct CreateQueueInput {
     /// How many chats may wait in the queue; none for no limit (C6).
     #[validate(range(min = 1, max = 100000))]
     pub size_limit: Option<i32>,
+    /// Seconds of after-chat work after closing this queue's chats (0 to 3600, X6); none
+    /// keeps the organization's setting.
+    #[validate(range(min = 0, max = 3600))]
+    pub after_chat_work_secs: Option<i32>,
 }
 
 #[derive(Clone, Debug, Validate)]
@@ -46,6 +50,11 @@ pub struct UpdateQueueInput {
     pub size_limit: Option<i32>,
     /// Remove the size limit.
     pub clear_size_limit: Option<bool>,
+    /// This queue's own after-chat work, in seconds (0 to 3600, X6).
+    #[validate(range(min = 0, max = 3600))]
+    pub after_chat_work_secs: Option<i32>,
+    /// Back to the organization's after-chat work.
+    pub clear_after_chat_work: Option<bool>,
 }
 
 #[derive(Clone, Debug, Validate)]
@@ -111,6 +120,7 @@ impl Admin<'_> {
             name: Set(name),
             skill_id: Set(input.skill_id),
             size_limit: Set(input.size_limit),
+            after_chat_work_secs: Set(input.after_chat_work_secs),
             created_at: Set(now),
             updated_at: Set(now),
             archived_at: Set(None),
@@ -153,6 +163,11 @@ impl Admin<'_> {
             model.size_limit = Set(None);
         } else if let Some(limit) = input.size_limit {
             model.size_limit = Set(Some(limit));
+        }
+        if input.clear_after_chat_work == Some(true) {
+            model.after_chat_work_secs = Set(None);
+        } else if let Some(secs) = input.after_chat_work_secs {
+            model.after_chat_work_secs = Set(Some(secs));
         }
         model.updated_at = Set(self.domain.now());
         let updated = model.update(&tx).await?;

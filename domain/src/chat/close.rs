@@ -3,15 +3,16 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
-use crate::entity::{chat, operator, wrap_up_reason};
+use crate::entity::{chat, operator, organization_settings, queue, wrap_up_reason};
 use crate::enums::{
     AssignmentEnd, ChatStatus, ClosedByKind, EventKind, TrafficLight, WebhookEvent,
 };
@@ -154,13 +155,9 @@ impl Chats<'_> {
                     now,
                 )
                 .await?;
-            let settings = self
-                .domain
-                .admin()
-                .settings_of(db, chat.organization_id)
-                .await?;
-            if settings.after_chat_work_secs > 0 {
-                let until = now + Duration::seconds(i64::from(settings.after_chat_work_secs));
+            let after_chat_work = after_chat_work_secs(db, chat).await?;
+            if after_chat_work > 0 {
+                let until = now + Duration::seconds(i64::from(after_chat_work));
                 operator::Entity::update_many()
                     .col_expr(operator::Column::AfterWorkUntil, Expr::value(until))
                     .filter(operator::Column::Id.eq(owner))
@@ -295,4 +292,28 @@ impl Timer for AutoClose {
             .await?;
         Ok(true)
     }
+}
+
+/// The after-chat work a close gives the owner (X6): the chat's queue's own, or else the
+/// organization's; one statement, as the close read only the organization's before.
+async fn after_chat_work_secs(db: &impl ConnectionTrait, chat: &chat::Model) -> Result<i32> {
+    let queue_own = Query::select()
+        .column((queue::Entity, queue::Column::AfterChatWorkSecs))
+        .from(queue::Entity)
+        .and_where(Expr::col((queue::Entity, queue::Column::Id)).eq(chat.queue_id))
+        .to_owned();
+    let secs: Option<i32> = organization_settings::Entity::find()
+        .select_only()
+        .expr(Func::coalesce([
+            Expr::SubQuery(None, Box::new(queue_own.into())),
+            Expr::col((
+                organization_settings::Entity,
+                organization_settings::Column::AfterChatWorkSecs,
+            )),
+        ]))
+        .filter(organization_settings::Column::OrganizationId.eq(chat.organization_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(secs.unwrap_or(0))
 }

@@ -106,6 +106,7 @@ pub(super) async fn seed_organization(domain: &Domain) -> Result<Actor> {
                 name: GENERAL_QUEUE.into(),
                 skill_id: None,
                 size_limit: Some(50),
+                after_chat_work_secs: None,
             },
         )
         .await?;
@@ -117,6 +118,7 @@ pub(super) async fn seed_organization(domain: &Domain) -> Result<Actor> {
                 name: "VIP".into(),
                 skill_id: Some(vip.id),
                 size_limit: Some(10),
+                after_chat_work_secs: None,
             },
         )
         .await?;

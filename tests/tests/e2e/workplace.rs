@@ -12,6 +12,7 @@ on_both_databases!(
     a_full_queue_refuses_hand_offs_when_nobody_is_free,
     messages_follow_the_rules,
     closing_needs_a_wrap_up_reason_and_after_chat_work_holds_routing,
+    a_queue_may_set_its_own_after_chat_work,
     statuses_follow_the_rules_and_every_change_is_an_event,
     an_operator_who_goes_offline_hands_chats_back_to_the_head_of_the_queue,
     operators_on_a_call_get_no_chats,
@@ -1138,4 +1139,91 @@ async fn history_is_filtered_by_dates_and_topics(app: TestApp) {
         found(json!({ "topicId": billing, "createdTo": new_at })).await,
         Vec::<String>::new()
     );
+}
+
+async fn a_queue_may_set_its_own_after_chat_work(app: TestApp) {
+    let f = floor(&app).await;
+    let owner = &f.org.owner_token;
+    let reason = wrap_up_reason(&app, owner).await;
+    app.ok(Some(owner), "mutation { updateSettings(input: { afterChatWorkSecs: 60 }) { settings { afterChatWorkSecs } } }", json!({}))
+        .await;
+    let update = "mutation($input: UpdateQueueInput!) { updateQueue(input: $input) { queue { afterChatWorkSecs } } }";
+    for bad in [-1, 3601] {
+        let refused = app
+            .gql(
+                Some(owner),
+                update,
+                json!({ "input": { "id": f.queue, "afterChatWorkSecs": bad } }),
+            )
+            .await;
+        assert_eq!(error_field(&refused), "afterChatWorkSecs", "{bad}");
+    }
+    let refused = app
+        .gql(
+            Some(&f.a.token),
+            update,
+            json!({ "input": { "id": f.queue, "afterChatWorkSecs": 0 } }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+
+    // A closes a fresh chat of the queue; returns how long A's after-chat work runs, if at all.
+    app.set_status(&f.b, "BREAK").await;
+    let close_one = async |phone: &str| {
+        let chat = app.hand_off_ok(&f.key, &f.queue, phone).await;
+        let id = chat["id"].as_str().unwrap().to_owned();
+        assert_eq!(operator_of(&chat), Some(f.a.id.as_str()), "{chat}");
+        app.chat_action(&f.a.token, "acceptChat", &id).await;
+        assert!(close(&app, &f.a.token, &id, &reason).await["errors"].is_null());
+        let me = app
+            .ok(
+                Some(&f.a.token),
+                "{ me { afterChatWorkUntil } serverTime }",
+                json!({}),
+            )
+            .await;
+        // Finished at once, so the next chat comes to A.
+        app.gql(
+            Some(&f.a.token),
+            "mutation { finishAfterChatWork { operator { id } } }",
+            json!({}),
+        )
+        .await;
+        me["me"]["afterChatWorkUntil"].as_str().map(|until| {
+            let until: chrono::DateTime<chrono::Utc> = until.parse().unwrap();
+            let now: chrono::DateTime<chrono::Utc> =
+                me["serverTime"].as_str().unwrap().parse().unwrap();
+            (until - now).num_seconds()
+        })
+    };
+    // The queue's own time wins over the organization's, zero included; cleared, the
+    // organization's holds again.
+    let set = app
+        .ok(
+            Some(owner),
+            update,
+            json!({ "input": { "id": f.queue, "afterChatWorkSecs": 120 } }),
+        )
+        .await;
+    assert_eq!(set["updateQueue"]["queue"]["afterChatWorkSecs"], 120);
+    assert_eq!(close_one("+48600500001").await, Some(120));
+    app.ok(
+        Some(owner),
+        update,
+        json!({ "input": { "id": f.queue, "afterChatWorkSecs": 0 } }),
+    )
+    .await;
+    assert_eq!(close_one("+48600500002").await, None);
+    let cleared = app
+        .ok(
+            Some(owner),
+            update,
+            json!({ "input": { "id": f.queue, "clearAfterChatWork": true } }),
+        )
+        .await;
+    assert_eq!(
+        cleared["updateQueue"]["queue"]["afterChatWorkSecs"],
+        Value::Null
+    );
+    assert_eq!(close_one("+48600500003").await, Some(60));
 }

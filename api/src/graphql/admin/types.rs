@@ -256,6 +256,10 @@ impl Queue {
     async fn size_limit(&self) -> Option<i32> {
         self.0.size_limit
     }
+    /// Seconds of after-chat work after this queue's chats (X6); null: the organization's.
+    async fn after_chat_work_secs(&self) -> Option<i32> {
+        self.0.after_chat_work_secs
+    }
     /// The queue's operators.
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Operator>> {
         let members = loader(ctx)
