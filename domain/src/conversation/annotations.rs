@@ -3,7 +3,8 @@
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use serde_json::json;
 use validator::{Validate, ValidationError};
@@ -135,6 +136,22 @@ impl Conversation<'_> {
         Ok(updated)
     }
 
+    /// Tells the chat's viewers what changed (`CHAT_UPDATED`) and commits with it.
+    async fn commit_change(
+        self,
+        tx: DatabaseTransaction,
+        chat: &chat::Model,
+        change: serde_json::Value,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let mut outbox = Outbox::new();
+        self.domain
+            .chats()
+            .tell_chat(&tx, &mut outbox, chat, EventKind::ChatUpdated, change, now)
+            .await?;
+        self.domain.commit(tx, outbox).await
+    }
+
     /// Describes the chat's customer (D10): kept on the customer, so every later chat of theirs
     /// shows it. The operator working the chat, or a supervisor, may change it.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -165,19 +182,8 @@ impl Conversation<'_> {
         }
         .update(&tx)
         .await?;
-        let mut outbox = Outbox::new();
-        self.domain
-            .chats()
-            .tell_chat(
-                &tx,
-                &mut outbox,
-                &chat,
-                EventKind::ChatUpdated,
-                json!({ "customer": "description" }),
-                now,
-            )
+        self.commit_change(tx, &chat, json!({ "customer": "description" }), now)
             .await?;
-        self.domain.commit(tx, outbox).await?;
         Ok(chat)
     }
 
@@ -301,19 +307,8 @@ impl Conversation<'_> {
         model.subtopic_id = Set(input.subtopic_id);
         model.updated_at = Set(now);
         let updated = model.update(&tx).await?;
-        let mut outbox = Outbox::new();
-        self.domain
-            .chats()
-            .tell_chat(
-                &tx,
-                &mut outbox,
-                &updated,
-                EventKind::ChatUpdated,
-                json!({ "topicId": input.topic_id }),
-                now,
-            )
+        self.commit_change(tx, &updated, json!({ "topicId": input.topic_id }), now)
             .await?;
-        self.domain.commit(tx, outbox).await?;
         Ok(updated)
     }
 
@@ -347,19 +342,8 @@ impl Conversation<'_> {
             .exec(&tx)
             .await?;
         }
-        let mut outbox = Outbox::new();
-        self.domain
-            .chats()
-            .tell_chat(
-                &tx,
-                &mut outbox,
-                &chat,
-                EventKind::ChatUpdated,
-                json!({ "tags": tags }),
-                now,
-            )
+        self.commit_change(tx, &chat, json!({ "tags": tags }), now)
             .await?;
-        self.domain.commit(tx, outbox).await?;
         Ok(tags)
     }
 }

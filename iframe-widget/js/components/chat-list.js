@@ -7,9 +7,9 @@
 
 import { h, mount } from '../dom.js';
 import { panel, run, supervises } from '../panel.js';
-import { t, locale } from '../i18n.js';
-import { clockTime } from '../clock.js';
+import { t } from '../i18n.js';
 import * as op from '../operations.js';
+import { cardHead, topicOf } from './card.js';
 import { WorkplaceElement } from './base.js';
 import { openAssignDialog } from './dialogs.js';
 import './history.js';
@@ -118,7 +118,6 @@ class ChatList extends WorkplaceElement {
     const workplace = panel.workplace;
     const invitation = workplace.invitation(chat);
     const unread = workplace.unread.get(chat.id) ?? 0;
-    const topic = [chat.topic?.name, chat.subtopic?.name].filter(Boolean).join(' › ');
     const author = chat.lastMessageBy ? `${t(`author.${chat.lastMessageBy}`)}: ` : '';
     return h(
       'article',
@@ -131,15 +130,9 @@ class ChatList extends WorkplaceElement {
       h(
         'button',
         { type: 'button', class: 'card-main', dataset: { key: `open-${chat.id}` }, onclick: () => run(() => workplace.open(chat.id)) },
-        h(
-          'span',
-          { class: 'card-head' },
-          h('span', { class: 'title' }, chat.title),
-          h('span', { class: 'source' }, t(`source.${chat.source}`)),
-          h('time', { class: 'time', datetime: chat.createdAt }, clockTime(chat.createdAt, locale())),
-        ),
+        cardHead(chat),
         h('span', { class: 'customer' }, chat.customer.displayName),
-        topic ? h('span', { class: 'topic' }, topic) : null,
+        topicOf(chat),
         chat.lastMessage ? h('span', { class: 'preview' }, author, chat.lastMessage) : null,
         h(
           'span',

@@ -5,9 +5,9 @@
 
 import { h, mount, field, select } from '../dom.js';
 import { panel, run, supervises } from '../panel.js';
-import { t, locale } from '../i18n.js';
-import { clockTime } from '../clock.js';
+import { t } from '../i18n.js';
 import * as op from '../operations.js';
+import { cardHead, topicOf } from './card.js';
 
 const PAGE = 20;
 
@@ -105,22 +105,15 @@ class HistoryView extends HTMLElement {
   }
 
   #card(chat) {
-    const topic = [chat.topic?.name, chat.subtopic?.name].filter(Boolean).join(' › ');
     return h(
       'article',
       { class: 'card history-card', dataset: { chatId: chat.id, status: chat.status }, 'aria-label': `${chat.title}, ${chat.customer.displayName}` },
       h(
         'button',
         { type: 'button', class: 'card-main', onclick: () => run(() => panel.workplace.open(chat.id)) },
-        h(
-          'span',
-          { class: 'card-head' },
-          h('span', { class: 'title' }, chat.title),
-          h('span', { class: 'source' }, t(`source.${chat.source}`)),
-          h('time', { class: 'time', datetime: chat.createdAt }, clockTime(chat.createdAt, locale())),
-        ),
+        cardHead(chat),
         h('span', { class: 'customer' }, chat.customer.displayName),
-        topic ? h('span', { class: 'topic' }, topic) : null,
+        topicOf(chat),
         chat.lastMessage ? h('span', { class: 'preview' }, chat.lastMessage) : null,
         h(
           'span',
