@@ -295,3 +295,8 @@ query History($filter: ChatFilter, $first: Int, $after: String) {
     pageInfo { hasNextPage endCursor }
   }
 }${CARD}`;
+
+export const INVITATION_PREVIEW = `
+query InvitationPreview($id: ID!) {
+  chat(id: $id) { id recentMessages(count: 3) { id authorKind text } }
+}`;

@@ -873,6 +873,39 @@ test('an operator edits their own note, describes the customer for their next ch
   await page.close();
 });
 
+test('an invitation shows its queue and the conversation’s last messages', async () => {
+  const zoe = await invitedOperator('Zoe');
+  const night = await queueWith('Night desk', [zoe]);
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, zoe.email);
+  await goReady(page);
+  const { handOffChat } = await server.ok(
+    org.chatbot,
+    `mutation($q: ID!) {
+      handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: "+48500400401" }, transcript: [
+        { authorKind: CUSTOMER, text: "Hello" },
+        { authorKind: BOT, text: "What is it about?" },
+        { authorKind: CUSTOMER, text: "A broken kettle" },
+        { authorKind: CUSTOMER, text: "Bought last week" }
+      ] }) { chat { id status } }
+    }`,
+    { q: night },
+  );
+  assert.equal(handOffChat.chat.status, 'INVITED');
+  const invitation = card(page, handOffChat.chat.id);
+  await invitation.getByText('Queue: Night desk').waitFor();
+  const recent = invitation.getByRole('list', { name: 'The conversation so far' }).getByRole('listitem');
+  await recent.nth(2).waitFor();
+  assert.deepEqual(await recent.allTextContents(), ['Bot: What is it about?', 'Customer: A broken kettle', 'Customer: Bought last week']);
+  // The customer writes again while the invitation waits: the card follows.
+  await customerSays(server, org, handOffChat.chat.id, 'Are you there?');
+  await invitation.locator('.preview', { hasText: 'Are you there?' }).waitFor();
+  await recent.filter({ hasText: 'Are you there?' }).waitFor();
+  await screenshot(page, 'invitation-preview');
+  await invitation.getByRole('button', { name: 'Decline' }).click();
+  await page.close();
+});
+
 test('desktop notifications: asked for on first READY, then invitations and messages in chats not on screen', async () => {
   const nina = await invitedOperator('Nina');
   const queue = await queueWith('Notified', [nina]);

@@ -260,6 +260,8 @@ impl Chats<'_> {
     }
 
     /// Sends several events to a chat's stream and its operators, reading who they are once.
+    /// Operators invited into it are told too, so an invitation card shows what happens in the
+    /// chat while it waits (004).
     pub(crate) async fn tell_chat_all(
         self,
         db: &impl ConnectionTrait,
@@ -270,9 +272,19 @@ impl Chats<'_> {
     ) -> Result<()> {
         let participants = chat_participant::Entity::find()
             .filter(chat_participant::Column::ChatId.eq(chat.id))
-            .filter(chat_participant::Column::State.eq(ParticipantState::Joined))
+            .filter(
+                chat_participant::Column::State
+                    .is_in([ParticipantState::Joined, ParticipantState::Invited]),
+            )
             .all(db)
             .await?;
+        let mut operators: Vec<OperatorId> = participants.iter().map(|p| p.operator_id).collect();
+        // A routed invitation is the chat's operator before it is a participant.
+        if let (ChatStatus::Invited, Some(invited)) = (chat.status, chat.operator_id)
+            && !operators.contains(&invited)
+        {
+            operators.push(invited);
+        }
         for (kind, payload) in events {
             outbox
                 .to_chat(
@@ -284,12 +296,12 @@ impl Chats<'_> {
                     now,
                 )
                 .await?;
-            for participant in &participants {
+            for operator in &operators {
                 outbox
                     .to_operator(
                         db,
                         chat.organization_id,
-                        participant.operator_id,
+                        *operator,
                         *kind,
                         Some(chat.id),
                         payload.clone(),

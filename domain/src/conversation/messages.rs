@@ -208,6 +208,30 @@ impl Conversation<'_> {
         .await
     }
 
+    /// The chat's last `count` messages, oldest first: what an invitation shows of the
+    /// conversation so far (004).
+    pub async fn recent_messages(
+        self,
+        chat_id: ChatId,
+        count: u64,
+        include_whispers: bool,
+    ) -> Result<Vec<message::Model>> {
+        let mut query = message::Entity::find().filter(message::Column::ChatId.eq(chat_id));
+        if !include_whispers {
+            query = query.filter(message::Column::IsWhisper.eq(false));
+        }
+        let (mut rows, _) = crate::page::read(
+            &self.domain.db,
+            query,
+            (message::Column::CreatedAt, message::Column::Id),
+            crate::page::Order::NewestFirst,
+            count,
+        )
+        .await?;
+        rows.reverse();
+        Ok(rows)
+    }
+
     /// Writes a message and everything it changes on the chat, and tells whoever follows it;
     /// `rules` when the caller read them with the chat, else they are read here.
     #[allow(clippy::too_many_arguments)]

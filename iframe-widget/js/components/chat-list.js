@@ -193,25 +193,56 @@ class ChatList extends WorkplaceElement {
         h('button', { type: 'button', onclick: () => run(() => workplace.chatAction('endConference', chat.id)) }, t('card.decline')),
       );
     }
+    return [
+      this.#preview(chat),
+      h(
+        'div',
+        { class: 'card-actions' },
+        chat.invitationExpiresAt
+          ? h('span', { class: 'countdown', title: t('card.expiresIn') }, h('span', { dataset: { until: chat.invitationExpiresAt } }))
+          : null,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            onclick: async () => {
+              if (await run(() => workplace.chatAction('acceptChat', chat.id))) run(() => workplace.open(chat.id));
+            },
+          },
+          t('card.accept'),
+        ),
+        h('button', { type: 'button', onclick: () => panel.host.openRecord('chat', chat.id, chat.crmUrl), disabled: !chat.crmUrl && !panel.host.origin }, t('card.open')),
+        h('button', { type: 'button', class: 'danger', onclick: () => run(() => workplace.chatAction('declineChat', chat.id)) }, t('card.decline')),
+      ),
+    ];
+  }
+
+  /** What an invitation shows before it is accepted (004): the queue and the conversation's
+   * last messages, read once per invitation. */
+  #preview(chat) {
+    // Read again when someone writes while the invitation waits (the last message changes).
+    const key = JSON.stringify([chat.id, chat.lastMessageAt, chat.lastMessage]);
+    this.previews ??= new Map();
+    if (!this.previews.has(key)) {
+      this.previews.set(key, null);
+      run(() => panel.api.request(op.INVITATION_PREVIEW, { id: chat.id })).then((data) => {
+        this.previews.set(key, data?.chat?.recentMessages ?? []);
+        this.render();
+      });
+    }
+    const messages = this.previews.get(key) ?? [];
     return h(
       'div',
-      { class: 'card-actions' },
-      chat.invitationExpiresAt
-        ? h('span', { class: 'countdown', title: t('card.expiresIn') }, h('span', { dataset: { until: chat.invitationExpiresAt } }))
+      { class: 'invitation-preview' },
+      chat.queue ? h('span', { class: 'queue' }, t('card.queue', { name: chat.queue.name })) : null,
+      messages.length
+        ? h(
+            'ol',
+            { class: 'recent', 'aria-label': t('card.recent') },
+            messages.map((m) => h('li', {}, h('span', { class: 'who' }, `${t(`author.${m.authorKind}`)}: `), m.text ?? '')),
+          )
         : null,
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'primary',
-          onclick: async () => {
-            if (await run(() => workplace.chatAction('acceptChat', chat.id))) run(() => workplace.open(chat.id));
-          },
-        },
-        t('card.accept'),
-      ),
-      h('button', { type: 'button', onclick: () => panel.host.openRecord('chat', chat.id, chat.crmUrl), disabled: !chat.crmUrl && !panel.host.origin }, t('card.open')),
-      h('button', { type: 'button', class: 'danger', onclick: () => run(() => workplace.chatAction('declineChat', chat.id)) }, t('card.decline')),
     );
   }
 }

@@ -15,6 +15,7 @@ on_both_databases!(
     quick_replies_are_filled_for_the_chat,
     customer_data_is_masked_for_operators,
     a_customers_description_follows_them_to_later_chats,
+    an_invitation_shows_the_last_messages,
 );
 
 struct Desk {
@@ -656,4 +657,56 @@ async fn a_customers_description_follows_them_to_later_chats(app: TestApp) {
     )
     .await;
     assert_eq!(described(&second).await, Value::Null);
+}
+
+async fn an_invitation_shows_the_last_messages(app: TestApp) {
+    let d = desk(&app).await;
+    let chat = app.hand_off_ok(&d.key, &d.queue, "+48600400400").await;
+    let id = chat["id"].as_str().unwrap();
+    assert_eq!(chat["status"], "INVITED");
+    for text in ["Second", "Third", "Fourth"] {
+        assert!(customer_says(&app, &d.key, id, text).await["errors"].is_null());
+    }
+    let recent = |count: i64| {
+        let app = &app;
+        let token = d.op.token.clone();
+        async move {
+            app.gql(
+                Some(&token),
+                "query($id: ID!, $n: Int!) { chat(id: $id) { recentMessages(count: $n) { text authorKind } } }",
+                json!({ "id": id, "n": count }),
+            )
+            .await
+        }
+    };
+    let three = recent(3).await;
+    assert_eq!(
+        three["data"]["chat"]["recentMessages"],
+        json!([
+            { "text": "Second", "authorKind": "CUSTOMER" },
+            { "text": "Third", "authorKind": "CUSTOMER" },
+            { "text": "Fourth", "authorKind": "CUSTOMER" },
+        ])
+    );
+    // Fewer than asked: the whole conversation, the bot's hand-off transcript first.
+    let all = recent(10).await["data"]["chat"]["recentMessages"].clone();
+    let texts: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Hi, where is my order?",
+            "Let me find an operator for you.",
+            "Second",
+            "Third",
+            "Fourth"
+        ]
+    );
+    for bad in [0, 11] {
+        assert_eq!(error_field(&recent(bad).await), "count", "{bad}");
+    }
 }

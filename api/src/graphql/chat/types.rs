@@ -378,6 +378,24 @@ impl Chat {
         );
         Ok(connection)
     }
+    /// The last `count` messages (1 to 10), oldest first: the conversation so far, as an
+    /// invitation card shows it (004).
+    async fn recent_messages(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] count: i32,
+    ) -> async_graphql::Result<Vec<Message>> {
+        if !(1..=10).contains(&count) {
+            return Err(to_gql(DomainError::validation("count", "1 to 10")));
+        }
+        let include_whispers = actor(ctx)?.operator_id().is_some();
+        let rows = domain(ctx)
+            .conversation()
+            .recent_messages(self.0.id, count as u64, include_whispers)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(Message).collect())
+    }
     /// Every file of the chat, oldest first (D4).
     async fn attachments(
         &self,
