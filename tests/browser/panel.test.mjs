@@ -906,6 +906,43 @@ test('an invitation shows its queue and the conversation’s last messages', asy
   await page.close();
 });
 
+test('the transfer dialog narrows queues as operators by what is typed, and refreshes colleagues’ statuses', async () => {
+  const uma = await invitedOperator('Uma');
+  const vik = await invitedOperator('Vik');
+  const home = await queueWith('Transfer home', [uma]);
+  await queueWith('Billing questions', [vik]);
+  await server.ok(uma.token, 'mutation { setMyStatus(input: { status: READY }) { operator { status } } }');
+  await server.ok(vik.token, 'mutation { setMyStatus(input: { status: BREAK }) { operator { status } } }');
+  const chat = await handOffTo(home, '+48500300301', 'Wrong department?');
+  await server.ok(uma.token, 'mutation($c: ID!) { acceptChat(input: { chatId: $c }) { chat { id } } }', { c: chat.id });
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, uma.email);
+  await card(page, chat.id).locator('.card-main').click();
+  await page.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Transfer' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Billing questions').waitFor();
+  assert.ok(await dialog.getByText('Transfer home').count() > 0);
+
+  // Typing narrows the queues as it narrows the colleagues.
+  await dialog.getByLabel('Search operators and queues').fill('BILL');
+  await dialog.getByText('Transfer home').waitFor({ state: 'detached' });
+  assert.equal(await dialog.getByText('Billing questions').count(), 1);
+
+  // Vik is back from his break while the dialog is open: Refresh offers him.
+  await dialog.getByLabel('Search operators and queues').fill('Vik');
+  await dialog.getByLabel('Only available').uncheck();
+  const vikOption = dialog.locator('label.target', { hasText: 'Vik' }).locator('input');
+  await vikOption.waitFor();
+  assert.equal(await vikOption.isDisabled(), true);
+  await server.ok(vik.token, 'mutation { setMyStatus(input: { status: READY }) { operator { status } } }');
+  await dialog.getByRole('button', { name: 'Refresh' }).click();
+  await dialog.locator('label.target:not(.unavailable)', { hasText: 'Vik' }).waitFor();
+  assert.equal(await vikOption.isDisabled(), false);
+  await screenshot(page, 'transfer-search');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.close();
+});
+
 test('desktop notifications: asked for on first READY, then invitations and messages in chats not on screen', async () => {
   const nina = await invitedOperator('Nina');
   const queue = await queueWith('Notified', [nina]);

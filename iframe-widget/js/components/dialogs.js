@@ -73,6 +73,11 @@ export async function openTransferDialog(chat) {
   const load = async () => {
     const found = await run(() => panel.api.request(op.TRANSFER_TARGETS, { onlyAvailable: onlyAvailable.checked, search: search.value || null }));
     if (!found) return;
+    // The server searches operators; queues and bot schemes are few, and narrowed here.
+    const typed = search.value.trim().toLocaleLowerCase();
+    const named = (item) => item.name.toLocaleLowerCase().includes(typed);
+    const queues = found.queues.filter(named);
+    const schemes = found.botSchemes.filter(named);
     const me = panel.workplace.me.id;
     const option = (group, id, label, detail, enabled = true) =>
       h(
@@ -89,10 +94,10 @@ export async function openTransferDialog(chat) {
           option('operator', o.id, [o.firstName, o.lastName].filter(Boolean).join(' '), `${t(`status.${o.status}`)} · ${o.activeChatCount}/${o.maxChats}`, takesTransfers(o))),
         found.operators.some((o) => o.id !== me) ? null : h('p', { class: 'empty' }, t('transfer.noOperators'))),
       h('fieldset', {}, h('legend', {}, t('transfer.queues')),
-        found.queues.map((q) => option('queue', q.id, q.name)),
-        found.queues.length ? null : h('p', { class: 'empty' }, t('transfer.noQueues'))),
-      found.botSchemes.length
-        ? h('fieldset', {}, h('legend', {}, t('transfer.schemes')), found.botSchemes.map((s) => option('scheme', s.id, s.name)))
+        queues.map((q) => option('queue', q.id, q.name)),
+        queues.length ? null : h('p', { class: 'empty' }, t(typed ? 'transfer.noMatch' : 'transfer.noQueues'))),
+      schemes.length
+        ? h('fieldset', {}, h('legend', {}, t('transfer.schemes')), schemes.map((s) => option('scheme', s.id, s.name)))
         : null,
     );
   };
@@ -102,7 +107,14 @@ export async function openTransferDialog(chat) {
     title: t('transfer.title', { title: chat.title }),
     className: 'transfer',
     body: [
-      h('div', { class: 'row' }, search, h('label', {}, onlyAvailable, ' ', t('transfer.onlyAvailable'))),
+      h(
+        'div',
+        { class: 'row' },
+        search,
+        h('label', {}, onlyAvailable, ' ', t('transfer.onlyAvailable')),
+        // Colleagues' statuses change while the dialog is open.
+        h('button', { type: 'button', class: 'link', onclick: load }, t('transfer.refresh')),
+      ),
       targets,
       field(t('transfer.reason'), reason),
     ],
