@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use serde_json::json;
 use validator::Validate;
 
@@ -39,6 +39,16 @@ pub struct SendMessageInput {
     #[validate(length(max = 1))]
     #[cfg_attr(feature = "graphql", graphql(default))]
     pub attachment_ids: Vec<AttachmentId>,
+}
+
+/// A chat's messages as the reader may see them: whispers only for operators (X5).
+fn visible_messages(chat_id: ChatId, include_whispers: bool) -> Select<message::Entity> {
+    let query = message::Entity::find().filter(message::Column::ChatId.eq(chat_id));
+    if include_whispers {
+        query
+    } else {
+        query.filter(message::Column::IsWhisper.eq(false))
+    }
 }
 
 impl Conversation<'_> {
@@ -185,10 +195,7 @@ impl Conversation<'_> {
         after: Option<(DateTime<Utc>, MessageId)>,
         include_whispers: bool,
     ) -> Result<(Vec<message::Model>, bool)> {
-        let mut query = message::Entity::find().filter(message::Column::ChatId.eq(chat_id));
-        if !include_whispers {
-            query = query.filter(message::Column::IsWhisper.eq(false));
-        }
+        let mut query = visible_messages(chat_id, include_whispers);
         if let Some((at, id)) = after {
             query = query.filter(crate::page::after(
                 message::Column::CreatedAt,
@@ -216,13 +223,9 @@ impl Conversation<'_> {
         count: u64,
         include_whispers: bool,
     ) -> Result<Vec<message::Model>> {
-        let mut query = message::Entity::find().filter(message::Column::ChatId.eq(chat_id));
-        if !include_whispers {
-            query = query.filter(message::Column::IsWhisper.eq(false));
-        }
         let (mut rows, _) = crate::page::read(
             &self.domain.db,
-            query,
+            visible_messages(chat_id, include_whispers),
             (message::Column::CreatedAt, message::Column::Id),
             crate::page::Order::NewestFirst,
             count,
