@@ -19,7 +19,6 @@ import { openOutgoingDialog, openProfileDialog } from './components/dialogs.js';
 
 const SESSION_KEY = 'omnipanel.session';
 
-
 const params = new URLSearchParams(location.search);
 const config = panel.config;
 

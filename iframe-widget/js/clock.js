@@ -36,6 +36,18 @@ export function clockTime(iso, locale) {
     : date.toLocaleString(locale, { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
 }
 
+/** `YYYY-MM-DD` of a local date, as a date input holds it. */
+export function isoDay(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** The local midnight starting `day` (`YYYY-MM-DD`, a date input's value), `plus` days later. */
+export function midnight(day, plus = 0) {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d + plus);
+}
+
 /** Updates every timer under `root` now. */
 export function tick(root = document) {
   const now = serverNow();

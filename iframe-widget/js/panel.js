@@ -35,3 +35,6 @@ export const ROLES = ['OPERATOR', 'SUPERVISOR', 'MANAGER', 'ADMIN', 'OWNER'];
 
 /** Whether `role` supervises others (SUPERVISOR and above): the floor, reports, assigning. */
 export const supervises = (role) => ROLES.indexOf(role) >= ROLES.indexOf('SUPERVISOR');
+
+/** Whether a chat is accepted and not yet closed: what its operator may still change. */
+export const accepted = (chat) => chat.status === 'NEW' || chat.status === 'IN_PROGRESS';

@@ -6,7 +6,7 @@
 // marked; each operator message shows how far it got (M2) and may be sent again if it failed.
 
 import { h, mount, initials } from '../dom.js';
-import { panel, run } from '../panel.js';
+import { panel, run, accepted } from '../panel.js';
 import { t, locale } from '../i18n.js';
 import { clockTime } from '../clock.js';
 import * as op from '../operations.js';
@@ -74,7 +74,6 @@ class Conversation extends WorkplaceElement {
     const workplace = panel.workplace;
     const me = workplace.me;
     const owner = chat.operator?.id === me.id;
-    const accepted = chat.status === 'NEW' || chat.status === 'IN_PROGRESS';
     const mine = chat.participants.find((p) => p.operator?.id === me.id && p.state === 'JOINED');
     const conference = chat.participants.some((p) => p.role === 'CONFERENCE' && p.state !== 'LEFT');
     const button = (label, onclick, cls) => h('button', { type: 'button', class: cls, onclick }, label);
@@ -87,15 +86,15 @@ class Conversation extends WorkplaceElement {
       workplace.invitation(chat) === 'CHAT' ? button(t('card.accept'), act('acceptChat'), 'primary') : null,
       workplace.invitation(chat) === 'CHAT' ? button(t('card.decline'), act('declineChat'), 'danger') : null,
       workplace.invitation(chat) === 'CONFERENCE' ? button(t('card.join'), act('acceptConference'), 'primary') : null,
-      owner && accepted ? button(t('action.transfer'), () => openTransferDialog(chat)) : null,
-      owner && accepted ? button(t('action.conference'), () => openConferenceDialog(chat)) : null,
+      owner && accepted(chat) ? button(t('action.transfer'), () => openTransferDialog(chat)) : null,
+      owner && accepted(chat) ? button(t('action.conference'), () => openConferenceDialog(chat)) : null,
       (owner && conference) || (mine && mine.role !== 'OWNER')
         ? button(owner ? t('action.endConference') : t('action.leave'), act('endConference'))
         : null,
-      owner && accepted
+      owner && accepted(chat)
         ? button(chat.muted ? t('action.unmute') : t('action.mute'), () => run(() => workplace.act(op.MUTE, { chatId: chat.id, muted: !chat.muted })))
         : null,
-      owner && accepted ? button(t('action.close'), () => openCloseDialog(chat), 'danger') : null,
+      owner && accepted(chat) ? button(t('action.close'), () => openCloseDialog(chat), 'danger') : null,
       chat.status === 'COMPLETED'
         ? button(t('outgoing.open'), () => openOutgoingDialog({ to: chat.customer.phone ?? chat.customer.email ?? '' }))
         : null,

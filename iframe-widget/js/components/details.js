@@ -4,7 +4,7 @@
 // variables, notes, previous chats, files and every responsible operator.
 
 import { h, mount, select, field } from '../dom.js';
-import { panel, run, supervises } from '../panel.js';
+import { panel, run, supervises, accepted } from '../panel.js';
 import { t, locale } from '../i18n.js';
 import { clockTime } from '../clock.js';
 import * as op from '../operations.js';
@@ -51,7 +51,7 @@ class Details extends WorkplaceElement {
 
   /** Whether the caller works this chat now (and so may change it). */
   #editable(chat) {
-    return chat.operator?.id === panel.workplace.me.id && (chat.status === 'NEW' || chat.status === 'IN_PROGRESS');
+    return chat.operator?.id === panel.workplace.me.id && accepted(chat);
   }
 
   #card(chat) {
@@ -90,8 +90,8 @@ class Details extends WorkplaceElement {
       customer.email ? [t('details.email'), [customer.email, ' ', copy(customer.email)]] : null,
       customer.description ? [t('details.description'), h('span', { class: 'description' }, customer.description)] : null,
     ]);
-    const open = chat.status === 'NEW' || chat.status === 'IN_PROGRESS';
-    const describes = this.#editable(chat) || (open && supervises(panel.workplace.me.role));
+    // As the server allows: the operator working the chat, or a supervisor while it is open.
+    const describes = this.#editable(chat) || (accepted(chat) && supervises(panel.workplace.me.role));
     const description = h('textarea', { name: 'customerDescription', rows: '2', maxlength: '1000', value: customer.description ?? '' });
     const describe = describes
       ? h(

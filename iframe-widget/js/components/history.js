@@ -6,16 +6,11 @@
 import { h, mount, field, select } from '../dom.js';
 import { panel, run, supervises } from '../panel.js';
 import { t } from '../i18n.js';
+import { midnight } from '../clock.js';
 import * as op from '../operations.js';
 import { cardHead, topicOf } from './card.js';
 
 const PAGE = 20;
-
-/** The local midnight starting `day` (`YYYY-MM-DD`), `plus` days later, as RFC 3339. */
-function midnight(day, plus = 0) {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(y, m - 1, d + plus).toISOString();
-}
 
 class HistoryView extends HTMLElement {
   connectedCallback() {
@@ -78,8 +73,8 @@ class HistoryView extends HTMLElement {
     const filter = {
       text: this.text.value.trim() || null,
       phone: this.phone.value.trim() || null,
-      createdFrom: this.from.value ? midnight(this.from.value) : null,
-      createdTo: this.to.value ? midnight(this.to.value, 1) : null,
+      createdFrom: this.from.value ? midnight(this.from.value).toISOString() : null,
+      createdTo: this.to.value ? midnight(this.to.value, 1).toISOString() : null,
       rating: this.rating.value ? Number(this.rating.value) : null,
       topicId: kind === 'topic' ? id : null,
       subtopicId: kind === 'subtopic' ? id : null,

@@ -6,7 +6,7 @@ import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { h, mount, field, select } from '../dom.js';
 import { panel, run } from '../panel.js';
 import { t } from '../i18n.js';
-import { duration } from '../clock.js';
+import { duration, isoDay, midnight } from '../clock.js';
 import * as op from '../operations.js';
 
 const KINDS = ['CHATS', 'FIRST_RESPONSE', 'HANDLE_TIME', 'CSAT', 'STATUS_TIME', 'WRAP_UP'];
@@ -43,18 +43,6 @@ function sideBySide(k, n) {
   });
 }
 
-/** `YYYY-MM-DD` of a local date. */
-function isoDay(date) {
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}
-
-/** The local midnight starting `day` (`YYYY-MM-DD`), `plus` days later. */
-function midnight(day, plus = 0) {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(y, m - 1, d + plus);
-}
-
 /** Seconds as the clock shows them (`2:03`, `1:02:03`), or a dash. */
 const seconds = (value) => (value == null ? '–' : duration(value * 1000));
 
@@ -66,7 +54,7 @@ const figureText = (kind, value) => (DURATIONS.has(kind) ? seconds(value) : valu
  * Time in status is stacked, so its values are the running sums, tallest drawn first, and
  * `own` keeps each status's own seconds for the legend.
  */
-export function seriesOf(report) {
+function seriesOf(report) {
   const rows = report.rows;
   const figure = (name) => ({ label: t(`reports.figure.${name}`), values: rows.map((r) => r[name]) });
   switch (report.kind) {
