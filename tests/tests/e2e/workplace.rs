@@ -1166,6 +1166,26 @@ async fn a_queue_may_set_its_own_after_chat_work(app: TestApp) {
         )
         .await;
     assert_eq!(error_code(&refused), "FORBIDDEN");
+    let created = app
+        .gql(
+            Some(owner),
+            "mutation { createQueue(input: { name: \"Late\", afterChatWorkSecs: 3601 }) { queue { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_field(&created), "afterChatWorkSecs");
+    // None of the refusals changed anything.
+    let queues = app
+        .ok(
+            Some(owner),
+            "{ queues(onlyAvailable: false) { id name afterChatWorkSecs } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        queues["queues"],
+        json!([{ "id": f.queue, "name": "Support", "afterChatWorkSecs": null }])
+    );
 
     // A closes a fresh chat of the queue; returns how long A's after-chat work runs, if at all.
     app.set_status(&f.b, "BREAK").await;
