@@ -288,13 +288,22 @@ export class Workplace extends EventTarget {
     if (!this.conversations.has(chatId)) this.conversations.set(chatId, { byId: new Map(), cursor: null });
     return this.#coalesce(`messages:${chatId}`, async () => {
       const conversation = this.conversations.get(chatId);
-      let more = true;
-      while (more) {
-        const { chat } = await this.api.request(op.MESSAGES, { id: chatId, after: conversation.cursor });
-        if (!chat) return;
-        for (const edge of chat.messages.edges) conversation.byId.set(edge.node.id, edge.node);
-        conversation.cursor = chat.messages.pageInfo.endCursor ?? conversation.cursor;
-        more = chat.messages.pageInfo.hasNextPage;
+      // A page is read at one moment; an event that arrives while it is on its way is newer
+      // than what the page says of that message (a delivery's SENT after the page's QUEUED).
+      conversation.heard = new Set();
+      try {
+        let more = true;
+        while (more) {
+          const { chat } = await this.api.request(op.MESSAGES, { id: chatId, after: conversation.cursor });
+          if (!chat) return;
+          for (const { node } of chat.messages.edges) {
+            if (!conversation.heard.has(node.id)) conversation.byId.set(node.id, node);
+          }
+          conversation.cursor = chat.messages.pageInfo.endCursor ?? conversation.cursor;
+          more = chat.messages.pageInfo.hasNextPage;
+        }
+      } finally {
+        conversation.heard = null;
       }
       this.#emit('messages', chatId);
     });
@@ -304,6 +313,7 @@ export class Workplace extends EventTarget {
     const conversation = this.conversations.get(message.chatId);
     if (!conversation) return;
     conversation.byId.set(message.id, message);
+    conversation.heard?.add(message.id);
     this.#emit('messages', message.chatId);
   }
 
