@@ -3,7 +3,7 @@
 
 import { Api } from './api.js';
 import { h, mount } from './dom.js';
-import { panel, run, supervises } from './panel.js';
+import { panel, run, supervises, administers } from './panel.js';
 import { t, setLocale, pickLocale, locale, LOCALES } from './i18n.js';
 import { Workplace } from './workplace.js';
 import { startTicker, tick } from './clock.js';
@@ -15,9 +15,28 @@ import './components/details.js';
 import './components/slot.js';
 import './components/supervisor.js';
 import './components/reports.js';
+import './components/admin/operators.js';
+import './components/admin/queues.js';
+import './components/admin/dictionaries.js';
+import './components/admin/channels.js';
 import { openOutgoingDialog, openProfileDialog } from './components/dialogs.js';
 
 const SESSION_KEY = 'omnipanel.session';
+
+/**
+ * Pages shown in place of the workplace, each a set of views behind tabs: the supervisor's floor
+ * (supervisors and up) and Administration (administrators and owners).
+ */
+const PAGES = {
+  floor: { may: supervises, views: { live: 'op-supervisor', reports: 'op-reports' }, toggle: 'supervisor.open', tabs: 'supervisor.views', tab: 'supervisor.view' },
+  admin: {
+    may: administers,
+    views: { operators: 'op-admin-operators', queues: 'op-admin-queues', replies: 'op-admin-replies', dictionaries: 'op-admin-dictionaries', channels: 'op-admin-channels' },
+    toggle: 'admin.open',
+    tabs: 'admin.views',
+    tab: 'admin.view',
+  },
+};
 
 const params = new URLSearchParams(location.search);
 const config = panel.config;
@@ -39,7 +58,7 @@ class OmnipanelApp extends HTMLElement {
       this.querySelector('op-details')?.render();
     });
     this.addEventListener('open-chat', (e) => {
-      this.#showFloor(false);
+      this.#showPage(null);
       run(() => panel.workplace.open(e.detail));
     });
     for (const type of ['pointerdown', 'keydown']) {
@@ -223,9 +242,11 @@ class OmnipanelApp extends HTMLElement {
         h('op-status'),
         connection,
         h('button', { type: 'button', class: 'new-message', onclick: () => openOutgoingDialog() }, t('outgoing.open')),
-        supervises(panel.workplace.me?.role)
-          ? h('button', { type: 'button', class: 'floor-toggle', 'aria-pressed': 'false', onclick: () => this.#showFloor(!this.classList.contains('on-floor')) }, t('supervisor.open'))
-          : null,
+        Object.entries(PAGES).map(([name, page]) =>
+          page.may(panel.workplace.me?.role)
+            ? h('button', { type: 'button', class: 'page-toggle', dataset: { page: name }, 'aria-pressed': 'false', onclick: () => this.#showPage(this.page === name ? null : name) }, t(page.toggle))
+            : null,
+        ),
         h(
           'details',
           { class: 'menu' },
@@ -247,41 +268,48 @@ class OmnipanelApp extends HTMLElement {
         h('op-details'),
         h('op-slot'),
       ),
-      h('div', { class: 'floor', hidden: true }),
+      h('div', { class: 'page', hidden: true }),
       h('div', { class: 'notices', role: 'log', 'aria-live': 'assertive' }),
       this.#awayOverlay(),
     );
-    this.classList.remove('on-floor');
+    this.page = null;
+    this.classList.remove('on-page');
     this.#changed({ what: 'all' });
   }
 
-  /** Shows the supervisor's floor in place of the workplace, or the workplace again. */
-  #showFloor(show) {
-    const floor = this.querySelector('.floor');
+  /** Shows a page (`floor`, `admin`) in place of the workplace, or (null) the workplace again. */
+  #showPage(name) {
+    const container = this.querySelector('.page');
     const workspace = this.querySelector('.workspace');
-    if (!floor || !workspace) return;
-    this.classList.toggle('on-floor', show);
-    this.querySelector('.floor-toggle')?.setAttribute('aria-pressed', String(show));
-    workspace.hidden = show;
-    floor.hidden = !show;
-    if (show) mount(floor, this.#floorTabs(), h('div', { class: 'floor-body', role: 'tabpanel' }, h('op-supervisor')));
-    else mount(floor);
+    if (!container || !workspace) return;
+    this.page = name;
+    this.classList.toggle('on-page', Boolean(name));
+    for (const toggle of this.querySelectorAll('.page-toggle')) toggle.setAttribute('aria-pressed', String(toggle.dataset.page === name));
+    workspace.hidden = Boolean(name);
+    container.hidden = !name;
+    if (!name) {
+      mount(container);
+      return;
+    }
+    const page = PAGES[name];
+    const [first] = Object.keys(page.views);
+    container.dataset.page = name;
+    mount(container, this.#tabs(page, first), h('div', { class: 'page-body', role: 'tabpanel' }, h(page.views[first])));
   }
 
-  /** The floor's two views: the live one and the reports. */
-  #floorTabs() {
-    const views = { live: 'op-supervisor', reports: 'op-reports' };
-    const choose = (chosen) => {
-      for (const tab of this.querySelectorAll('.floor-tabs [role="tab"]')) {
-        tab.setAttribute('aria-selected', String(tab.dataset.view === chosen));
+  /** A page's tabs, one per view. */
+  #tabs(page, chosen) {
+    const choose = (view) => {
+      for (const tab of this.querySelectorAll('.page-tabs [role="tab"]')) {
+        tab.setAttribute('aria-selected', String(tab.dataset.view === view));
       }
-      mount(this.querySelector('.floor-body'), h(views[chosen]));
+      mount(this.querySelector('.page-body'), h(page.views[view]));
     };
     return h(
       'nav',
-      { class: 'tabs floor-tabs', role: 'tablist', 'aria-label': t('supervisor.views') },
-      Object.keys(views).map((view) =>
-        h('button', { type: 'button', role: 'tab', 'aria-selected': String(view === 'live'), dataset: { view }, onclick: () => choose(view) }, t(`supervisor.view.${view}`)),
+      { class: 'tabs page-tabs', role: 'tablist', 'aria-label': t(page.tabs) },
+      Object.keys(page.views).map((view) =>
+        h('button', { type: 'button', role: 'tab', 'aria-selected': String(view === chosen), dataset: { view }, onclick: () => choose(view) }, t(`${page.tab}.${view}`)),
       ),
     );
   }

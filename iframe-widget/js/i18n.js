@@ -1,6 +1,8 @@
 // English, Russian and Polish. The language comes from the CRM (`?lang=` or its `locale`
 // message) or else the browser; `t(key, values)` fills `{name}` placeholders.
 
+import { ADMIN } from './i18n-admin.js';
+
 export const LOCALES = ['en', 'ru', 'pl'];
 
 const STATUS = {
@@ -937,6 +939,7 @@ for (const l of LOCALES) {
   for (const [k, v] of Object.entries(STATUS[l])) DICTIONARIES[l][`status.${k}`] = v;
   for (const [k, v] of Object.entries(CHAT_STATUS[l])) DICTIONARIES[l][`chatStatus.${k}`] = v;
   for (const [k, v] of Object.entries(SOURCE)) DICTIONARIES[l][`source.${k}`] = v;
+  Object.assign(DICTIONARIES[l], ADMIN[l]);
 }
 DICTIONARIES.ru['source.WEBCHAT'] = 'Веб-чат';
 DICTIONARIES.pl['source.WEBCHAT'] = 'Czat www';

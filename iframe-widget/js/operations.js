@@ -300,3 +300,93 @@ export const INVITATION_PREVIEW = `
 query InvitationPreview($id: ID!) {
   chat(id: $id) { id recentMessages(count: 3) { id authorKind text } }
 }`;
+
+// ---- Administration (admins and owners) ---------------------------------------------------
+
+const ADMIN_OPERATOR = `
+fragment AdminOperator on Operator {
+  id firstName lastName email role status maxChats
+  queues { id name }
+  skills { level skill { id name } }
+}`;
+
+export const ADMIN_OPERATORS = `
+query AdminOperators { operators(onlyAvailable: false) { ...AdminOperator } }${ADMIN_OPERATOR}`;
+
+export const INVITE_OPERATOR = `
+mutation InviteOperator($input: InviteOperatorInput!) { inviteOperator(input: $input) { link } }`;
+
+export const UPDATE_OPERATOR = `
+mutation UpdateOperator($input: UpdateOperatorInput!) { updateOperator(input: $input) { operator { ...AdminOperator } } }${ADMIN_OPERATOR}`;
+
+export const SET_OPERATOR_SKILLS = `
+mutation SetOperatorSkills($input: SetOperatorSkillsInput!) { setOperatorSkills(input: $input) { operator { id } } }`;
+
+const ADMIN_QUEUE = `
+fragment AdminQueue on Queue {
+  id name sizeLimit afterChatWorkSecs
+  skill { id name }
+  members { id firstName lastName }
+}`;
+
+export const ADMIN_QUEUES = `
+query AdminQueues { queues(onlyAvailable: false) { ...AdminQueue } }${ADMIN_QUEUE}`;
+
+export const CREATE_QUEUE = `
+mutation CreateQueue($input: CreateQueueInput!) { createQueue(input: $input) { queue { ...AdminQueue } } }${ADMIN_QUEUE}`;
+
+export const UPDATE_QUEUE = `
+mutation UpdateQueue($input: UpdateQueueInput!) { updateQueue(input: $input) { queue { ...AdminQueue } } }${ADMIN_QUEUE}`;
+
+export const SET_QUEUE_MEMBERS = `
+mutation SetQueueMembers($input: SetQueueMembersInput!) { setQueueMembers(input: $input) { queue { ...AdminQueue } } }${ADMIN_QUEUE}`;
+
+export const ARCHIVE_QUEUE = `
+mutation ArchiveQueue($input: ArchiveQueueInput!) { archiveQueue(input: $input) { queue { id archivedAt } } }`;
+
+export const ADMIN_QUICK_REPLIES = `
+query AdminQuickReplies { quickReplies { id name text approvedTemplate } }`;
+
+export const CREATE_QUICK_REPLY = `
+mutation CreateQuickReply($input: CreateQuickReplyInput!) { createQuickReply(input: $input) { quickReply { id } } }`;
+
+export const UPDATE_QUICK_REPLY = `
+mutation UpdateQuickReply($input: UpdateQuickReplyInput!) { updateQuickReply(input: $input) { quickReply { id } } }`;
+
+export const ARCHIVE_QUICK_REPLY = `
+mutation ArchiveQuickReply($input: ArchiveQuickReplyInput!) { archiveQuickReply(input: $input) { quickReply { id } } }`;
+
+export const ADMIN_CHANNELS = `
+query AdminChannels { channels { id kind name provider gateway queueId botQueueId autoCloseAfterSecs createdAt } }`;
+
+export const CREATE_CHANNEL = `
+mutation CreateChannel($input: CreateChannelInput!) {
+  createChannel(input: $input) { channel { id kind name } secret webhookUrl }
+}`;
+
+export const SET_CHANNEL_QUEUES = `
+mutation SetChannelQueues($input: SetChannelQueuesInput!) { setChannelQueues(input: $input) { channel { id } } }`;
+
+export const ARCHIVE_CHANNEL = `
+mutation ArchiveChannel($input: ArchiveChannelInput!) { archiveChannel(input: $input) { channel { id } } }`;
+
+/**
+ * The four operations of a named, archivable dictionary: `list` (active entries), `create`,
+ * `update` (a new name) and `archive`. `type` is the GraphQL type, `list` its query field.
+ */
+function dictionary(type, list, extra = '') {
+  const one = type[0].toLowerCase() + type.slice(1);
+  return {
+    list: `query ${type}List { ${list} { id name ${extra} } }`,
+    create: `mutation Create${type}($input: Create${type}Input!) { create${type}(input: $input) { ${one} { id } } }`,
+    update: `mutation Update${type}($input: Update${type}Input!) { update${type}(input: $input) { ${one} { id } } }`,
+    archive: `mutation Archive${type}($input: Archive${type}Input!) { archive${type}(input: $input) { ${one} { id } } }`,
+  };
+}
+
+export const SKILLS = dictionary('Skill', 'skills');
+export const WRAP_UP_REASONS = dictionary('WrapUpReason', 'wrapUpReasons');
+export const CHAT_RESULTS = dictionary('ChatResult', 'chatResults');
+export const TOPICS = dictionary('Topic', 'topics', 'parentId subtopics { id name }');
+export const CUSTOM_STATUSES = dictionary('CustomStatus', 'customStatuses');
+export const BOT_SCHEMES = dictionary('BotScheme', 'botSchemes');

@@ -36,5 +36,8 @@ export const ROLES = ['OPERATOR', 'SUPERVISOR', 'MANAGER', 'ADMIN', 'OWNER'];
 /** Whether `role` supervises others (SUPERVISOR and above): the floor, reports, assigning. */
 export const supervises = (role) => ROLES.indexOf(role) >= ROLES.indexOf('SUPERVISOR');
 
+/** Whether `role` configures the organization (ADMIN and OWNER): Administration. */
+export const administers = (role) => ROLES.indexOf(role) >= ROLES.indexOf('ADMIN');
+
 /** Whether a chat is accepted and not yet closed: what its operator may still change. */
 export const accepted = (chat) => chat.status === 'NEW' || chat.status === 'IN_PROGRESS';

@@ -141,16 +141,24 @@ export class Server {
 }
 
 /**
+ * A new organization with nothing in it but its owner (`omnipanel org create`, as an operator of
+ * the server does it): its id, the owner's e-mail and a session of theirs.
+ */
+export async function createOrganization(server, name = 'Browser test') {
+  const ownerEmail = `owner-${randomUUID()}@example.test`;
+  const created = JSON.parse(
+    omnipanel(['org', 'create', '--name', name, '--owner-email', ownerEmail, '--owner-password', PASSWORD, '--database-url', server.database.url]),
+  );
+  return { id: created.organization_id, ownerEmail, owner: await server.signIn(ownerEmail) };
+}
+
+/**
  * An organization ready to take chats: the owner, two operators (Anna and Boris) in the queue
  * "Support", a chatbot key, a wrap-up reason, a result and a quick reply; `hostOrigins` may
  * frame the panel.
  */
 export async function setUpOrganization(server, { hostOrigins = [] } = {}) {
-  const ownerEmail = `owner-${randomUUID()}@example.test`;
-  const created = JSON.parse(
-    omnipanel(['org', 'create', '--name', 'Browser test', '--owner-email', ownerEmail, '--owner-password', PASSWORD, '--database-url', server.database.url]),
-  );
-  const owner = await server.signIn(ownerEmail);
+  const { id, owner } = await createOrganization(server);
   const operator = async (firstName) => {
     const email = `${firstName.toLowerCase()}-${randomUUID()}@example.test`;
     const invited = await server.ok(owner, 'mutation($e: String!) { inviteOperator(input: { email: $e, role: OPERATOR }) { invitationToken } }', { e: email });
@@ -175,7 +183,7 @@ export async function setUpOrganization(server, { hostOrigins = [] } = {}) {
   await server.ok(owner, 'mutation { createQuickReply(input: { name: "Greeting", text: "Hello, <customer_name>! I am <operator_name>." }) { quickReply { id } } }');
   await server.ok(owner, 'mutation($o: [String!]!) { updateSettings(input: { frameAncestors: $o }) { settings { frameAncestors } } }', { o: hostOrigins });
   return {
-    id: created.organization_id,
+    id,
     owner,
     anna,
     boris,

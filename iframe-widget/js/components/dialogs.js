@@ -11,9 +11,11 @@ import { problemWith } from './composer.js';
 
 /**
  * Opens a dialog. `submit(form)` runs on the primary button; it resolves when done (the dialog
- * closes) or throws an `ApiError` (shown, the dialog stays).
+ * closes) or throws an `ApiError` (shown, the dialog stays): a refusal that names a field is
+ * shown under that field, which is marked invalid and focused. A dialog that only tells
+ * something (`cancellable: false`) has its one button.
  */
-function openDialog({ title, body, submitLabel, submit, className = '' }) {
+export function openDialog({ title, body, submitLabel, submit, className = '', cancellable = true }) {
   const error = h('p', { class: 'error', role: 'alert' });
   const primary = h('button', { type: 'submit', class: 'primary' }, submitLabel);
   const dialog = h(
@@ -26,12 +28,15 @@ function openDialog({ title, body, submitLabel, submit, className = '' }) {
           event.preventDefault();
           primary.disabled = true;
           error.textContent = '';
+          for (const old of dialog.querySelectorAll('.field-error')) old.remove();
+          for (const invalid of dialog.querySelectorAll('[aria-invalid]')) invalid.removeAttribute('aria-invalid');
           try {
             await submit();
             dialog.close();
           } catch (e) {
-            error.textContent = e.message;
-            if (e.field) dialog.querySelector(`[name="${CSS.escape(e.field)}"]`)?.setAttribute('aria-invalid', 'true');
+            const control = e.field ? dialog.querySelector(`[name="${CSS.escape(e.field)}"]`) : null;
+            if (control) showFieldError(control, e.message);
+            else error.textContent = e.message;
           } finally {
             primary.disabled = false;
           }
@@ -43,7 +48,7 @@ function openDialog({ title, body, submitLabel, submit, className = '' }) {
       h(
         'div',
         { class: 'dialog-actions' },
-        h('button', { type: 'button', onclick: () => dialog.close() }, t('dialog.cancel')),
+        cancellable ? h('button', { type: 'button', onclick: () => dialog.close() }, t('dialog.cancel')) : null,
         primary,
       ),
     ),
@@ -52,6 +57,16 @@ function openDialog({ title, body, submitLabel, submit, className = '' }) {
   document.querySelector('op-app').append(dialog);
   dialog.showModal();
   return { dialog, error, primary };
+}
+
+/** Marks a control invalid with the server's words beside it, and focuses it. */
+function showFieldError(control, message) {
+  const id = `${control.name}-error`;
+  const where = control.closest('label.field') ?? control;
+  where.after(h('p', { class: 'error field-error', id, role: 'alert' }, message));
+  control.setAttribute('aria-invalid', 'true');
+  control.setAttribute('aria-describedby', id);
+  control.focus();
 }
 
 /** Asks before an action that cannot be taken back; runs `confirm` when the user agrees. */
