@@ -196,6 +196,10 @@ fn quoted_after(filter: &str, prefix: &str) -> Option<String> {
 }
 
 fn matches(record: &Value, filter: &str) -> bool {
+    if filter.is_empty() {
+        // No `$filter`: the whole collection, as OData gives it.
+        return true;
+    }
     let field = |name: &str| record[name].as_str().unwrap_or_default().to_owned();
     if let Some(v) = quoted_after(filter, "contains(MobilePhone,") {
         return field("MobilePhone")

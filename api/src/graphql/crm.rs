@@ -185,6 +185,18 @@ impl From<omnipanel_domain::entity::crm_connection::Model> for CrmConnectionPayl
     }
 }
 
+/// What "Test the connection" found: the CRM answered (with a contact, if it has any), or the
+/// call that failed and how.
+#[derive(SimpleObject)]
+pub struct CrmConnectionTestPayload {
+    /// Whether the identity service gave a token and the CRM answered with it.
+    pub ok: bool,
+    /// Which call failed and the CRM's words; null when `ok`.
+    pub failure: Option<String>,
+    /// The contact read, when the CRM has any.
+    pub contact: Option<CrmContact>,
+}
+
 #[derive(SimpleObject)]
 pub struct CreateCaseFromChatPayload {
     pub chat: Chat,
@@ -218,6 +230,24 @@ impl CrmMutation {
         call(ctx, |d, a| d.crm().update_crm_connection(a, input))
             .await
             .map(Into::into)
+    }
+
+    /// Checks the saved CRM connection (administrators): a token, then one contact read with
+    /// it. A refusal is reported in `failure`, not as an error.
+    async fn test_crm_connection(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CrmConnectionTestPayload> {
+        let organization_id = actor(ctx)?.organization_id;
+        let test = call(ctx, |d, a| d.crm().test_crm_connection(a)).await?;
+        Ok(CrmConnectionTestPayload {
+            ok: test.failure.is_none(),
+            failure: test.failure,
+            contact: test.contact.map(|contact| CrmContact {
+                organization_id,
+                contact,
+            }),
+        })
     }
 
     /// Links a chat to a CRM contact, account, activity or case; each is checked in the CRM.

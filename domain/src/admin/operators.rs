@@ -7,10 +7,13 @@ use std::collections::HashSet;
 use validator::Validate;
 
 use crate::actor::Actor;
-use crate::entity::{operator, operator_skill};
+use crate::entity::{operator, operator_skill, queue_member, session};
 use crate::enums::{OperatorStatus, Role};
 use crate::error::{DomainError, Result};
+use crate::events::Outbox;
 use crate::ids::{OperatorId, SkillId};
+use crate::presence::rules::change_status;
+use crate::routing::rows::lock_operator;
 use crate::service::Admin;
 use crate::validate::check;
 
@@ -87,6 +90,78 @@ impl Admin<'_> {
         let updated = model.update(&tx).await?;
         tx.commit().await?;
         Ok(updated)
+    }
+
+    /// Deactivates an operator (admins; someone of a role up to their own, never themselves).
+    /// In one transaction: they go OFFLINE, every chat they hold that has a queue goes back to
+    /// it and is routed again (accepted ones too, whatever the organization's X7 setting), they
+    /// leave their queues, and their sessions end; from then on they cannot sign in. Their
+    /// closed chats, notes and messages stay as they were, under their name.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, operator_id = %id))]
+    pub async fn archive_operator(self, actor: &Actor, id: OperatorId) -> Result<operator::Model> {
+        actor.require_admin()?;
+        if actor.operator_id() == Some(id) {
+            return Err(DomainError::validation(
+                "id",
+                "You cannot deactivate yourself",
+            ));
+        }
+        self.domain
+            .retry(|| self.archive_operator_once(actor, id))
+            .await
+    }
+
+    async fn archive_operator_once(self, actor: &Actor, id: OperatorId) -> Result<operator::Model> {
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let target = lock_operator(&tx, id)
+            .await?
+            .filter(|op| op.organization_id == actor.organization_id && op.archived_at.is_none())
+            .ok_or(DomainError::not_found("operator"))?;
+        let own_role = actor
+            .operator()
+            .map(|(_, role)| role)
+            .unwrap_or(Role::Admin);
+        if target.role.rank() > own_role.rank() {
+            return Err(DomainError::forbidden(
+                "You cannot deactivate someone with a role above your own",
+            ));
+        }
+        let mut outbox = Outbox::new();
+        let offline = change_status(
+            &tx,
+            &mut outbox,
+            &target,
+            OperatorStatus::Offline,
+            None,
+            now,
+        )
+        .await?;
+        let mut model: operator::ActiveModel = offline.into();
+        model.archived_at = Set(Some(now));
+        model.next_status = Set(None);
+        model.next_custom_status_id = Set(None);
+        model.away_due_at = Set(None);
+        model.after_work_until = Set(None);
+        model.updated_at = Set(now);
+        let archived = model.update(&tx).await?;
+        self.domain
+            .routing()
+            .hand_back(&tx, &mut outbox, &archived, true, now)
+            .await?;
+        queue_member::Entity::delete_many()
+            .filter(queue_member::Column::OperatorId.eq(id))
+            .exec(&tx)
+            .await?;
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(now))
+            .filter(session::Column::OperatorId.eq(id))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&tx)
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        tracing::info!(operator_id = %id, by = ?actor.operator_id(), "an operator was deactivated");
+        Ok(archived)
     }
 
     /// Replaces an operator's skills and levels (admins).

@@ -12,7 +12,7 @@ use crate::entity::crm_connection;
 use crate::enums::{ApiKeyScope, CrmKind};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
-use crate::ports::crm::CrmConnector;
+use crate::ports::crm::{CrmConnector, CrmContact};
 use crate::service::Crm;
 use crate::validate::{check, http_url};
 
@@ -140,6 +140,15 @@ pub struct UpdateCrmConnectionInput {
     pub oauth_scopes: Option<String>,
 }
 
+/// What a connection check found.
+#[derive(Clone, Debug)]
+pub struct CrmConnectionTest {
+    /// Which call failed and how, in the CRM's words; none when the CRM answered.
+    pub failure: Option<String>,
+    /// The contact read, when the CRM has any.
+    pub contact: Option<CrmContact>,
+}
+
 /// Sets `field` to `value` when given: empty clears it.
 fn merge(field: &mut Option<String>, value: Option<String>) {
     if let Some(value) = value {
@@ -167,6 +176,26 @@ impl Crm<'_> {
             .await?
             .ok_or(DomainError::not_found("CRM connection"))?;
         self.domain.open_connection(found)
+    }
+
+    /// Checks the saved connection (administrators): the connector reads one contact, which
+    /// takes a token from the identity service and a call to the CRM's data. A refusal by the
+    /// CRM is the check's answer (which call failed and the CRM's words), not an error.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
+    pub async fn test_crm_connection(self, actor: &Actor) -> Result<CrmConnectionTest> {
+        actor.require_admin()?;
+        let connector = self.crm_for(actor.organization_id).await?;
+        Ok(match connector.first_contact().await {
+            Ok(contact) => CrmConnectionTest {
+                failure: None,
+                contact,
+            },
+            Err(DomainError::Upstream(failure)) => CrmConnectionTest {
+                failure: Some(failure),
+                contact: None,
+            },
+            Err(other) => return Err(other),
+        })
     }
 
     /// The organization's CRM connection (administrators).

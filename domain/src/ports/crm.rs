@@ -133,6 +133,9 @@ pub trait CrmConnector: Send + Sync {
     async fn create_activity(&self, activity: &NewActivity) -> Result<CrmActivity>;
     /// Starts a business process by its schema name with text parameters (H4).
     async fn run_process(&self, name: &str, parameters: &[(&str, String)]) -> Result<()>;
+    /// The first contact the CRM gives, if it has any: what a connection check reads, proving
+    /// the address, the credentials and the data path in one call.
+    async fn first_contact(&self) -> Result<Option<CrmContact>>;
 }
 
 /// What a connector may use of the server: the database (the local CRM keeps its records there)

@@ -276,4 +276,13 @@ impl CrmConnector for LocalCrm {
             "The local CRM runs no business processes (asked for {name})"
         )))
     }
+
+    async fn first_contact(&self) -> Result<Option<CrmContact>> {
+        let first = crm_local_contact::Entity::find()
+            .filter(crm_local_contact::Column::OrganizationId.eq(self.organization_id))
+            .order_by_asc(crm_local_contact::Column::Name)
+            .one(&self.context.db)
+            .await?;
+        Ok(first.map(Self::contact_of))
+    }
 }

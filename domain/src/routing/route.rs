@@ -405,6 +405,19 @@ impl Routing<'_> {
             .one(db)
             .await?
             .is_none_or(|s| s.requeue_active_chats_on_away);
+        self.hand_back(db, outbox, op, include_active, now).await
+    }
+
+    /// Puts an operator's invitations back in their queues and routes them, and their accepted
+    /// chats too when `include_active`; chats with no queue stay where they are.
+    pub(crate) async fn hand_back(
+        self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        op: &operator::Model,
+        include_active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut statuses = vec![ChatStatus::Invited];
         if include_active {
             statuses.extend([ChatStatus::New, ChatStatus::InProgress]);

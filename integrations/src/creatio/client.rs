@@ -254,7 +254,7 @@ impl CreatioCrm {
         })
     }
 
-    /// `GET {odata}/{entity}?$filter=…&$select=…&$top=…`.
+    /// `GET {odata}/{entity}?$filter=…&$select=…&$top=…` (no `$filter` when `filter` is empty).
     pub(super) async fn query<T: DeserializeOwned>(
         &self,
         what: &'static str,
@@ -271,12 +271,13 @@ impl CreatioCrm {
                 what,
                 Method::GET,
                 |request| {
+                    let request = if filter.is_empty() {
+                        request
+                    } else {
+                        request.query(&[("$filter", filter)])
+                    };
                     request
-                        .query(&[
-                            ("$filter", filter),
-                            ("$select", select),
-                            ("$top", top.as_str()),
-                        ])
+                        .query(&[("$select", select), ("$top", top.as_str())])
                         .query(extra)
                 },
                 &url,

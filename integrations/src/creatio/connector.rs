@@ -229,4 +229,12 @@ impl CrmConnector for CreatioCrm {
         }
         Ok(())
     }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id))]
+    async fn first_contact(&self) -> Result<Option<CrmContact>> {
+        let found: Vec<ContactRecord> = self
+            .query("read a contact", "Contact", "", CONTACT_FIELDS, &[], 1)
+            .await?;
+        Ok(found.into_iter().next().map(CrmContact::from))
+    }
 }

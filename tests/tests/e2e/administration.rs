@@ -1,7 +1,7 @@
 //! Administration through GraphQL: every dictionary with valid and invalid input, roles, and
 //! organizations that never see each other.
 
-use omnipanel_tests::{TestApp, error_code, error_field, on_both_databases};
+use omnipanel_tests::{PASSWORD, TestApp, error_code, error_field, on_both_databases};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -11,6 +11,7 @@ on_both_databases!(
     topics_have_one_level_of_subtopics,
     settings_are_read_and_validated,
     operators_get_roles_limits_queues_and_skills,
+    a_deactivated_operator_is_signed_out_and_their_chats_go_back,
     operators_cannot_administer,
     another_organization_is_not_found_and_unchanged,
     lists_load_relations_in_batches_not_per_row,
@@ -960,4 +961,110 @@ async fn lists_load_relations_in_batches_not_per_row(app: TestApp) {
         with_one, with_six,
         "the number of queries does not grow with the number of rows"
     );
+}
+
+const ARCHIVE_OPERATOR: &str = "mutation($input: ArchiveOperatorInput!) { archiveOperator(input: $input) { operator { id status } } }";
+
+/// Deactivating an operator (#18): OFFLINE, their accepted chat back in its queue and routed to
+/// a colleague, out of their queues, their session refused and no sign-in; refused for oneself,
+/// for someone above one's role, for operators, and for another organization's operator.
+async fn a_deactivated_operator_is_signed_out_and_their_chats_go_back(app: TestApp) {
+    let d = app.desk("Acme").await;
+    let owner = d.org.owner_token.as_str();
+    let chat = app.hand_off_ok(&d.key, &d.queue, "+48600700800").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let accepted = app.chat_action(&d.op.token, "acceptChat", &chat).await;
+    assert!(accepted["errors"].is_null(), "{accepted}");
+    let colleague = app.operator(owner, "OPERATOR").await;
+
+    // Refusals first: none of them changes anything.
+    let admin = app.operator(owner, "ADMIN").await;
+    let own = app
+        .gql(
+            Some(&admin.token),
+            ARCHIVE_OPERATOR,
+            json!({ "input": { "id": admin.id } }),
+        )
+        .await;
+    assert_validation(&own, "id");
+    let owner_id = app.ok(Some(owner), "{ me { id } }", json!({})).await["me"]["id"].clone();
+    let above = app
+        .gql(
+            Some(&admin.token),
+            ARCHIVE_OPERATOR,
+            json!({ "input": { "id": owner_id } }),
+        )
+        .await;
+    assert_eq!(error_code(&above), "FORBIDDEN");
+    let by_operator = app
+        .gql(
+            Some(&colleague.token),
+            ARCHIVE_OPERATOR,
+            json!({ "input": { "id": d.op.id } }),
+        )
+        .await;
+    assert_eq!(error_code(&by_operator), "FORBIDDEN");
+    let other = app.create_org("Other").await;
+    let elsewhere = app
+        .gql(
+            Some(&other.owner_token),
+            ARCHIVE_OPERATOR,
+            json!({ "input": { "id": d.op.id } }),
+        )
+        .await;
+    assert_eq!(error_code(&elsewhere), "NOT_FOUND");
+    assert_eq!(
+        app.chat(owner, &chat).await["status"],
+        "NEW",
+        "the refusals left the chat with its operator"
+    );
+
+    // The colleague joins the queue and is ready; then the operator is deactivated.
+    app.set_members(owner, &d.queue, &[&d.op, &colleague]).await;
+    app.set_status(&colleague, "READY").await;
+    let archived = app
+        .ok(
+            Some(owner),
+            ARCHIVE_OPERATOR,
+            json!({ "input": { "id": d.op.id } }),
+        )
+        .await;
+    assert_eq!(archived["archiveOperator"]["operator"]["status"], "OFFLINE");
+
+    // The chat went back to the queue and on to the colleague.
+    let moved = app.chat(owner, &chat).await;
+    assert_eq!(moved["status"], "INVITED", "{moved}");
+    assert_eq!(moved["operator"]["id"], colleague.id.as_str());
+
+    // Signed out everywhere, and no way back in.
+    let session = app.gql(Some(&d.op.token), "{ me { id } }", json!({})).await;
+    assert_eq!(error_code(&session), "UNAUTHENTICATED");
+    let sign_in = app
+        .gql(
+            None,
+            "mutation($input: SignInInput!) { signIn(input: $input) { token } }",
+            json!({ "input": { "email": d.op.email, "password": PASSWORD } }),
+        )
+        .await;
+    assert_eq!(error_code(&sign_in), "UNAUTHENTICATED");
+
+    // Gone from the lists and the queue; deactivating again finds no one.
+    let lists = app
+        .ok(
+            Some(owner),
+            "{ operators(onlyAvailable: false) { id } queues(onlyAvailable: false) { members { id } } }",
+            json!({}),
+        )
+        .await;
+    assert!(!lists.to_string().contains(d.op.id.as_str()), "{lists}");
+    let again = app
+        .gql(
+            Some(owner),
+            ARCHIVE_OPERATOR,
+            json!({ "input": { "id": d.op.id } }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "NOT_FOUND");
 }

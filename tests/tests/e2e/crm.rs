@@ -15,6 +15,7 @@ on_both_databases!(
     crm_records_stay_in_their_organization,
     the_crm_connection_is_validated_and_its_secrets_never_shown,
     the_creatio_connector_speaks_oauth_and_odata,
+    testing_the_connection_says_which_call_failed,
     simultaneous_clicks_make_one_case,
 );
 
@@ -643,4 +644,67 @@ async fn simultaneous_clicks_make_one_case(app: TestApp) {
     );
     let found = contacts(&app, &d.op.token, "Ola").await;
     assert!(found.to_string().contains("\"Ola Nowak\""), "{found}");
+}
+
+const TEST_CONNECTION: &str = "mutation { testCrmConnection { ok failure contact { id name } } }";
+
+/// The administrator's "Test the connection": a token and one contact, or which call failed and
+/// the CRM's words; never an error for the CRM's refusal, and never for an operator.
+async fn testing_the_connection_says_which_call_failed(app: TestApp) {
+    let d = app.desk("Acme").await;
+    let owner = Some(d.org.owner_token.as_str());
+
+    // The local CRM, empty: it answers, with no contact to show.
+    let local = app.ok(owner, TEST_CONNECTION, json!({})).await;
+    assert_eq!(
+        local["testCrmConnection"],
+        json!({ "ok": true, "failure": null, "contact": null })
+    );
+
+    // Creatio with a wrong secret: the identity service's refusal, named as the token call.
+    let creatio = FakeCreatio::start().await;
+    let anna = creatio.add_contact("Anna Nowak", "+48 600 100 200", "anna@example.com");
+    let connect = |secret: &'static str| {
+        json!({ "input": {
+            "kind": "CREATIO", "baseUrl": creatio.url(), "identityUrl": creatio.url(),
+            "clientId": CLIENT_ID, "clientSecret": secret,
+        } })
+    };
+    let update = "mutation($input: UpdateCrmConnectionInput!) { updateCrmConnection(input: $input) { crmConnection { kind } } }";
+    app.ok(owner, update, connect("not-the-secret")).await;
+    let refused = app.ok(owner, TEST_CONNECTION, json!({})).await;
+    assert_eq!(refused["testCrmConnection"]["ok"], false);
+    let failure = refused["testCrmConnection"]["failure"].as_str().unwrap();
+    assert!(
+        failure.contains("get an access token") && failure.contains("invalid_client"),
+        "{failure}"
+    );
+    assert!(creatio.requests_to("/0/odata/Contact").is_empty());
+
+    // The right secret: a token, then one contact read with it (no filter, one row).
+    app.ok(owner, update, connect(CLIENT_SECRET)).await;
+    let fine = app.ok(owner, TEST_CONNECTION, json!({})).await;
+    assert_eq!(
+        fine["testCrmConnection"],
+        json!({ "ok": true, "failure": null, "contact": { "id": anna, "name": "Anna Nowak" } })
+    );
+    let read = &creatio.requests_to("/0/odata/Contact")[0];
+    assert_eq!(read.header("authorization"), Some("Bearer token-1"));
+    assert_eq!(read.query["$top"], "1");
+    assert!(!read.query.contains_key("$filter"));
+
+    // The CRM's data refusing (past its retries): that call, in its words.
+    for _ in 0..3 {
+        creatio.fail_next(500, "Database is down");
+    }
+    let down = app.ok(owner, TEST_CONNECTION, json!({})).await;
+    let failure = down["testCrmConnection"]["failure"].as_str().unwrap();
+    assert!(
+        failure.contains("read a contact") && failure.contains("Database is down"),
+        "{failure}"
+    );
+
+    // Administrators only.
+    let operator = app.gql(Some(&d.op.token), TEST_CONNECTION, json!({})).await;
+    assert_eq!(error_code(&operator), "FORBIDDEN");
 }

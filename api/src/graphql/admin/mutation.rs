@@ -45,6 +45,12 @@ pub struct AdvanceClockPayload {
     pub fired: i32,
 }
 
+#[derive(InputObject)]
+pub struct ArchiveOperatorInput {
+    /// An operator of the organization with a role up to the caller's, not the caller.
+    pub id: omnipanel_domain::ids::OperatorId,
+}
+
 /// A payload carrying one dictionary entry, and the input that archives one.
 macro_rules! entry_payload {
     ($payload:ident, $archive:ident, $field:ident, $ty:ident, $id:ty) => {
@@ -130,6 +136,20 @@ impl AdminMutation {
         let updated = call(ctx, |d, a| d.admin().update_operator(a, input)).await?;
         Ok(OperatorPayload {
             operator: Operator::of(updated),
+        })
+    }
+
+    /// Deactivates an operator (admins): OFFLINE at once, their chats back to their queues and
+    /// routed again, out of every queue, signed out everywhere, never able to sign in again.
+    /// What they did stays in history under their name.
+    async fn archive_operator(
+        &self,
+        ctx: &Context<'_>,
+        input: ArchiveOperatorInput,
+    ) -> async_graphql::Result<OperatorPayload> {
+        let archived = call(ctx, |d, a| d.admin().archive_operator(a, input.id)).await?;
+        Ok(OperatorPayload {
+            operator: Operator::of(archived),
         })
     }
 
