@@ -19,7 +19,10 @@ import './components/admin/operators.js';
 import './components/admin/queues.js';
 import './components/admin/dictionaries.js';
 import './components/admin/channels.js';
-import { openOutgoingDialog, openProfileDialog } from './components/dialogs.js';
+import './components/admin/crm.js';
+import './components/admin/developers.js';
+import './components/admin/settings.js';
+import { openOutgoingDialog, openProfileDialog, showRefusal, clearRefusal } from './components/dialogs.js';
 
 const SESSION_KEY = 'omnipanel.session';
 
@@ -31,7 +34,17 @@ const PAGES = {
   floor: { may: supervises, views: { live: 'op-supervisor', reports: 'op-reports' }, toggle: 'supervisor.open', tabs: 'supervisor.views', tab: 'supervisor.view' },
   admin: {
     may: administers,
-    views: { operators: 'op-admin-operators', queues: 'op-admin-queues', replies: 'op-admin-replies', dictionaries: 'op-admin-dictionaries', channels: 'op-admin-channels' },
+    views: {
+      operators: 'op-admin-operators',
+      queues: 'op-admin-queues',
+      replies: 'op-admin-replies',
+      dictionaries: 'op-admin-dictionaries',
+      channels: 'op-admin-channels',
+      crm: 'op-admin-crm',
+      webhooks: 'op-admin-webhooks',
+      keys: 'op-admin-keys',
+      settings: 'op-admin-settings',
+    },
     toggle: 'admin.open',
     tabs: 'admin.views',
     tab: 'admin.view',
@@ -114,8 +127,7 @@ class OmnipanelApp extends HTMLElement {
         'aria-labelledby': 'sign-up-title',
         onsubmit: async (event) => {
           event.preventDefault();
-          error.textContent = '';
-          for (const control of [password, repeat]) control.removeAttribute('aria-invalid');
+          clearRefusal(form, error);
           if (password.value !== repeat.value) {
             repeat.setAttribute('aria-invalid', 'true');
             error.textContent = t('signUp.mismatch');
@@ -131,8 +143,7 @@ class OmnipanelApp extends HTMLElement {
             });
             await this.begin(acceptInvitation.token);
           } catch (e) {
-            error.textContent = e.message;
-            if (e.field) form.querySelector(`[name="${CSS.escape(e.field)}"]`)?.setAttribute('aria-invalid', 'true');
+            showRefusal(form, e, error);
             submit.disabled = false;
           }
         },

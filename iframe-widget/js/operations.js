@@ -390,3 +390,66 @@ export const CHAT_RESULTS = dictionary('ChatResult', 'chatResults');
 export const TOPICS = dictionary('Topic', 'topics', 'parentId subtopics { id name }');
 export const CUSTOM_STATUSES = dictionary('CustomStatus', 'customStatuses');
 export const BOT_SCHEMES = dictionary('BotScheme', 'botSchemes');
+
+const SETTINGS_FIELDS = `
+  trafficLightEnabled yellowAfterSecs redAfterSecs countFromOperatorMessage
+  invitationTimeoutSecs awayAfterMinutes afterChatWorkSecs defaultMaxChats requeueActiveChatsOnAway takeoverGreetingTemplate
+  maskingEnabled unmaskedRoles
+  frameAncestors crmChatUrlTemplate iframeUrlTemplate
+  fileMaxBytes fileAllowedTypes
+  chatRetentionDays eventRetentionDays deliveryLogRetentionDays receiptRetentionDays statusLogRetentionDays`;
+
+export const ADMIN_SETTINGS = `
+query AdminSettings { settings { ${SETTINGS_FIELDS} } }`;
+
+export const UPDATE_SETTINGS = `
+mutation UpdateSettings($input: UpdateSettingsInput!) { updateSettings(input: $input) { settings { ${SETTINGS_FIELDS} } } }`;
+
+export const API_KEYS = `
+query ApiKeys { apiKeys { id name scope prefix createdAt lastUsedAt revokedAt } }`;
+
+export const CREATE_API_KEY = `
+mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id name } } }`;
+
+export const REVOKE_API_KEY = `
+mutation RevokeApiKey($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { apiKey { id revokedAt } } }`;
+
+export const WEBHOOKS = `
+query Webhooks { webhooks { id url events active createdAt } }`;
+
+export const CREATE_WEBHOOK = `
+mutation CreateWebhook($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id url } } }`;
+
+export const UPDATE_WEBHOOK = `
+mutation UpdateWebhook($input: UpdateWebhookInput!) { updateWebhook(input: $input) { webhook { id } } }`;
+
+export const ARCHIVE_WEBHOOK = `
+mutation ArchiveWebhook($input: ArchiveWebhookInput!) { archiveWebhook(input: $input) { webhook { id } } }`;
+
+export const WEBHOOK_DELIVERIES = `
+query WebhookDeliveries($webhookId: ID, $first: Int, $after: String) {
+  webhookDeliveries(webhookId: $webhookId, first: $first, after: $after) {
+    nodes { id event chatId state attempts lastStatus lastError createdAt deliveredAt nextAttemptAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export const RETRY_DELIVERY = `
+mutation RetryDelivery($input: RetryDeliveryInput!) { retryDelivery(input: $input) { delivery { id state attempts } } }`;
+
+export const CRM_CONNECTION = `
+query CrmConnection {
+  crmConnection {
+    kind baseUrl identityUrl odataPath clientId hasClientSecret caseOriginId caseStatusId closeProcessName
+    oauthClientId hasOauthClientSecret oauthScopes updatedAt
+  }
+}`;
+
+export const UPDATE_CRM_CONNECTION = `
+mutation UpdateCrmConnection($input: UpdateCrmConnectionInput!) { updateCrmConnection(input: $input) { crmConnection { kind } } }`;
+
+export const TEST_CRM_CONNECTION = `
+mutation TestCrmConnection { testCrmConnection { ok failure contact { id name } } }`;
+
+export const ARCHIVE_OPERATOR = `
+mutation ArchiveOperator($input: ArchiveOperatorInput!) { archiveOperator(input: $input) { operator { id status } } }`;

@@ -4,8 +4,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, createOrganization, launchBrowser, screenshot, signIn, PASSWORD, DOCS } from './harness.mjs';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { Server, createOrganization, launchBrowser, screenshot, signIn, PASSWORD, DOCS } from './harness.mjs';
 
 let server;
 let browser;
@@ -19,6 +21,16 @@ after(async () => {
   await browser?.close();
   await server?.dispose();
 });
+
+/** Polls until `check` holds. */
+async function until(what, check) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** Opens a tab of the Administration page. */
 async function adminTab(page, name) {
@@ -53,9 +65,8 @@ test('an owner sets an organization up from nothing through the Administration s
   await dialog.getByRole('button', { name: 'Create' }).click();
   const refused = dialog.locator('[name="name"][aria-invalid="true"]');
   await refused.waitFor();
-  const message = await dialog.locator('#name-error').innerText();
-  assert.match(message, /exists|taken|already/i);
-  assert.equal(await refused.getAttribute('aria-describedby'), 'name-error');
+  const message = await dialog.locator(`#${await refused.getAttribute('aria-describedby')}`).innerText();
+  assert.match(message, /already exists/);
   await screenshot(desk, 'admin-queue-refused');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   const { queues } = await server.ok(org.owner, '{ queues(onlyAvailable: false) { id name afterChatWorkSecs } }');
@@ -165,6 +176,131 @@ test('an owner sets an organization up from nothing through the Administration s
   await customer.locator('.msg.OPERATOR', { hasText: 'Hello, Jan! Ewa here.' }).waitFor();
   await customer.close();
   await ewa.close();
+
+  // Ewa leaves: deactivated, told first what that does; her session stops working at once.
+  await desk.bringToFront();
+  await adminTab(desk, 'Operators');
+  await desk.getByRole('button', { name: 'Deactivate: Ewa Zielińska' }).click();
+  const confirm = desk.getByRole('dialog', { name: 'Deactivate Ewa Zielińska?' });
+  await confirm.getByText('Chats they hold go back to their queues', { exact: false }).waitFor();
+  await confirm.getByRole('button', { name: 'Deactivate' }).click();
+  await desk.locator('op-admin-operators tr', { hasText: 'Ewa Zielińska' }).waitFor({ state: 'detached' });
+  const after = await server.gql(hers, '{ me { id } }');
+  assert.equal(after.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+  // There is no Deactivate for oneself.
+  assert.equal(await desk.getByRole('button', { name: /^Deactivate: Owner/ }).count(), 0);
+  await desk.close();
+});
+
+test('settings, the CRM, API keys and webhooks are kept from the panel, refusals on their fields', async () => {
+  const org = await createOrganization(server, 'Integrations');
+  const desk = await browser.context.newPage();
+  await signIn(desk, `${server.url}/widget/?lang=en`, org.ownerEmail);
+  await desk.getByRole('button', { name: 'Administration' }).click();
+
+  // Settings: red must come after yellow; the server says so on the field.
+  await adminTab(desk, 'Settings');
+  await desk.getByLabel('Red after (seconds of waiting)').fill('100');
+  await desk.getByRole('button', { name: 'Save' }).click();
+  const red = desk.locator('[name="redAfterSecs"][aria-invalid="true"]');
+  await red.waitFor();
+  await screenshot(desk, 'admin-settings-refused');
+  await desk.getByLabel('Yellow after (seconds of waiting)').fill('60');
+  await desk.getByLabel('Red after (seconds of waiting)').fill('120');
+  await desk.getByLabel('Mask card numbers, IBANs, e-mails and phones for operators').check();
+  await desk.getByRole('button', { name: 'Save' }).click();
+  await desk.getByText('Saved.').first().waitFor();
+  let { settings } = await server.ok(org.owner, '{ settings { yellowAfterSecs redAfterSecs maskingEnabled frameAncestors iframeUrlTemplate } }');
+  assert.deepEqual([settings.yellowAfterSecs, settings.redAfterSecs, settings.maskingEnabled], [60, 120, true]);
+
+  // The CRM: the built-in one answers the test; the panel's place in the CRM, the slot previewed.
+  await adminTab(desk, 'CRM');
+  await desk.getByRole('button', { name: 'Test the connection' }).click();
+  await desk.getByText('Connected: the CRM answered, and has no contacts yet.').waitFor();
+  await desk.getByLabel('CRM addresses that may frame the panel').fill('https://crm.example.com');
+  await desk.getByLabel('Integration slot').fill('https://crm.example.com/slot?chat={chatId}');
+  await desk.locator('.slot-preview code', { hasText: 'https://crm.example.com/slot?chat=3f2c9a4e-' }).waitFor();
+  await screenshot(desk, 'admin-crm');
+  await desk.locator('form.settings-form:not(.crm-connection)').getByRole('button', { name: 'Save' }).click();
+  await until('the settings saved', async () => {
+    ({ settings } = await server.ok(org.owner, '{ settings { frameAncestors iframeUrlTemplate } }'));
+    return settings.frameAncestors[0] === 'https://crm.example.com';
+  });
+  assert.equal(settings.iframeUrlTemplate, 'https://crm.example.com/slot?chat={chatId}');
+
+  // An API key for the chatbot, shown once; it works.
+  await adminTab(desk, 'API keys');
+  await desk.getByRole('button', { name: 'Create an API key' }).click();
+  let dialog = desk.getByRole('dialog');
+  await dialog.getByLabel('Name').fill('Chatbot');
+  await dialog.getByLabel('Scope').selectOption('CHATBOT');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  const shown = desk.getByRole('dialog', { name: 'The key “Chatbot” is created' });
+  const key = await shown.getByLabel('API key').inputValue();
+  await shown.getByRole('button', { name: 'Done' }).click();
+  const row = desk.locator('op-admin-keys tr', { hasText: 'Chatbot' });
+  await row.waitFor();
+  assert.match(await row.innerText(), new RegExp(key.slice(0, 8)));
+
+  // A webhook to a receiver that first refuses, then takes what it is sent.
+  const received = [];
+  let status = 500;
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push({ body: JSON.parse(body), signature: request.headers['x-omnipanel-signature'] });
+      response.statusCode = status;
+      response.end('{}');
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  try {
+    await adminTab(desk, 'Webhooks');
+    await desk.getByRole('button', { name: 'Add a webhook' }).click();
+    dialog = desk.getByRole('dialog');
+    await dialog.getByLabel('Address').fill(`http://127.0.0.1:${receiver.address().port}/omnipanel`);
+    for (const event of ['Chat accepted', 'Chat transferred', 'Chat closed', 'Chat rated']) await dialog.getByRole('checkbox', { name: event }).uncheck();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const secret = await desk.getByRole('dialog', { name: 'Webhook added' }).getByLabel('Signing secret').inputValue();
+    assert.ok(secret.length >= 32);
+    await desk.getByRole('dialog', { name: 'Webhook added' }).getByRole('button', { name: 'Done' }).click();
+
+    // The chatbot hands a chat over with the new key: CHAT_CREATED goes out, refused at first.
+    const { createQueue } = await server.ok(org.owner, 'mutation { createQueue(input: { name: "Support" }) { queue { id } } }');
+    await server.ok(key, 'mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: "+48500100100" }, transcript: [{ authorKind: CUSTOMER, text: "Hi" }] }) { chat { id } } }', {
+      q: createQueue.queue.id,
+    });
+    await until('the first attempt', () => received.length >= 1);
+    assert.equal(received[0].body.event, 'CHAT_CREATED');
+    assert.match(received[0].signature, /^sha256=[0-9a-f]{64}$/);
+    const webhookRow = desk.locator('op-admin-webhooks tr', { hasText: '/omnipanel' });
+    await webhookRow.getByRole('button', { name: /^Deliveries/ }).click();
+    await desk.locator('.delivery-log td', { hasText: 'HTTP 500' }).waitFor();
+    // Taken on the next attempt, once the receiver is back and the retry is due.
+    status = 200;
+    await server.advance(org.owner, 120);
+    await until('the second attempt', () => received.length >= 2);
+    await until('the delivery recorded', async () => {
+      const { webhookDeliveries } = await server.ok(org.owner, '{ webhookDeliveries(first: 1) { nodes { state } } }');
+      return webhookDeliveries.nodes[0]?.state !== 'PENDING';
+    });
+    await webhookRow.getByRole('button', { name: /^Deliveries/ }).click();
+    await desk.locator('.delivery-log td', { hasText: /^(sent|delivered)$/ }).waitFor();
+    await screenshot(desk, 'admin-webhooks');
+  } finally {
+    receiver.close();
+  }
+
+  // Revoking the key refuses it at once.
+  await adminTab(desk, 'API keys');
+  await desk.locator('op-admin-keys tr', { hasText: 'Chatbot' }).getByRole('button', { name: 'Revoke: Chatbot' }).click();
+  await desk.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await desk.locator('op-admin-keys tr', { hasText: 'Revoked' }).waitFor();
+  await screenshot(desk, 'admin-keys');
+  const refused = await server.gql(key, '{ serverTime }');
+  assert.equal(refused.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
   await desk.close();
 });
 

@@ -27,16 +27,12 @@ export function openDialog({ title, body, submitLabel, submit, className = '', c
         onsubmit: async (event) => {
           event.preventDefault();
           primary.disabled = true;
-          error.textContent = '';
-          for (const old of dialog.querySelectorAll('.field-error')) old.remove();
-          for (const invalid of dialog.querySelectorAll('[aria-invalid]')) invalid.removeAttribute('aria-invalid');
+          clearRefusal(dialog, error);
           try {
             await submit();
             dialog.close();
           } catch (e) {
-            const control = e.field ? dialog.querySelector(`[name="${CSS.escape(e.field)}"]`) : null;
-            if (control) showFieldError(control, e.message);
-            else error.textContent = e.message;
+            showRefusal(dialog, e, error);
           } finally {
             primary.disabled = false;
           }
@@ -59,14 +55,36 @@ export function openDialog({ title, body, submitLabel, submit, className = '', c
   return { dialog, error, primary };
 }
 
-/** Marks a control invalid with the server's words beside it, and focuses it. */
-function showFieldError(control, message) {
-  const id = `${control.name}-error`;
-  const where = control.closest('label.field') ?? control;
-  where.after(h('p', { class: 'error field-error', id, role: 'alert' }, message));
+let refusals = 0;
+
+/**
+ * Shows a refusal (an `ApiError`) inside `root`: under the control its field names (or the list
+ * it is an item of: `frameAncestors[1]` is the `frameAncestors` control), which is marked
+ * invalid, described by it and focused; a refusal of no field there goes in `fallback`.
+ */
+export function showRefusal(root, error, fallback) {
+  clearRefusal(root, fallback);
+  const names = error.field ? [error.field, error.field.split(/[[.]/)[0]] : [];
+  const control = names.map((name) => root.querySelector(`[name="${CSS.escape(name)}"]`)).find(Boolean);
+  if (!control) {
+    fallback.textContent = error.message;
+    return;
+  }
+  const id = `refusal-${++refusals}`;
+  (control.closest('label.field') ?? control).after(h('p', { class: 'error field-error', id, role: 'alert' }, error.message));
   control.setAttribute('aria-invalid', 'true');
   control.setAttribute('aria-describedby', id);
   control.focus();
+}
+
+/** Takes away what `showRefusal` showed. */
+export function clearRefusal(root, fallback) {
+  fallback.textContent = '';
+  for (const shown of root.querySelectorAll('.field-error')) shown.remove();
+  for (const invalid of root.querySelectorAll('[aria-invalid]')) {
+    invalid.removeAttribute('aria-invalid');
+    invalid.removeAttribute('aria-describedby');
+  }
 }
 
 /** Asks before an action that cannot be taken back; runs `confirm` when the user agrees. */

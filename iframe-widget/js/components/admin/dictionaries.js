@@ -6,7 +6,7 @@ import { h, mount, field } from '../../dom.js';
 import { panel } from '../../panel.js';
 import { t } from '../../i18n.js';
 import * as op from '../../operations.js';
-import { openDialog, openConfirmDialog } from '../dialogs.js';
+import { openDialog, openConfirmDialog, showRefusal, clearRefusal } from '../dialogs.js';
 import { AdminScreen, header, table, rowAction } from './shared.js';
 
 /** The parameters a quick reply's text may hold, filled when an operator inserts it (D5). */
@@ -145,22 +145,19 @@ class AdminDictionaries extends AdminScreen {
   /** A name field and Add; a refusal (a name taken) shows under the field. */
   #adder(list, label, parentId = null) {
     const name = h('input', { type: 'text', name: 'name', required: true, maxLength: 100, autocomplete: 'off' });
-    const error = h('p', { class: 'error field-error', role: 'alert' });
-    return h(
+    const error = h('p', { class: 'error', role: 'alert' });
+    const form = h(
       'form',
       {
         class: 'adder',
         onsubmit: async (event) => {
           event.preventDefault();
-          error.textContent = '';
-          name.removeAttribute('aria-invalid');
+          clearRefusal(form, error);
           const input = { name: name.value.trim(), ...(parentId ? { parentId } : {}) };
           try {
             await panel.api.request(list.ops.create, { input });
           } catch (e) {
-            error.textContent = e.message;
-            name.setAttribute('aria-invalid', 'true');
-            name.focus();
+            showRefusal(form, e, error);
             return;
           }
           await this.done(t('admin.added', { name: input.name }));
@@ -170,6 +167,7 @@ class AdminDictionaries extends AdminScreen {
       h('button', { type: 'submit' }, t('admin.add')),
       error,
     );
+    return form;
   }
 
   #rename(list, item) {

@@ -1,13 +1,13 @@
 // Operators (000, A1–A3, C2, X3): who works here, in which role, with what limit, queues and
-// skills. An administrator invites someone (the link to send is shown, to copy) and changes an
+// skills. An administrator invites someone (the link to send is shown, to copy), changes an
 // operator's role (at most their own, never their own), chat limit, skills with levels and
-// queues; the server checks each of these again.
+// queues, and deactivates one who leaves; the server checks each of these again.
 
 import { h, field, select } from '../../dom.js';
 import { panel } from '../../panel.js';
 import { t } from '../../i18n.js';
 import * as op from '../../operations.js';
-import { openDialog } from '../dialogs.js';
+import { openDialog, openConfirmDialog } from '../dialogs.js';
 import { AdminScreen, header, table, rowAction, numberInput, numberOf, grantableRoles, fullName, checklist, ticked, copyable } from './shared.js';
 
 const LEVELS = [1, 2, 3, 4, 5];
@@ -37,7 +37,13 @@ class AdminOperators extends AdminScreen {
           [t('admin.operators.limit'), (o) => String(o.maxChats)],
           [t('admin.queues'), (o) => o.queues.map((q) => q.name).join(', ')],
           [t('admin.skills'), (o) => o.skills.map((s) => `${s.skill.name} ${s.level}`).join(', ')],
-          ['', (o) => rowAction(t('admin.edit'), fullName(o), () => this.#edit(o))],
+          [
+            '',
+            (o) => [
+              rowAction(t('admin.edit'), fullName(o), () => this.#edit(o)),
+              this.#mayDeactivate(o) ? [' ', rowAction(t('admin.operators.deactivate'), fullName(o), () => this.#deactivate(o))] : null,
+            ],
+          ],
         ],
         operators,
         t('admin.operators.none'),
@@ -66,6 +72,24 @@ class AdminOperators extends AdminScreen {
             className: 'invitation-link',
           }),
         0);
+      },
+    });
+  }
+
+  /** Whether the signed-in administrator may deactivate `operator`: not themselves, nobody above. */
+  #mayDeactivate(operator) {
+    return operator.id !== panel.workplace.me?.id && grantableRoles().includes(operator.role);
+  }
+
+  /** Deactivates an operator, once told what that does. */
+  #deactivate(operator) {
+    openConfirmDialog({
+      title: t('admin.operators.deactivateTitle', { name: fullName(operator) }),
+      text: t('admin.operators.deactivateText'),
+      confirmLabel: t('admin.operators.deactivate'),
+      confirm: async () => {
+        await panel.api.request(op.ARCHIVE_OPERATOR, { input: { id: operator.id } });
+        await this.done(t('admin.operators.deactivated', { name: fullName(operator) }));
       },
     });
   }
