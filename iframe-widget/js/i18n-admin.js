@@ -2,6 +2,8 @@
 // dictionaries, so `t` and the missing-key test see them like the rest).
 
 const en = {
+  'admin.channels.editTitle': 'Edit the channel “{name}”',
+  'admin.channels.autoCloseHint': 'Empty: chats stay open until someone closes them. A change counts from each open chat’s next message.',
   'admin.operators.deactivate': 'Deactivate',
   'admin.operators.deactivateTitle': 'Deactivate {name}?',
   'admin.operators.deactivateText': 'They go offline and are signed out everywhere at once, and can no longer sign in. Chats they hold go back to their queues and to a colleague; chats they started without a queue stay in their name. They leave every queue. Their closed chats, messages and notes stay in history. This cannot be undone.',
@@ -254,13 +256,13 @@ const en = {
   'admin.channels.webhookUrl': 'Webhook address',
   'admin.channels.secret': 'Secret',
   'admin.channels.secretOnce': 'The secret is shown only now. Both directions are signed with it:',
-  'admin.channels.routing': 'Routing',
-  'admin.channels.routingTitle': 'Where “{name}” sends conversations',
   'admin.channels.archiveText': 'Customers can no longer write through it and nothing more is sent on it. Its chats stay in history.',
   'admin.channels.archiveTelegram': 'Telegram is told to stop sending (the bot’s webhook is removed); customers can no longer write through it. Its chats stay in history.',
 };
 
 const ru = {
+  'admin.channels.editTitle': 'Изменить канал «{name}»',
+  'admin.channels.autoCloseHint': 'Пусто — чаты открыты, пока их не закроют. Изменение действует с очередного сообщения каждого открытого чата.',
   'admin.operators.deactivate': 'Отключить',
   'admin.operators.deactivateTitle': 'Отключить: {name}?',
   'admin.operators.deactivateText': 'Оператор сразу уходит в «Не в сети», выходит из всех сеансов и больше не сможет войти. Его чаты возвращаются в очереди и достаются коллегам; чаты, начатые им без очереди, остаются за ним. Он выходит из всех очередей. Закрытые чаты, сообщения и заметки остаются в истории. Это нельзя отменить.',
@@ -513,13 +515,13 @@ const ru = {
   'admin.channels.webhookUrl': 'Адрес вебхука',
   'admin.channels.secret': 'Секрет',
   'admin.channels.secretOnce': 'Секрет показывается только сейчас. Им подписываются запросы в обе стороны:',
-  'admin.channels.routing': 'Маршрутизация',
-  'admin.channels.routingTitle': 'Куда «{name}» направляет обращения',
   'admin.channels.archiveText': 'Клиенты больше не смогут писать через него, и ничего больше через него не отправится. Его чаты останутся в истории.',
   'admin.channels.archiveTelegram': 'Telegram перестанет присылать сообщения (вебхук бота удаляется); клиенты больше не смогут писать через него. Его чаты останутся в истории.',
 };
 
 const pl = {
+  'admin.channels.editTitle': 'Edytuj kanał „{name}”',
+  'admin.channels.autoCloseHint': 'Puste: czaty są otwarte, dopóki ktoś ich nie zamknie. Zmiana liczy się od następnej wiadomości każdego otwartego czatu.',
   'admin.operators.deactivate': 'Dezaktywuj',
   'admin.operators.deactivateTitle': 'Dezaktywować: {name}?',
   'admin.operators.deactivateText': 'Konsultant od razu przechodzi w „Offline”, zostaje wylogowany wszędzie i nie może się już zalogować. Jego czaty wracają do kolejek i trafiają do kolegów; czaty rozpoczęte bez kolejki zostają przy nim. Opuszcza wszystkie kolejki. Zamknięte czaty, wiadomości i notatki zostają w historii. Tego nie można cofnąć.',
@@ -772,8 +774,6 @@ const pl = {
   'admin.channels.webhookUrl': 'Adres webhooka',
   'admin.channels.secret': 'Sekret',
   'admin.channels.secretOnce': 'Sekret jest widoczny tylko teraz. Podpisuje żądania w obie strony:',
-  'admin.channels.routing': 'Kierowanie',
-  'admin.channels.routingTitle': 'Dokąd „{name}” kieruje rozmowy',
   'admin.channels.archiveText': 'Klienci nie będą już mogli przez niego pisać i nic więcej przez niego nie wyjdzie. Jego czaty zostają w historii.',
   'admin.channels.archiveTelegram': 'Telegram przestanie przesyłać wiadomości (webhook bota zostanie usunięty); klienci nie będą już mogli przez niego pisać. Jego czaty zostają w historii.',
 };

@@ -231,8 +231,13 @@ mutation Identify($chatId: ID!, $name: String, $phone: String, $email: String) {
 }`;
 
 export const LINK = `
-mutation Link($chatId: ID!, $contactId: String, $caseId: String) {
-  linkChat(input: { chatId: $chatId, contactId: $contactId, caseId: $caseId }) { chat { id } }
+mutation Link($chatId: ID!, $contactId: String, $accountId: String, $activityId: String, $caseId: String) {
+  linkChat(input: { chatId: $chatId, contactId: $contactId, accountId: $accountId, activityId: $activityId, caseId: $caseId }) { chat { id } }
+}`;
+
+export const CREATE_ACTIVITY = `
+mutation CreateActivity($chatId: ID!, $title: String) {
+  createActivityFromChat(input: { chatId: $chatId, title: $title }) { activity { id title } }
 }`;
 
 export const CREATE_CASE = `
@@ -364,8 +369,8 @@ mutation CreateChannel($input: CreateChannelInput!) {
   createChannel(input: $input) { channel { id kind name } secret webhookUrl }
 }`;
 
-export const SET_CHANNEL_QUEUES = `
-mutation SetChannelQueues($input: SetChannelQueuesInput!) { setChannelQueues(input: $input) { channel { id } } }`;
+export const UPDATE_CHANNEL = `
+mutation UpdateChannel($input: UpdateChannelInput!) { updateChannel(input: $input) { channel { id } } }`;
 
 export const ARCHIVE_CHANNEL = `
 mutation ArchiveChannel($input: ArchiveChannelInput!) { archiveChannel(input: $input) { channel { id } } }`;

@@ -115,6 +115,13 @@ test('an owner sets an organization up from nothing through the Administration s
   assert.match(await row.innerText(), /\b4\b/);
   await screenshot(desk, 'admin-operators');
   await desk.screenshot({ path: join(DOCS, 'admin-operators.png') });
+  // At the CTI panel's width a row reads as a card, each value under its heading.
+  await desk.setViewportSize({ width: 360, height: 720 });
+  assert.equal(await row.locator('td[data-label="Chats at once"]').innerText(), '4');
+  const fits = await desk.locator('.page').evaluate((page) => page.scrollWidth <= page.clientWidth);
+  assert.ok(fits, 'nothing overflows sideways');
+  await screenshot(desk, 'admin-operators-narrow');
+  await desk.setViewportSize({ width: 1280, height: 800 });
 
   // A quick reply, its parameters previewed with the values they take.
   await adminTab(desk, 'Quick replies');
@@ -150,6 +157,14 @@ test('an owner sets an organization up from nothing through the Administration s
   await screenshot(desk, 'admin-channel-created');
   await created.getByRole('button', { name: 'Done' }).click();
   await desk.locator('op-admin-channels tr', { hasText: 'Website' }).waitFor();
+  // Chats on it close after a quarter of an hour without messages.
+  await desk.getByRole('button', { name: 'Edit: Website' }).click();
+  dialog = desk.getByRole('dialog');
+  await dialog.getByLabel('Close after silence (minutes)').fill('15');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const { channels } = await server.ok(org.owner, '{ channels { name autoCloseAfterSecs } }');
+  assert.deepEqual(channels, [{ name: 'Website', autoCloseAfterSecs: 900 }]);
   await desk.screenshot({ path: join(DOCS, 'admin-channels.png') });
 
   // A customer writes on the website; the chat is routed to Ewa, who answers with the reply.

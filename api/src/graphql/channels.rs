@@ -4,7 +4,8 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::channels::{
-    ChangeBotTokenInput, CreateChannelInput, SetChannelQueuesInput, config_of, inbound_url,
+    ChangeBotTokenInput, CreateChannelInput, SetChannelQueuesInput, UpdateChannelInput, config_of,
+    inbound_url,
 };
 use omnipanel_domain::conversation;
 use omnipanel_domain::conversation::SendOutgoingMessageInput;
@@ -272,6 +273,18 @@ impl ChannelMutation {
             channel: Channel(channel),
             secret,
         })
+    }
+
+    /// Changes a channel's name, sender, queues or auto-close (administrators); what is not
+    /// given stays, a `clear…` flag removes a value.
+    async fn update_channel(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateChannelInput,
+    ) -> async_graphql::Result<ChannelPayload> {
+        call(ctx, |d, a| d.channels().update_channel(a, input))
+            .await
+            .map(Into::into)
     }
 
     /// Sets where a channel's new conversations go and in which queue the bot's are seen

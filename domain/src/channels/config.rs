@@ -157,6 +157,32 @@ pub struct SetChannelQueuesInput {
     pub bot_queue_id: Option<QueueId>,
 }
 
+/// A channel's name, sender, queues and auto-close (administrators; 004). What is not given
+/// stays as it is; a `clear…` flag removes a value.
+#[derive(Clone, Debug, Validate)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct UpdateChannelInput {
+    pub id: ChannelId,
+    #[validate(length(min = 1, max = 100), custom(function = "single_line"))]
+    pub name: Option<String>,
+    /// The sender the provider shows.
+    #[validate(length(min = 1, max = 200), custom(function = "single_line"))]
+    pub gateway: Option<String>,
+    /// New conversations go straight to this queue.
+    pub queue_id: Option<QueueId>,
+    /// New conversations start with the bot.
+    pub clear_queue: Option<bool>,
+    /// The queue whose members see the conversations the bot has.
+    pub bot_queue_id: Option<QueueId>,
+    pub clear_bot_queue: Option<bool>,
+    /// Chats close after this many seconds without messages (D11), counted from the next
+    /// message of each open chat.
+    #[validate(custom(function = "auto_close"))]
+    pub auto_close_after_secs: Option<i32>,
+    /// Chats on the channel no longer close by themselves.
+    pub clear_auto_close: Option<bool>,
+}
+
 /// A channel and its secret, shown once.
 pub struct CreatedChannel {
     pub channel: channel::Model,

@@ -2,13 +2,14 @@
 //! operator's answers live over server-sent events; what they see is theirs alone, operators by
 //! first name, whispers never.
 
-use omnipanel_tests::{TestApp, eventually, on_both_databases};
+use omnipanel_tests::{TestApp, error_code, error_field, eventually, on_both_databases};
 use serde_json::{Value, json};
 
 on_both_databases!(
     a_visitor_chats_with_an_operator_live,
     a_visitor_rates_the_closed_conversation,
     one_address_starts_a_limited_number_of_conversations,
+    a_channel_is_renamed_rerouted_and_given_an_auto_close,
 );
 
 /// Reads server-sent events from a response, one `data` payload at a time.
@@ -456,4 +457,131 @@ async fn one_address_starts_a_limited_number_of_conversations(app: TestApp) {
     );
     app.clock.advance(chrono::Duration::seconds(31));
     assert_eq!(start("198.51.100.7").await.0, 201, "the wait ends");
+}
+
+const UPDATE_CHANNEL: &str = "mutation($input: UpdateChannelInput!) { updateChannel(input: $input) { channel { id name queueId botQueueId autoCloseAfterSecs } } }";
+
+/// `updateChannel` (004): a new name, another queue for what starts next, an auto-close time;
+/// refusals (both a value and its clearing, a time out of range, an archived queue, another
+/// organization's channel, an operator) change nothing.
+async fn a_channel_is_renamed_rerouted_and_given_an_auto_close(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let owner = Some(org.owner_token.as_str());
+    let first = app.create_queue(&org.owner_token, "First line", None).await;
+    let second = app
+        .create_queue(&org.owner_token, "Second line", None)
+        .await;
+    let channel = app.webchat_channel(&org.owner_token, Some(&first)).await;
+    let read = || async {
+        app.ok(
+            owner,
+            "{ channels { id name queueId botQueueId autoCloseAfterSecs } }",
+            json!({}),
+        )
+        .await["channels"][0]
+            .clone()
+    };
+    let before = read().await;
+
+    let refusals = [
+        (
+            json!({ "id": channel, "queueId": second, "clearQueue": true }),
+            "clearQueue",
+        ),
+        (
+            json!({ "id": channel, "autoCloseAfterSecs": 30 }),
+            "autoCloseAfterSecs",
+        ),
+        (json!({ "id": channel, "name": "" }), "name"),
+        (
+            json!({ "id": channel, "queueId": uuid::Uuid::new_v4() }),
+            "queueId",
+        ),
+    ];
+    for (input, field) in refusals {
+        let body = app
+            .gql(owner, UPDATE_CHANNEL, json!({ "input": input }))
+            .await;
+        assert_eq!(error_code(&body), "VALIDATION", "{body}");
+        assert_eq!(error_field(&body), field, "{body}");
+    }
+    let other = app.create_org("Other").await;
+    let elsewhere = app
+        .gql(
+            Some(&other.owner_token),
+            UPDATE_CHANNEL,
+            json!({ "input": { "id": channel, "name": "Mine" } }),
+        )
+        .await;
+    assert_eq!(error_code(&elsewhere), "NOT_FOUND");
+    let op = app.operator(&org.owner_token, "OPERATOR").await;
+    let by_operator = app
+        .gql(
+            Some(&op.token),
+            UPDATE_CHANNEL,
+            json!({ "input": { "id": channel, "name": "Mine" } }),
+        )
+        .await;
+    assert_eq!(error_code(&by_operator), "FORBIDDEN");
+    assert_eq!(read().await, before, "the refusals changed nothing");
+
+    // Renamed, to the second line, closing after ten quiet minutes.
+    let updated = app
+        .ok(
+            owner,
+            UPDATE_CHANNEL,
+            json!({ "input": { "id": channel, "name": "Site chat", "queueId": second, "autoCloseAfterSecs": 600 } }),
+        )
+        .await["updateChannel"]["channel"]
+        .clone();
+    assert_eq!(
+        updated,
+        json!({ "id": channel, "name": "Site chat", "queueId": second, "botQueueId": null, "autoCloseAfterSecs": 600 })
+    );
+    assert_eq!(read().await, updated);
+
+    // A visitor who starts now lands in the second line.
+    let base = format!("/webchat/{channel}");
+    let (status, started) = post(
+        &app,
+        &format!("{base}/conversations"),
+        None,
+        json!({ "name": "Ann" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let token = started["token"].as_str().unwrap().to_owned();
+    let (status, _) = post(
+        &app,
+        &format!("{base}/messages"),
+        Some(&token),
+        json!({ "text": "Hello" }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let waiting = app
+        .ok(
+            owner,
+            "{ unassignedChats(first: 5) { nodes { queue { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        waiting["unassignedChats"]["nodes"][0]["queue"]["id"],
+        second.as_str(),
+        "{waiting}"
+    );
+
+    // Back to the bot, and no auto-close: both cleared.
+    let cleared = app
+        .ok(
+            owner,
+            UPDATE_CHANNEL,
+            json!({ "input": { "id": channel, "clearQueue": true, "clearAutoClose": true } }),
+        )
+        .await["updateChannel"]["channel"]
+        .clone();
+    assert_eq!(cleared["queueId"], Value::Null);
+    assert_eq!(cleared["autoCloseAfterSecs"], Value::Null);
+    assert_eq!(cleared["name"], "Site chat");
 }

@@ -8,7 +8,7 @@ import { panel } from '../../panel.js';
 import { t } from '../../i18n.js';
 import * as op from '../../operations.js';
 import { openDialog, openConfirmDialog } from '../dialogs.js';
-import { AdminScreen, header, table, rowAction, numberInput, numberOf, copyable } from './shared.js';
+import { AdminScreen, header, table, rowAction, numberInput, numberOf, copyable, tellAfter, signingRecipe } from './shared.js';
 
 const KINDS = ['WEBCHAT', 'TELEGRAM', 'INFOBIP_WHATSAPP', 'VIBER', 'MESSENGER'];
 
@@ -21,10 +21,6 @@ const webChatPage = (channel) => new URL(`/webchat/${channel.id}`, location.orig
 /** What a website embeds to show the web chat. */
 const embedSnippet = (channel) =>
   `<iframe src="${webChatPage(channel)}" title="Chat" style="position:fixed;right:16px;bottom:16px;width:360px;height:560px;border:0"></iframe>`;
-
-/** How a provider signs and checks the generic webhook's requests (the README's recipe). */
-const SIGNING =
-  'X-Omnipanel-Timestamp: <unix seconds>\nX-Omnipanel-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed with the secret>';
 
 class AdminChannels extends AdminScreen {
   async load() {
@@ -48,7 +44,7 @@ class AdminChannels extends AdminScreen {
           [
             '',
             (c) => [
-              rowAction(t('admin.channels.routing'), c.name, () => this.#routing(c)),
+              rowAction(t('admin.edit'), c.name, () => this.#edit(c)),
               ' ',
               rowAction(t('admin.archive'), c.name, () => this.#archive(c)),
             ],
@@ -112,7 +108,7 @@ class AdminChannels extends AdminScreen {
         if (GENERIC.has(kind.value)) Object.assign(input, { outboundUrl: outboundUrl.value.trim(), gateway: gateway.value.trim() || null });
         const { createChannel } = await panel.api.request(op.CREATE_CHANNEL, { input });
         await this.reload();
-        setTimeout(() => this.#created(createChannel), 0);
+        this.#created(createChannel);
       },
     });
   }
@@ -133,28 +129,47 @@ class AdminChannels extends AdminScreen {
               webhookUrl ? copyable(t('admin.channels.webhookUrl'), webhookUrl, 'webhookUrl') : null,
               copyable(t('admin.channels.secret'), secret, 'secret'),
               h('p', { class: 'hint' }, t('admin.channels.secretOnce')),
-              h('pre', { class: 'recipe' }, SIGNING),
+              signingRecipe(),
             ];
-    openDialog({
-      title: t('admin.channels.createdTitle', { name: channel.name }),
-      body,
-      submitLabel: t('admin.close'),
-      submit: async () => {},
-      cancellable: false,
-      className: 'channel-created',
-    });
+    tellAfter(t('admin.channels.createdTitle', { name: channel.name }), body, 'channel-created');
   }
 
-  /** Where new conversations go, and which queue sees the bot's. */
-  #routing(channel) {
+  /** A channel's name, sender, where new conversations go, and its auto-close (004). */
+  #edit(channel) {
+    const name = h('input', { type: 'text', name: 'name', required: true, maxLength: 100, value: channel.name, autocomplete: 'off' });
+    const gateway = h('input', { type: 'text', name: 'gateway', maxLength: 200, value: channel.gateway ?? '' });
     const queue = this.#queuePicker('queueId', channel.queueId, t('admin.channels.withBot'));
     const botQueue = this.#queuePicker('botQueueId', channel.botQueueId, t('admin.channels.noBotQueue'));
+    const minutes = channel.autoCloseAfterSecs == null ? null : Math.round(channel.autoCloseAfterSecs / 60);
+    const autoClose = numberInput('autoCloseAfterSecs', minutes, { min: 1, max: 30 * 24 * 60 });
     openDialog({
-      title: t('admin.channels.routingTitle', { name: channel.name }),
-      body: [field(t('admin.channels.queue'), queue), field(t('admin.channels.botQueue'), botQueue), h('p', { class: 'hint' }, t('admin.channels.queueHint'))],
+      title: t('admin.channels.editTitle', { name: channel.name }),
+      className: 'admin-edit',
+      body: [
+        field(t('admin.name'), name),
+        channel.kind === 'WEBCHAT' ? null : field(t('admin.channels.gateway'), gateway),
+        field(t('admin.channels.queue'), queue),
+        field(t('admin.channels.botQueue'), botQueue),
+        h('p', { class: 'hint' }, t('admin.channels.queueHint')),
+        field(t('admin.channels.autoClose'), autoClose),
+        h('p', { class: 'hint' }, t('admin.channels.autoCloseHint')),
+      ],
       submitLabel: t('admin.save'),
       submit: async () => {
-        await panel.api.request(op.SET_CHANNEL_QUEUES, { input: { channelId: channel.id, queueId: queue.value || null, botQueueId: botQueue.value || null } });
+        // Only what changed; an emptied choice clears the channel's value.
+        const input = { id: channel.id };
+        if (name.value.trim() !== channel.name) input.name = name.value.trim();
+        if (channel.kind !== 'WEBCHAT' && gateway.value.trim() && gateway.value.trim() !== (channel.gateway ?? '')) input.gateway = gateway.value.trim();
+        const changed = (value, before, key, clear) => {
+          if (value === before) return;
+          if (value == null) input[clear] = true;
+          else input[key] = value;
+        };
+        changed(queue.value || null, channel.queueId ?? null, 'queueId', 'clearQueue');
+        changed(botQueue.value || null, channel.botQueueId ?? null, 'botQueueId', 'clearBotQueue');
+        changed(numberOf(autoClose), minutes, 'autoCloseAfterSecs', 'clearAutoClose');
+        if (input.autoCloseAfterSecs != null) input.autoCloseAfterSecs *= 60;
+        if (Object.keys(input).length > 1) await panel.api.request(op.UPDATE_CHANNEL, { input });
         await this.done();
       },
     });

@@ -8,32 +8,18 @@ import { t, locale } from '../../i18n.js';
 import { clockTime } from '../../clock.js';
 import * as op from '../../operations.js';
 import { openDialog, openConfirmDialog } from '../dialogs.js';
-import { AdminScreen, header, table, rowAction, checklist, ticked, copyable } from './shared.js';
+import { AdminScreen, header, table, rowAction, checklist, ticked, copyable, tellAfter, signingRecipe } from './shared.js';
 
 const SCOPES = ['CHATBOT', 'CRM', 'ADMIN'];
 const EVENTS = ['CHAT_CREATED', 'CHAT_ACCEPTED', 'CHAT_TRANSFERRED', 'CHAT_CLOSED', 'CHAT_RATED'];
 const LOG_PAGE = 20;
 
-/** How a receiver checks a request (the README's recipe). */
-const SIGNING =
-  'X-Omnipanel-Timestamp: <unix seconds>\nX-Omnipanel-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed with the secret>\nX-Omnipanel-Delivery: <the same id on every attempt: de-duplicate by it>';
-
 /** A time, or a dash. */
 const when = (at) => (at ? clockTime(at, locale()) : '–');
 
-/** Shows what exists only now (a key, a secret) once the dialog before has closed. */
+/** What exists only now (a key, a secret), to copy, with `extra` under it. */
 function showOnce({ title, lead, label, value, name, extra = null }) {
-  setTimeout(
-    () =>
-      openDialog({
-        title,
-        body: [h('p', {}, lead), copyable(label, value, name), h('p', { class: 'hint' }, t('admin.shownOnce')), extra],
-        submitLabel: t('admin.close'),
-        submit: async () => {},
-        cancellable: false,
-      }),
-    0,
-  );
+  tellAfter(title, [h('p', {}, lead), copyable(label, value, name), h('p', { class: 'hint' }, t('admin.shownOnce')), extra]);
 }
 
 class AdminApiKeys extends AdminScreen {
@@ -152,7 +138,7 @@ class AdminWebhooks extends AdminScreen {
           label: t('admin.webhooks.secret'),
           value: createWebhook.secret,
           name: 'secret',
-          extra: h('pre', { class: 'recipe' }, SIGNING),
+          extra: signingRecipe({ delivery: true }),
         });
       },
     });

@@ -8,7 +8,7 @@ import { panel } from '../../panel.js';
 import { t } from '../../i18n.js';
 import * as op from '../../operations.js';
 import { openDialog, openConfirmDialog } from '../dialogs.js';
-import { AdminScreen, header, table, rowAction, numberInput, numberOf, grantableRoles, fullName, checklist, ticked, copyable } from './shared.js';
+import { AdminScreen, header, table, rowAction, numberInput, numberOf, grantableRoles, fullName, checklist, ticked, copyable, tellAfter } from './shared.js';
 
 const LEVELS = [1, 2, 3, 4, 5];
 
@@ -61,17 +61,11 @@ class AdminOperators extends AdminScreen {
       submitLabel: t('admin.operators.sendInvite'),
       submit: async () => {
         const { inviteOperator } = await panel.api.request(op.INVITE_OPERATOR, { input: { email: email.value.trim(), role: role.value } });
-        // Once this dialog has closed: the link, to copy and send.
-        setTimeout(() =>
-          openDialog({
-            title: t('admin.operators.invited'),
-            body: [h('p', {}, t('admin.operators.sendLink', { email: email.value.trim() })), copyable(t('admin.operators.link'), inviteOperator.link, 'link')],
-            submitLabel: t('admin.close'),
-            submit: async () => {},
-            cancellable: false,
-            className: 'invitation-link',
-          }),
-        0);
+        tellAfter(
+          t('admin.operators.invited'),
+          [h('p', {}, t('admin.operators.sendLink', { email: email.value.trim() })), copyable(t('admin.operators.link'), inviteOperator.link, 'link')],
+          'invitation-link',
+        );
       },
     });
   }

@@ -4,6 +4,7 @@
 import { h, mount, field } from '../../dom.js';
 import { panel, run, ROLES } from '../../panel.js';
 import { t } from '../../i18n.js';
+import { openDialog } from '../dialogs.js';
 
 /**
  * A screen of the Administration section: `load()` fetches what it shows (it may throw an
@@ -47,7 +48,8 @@ export function table(caption, columns, rows, empty) {
     h(
       'tbody',
       {},
-      rows.map((row) => h('tr', { dataset: { id: row.id } }, columns.map(([, cell]) => h('td', {}, cell(row))))),
+      // Each cell knows its heading: at the CTI panel's width a row is shown as a card.
+      rows.map((row) => h('tr', { dataset: { id: row.id } }, columns.map(([heading, cell]) => h('td', { dataset: { label: heading } }, cell(row))))),
     ),
   );
 }
@@ -109,4 +111,22 @@ export async function copy(text) {
 export function copyable(label, value, name) {
   const input = h('input', { type: 'text', name, value, readOnly: true, onfocus: (e) => e.target.select() });
   return h('div', { class: 'copyable' }, field(label, input), h('button', { type: 'button', onclick: () => copy(value) }, t('admin.copy')));
+}
+
+/**
+ * Tells what exists only now (an invitation link, a key, a secret) in a dialog with one button,
+ * opened once the dialog that made it has closed.
+ */
+export function tellAfter(title, body, className = '') {
+  setTimeout(() => openDialog({ title, body, submitLabel: t('admin.close'), submit: async () => {}, cancellable: false, className }), 0);
+}
+
+/** How a receiver checks a signed request (the README's recipe); webhooks add the delivery id. */
+export function signingRecipe({ delivery = false } = {}) {
+  const lines = [
+    'X-Omnipanel-Timestamp: <unix seconds>',
+    'X-Omnipanel-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed with the secret>',
+    delivery ? 'X-Omnipanel-Delivery: <the same id on every attempt: de-duplicate by it>' : null,
+  ];
+  return h('pre', { class: 'recipe' }, lines.filter(Boolean).join('\n'));
 }
