@@ -2,14 +2,14 @@
 //
 // Panel → CRM: `{ source: "omnipanel", type: "ready" }`,
 //   `{ source: "omnipanel", type: "open-record", record: { kind, id, url } }` (kind: chat,
-//   contact, account, case), `{ source: "omnipanel", type: "status", status }`.
+//   contact, account, activity, case), `{ source: "omnipanel", type: "status", status }`.
 // CRM → panel: `{ source: "crm", type: "record-opened", record: { kind, id, title } }`,
 //   `{ source: "crm", type: "locale", locale }`.
 //
 // Both sides check origins: the panel accepts messages only from its parent window on one of
 // the organization's allowed CRM origins, and posts only to that origin, never to "*".
 
-const KINDS = new Set(['chat', 'contact', 'account', 'case']);
+const KINDS = new Set(['chat', 'contact', 'account', 'activity', 'case']);
 
 export class Host extends EventTarget {
   /** `allowed`: the organization's CRM origins (the page's `frame-ancestors`). */

@@ -463,6 +463,21 @@ test('the CRM opens what the panel asks for, and the panel offers what the CRM s
   await frame.getByRole('button', { name: 'Details' }).click();
   await frame.getByText('The CRM shows the contact “Jan Kowalski (CRM)”.').waitFor();
   await screenshot(page, 'framed-workplace');
+  // An activity made in the CRM from the chat, and linked to it.
+  const details = frame.getByRole('complementary', { name: 'Chat details' });
+  await details.getByText('Create an activity').click();
+  await details.getByLabel('Title').fill('Order question');
+  await details.locator('.create-activity').getByRole('button', { name: 'Create' }).click();
+  await details.locator('.create-activity').waitFor({ state: 'detached' });
+  const { chat: linked } = await server.ok(await server.signIn(org.anna.email), 'query($id: ID!) { chat(id: $id) { activityId } }', { id: chatId });
+  assert.ok(linked.activityId);
+  await details.locator('dd', { hasText: linked.activityId }).getByRole('button', { name: 'open', exact: true }).waitFor();
+  // The CRM shows an account: that may be linked too.
+  await page.evaluate((target) => {
+    const record = { kind: 'account', id: 'a-1', title: 'Kowalski Ltd' };
+    document.getElementById('panel').contentWindow.postMessage({ source: 'crm', type: 'record-opened', record }, target);
+  }, server.url);
+  await details.getByText('The CRM shows the account “Kowalski Ltd”.').waitFor();
   await frame.getByRole('button', { name: 'Hide the details' }).click();
   await frame.getByRole('complementary', { name: 'Chat details' }).waitFor({ state: 'hidden' });
   await page.close();

@@ -11,6 +11,9 @@ import * as op from '../operations.js';
 import { WorkplaceElement } from './base.js';
 import { attachment } from './conversation.js';
 
+/** The CRM records a chat may be linked to, and the `linkChat` field of each. */
+const LINKABLE = { contact: 'contactId', account: 'accountId', activity: 'activityId', case: 'caseId' };
+
 class Details extends WorkplaceElement {
   static watches = ['open', 'detail'];
 
@@ -131,14 +134,17 @@ class Details extends WorkplaceElement {
     const record = panel.crmRecord;
     const open = (kind, id) => h('button', { type: 'button', class: 'link', onclick: () => panel.host.openRecord(kind, id) }, t('details.openInCrm'));
     const subject = h('input', { name: 'caseSubject', autocomplete: 'off', value: `${chat.title}: ${chat.topic?.name ?? chat.customer.displayName}` });
+    const activityTitle = h('input', { name: 'title', autocomplete: 'off', maxLength: 200, value: chat.title });
     const cases = h('ul', { class: 'cases' });
     return [
       definitions([
         [t('details.contact'), chat.contactId ? [chat.contactId, ' ', open('contact', chat.contactId)] : '—'],
-        chat.accountId ? [t('details.account'), [chat.accountId, ' ', open('account', chat.accountId)]] : null,
+        [t('details.account'), chat.accountId ? [chat.accountId, ' ', open('account', chat.accountId)] : '—'],
+        [t('details.activity'), chat.activityId ? [chat.activityId, ' ', open('activity', chat.activityId)] : '—'],
         [t('details.case'), chat.caseId ? [chat.caseNumber ?? chat.caseId, ' ', open('case', chat.caseId)] : '—'],
       ]),
-      editable && record && (record.kind === 'contact' || record.kind === 'case')
+      // What the CRM has open may be linked to the chat (each is checked in the CRM first).
+      editable && record && LINKABLE[record.kind]
         ? h(
             'p',
             { class: 'crm-record' },
@@ -146,8 +152,18 @@ class Details extends WorkplaceElement {
             ' ',
             h('button', {
               type: 'button',
-              onclick: () => run(() => panel.workplace.act(op.LINK, { chatId: chat.id, [record.kind === 'contact' ? 'contactId' : 'caseId']: record.id })),
+              onclick: () => run(() => panel.workplace.act(op.LINK, { chatId: chat.id, [LINKABLE[record.kind]]: record.id })),
             }, t('details.linkRecord')),
+          )
+        : null,
+      editable && !chat.activityId
+        ? h(
+            'details',
+            { class: 'create-activity' },
+            h('summary', {}, t('details.createActivity')),
+            form(t('details.createCaseSubmit'), async () => {
+              await panel.workplace.act(op.CREATE_ACTIVITY, { chatId: chat.id, title: activityTitle.value.trim() || null });
+            }, [field(t('details.activityTitle'), activityTitle)]),
           )
         : null,
       editable && !chat.caseId
