@@ -341,10 +341,14 @@ test('a chat with the bot shows under Unassigned and is taken over', async () =>
   const waiting = card(anna, chatId);
   await waiting.waitFor();
   assert.equal(await waiting.getAttribute('data-status'), 'BOT');
+  // The conversation's length since it began with the bot counts on the card (000).
+  await waiting.locator('.dialog-length', { hasText: /\d+:\d\d/ }).waitFor();
   await screenshot(anna, 'unassigned-with-the-bot');
   await waiting.getByRole('button', { name: 'Take over' }).click();
   // The customer is greeted in the operator's name; the chat is Anna's now.
   await anna.locator('op-conversation .msg-system').filter({ hasText: 'Anna has joined the chat' }).waitFor();
+  // The header counts the conversation's length and the time since it became hers (001, 004).
+  await anna.locator('op-conversation .conv-title .timers', { hasText: /💬 \d+:\d\d 👤 \d+:\d\d/ }).waitFor();
   await waiting.waitFor({ state: 'detached' });
   await anna.getByRole('tab', { name: /Active/ }).click();
   await card(anna, chatId).waitFor();

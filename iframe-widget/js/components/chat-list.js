@@ -140,6 +140,10 @@ class ChatList extends WorkplaceElement {
           chat.waitingSince && chat.status !== 'COMPLETED'
             ? h('span', { class: 'waiting', title: t('card.waiting') }, '⏱ ', h('span', { dataset: { since: chat.waitingSince } }))
             : null,
+          // The conversation's length since it began with the bot (000), while the bot has it.
+          chat.status === 'BOT'
+            ? h('span', { class: 'dialog-length', title: t('card.dialogLength') }, '💬 ', h('span', { dataset: { since: chat.createdAt } }))
+            : null,
           // Time since the chat became the operator's (001, 004), while it is open.
           chat.acceptedAt && chat.status !== 'COMPLETED'
             ? h('span', { class: 'assigned', title: t('card.assignedFor') }, '👤 ', h('span', { dataset: { since: chat.acceptedAt } }))

@@ -62,12 +62,24 @@ class Conversation extends WorkplaceElement {
         h('h2', {}, chat.title),
         h('span', { class: 'customer' }, chat.customer.displayName),
         h('span', { class: `chip light-${chat.trafficLight.toLowerCase()}`, dataset: { light: chat.trafficLight } }, t(`chatStatus.${chat.status}`)),
+        this.#timers(chat),
       ),
       h('div', { class: 'conv-actions', role: 'toolbar', 'aria-label': t('conversation.actions') }, this.#actions(chat)),
     );
     const policy = this.querySelector('.policy');
     mount(policy, this.#policy(chat));
     this.querySelector('op-composer')?.update();
+  }
+
+  /** While the chat is open: how long the conversation has run, and since it became the operator's. */
+  #timers(chat) {
+    if (chat.status === 'COMPLETED') return null;
+    return h(
+      'span',
+      { class: 'timers' },
+      h('span', { class: 'dialog-length', title: t('card.dialogLength') }, '💬 ', h('span', { dataset: { since: chat.createdAt } })),
+      chat.acceptedAt ? h('span', { class: 'assigned', title: t('card.assignedFor') }, ' 👤 ', h('span', { dataset: { since: chat.acceptedAt } })) : null,
+    );
   }
 
   #actions(chat) {

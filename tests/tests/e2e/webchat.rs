@@ -506,23 +506,20 @@ async fn a_channel_is_renamed_rerouted_and_given_an_auto_close(app: TestApp) {
         assert_eq!(error_field(&body), field, "{body}");
     }
     let other = app.create_org("Other").await;
-    let elsewhere = app
-        .gql(
-            Some(&other.owner_token),
-            UPDATE_CHANNEL,
-            json!({ "input": { "id": channel, "name": "Mine" } }),
-        )
-        .await;
-    assert_eq!(error_code(&elsewhere), "NOT_FOUND");
     let op = app.operator(&org.owner_token, "OPERATOR").await;
-    let by_operator = app
-        .gql(
-            Some(&op.token),
-            UPDATE_CHANNEL,
-            json!({ "input": { "id": channel, "name": "Mine" } }),
-        )
-        .await;
-    assert_eq!(error_code(&by_operator), "FORBIDDEN");
+    for (token, code) in [
+        (other.owner_token.as_str(), "NOT_FOUND"),
+        (op.token.as_str(), "FORBIDDEN"),
+    ] {
+        let body = app
+            .gql(
+                Some(token),
+                UPDATE_CHANNEL,
+                json!({ "input": { "id": channel, "name": "Mine" } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), code, "{body}");
+    }
     assert_eq!(read().await, before, "the refusals changed nothing");
 
     // Renamed, to the second line, closing after ten quiet minutes.
