@@ -183,7 +183,8 @@ export class Workplace extends EventTarget {
   /** The operator's invitation to this chat, if any (routed or a conference). */
   invitation(chat) {
     if (chat.status === 'INVITED' && chat.operator?.id === this.me?.id) return 'CHAT';
-    const mine = chat.participants.find((p) => p.operator?.id === this.me?.id);
+    // One who left and was invited again has both entries: the live one counts.
+    const mine = chat.participants.find((p) => p.operator?.id === this.me?.id && p.state !== 'LEFT');
     return mine?.role === 'CONFERENCE' && mine.state === 'INVITED' ? 'CONFERENCE' : null;
   }
 

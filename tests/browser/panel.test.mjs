@@ -510,6 +510,8 @@ test('a colleague joins a conference and leaves it', async () => {
   await dialog.getByLabel('Colleague').selectOption({ label: 'Boris (Online)' });
   await dialog.getByRole('button', { name: 'Invite' }).click();
   await dialog.waitFor({ state: 'detached' });
+  // The owner sees who is in the conference, and where each stands.
+  await anna.locator('op-conversation .conference-members', { hasText: 'Boris (invited)' }).waitFor();
 
   await use(boris);
   const invited = card(boris, chatId);
@@ -528,6 +530,27 @@ test('a colleague joins a conference and leaves it', async () => {
   await boris.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Leave' }).click();
   await card(boris, chatId).waitFor({ state: 'detached' });
   await anna.locator('op-conversation .msg-system').filter({ hasText: 'Boris left the chat' }).waitFor();
+  await anna.locator('op-conversation .conference-members').waitFor({ state: 'detached' });
+
+  // Found by typing, invited again; he joins; Anna ends the conference and is offered the
+  // wrap-up, which she declines to go on with the customer alone.
+  await use(anna);
+  await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Conference' }).click();
+  const again = anna.getByRole('dialog');
+  await again.getByLabel('Search by name').fill('bor');
+  assert.equal(await again.getByLabel('Colleague').inputValue(), org.boris.id);
+  await again.getByRole('button', { name: 'Invite' }).click();
+  await again.waitFor({ state: 'detached' });
+  await use(boris);
+  await card(boris, chatId).getByRole('button', { name: 'Join' }).click();
+  await use(anna);
+  await anna.locator('op-conversation .conference-members', { hasText: 'Boris (joined)' }).waitFor();
+  await anna.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'End conference' }).click();
+  const wrapUp = anna.getByRole('dialog');
+  await wrapUp.getByLabel('Wrap-up reason').waitFor();
+  await wrapUp.getByRole('button', { name: 'Cancel' }).click();
+  await anna.locator('op-conversation .conference-members').waitFor({ state: 'detached' });
+  assert.equal((await server.ok(org.owner, 'query($id: ID!) { chat(id: $id) { status } }', { id: chatId })).chat.status, 'IN_PROGRESS');
 });
 
 test('the integration slot frames the administrator’s page for the open chat', async () => {

@@ -63,12 +63,33 @@ class Conversation extends WorkplaceElement {
         h('span', { class: 'customer' }, chat.customer.displayName),
         h('span', { class: `chip light-${chat.trafficLight.toLowerCase()}`, dataset: { light: chat.trafficLight } }, t(`chatStatus.${chat.status}`)),
         this.#timers(chat),
+        this.#conference(chat),
       ),
       h('div', { class: 'conv-actions', role: 'toolbar', 'aria-label': t('conversation.actions') }, this.#actions(chat)),
     );
     const policy = this.querySelector('.policy');
     mount(policy, this.#policy(chat));
     this.querySelector('op-composer')?.update();
+  }
+
+  /** The owner ends the conference; the wrap-up is offered next (cancel it to go on alone). */
+  async #endConference(chat) {
+    const ended = await run(() => panel.workplace.chatAction('endConference', chat.id));
+    if (ended === undefined) return;
+    const now = panel.workplace.chats.get(chat.id) ?? chat;
+    if (accepted(now)) openCloseDialog(now);
+  }
+
+  /** Who else is in the conference, and where their invitation stands (E2, 004). */
+  #conference(chat) {
+    const others = chat.participants.filter((p) => p.role === 'CONFERENCE' && p.state !== 'LEFT');
+    if (others.length === 0) return null;
+    return h(
+      'p',
+      { class: 'conference-members', 'aria-label': t('conference.members') },
+      `${t('conference.members')}: `,
+      others.map((p, i) => [i ? ', ' : '', h('span', { dataset: { state: p.state } }, `${p.operator?.firstName ?? '—'} (${t(`participant.${p.state}`)})`)]),
+    );
   }
 
   /** While the chat is open: how long the conversation has run, and since it became the operator's. */
@@ -101,7 +122,7 @@ class Conversation extends WorkplaceElement {
       owner && accepted(chat) ? button(t('action.transfer'), () => openTransferDialog(chat)) : null,
       owner && accepted(chat) ? button(t('action.conference'), () => openConferenceDialog(chat)) : null,
       (owner && conference) || (mine && mine.role !== 'OWNER')
-        ? button(owner ? t('action.endConference') : t('action.leave'), act('endConference'))
+        ? button(owner ? t('action.endConference') : t('action.leave'), owner ? () => this.#endConference(chat) : act('endConference'))
         : null,
       owner && accepted(chat)
         ? button(chat.muted ? t('action.unmute') : t('action.mute'), () => run(() => workplace.act(op.MUTE, { chatId: chat.id, muted: !chat.muted })))

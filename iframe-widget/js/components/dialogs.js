@@ -211,9 +211,30 @@ export async function openConferenceDialog(chat) {
     ],
     '',
   );
+  // What is typed narrows the colleagues; only those who may join (online or ready) are listed
+  // unless asked, and then the others are greyed out. One match left is chosen.
+  const onlyAvailable = h('input', { type: 'checkbox', name: 'onlyAvailable', checked: true });
+  const search = h('input', { type: 'search', name: 'search', autocomplete: 'off' });
+  const narrow = () => {
+    const words = search.value.trim().toLocaleLowerCase();
+    const shown = [...choice.options].filter((o) => {
+      if (!o.value) return false;
+      o.hidden = !o.label.toLocaleLowerCase().includes(words) || (onlyAvailable.checked && o.disabled);
+      return !o.hidden;
+    });
+    if (words && shown.length === 1 && !shown[0].disabled) choice.value = shown[0].value;
+    else if (choice.selectedOptions[0]?.hidden) choice.value = '';
+  };
+  search.addEventListener('input', narrow);
+  onlyAvailable.addEventListener('change', narrow);
+  narrow();
   openDialog({
     title: t('conference.title'),
-    body: field(t('conference.operator'), choice),
+    body: [
+      field(t('conference.search'), search),
+      h('label', { class: 'check' }, onlyAvailable, ` ${t('transfer.onlyAvailable')}`),
+      field(t('conference.operator'), choice),
+    ],
     submitLabel: t('conference.invite'),
     submit: () => panel.workplace.act(op.CONFERENCE, { chatId: chat.id, operatorId: choice.value }),
   });
