@@ -527,6 +527,7 @@ test('a colleague joins a conference and leaves it', async () => {
   // Anna reads the whisper, marked as one.
   await anna.locator('op-conversation .msg.whisper').filter({ hasText: 'Check the courier first' }).waitFor();
   await screenshot(anna, 'conference-whisper');
+  await anna.screenshot({ path: join(DOCS, 'conversation-conference.png') });
   await boris.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Leave' }).click();
   await card(boris, chatId).waitFor({ state: 'detached' });
   await anna.locator('op-conversation .msg-system').filter({ hasText: 'Boris left the chat' }).waitFor();
@@ -848,6 +849,7 @@ test('an operator finds closed chats in History, pages through them and writes t
   await history.locator('article.history-card .preview', { hasText: 'Question number 15' }).waitFor();
   assert.equal(await cards.count(), 1);
   await screenshot(page, 'history');
+  await page.screenshot({ path: join(DOCS, 'history.png') });
 
   // The chat opens read-only, and "New message" writes to its customer again.
   await history.getByLabel('Phone').fill('');
