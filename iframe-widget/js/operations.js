@@ -250,7 +250,7 @@ query Cases($contactId: ID!) { crmCases(contactId: $contactId) { id number subje
 
 export const CANDIDATES = `
 query Candidates($to: String!) {
-  recipientCandidates(to: $to) { kind address displayName provider gatewayId gateway }
+  recipientCandidates(to: $to) { kind address displayName provider gatewayId gateway channel { kind } }
 }`;
 
 export const SEND_OUTGOING = `
@@ -349,8 +349,9 @@ mutation SetQueueMembers($input: SetQueueMembersInput!) { setQueueMembers(input:
 export const ARCHIVE_QUEUE = `
 mutation ArchiveQueue($input: ArchiveQueueInput!) { archiveQueue(input: $input) { queue { id archivedAt } } }`;
 
-export const ADMIN_QUICK_REPLIES = `
-query AdminQuickReplies { quickReplies { id name text approvedTemplate } }`;
+/** Every quick reply, unfilled: Administration lists them, New message picks a template. */
+export const QUICK_REPLY_LIST = `
+query QuickReplyList { quickReplies { id name text approvedTemplate } }`;
 
 export const CREATE_QUICK_REPLY = `
 mutation CreateQuickReply($input: CreateQuickReplyInput!) { createQuickReply(input: $input) { quickReply { id } } }`;

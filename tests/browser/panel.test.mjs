@@ -439,6 +439,50 @@ test('a new message goes out once the operator confirms how to read the address'
   }
 });
 
+test('a new WhatsApp message opens with an approved template picked in the dialog', async () => {
+  const received = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push(JSON.parse(body));
+      response.end('{}');
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  try {
+    await server.ok(
+      org.owner,
+      'mutation($u: String!) { createChannel(input: { kind: INFOBIP_WHATSAPP, name: "WhatsApp", outboundUrl: $u, gateway: "+48221234567" }) { channel { id } } }',
+      { u: `http://127.0.0.1:${receiver.address().port}/whatsapp` },
+    );
+    await server.ok(org.owner, 'mutation { createQuickReply(input: { name: "Order news", text: "Hello, there is news about your order.", approvedTemplate: true }) { quickReply { id } } }');
+    const wanda = await invitedOperator('Wanda');
+    const page = await browser.context.newPage();
+    await signIn(page, `${server.url}/widget/?lang=en`, wanda.email);
+    await page.getByRole('button', { name: 'New message' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('To').fill('+48600100777');
+    await dialog.getByRole('radio', { name: /infobip_whatsapp/ }).check();
+    // WhatsApp takes no free text to open a conversation: a template, or a refusal on its field.
+    const picker = dialog.getByLabel('Approved template');
+    await picker.waitFor();
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await dialog.locator('[name="quickReplyId"][aria-invalid="true"]').waitFor();
+    assert.equal(await picker.locator('option', { hasText: 'Greeting' }).count(), 0, 'only approved templates are offered');
+    await picker.selectOption({ label: 'Order news' });
+    assert.equal(await dialog.getByLabel('Text').inputValue(), 'Hello, there is news about your order.');
+    await screenshot(page, 'new-whatsapp-message');
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await until('the template at the provider', () => received.some((m) => m.to === '+48600100777' && m.text === 'Hello, there is news about your order.'));
+    await page.close();
+  } finally {
+    receiver.close();
+  }
+});
+
 test('the CRM opens what the panel asks for, and the panel offers what the CRM shows', async () => {
   const page = await browser.context.newPage();
   await page.goto(allowedCrm.origin);

@@ -294,6 +294,28 @@ export function openOutgoingDialog({ to: address = '' } = {}) {
   const to = h('input', { name: 'to', required: true, autocomplete: 'off', value: address });
   const candidates = h('div', { class: 'candidates', role: 'radiogroup', 'aria-label': t('outgoing.recipient') });
   const text = h('textarea', { name: 'text', rows: '3', required: true });
+  // WhatsApp is opened only with an approved template (I3): then the operator picks one, and
+  // what goes is the template itself, filled in by the server.
+  const template = select({ name: 'quickReplyId' }, [{ value: '', label: t('outgoing.chooseTemplate') }], '');
+  const templatePicker = h('div', { class: 'template-picker', hidden: true }, field(t('outgoing.template'), template), h('p', { class: 'hint' }, t('outgoing.templateHint')));
+  let templates = null; // the approved templates, loaded once when first needed
+  const chosen = () => found[Number(candidates.querySelector('input[name="candidate"]:checked')?.value ?? -1)];
+  const needsTemplate = () => chosen()?.channel.kind === 'INFOBIP_WHATSAPP';
+  const showTemplates = () => {
+    const needed = needsTemplate();
+    templatePicker.hidden = !needed;
+    text.readOnly = needed;
+    if (!needed || templates) return;
+    templates = run(() => panel.api.request(op.QUICK_REPLY_LIST)).then((answer) => {
+      const approved = (answer?.quickReplies ?? []).filter((r) => r.approvedTemplate);
+      template.append(...approved.map((r) => h('option', { value: r.id }, r.name)));
+      return approved;
+    });
+  };
+  template.addEventListener('change', async () => {
+    text.value = (await templates)?.find((r) => r.id === template.value)?.text ?? '';
+  });
+  candidates.addEventListener('change', showTemplates);
   let found = [];
   const detect = debounce(async () => {
     const value = to.value.trim();
@@ -322,26 +344,28 @@ export function openOutgoingDialog({ to: address = '' } = {}) {
           ]
         : h('p', { class: 'empty' }, t('outgoing.nobody')),
     );
+    showTemplates();
   }, 300);
   to.addEventListener('input', detect);
   if (address) detect();
   openDialog({
     title: t('outgoing.title'),
-    body: [field(t('outgoing.to'), to), h('p', { class: 'hint' }, t('outgoing.hint')), candidates, field(t('outgoing.text'), text)],
+    body: [field(t('outgoing.to'), to), h('p', { class: 'hint' }, t('outgoing.hint')), candidates, templatePicker, field(t('outgoing.text'), text)],
     submitLabel: t('composer.send'),
     submit: async () => {
       const index = candidates.querySelector('input[name="candidate"]:checked')?.value;
       if (index == null) throw Object.assign(new Error(found.length > 1 ? t('outgoing.confirm') : t('outgoing.nobody')), { field: 'to' });
-      const problem = problemWith(text.value);
-      if (problem) throw Object.assign(new Error(problem), { field: 'text' });
       const c = found[Number(index)];
+      if (needsTemplate() && !template.value) throw Object.assign(new Error(t('outgoing.templateNeeded')), { field: 'quickReplyId' });
+      const problem = needsTemplate() ? null : problemWith(text.value);
+      if (problem) throw Object.assign(new Error(problem), { field: 'text' });
       const { chat } = await panel.workplace.act(op.SEND_OUTGOING, {
         to: c.address,
         kind: c.kind,
         gatewayId: c.gatewayId,
         provider: c.provider,
         text: text.value.trim(),
-        quickReplyId: null,
+        quickReplyId: needsTemplate() ? template.value : null,
       });
       await panel.workplace.open(chat.id);
     },

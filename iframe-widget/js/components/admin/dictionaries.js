@@ -19,7 +19,7 @@ export function preview(text, operatorName) {
 
 class AdminQuickReplies extends AdminScreen {
   async load() {
-    return (await panel.api.request(op.ADMIN_QUICK_REPLIES)).quickReplies;
+    return (await panel.api.request(op.QUICK_REPLY_LIST)).quickReplies;
   }
 
   render(replies) {
