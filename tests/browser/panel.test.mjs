@@ -572,6 +572,14 @@ test('a colleague joins a conference and leaves it', async () => {
   await anna.locator('op-conversation .msg.whisper').filter({ hasText: 'Check the courier first' }).waitFor();
   await screenshot(anna, 'conference-whisper');
   await anna.screenshot({ path: join(DOCS, 'conversation-conference.png') });
+  // A long conversation may take the whole width, and give it back; a draft survives both.
+  await anna.getByLabel('Message', { exact: true }).fill('A draft');
+  await anna.getByRole('button', { name: 'Wider' }).click();
+  await anna.locator('op-chat-list').waitFor({ state: 'hidden' });
+  await anna.getByRole('button', { name: 'Narrower' }).click();
+  await anna.locator('op-chat-list').waitFor();
+  assert.equal(await anna.getByLabel('Message', { exact: true }).inputValue(), 'A draft');
+  await anna.getByLabel('Message', { exact: true }).fill('');
   await boris.getByRole('toolbar', { name: 'Chat actions' }).getByRole('button', { name: 'Leave' }).click();
   await card(boris, chatId).waitFor({ state: 'detached' });
   await anna.locator('op-conversation .msg-system').filter({ hasText: 'Boris left the chat' }).waitFor();

@@ -133,7 +133,27 @@ class Conversation extends WorkplaceElement {
         : null,
       chat.crmUrl || panel.host.origin ? button(t('action.openInCrm'), () => panel.host.openRecord('chat', chat.id, chat.crmUrl), 'link') : null,
       button(t('action.details'), () => document.querySelector('op-app')?.classList.toggle('details-open'), 'link details-toggle'),
+      this.#widen(),
     ];
+  }
+
+  /** The wider view of a long conversation: the lists and the details step aside (and back). */
+  #widen() {
+    const app = document.querySelector('op-app');
+    const wide = Boolean(app?.classList.contains('conversation-wide'));
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'link widen',
+        'aria-pressed': String(wide),
+        onclick: () => {
+          app?.classList.toggle('conversation-wide');
+          this.#renderHead();
+        },
+      },
+      wide ? t('action.narrow') : t('action.widen'),
+    );
   }
 
   #policy(chat) {
