@@ -4,10 +4,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { Server, createOrganization, launchBrowser, screenshot, signIn, PASSWORD, DOCS } from './harness.mjs';
+import { Server, createOrganization, launchBrowser, screenshot, signIn, startReceiver, until, PASSWORD, DOCS } from './harness.mjs';
 
 let server;
 let browser;
@@ -21,16 +19,6 @@ after(async () => {
   await browser?.close();
   await server?.dispose();
 });
-
-/** Polls until `check` holds. */
-async function until(what, check) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Opens a tab of the Administration page. */
 async function adminTab(page, name) {
@@ -258,24 +246,13 @@ test('settings, the CRM, API keys and webhooks are kept from the panel, refusals
   assert.match(await row.innerText(), new RegExp(key.slice(0, 8)));
 
   // A webhook to a receiver that first refuses, then takes what it is sent.
-  const received = [];
-  let status = 500;
-  const receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      received.push({ body: JSON.parse(body), signature: request.headers['x-omnipanel-signature'] });
-      response.statusCode = status;
-      response.end('{}');
-    });
-  });
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
+  const hook = await startReceiver();
+  hook.status = 500;
   try {
     await adminTab(desk, 'Webhooks');
     await desk.getByRole('button', { name: 'Add a webhook' }).click();
     dialog = desk.getByRole('dialog');
-    await dialog.getByLabel('Address').fill(`http://127.0.0.1:${receiver.address().port}/omnipanel`);
+    await dialog.getByLabel('Address').fill(`${hook.url}/omnipanel`);
     for (const event of ['Chat accepted', 'Chat transferred', 'Chat closed', 'Chat rated']) await dialog.getByRole('checkbox', { name: event }).uncheck();
     await dialog.getByRole('button', { name: 'Create' }).click();
     const secret = await desk.getByRole('dialog', { name: 'Webhook added' }).getByLabel('Signing secret').inputValue();
@@ -287,16 +264,16 @@ test('settings, the CRM, API keys and webhooks are kept from the panel, refusals
     await server.ok(key, 'mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: "+48500100100" }, transcript: [{ authorKind: CUSTOMER, text: "Hi" }] }) { chat { id } } }', {
       q: createQueue.queue.id,
     });
-    await until('the first attempt', () => received.length >= 1);
-    assert.equal(received[0].body.event, 'CHAT_CREATED');
-    assert.match(received[0].signature, /^sha256=[0-9a-f]{64}$/);
+    await until('the first attempt', () => hook.received.length >= 1);
+    assert.equal(hook.received[0].body.event, 'CHAT_CREATED');
+    assert.match(hook.received[0].headers['x-omnipanel-signature'], /^sha256=[0-9a-f]{64}$/);
     const webhookRow = desk.locator('op-admin-webhooks tr', { hasText: '/omnipanel' });
     await webhookRow.getByRole('button', { name: /^Deliveries/ }).click();
     await desk.locator('.delivery-log td', { hasText: 'HTTP 500' }).waitFor();
     // Taken on the next attempt, once the receiver is back and the retry is due.
-    status = 200;
+    hook.status = 200;
     await server.advance(org.owner, 120);
-    await until('the second attempt', () => received.length >= 2);
+    await until('the second attempt', () => hook.received.length >= 2);
     await until('the delivery recorded', async () => {
       const { webhookDeliveries } = await server.ok(org.owner, '{ webhookDeliveries(first: 1) { nodes { state } } }');
       return webhookDeliveries.nodes[0]?.state !== 'PENDING';
@@ -305,7 +282,7 @@ test('settings, the CRM, API keys and webhooks are kept from the panel, refusals
     await desk.locator('.delivery-log td', { hasText: /^(sent|delivered)$/ }).waitFor();
     await screenshot(desk, 'admin-webhooks');
   } finally {
-    receiver.close();
+    hook.close();
   }
 
   // Revoking the key refuses it at once.

@@ -284,3 +284,37 @@ export async function signIn(page, url, email) {
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByLabel('My status').waitFor();
 }
+
+/** Polls until `check` holds (10 s at most); resolves to what it returned. */
+export async function until(what, check) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * An HTTP receiver on 127.0.0.1 standing for a provider or a webhook's endpoint: it records
+ * each JSON body with its headers in `received` and answers `status` (200, or what the test
+ * sets). `url` is its address; `close()` stops it.
+ */
+export async function startReceiver() {
+  const receiver = { received: [], status: 200 };
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      receiver.received.push({ body: JSON.parse(body), headers: request.headers });
+      response.statusCode = receiver.status;
+      response.end('{}');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  receiver.url = `http://127.0.0.1:${server.address().port}`;
+  receiver.close = () => server.close();
+  return receiver;
+}

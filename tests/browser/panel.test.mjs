@@ -3,8 +3,6 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -17,6 +15,8 @@ import {
   launchBrowser,
   screenshot,
   signIn,
+  startReceiver,
+  until,
   PASSWORD,
   DOCS,
 } from './harness.mjs';
@@ -105,17 +105,6 @@ async function goReady(page) {
   await page.getByLabel('My status').selectOption('READY');
   await page.locator('op-status .dot.status-ready').waitFor();
   await page.locator('.connection[data-state="online"]').waitFor();
-}
-
-/** Polls the server until `check` holds. */
-async function until(what, check) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 test('every operation the panel sends is valid against the served schema', async () => {
@@ -398,22 +387,12 @@ test('an idle operator is dimmed as AWAY and can return', async () => {
 });
 
 test('a new message goes out once the operator confirms how to read the address', async () => {
-  const received = [];
-  const receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      received.push(JSON.parse(body));
-      response.end('{}');
-    });
-  });
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
+  const provider = await startReceiver();
   try {
     await server.ok(
       org.owner,
       'mutation($u: String!) { createChannel(input: { kind: VIBER, name: "Viber", outboundUrl: $u, gateway: "Shop" }) { channel { id } } }',
-      { u: `http://127.0.0.1:${receiver.address().port}/viber` },
+      { u: `${provider.url}/viber` },
     );
     await use(anna);
     await anna.getByRole('button', { name: 'New message' }).click();
@@ -431,31 +410,21 @@ test('a new message goes out once the operator confirms how to read the address'
     await dialog.waitFor({ state: 'detached' });
     await anna.getByRole('heading', { name: /^OutgoingChat-\d+$/ }).waitFor();
     await bubble(anna, 'Your parcel is on its way').waitFor();
-    await until('the message at the provider', () => received.some((m) => m.to === '48600100299' && m.text === 'Your parcel is on its way'));
+    await until('the message at the provider', () => provider.received.some(({ body }) => body.to === '48600100299' && body.text === 'Your parcel is on its way'));
     // The panel follows the delivery: sent once the provider took it.
     await anna.locator('op-conversation .msg[data-delivery="SENT"]').filter({ hasText: 'Your parcel is on its way' }).waitFor();
   } finally {
-    receiver.close();
+    provider.close();
   }
 });
 
 test('a new WhatsApp message opens with an approved template picked in the dialog', async () => {
-  const received = [];
-  const receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      received.push(JSON.parse(body));
-      response.end('{}');
-    });
-  });
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
+  const provider = await startReceiver();
   try {
     await server.ok(
       org.owner,
       'mutation($u: String!) { createChannel(input: { kind: INFOBIP_WHATSAPP, name: "WhatsApp", outboundUrl: $u, gateway: "+48221234567" }) { channel { id } } }',
-      { u: `http://127.0.0.1:${receiver.address().port}/whatsapp` },
+      { u: `${provider.url}/whatsapp` },
     );
     await server.ok(org.owner, 'mutation { createQuickReply(input: { name: "Order news", text: "Hello, there is news about your order.", approvedTemplate: true }) { quickReply { id } } }');
     const wanda = await invitedOperator('Wanda');
@@ -476,10 +445,10 @@ test('a new WhatsApp message opens with an approved template picked in the dialo
     await screenshot(page, 'new-whatsapp-message');
     await dialog.getByRole('button', { name: 'Send' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await until('the template at the provider', () => received.some((m) => m.to === '+48600100777' && m.text === 'Hello, there is news about your order.'));
+    await until('the template at the provider', () => provider.received.some(({ body }) => body.to === '+48600100777' && body.text === 'Hello, there is news about your order.'));
     await page.close();
   } finally {
-    receiver.close();
+    provider.close();
   }
 });
 
