@@ -46,6 +46,21 @@ pub struct SetOperatorSkillsInput {
     pub skills: Vec<SkillLevelInput>,
 }
 
+/// The caller's own role (an API key counts as an administrator's), if it is not below
+/// `target`'s: nobody may `what` someone with a role above their own.
+fn own_role_over(actor: &Actor, target: Role, what: &str) -> Result<Role> {
+    let own = actor
+        .operator()
+        .map(|(_, role)| role)
+        .unwrap_or(Role::Admin);
+    if target.rank() > own.rank() {
+        return Err(DomainError::forbidden(format!(
+            "You cannot {what} someone with a role above your own"
+        )));
+    }
+    Ok(own)
+}
+
 impl Admin<'_> {
     /// Changes an operator's role or chat limit (admins).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -58,15 +73,7 @@ impl Admin<'_> {
         check(&input)?;
         let tx = self.domain.write().await?;
         let found = self.domain.identity().operator(actor, input.id).await?;
-        let own_role = actor
-            .operator()
-            .map(|(_, role)| role)
-            .unwrap_or(Role::Admin);
-        if found.role.rank() > own_role.rank() {
-            return Err(DomainError::forbidden(
-                "You cannot change someone with a role above your own",
-            ));
-        }
+        let own_role = own_role_over(actor, found.role, "change")?;
         let mut model: operator::ActiveModel = found.clone().into();
         if let Some(role) = input.role {
             if actor.operator_id() == Some(found.id) {
@@ -118,15 +125,7 @@ impl Admin<'_> {
             .await?
             .filter(|op| op.organization_id == actor.organization_id && op.archived_at.is_none())
             .ok_or(DomainError::not_found("operator"))?;
-        let own_role = actor
-            .operator()
-            .map(|(_, role)| role)
-            .unwrap_or(Role::Admin);
-        if target.role.rank() > own_role.rank() {
-            return Err(DomainError::forbidden(
-                "You cannot deactivate someone with a role above your own",
-            ));
-        }
+        own_role_over(actor, target.role, "deactivate")?;
         let mut outbox = Outbox::new();
         let offline = change_status(
             &tx,

@@ -4,7 +4,7 @@
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Select,
 };
 use serde_json::json;
 
@@ -21,6 +21,14 @@ use crate::ids::*;
 use crate::secret::{generate_token, token_digest};
 use crate::service::Channels;
 use crate::validate::check;
+
+/// The query for the caller's channel `id` if it is live: another organization's channel, or an
+/// archived one, is as unknown as one that does not exist.
+fn live_channel_row(actor: &Actor, id: ChannelId) -> Select<channel::Entity> {
+    channel::Entity::find_by_id(id)
+        .filter(channel::Column::OrganizationId.eq(actor.organization_id))
+        .filter(channel::Column::ArchivedAt.is_null())
+}
 
 /// What the delivery worker needs to send a message to the customer's channel.
 #[derive(Clone, Debug)]
@@ -60,9 +68,7 @@ impl Channels<'_> {
         id: ChannelId,
         field: &'static str,
     ) -> Result<channel::Model> {
-        channel::Entity::find_by_id(id)
-            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
-            .filter(channel::Column::ArchivedAt.is_null())
+        live_channel_row(actor, id)
             .one(db)
             .await?
             .ok_or_else(|| DomainError::validation(field, "No such channel"))
@@ -70,9 +76,7 @@ impl Channels<'_> {
 
     /// The caller's live channel `id`, or `NOT_FOUND` (another organization's is as unknown).
     pub(crate) async fn live_channel(self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
-        channel::Entity::find_by_id(id)
-            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
-            .filter(channel::Column::ArchivedAt.is_null())
+        live_channel_row(actor, id)
             .one(&self.domain.db)
             .await?
             .ok_or(DomainError::not_found("channel"))
@@ -214,9 +218,7 @@ impl Channels<'_> {
             }
         }
         let tx = self.domain.write().await?;
-        let found = channel::Entity::find_by_id(input.id)
-            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
-            .filter(channel::Column::ArchivedAt.is_null())
+        let found = live_channel_row(actor, input.id)
             .lock_exclusive()
             .one(&tx)
             .await?
