@@ -249,6 +249,14 @@ entity!(
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub archived_at: Option<DateTimeUtc>,
+    /// Sent to a customer whose chat has to wait in this queue (001).
+    pub queued_reply: Option<String>,
+    /// Sent instead of `queued_reply` outside the queue's working hours (001).
+    pub out_of_hours_reply: Option<String>,
+    /// The queue's weekly hours (`[{"day","opens","closes"}]`); none: always open.
+    pub working_hours: Option<Json>,
+    /// The IANA time zone the working hours are in; none: UTC.
+    pub time_zone: Option<String>,
 });
 
 entity!(
@@ -273,6 +281,15 @@ entity!(
     pub archived_at: Option<DateTimeUtc>,
     /// An approved message template (WhatsApp HSM), the only text that may open a conversation.
     pub is_template: bool,
+});
+
+entity!(
+    /// A queue a quick reply belongs to; a reply with none belongs to every queue (001).
+    quick_reply_queue, "quick_reply_queues", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub quick_reply_id: QuickReplyId,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub queue_id: QueueId,
 });
 
 entity!(
@@ -433,6 +450,9 @@ entity!(
     pub auto_close_at: Option<DateTimeUtc>,
     pub reply_window_expires_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// When the chat's channel was archived while the chat was open: the conversation cannot
+    /// go on, its owner can only close it (004).
+    pub interrupted_at: Option<DateTimeUtc>,
 });
 
 entity!(

@@ -387,3 +387,31 @@ string_enum!(
         Contact = "CONTACT",
     }
 );
+
+string_enum!(
+    /// A day of the week, for working hours (001).
+    Weekday {
+        Monday = "MONDAY",
+        Tuesday = "TUESDAY",
+        Wednesday = "WEDNESDAY",
+        Thursday = "THURSDAY",
+        Friday = "FRIDAY",
+        Saturday = "SATURDAY",
+        Sunday = "SUNDAY",
+    }
+);
+
+impl Weekday {
+    /// The same day as chrono counts it.
+    pub fn of(day: chrono::Weekday) -> Self {
+        match day {
+            chrono::Weekday::Mon => Self::Monday,
+            chrono::Weekday::Tue => Self::Tuesday,
+            chrono::Weekday::Wed => Self::Wednesday,
+            chrono::Weekday::Thu => Self::Thursday,
+            chrono::Weekday::Fri => Self::Friday,
+            chrono::Weekday::Sat => Self::Saturday,
+            chrono::Weekday::Sun => Self::Sunday,
+        }
+    }
+}

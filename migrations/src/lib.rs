@@ -17,6 +17,7 @@ mod m20261203_000008_retention;
 mod m20261204_000009_supervision;
 mod m20261205_000010_reports;
 mod m20261205_000011_queue_after_chat;
+mod m20261206_000012_queue_replies;
 
 /// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_supervision::Migration),
             Box::new(m20261205_000010_reports::Migration),
             Box::new(m20261205_000011_queue_after_chat::Migration),
+            Box::new(m20261206_000012_queue_replies::Migration),
         ]
     }
 }

@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use omnipanel_domain::entity::{operator, operator_skill, queue, queue_member, skill, topic};
-use omnipanel_domain::ids::{OperatorId, QueueId, SkillId, TopicId};
+use omnipanel_domain::entity::{
+    operator, operator_skill, queue, queue_member, quick_reply_queue, skill, topic,
+};
+use omnipanel_domain::ids::{OperatorId, QueueId, QuickReplyId, SkillId, TopicId};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// The loaders of one request, over the database.
@@ -43,6 +45,10 @@ where
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct QueuesOf(pub OperatorId);
 
+/// The queues a quick reply belongs to (live ones, by name); none: every queue's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct QueuesOfReply(pub QuickReplyId);
+
 /// An operator's skills with levels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SkillsOf(pub OperatorId);
@@ -55,6 +61,31 @@ pub struct MembersOf(pub QueueId);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SubtopicsOf(pub TopicId);
 
+impl Loaders {
+    /// The live queues each key links to, by name: `links` pairs a key with a queue id.
+    async fn live_queues<K: Copy + Eq + std::hash::Hash>(
+        &self,
+        keys: &[K],
+        links: Vec<(K, QueueId)>,
+    ) -> LoadResult<K, Vec<queue::Model>> {
+        let queues: HashMap<QueueId, queue::Model> = queue::Entity::find()
+            .filter(queue::Column::Id.is_in(links.iter().map(|(_, queue)| *queue)))
+            .filter(queue::Column::ArchivedAt.is_null())
+            .order_by_asc(queue::Column::Name)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|q| (q.id, q))
+            .collect();
+        let mut out = grouped(keys, links, |(key, queue)| {
+            queues.get(&queue).map(|q| (key, q.clone()))
+        });
+        out.values_mut()
+            .for_each(|list| list.sort_by(|a, b| a.name.cmp(&b.name)));
+        Ok(out)
+    }
+}
+
 impl Loader<QueuesOf> for Loaders {
     type Value = Vec<queue::Model>;
     type Error = Arc<DbErr>;
@@ -64,23 +95,27 @@ impl Loader<QueuesOf> for Loaders {
             .filter(queue_member::Column::OperatorId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await?;
-        let queues: HashMap<QueueId, queue::Model> = queue::Entity::find()
-            .filter(queue::Column::Id.is_in(memberships.iter().map(|m| m.queue_id)))
-            .filter(queue::Column::ArchivedAt.is_null())
-            .order_by_asc(queue::Column::Name)
+        let links = memberships
+            .into_iter()
+            .map(|m| (QueuesOf(m.operator_id), m.queue_id))
+            .collect();
+        self.live_queues(keys, links).await
+    }
+}
+
+impl Loader<QueuesOfReply> for Loaders {
+    type Value = Vec<queue::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[QueuesOfReply]) -> LoadResult<QueuesOfReply, Self::Value> {
+        let links = quick_reply_queue::Entity::find()
+            .filter(quick_reply_queue::Column::QuickReplyId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|q| (q.id, q))
+            .map(|link| (QueuesOfReply(link.quick_reply_id), link.queue_id))
             .collect();
-        let mut out = grouped(keys, memberships, |membership| {
-            queues
-                .get(&membership.queue_id)
-                .map(|q| (QueuesOf(membership.operator_id), q.clone()))
-        });
-        out.values_mut()
-            .for_each(|list| list.sort_by(|a, b| a.name.cmp(&b.name)));
-        Ok(out)
+        self.live_queues(keys, links).await
     }
 }
 

@@ -11,12 +11,14 @@ use validator::Validate;
 
 use crate::actor::Actor;
 use crate::admin::dictionaries::ensure_unique_name;
+use crate::admin::working_hours::{WorkingHours, check_week, time_zone};
 use crate::entity::{chat, operator, queue, queue_member};
 use crate::enums::ChatStatus;
 use crate::error::{DomainError, Result};
+use crate::events::Outbox;
 use crate::ids::{OperatorId, QueueId, SkillId};
 use crate::service::Admin;
-use crate::validate::{check, clean, single_line};
+use crate::validate::{check, clean, not_blank, single_line};
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -33,6 +35,18 @@ pub struct CreateQueueInput {
     /// keeps the organization's setting.
     #[validate(range(min = 0, max = 3600))]
     pub after_chat_work_secs: Option<i32>,
+    /// Sent to a customer whose chat has to wait (001); `<customer_name>` is filled in.
+    #[validate(length(min = 1, max = 1000), custom(function = "not_blank"))]
+    pub queued_reply: Option<String>,
+    /// Sent instead outside the working hours (001).
+    #[validate(length(min = 1, max = 1000), custom(function = "not_blank"))]
+    pub out_of_hours_reply: Option<String>,
+    /// The queue's weekly hours; none: always open.
+    #[validate(length(max = 21), nested)]
+    pub working_hours: Option<Vec<WorkingHours>>,
+    /// The IANA time zone of the working hours (`Europe/Warsaw`); UTC when none.
+    #[validate(length(min = 1, max = 64))]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Clone, Debug, Validate)]
@@ -55,6 +69,32 @@ pub struct UpdateQueueInput {
     pub after_chat_work_secs: Option<i32>,
     /// Back to the organization's after-chat work.
     pub clear_after_chat_work: Option<bool>,
+    /// A new reply to customers who wait (001).
+    #[validate(length(min = 1, max = 1000), custom(function = "not_blank"))]
+    pub queued_reply: Option<String>,
+    /// No reply to customers who wait.
+    pub clear_queued_reply: Option<bool>,
+    /// A new out-of-hours reply (001).
+    #[validate(length(min = 1, max = 1000), custom(function = "not_blank"))]
+    pub out_of_hours_reply: Option<String>,
+    /// No out-of-hours reply.
+    pub clear_out_of_hours_reply: Option<bool>,
+    /// The week's hours after the change (replaces them; empty: always open).
+    #[validate(length(max = 21), nested)]
+    pub working_hours: Option<Vec<WorkingHours>>,
+    /// A new IANA time zone for the working hours.
+    #[validate(length(min = 1, max = 64))]
+    pub time_zone: Option<String>,
+}
+
+/// Archiving a queue (C2): chats still open in it move to another queue, never stranded (004).
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ArchiveQueueInput {
+    pub id: QueueId,
+    /// Where the queue's open chats go; needed when it has any. Waiting ones are routed there,
+    /// their operators keep the others and are told.
+    pub move_chats_to: Option<QueueId>,
 }
 
 #[derive(Clone, Debug, Validate)]
@@ -64,6 +104,21 @@ pub struct SetQueueMembersInput {
     /// The queue's operators after the change (replaces the current members).
     #[validate(length(max = 1000))]
     pub operator_ids: Vec<OperatorId>,
+}
+
+/// Working hours and their time zone checked together, as stored: none for an empty week.
+fn checked_hours(
+    hours: Option<&[WorkingHours]>,
+    zone: Option<&str>,
+) -> Result<Option<serde_json::Value>> {
+    time_zone(zone)?;
+    let Some(hours) = hours.filter(|h| !h.is_empty()) else {
+        return Ok(None);
+    };
+    check_week(hours)?;
+    Ok(Some(serde_json::to_value(hours).map_err(|e| {
+        DomainError::Internal(format!("working hours: {e}"))
+    })?))
 }
 
 impl Admin<'_> {
@@ -108,6 +163,7 @@ impl Admin<'_> {
         actor.require_admin()?;
         check(&input)?;
         let name = clean(&input.name);
+        let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
         let tx = self.domain.write().await?;
         if let Some(skill_id) = input.skill_id {
             self.usable_skill(&tx, actor, skill_id, "skillId").await?;
@@ -124,6 +180,10 @@ impl Admin<'_> {
             created_at: Set(now),
             updated_at: Set(now),
             archived_at: Set(None),
+            queued_reply: Set(input.queued_reply.as_deref().map(clean)),
+            out_of_hours_reply: Set(input.out_of_hours_reply.as_deref().map(clean)),
+            working_hours: Set(hours),
+            time_zone: Set(input.time_zone),
         }
         .insert(&tx)
         .await?;
@@ -139,6 +199,7 @@ impl Admin<'_> {
     ) -> Result<queue::Model> {
         actor.require_admin()?;
         check(&input)?;
+        let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
         let tx = self.domain.write().await?;
         let found = self.queue(&tx, actor, input.id).await?;
         let mut model: queue::ActiveModel = found.into();
@@ -169,24 +230,96 @@ impl Admin<'_> {
         } else if let Some(secs) = input.after_chat_work_secs {
             model.after_chat_work_secs = Set(Some(secs));
         }
+        if input.clear_queued_reply == Some(true) {
+            model.queued_reply = Set(None);
+        } else if let Some(reply) = &input.queued_reply {
+            model.queued_reply = Set(Some(clean(reply)));
+        }
+        if input.clear_out_of_hours_reply == Some(true) {
+            model.out_of_hours_reply = Set(None);
+        } else if let Some(reply) = &input.out_of_hours_reply {
+            model.out_of_hours_reply = Set(Some(clean(reply)));
+        }
+        if input.working_hours.is_some() {
+            model.working_hours = Set(hours);
+        }
+        if input.time_zone.is_some() {
+            model.time_zone = Set(input.time_zone.clone());
+        }
         model.updated_at = Set(self.domain.now());
         let updated = model.update(&tx).await?;
         tx.commit().await?;
         Ok(updated)
     }
 
-    /// Archives a queue; chats still waiting in it are refused by no one, they stay until routed.
+    /// Archives a queue. Its open chats move to `move_chats_to` (needed when it has any):
+    /// waiting ones are routed there, their operators keep the others and are told (004).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn archive_queue(self, actor: &Actor, id: QueueId) -> Result<queue::Model> {
+    pub async fn archive_queue(
+        self,
+        actor: &Actor,
+        input: ArchiveQueueInput,
+    ) -> Result<queue::Model> {
         actor.require_admin()?;
+        let now = self.domain.now();
         let tx = self.domain.write().await?;
-        let found = self.queue(&tx, actor, id).await?;
-        let mut model: queue::ActiveModel = found.into();
-        model.archived_at = Set(Some(self.domain.now()));
-        model.updated_at = Set(self.domain.now());
+        let found = self.queue(&tx, actor, input.id).await?;
+        if found.archived_at.is_some() {
+            return Err(DomainError::conflict("The queue is already archived"));
+        }
+        let open = self.domain.chats().open_in_queue(&tx, &found).await?;
+        let target = match input.move_chats_to {
+            Some(id) => Some(self.other_live_queue(&tx, actor, id, found.id).await?),
+            None if open.is_empty() => None,
+            None => {
+                return Err(DomainError::validation(
+                    "moveChatsTo",
+                    format!(
+                        "{} open chats are in this queue: choose the queue they move to",
+                        open.len()
+                    ),
+                ));
+            }
+        };
+        let mut model: queue::ActiveModel = found.clone().into();
+        model.archived_at = Set(Some(now));
+        model.updated_at = Set(now);
         let archived = model.update(&tx).await?;
-        tx.commit().await?;
+        let mut outbox = Outbox::new();
+        if let Some(target) = target {
+            self.domain
+                .chats()
+                .move_to_queue(
+                    &tx,
+                    &mut outbox,
+                    open,
+                    &found,
+                    &target,
+                    actor.operator_id(),
+                    now,
+                )
+                .await?;
+        }
+        self.domain.commit(tx, outbox).await?;
         Ok(archived)
+    }
+
+    /// A queue chats may move to: of the caller's organization, live, not `from`.
+    async fn other_live_queue(
+        self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: QueueId,
+        from: QueueId,
+    ) -> Result<queue::Model> {
+        let refused = |message: &'static str| DomainError::validation("moveChatsTo", message);
+        match self.queue(db, actor, id).await {
+            Ok(_) if id == from => Err(refused("Choose another queue than the one archived")),
+            Ok(found) if found.archived_at.is_some() => Err(refused("The queue is archived")),
+            Ok(found) => Ok(found),
+            Err(DomainError::NotFound { .. }) => Err(refused("No such queue")),
+            Err(other) => Err(other),
+        }
     }
 
     /// Queues by name. `only_available` leaves out archived queues and full ones (C6, E1).

@@ -1,18 +1,20 @@
 //! Quick replies (D5): short names, texts with the two parameters the panel fills in, approved
-//! templates for channels that need them.
+//! templates for channels that need them, and the queues whose chats may use them (001).
 
 use sea_orm::ActiveValue::Set;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
+use std::collections::{HashMap, HashSet};
 use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
 use crate::admin::dictionaries::ensure_unique_name;
-use crate::entity::quick_reply;
+use crate::entity::{queue, queue_member, quick_reply, quick_reply_queue};
 use crate::error::{DomainError, Result};
-use crate::ids::QuickReplyId;
+use crate::ids::{ChatId, QueueId, QuickReplyId};
 use crate::service::Admin;
 use crate::validate::{check, clean, single_line};
 
@@ -47,6 +49,10 @@ pub struct CreateQuickReplyInput {
     /// conversation or reopen one after its 24-hour window (I3).
     #[cfg_attr(feature = "graphql", graphql(default))]
     pub approved_template: bool,
+    /// The queues whose chats may use it (001); none: every queue's.
+    #[validate(length(max = 100))]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub queue_ids: Vec<QueueId>,
 }
 
 #[derive(Clone, Debug, Validate)]
@@ -58,6 +64,16 @@ pub struct UpdateQuickReplyInput {
     #[validate(length(min = 1, max = 1000), custom(function = "quick_reply_text"))]
     pub text: Option<String>,
     pub approved_template: Option<bool>,
+    /// The queues after the change (replaces them; empty: every queue's).
+    #[validate(length(max = 100))]
+    pub queue_ids: Option<Vec<QueueId>>,
+}
+
+/// Whose quick replies a list holds: everyone's, or those of some queues (and the ones that
+/// belong to no queue in particular).
+enum ReplyScope {
+    All,
+    Queues(HashSet<QueueId>),
 }
 
 impl Admin<'_> {
@@ -99,6 +115,8 @@ impl Admin<'_> {
         }
         .insert(&tx)
         .await?;
+        self.link_queues(&tx, actor, created.id, &input.queue_ids)
+            .await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -131,6 +149,9 @@ impl Admin<'_> {
         if let Some(template) = input.approved_template {
             model.is_template = Set(template);
         }
+        if let Some(queue_ids) = &input.queue_ids {
+            self.link_queues(&tx, actor, input.id, queue_ids).await?;
+        }
         model.updated_at = Set(self.domain.now());
         let updated = model.update(&tx).await?;
         tx.commit().await?;
@@ -154,13 +175,110 @@ impl Admin<'_> {
         Ok(archived)
     }
 
+    /// Replaces the queues a quick reply belongs to; each must be a live queue of the caller's.
+    async fn link_queues(
+        self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        id: QuickReplyId,
+        queue_ids: &[QueueId],
+    ) -> Result<()> {
+        let wanted: HashSet<QueueId> = queue_ids.iter().copied().collect();
+        let live = queue::Entity::find()
+            .filter(queue::Column::OrganizationId.eq(actor.organization_id))
+            .filter(queue::Column::ArchivedAt.is_null())
+            .filter(queue::Column::Id.is_in(wanted.iter().copied()))
+            .count(db)
+            .await?;
+        if live != wanted.len() as u64 {
+            return Err(DomainError::validation("queueIds", "No such queue"));
+        }
+        quick_reply_queue::Entity::delete_many()
+            .filter(quick_reply_queue::Column::QuickReplyId.eq(id))
+            .exec(db)
+            .await?;
+        if !wanted.is_empty() {
+            quick_reply_queue::Entity::insert_many(wanted.into_iter().map(|queue_id| {
+                quick_reply_queue::ActiveModel {
+                    quick_reply_id: Set(id),
+                    queue_id: Set(queue_id),
+                }
+            }))
+            .exec(db)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The queues each of `replies` belongs to (none: every queue's), in one query.
+    pub async fn quick_reply_queues(
+        self,
+        replies: &[QuickReplyId],
+    ) -> Result<HashMap<QuickReplyId, Vec<QueueId>>> {
+        let mut out: HashMap<QuickReplyId, Vec<QueueId>> = HashMap::new();
+        for link in quick_reply_queue::Entity::find()
+            .filter(quick_reply_queue::Column::QuickReplyId.is_in(replies.iter().copied()))
+            .all(&self.domain.db)
+            .await?
+        {
+            out.entry(link.quick_reply_id)
+                .or_default()
+                .push(link.queue_id);
+        }
+        Ok(out)
+    }
+
+    /// Whether a quick reply may be used in a chat of `queue_id` (001): it belongs to no queue
+    /// in particular, or to that one.
+    pub(crate) async fn reply_fits_queue(
+        self,
+        db: &impl ConnectionTrait,
+        reply: QuickReplyId,
+        queue_id: Option<QueueId>,
+    ) -> Result<bool> {
+        let links: Vec<QueueId> = quick_reply_queue::Entity::find()
+            .filter(quick_reply_queue::Column::QuickReplyId.eq(reply))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|link| link.queue_id)
+            .collect();
+        Ok(links.is_empty() || queue_id.is_some_and(|q| links.contains(&q)))
+    }
+
     /// Active quick replies, optionally those whose name contains `search` (any case; D5).
+    /// For a chat: those of its queue (001). Otherwise administrators see every one, operators
+    /// those of their own queues; replies of no queue in particular are everyone's.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn quick_replies(
         self,
         actor: &Actor,
         search: Option<&str>,
+        chat_id: Option<ChatId>,
     ) -> Result<Vec<quick_reply::Model>> {
+        let scope = match chat_id {
+            Some(id) => {
+                let chat = self
+                    .domain
+                    .chats()
+                    .visible_chat(&self.domain.db, actor, id)
+                    .await?;
+                ReplyScope::Queues(chat.queue_id.into_iter().collect())
+            }
+            None if actor.require_admin().is_ok() => ReplyScope::All,
+            None => match actor.operator_id() {
+                Some(me) => ReplyScope::Queues(
+                    queue_member::Entity::find()
+                        .filter(queue_member::Column::OperatorId.eq(me))
+                        .all(&self.domain.db)
+                        .await?
+                        .into_iter()
+                        .map(|m| m.queue_id)
+                        .collect(),
+                ),
+                None => ReplyScope::All,
+            },
+        };
         let all = quick_reply::Entity::find()
             .filter(quick_reply::Column::OrganizationId.eq(actor.organization_id))
             .filter(quick_reply::Column::ArchivedAt.is_null())
@@ -170,13 +288,27 @@ impl Admin<'_> {
         let needle = search
             .map(|s| s.trim().to_lowercase())
             .filter(|s| !s.is_empty());
-        Ok(match needle {
-            Some(needle) => all
-                .into_iter()
-                .filter(|r| r.name.to_lowercase().contains(&needle))
-                .collect(),
-            None => all,
-        })
+        let matching: Vec<_> = all
+            .into_iter()
+            .filter(|r| {
+                needle
+                    .as_ref()
+                    .is_none_or(|needle| r.name.to_lowercase().contains(needle))
+            })
+            .collect();
+        let ReplyScope::Queues(mine) = scope else {
+            return Ok(matching);
+        };
+        let ids: Vec<_> = matching.iter().map(|r| r.id).collect();
+        let links = self.quick_reply_queues(&ids).await?;
+        Ok(matching
+            .into_iter()
+            .filter(|r| {
+                links
+                    .get(&r.id)
+                    .is_none_or(|queues| queues.iter().any(|q| mine.contains(q)))
+            })
+            .collect())
     }
 }
 

@@ -17,6 +17,7 @@ use crate::customer;
 use crate::entity::{channel, chat, customer_identity, message, queue};
 use crate::enums::{ChannelKind, IdentityKind};
 use crate::error::{DomainError, Result};
+use crate::events::Outbox;
 use crate::ids::*;
 use crate::secret::{generate_token, token_digest};
 use crate::service::Channels;
@@ -287,15 +288,32 @@ impl Channels<'_> {
     }
 
     /// Stops a channel: its inbound requests are refused from now on, and a Telegram bot is
-    /// told to stop sending (if Telegram refuses, the channel stays as it was).
+    /// told to stop sending (if Telegram refuses, the channel stays as it was). Its open chats
+    /// are closed, or interrupted with a warning to their operators when accepted (004).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_channel(self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
         actor.require_admin()?;
         let found = self.live_channel(actor, id).await?;
         self.unregister_bot(&found).await?;
-        let mut model: channel::ActiveModel = found.into();
-        model.archived_at = Set(Some(self.domain.now()));
-        Ok(model.update(&self.domain.db).await?)
+        let now = self.domain.now();
+        let tx = self.domain.write().await?;
+        let Some(found) = live_channel_row(actor, id)
+            .lock_exclusive()
+            .one(&tx)
+            .await?
+        else {
+            return Err(DomainError::not_found("channel"));
+        };
+        let mut model: channel::ActiveModel = found.clone().into();
+        model.archived_at = Set(Some(now));
+        let archived = model.update(&tx).await?;
+        let mut outbox = Outbox::new();
+        self.domain
+            .chats()
+            .interrupt_channel(&tx, &mut outbox, &found, now)
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(archived)
     }
 
     /// The channel an inbound request is for, if it presents the channel's secret. Any other

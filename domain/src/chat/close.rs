@@ -268,12 +268,7 @@ impl Timer for AutoClose {
         if chat.status == ChatStatus::Completed || chat.auto_close_at.is_none_or(|at| at > now) {
             return Ok(false);
         }
-        let Some(reason) = wrap_up_reason::Entity::find()
-            .filter(wrap_up_reason::Column::OrganizationId.eq(chat.organization_id))
-            .filter(wrap_up_reason::Column::IsSystem.eq(true))
-            .one(tx)
-            .await?
-        else {
+        let Some(reason) = system_wrap_up_reason(tx, chat.organization_id).await? else {
             return Ok(false);
         };
         domain
@@ -284,7 +279,7 @@ impl Timer for AutoClose {
                 &chat,
                 ClosedByKind::System,
                 None,
-                reason.id,
+                reason,
                 None,
                 None,
                 now,
@@ -292,6 +287,19 @@ impl Timer for AutoClose {
             .await?;
         Ok(true)
     }
+}
+
+/// The wrap-up reason the system closes chats with (D11, 004).
+pub(crate) async fn system_wrap_up_reason(
+    db: &impl ConnectionTrait,
+    organization_id: OrganizationId,
+) -> Result<Option<WrapUpReasonId>> {
+    Ok(wrap_up_reason::Entity::find()
+        .filter(wrap_up_reason::Column::OrganizationId.eq(organization_id))
+        .filter(wrap_up_reason::Column::IsSystem.eq(true))
+        .one(db)
+        .await?
+        .map(|reason| reason.id))
 }
 
 /// The after-chat work a close gives the owner (X6): the chat's queue's own, or else the

@@ -11,7 +11,8 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
-use crate::chat::rules::{TranscriptEntryInput, Variable, new_chat};
+use crate::admin::working_hours::waiting_reply;
+use crate::chat::rules::{TranscriptEntryInput, Variable, fill_template, new_chat};
 use crate::crm::matching::Matching;
 use crate::customer::{self, CustomerInput};
 use crate::entity::{chat, message, queue};
@@ -193,13 +194,52 @@ impl Chats<'_> {
                 ));
             }
         }
-        let chat = chat::Entity::find_by_id(created.id)
+        let mut chat = chat::Entity::find_by_id(created.id)
             .one(db)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
+        if outcome == RoutingOutcome::Queued
+            && let Some(reply) = waiting_reply(queue, now)
+        {
+            chat = self.auto_reply(db, outbox, &chat, reply, now).await?;
+        }
         self.domain
             .deliveries()
             .queue_webhooks(db, outbox, WebhookEvent::ChatCreated, &chat, now)
+            .await?;
+        Ok(chat)
+    }
+
+    /// The queue's automatic reply to a customer whose chat waits (001), from the system, with
+    /// the customer's name filled in.
+    async fn auto_reply(
+        self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        reply: &str,
+        now: DateTime<Utc>,
+    ) -> Result<chat::Model> {
+        let name = crate::entity::customer::Entity::find_by_id(chat.customer_id)
+            .one(db)
+            .await?
+            .and_then(|c| c.name)
+            .unwrap_or_default();
+        let text = fill_template(reply, &name, "");
+        let (chat, _) = self
+            .domain
+            .conversation()
+            .append_message(
+                db,
+                outbox,
+                chat,
+                None,
+                AuthorKind::System,
+                None,
+                text.trim(),
+                None,
+                now,
+            )
             .await?;
         Ok(chat)
     }

@@ -1,9 +1,10 @@
 //! A chat's life (C, D, E, G, J): hand-off, invitation, assignment, transfer, conference, close
-//! and rating; what a caller may see of it; the operator's lists and the history.
+//! and rating; what happens to open chats when their queue or channel is archived; what a caller may see of it; the operator's lists and the history.
 //!
 //! Inside the domain, files import each other by their own paths, never through this face.
 
 pub(crate) mod access;
+pub(crate) mod archived;
 pub(crate) mod assign;
 pub(crate) mod close;
 pub(crate) mod conference;

@@ -259,13 +259,26 @@ pub(crate) fn new_chat(
         auto_close_at: Set(None),
         reply_window_expires_at: Set(None),
         updated_at: Set(now),
+        interrupted_at: Set(None),
     }
 }
 
-/// Fills a quick reply's parameters (D5).
+/// Fills a quick reply's parameters (D5). A name nobody knows is left out with the comma or
+/// space before it, so "Hello, <customer_name>!" reads "Hello!", not "Hello, !".
 pub fn fill_template(text: &str, customer_name: &str, operator_name: &str) -> String {
-    text.replace("<customer_name>", customer_name)
-        .replace("<operator_name>", operator_name)
+    let mut filled = text.to_owned();
+    for (parameter, value) in [
+        ("<customer_name>", customer_name.trim()),
+        ("<operator_name>", operator_name.trim()),
+    ] {
+        if value.is_empty() {
+            for lead in [", ", " "] {
+                filled = filled.replace(&format!("{lead}{parameter}"), "");
+            }
+        }
+        filled = filled.replace(parameter, value);
+    }
+    filled
 }
 
 /// The refusal of a transfer or invitation to an operator who may not take it, on `field`.
@@ -288,6 +301,21 @@ pub(crate) fn unavailable(field: &'static str, status: OperatorStatus) -> Domain
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_leave_out_names_nobody_knows() {
+        let text = "Hello, <customer_name>! I am <operator_name>.";
+        assert_eq!(
+            fill_template(text, "Anna", "Piotr"),
+            "Hello, Anna! I am Piotr."
+        );
+        assert_eq!(fill_template(text, "", "Piotr"), "Hello! I am Piotr.");
+        assert_eq!(
+            fill_template("Hello <customer_name>, welcome", " ", "x"),
+            "Hello, welcome"
+        );
+        assert_eq!(fill_template("<customer_name>", "", ""), "");
+    }
     use crate::enums::ChatDirection;
 
     #[test]

@@ -85,6 +85,11 @@ impl Conversation<'_> {
         if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
             return Err(DomainError::conflict("The chat must be accepted and open"));
         }
+        if chat.interrupted_at.is_some() {
+            return Err(DomainError::conflict(
+                "The chat's channel was archived: the conversation cannot go on, close the chat",
+            ));
+        }
         if let Some(id) = input.quick_reply_id {
             match self.domain.admin().quick_reply(&tx, actor, id).await {
                 Ok(reply) if reply.archived_at.is_none() => {}
@@ -96,14 +101,20 @@ impl Conversation<'_> {
                 }
                 Err(other) => return Err(other),
             }
+            if !self
+                .domain
+                .admin()
+                .reply_fits_queue(&tx, id, chat.queue_id)
+                .await?
+            {
+                return Err(DomainError::validation(
+                    "quickReplyId",
+                    "The quick reply belongs to other queues than this chat's",
+                ));
+            }
         }
         // Outside WhatsApp's 24-hour window only an approved template goes, as approved (X4).
-        let policy = crate::conversation::outgoing::reply_policy(
-            chat.source,
-            chat.status,
-            chat.last_customer_message_at,
-            now,
-        );
+        let policy = crate::conversation::outgoing::chat_reply_policy(&chat, now);
         let text = if policy.requires_template {
             let template = self
                 .approved_template(&tx, actor, input.quick_reply_id)
@@ -395,12 +406,42 @@ impl Conversation<'_> {
         if !joined {
             return Err(DomainError::forbidden("Join the chat to whisper in it"));
         }
+        let mut outbox = Outbox::new();
+        let created = self
+            .write_whisper(
+                &tx,
+                &mut outbox,
+                &chat,
+                AuthorKind::Operator,
+                Some(me),
+                text,
+                now,
+            )
+            .await?;
+        self.domain.commit(tx, outbox).await?;
+        Ok(created)
+    }
+
+    /// Writes a message only operators see (a whisper, or the system's notice to them) and
+    /// tells the operators joined in the chat; the chat's own stream (which machine clients may
+    /// follow) does not carry it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn write_whisper(
+        self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        author_kind: AuthorKind,
+        author: Option<OperatorId>,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<message::Model> {
         let created = message::ActiveModel {
             id: Set(MessageId::new()),
             organization_id: Set(chat.organization_id),
             chat_id: Set(chat.id),
-            author_kind: Set(AuthorKind::Operator),
-            author_operator_id: Set(Some(me)),
+            author_kind: Set(author_kind),
+            author_operator_id: Set(author),
             text: Set(text.to_owned()),
             is_whisper: Set(true),
             quick_reply_id: Set(None),
@@ -411,20 +452,17 @@ impl Conversation<'_> {
             created_at: Set(now),
             delivered_at: Set(Some(now)),
         }
-        .insert(&tx)
+        .insert(db)
         .await?;
-        // Only the operators in the chat hear it; the chat's own stream (which machine clients
-        // may follow) does not carry it.
-        let mut outbox = Outbox::new();
         let listeners = chat_participant::Entity::find()
             .filter(chat_participant::Column::ChatId.eq(chat.id))
             .filter(chat_participant::Column::State.eq(ParticipantState::Joined))
-            .all(&tx)
+            .all(db)
             .await?;
         for listener in listeners {
             outbox
                 .to_operator(
-                    &tx,
+                    db,
                     chat.organization_id,
                     listener.operator_id,
                     EventKind::MessageCreated,
@@ -434,7 +472,6 @@ impl Conversation<'_> {
                 )
                 .await?;
         }
-        self.domain.commit(tx, outbox).await?;
         Ok(created)
     }
 }

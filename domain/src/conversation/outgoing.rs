@@ -71,6 +71,19 @@ pub fn reply_policy(
     }
 }
 
+/// The reply policy of a chat now: as its channel says, and nothing at all once the chat's
+/// channel was archived under it (004).
+pub fn chat_reply_policy(chat: &chat::Model, now: DateTime<Utc>) -> ReplyPolicy {
+    if chat.interrupted_at.is_some() {
+        return ReplyPolicy {
+            can_reply: false,
+            reply_window_expires_at: None,
+            requires_template: false,
+        };
+    }
+    reply_policy(chat.source, chat.status, chat.last_customer_message_at, now)
+}
+
 /// What the operator typed into To, read every way it can be read.
 pub fn detect(to: &str) -> Result<Vec<(AddressKind, String)>> {
     let to = to.trim();

@@ -107,6 +107,13 @@ pub(super) async fn seed_organization(domain: &Domain) -> Result<Actor> {
                 skill_id: None,
                 size_limit: Some(50),
                 after_chat_work_secs: None,
+                queued_reply: Some(
+                    "Thank you, <customer_name>! All our operators are busy; one will answer you shortly."
+                        .into(),
+                ),
+                out_of_hours_reply: None,
+                working_hours: None,
+                time_zone: None,
             },
         )
         .await?;
@@ -119,6 +126,10 @@ pub(super) async fn seed_organization(domain: &Domain) -> Result<Actor> {
                 skill_id: Some(vip.id),
                 size_limit: Some(10),
                 after_chat_work_secs: None,
+                queued_reply: None,
+                out_of_hours_reply: None,
+                working_hours: None,
+                time_zone: None,
             },
         )
         .await?;
@@ -179,6 +190,7 @@ pub(super) async fn seed_organization(domain: &Domain) -> Result<Actor> {
                     name: name.into(),
                     text: text.into(),
                     approved_template: false,
+                    queue_ids: Vec::new(),
                 },
             )
             .await?;

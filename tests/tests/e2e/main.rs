@@ -17,6 +17,7 @@ mod live;
 mod outgoing;
 mod panel;
 mod protocol;
+mod queue_rules;
 mod retention;
 mod schema;
 mod secrets;

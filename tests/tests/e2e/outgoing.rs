@@ -259,7 +259,7 @@ async fn whatsapp_needs_a_template_outside_its_window(app: TestApp) {
     let payload = &sent["data"]["sendOutgoingMessage"];
     assert_eq!(
         payload["message"]["text"],
-        "Hello , there is news about your order."
+        "Hello, there is news about your order."
     );
     assert_eq!(payload["chat"]["requiresTemplate"], true);
     assert_eq!(payload["chat"]["canReply"], false);

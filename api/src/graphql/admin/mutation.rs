@@ -51,17 +51,21 @@ pub struct ArchiveOperatorInput {
     pub id: omnipanel_domain::ids::OperatorId,
 }
 
-/// A payload carrying one dictionary entry, and the input that archives one.
+/// A payload carrying one dictionary entry, and the input that archives one (unless the
+/// domain defines its own).
 macro_rules! entry_payload {
     ($payload:ident, $archive:ident, $field:ident, $ty:ident, $id:ty) => {
-        #[derive(SimpleObject)]
-        pub struct $payload {
-            pub $field: $ty,
-        }
-
         #[derive(InputObject)]
         pub struct $archive {
             pub id: $id,
+        }
+
+        entry_payload!($payload, $field, $ty);
+    };
+    ($payload:ident, $field:ident, $ty:ident) => {
+        #[derive(SimpleObject)]
+        pub struct $payload {
+            pub $field: $ty,
         }
 
         impl From<omnipanel_domain::entity::$field::Model> for $payload {
@@ -72,7 +76,7 @@ macro_rules! entry_payload {
     };
 }
 
-entry_payload!(QueuePayload, ArchiveQueueInput, queue, Queue, QueueId);
+entry_payload!(QueuePayload, queue, Queue);
 
 entry_payload!(SkillPayload, ArchiveSkillInput, skill, Skill, SkillId);
 
@@ -176,7 +180,8 @@ impl AdminMutation {
             .map(Into::into)
     }
 
-    /// Changes a queue's name, skill or size limit (admins).
+    /// Changes a queue's name, skill, size limit, after-chat work, automatic replies or
+    /// working hours (admins).
     async fn update_queue(
         &self,
         ctx: &Context<'_>,
@@ -187,13 +192,14 @@ impl AdminMutation {
             .map(Into::into)
     }
 
-    /// Archives a queue (admins).
+    /// Archives a queue (admins); its open chats move to `moveChatsTo`, which is needed when
+    /// it has any (004).
     async fn archive_queue(
         &self,
         ctx: &Context<'_>,
         input: ArchiveQueueInput,
     ) -> async_graphql::Result<QueuePayload> {
-        call(ctx, |d, a| d.admin().archive_queue(a, input.id))
+        call(ctx, |d, a| d.admin().archive_queue(a, input))
             .await
             .map(Into::into)
     }

@@ -50,13 +50,19 @@ impl AdminQuery {
         Ok(found.into_iter().map(Skill).collect())
     }
 
-    /// Active quick replies; `search` matches the name (D5).
+    /// Active quick replies; `search` matches the name (D5). With `chatId`, those the chat's
+    /// queue may use; without, every one for administrators and those of the caller's queues
+    /// for operators (001).
     async fn quick_replies(
         &self,
         ctx: &Context<'_>,
         search: Option<String>,
+        chat_id: Option<omnipanel_domain::ids::ChatId>,
     ) -> async_graphql::Result<Vec<QuickReply>> {
-        let found = call(ctx, |d, a| d.admin().quick_replies(a, search.as_deref())).await?;
+        let found = call(ctx, |d, a| {
+            d.admin().quick_replies(a, search.as_deref(), chat_id)
+        })
+        .await?;
         Ok(found.into_iter().map(QuickReply).collect())
     }
 

@@ -11,9 +11,11 @@ use omnipanel_domain::enums::{ApiKeyScope, OperatorStatus, Role};
 use omnipanel_domain::ids::*;
 use omnipanel_domain::{Actor, Principal};
 
-use crate::graphql::context::{actor, loader};
+use omnipanel_domain::admin::{WorkingHours, queue_open, working_hours};
 
-use crate::graphql::loaders::{MembersOf, QueuesOf, SkillsOf, SubtopicsOf};
+use crate::graphql::context::{actor, domain, loader};
+
+use crate::graphql::loaders::{MembersOf, QueuesOf, QueuesOfReply, SkillsOf, SubtopicsOf};
 
 /// Whether the viewer sees an operator's full identity: the operator themself, supervisors and
 /// above, and admin API keys. Everyone else sees the first name only (A3).
@@ -271,6 +273,26 @@ impl Queue {
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
         self.0.archived_at
     }
+    /// Sent to a customer whose chat has to wait (001).
+    async fn queued_reply(&self) -> Option<&str> {
+        self.0.queued_reply.as_deref()
+    }
+    /// Sent instead of `queuedReply` outside the working hours (001).
+    async fn out_of_hours_reply(&self) -> Option<&str> {
+        self.0.out_of_hours_reply.as_deref()
+    }
+    /// The queue's weekly hours; empty: always open.
+    async fn working_hours(&self) -> Vec<WorkingHours> {
+        working_hours(&self.0)
+    }
+    /// The IANA time zone of the working hours; null: UTC.
+    async fn time_zone(&self) -> Option<&str> {
+        self.0.time_zone.as_deref()
+    }
+    /// Whether the queue is within its working hours now.
+    async fn open_now(&self, ctx: &Context<'_>) -> bool {
+        queue_open(&self.0, domain(ctx).now())
+    }
 }
 
 /// A prepared reply (D5).
@@ -289,6 +311,14 @@ impl QuickReply {
     /// no free text (I3, X4).
     async fn approved_template(&self) -> bool {
         self.0.is_template
+    }
+    /// The queues whose chats may use it (001); empty: every queue's.
+    async fn queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Queue>> {
+        let queues = loader(ctx)
+            .load_one(QueuesOfReply(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(queues.into_iter().map(Queue).collect())
     }
     /// The text, with `<customer_name>` and `<operator_name>` still unfilled.
     async fn text(&self) -> &str {

@@ -146,12 +146,7 @@ pub struct Chat(pub chat::Model);
 
 impl Chat {
     fn reply_policy(&self, ctx: &Context<'_>) -> omnipanel_domain::conversation::ReplyPolicy {
-        omnipanel_domain::conversation::reply_policy(
-            self.0.source,
-            self.0.status,
-            self.0.last_customer_message_at,
-            domain(ctx).now(),
-        )
+        omnipanel_domain::conversation::chat_reply_policy(&self.0, domain(ctx).now())
     }
 }
 
