@@ -163,7 +163,7 @@ ${MESSAGE}`;
 
 export const QUICK_REPLIES = `
 query QuickReplies($search: String, $chatId: ID!) {
-  quickReplies(search: $search) { id name approvedTemplate text filledText(chatId: $chatId) }
+  quickReplies(search: $search, chatId: $chatId) { id name approvedTemplate text filledText(chatId: $chatId) }
 }`;
 
 export const DICTIONARIES = `
@@ -330,6 +330,7 @@ mutation SetOperatorSkills($input: SetOperatorSkillsInput!) { setOperatorSkills(
 const ADMIN_QUEUE = `
 fragment AdminQueue on Queue {
   id name sizeLimit afterChatWorkSecs
+  queuedReply outOfHoursReply workingHours { day opens closes } timeZone openNow
   skill { id name }
   members { id firstName lastName }
 }`;
@@ -351,7 +352,7 @@ mutation ArchiveQueue($input: ArchiveQueueInput!) { archiveQueue(input: $input) 
 
 /** Every quick reply, unfilled: Administration lists them, New message picks a template. */
 export const QUICK_REPLY_LIST = `
-query QuickReplyList { quickReplies { id name text approvedTemplate } }`;
+query QuickReplyList { quickReplies { id name text approvedTemplate queues { id name } } }`;
 
 export const CREATE_QUICK_REPLY = `
 mutation CreateQuickReply($input: CreateQuickReplyInput!) { createQuickReply(input: $input) { quickReply { id } } }`;

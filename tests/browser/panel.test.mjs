@@ -1160,6 +1160,81 @@ test('an operator signs in through the CRM in a popup', async () => {
   }
 });
 
+test('a queue answers waiting customers out of hours, and archiving it moves its chats with a notice to their operator', async () => {
+  const ada = await invitedOperator('Ada', 'ADMIN');
+  const kai = await invitedOperator('Kai');
+  const returns = await queueWith('Returns', [kai]);
+  await queueWith('Returns overflow', [kai]);
+  const admin = await browser.context.newPage();
+  await admin.setViewportSize({ width: 1280, height: 900 });
+  await signIn(admin, `${server.url}/widget/?lang=en`, ada.email);
+  await admin.getByRole('button', { name: 'Administration' }).click();
+  await admin.getByRole('tablist', { name: 'Administration' }).getByRole('tab', { name: 'Queues' }).click();
+
+  // The queue works on no day of the week but one that is not today (in UTC): it is closed now.
+  const today = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'][new Date((await server.advance(org.owner, 1)).advanceClock.now).getUTCDay()];
+  const other = today === 'MONDAY' ? 'Tuesday' : 'Monday';
+  const row = admin.locator('op-admin-queues tr').filter({ has: admin.getByRole('cell', { name: 'Returns', exact: true }) });
+  await row.getByRole('button', { name: /Edit/ }).click();
+  const dialog = admin.getByRole('dialog');
+  await dialog.getByLabel('Reply when a chat has to wait').fill('Thank you, <customer_name>! An operator will answer shortly.');
+  await dialog.getByLabel('Reply outside working hours').fill('We are closed now and will answer tomorrow morning.');
+  await dialog.getByRole('checkbox', { name: other }).check();
+  await dialog.getByLabel('Time zone of the hours').fill('UTC');
+  await screenshot(admin, 'admin-queue-hours');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await row.getByText(`${other} · closed now (UTC)`).waitFor();
+
+  // Kai is not READY: the chat waits, and the customer hears the out-of-hours reply.
+  const waiting = await handOffTo(returns, '+48500930001', 'I want to return a parcel');
+  assert.equal(waiting.status, 'QUEUED');
+  const said = await server.ok(org.owner, 'query($id: ID!) { chat(id: $id) { messages(first: 10) { edges { node { authorKind text } } } } }', { id: waiting.id });
+  assert.deepEqual(said.chat.messages.edges.at(-1).node, { authorKind: 'SYSTEM', text: 'We are closed now and will answer tomorrow morning.' });
+
+  // Kai takes it; then the queue is archived, its chats moved to the overflow queue.
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/?lang=en`, kai.email);
+  await goReady(page);
+  await card(page, waiting.id).getByRole('button', { name: 'Accept' }).click();
+  await bubble(page, 'I want to return a parcel').waitFor();
+  await use(admin);
+  await row.getByRole('button', { name: /Archive/ }).click();
+  const archive = admin.getByRole('dialog');
+  await archive.getByLabel('Move its open chats to').selectOption({ label: 'Returns overflow' });
+  await archive.getByRole('button', { name: 'Archive' }).click();
+  await archive.waitFor({ state: 'detached' });
+  await use(page);
+  const notice = page.locator('op-conversation .msg-system.whisper').filter({ hasText: 'The queue Returns was archived: this chat now belongs to the queue Returns overflow' });
+  await notice.waitFor();
+  await screenshot(page, 'queue-archived-notice');
+  const moved = await server.ok(org.owner, 'query($id: ID!) { chat(id: $id) { status queue { name } } }', { id: waiting.id });
+  assert.deepEqual(moved.chat, { status: 'NEW', queue: { name: 'Returns overflow' } });
+
+  // A quick reply limited to the overflow queue: offered in its chats, not in Support's.
+  await use(admin);
+  await admin.getByRole('tablist', { name: 'Administration' }).getByRole('tab', { name: 'Quick replies' }).click();
+  await admin.getByRole('button', { name: 'Add a quick reply' }).click();
+  const reply = admin.getByRole('dialog');
+  await reply.getByLabel('Name').fill('Return label');
+  await reply.getByLabel('Text').fill('Here is your return label, <customer_name>.');
+  await reply.getByRole('checkbox', { name: 'Returns overflow' }).check();
+  await reply.getByRole('button', { name: 'Create' }).click();
+  await reply.waitFor({ state: 'detached' });
+  await admin.locator('op-admin-replies tr').filter({ hasText: 'Return label' }).getByText('Returns overflow').waitFor();
+  await use(page);
+  await page.getByRole('button', { name: 'Quick replies' }).click();
+  await page.getByRole('option', { name: /Return label/ }).waitFor();
+  const offered = async (chatId) =>
+    (await server.ok(org.owner, 'query($c: ID!) { quickReplies(chatId: $c) { name } }', { c: chatId })).quickReplies.map((r) => r.name);
+  assert.ok((await offered(waiting.id)).includes('Return label'));
+  const elsewhere = await handOffTo(org.queueId, '+48500930002', 'Hello');
+  const inSupport = await offered(elsewhere.id);
+  assert.ok(inSupport.includes('Greeting') && !inSupport.includes('Return label'), inSupport.join());
+  await admin.close();
+  await page.close();
+});
+
 test('no page raised a script error along the way', () => {
   assert.deepEqual(browser.context.pageErrors, []);
 });

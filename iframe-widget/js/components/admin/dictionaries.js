@@ -1,5 +1,5 @@
 // What operators pick from (D5, D6, D9, B1, X3, E1): quick replies with their parameters
-// previewed, and the named lists (skills, wrap-up reasons, results, topics with subtopics,
+// previewed and the queues whose chats may use them (001), and the named lists (skills, wrap-up reasons, results, topics with subtopics,
 // custom statuses, bot schemes): add, rename, archive.
 
 import { h, mount, field } from '../../dom.js';
@@ -7,7 +7,7 @@ import { panel } from '../../panel.js';
 import { t } from '../../i18n.js';
 import * as op from '../../operations.js';
 import { openDialog, openConfirmDialog, showRefusal, clearRefusal } from '../dialogs.js';
-import { AdminScreen, header, table, rowAction } from './shared.js';
+import { AdminScreen, header, table, rowAction, checklist, ticked } from './shared.js';
 
 /** The parameters a quick reply's text may hold, filled when an operator inserts it (D5). */
 const PARAMETERS = ['<customer_name>', '<operator_name>'];
@@ -19,10 +19,12 @@ export function preview(text, operatorName) {
 
 class AdminQuickReplies extends AdminScreen {
   async load() {
-    return (await panel.api.request(op.QUICK_REPLY_LIST)).quickReplies;
+    const [{ quickReplies }, { queues }] = await Promise.all([panel.api.request(op.QUICK_REPLY_LIST), panel.api.request(op.ADMIN_QUEUES)]);
+    return { replies: quickReplies, queues };
   }
 
-  render(replies) {
+  render({ replies, queues }) {
+    this.queues = queues;
     return [
       header(t('admin.replies'), h('button', { type: 'button', class: 'primary', onclick: () => this.#edit(null) }, t('admin.replies.create'))),
       table(
@@ -31,6 +33,7 @@ class AdminQuickReplies extends AdminScreen {
           [t('admin.name'), (r) => r.name],
           [t('admin.replies.text'), (r) => h('span', { class: 'reply-text' }, r.text)],
           [t('admin.replies.template'), (r) => (r.approvedTemplate ? t('admin.yes') : '')],
+          [t('admin.replies.queues'), (r) => (r.queues.length ? r.queues.map((q) => q.name).join(', ') : t('admin.replies.everyQueue'))],
           [
             '',
             (r) => [rowAction(t('admin.edit'), r.name, () => this.#edit(r)), ' ', rowAction(t('admin.archive'), r.name, () => this.#archive(r))],
@@ -47,6 +50,12 @@ class AdminQuickReplies extends AdminScreen {
     const text = h('textarea', { name: 'text', required: true, maxLength: 1000, rows: 4 }, reply?.text ?? '');
     const template = h('input', { type: 'checkbox', name: 'approvedTemplate', checked: reply?.approvedTemplate ?? false });
     const shown = h('p', { class: 'reply-preview', 'aria-live': 'polite' });
+    const queues = checklist(
+      'queueIds',
+      t('admin.replies.queues'),
+      this.queues.map((q) => ({ id: q.id, label: q.name })),
+      new Set(reply?.queues.map((q) => q.id) ?? []),
+    );
     const me = panel.workplace.me?.firstName ?? '';
     const redraw = () => mount(shown, preview(text.value, me));
     text.addEventListener('input', redraw);
@@ -70,10 +79,12 @@ class AdminQuickReplies extends AdminScreen {
         h('div', { class: 'preview-box' }, h('span', { class: 'hint' }, t('admin.replies.preview')), shown),
         h('label', { class: 'check' }, template, ` ${t('admin.replies.template')}`),
         h('p', { class: 'hint' }, t('admin.replies.templateHint')),
+        queues,
+        h('p', { class: 'hint' }, t('admin.replies.queuesHint')),
       ],
       submitLabel: reply ? t('admin.save') : t('admin.create'),
       submit: async () => {
-        const values = { name: name.value.trim(), text: text.value, approvedTemplate: template.checked };
+        const values = { name: name.value.trim(), text: text.value, approvedTemplate: template.checked, queueIds: [...ticked(queues)] };
         if (reply) await panel.api.request(op.UPDATE_QUICK_REPLY, { input: { id: reply.id, ...values } });
         else await panel.api.request(op.CREATE_QUICK_REPLY, { input: values });
         await this.done(reply ? t('admin.saved') : t('admin.replies.created', { name: values.name }));
