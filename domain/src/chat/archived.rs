@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::chat::close::system_wrap_up_reason;
 use crate::entity::{channel, chat, queue};
 use crate::enums::{
-    AssignmentEnd, AssignmentKind, AuthorKind, ChatStatus, ClosedByKind, EventKind, RoutingTrigger,
+    AssignmentEnd, AssignmentKind, AuthorKind, ChatStatus, EventKind, RoutingTrigger,
 };
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
@@ -156,18 +156,7 @@ impl Chats<'_> {
                 self.notify_operators(db, outbox, &interrupted, &notice, now)
                     .await?;
             } else {
-                self.complete(
-                    db,
-                    outbox,
-                    &chat,
-                    ClosedByKind::System,
-                    None,
-                    reason,
-                    None,
-                    None,
-                    now,
-                )
-                .await?;
+                self.close_by_system(db, outbox, &chat, reason, now).await?;
             }
         }
         Ok(())

@@ -180,6 +180,29 @@ impl Chats<'_> {
         Ok(closed)
     }
 
+    /// Completes a chat on nobody's behalf, with the system's wrap-up reason (D11, 004).
+    pub(crate) async fn close_by_system(
+        self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        reason: WrapUpReasonId,
+        now: DateTime<Utc>,
+    ) -> Result<chat::Model> {
+        self.complete(
+            db,
+            outbox,
+            chat,
+            ClosedByKind::System,
+            None,
+            reason,
+            None,
+            None,
+            now,
+        )
+        .await
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn close_chat(self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
         self.domain
@@ -273,17 +296,7 @@ impl Timer for AutoClose {
         };
         domain
             .chats()
-            .complete(
-                tx,
-                outbox,
-                &chat,
-                ClosedByKind::System,
-                None,
-                reason,
-                None,
-                None,
-                now,
-            )
+            .close_by_system(tx, outbox, &chat, reason, now)
             .await?;
         Ok(true)
     }
