@@ -11,10 +11,19 @@ use crate::graphql::error::to_gql;
 pub(crate) const MAX_PAGE: i32 = 100;
 
 pub(crate) fn page_size(first: Option<i32>, default: i32) -> async_graphql::Result<u64> {
-    match first.unwrap_or(default) {
+    page_size_of("first", first, default)
+}
+
+/// The size of a page asked for by the argument `field` (`first` or `last`).
+pub(crate) fn page_size_of(
+    field: &'static str,
+    asked: Option<i32>,
+    default: i32,
+) -> async_graphql::Result<u64> {
+    match asked.unwrap_or(default) {
         n if (1..=MAX_PAGE).contains(&n) => Ok(n as u64),
         _ => Err(to_gql(DomainError::validation(
-            "first",
+            field,
             "must be between 1 and 100",
         ))),
     }

@@ -1,10 +1,10 @@
 //! What is said in a chat (D4, X5): operators' messages with their rules and files, whispers,
-//! every message's effect on the chat, and the conversation as operators read it.
+//! and every message's effect on the chat.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use validator::Validate;
 
@@ -39,16 +39,6 @@ pub struct SendMessageInput {
     #[validate(length(max = 1))]
     #[cfg_attr(feature = "graphql", graphql(default))]
     pub attachment_ids: Vec<AttachmentId>,
-}
-
-/// A chat's messages as the reader may see them: whispers only for operators (X5).
-fn visible_messages(chat_id: ChatId, include_whispers: bool) -> Select<message::Entity> {
-    let query = message::Entity::find().filter(message::Column::ChatId.eq(chat_id));
-    if include_whispers {
-        query
-    } else {
-        query.filter(message::Column::IsWhisper.eq(false))
-    }
 }
 
 impl Conversation<'_> {
@@ -195,55 +185,6 @@ impl Conversation<'_> {
         self.domain
             .retry(|| self.send_message_once(actor, input.clone()))
             .await
-    }
-
-    /// A page of a chat's messages, oldest first; whispers only for operators (X5).
-    #[tracing::instrument(level = "debug", skip_all, fields(chat_id = %chat_id))]
-    pub async fn messages(
-        self,
-        chat_id: ChatId,
-        first: u64,
-        after: Option<(DateTime<Utc>, MessageId)>,
-        include_whispers: bool,
-    ) -> Result<(Vec<message::Model>, bool)> {
-        let mut query = visible_messages(chat_id, include_whispers);
-        if let Some((at, id)) = after {
-            query = query.filter(crate::page::after(
-                message::Column::CreatedAt,
-                message::Column::Id,
-                at,
-                id,
-                crate::page::Order::OldestFirst,
-            ));
-        }
-        crate::page::read(
-            &self.domain.db,
-            query,
-            (message::Column::CreatedAt, message::Column::Id),
-            crate::page::Order::OldestFirst,
-            first,
-        )
-        .await
-    }
-
-    /// The chat's last `count` messages, oldest first: what an invitation shows of the
-    /// conversation so far (004).
-    pub async fn recent_messages(
-        self,
-        chat_id: ChatId,
-        count: u64,
-        include_whispers: bool,
-    ) -> Result<Vec<message::Model>> {
-        let (mut rows, _) = crate::page::read(
-            &self.domain.db,
-            visible_messages(chat_id, include_whispers),
-            (message::Column::CreatedAt, message::Column::Id),
-            crate::page::Order::NewestFirst,
-            count,
-        )
-        .await?;
-        rows.reverse();
-        Ok(rows)
     }
 
     /// Writes a message and everything it changes on the chat, and tells whoever follows it;

@@ -18,6 +18,7 @@ mod outgoing;
 mod panel;
 mod protocol;
 mod queue_rules;
+mod reading;
 mod retention;
 mod schema;
 mod secrets;

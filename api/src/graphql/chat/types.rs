@@ -3,10 +3,11 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object, SimpleObject};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use omnipanel_domain::chat::Variable;
 
+use omnipanel_domain::conversation::{MessageCursor, MessageWindow};
 use omnipanel_domain::crm::{ChatUrlContext, fill_url};
 use omnipanel_domain::entity::{chat, chat_assignment, chat_participant, customer};
 use omnipanel_domain::enums::*;
@@ -20,7 +21,7 @@ use crate::graphql::conversation::types::{Message, Note};
 use crate::graphql::error::{Gql, to_gql};
 
 use crate::graphql::loaders::{ChatsOf, FilesOfChat, HistoryOf, NotesOf, ParticipantsOf, TagsOf};
-use crate::graphql::page::{decode_cursor, encode_cursor, page_size};
+use crate::graphql::page::{decode_cursor, encode_cursor, page_size, page_size_of};
 use crate::graphql::routing::RoutingDecision;
 
 /// A customer as operators see them: masked when the organization says so (K1).
@@ -347,31 +348,71 @@ impl Chat {
     async fn result_detail(&self) -> Option<&str> {
         self.0.result_detail.as_deref()
     }
-    /// The conversation, oldest first.
+    /// The conversation, oldest first: `first` after `after` reads forwards, `last` before
+    /// `before` backwards from the end; `from` keeps only messages written since then (a date
+    /// to jump to).
     async fn messages(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        from: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<Connection<String, Message, EmptyFields, EmptyFields>> {
-        let first = page_size(first, 50)?;
-        let after = after
-            .map(|c| decode_cursor::<(DateTime<Utc>, MessageId)>(&c))
-            .transpose()?;
-        let has_previous = after.is_some();
+        let refused = |field: &'static str, message: &'static str| {
+            Err(to_gql(DomainError::validation(field, message)))
+        };
+        match (&first, &after, &last, &before) {
+            (Some(_), _, Some(_), _) => return refused("last", "Give first or last, not both"),
+            (_, Some(_), Some(_), _) => return refused("after", "With last, page by before"),
+            (Some(_), _, _, Some(_)) => return refused("before", "With first, page by after"),
+            _ => {}
+        }
+        let cursor = |c: Option<String>| c.map(|c| decode_cursor::<MessageCursor>(&c)).transpose();
+        let from_end = last.is_some() || before.is_some();
+        let window = MessageWindow {
+            count: if from_end {
+                page_size_of("last", last, 50)?
+            } else {
+                page_size(first, 50)?
+            },
+            from_end,
+            after: cursor(after)?,
+            before: cursor(before)?,
+            since: from,
+        };
         // Whispers are for operators only (X5); machine clients never see them.
         let include_whispers = actor(ctx)?.operator_id().is_some();
-        let (rows, has_next) = domain(ctx)
+        let (rows, more) = domain(ctx)
             .conversation()
-            .messages(self.0.id, first, after, include_whispers)
+            .messages(self.0.id, window, include_whispers)
             .await
             .gql()?;
-        let mut connection = Connection::new(has_previous, has_next);
+        let mut connection = if from_end {
+            Connection::new(more, window.before.is_some())
+        } else {
+            Connection::new(window.after.is_some(), more)
+        };
         connection.edges.extend(
             rows.into_iter()
                 .map(|row| Edge::new(encode_cursor(&(row.created_at, row.id)), Message(row))),
         );
         Ok(connection)
+    }
+    /// The days that have messages, oldest first, as dates in `timeZone` (an IANA name; UTC
+    /// when none): what "jump to a date" offers (001).
+    async fn message_days(
+        &self,
+        ctx: &Context<'_>,
+        time_zone: Option<String>,
+    ) -> async_graphql::Result<Vec<NaiveDate>> {
+        let include_whispers = actor(ctx)?.operator_id().is_some();
+        domain(ctx)
+            .conversation()
+            .message_days(self.0.id, time_zone.as_deref(), include_whispers)
+            .await
+            .gql()
     }
     /// The last `count` messages (1 to 10), oldest first: the conversation so far, as an
     /// invitation card shows it (004).
