@@ -110,16 +110,24 @@ export const CHAT = `
 query Chat($id: ID!) { chat(id: $id) { ...Detail } }
 ${DETAIL}${CARD}`;
 
+/**
+ * A page of a conversation: forwards (`first` after `after`) or backwards from the end
+ * (`last` before `before`), `from` a date to jump to.
+ */
 export const MESSAGES = `
-query Messages($id: ID!, $after: String) {
+query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $from: DateTime) {
   chat(id: $id) {
     id
-    messages(first: 100, after: $after) {
+    messages(first: $first, after: $after, last: $last, before: $before, from: $from) {
       edges { cursor node { ...Msg } }
-      pageInfo { hasNextPage endCursor }
+      pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
     }
   }
 }${MESSAGE}`;
+
+/** The days a conversation has messages on, in the panel's time zone (jump to a date). */
+export const MESSAGE_DAYS = `
+query MessageDays($id: ID!, $timeZone: String) { chat(id: $id) { id messageDays(timeZone: $timeZone) } }`;
 
 export const SET_STATUS = `
 mutation SetStatus($status: OperatorStatus!, $customStatusId: ID) {

@@ -10,6 +10,8 @@ import { syncServerTime } from './clock.js';
 
 /** How many closed chats the Closed list keeps (D2). */
 const CLOSED_KEPT = 10;
+/** How many messages a conversation opens with (its last ones); earlier pages come on request. */
+const LAST_PAGE = 50;
 /** Report activity (the AWAY timer) at most this often. */
 const ACTIVITY_EVERY_MS = 60_000;
 /** Chat statuses in which the chat is in someone's hands. */
@@ -278,15 +280,29 @@ export class Workplace extends EventTarget {
     });
   }
 
-  /** Messages of a chat, oldest first. */
+  /** Messages of a chat, oldest first (in the server's order where their times are equal). */
   messages(chatId) {
     const conversation = this.conversations.get(chatId);
-    return conversation ? [...conversation.byId.values()].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt)) : [];
+    if (!conversation) return [];
+    const place = (m) => conversation.order.get(m.id) ?? 0;
+    return [...conversation.byId.values()].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || place(a) - place(b));
   }
 
-  /** Fetches what came after the last message we have (coalesced per chat). */
+  /** Whether a chat's conversation has messages before the first one loaded. */
+  hasEarlier(chatId) {
+    return Boolean(this.conversations.get(chatId)?.hasEarlier);
+  }
+
+  /**
+   * Fetches what came after the last message we have (coalesced per chat). A conversation is
+   * first read from its end, one page: a long chat is never loaded whole; earlier pages come
+   * when asked for (`loadEarlier`).
+   */
   #syncMessages(chatId) {
-    if (!this.conversations.has(chatId)) this.conversations.set(chatId, { byId: new Map(), cursor: null });
+    if (!this.conversations.has(chatId)) {
+      // `order` numbers messages as the server ordered them: later pages up, earlier ones down.
+      this.conversations.set(chatId, { byId: new Map(), order: new Map(), high: 0, low: 0, cursor: null, start: null, hasEarlier: false });
+    }
     return this.#coalesce(`messages:${chatId}`, async () => {
       const conversation = this.conversations.get(chatId);
       // A page is read at one moment; an event that arrives while it is on its way is newer
@@ -295,13 +311,18 @@ export class Workplace extends EventTarget {
       try {
         let more = true;
         while (more) {
-          const { chat } = await this.api.request(op.MESSAGES, { id: chatId, after: conversation.cursor });
+          const fromEnd = conversation.cursor === null;
+          const page = fromEnd ? { last: LAST_PAGE } : { first: 100, after: conversation.cursor };
+          const { chat } = await this.api.request(op.MESSAGES, { id: chatId, ...page });
           if (!chat) return;
-          for (const { node } of chat.messages.edges) {
-            if (!conversation.heard.has(node.id)) conversation.byId.set(node.id, node);
+          this.#keep(conversation, chat.messages.edges);
+          const info = chat.messages.pageInfo;
+          conversation.cursor = info.endCursor ?? conversation.cursor;
+          if (fromEnd) {
+            conversation.start = info.startCursor;
+            conversation.hasEarlier = info.hasPreviousPage;
           }
-          conversation.cursor = chat.messages.pageInfo.endCursor ?? conversation.cursor;
-          more = chat.messages.pageInfo.hasNextPage;
+          more = !fromEnd && info.hasNextPage;
         }
       } finally {
         conversation.heard = null;
@@ -310,9 +331,53 @@ export class Workplace extends EventTarget {
     });
   }
 
+  /**
+   * Loads the page before the first message we have, or, with `since` (an instant), every
+   * message from then up to it: a jump to a date. Resolves once they are in.
+   */
+  loadEarlier(chatId, since = null) {
+    return this.#coalesce(`earlier:${chatId}`, async () => {
+      const conversation = this.conversations.get(chatId);
+      if (!conversation?.start) return;
+      let more = true;
+      while (more) {
+        const { chat } = await this.api.request(op.MESSAGES, { id: chatId, last: 100, before: conversation.start, from: since });
+        if (!chat) return;
+        this.#keep(conversation, chat.messages.edges, { earlier: true });
+        const info = chat.messages.pageInfo;
+        conversation.start = info.startCursor ?? conversation.start;
+        // Bounded by a date, what lies before it is unknown until asked: offer it.
+        conversation.hasEarlier = since ? true : info.hasPreviousPage;
+        more = Boolean(since) && info.hasPreviousPage;
+      }
+      this.#emit('messages', chatId);
+    });
+  }
+
+  /** The days a chat has messages on, as YYYY-MM-DD in the panel's time zone. */
+  async messageDays(chatId) {
+    const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const { chat } = await this.api.request(op.MESSAGE_DAYS, { id: chatId, timeZone });
+    return chat?.messageDays ?? [];
+  }
+
+  /**
+   * Keeps a page's messages (oldest first), except those an event told us newer news of
+   * meanwhile; `earlier` pages come before everything kept so far.
+   */
+  #keep(conversation, edges, { earlier = false } = {}) {
+    const fresh = edges.filter(({ node }) => !conversation.order.has(node.id));
+    if (earlier) conversation.low -= fresh.length;
+    fresh.forEach(({ node }, i) => conversation.order.set(node.id, earlier ? conversation.low + i : ++conversation.high));
+    for (const { node } of edges) {
+      if (!conversation.heard?.has(node.id)) conversation.byId.set(node.id, node);
+    }
+  }
+
   #upsertMessage(message) {
     const conversation = this.conversations.get(message.chatId);
     if (!conversation) return;
+    if (!conversation.order.has(message.id)) conversation.order.set(message.id, ++conversation.high);
     conversation.byId.set(message.id, message);
     conversation.heard?.add(message.id);
     this.#emit('messages', message.chatId);

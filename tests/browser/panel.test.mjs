@@ -1235,6 +1235,48 @@ test('a queue answers waiting customers out of hours, and archiving it moves its
   await page.close();
 });
 
+test('a long conversation opens at its end; earlier pages and a jump to a date load the rest', async () => {
+  // The first message on one day, sixty more the next: more than the panel loads at once.
+  const queue = await queueWith('Long talks', []);
+  const chat = await handOffTo(queue, '+48500940001', 'Day one: where is my parcel?');
+  // A day, in steps shorter than a session's twelve idle hours.
+  for (let step = 0; step < 3; step += 1) await server.advance(org.owner, 8 * 3600);
+  for (let n = 1; n <= 60; n += 1) await customerSays(server, org, chat.id, `Later message ${n}`);
+  const lea = await invitedOperator('Lea');
+  await server.ok(org.owner, 'mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }', { q: queue, o: [lea.id] });
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/?lang=en`, lea.email);
+  await goReady(page);
+  await card(page, chat.id).getByRole('button', { name: 'Accept' }).click();
+  await bubble(page, 'Later message 60').waitFor();
+  // Only the last page is there; the first day is not.
+  assert.equal(await page.locator('op-conversation .msg').count(), 50);
+  assert.equal(await bubble(page, 'Day one').count(), 0);
+  // Earlier messages: the page before.
+  await page.locator('op-conversation .earlier').getByRole('button', { name: 'Earlier messages' }).click();
+  await bubble(page, 'Day one').waitFor();
+  assert.equal(await page.locator('op-conversation .msg').count(), 61);
+  // In the server's order, though the clock stood still while the sixty were written.
+  const texts = await page.locator('op-conversation .msg .text').allInnerTexts();
+  assert.deepEqual(texts.slice(0, 3), ['Day one: where is my parcel?', 'Later message 1', 'Later message 2']);
+  assert.deepEqual(texts.slice(10, 12), ['Later message 10', 'Later message 11']);
+  await page.close();
+
+  // A fresh look jumps straight to the first day, loading from there only.
+  const again = await browser.context.newPage();
+  await signIn(again, `${server.url}/widget/?lang=en`, lea.email);
+  await card(again, chat.id).click();
+  await bubble(again, 'Later message 60').waitFor();
+  await again.getByRole('button', { name: /Jump to a date/ }).click();
+  const days = again.getByRole('listbox', { name: 'Jump to a date' }).getByRole('option');
+  await days.first().waitFor();
+  assert.equal(await days.count(), 2);
+  await days.last().click();
+  await again.locator('op-conversation .msg.jumped').filter({ hasText: 'Day one: where is my parcel?' }).waitFor();
+  await screenshot(again, 'conversation-jump-to-date');
+  await again.close();
+});
+
 test('no page raised a script error along the way', () => {
   assert.deepEqual(browser.context.pageErrors, []);
 });

@@ -1,5 +1,6 @@
 // The open chat (D, E): its header with the actions the operator may take now, the reply
-// policy (X4), the conversation, and the composer.
+// policy (X4), the conversation (its last page first, earlier pages and a jump to a date on
+// request), and the composer.
 //
 // Messages are drawn as text nodes only. Customer messages are grey with the customer's
 // initials, the operator's blue, the bot's and the system's each their own; whispers are
@@ -8,7 +9,7 @@
 import { h, mount, initials } from '../dom.js';
 import { panel, run, accepted } from '../panel.js';
 import { t, locale } from '../i18n.js';
-import { clockTime } from '../clock.js';
+import { clockTime, midnight } from '../clock.js';
 import * as op from '../operations.js';
 import { WorkplaceElement } from './base.js';
 import { openCloseDialog, openConferenceDialog, openOutgoingDialog, openTransferDialog } from './dialogs.js';
@@ -41,7 +42,9 @@ class Conversation extends WorkplaceElement {
       this,
       h('header', { class: 'conv-head' }),
       h('div', { class: 'policy', role: 'status' }),
+      h('div', { class: 'earlier' }),
       h('ol', { class: 'messages', 'aria-label': t('conversation.messages'), 'aria-live': 'polite', tabindex: '0' }),
+      this.#jumpBar(chat),
       h('op-composer'),
     );
     this.#renderHead();
@@ -192,6 +195,66 @@ class Conversation extends WorkplaceElement {
       list.scrollTop = list.scrollHeight;
       this.scrolledOnce = true;
     }
+    mount(
+      this.querySelector('.earlier'),
+      panel.workplace.hasEarlier(chat.id)
+        ? h('button', { type: 'button', class: 'link', onclick: () => this.#earlier(chat) }, t('conversation.earlier'))
+        : null,
+    );
+  }
+
+  /** The page before the first message shown, the reader kept where they were. */
+  async #earlier(chat) {
+    const list = this.querySelector('.messages');
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    await run(() => panel.workplace.loadEarlier(chat.id));
+    list.scrollTop = list.scrollHeight - fromBottom;
+  }
+
+  /**
+   * "Jump to a date" above the text field (001): the days the conversation has messages on;
+   * a day chosen loads the conversation from then (never the whole of a long chat at once)
+   * and shows its first message.
+   */
+  #jumpBar(chat) {
+    const days = h('ul', { class: 'jump-days', role: 'listbox', 'aria-label': t('conversation.jump'), hidden: true });
+    const toggle = h('button', { type: 'button', class: 'link jump-toggle', 'aria-expanded': 'false' }, `📅 ${t('conversation.jump')}`);
+    const shown = (open) => {
+      days.hidden = !open;
+      toggle.setAttribute('aria-expanded', String(open));
+    };
+    toggle.onclick = async () => {
+      if (!days.hidden) {
+        shown(false);
+        return;
+      }
+      const found = await run(() => panel.workplace.messageDays(chat.id));
+      if (!found) return;
+      const format = new Intl.DateTimeFormat(locale(), { weekday: 'short', day: 'numeric', month: 'long', year: 'numeric' });
+      mount(
+        days,
+        [...found].reverse().map((day) =>
+          h('li', {}, h('button', { type: 'button', role: 'option', dataset: { day }, onclick: () => { shown(false); this.#jump(chat, day); } }, format.format(midnight(day)))),
+        ),
+      );
+      shown(true);
+    };
+    return h('div', { class: 'jump' }, toggle, days);
+  }
+
+  async #jump(chat, day) {
+    const since = midnight(day);
+    const loaded = panel.workplace.messages(chat.id);
+    if (!loaded.length || Date.parse(loaded[0].createdAt) > since.getTime()) {
+      await run(() => panel.workplace.loadEarlier(chat.id, since.toISOString()));
+    }
+    const first = panel.workplace.messages(chat.id).find((m) => Date.parse(m.createdAt) >= since.getTime());
+    const item = first && this.querySelector(`.messages [data-message-id="${first.id}"]`);
+    if (!item) return;
+    item.scrollIntoView({ block: 'start' });
+    item.classList.add('jumped');
+    item.setAttribute('tabindex', '-1');
+    item.focus({ preventScroll: true });
   }
 
   #message(chat, message) {
