@@ -28,6 +28,7 @@ pub mod demo;
 pub mod entity;
 pub mod enums;
 pub mod error;
+pub mod event_tails;
 pub mod events;
 pub mod files;
 pub mod identity;

@@ -55,6 +55,9 @@ pub struct Domain {
     pub config: Arc<DomainConfig>,
     /// Wakes this instance's subscribers when events commit.
     pub bus: EventBus,
+    /// The newest events of the recipients this instance's subscriptions follow, read once
+    /// for all of them (`event_tails.rs`).
+    pub event_tails: crate::event_tails::EventTails,
     /// Builds each organization's CRM connector.
     pub crm_connectors: Arc<dyn CrmConnectors>,
     /// Wakes this instance's delivery workers when deliveries were queued or came due.
@@ -126,6 +129,7 @@ impl Domain {
             clock,
             config: Arc::new(config),
             bus: EventBus::new(),
+            event_tails: crate::event_tails::EventTails::default(),
             crm_connectors: Arc::new(LocalOnly),
             deliveries_due: Arc::default(),
             file_store: Arc::new(LocalDisk::new("data/files")),

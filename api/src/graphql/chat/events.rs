@@ -117,7 +117,8 @@ pub(crate) fn event_kind(event: &event::Model) -> async_graphql::Result<EventKin
 
 /// Streams a recipient's events from `after`: first what is in the outbox, then each new one as
 /// it commits. Notices only wake the stream; events are always read from the outbox, in order,
-/// so nothing is skipped or repeated.
+/// so nothing is skipped or repeated (the subscriptions of one recipient share each read:
+/// `event_tails.rs`).
 pub(crate) fn event_stream(
     domain: Domain,
     kind: RecipientKind,
@@ -145,7 +146,12 @@ pub(crate) fn event_stream(
             }
             // Seen before reading: a notice that lands during the read wakes the wait below.
             state.latest.borrow_and_update();
-            match events::since(&state.domain.db, kind, recipient, state.last, 100).await {
+            let read =
+                state
+                    .domain
+                    .event_tails
+                    .since(&state.domain.db, kind, recipient, state.last, 100);
+            match read.await {
                 Ok(rows) if !rows.is_empty() => {
                     state.buffer.extend(rows);
                     continue;
