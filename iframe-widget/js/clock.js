@@ -48,6 +48,44 @@ export function midnight(day, plus = 0) {
   return new Date(y, m - 1, d + plus);
 }
 
+/** How far `zone`'s clocks are ahead of UTC at the instant `ms`, in milliseconds. */
+function zoneOffset(zone, ms) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return local - (ms - (ms % 1000));
+}
+
+/**
+ * The midnight starting `day` (`YYYY-MM-DD`), `plus` days later, in the IANA `zone`: a report's
+ * range counted in the zone the supervisor chose, whatever the browser's own.
+ */
+export function zonedMidnight(day, zone, plus = 0) {
+  const [y, m, d] = day.split('-').map(Number);
+  const wall = Date.UTC(y, m - 1, d + plus);
+  // The offset at the guess, then at the answer: right across a change of offset too.
+  const first = wall - zoneOffset(zone, wall);
+  return new Date(wall - zoneOffset(zone, first));
+}
+
+/** IANA time zones the browser knows (for pickers), or just UTC where it cannot list them. */
+export function timeZones() {
+  return typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
+}
+
+/** Whether the browser knows `zone` as an IANA time zone. */
+export function knownZone(zone) {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Updates every timer under `root` now. */
 export function tick(root = document) {
   const now = serverNow();

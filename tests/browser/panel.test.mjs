@@ -820,6 +820,20 @@ test('a supervisor reads a report: the chart draws the server’s numbers and th
   assert.equal(csv, await direct.text());
   assert.match(csv, new RegExp(`^${tom.id},Tom Tester,1,180,180,180$`, 'm'));
   assert.equal(kind, 'HANDLE_TIME');
+
+  // Counted in another zone, the range is that zone's days; a zone nobody knows is refused.
+  const zone = page.getByLabel('Time zone', { exact: true });
+  await zone.fill('Asia/Tokyo');
+  await zone.press('Enter');
+  const tokyo = await view.evaluate((el) => el.input());
+  const tokyoMidnight = new Date(`${day}T00:00:00+09:00`).getTime();
+  assert.deepEqual(
+    [tokyo.timeZone, tokyo.from, tokyo.to],
+    ['Asia/Tokyo', new Date(tokyoMidnight).toISOString(), new Date(tokyoMidnight + 86_400_000).toISOString()],
+  );
+  await zone.fill('Mars/Olympus');
+  await page.getByRole('button', { name: 'Show' }).click();
+  assert.equal(await zone.evaluate((el) => el.validity.valid), false);
   await page.close();
 });
 

@@ -6,7 +6,7 @@ import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { h, mount, field, select } from '../dom.js';
 import { panel, run } from '../panel.js';
 import { t } from '../i18n.js';
-import { duration, isoDay, midnight } from '../clock.js';
+import { duration, isoDay, knownZone, midnight, timeZones, zonedMidnight } from '../clock.js';
 import * as op from '../operations.js';
 
 const KINDS = ['CHATS', 'FIRST_RESPONSE', 'HANDLE_TIME', 'CSAT', 'STATUS_TIME', 'WRAP_UP'];
@@ -78,7 +78,14 @@ class ReportsView extends HTMLElement {
   connectedCallback() {
     const today = isoDay(new Date());
     const weekAgo = isoDay(midnight(today, -6));
-    this.zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    this.zone = h('input', {
+      type: 'text',
+      name: 'timeZone',
+      list: 'report-zones',
+      autocomplete: 'off',
+      value: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+      onchange: () => this.show(),
+    });
     this.kind = select({ name: 'kind', onchange: () => this.#kindChanged() }, KINDS.map((k) => ({ value: k, label: t(`reports.kind.${k}`) })), 'CHATS');
     this.group = select({ name: 'groupBy' }, GROUPS.map((g) => ({ value: g, label: t(`reports.group.${g}`) })), 'DAY');
     this.from = h('input', { type: 'date', name: 'from', value: weekAgo, required: true });
@@ -94,9 +101,10 @@ class ReportsView extends HTMLElement {
         field(t('reports.groupBy'), this.group),
         field(t('reports.from'), this.from),
         field(t('reports.to'), this.to),
+        field(t('reports.timeZone'), this.zone),
+        h('datalist', { id: 'report-zones' }, timeZones().map((zone) => h('option', { value: zone }))),
         h('button', { type: 'submit' }, t('reports.show')),
         h('button', { type: 'button', class: 'csv', onclick: () => this.download() }, t('reports.csv')),
-        h('p', { class: 'zone' }, t('reports.zone', { zone: this.zone })),
       ),
       this.result,
     );
@@ -115,10 +123,19 @@ class ReportsView extends HTMLElement {
       kind,
       // Time in status is per operator; wrap-up counts reasons and results, whatever the group.
       groupBy: kind === 'STATUS_TIME' ? 'OPERATOR' : this.group.value,
-      from: midnight(this.from.value).toISOString(),
-      to: midnight(this.to.value, 1).toISOString(),
-      timeZone: this.zone,
+      from: zonedMidnight(this.from.value, this.#zone()).toISOString(),
+      to: zonedMidnight(this.to.value, this.#zone(), 1).toISOString(),
+      timeZone: this.#zone(),
     };
+  }
+
+  /** The zone days and hours are counted in, as typed; null (and the field says why) when the
+   * browser does not know it. */
+  #zone() {
+    const zone = this.zone.value.trim() || 'UTC';
+    const known = knownZone(zone);
+    this.zone.setCustomValidity(known ? '' : t('reports.unknownZone'));
+    return known ? zone : null;
   }
 
   #kindChanged() {
@@ -130,11 +147,19 @@ class ReportsView extends HTMLElement {
 
   async show() {
     if (!this.from.value || !this.to.value) return;
+    if (!this.#zone()) {
+      this.zone.reportValidity();
+      return;
+    }
     const data = await run(() => panel.api.request(op.REPORT, { input: this.input() }));
     if (data) this.render(data.report);
   }
 
   async download() {
+    if (!this.#zone()) {
+      this.zone.reportValidity();
+      return;
+    }
     const input = this.input();
     const { kind, ...query } = input;
     const name = CSV_NAMES[kind];

@@ -5,6 +5,7 @@
 
 import { h, field, select } from '../../dom.js';
 import { panel } from '../../panel.js';
+import { timeZones } from '../../clock.js';
 import { t } from '../../i18n.js';
 import * as op from '../../operations.js';
 import { openDialog } from '../dialogs.js';
@@ -181,11 +182,6 @@ function hoursSummary(queue) {
   if (queue.workingHours.length === 0) return t('admin.queues.alwaysOpen');
   const days = DAYS.filter((day) => queue.workingHours.some((span) => span.day === day)).map((day) => t(`admin.day.${day}`));
   return `${days.join(', ')} · ${t(queue.openNow ? 'admin.queues.openNow' : 'admin.queues.closedNow')}${queue.timeZone ? ` (${queue.timeZone})` : ''}`;
-}
-
-/** IANA time zones the browser knows, for the time-zone field's suggestions. */
-function timeZones() {
-  return typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
 }
 
 /**
