@@ -1245,6 +1245,25 @@ test('a queue answers waiting customers out of hours, and archiving it moves its
   const elsewhere = await handOffTo(org.queueId, '+48500930002', 'Hello');
   const inSupport = await offered(elsewhere.id);
   assert.ok(inSupport.includes('Greeting') && !inSupport.includes('Return label'), inSupport.join());
+
+  // A day the API gave two spans: the dialog edits the first and keeps the second.
+  const { queues } = await server.ok(org.owner, '{ queues { id name } }');
+  const overflow = queues.find((q) => q.name === 'Returns overflow').id;
+  const split = [
+    { day: 'MONDAY', opens: '08:00', closes: '12:00' },
+    { day: 'MONDAY', opens: '13:00', closes: '17:00' },
+  ];
+  await server.ok(org.owner, 'mutation($i: UpdateQueueInput!) { updateQueue(input: $i) { queue { id } } }', { i: { id: overflow, workingHours: split } });
+  await use(admin);
+  await admin.getByRole('tablist', { name: 'Administration' }).getByRole('tab', { name: 'Queues' }).click();
+  await admin.locator('op-admin-queues tr').filter({ has: admin.getByRole('cell', { name: 'Returns overflow', exact: true }) }).getByRole('button', { name: /Edit/ }).click();
+  const hours = admin.getByRole('dialog');
+  await hours.getByText('+1 more, kept as they are').waitFor();
+  await hours.locator('input[name="closes-MONDAY"]').fill('11:00');
+  await hours.getByRole('button', { name: 'Save' }).click();
+  await hours.waitFor({ state: 'detached' });
+  const kept = await server.ok(org.owner, '{ queues { name workingHours { day opens closes } } }');
+  assert.deepEqual(kept.queues.find((q) => q.name === 'Returns overflow').workingHours, [{ ...split[0], closes: '11:00' }, split[1]]);
   await admin.close();
   await page.close();
 });

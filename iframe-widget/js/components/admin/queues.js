@@ -185,24 +185,26 @@ function hoursSummary(queue) {
 }
 
 /**
- * A week of opening times, one span a day: a day ticked is open from its first to its second
- * time ("00:00" as the closing time is midnight). `value()` gives the spans as the API takes
- * them; none ticked is "always open".
+ * A week of opening times, one span a day to edit: a day ticked is open from its first to its
+ * second time ("00:00" as the closing time is midnight). A day the API gave more spans keeps
+ * the others as they are (and says so). `value()` gives the spans as the API takes them; none
+ * ticked is "always open".
  */
 function weekEditor(spans) {
   const rows = DAYS.map((day) => {
-    const span = spans.find((s) => s.day === day);
+    const [span, ...more] = spans.filter((s) => s.day === day);
     const open = h('input', { type: 'checkbox', name: `open-${day}`, checked: Boolean(span) });
     const opens = h('input', { type: 'time', name: `opens-${day}`, value: span?.opens ?? '09:00', 'aria-label': t('admin.queues.opens') });
     const closes = h('input', { type: 'time', name: `closes-${day}`, value: span?.closes === '24:00' ? '00:00' : (span?.closes ?? '18:00'), 'aria-label': t('admin.queues.closes') });
-    return { day, open, opens, closes, element: h('div', { class: 'week-day' }, h('label', { class: 'check' }, open, ` ${t(`admin.day.${day}`)}`), opens, ' – ', closes) };
+    const kept = more.length ? h('span', { class: 'hint' }, t('admin.queues.moreSpans', { n: more.length })) : null;
+    return { day, open, opens, closes, more, element: h('div', { class: 'week-day' }, h('label', { class: 'check' }, open, ` ${t(`admin.day.${day}`)}`), opens, ' – ', closes, kept) };
   });
   return {
     element: h('fieldset', { class: 'week', name: 'workingHours' }, h('legend', {}, t('admin.queues.hours')), h('p', { class: 'hint' }, t('admin.queues.hoursHint')), rows.map((r) => r.element)),
     value: () =>
       rows
         .filter((r) => r.open.checked)
-        .map((r) => ({ day: r.day, opens: r.opens.value, closes: r.closes.value === '00:00' ? '24:00' : r.closes.value })),
+        .flatMap((r) => [{ day: r.day, opens: r.opens.value, closes: r.closes.value === '00:00' ? '24:00' : r.closes.value }, ...r.more]),
   };
 }
 
