@@ -199,6 +199,7 @@ impl Channels<'_> {
         actor.require_admin()?;
         check(&input)?;
         for (given, clear, field) in [
+            (input.gateway.is_some(), input.clear_gateway, "clearGateway"),
             (input.queue_id.is_some(), input.clear_queue, "clearQueue"),
             (
                 input.bot_queue_id.is_some(),
@@ -243,8 +244,8 @@ impl Channels<'_> {
         if let Some(name) = input.name {
             model.name = Set(name.trim().to_owned());
         }
-        if let Some(gateway) = input.gateway {
-            model.gateway = Set(Some(gateway.trim().to_owned()));
+        if input.gateway.is_some() || input.clear_gateway == Some(true) {
+            model.gateway = Set(input.gateway.map(|g| g.trim().to_owned()));
         }
         if input.auto_close_after_secs.is_some() || input.clear_auto_close == Some(true) {
             model.auto_close_after_secs = Set(input.auto_close_after_secs);

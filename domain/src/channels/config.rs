@@ -168,6 +168,8 @@ pub struct UpdateChannelInput {
     /// The sender the provider shows.
     #[validate(length(min = 1, max = 200), custom(function = "single_line"))]
     pub gateway: Option<String>,
+    /// The provider shows its default sender.
+    pub clear_gateway: Option<bool>,
     /// New conversations go straight to this queue.
     pub queue_id: Option<QueueId>,
     /// New conversations start with the bot.

@@ -581,4 +581,29 @@ async fn a_channel_is_renamed_rerouted_and_given_an_auto_close(app: TestApp) {
     assert_eq!(cleared["queueId"], Value::Null);
     assert_eq!(cleared["autoCloseAfterSecs"], Value::Null);
     assert_eq!(cleared["name"], "Site chat");
+
+    // The sender the provider shows: set, then back to the provider's default.
+    const GATEWAY: &str = "mutation($input: UpdateChannelInput!) { updateChannel(input: $input) { channel { gateway } } }";
+    let both = app
+        .gql(
+            owner,
+            GATEWAY,
+            json!({ "input": { "id": channel, "gateway": "Acme", "clearGateway": true } }),
+        )
+        .await;
+    assert_eq!(
+        (error_code(&both), error_field(&both)),
+        ("VALIDATION", "clearGateway"),
+        "{both}"
+    );
+    for (input, gateway) in [
+        (
+            json!({ "id": channel, "gateway": " Acme support " }),
+            json!("Acme support"),
+        ),
+        (json!({ "id": channel, "clearGateway": true }), Value::Null),
+    ] {
+        let changed = app.ok(owner, GATEWAY, json!({ "input": input })).await;
+        assert_eq!(changed["updateChannel"]["channel"]["gateway"], gateway);
+    }
 }

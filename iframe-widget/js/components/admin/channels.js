@@ -159,7 +159,10 @@ class AdminChannels extends AdminScreen {
         // Only what changed; an emptied choice clears the channel's value.
         const input = { id: channel.id };
         if (name.value.trim() !== channel.name) input.name = name.value.trim();
-        if (channel.kind !== 'WEBCHAT' && gateway.value.trim() && gateway.value.trim() !== (channel.gateway ?? '')) input.gateway = gateway.value.trim();
+        if (channel.kind !== 'WEBCHAT' && gateway.value.trim() !== (channel.gateway ?? '')) {
+          if (gateway.value.trim()) input.gateway = gateway.value.trim();
+          else input.clearGateway = true;
+        }
         const changed = (value, before, key, clear) => {
           if (value === before) return;
           if (value == null) input[clear] = true;
