@@ -76,6 +76,12 @@ enum ReplyScope {
     Queues(HashSet<QueueId>),
 }
 
+/// Whether a reply linked to `queues` (none: every queue's) serves a chat of a queue `allowed`
+/// accepts (001).
+fn fits(queues: Option<&Vec<QueueId>>, allowed: impl Fn(QueueId) -> bool) -> bool {
+    queues.is_none_or(|queues| queues.iter().any(|q| allowed(*q)))
+}
+
 impl Admin<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn quick_reply(
@@ -210,15 +216,16 @@ impl Admin<'_> {
         Ok(())
     }
 
-    /// The queues each of `replies` belongs to (none: every queue's), in one query.
-    pub async fn quick_reply_queues(
+    /// The queues each of `replies` belongs to (absent: every queue's), in one query.
+    async fn quick_reply_queues(
         self,
+        db: &impl ConnectionTrait,
         replies: &[QuickReplyId],
     ) -> Result<HashMap<QuickReplyId, Vec<QueueId>>> {
         let mut out: HashMap<QuickReplyId, Vec<QueueId>> = HashMap::new();
         for link in quick_reply_queue::Entity::find()
             .filter(quick_reply_queue::Column::QuickReplyId.is_in(replies.iter().copied()))
-            .all(&self.domain.db)
+            .all(db)
             .await?
         {
             out.entry(link.quick_reply_id)
@@ -228,22 +235,15 @@ impl Admin<'_> {
         Ok(out)
     }
 
-    /// Whether a quick reply may be used in a chat of `queue_id` (001): it belongs to no queue
-    /// in particular, or to that one.
+    /// Whether a quick reply may be used in a chat of `queue_id` (001).
     pub(crate) async fn reply_fits_queue(
         self,
         db: &impl ConnectionTrait,
         reply: QuickReplyId,
         queue_id: Option<QueueId>,
     ) -> Result<bool> {
-        let links: Vec<QueueId> = quick_reply_queue::Entity::find()
-            .filter(quick_reply_queue::Column::QuickReplyId.eq(reply))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|link| link.queue_id)
-            .collect();
-        Ok(links.is_empty() || queue_id.is_some_and(|q| links.contains(&q)))
+        let links = self.quick_reply_queues(db, &[reply]).await?;
+        Ok(fits(links.get(&reply), |q| queue_id == Some(q)))
     }
 
     /// Active quick replies, optionally those whose name contains `search` (any case; D5).
@@ -300,14 +300,10 @@ impl Admin<'_> {
             return Ok(matching);
         };
         let ids: Vec<_> = matching.iter().map(|r| r.id).collect();
-        let links = self.quick_reply_queues(&ids).await?;
+        let links = self.quick_reply_queues(&self.domain.db, &ids).await?;
         Ok(matching
             .into_iter()
-            .filter(|r| {
-                links
-                    .get(&r.id)
-                    .is_none_or(|queues| queues.iter().any(|q| mine.contains(q)))
-            })
+            .filter(|r| fits(links.get(&r.id), |q| mine.contains(&q)))
             .collect())
     }
 }
