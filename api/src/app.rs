@@ -98,7 +98,7 @@ impl App {
         };
         let mut tasks = vec![
             DeliveryWorker::new(domain.clone(), config.upstream)?.spawn(),
-            tokio::spawn(omnipanel_domain::ports::forward_postgres_notices(
+            tokio::spawn(omnipanel_domain::ports::share_notices(
                 domain.db.clone(),
                 domain.bus.clone(),
             )),

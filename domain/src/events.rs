@@ -5,10 +5,11 @@
 //! from the recipient's counter in `event_streams` (whose row lock orders concurrent
 //! transactions), so a recipient's events are gap-free and in commit order.
 //!
-//! After commit the service publishes notices on the in-process bus; on PostgreSQL the
-//! transaction also runs `pg_notify`, delivered to every instance at commit. A notice is only a
-//! wake-up: subscribers read the events themselves from the outbox, from the last sequence they
-//! saw, so a lost or duplicated notice never loses or repeats an event.
+//! After commit the service announces notices on the bus: this instance's subscribers wake at
+//! once, other instances' through `pg_notify` sent after the commit (`ports/events.rs`: never
+//! inside the transaction, where it would make every commit wait for the one before). A notice
+//! is only a wake-up: subscribers read the events themselves from the outbox, from the last
+//! sequence they saw, so a lost or duplicated notice never loses or repeats an event.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
@@ -24,7 +25,7 @@ use crate::entity::{event, event_stream};
 use crate::enums::{EventKind, RecipientKind};
 use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, EventId, OperatorId, OrganizationId};
-use crate::ports::events::{EventBus, Notice, PG_CHANNEL};
+use crate::ports::events::{EventBus, Notice};
 
 /// The most events one insert writes (nine parameters each).
 const EVENTS_PER_INSERT: usize = 2_000;
@@ -105,11 +106,10 @@ impl Outbox {
         Ok(())
     }
 
-    /// Writes the queued events with their recipients' next sequence numbers (and, on
-    /// PostgreSQL, notices delivered at commit). Call last in the transaction. However many
-    /// recipients there are, this is one statement on PostgreSQL (for up to 2,000 events: the
-    /// counters advanced, the events written and the notices sent by one data-modifying CTE) and
-    /// two on SQLite (every counter advanced at once, then the events in one insert).
+    /// Writes the queued events with their recipients' next sequence numbers. Call last in the
+    /// transaction. However many recipients there are, this is one statement on PostgreSQL (for
+    /// up to 2,000 events: the counters advanced and the events written by one data-modifying
+    /// CTE) and two on SQLite (every counter advanced at once, then the events in one insert).
     pub async fn flush(&mut self, db: &impl ConnectionTrait) -> Result<()> {
         let mut pending = std::mem::take(&mut self.pending);
         if pending.is_empty() {
@@ -122,7 +122,7 @@ impl Outbox {
             // A recipient split across two slices is counted in each: its counter advances
             // twice, by each slice's share, and its events stay gap-free and in order.
             for slice in pending.chunks(EVENTS_PER_INSERT) {
-                let notices = write_and_notify(db, slice).await?;
+                let notices = write_events(db, slice).await?;
                 self.notices.extend(notices);
             }
             return Ok(());
@@ -171,10 +171,10 @@ impl Outbox {
         Ok(())
     }
 
-    /// Announces the flushed events on this instance; call after the commit.
+    /// Announces the flushed events, here and to other instances; call after the commit.
     pub fn publish(self, bus: &EventBus) {
         for notice in self.notices {
-            bus.publish(notice);
+            bus.announce(notice);
         }
     }
 
@@ -266,7 +266,7 @@ fn by_recipient(sorted: &[Pending]) -> impl Iterator<Item = &[Pending]> {
     sorted.chunk_by(|a, b| a.recipient_kind == b.recipient_kind && a.recipient_id == b.recipient_id)
 }
 
-/// The types of `v`'s columns in [`write_and_notify`], in order: id, organization_id,
+/// The types of `v`'s columns in [`write_events`], in order: id, organization_id,
 /// recipient_kind, recipient_id, grp, back, kind, chat_id, payload, created_at.
 const VALUE_TYPES: [&str; 10] = [
     "uuid",
@@ -282,13 +282,12 @@ const VALUE_TYPES: [&str; 10] = [
 ];
 
 /// PostgreSQL: advances each recipient's counter by its number of events (in the order given,
-/// which must be sorted: the counter rows are locked in that order), writes the events with the
-/// numbers taken and announces each recipient's last one to every instance (LISTEN, delivered
-/// at commit), all in one statement; returns the notices for this instance's bus.
-async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Result<Vec<Notice>> {
+/// which must be sorted: the counter rows are locked in that order) and writes the events with
+/// the numbers taken, in one statement; returns each recipient's notice, to announce after the
+/// commit.
+async fn write_events(db: &impl ConnectionTrait, sorted: &[Pending]) -> Result<Vec<Notice>> {
     use std::fmt::Write;
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(1 + sorted.len() * 10);
-    values.push(PG_CHANNEL.into());
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(sorted.len() * 10);
     let mut sql = String::with_capacity(200 + sorted.len() * 130);
     sql.push_str(
         "WITH v (id, organization_id, recipient_kind, recipient_id, grp, back, kind, chat_id, \
@@ -302,7 +301,7 @@ async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Resu
             group[0].organization_id,
         ));
         for (i, event) in group.iter().enumerate() {
-            if values.len() > 1 {
+            if !values.is_empty() {
                 sql.push_str(", ");
             }
             sql.push('(');
@@ -345,13 +344,7 @@ async fn write_and_notify(db: &impl ConnectionTrait, sorted: &[Pending]) -> Resu
                 v.kind, v.chat_id, v.payload, v.created_at \
             FROM v JOIN s USING (recipient_kind, recipient_id)\
          ) \
-         SELECT recipient_kind, recipient_id, seq, \
-            pg_notify($1, json_build_object('recipient_kind', recipient_kind, \
-                'recipient_id', recipient_id, 'seq', seq, 'organization_id', \
-                (SELECT v.organization_id FROM v \
-                 WHERE v.recipient_kind = s.recipient_kind AND v.recipient_id = s.recipient_id \
-                 LIMIT 1))::text) \
-         FROM s",
+         SELECT recipient_kind, recipient_id, seq FROM s",
     );
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(

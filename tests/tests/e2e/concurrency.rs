@@ -113,11 +113,11 @@ async fn ok(
     body["data"].clone()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_servers_never_assign_a_chat_twice_nor_exceed_a_limit() {
-    let (db, url, _) = fresh_database(Db::Postgres).await;
-    let owner_email = "owner@concurrency.test";
-    let password = "correct horse battery";
+const OWNER_EMAIL: &str = "owner@concurrency.test";
+const PASSWORD: &str = "correct horse battery";
+
+/// An organization made as `omnipanel org create` makes it, before any server starts.
+async fn create_organization(db: &sea_orm::DatabaseConnection) {
     omnipanel_domain::Domain::new(
         db.clone(),
         Arc::new(omnipanel_domain::ports::SystemClock),
@@ -126,27 +126,39 @@ async fn two_servers_never_assign_a_chat_twice_nor_exceed_a_limit() {
     .identity()
     .create_organization(omnipanel_domain::identity::CreateOrganization {
         name: "Load".into(),
-        owner_email: owner_email.into(),
-        owner_password: password.into(),
+        owner_email: OWNER_EMAIL.into(),
+        owner_password: PASSWORD.into(),
         owner_first_name: "O".into(),
         owner_last_name: "W".into(),
     })
     .await
     .unwrap();
+}
+
+/// The owner's session token and operator id.
+async fn sign_in_owner(client: &reqwest::Client, server: &Server) -> (String, String) {
+    let signed_in = ok(
+        client,
+        server,
+        None,
+        "mutation($input: SignInInput!) { signIn(input: $input) { token operator { id } } }",
+        json!({ "input": { "email": OWNER_EMAIL, "password": PASSWORD } }),
+    )
+    .await;
+    let text = |v: &Value| v.as_str().unwrap().to_owned();
+    (
+        text(&signed_in["signIn"]["token"]),
+        text(&signed_in["signIn"]["operator"]["id"]),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_never_assign_a_chat_twice_nor_exceed_a_limit() {
+    let (db, url, _) = fresh_database(Db::Postgres).await;
+    create_organization(&db).await;
     let servers = [start(&url), start(&url)];
     let client = reqwest::Client::new();
-    let sign_in = "mutation($input: SignInInput!) { signIn(input: $input) { token } }";
-    let owner = ok(
-        &client,
-        &servers[0],
-        None,
-        sign_in,
-        json!({ "input": { "email": owner_email, "password": password } }),
-    )
-    .await["signIn"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (owner, _) = sign_in_owner(&client, &servers[0]).await;
     let o = Some(owner.as_str());
     ok(&client, &servers[0], o, "mutation { updateSettings(input: { invitationTimeoutSecs: 600, defaultMaxChats: 3 }) { settings { invitationTimeoutSecs } } }", json!({})).await;
     let queue = ok(
@@ -335,5 +347,113 @@ async fn two_servers_never_assign_a_chat_twice_nor_exceed_a_limit() {
     assert!(
         load.values().all(|held| *held == 0),
         "every operator ends with no chat"
+    );
+}
+
+/// Events across instances: a panel following its stream on one instance hears what another
+/// instance commits (its notices are relayed after the commit), and hears an event whose notice
+/// never came (a writer stopped between its commit and its relay) when the instance reconciles
+/// the streams it follows with their counters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panel_on_one_instance_hears_what_another_commits() {
+    use omnipanel_domain::entity::event_stream;
+    use omnipanel_domain::enums::EventKind;
+    use omnipanel_tests::WsClient;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    let (db, url, _) = fresh_database(Db::Postgres).await;
+    create_organization(&db).await;
+    let servers = [start(&url), start(&url)];
+    let client = reqwest::Client::new();
+    let (owner, owner_id) = sign_in_owner(&client, &servers[0]).await;
+    let set_status = |status: &'static str| {
+        let (client, owner) = (client.clone(), owner.clone());
+        let servers = &servers;
+        async move {
+            let n = usize::from(status != "READY");
+            ok(&client, &servers[n], Some(&owner), "mutation($s: OperatorStatus!) { setMyStatus(input: { status: $s }) { operator { status } } }", json!({ "s": status })).await;
+        }
+    };
+    // The panel follows from the owner's latest event (signing in made the owner ONLINE).
+    let since = ok(
+        &client,
+        &servers[1],
+        Some(&owner),
+        "{ workplaceEventsSince(after: 0) { seq } }",
+        json!({}),
+    )
+    .await;
+    let base = since["workplaceEventsSince"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["seq"].as_i64())
+        .max()
+        .unwrap_or(0);
+    let address = servers[1]
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let (mut panel, ack) = WsClient::connect_to(address, &owner).await;
+    assert_eq!(ack["type"], "connection_ack");
+    panel
+        .subscribe(&format!(
+            "subscription {{ workplaceEvents(after: {base}) {{ seq kind operator {{ status }} }} }}"
+        ))
+        .await;
+
+    // Written on the panel's own instance: the stream is live and waiting after it.
+    set_status("BREAK").await;
+    let local = panel.next_data().await;
+    assert_eq!(local["workplaceEvents"]["operator"]["status"], "BREAK");
+    let seq = local["workplaceEvents"]["seq"].as_i64().unwrap();
+    assert_eq!(seq, base + 1);
+
+    // Written on the other instance.
+    set_status("READY").await;
+    let remote = panel.next_data().await;
+    assert_eq!(remote["workplaceEvents"]["seq"].as_i64().unwrap(), seq + 1);
+    assert_eq!(remote["workplaceEvents"]["kind"], "OPERATOR_UPDATED");
+    assert_eq!(remote["workplaceEvents"]["operator"]["status"], "READY");
+
+    // Committed with no notice at all, as by an instance that stopped right after its commit.
+    let recipient: uuid::Uuid = owner_id.parse().unwrap();
+    let stream = event_stream::Entity::find_by_id((RecipientKind::Operator, recipient))
+        .one(&db)
+        .await
+        .unwrap()
+        .expect("the owner's stream");
+    assert_eq!(stream.seq, seq + 1);
+    let organization_id = event::Entity::find()
+        .filter(event::Column::RecipientId.eq(recipient))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .organization_id;
+    let mut advanced: event_stream::ActiveModel = stream.into();
+    advanced.seq = Set(seq + 2);
+    advanced.update(&db).await.unwrap();
+    event::ActiveModel {
+        id: Set(omnipanel_domain::ids::EventId::new()),
+        organization_id: Set(organization_id),
+        recipient_kind: Set(RecipientKind::Operator),
+        recipient_id: Set(recipient),
+        seq: Set(seq + 2),
+        kind: Set(EventKind::OperatorUpdated.as_str().to_owned()),
+        chat_id: Set(None),
+        payload: Set(json!({})),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let unannounced = panel.next_data().await;
+    assert_eq!(
+        unannounced["workplaceEvents"]["seq"].as_i64().unwrap(),
+        seq + 2,
+        "the next reconciliation (every {:?}) wakes the panel",
+        omnipanel_domain::ports::RECONCILE_EVERY
     );
 }

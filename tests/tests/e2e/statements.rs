@@ -14,9 +14,10 @@ on_both_databases!(
 );
 
 /// The most statements each operation may send. PostgreSQL writes a transaction's events in
-/// one statement (counters, events and `pg_notify` in one CTE); SQLite in two. Before the
-/// hot-path work these were 19, 34, 62 with 10 members (182 with 40), 19 and 27 on PostgreSQL.
-/// A change that needs more must say why here.
+/// one statement (counters and events in one CTE); SQLite in two. The notices other instances
+/// hear are not the request's: the bus's relay sends them after the commit, many requests' in
+/// one `pg_notify`. Before the hot-path work these were 19, 34, 62 with 10 members (182 with
+/// 40), 19 and 27 on PostgreSQL. A change that needs more must say why here.
 struct Ceilings {
     live_overview: usize,
     send_message: usize,
