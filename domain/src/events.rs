@@ -61,17 +61,15 @@ impl Outbox {
     }
 
     /// Queues an event for an operator's panel.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn to_operator(
+    pub fn to_operator(
         &mut self,
-        _db: &impl ConnectionTrait,
         organization_id: OrganizationId,
         operator_id: OperatorId,
         kind: EventKind,
         chat_id: Option<ChatId>,
         payload: serde_json::Value,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) {
         self.pending.push(Pending {
             organization_id,
             recipient_kind: RecipientKind::Operator,
@@ -81,19 +79,17 @@ impl Outbox {
             payload,
             at: now,
         });
-        Ok(())
     }
 
     /// Queues an event on a chat's own stream (`chatEvents`).
-    pub async fn to_chat(
+    pub fn to_chat(
         &mut self,
-        _db: &impl ConnectionTrait,
         organization_id: OrganizationId,
         chat_id: ChatId,
         kind: EventKind,
         payload: serde_json::Value,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) {
         self.pending.push(Pending {
             organization_id,
             recipient_kind: RecipientKind::Chat,
@@ -103,7 +99,6 @@ impl Outbox {
             payload,
             at: now,
         });
-        Ok(())
     }
 
     /// Writes the queued events with their recipients' next sequence numbers. Call last in the

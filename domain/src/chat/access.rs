@@ -108,7 +108,8 @@ impl Chats<'_> {
     }
 
     /// [`Self::locked_visible_chat`] for a new message: the chat with the rules the message's
-    /// effect on it follows, in one round trip (the chat row alone is locked).
+    /// effect on it follows and the operators to tell, in one round trip (the chat row alone is
+    /// locked; its participants change only under that lock).
     pub(crate) async fn locked_for_message(
         self,
         db: &impl ConnectionTrait,
@@ -119,6 +120,7 @@ impl Chats<'_> {
             chat::Entity::find_by_id(id)
                 .filter(chat::Column::OrganizationId.eq(actor.organization_id))
                 .select_also(organization_settings::Entity),
+            db.get_database_backend(),
         )
         .into_query();
         select.lock_with_tables(LockType::Update, [chat::Entity]);
@@ -143,6 +145,7 @@ impl Chats<'_> {
     ) -> Result<MessageRules> {
         let row = with_message_rules(
             chat::Entity::find_by_id(chat.id).select_also(organization_settings::Entity),
+            db.get_database_backend(),
         )
         .into_query();
         let row = db
@@ -271,14 +274,30 @@ impl Chats<'_> {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let participants = chat_participant::Entity::find()
+            .select_only()
+            .column(chat_participant::Column::OperatorId)
             .filter(chat_participant::Column::ChatId.eq(chat.id))
             .filter(
                 chat_participant::Column::State
                     .is_in([ParticipantState::Joined, ParticipantState::Invited]),
             )
+            .into_tuple()
             .all(db)
             .await?;
-        let mut operators: Vec<OperatorId> = participants.iter().map(|p| p.operator_id).collect();
+        self.tell_participants(outbox, chat, participants, events, now);
+        Ok(())
+    }
+
+    /// [`Self::tell_chat_all`] with the chat's joined and invited operators already read (as
+    /// [`MessageRules::participants`] are).
+    pub(crate) fn tell_participants(
+        self,
+        outbox: &mut Outbox,
+        chat: &chat::Model,
+        mut operators: Vec<OperatorId>,
+        events: &[(EventKind, serde_json::Value)],
+        now: DateTime<Utc>,
+    ) {
         // A routed invitation is the chat's operator before it is a participant.
         if let (ChatStatus::Invited, Some(invited)) = (chat.status, chat.operator_id)
             && !operators.contains(&invited)
@@ -286,31 +305,18 @@ impl Chats<'_> {
             operators.push(invited);
         }
         for (kind, payload) in events {
-            outbox
-                .to_chat(
-                    db,
+            outbox.to_chat(chat.organization_id, chat.id, *kind, payload.clone(), now);
+            for operator in &operators {
+                outbox.to_operator(
                     chat.organization_id,
-                    chat.id,
+                    *operator,
                     *kind,
+                    Some(chat.id),
                     payload.clone(),
                     now,
-                )
-                .await?;
-            for operator in &operators {
-                outbox
-                    .to_operator(
-                        db,
-                        chat.organization_id,
-                        *operator,
-                        *kind,
-                        Some(chat.id),
-                        payload.clone(),
-                        now,
-                    )
-                    .await?;
+                );
             }
         }
-        Ok(())
     }
 
     /// Tells the members of the chat's queue that it started waiting there (`CHAT_QUEUED`), that
@@ -332,17 +338,14 @@ impl Chats<'_> {
             .all(db)
             .await?;
         for member in members {
-            outbox
-                .to_operator(
-                    db,
-                    chat.organization_id,
-                    member.operator_id,
-                    kind,
-                    Some(chat.id),
-                    json!({ "queueId": queue_id }),
-                    now,
-                )
-                .await?;
+            outbox.to_operator(
+                chat.organization_id,
+                member.operator_id,
+                kind,
+                Some(chat.id),
+                json!({ "queueId": queue_id }),
+                now,
+            );
         }
         Ok(())
     }
@@ -351,8 +354,22 @@ impl Chats<'_> {
 /// Joins a chat's organization settings and its channel's auto-close time to a read of it.
 fn with_message_rules(
     select: sea_orm::SelectTwo<chat::Entity, organization_settings::Entity>,
+    backend: sea_orm::DatabaseBackend,
 ) -> sea_orm::SelectTwo<chat::Entity, organization_settings::Entity> {
+    // The operators joined in or invited to the chat, as one comma-separated text (SQLite keeps
+    // a UUID as its 16 bytes: in hex, which parses as well).
+    let concat = match backend {
+        sea_orm::DatabaseBackend::Postgres => "string_agg(p.operator_id::text, ',')",
+        _ => "group_concat(hex(p.operator_id), ',')",
+    };
+    let participants = format!(
+        "(SELECT {concat} FROM chat_participants p WHERE p.chat_id = chats.id \
+         AND p.state IN ('{}', '{}'))",
+        ParticipantState::Joined.as_str(),
+        ParticipantState::Invited.as_str()
+    );
     select
+        .column_as(sea_orm::sea_query::Expr::cust(participants), "participants")
         .join(
             JoinType::InnerJoin,
             chat::Entity::belongs_to(organization_settings::Entity)
@@ -372,8 +389,18 @@ fn with_message_rules(
 
 /// The rules read by [`with_message_rules`].
 fn rules_of(row: &sea_orm::QueryResult) -> Result<MessageRules> {
+    let participants: Option<String> = row.try_get("", "participants")?;
     Ok(MessageRules {
         settings: organization_settings::Model::from_query_result(row, "B_")?,
         auto_close_after_secs: row.try_get("", "auto_close_after_secs")?,
+        participants: participants
+            .iter()
+            .flat_map(|list| list.split(','))
+            .map(|id| {
+                id.parse()
+                    .map(OperatorId)
+                    .map_err(|_| DomainError::Db(sea_orm::DbErr::Type(format!("participant {id}"))))
+            })
+            .collect::<Result<_>>()?,
     })
 }

@@ -144,17 +144,14 @@ impl Chats<'_> {
         .await?;
         leave_chat(db, chat.id, now).await?;
         if let Some(owner) = chat.operator_id {
-            outbox
-                .to_operator(
-                    db,
-                    chat.organization_id,
-                    owner,
-                    EventKind::ChatUnassigned,
-                    Some(chat.id),
-                    json!({ "reason": "CLOSED" }),
-                    now,
-                )
-                .await?;
+            outbox.to_operator(
+                chat.organization_id,
+                owner,
+                EventKind::ChatUnassigned,
+                Some(chat.id),
+                json!({ "reason": "CLOSED" }),
+                now,
+            );
             let after_chat_work = after_chat_work_secs(db, chat).await?;
             if after_chat_work > 0 {
                 let until = now + Duration::seconds(i64::from(after_chat_work));
@@ -249,17 +246,14 @@ impl AfterChatWorkEnd {
         let mut model: operator::ActiveModel = op.clone().into();
         model.after_work_until = Set(None);
         model.update(tx).await?;
-        outbox
-            .to_operator(
-                tx,
-                op.organization_id,
-                op.id,
-                EventKind::OperatorUpdated,
-                None,
-                json!({ "afterChatWork": false }),
-                now,
-            )
-            .await?;
+        outbox.to_operator(
+            op.organization_id,
+            op.id,
+            EventKind::OperatorUpdated,
+            None,
+            json!({ "afterChatWork": false }),
+            now,
+        );
         domain
             .routing()
             .route_waiting_for(tx, outbox, op.id, now)

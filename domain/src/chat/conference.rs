@@ -83,17 +83,14 @@ impl Chats<'_> {
         .insert(&tx)
         .await?;
         let mut outbox = Outbox::new();
-        outbox
-            .to_operator(
-                &tx,
-                chat.organization_id,
-                target.id,
-                EventKind::ConferenceInvited,
-                Some(chat.id),
-                json!({ "invitedBy": me }),
-                now,
-            )
-            .await?;
+        outbox.to_operator(
+            chat.organization_id,
+            target.id,
+            EventKind::ConferenceInvited,
+            Some(chat.id),
+            json!({ "invitedBy": me }),
+            now,
+        );
         self.tell_chat(
             &tx,
             &mut outbox,
@@ -148,17 +145,14 @@ impl Chats<'_> {
                 now,
             )
             .await?;
-        outbox
-            .to_operator(
-                &tx,
-                chat.organization_id,
-                me,
-                EventKind::ChatAssigned,
-                Some(chat.id),
-                json!({ "role": ParticipantRole::Conference }),
-                now,
-            )
-            .await?;
+        outbox.to_operator(
+            chat.organization_id,
+            me,
+            EventKind::ChatAssigned,
+            Some(chat.id),
+            json!({ "role": ParticipantRole::Conference }),
+            now,
+        );
         self.domain.commit(tx, outbox).await?;
         Ok(chat)
     }
@@ -188,17 +182,14 @@ impl Chats<'_> {
             model.state = Set(ParticipantState::Left);
             model.left_at = Set(Some(now));
             model.update(&tx).await?;
-            outbox
-                .to_operator(
-                    &tx,
-                    chat.organization_id,
-                    participant.operator_id,
-                    EventKind::ChatUnassigned,
-                    Some(chat.id),
-                    json!({ "reason": "CONFERENCE_ENDED" }),
-                    now,
-                )
-                .await?;
+            outbox.to_operator(
+                chat.organization_id,
+                participant.operator_id,
+                EventKind::ChatUnassigned,
+                Some(chat.id),
+                json!({ "reason": "CONFERENCE_ENDED" }),
+                now,
+            );
         }
         let text = if chat.operator_id == Some(me) {
             "The conference has ended".to_owned()

@@ -77,16 +77,13 @@ impl Chats<'_> {
         model.updated_at = Set(now);
         let rated = model.update(&tx).await?;
         let mut outbox = Outbox::new();
-        outbox
-            .to_chat(
-                &tx,
-                rated.organization_id,
-                rated.id,
-                EventKind::ChatUpdated,
-                json!({ "rating": rated.rating }),
-                now,
-            )
-            .await?;
+        outbox.to_chat(
+            rated.organization_id,
+            rated.id,
+            EventKind::ChatUpdated,
+            json!({ "rating": rated.rating }),
+            now,
+        );
         self.domain
             .deliveries()
             .queue_webhooks(&tx, &mut outbox, WebhookEvent::ChatRated, &rated, now)

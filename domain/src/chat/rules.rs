@@ -157,11 +157,13 @@ impl WaitingCursor {
 }
 
 /// What a new message's effect on its chat depends on besides the chat itself: the
-/// organization's traffic-light settings and the channel's auto-close time (F5).
+/// organization's traffic-light settings and the channel's auto-close time (F5); and who is
+/// told of it: the operators joined in or invited to the chat.
 #[derive(Clone, Debug)]
 pub(crate) struct MessageRules {
     pub settings: organization_settings::Model,
     pub auto_close_after_secs: Option<i32>,
+    pub participants: Vec<OperatorId>,
 }
 
 /// The SLA colour of a chat at `now` (F1): GREEN while the customer waits for a reply, YELLOW

@@ -254,16 +254,13 @@ impl Chats<'_> {
                     .conversation()
                     .refresh_light(&tx, &mut outbox, &with_bot, now)
                     .await?;
-                outbox
-                    .to_chat(
-                        &tx,
-                        chat.organization_id,
-                        chat.id,
-                        EventKind::ChatUpdated,
-                        json!({ "status": ChatStatus::Bot, "botSchemeId": scheme.id }),
-                        now,
-                    )
-                    .await?;
+                outbox.to_chat(
+                    chat.organization_id,
+                    chat.id,
+                    EventKind::ChatUpdated,
+                    json!({ "status": ChatStatus::Bot, "botSchemeId": scheme.id }),
+                    now,
+                );
                 self.tell_queue(&tx, &mut outbox, &with_bot, EventKind::ChatWithBot, now)
                     .await?;
                 with_bot
@@ -296,17 +293,14 @@ impl Chats<'_> {
         .await?;
         let joined = leave_chat(db, chat.id, now).await?;
         for participant in joined {
-            outbox
-                .to_operator(
-                    db,
-                    chat.organization_id,
-                    participant.operator_id,
-                    EventKind::ChatUnassigned,
-                    Some(chat.id),
-                    json!({ "reason": "TRANSFERRED" }),
-                    now,
-                )
-                .await?;
+            outbox.to_operator(
+                chat.organization_id,
+                participant.operator_id,
+                EventKind::ChatUnassigned,
+                Some(chat.id),
+                json!({ "reason": "TRANSFERRED" }),
+                now,
+            );
         }
         if let Some(owner) = chat.operator_id {
             self.domain

@@ -300,8 +300,7 @@ impl Conversation<'_> {
         }
         self.domain
             .chats()
-            .tell_chat_all(db, outbox, &updated, &events, now)
-            .await?;
+            .tell_participants(outbox, &updated, rules.participants, &events, now);
         Ok((updated, created))
     }
 
@@ -401,17 +400,14 @@ impl Conversation<'_> {
             .all(db)
             .await?;
         for listener in listeners {
-            outbox
-                .to_operator(
-                    db,
-                    chat.organization_id,
-                    listener.operator_id,
-                    EventKind::MessageCreated,
-                    Some(chat.id),
-                    json!({ "messageId": created.id, "whisper": true }),
-                    now,
-                )
-                .await?;
+            outbox.to_operator(
+                chat.organization_id,
+                listener.operator_id,
+                EventKind::MessageCreated,
+                Some(chat.id),
+                json!({ "messageId": created.id, "whisper": true }),
+                now,
+            );
         }
         Ok(created)
     }

@@ -103,17 +103,14 @@ pub async fn change_status(
     }
     model.updated_at = Set(now);
     let updated = model.update(db).await?;
-    outbox
-        .to_operator(
-            db,
-            updated.organization_id,
-            updated.id,
-            EventKind::OperatorUpdated,
-            None,
-            json!({ "status": status }),
-            now,
-        )
-        .await?;
+    outbox.to_operator(
+        updated.organization_id,
+        updated.id,
+        EventKind::OperatorUpdated,
+        None,
+        json!({ "status": status }),
+        now,
+    );
     Ok(updated)
 }
 

@@ -185,17 +185,14 @@ impl Presence<'_> {
         model.next_custom_status_id = Set(custom_status_id);
         model.updated_at = Set(now);
         let updated = model.update(&tx).await?;
-        outbox
-            .to_operator(
-                &tx,
-                updated.organization_id,
-                updated.id,
-                EventKind::OperatorUpdated,
-                None,
-                json!({ "nextStatus": input.status }),
-                now,
-            )
-            .await?;
+        outbox.to_operator(
+            updated.organization_id,
+            updated.id,
+            EventKind::OperatorUpdated,
+            None,
+            json!({ "nextStatus": input.status }),
+            now,
+        );
         self.domain.commit(tx, outbox).await?;
         Ok(updated)
     }
@@ -302,17 +299,14 @@ impl Presence<'_> {
         model.on_call = Set(input.on_call);
         model.updated_at = Set(now);
         let updated = model.update(&tx).await?;
-        outbox
-            .to_operator(
-                &tx,
-                updated.organization_id,
-                updated.id,
-                EventKind::OperatorUpdated,
-                None,
-                json!({ "onCall": input.on_call }),
-                now,
-            )
-            .await?;
+        outbox.to_operator(
+            updated.organization_id,
+            updated.id,
+            EventKind::OperatorUpdated,
+            None,
+            json!({ "onCall": input.on_call }),
+            now,
+        );
         let updated = self
             .after_presence_change(&tx, &mut outbox, &me, updated, now)
             .await?;

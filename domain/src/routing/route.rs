@@ -243,27 +243,21 @@ impl Routing<'_> {
             .await?;
         open_assignment(db, &invited, kind, Some(operator_id), by, now).await?;
         let payload = json!({ "status": ChatStatus::Invited, "expiresAt": expires_at });
-        outbox
-            .to_operator(
-                db,
-                chat.organization_id,
-                operator_id,
-                EventKind::ChatInvited,
-                Some(chat.id),
-                payload.clone(),
-                now,
-            )
-            .await?;
-        outbox
-            .to_chat(
-                db,
-                chat.organization_id,
-                chat.id,
-                EventKind::ChatUpdated,
-                payload,
-                now,
-            )
-            .await?;
+        outbox.to_operator(
+            chat.organization_id,
+            operator_id,
+            EventKind::ChatInvited,
+            Some(chat.id),
+            payload.clone(),
+            now,
+        );
+        outbox.to_chat(
+            chat.organization_id,
+            chat.id,
+            EventKind::ChatUpdated,
+            payload,
+            now,
+        );
         Ok(invited)
     }
 
@@ -298,28 +292,22 @@ impl Routing<'_> {
             } else {
                 EventKind::ChatUnassigned
             };
-            outbox
-                .to_operator(
-                    db,
-                    chat.organization_id,
-                    operator_id,
-                    kind,
-                    Some(chat.id),
-                    json!({ "reason": reason }),
-                    now,
-                )
-                .await?;
-        }
-        outbox
-            .to_chat(
-                db,
+            outbox.to_operator(
                 chat.organization_id,
-                chat.id,
-                EventKind::ChatUpdated,
-                json!({ "status": ChatStatus::Queued }),
+                operator_id,
+                kind,
+                Some(chat.id),
+                json!({ "reason": reason }),
                 now,
-            )
-            .await?;
+            );
+        }
+        outbox.to_chat(
+            chat.organization_id,
+            chat.id,
+            EventKind::ChatUpdated,
+            json!({ "status": ChatStatus::Queued }),
+            now,
+        );
         Ok(queued)
     }
 
