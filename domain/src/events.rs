@@ -21,7 +21,7 @@ use sea_orm::{
 
 use uuid::Uuid;
 
-use crate::entity::{event, event_stream};
+use crate::entity::{chat, event, event_stream};
 use crate::enums::{EventKind, RecipientKind};
 use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, EventId, OperatorId, OrganizationId};
@@ -99,6 +99,33 @@ impl Outbox {
             payload,
             at: now,
         });
+    }
+
+    /// Tells an operator what happened to a chat for them (`kind`), and the chat's own stream
+    /// that it changed (`CHAT_UPDATED`), with the same payload.
+    pub fn to_operator_and_chat(
+        &mut self,
+        chat: &chat::Model,
+        operator_id: OperatorId,
+        kind: EventKind,
+        payload: serde_json::Value,
+        now: DateTime<Utc>,
+    ) {
+        self.to_operator(
+            chat.organization_id,
+            operator_id,
+            kind,
+            Some(chat.id),
+            payload.clone(),
+            now,
+        );
+        self.to_chat(
+            chat.organization_id,
+            chat.id,
+            EventKind::ChatUpdated,
+            payload,
+            now,
+        );
     }
 
     /// Writes the queued events with their recipients' next sequence numbers. Call last in the

@@ -114,21 +114,7 @@ impl Chats<'_> {
         .insert(db)
         .await?;
         let payload = json!({ "status": ChatStatus::New, "operatorId": operator_id });
-        outbox.to_operator(
-            chat.organization_id,
-            operator_id,
-            EventKind::ChatAssigned,
-            Some(chat.id),
-            payload.clone(),
-            now,
-        );
-        outbox.to_chat(
-            chat.organization_id,
-            chat.id,
-            EventKind::ChatUpdated,
-            payload,
-            now,
-        );
+        outbox.to_operator_and_chat(chat, operator_id, EventKind::ChatAssigned, payload, now);
         self.domain
             .deliveries()
             .queue_webhooks(db, outbox, WebhookEvent::ChatAccepted, &accepted, now)

@@ -243,21 +243,7 @@ impl Routing<'_> {
             .await?;
         open_assignment(db, &invited, kind, Some(operator_id), by, now).await?;
         let payload = json!({ "status": ChatStatus::Invited, "expiresAt": expires_at });
-        outbox.to_operator(
-            chat.organization_id,
-            operator_id,
-            EventKind::ChatInvited,
-            Some(chat.id),
-            payload.clone(),
-            now,
-        );
-        outbox.to_chat(
-            chat.organization_id,
-            chat.id,
-            EventKind::ChatUpdated,
-            payload,
-            now,
-        );
+        outbox.to_operator_and_chat(chat, operator_id, EventKind::ChatInvited, payload, now);
         Ok(invited)
     }
 
