@@ -170,11 +170,19 @@ impl Chats<'_> {
         enforce_limit: bool,
         now: DateTime<Utc>,
     ) -> Result<chat::Model> {
-        let outcome = self
+        let routed = self
             .domain
             .routing()
-            .route_chat(db, outbox, created.id, RoutingTrigger::HandOff, now)
+            .route(
+                db,
+                outbox,
+                created.id,
+                Some(queue),
+                RoutingTrigger::HandOff,
+                now,
+            )
             .await?;
+        let outcome = routed.outcome;
         if outcome == RoutingOutcome::Queued
             && enforce_limit
             && let Some(limit) = queue.size_limit
@@ -194,10 +202,13 @@ impl Chats<'_> {
                 ));
             }
         }
-        let mut chat = chat::Entity::find_by_id(created.id)
-            .one(db)
-            .await?
-            .ok_or(DomainError::not_found("chat"))?;
+        let mut chat = match routed.chat {
+            Some(chat) => chat,
+            None => chat::Entity::find_by_id(created.id)
+                .one(db)
+                .await?
+                .ok_or(DomainError::not_found("chat"))?,
+        };
         if outcome == RoutingOutcome::Queued
             && let Some(reply) = waiting_reply(queue, now)
         {

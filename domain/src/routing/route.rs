@@ -30,6 +30,12 @@ use crate::routing::rows::{
 };
 use crate::service::Routing;
 
+/// What routing did with a chat, and the chat as it left it (`None` when it was not waiting).
+pub(crate) struct Routed {
+    pub outcome: RoutingOutcome,
+    pub chat: Option<chat::Model>,
+}
+
 impl Routing<'_> {
     /// Offers a waiting chat to the best operator, or leaves it waiting; records the decision.
     pub(crate) async fn route_chat(
@@ -40,17 +46,45 @@ impl Routing<'_> {
         trigger: RoutingTrigger,
         now: DateTime<Utc>,
     ) -> Result<RoutingOutcome> {
+        Ok(self
+            .route(db, outbox, chat_id, None, trigger, now)
+            .await?
+            .outcome)
+    }
+
+    /// [`Self::route_chat`] for a caller that holds the chat's queue already (a hand-off), and
+    /// wants the chat as routing left it.
+    pub(crate) async fn route(
+        self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        chat_id: ChatId,
+        known_queue: Option<&queue::Model>,
+        trigger: RoutingTrigger,
+        now: DateTime<Utc>,
+    ) -> Result<Routed> {
         let Some(chat) = lock_chat(db, chat_id).await? else {
-            return Ok(RoutingOutcome::Rejected);
+            return Ok(Routed {
+                outcome: RoutingOutcome::Rejected,
+                chat: None,
+            });
         };
         if chat.status != ChatStatus::Queued {
-            return Ok(RoutingOutcome::Rejected);
+            return Ok(Routed {
+                outcome: RoutingOutcome::Rejected,
+                chat: None,
+            });
         }
-        let Some(queue_id) = chat.queue_id else {
-            return Ok(RoutingOutcome::Queued);
+        let queue = match (chat.queue_id, known_queue) {
+            (None, _) => None,
+            (Some(id), Some(known)) if known.id == id => Some(known.clone()),
+            (Some(id), _) => queue::Entity::find_by_id(id).one(db).await?,
         };
-        let Some(queue) = queue::Entity::find_by_id(queue_id).one(db).await? else {
-            return Ok(RoutingOutcome::Queued);
+        let Some(queue) = queue else {
+            return Ok(Routed {
+                outcome: RoutingOutcome::Queued,
+                chat: Some(chat),
+            });
         };
         let mut candidates = rank(
             self.candidates(db, &chat, &queue, trigger, now).await?,
@@ -101,18 +135,21 @@ impl Routing<'_> {
         }
         .insert(db)
         .await?;
-        if let Some(operator_id) = chosen {
-            self.invite(
-                db,
-                outbox,
-                &chat,
-                operator_id,
-                AssignmentKind::Routed,
-                None,
-                now,
-            )
-            .await?;
-        }
+        let left = match chosen {
+            Some(operator_id) => {
+                self.invite(
+                    db,
+                    outbox,
+                    &chat,
+                    operator_id,
+                    AssignmentKind::Routed,
+                    None,
+                    now,
+                )
+                .await?
+            }
+            None => chat.clone(),
+        };
         // The queue's members see the chat in "Unassigned" from when it starts waiting (it has
         // just come in, unless capacity freed) until it is offered to someone.
         let was_waiting = trigger == RoutingTrigger::CapacityFreed;
@@ -131,7 +168,10 @@ impl Routing<'_> {
             }
             _ => {}
         }
-        Ok(outcome)
+        Ok(Routed {
+            outcome,
+            chat: Some(left),
+        })
     }
 
     /// Everyone routing considers for a chat: the queue's members, with their skill level.
