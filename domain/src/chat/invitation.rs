@@ -82,17 +82,18 @@ impl Chats<'_> {
         operator_id: OperatorId,
         now: DateTime<Utc>,
     ) -> Result<chat::Model> {
-        let mut model: chat::ActiveModel = chat.clone().into();
-        model.status = Set(ChatStatus::New);
-        model.operator_id = Set(Some(operator_id));
-        model.accepted_at = Set(Some(now));
-        model.invitation_expires_at = Set(None);
-        model.updated_at = Set(now);
-        let accepted = model.update(db).await?;
-        let accepted = self
-            .domain
-            .conversation()
-            .refresh_light(db, outbox, &accepted, now)
+        let mut next = chat.clone();
+        next.status = ChatStatus::New;
+        next.operator_id = Some(operator_id);
+        next.accepted_at = Some(now);
+        next.invitation_expires_at = None;
+        next.updated_at = now;
+        // The chat and its light in one update.
+        let conversation = self.domain.conversation();
+        let next = conversation.lit(db, next, now).await?;
+        let accepted = chat::ActiveModel::from(next).reset_all().update(db).await?;
+        conversation
+            .tell_light(db, outbox, chat, &accepted, now)
             .await?;
         chat_assignment::Entity::update_many()
             .col_expr(chat_assignment::Column::AcceptedAt, Expr::value(now))

@@ -28,32 +28,61 @@ impl Conversation<'_> {
         chat: &chat::Model,
         now: DateTime<Utc>,
     ) -> Result<chat::Model> {
-        let settings = organization_settings::Entity::find_by_id(chat.organization_id)
+        let lit = self.lit(db, chat.clone(), now).await?;
+        if lit.traffic_light == chat.traffic_light
+            && lit.traffic_light_changes_at == chat.traffic_light_changes_at
+        {
+            return Ok(lit);
+        }
+        let mut model: chat::ActiveModel = chat.clone().into();
+        model.traffic_light = Set(lit.traffic_light);
+        model.traffic_light_changes_at = Set(lit.traffic_light_changes_at);
+        let updated = model.update(db).await?;
+        self.tell_light(db, outbox, chat, &updated, now).await?;
+        Ok(updated)
+    }
+
+    /// `next`, a chat about to be written, with its traffic light and next change at `now`
+    /// (by the organization's thresholds), so one update writes both.
+    pub(crate) async fn lit(
+        self,
+        db: &impl ConnectionTrait,
+        mut next: chat::Model,
+        now: DateTime<Utc>,
+    ) -> Result<chat::Model> {
+        let settings = organization_settings::Entity::find_by_id(next.organization_id)
             .one(db)
             .await?
             .ok_or(DomainError::not_found("settings"))?;
-        let (light, changes_at) = crate::chat::rules::traffic_light(chat, &settings, now);
-        if light == chat.traffic_light && changes_at == chat.traffic_light_changes_at {
-            return Ok(chat.clone());
+        let (light, changes_at) = crate::chat::rules::traffic_light(&next, &settings, now);
+        next.traffic_light = light;
+        next.traffic_light_changes_at = changes_at;
+        Ok(next)
+    }
+
+    /// Tells the chat's panels that its light changed colour from `before`'s, if it did.
+    pub(crate) async fn tell_light(
+        self,
+        db: &impl ConnectionTrait,
+        outbox: &mut Outbox,
+        before: &chat::Model,
+        after: &chat::Model,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if after.traffic_light == before.traffic_light {
+            return Ok(());
         }
-        let mut model: chat::ActiveModel = chat.clone().into();
-        model.traffic_light = Set(light);
-        model.traffic_light_changes_at = Set(changes_at);
-        let updated = model.update(db).await?;
-        if light != chat.traffic_light {
-            self.domain
-                .chats()
-                .tell_chat(
-                    db,
-                    outbox,
-                    &updated,
-                    EventKind::TrafficLightChanged,
-                    json!({ "trafficLight": light }),
-                    now,
-                )
-                .await?;
-        }
-        Ok(updated)
+        self.domain
+            .chats()
+            .tell_chat(
+                db,
+                outbox,
+                after,
+                EventKind::TrafficLightChanged,
+                json!({ "trafficLight": after.traffic_light }),
+                now,
+            )
+            .await
     }
 
     /// Recomputes the lights of an organization's open chats after its thresholds change.
