@@ -133,16 +133,18 @@ impl Chats<'_> {
             now,
         )
         .await?;
-        self.tell_chat(
-            db,
+        // Whoever was in the chat leaves it, and hears that it closed.
+        let present = leave_chat(db, chat.id, now).await?;
+        self.tell_participants(
             outbox,
             &closed,
-            EventKind::ChatUpdated,
-            json!({ "status": ChatStatus::Completed }),
+            present,
+            &[(
+                EventKind::ChatUpdated,
+                json!({ "status": ChatStatus::Completed }),
+            )],
             now,
-        )
-        .await?;
-        leave_chat(db, chat.id, now).await?;
+        );
         if let Some(owner) = chat.operator_id {
             outbox.to_operator(
                 chat.organization_id,

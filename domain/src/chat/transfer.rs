@@ -292,10 +292,10 @@ impl Chats<'_> {
         )
         .await?;
         let joined = leave_chat(db, chat.id, now).await?;
-        for participant in joined {
+        for operator_id in joined {
             outbox.to_operator(
                 chat.organization_id,
-                participant.operator_id,
+                operator_id,
                 EventKind::ChatUnassigned,
                 Some(chat.id),
                 json!({ "reason": "TRANSFERRED" }),

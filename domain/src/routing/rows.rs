@@ -171,26 +171,32 @@ pub(crate) async fn end_assignment(
     Ok(())
 }
 
-/// Marks everyone still in a chat as having left it; returns who was in.
+/// Marks everyone still in a chat (joined or invited) as having left it; returns the operators
+/// who were in. One statement where the database returns what it updated (PostgreSQL).
 pub(crate) async fn leave_chat(
     db: &impl ConnectionTrait,
     chat_id: ChatId,
     now: DateTime<Utc>,
-) -> Result<Vec<chat_participant::Model>> {
-    let present = chat_participant::Entity::find()
-        .filter(chat_participant::Column::ChatId.eq(chat_id))
-        .filter(chat_participant::Column::State.ne(ParticipantState::Left))
-        .all(db)
-        .await?;
-    chat_participant::Entity::update_many()
+) -> Result<Vec<OperatorId>> {
+    let present = || {
+        chat_participant::Entity::find()
+            .filter(chat_participant::Column::ChatId.eq(chat_id))
+            .filter(chat_participant::Column::State.ne(ParticipantState::Left))
+    };
+    let leave = chat_participant::Entity::update_many()
         .col_expr(
             chat_participant::Column::State,
             Expr::value(ParticipantState::Left),
         )
         .col_expr(chat_participant::Column::LeftAt, Expr::value(now))
         .filter(chat_participant::Column::ChatId.eq(chat_id))
-        .filter(chat_participant::Column::State.ne(ParticipantState::Left))
-        .exec(db)
-        .await?;
-    Ok(present)
+        .filter(chat_participant::Column::State.ne(ParticipantState::Left));
+    let left = if db.support_returning() {
+        leave.exec_with_returning(db).await?
+    } else {
+        let present = present().all(db).await?;
+        leave.exec(db).await?;
+        present
+    };
+    Ok(left.into_iter().map(|p| p.operator_id).collect())
 }
