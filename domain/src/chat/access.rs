@@ -277,10 +277,7 @@ impl Chats<'_> {
             .select_only()
             .column(chat_participant::Column::OperatorId)
             .filter(chat_participant::Column::ChatId.eq(chat.id))
-            .filter(
-                chat_participant::Column::State
-                    .is_in([ParticipantState::Joined, ParticipantState::Invited]),
-            )
+            .filter(chat_participant::Column::State.is_in(PRESENT))
             .into_tuple()
             .all(db)
             .await?;
@@ -351,6 +348,9 @@ impl Chats<'_> {
     }
 }
 
+/// The states of an operator who is told what happens in a chat: joined in it, or invited.
+const PRESENT: [ParticipantState; 2] = [ParticipantState::Joined, ParticipantState::Invited];
+
 /// Joins a chat's organization settings and its channel's auto-close time to a read of it.
 fn with_message_rules(
     select: sea_orm::SelectTwo<chat::Entity, organization_settings::Entity>,
@@ -362,11 +362,12 @@ fn with_message_rules(
         sea_orm::DatabaseBackend::Postgres => "string_agg(p.operator_id::text, ',')",
         _ => "group_concat(hex(p.operator_id), ',')",
     };
+    let present = PRESENT
+        .map(|state| format!("'{}'", state.as_str()))
+        .join(", ");
     let participants = format!(
         "(SELECT {concat} FROM chat_participants p WHERE p.chat_id = chats.id \
-         AND p.state IN ('{}', '{}'))",
-        ParticipantState::Joined.as_str(),
-        ParticipantState::Invited.as_str()
+         AND p.state IN ({present}))"
     );
     select
         .column_as(sea_orm::sea_query::Expr::cust(participants), "participants")

@@ -97,7 +97,7 @@ impl EventBus {
     }
 
     /// Wakes this instance's subscribers, and queues the notice for other instances when a
-    /// relay runs ([`relay_postgres_notices`]). Call after the commit.
+    /// relay runs ([`share_notices`]). Call after the commit.
     pub fn announce(&self, notice: Notice) {
         self.publish(notice);
         let outgoing = &self.outgoing;
@@ -105,6 +105,16 @@ impl EventBus {
             lock(&outgoing.queue).push(notice);
             outgoing.ready.notify_one();
         }
+    }
+
+    /// The recipients someone on this instance follows, with the latest sequence announced here.
+    fn watched_heads(&self) -> Vec<(RecipientKind, Uuid, i64)> {
+        lock(&self.watched)
+            .latest
+            .iter()
+            .filter(|(_, sender)| sender.receiver_count() > 0)
+            .map(|((kind, id), sender)| (*kind, *id, *sender.borrow()))
+            .collect()
     }
 
     /// Wakes this instance's subscribers of the notice's recipient.
@@ -136,18 +146,6 @@ impl Default for EventBus {
 /// The locked value, also after a panic elsewhere poisoned the lock (the maps stay usable).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-impl EventBus {
-    /// The recipients someone on this instance follows, with the latest sequence announced here.
-    fn watched_heads(&self) -> Vec<(RecipientKind, Uuid, i64)> {
-        lock(&self.watched)
-            .latest
-            .iter()
-            .filter(|(_, sender)| sender.receiver_count() > 0)
-            .map(|((kind, id), sender)| (*kind, *id, *sender.borrow()))
-            .collect()
-    }
 }
 
 /// How often each instance compares the streams it follows with their counters, making up for
@@ -273,8 +271,13 @@ async fn forward(db: &sea_orm::DatabaseConnection, bus: &EventBus) {
     }
 }
 
+/// Reconciles every [`RECONCILE_EVERY`], from one period after start (the listener reconciles
+/// as it connects).
 async fn reconcile_every(db: &sea_orm::DatabaseConnection, bus: &EventBus) {
-    let mut every = tokio::time::interval(RECONCILE_EVERY);
+    let mut every = tokio::time::interval_at(
+        tokio::time::Instant::now() + RECONCILE_EVERY,
+        RECONCILE_EVERY,
+    );
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;

@@ -63,22 +63,21 @@ impl Routing<'_> {
         trigger: RoutingTrigger,
         now: DateTime<Utc>,
     ) -> Result<Routed> {
-        let Some(chat) = lock_chat(db, chat_id).await? else {
+        let waiting = lock_chat(db, chat_id).await?;
+        let Some(chat) = waiting.filter(|c| c.status == ChatStatus::Queued) else {
             return Ok(Routed {
                 outcome: RoutingOutcome::Rejected,
                 chat: None,
             });
         };
-        if chat.status != ChatStatus::Queued {
-            return Ok(Routed {
-                outcome: RoutingOutcome::Rejected,
-                chat: None,
-            });
-        }
+        let read;
         let queue = match (chat.queue_id, known_queue) {
             (None, _) => None,
-            (Some(id), Some(known)) if known.id == id => Some(known.clone()),
-            (Some(id), _) => queue::Entity::find_by_id(id).one(db).await?,
+            (Some(id), Some(known)) if known.id == id => Some(known),
+            (Some(id), _) => {
+                read = queue::Entity::find_by_id(id).one(db).await?;
+                read.as_ref()
+            }
         };
         let Some(queue) = queue else {
             return Ok(Routed {
@@ -87,7 +86,7 @@ impl Routing<'_> {
             });
         };
         let mut candidates = rank(
-            self.candidates(db, &chat, &queue, trigger, now).await?,
+            self.candidates(db, &chat, queue, trigger, now).await?,
             queue.skill_id.is_some(),
         );
         // Best first, passing by operators another hand-off is taking at this moment; only when
