@@ -287,7 +287,7 @@ async fn main() {
 
     // Reports (O2) over the same history, the owner's (the whole organization), next to the same
     // baseline: the last month by day, by operator and by queue, the last week by hour, the
-    // whole year by week (every chat), and time in status.
+    // whole year (every chat) by week, queue, local day and operator, and time in status.
     let now = chrono::Utc::now();
     let back = |days: i64| (now - chrono::Duration::days(days)).to_rfc3339();
     let report = "query($i: ReportInput!) { report(input: $i) { rows { key count average p50 p90 distribution } total { count average p50 p90 } } }";
@@ -327,6 +327,18 @@ async fn main() {
         (
             "CSAT, 366 days by queue",
             json!({ "kind": "CSAT", "groupBy": "QUEUE", "from": back(366) }),
+        ),
+        (
+            "FIRST_RESPONSE, 366 days by day",
+            json!({ "kind": "FIRST_RESPONSE", "groupBy": "DAY", "from": back(366), "timeZone": "Europe/Warsaw" }),
+        ),
+        (
+            "HANDLE_TIME, 366 days by operator",
+            json!({ "kind": "HANDLE_TIME", "groupBy": "OPERATOR", "from": back(366) }),
+        ),
+        (
+            "WRAP_UP, 366 days",
+            json!({ "kind": "WRAP_UP", "groupBy": "DAY", "from": back(366) }),
         ),
         (
             "STATUS_TIME, 31 days",

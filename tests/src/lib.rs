@@ -205,6 +205,41 @@ impl TestApp {
         (output, self.queries.load(Ordering::SeqCst) - before)
     }
 
+    /// On PostgreSQL, how many closed chats' figures the reports' `closed_chats_by_day` holds
+    /// that the chats do not, and the other way round: 0 when the database kept them as it must.
+    /// SQLite's reports read the chats themselves: 0.
+    pub async fn closed_days_disagreements(&self) -> i64 {
+        use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+        if self.domain.db.get_database_backend() != DatabaseBackend::Postgres {
+            return 0;
+        }
+        let sql = "WITH kept AS (
+                SELECT d.organization_id, d.day, d.queue_id, d.operator_id, d.topic_id,
+                    f.closed_at, f.first_response_ms, f.handle_ms, f.rating, f.reason, f.result
+                FROM closed_chats_by_day d,
+                    unnest(d.closed_at, d.first_response_ms, d.handle_ms, d.rating,
+                        d.wrap_up_reason_id, d.result_id)
+                        AS f (closed_at, first_response_ms, handle_ms, rating, reason, result)),
+            chats AS (
+                SELECT organization_id, (closed_at AT TIME ZONE 'UTC')::date,
+                    coalesce(queue_id, '00000000-0000-0000-0000-000000000000'),
+                    coalesce(operator_id, '00000000-0000-0000-0000-000000000000'),
+                    coalesce(topic_id, '00000000-0000-0000-0000-000000000000'), closed_at,
+                    omnipanel_ms(first_response_at, coalesce(queued_at, created_at)),
+                    omnipanel_ms(closed_at, accepted_at), rating, wrap_up_reason_id, result_id
+                FROM chats WHERE status = 'COMPLETED' AND closed_at IS NOT NULL)
+            SELECT count(*) AS n FROM ((TABLE kept EXCEPT ALL TABLE chats)
+                UNION ALL (TABLE chats EXCEPT ALL TABLE kept)) AS apart";
+        let row = self
+            .domain
+            .db
+            .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "n").unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

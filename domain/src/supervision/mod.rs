@@ -3,9 +3,9 @@
 //! belong to and the operators in them; managers, administrators and the owner (and API keys of
 //! scope ADMIN) see the whole organization.
 
+mod closed_days;
 mod overview;
 mod report_rules;
-mod report_sql;
 mod reports;
 mod status;
 

@@ -1,8 +1,9 @@
 //! Reports (O2): chats handled, first response and handle time, time in status (B3), ratings
 //! (CSAT) and wrap-up reasons and results, over a period, grouped by operator, queue, topic or
 //! period (hour, day, week in the organization's time zone, empty periods shown as zero). The
-//! figures are computed from the chats themselves, so a report never disagrees with its rows:
-//! by PostgreSQL in one grouping statement (`report_sql.rs`), by Rust on SQLite.
+//! figures are each chat's own, so a report never disagrees with its rows: on SQLite read from
+//! the chats, on PostgreSQL from the closed chats the database packs by day (`closed_days.rs`);
+//! both add up in Rust ([`Tallies`]).
 
 use std::collections::HashMap;
 
@@ -22,11 +23,11 @@ use crate::ids::*;
 use crate::presence::rules::time_in_status;
 use crate::service::Supervision;
 use crate::supervision::Floor;
+use crate::supervision::closed_days;
 use crate::supervision::report_rules::{
-    Group, MAX_DAYS, MAX_HOURLY_DAYS, ReportGroup, ReportInput, ReportKind, ReportRow, Tally,
-    period_of, rows_of,
+    Group, MAX_DAYS, MAX_HOURLY_DAYS, ReportGroup, ReportInput, ReportKind, ReportRow, Tallies,
+    Tally, WrapUps, rows_of,
 };
-use crate::supervision::report_sql;
 
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -64,6 +65,17 @@ impl Closed {
             ReportKind::Csat => self.rating.map(f64::from),
         }
     }
+
+    /// Adds the chat's figure, if it has one, to its group (the SQLite path).
+    fn add_to(&self, tallies: &mut Tallies, kind: ReportKind) {
+        let Some(value) = self.value(kind) else {
+            return;
+        };
+        let group = tallies
+            .group_of(self.operator_id, self.queue_id, self.topic_id)
+            .unwrap_or_else(|| tallies.period(self.closed_at.unwrap_or(self.created_at)));
+        tallies.add(group, [value]);
+    }
 }
 
 impl Supervision<'_> {
@@ -92,17 +104,24 @@ impl Supervision<'_> {
         let closed = closed_in(actor, &floor, &input);
         let (rows, total) = match input.kind {
             ReportKind::StatusTime => self.status_time(db, actor, &floor, &input).await?,
-            ReportKind::WrapUp => wrap_ups(db, closed).await?,
-            _ => {
-                let (groups, total) = if db.get_database_backend() == DatabaseBackend::Postgres {
-                    report_sql::tallies(db, closed, &input, time_zone.name()).await?
+            ReportKind::WrapUp => {
+                let counted = if db.get_database_backend() == DatabaseBackend::Postgres {
+                    closed_days::wrap_ups(db, actor, &floor, &input).await?
                 } else {
-                    tallies(
-                        &input,
-                        time_zone,
-                        &closed.into_model::<Closed>().all(db).await?,
-                    )
+                    count_wrap_ups(db, closed).await?
                 };
+                wrap_up_rows(db, counted).await?
+            }
+            _ => {
+                let mut tallies = Tallies::new(&input, time_zone);
+                if db.get_database_backend() == DatabaseBackend::Postgres {
+                    closed_days::add(db, actor, &floor, &input, &mut tallies).await?;
+                } else {
+                    for chat in closed.into_model::<Closed>().all(db).await? {
+                        chat.add_to(&mut tallies, input.kind);
+                    }
+                }
+                let (groups, total) = tallies.finish();
                 let names = names(db, input.group_by, &groups).await?;
                 rows_of(&input, time_zone, &names, groups, total)
             }
@@ -288,40 +307,11 @@ async fn names(
     })
 }
 
-/// Groups the chats and adds each group up (the SQLite path).
-fn tallies(input: &ReportInput, tz: Tz, chats: &[Closed]) -> (Vec<(Group, Tally)>, Tally) {
-    let kind = input.kind;
-    let mut groups: HashMap<Group, Vec<f64>> = HashMap::new();
-    let mut all = Vec::new();
-    for chat in chats {
-        let Some(value) = chat.value(kind) else {
-            continue;
-        };
-        all.push(value);
-        let group = match input.group_by {
-            ReportGroup::Operator => Group::Of(chat.operator_id.map(|i| i.0)),
-            ReportGroup::Queue => Group::Of(chat.queue_id.map(|i| i.0)),
-            ReportGroup::Topic => Group::Of(chat.topic_id.map(|i| i.0)),
-            periodic => Group::Period(period_of(
-                periodic,
-                tz,
-                chat.closed_at.unwrap_or(chat.created_at),
-            )),
-        };
-        groups.entry(group).or_default().push(value);
-    }
-    let groups = groups
-        .into_iter()
-        .map(|(group, values)| (group, Tally::of(kind, values)))
-        .collect();
-    (groups, Tally::of(kind, all))
-}
-
-/// Chats by wrap-up reason, then by result, counted by the database.
-async fn wrap_ups(
+/// The chats `closed` selects counted by the database (the SQLite path).
+async fn count_wrap_ups(
     db: &impl ConnectionTrait,
     closed: Select<chat::Entity>,
-) -> Result<(Vec<ReportRow>, ReportRow)> {
+) -> Result<WrapUps> {
     let count = |column: chat::Column| {
         closed
             .clone()
@@ -331,14 +321,14 @@ async fn wrap_ups(
             .filter(column.is_not_null())
             .group_by(column)
     };
-    let reasons: HashMap<WrapUpReasonId, u64> = count(chat::Column::WrapUpReasonId)
+    let reasons = count(chat::Column::WrapUpReasonId)
         .into_tuple::<(WrapUpReasonId, i64)>()
         .all(db)
         .await?
         .into_iter()
         .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
         .collect();
-    let results: HashMap<ChatResultId, u64> = count(chat::Column::ResultId)
+    let results = count(chat::Column::ResultId)
         .into_tuple::<(ChatResultId, i64)>()
         .all(db)
         .await?
@@ -352,6 +342,23 @@ async fn wrap_ups(
         .one(db)
         .await?
         .unwrap_or(0);
+    Ok(WrapUps {
+        chats: u64::try_from(chats).unwrap_or(0),
+        reasons,
+        results,
+    })
+}
+
+/// Chats by wrap-up reason, then by result, each by name.
+async fn wrap_up_rows(
+    db: &impl ConnectionTrait,
+    counted: WrapUps,
+) -> Result<(Vec<ReportRow>, ReportRow)> {
+    let WrapUps {
+        chats,
+        reasons,
+        results,
+    } = counted;
     let reason_names = wrap_up_reason::Entity::find()
         .filter(wrap_up_reason::Column::Id.is_in(reasons.keys().copied()))
         .all(db)
@@ -377,12 +384,5 @@ async fn wrap_ups(
         .collect();
     by_result.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
     by_reason.extend(by_result);
-    Ok((
-        by_reason,
-        row(
-            "total".into(),
-            "Total".into(),
-            u64::try_from(chats).unwrap_or(0),
-        ),
-    ))
+    Ok((by_reason, row("total".into(), "Total".into(), chats)))
 }

@@ -253,6 +253,7 @@ async fn old_rows_go_by_each_organizations_policy(app: TestApp) {
     let brief_now = held(&app, &brief, &channels[1], set_up).await;
     assert_eq!((brief_now.chats, brief_now.attachments), (1, 0));
     assert!(brief_now.messages < brief_at_start.messages && brief_now.messages > 0);
+    assert_eq!(app.closed_days_disagreements().await, 0);
     assert!(
         app.domain
             .file_store

@@ -1,15 +1,18 @@
 //! Supervision (O1): the live view's figures against chats whose timings the manual clock sets
 //! exactly, who sees which floor, and a supervisor setting an operator's status.
 
-use omnipanel_domain::entity::status_log;
-use omnipanel_tests::{Op, TestApp, WsClient, error_code, error_field, on_both_databases};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use omnipanel_domain::entity::{chat, status_log};
+use omnipanel_tests::{
+    Db, Op, TestApp, WsClient, error_code, error_field, on_both_databases, spawn_app,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 on_both_databases!(
     the_live_overview_adds_up_the_floor,
     the_live_view_follows_the_floor,
     reports_add_up_chats_whose_timings_the_clock_set,
+    reports_follow_every_change_of_the_chats,
     a_supervisor_sets_an_operators_status_on_their_floor
 );
 
@@ -233,7 +236,7 @@ async fn worked_chat(
     phone: &str,
     (accept_after, answer_after, close_after): (i64, i64, i64),
     (reason, result, score): (&str, &str, i32),
-) {
+) -> String {
     let chat = app.hand_off_ok(key, queue, phone).await;
     let chat = chat["id"].as_str().unwrap().to_owned();
     app.advance(owner, accept_after).await;
@@ -258,6 +261,7 @@ async fn worked_chat(
         json!({ "c": chat, "s": score }),
     )
     .await;
+    chat
 }
 
 async fn reports_add_up_chats_whose_timings_the_clock_set(app: TestApp) {
@@ -465,6 +469,122 @@ async fn reports_add_up_chats_whose_timings_the_clock_set(app: TestApp) {
             "{body}"
         );
     }
+    assert_eq!(app.closed_days_disagreements().await, 0);
+}
+
+/// Reports read each closed chat's figures as the chat now has them, however it changed: rated
+/// after closing, its result taken away, moved to another day, reopened, deleted (PostgreSQL keeps its packed days in
+/// the same transactions; SQLite reads the chats).
+async fn reports_follow_every_change_of_the_chats(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let owner = &desk.org.owner_token;
+    let reason = app.wrap_up_reason(owner).await;
+    let result = app
+        .ok(
+            Some(owner),
+            "mutation { createChatResult(input: { name: \"Sold\" }) { chatResult { id } } }",
+            json!({}),
+        )
+        .await["createChatResult"]["chatResult"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let start: chrono::DateTime<chrono::Utc> =
+        app.ok(Some(owner), "{ serverTime }", json!({})).await["serverTime"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+    let mut chats = Vec::new();
+    for (phone, timings, score) in [
+        ("+48600300011", (10, 30, 60), 5),
+        ("+48600300012", (20, 60, 220), 3),
+        ("+48600300013", (5, 5, 30), 4),
+    ] {
+        let chat = worked_chat(
+            &app,
+            &desk.key,
+            owner,
+            &desk.queue,
+            &desk.op,
+            phone,
+            timings,
+            (&reason, &result, score),
+        )
+        .await;
+        chats.push(omnipanel_domain::ids::ChatId(chat.parse().unwrap()));
+    }
+    let (from, to) = (
+        start - chrono::Duration::hours(1),
+        start + chrono::Duration::hours(1),
+    );
+    let figures = |kind: &str, from: chrono::DateTime<chrono::Utc>| {
+        let input = json!({ "kind": kind, "groupBy": "OPERATOR", "from": from,
+            "to": from + chrono::Duration::hours(2) });
+        let app = &app;
+        async move {
+            let total = report(app, owner, input).await["total"].clone();
+            (total["count"].as_u64().unwrap(), total["average"].as_f64())
+        }
+    };
+    assert_eq!(figures("HANDLE_TIME", from).await, (3, Some(135.0)));
+    assert_eq!(figures("CSAT", from).await, (3, Some(4.0)));
+    assert_eq!(app.closed_days_disagreements().await, 0);
+
+    let db = &app.domain.db;
+    let change =
+        |id: omnipanel_domain::ids::ChatId, column: chat::Column, value: sea_orm::Value| {
+            chat::Entity::update_many()
+                .col_expr(column, sea_orm::sea_query::Expr::value(value))
+                .filter(chat::Column::Id.eq(id))
+                .exec(db)
+        };
+    // Rated again: 1 instead of 5.
+    change(chats[0], chat::Column::Rating, 1i16.into())
+        .await
+        .unwrap();
+    assert_eq!(figures("CSAT", from).await, (3, Some(8.0 / 3.0)));
+    // Its result taken away.
+    change(chats[0], chat::Column::ResultId, sea_orm::Value::Uuid(None))
+        .await
+        .unwrap();
+    let wrap_up = report(
+        &app,
+        owner,
+        json!({ "kind": "WRAP_UP", "groupBy": "DAY", "from": from, "to": to }),
+    )
+    .await;
+    let counts: Vec<(&str, u64)> = wrap_up["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["label"].as_str().unwrap(), r["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(counts, [("Solved", 3), ("Sold", 2)]);
+    // Closed a day later: out of the period, into the next day's.
+    let later = to + chrono::Duration::days(1);
+    change(chats[1], chat::Column::ClosedAt, later.into())
+        .await
+        .unwrap();
+    assert_eq!(figures("CHATS", from).await.0, 2);
+    assert_eq!(
+        figures("CHATS", later - chrono::Duration::hours(1)).await.0,
+        1
+    );
+    assert_eq!(app.closed_days_disagreements().await, 0);
+    // Reopened: no longer a closed chat.
+    change(chats[2], chat::Column::Status, "ACTIVE".into())
+        .await
+        .unwrap();
+    assert_eq!(figures("HANDLE_TIME", from).await, (1, Some(90.0)));
+    // Deleted.
+    chat::Entity::delete_by_id(chats[0]).exec(db).await.unwrap();
+    assert_eq!(figures("CHATS", from).await.0, 0);
+    assert_eq!(
+        figures("CHATS", later - chrono::Duration::hours(1)).await.0,
+        1
+    );
+    assert_eq!(app.closed_days_disagreements().await, 0);
 }
 
 const SET_STATUS: &str = "mutation($input: SetOperatorStatusInput!) { setOperatorStatus(input: $input) { operator { id status } } }";
@@ -557,4 +677,93 @@ async fn owner_id(app: &TestApp, owner: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// On PostgreSQL a day of one queue, operator and topic is kept in parts of at most 128 chats
+/// (a closing chat rewrites only the last), however its chats arrive: 300 in one statement, 50
+/// taken out and put back one by one; the report reads them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_day_is_kept_in_bounded_parts_on_postgres() {
+    let app = spawn_app(Db::Postgres).await;
+    let desk = app.desk("Acme").await;
+    let owner = &desk.org.owner_token;
+    let chat = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48600300021")
+        .await;
+    let id: uuid::Uuid = chat["id"].as_str().unwrap().parse().unwrap();
+    let customer = chat::Entity::find_by_id(omnipanel_domain::ids::ChatId(id))
+        .one(&app.domain.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .customer_id;
+    let db = &app.domain.db;
+    let run = |sql: String| async move { db.execute_unprepared(&sql).await.unwrap() };
+    // Accepted four minutes before 10:00 UTC, closed g seconds after it: handled 240 + g s.
+    run(format!(
+        "INSERT INTO chats (id, organization_id, number, direction, status, source, customer_id,
+            queue_id, variables, created_at, accepted_at, closed_at, traffic_light, updated_at)
+         SELECT gen_random_uuid(), '{org}', 100000 + g, 'INBOUND', 'COMPLETED', 'TELEGRAM',
+            '{customer}', '{queue}', '{{}}', '2026-06-01 09:50Z', '2026-06-01 09:56Z',
+            '2026-06-01 10:00Z'::timestamptz + g * interval '1 second', 'NONE', now()
+         FROM generate_series(1, 300) AS g",
+        org = desk.org.id,
+        customer = customer.0,
+        queue = desk.queue,
+    ))
+    .await;
+    let parts = || async {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT count(*) AS parts, max(cardinality(closed_at)) AS largest,
+                    sum(cardinality(closed_at)) AS chats FROM closed_chats_by_day",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let get = |column| row.try_get::<i64>("", column).unwrap();
+        (
+            get("parts"),
+            i64::from(row.try_get::<i32>("", "largest").unwrap()),
+            get("chats"),
+        )
+    };
+    assert_eq!(parts().await, (3, 128, 300));
+    assert_eq!(app.closed_days_disagreements().await, 0);
+
+    for status in ["ACTIVE", "COMPLETED"] {
+        run(format!(
+            "UPDATE chats SET status = '{status}' WHERE number BETWEEN 100001 AND 100050"
+        ))
+        .await;
+    }
+    let (count, largest, chats) = parts().await;
+    assert!(
+        largest <= 128 && count >= 3,
+        "{count} parts, the largest {largest}"
+    );
+    assert_eq!(chats, 300);
+    assert_eq!(app.closed_days_disagreements().await, 0);
+    let handled = report(
+        &app,
+        owner,
+        json!({ "kind": "HANDLE_TIME", "groupBy": "DAY", "from": "2026-06-01T00:00:00Z",
+            "to": "2026-06-02T00:00:00Z" }),
+    )
+    .await;
+    assert_eq!(handled["total"]["count"], 300);
+    assert_eq!(handled["total"]["average"], 390.5);
+    assert_eq!(handled["total"]["p50"], 390.0);
+    // The day whole inside a longer period, by operator and as wrap-ups.
+    for kind in ["HANDLE_TIME", "WRAP_UP"] {
+        let around = report(
+            &app,
+            owner,
+            json!({ "kind": kind, "groupBy": "OPERATOR", "from": "2026-05-31T12:00:00Z",
+                "to": "2026-06-02T12:00:00Z" }),
+        )
+        .await;
+        assert_eq!(around["total"]["count"], 300, "{kind}");
+    }
 }
