@@ -264,16 +264,11 @@ async fn worked_chat(
     chat
 }
 
-async fn reports_add_up_chats_whose_timings_the_clock_set(app: TestApp) {
-    let desk = app.desk("Acme").await;
-    let owner = &desk.org.owner_token;
-    let sales = app.create_queue(owner, "Sales", None).await;
-    let seller = app.operator(owner, "OPERATOR").await;
-    let supervisor = app.operator(owner, "SUPERVISOR").await;
-    app.set_members(owner, &sales, &[&seller]).await;
-    app.set_members(owner, &desk.queue, &[&desk.op, &supervisor])
-        .await;
-    app.set_status(&seller, "READY").await;
+/// A wrap-up reason ("Solved") and a result ("Sold") to close chats with, and the server's time.
+async fn closing_with(
+    app: &TestApp,
+    owner: &str,
+) -> (String, String, chrono::DateTime<chrono::Utc>) {
     let reason = app.wrap_up_reason(owner).await;
     let result = app
         .ok(
@@ -285,12 +280,25 @@ async fn reports_add_up_chats_whose_timings_the_clock_set(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let start: chrono::DateTime<chrono::Utc> =
-        app.ok(Some(owner), "{ serverTime }", json!({})).await["serverTime"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+    let now = app.ok(Some(owner), "{ serverTime }", json!({})).await["serverTime"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (reason, result, now)
+}
+
+async fn reports_add_up_chats_whose_timings_the_clock_set(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let owner = &desk.org.owner_token;
+    let sales = app.create_queue(owner, "Sales", None).await;
+    let seller = app.operator(owner, "OPERATOR").await;
+    let supervisor = app.operator(owner, "SUPERVISOR").await;
+    app.set_members(owner, &sales, &[&seller]).await;
+    app.set_members(owner, &desk.queue, &[&desk.op, &supervisor])
+        .await;
+    app.set_status(&seller, "READY").await;
+    let (reason, result, start) = closing_with(&app, owner).await;
 
     // Support: accepted after 10 s, first answer 40 s after queueing, handled for 90 s, rated 5.
     let support = (&desk.queue, &desk.op);
@@ -478,23 +486,7 @@ async fn reports_add_up_chats_whose_timings_the_clock_set(app: TestApp) {
 async fn reports_follow_every_change_of_the_chats(app: TestApp) {
     let desk = app.desk("Acme").await;
     let owner = &desk.org.owner_token;
-    let reason = app.wrap_up_reason(owner).await;
-    let result = app
-        .ok(
-            Some(owner),
-            "mutation { createChatResult(input: { name: \"Sold\" }) { chatResult { id } } }",
-            json!({}),
-        )
-        .await["createChatResult"]["chatResult"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let start: chrono::DateTime<chrono::Utc> =
-        app.ok(Some(owner), "{ serverTime }", json!({})).await["serverTime"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+    let (reason, result, start) = closing_with(&app, owner).await;
     let mut chats = Vec::new();
     for (phone, timings, score) in [
         ("+48600300011", (10, 30, 60), 5),
