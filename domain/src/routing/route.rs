@@ -25,8 +25,8 @@ use crate::events::Outbox;
 use crate::ids::{ChatId, OperatorId, RoutingDecisionId};
 use crate::routing::rank::{Candidate, SkipReason, can_take, rank};
 use crate::routing::rows::{
-    Contended, end_assignment, lock_chat, lock_operator, open_assignment, release_capacity,
-    take_capacity,
+    Contended, end_assignment, lock_chat, open_assignment, release_capacity,
+    release_capacity_and_read, take_capacity,
 };
 use crate::service::Routing;
 
@@ -388,9 +388,7 @@ impl Routing<'_> {
         operator_id: OperatorId,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        lock_operator(db, operator_id).await?;
-        release_capacity(db, operator_id).await?;
-        let Some(op) = operator::Entity::find_by_id(operator_id).one(db).await? else {
+        let Some(op) = release_capacity_and_read(db, operator_id).await? else {
             return Ok(());
         };
         if op.next_status.is_some() && op.active_chats == 0 {

@@ -102,6 +102,30 @@ pub(crate) async fn release_capacity(db: &impl ConnectionTrait, id: OperatorId) 
     Ok(())
 }
 
+/// Gives back one chat's capacity and reads the operator as that leaves them, their row locked
+/// until the transaction ends: on PostgreSQL one `UPDATE … RETURNING` (the update takes the
+/// lock), on SQLite the update and a read.
+pub(crate) async fn release_capacity_and_read(
+    db: &impl ConnectionTrait,
+    id: OperatorId,
+) -> Result<Option<operator::Model>> {
+    let active = || Expr::col(operator::Column::ActiveChats);
+    let release = operator::Entity::update_many()
+        .col_expr(
+            operator::Column::ActiveChats,
+            Expr::case(active().gt(0), active().sub(1))
+                .finally(0)
+                .into(),
+        )
+        .filter(operator::Column::Id.eq(id));
+    if db.support_returning() {
+        Ok(release.exec_with_returning(db).await?.into_iter().next())
+    } else {
+        release.exec(db).await?;
+        Ok(operator::Entity::find_by_id(id).one(db).await?)
+    }
+}
+
 /// Takes capacity for a manual assignment (C4): any signed-in status, but never over the limit.
 pub(crate) async fn take_capacity_for_assignment(
     db: &impl ConnectionTrait,
