@@ -5,6 +5,8 @@
 //! microsecond, local periods follow the report's time zone, and percentiles stay exact. The
 //! figures then add up in Rust as SQLite's do ([`Tallies`]).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use sea_orm::sqlx::{self, AssertSqlSafe};
 use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
@@ -50,29 +52,35 @@ const DAYS_READ: &str = "FROM closed_chats_by_day \
     WHERE organization_id = $1 AND day BETWEEN $2 AND $3 \
       AND ($4::uuid[] IS NULL OR queue_id = ANY($4)) \
       AND ($5::uuid IS NULL OR queue_id = $5) \
-      AND ($6::uuid IS NULL OR operator_id = $6) \
-    ORDER BY day";
+      AND ($6::uuid IS NULL OR operator_id = $6)";
 
 /// The closing instants of a day's chats, unless the day is whole.
 const INSTANTS: &str = "CASE WHEN day = ANY($7) THEN NULL ELSE closed_at END";
 
+/// The UTC day of the period's last instant.
+fn last_day(input: &ReportInput) -> NaiveDate {
+    (input.to - Duration::microseconds(1)).date_naive()
+}
+
+/// The UTC days the period touches.
+fn days(input: &ReportInput) -> impl Iterator<Item = NaiveDate> {
+    let last = last_day(input);
+    input
+        .from
+        .date_naive()
+        .iter_days()
+        .take_while(move |day| *day <= last)
+}
+
 /// The UTC days inside the period whose chats all fall in one group (`in_one_group`): their
 /// chats all count, and their instants need not be read (for a year's report, nearly every day).
 fn whole_days(input: &ReportInput, in_one_group: impl Fn(NaiveDate) -> bool) -> Vec<NaiveDate> {
-    let mut days = Vec::new();
-    let mut day = input.from.date_naive();
-    while let Some(next) = day.succ_opt() {
-        let start = Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN));
-        let end = Utc.from_utc_datetime(&next.and_time(NaiveTime::MIN));
-        if end > input.to {
-            break;
-        }
-        if start >= input.from && in_one_group(day) {
-            days.push(day);
-        }
-        day = next;
-    }
-    days
+    days(input)
+        .filter(|day| {
+            let start = Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN));
+            input.from <= start && start + Duration::days(1) <= input.to && in_one_group(*day)
+        })
+        .collect()
 }
 
 /// The days a report reads, `columns` of each.
@@ -91,12 +99,11 @@ where
         Floor::Queues(queues) => Some(queues.iter().map(|q| q.0).collect()),
         Floor::Organization => None,
     };
-    let last = input.to - Duration::microseconds(1);
     // The only text put in is fixed column expressions.
     sqlx::query_as(AssertSqlSafe(format!("SELECT {columns} {DAYS_READ}")))
         .bind(actor.organization_id.0)
         .bind(input.from.date_naive())
-        .bind(last.date_naive())
+        .bind(last_day(input))
         .bind(queues)
         .bind(input.queue_id.map(|q| q.0))
         .bind(input.operator_id.map(|o| o.0))
@@ -114,10 +121,19 @@ pub(crate) async fn add(
     input: &ReportInput,
     tallies: &mut Tallies,
 ) -> Result<()> {
+    // Each day's local periods, asked of the time zone once (periodic reports only).
+    let periods: HashMap<NaiveDate, Option<DayPeriods>> = if input.group_by.is_periodic() {
+        days(input)
+            .map(|day| (day, tallies.periods_of_utc_day(day)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let whole = whole_days(input, |day| {
         !input.group_by.is_periodic()
-            || tallies
-                .periods_of_utc_day(day)
+            || periods
+                .get(&day)
+                .and_then(Option::as_ref)
                 .is_some_and(|periods| periods.len() == 1)
     });
     let columns = format!(
@@ -129,9 +145,7 @@ pub(crate) async fn add(
         ReportKind::FirstResponse | ReportKind::HandleTime => |ms| ms as f64 / 1000.0,
         _ => |figure| figure as f64,
     };
-    // The periods of the day last read (rows come in order of days), and the figures gathered
-    // for each before they join their group.
-    let mut periods: Option<(NaiveDate, Option<DayPeriods>)> = None;
+    // The figures gathered for each group of a day before they join it.
     let mut gathered: Vec<Vec<f64>> = Vec::new();
     for (day, queue, operator, topic, count, closed_at, day_figures) in days {
         let figure = |i: usize| match &day_figures {
@@ -157,13 +171,10 @@ pub(crate) async fn add(
             gathered.resize_with(1, Vec::new);
             gathered[0].clear();
             gathered[0].extend(figures.map(|(_, figure)| figure));
-            tallies.add(group, gathered[0].iter().copied());
+            tallies.add(group, &gathered[0]);
             continue;
         }
-        if periods.as_ref().is_none_or(|(of_day, _)| *of_day != day) {
-            periods = Some((day, tallies.periods_of_utc_day(day)));
-        }
-        match periods.as_ref().and_then(|(_, periods)| periods.as_ref()) {
+        match periods.get(&day).and_then(Option::as_ref) {
             Some(periods) => {
                 gathered.resize_with(periods.len(), Vec::new);
                 gathered.iter_mut().for_each(Vec::clear);
@@ -174,7 +185,7 @@ pub(crate) async fn add(
                     gathered[period].push(figure);
                 }
                 for ((_, group), figures) in periods.iter().zip(&gathered) {
-                    tallies.add(*group, figures.iter().copied());
+                    tallies.add(*group, figures);
                 }
             }
             None => {
@@ -183,7 +194,7 @@ pub(crate) async fn add(
                     let at = at.ok_or_else(|| {
                         DomainError::Internal(format!("{day} read as whole, has no periods"))
                     })?;
-                    tallies.add(tallies.period(at), [figure]);
+                    tallies.add(tallies.period(at), &[figure]);
                 }
             }
         }

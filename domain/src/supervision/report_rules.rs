@@ -246,12 +246,15 @@ impl Tallies {
     }
 
     /// Adds values to a group; a group is a row only with some.
-    pub(crate) fn add(&mut self, group: Group, values: impl IntoIterator<Item = f64> + Clone) {
-        if values.clone().into_iter().next().is_none() {
+    pub(crate) fn add(&mut self, group: Group, values: &[f64]) {
+        if values.is_empty() {
             return;
         }
-        self.all.extend(values.clone());
-        self.groups.entry(group).or_default().extend(values);
+        self.all.extend_from_slice(values);
+        self.groups
+            .entry(group)
+            .or_default()
+            .extend_from_slice(values);
     }
 
     /// Each group's tally and the total's.

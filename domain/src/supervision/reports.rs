@@ -74,7 +74,7 @@ impl Closed {
         let group = tallies
             .group_of(self.operator_id, self.queue_id, self.topic_id)
             .unwrap_or_else(|| tallies.period(self.closed_at.unwrap_or(self.created_at)));
-        tallies.add(group, [value]);
+        tallies.add(group, &[value]);
     }
 }
 
