@@ -3,7 +3,7 @@
 
 use omnipanel_domain::entity::{chat, status_log};
 use omnipanel_tests::{
-    Db, Op, TestApp, WsClient, error_code, error_field, on_both_databases, spawn_app,
+    Db, Desk, Op, TestApp, WsClient, error_code, error_field, on_both_databases, spawn_app,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -53,7 +53,16 @@ async fn accept(app: &TestApp, op: &Op, chat: &str) {
     .await;
 }
 
-async fn the_live_overview_adds_up_the_floor(app: TestApp) {
+/// Two queues: Support (the desk's) with its operator and a supervisor, and Sales with one
+/// operator the supervisor does not oversee.
+struct Floor {
+    desk: Desk,
+    sales: String,
+    seller: Op,
+    supervisor: Op,
+}
+
+async fn floor(app: &TestApp) -> Floor {
     let desk = app.desk("Acme").await;
     let owner = &desk.org.owner_token;
     let sales = app.create_queue(owner, "Sales", None).await;
@@ -62,6 +71,22 @@ async fn the_live_overview_adds_up_the_floor(app: TestApp) {
     app.set_members(owner, &sales, &[&seller]).await;
     app.set_members(owner, &desk.queue, &[&desk.op, &supervisor])
         .await;
+    Floor {
+        desk,
+        sales,
+        seller,
+        supervisor,
+    }
+}
+
+async fn the_live_overview_adds_up_the_floor(app: TestApp) {
+    let Floor {
+        desk,
+        sales,
+        seller,
+        supervisor,
+    } = floor(&app).await;
+    let owner = &desk.org.owner_token;
 
     // t = 0: one chat taken at once in Support, one waiting in Sales.
     let a = app
@@ -289,14 +314,13 @@ async fn closing_with(
 }
 
 async fn reports_add_up_chats_whose_timings_the_clock_set(app: TestApp) {
-    let desk = app.desk("Acme").await;
+    let Floor {
+        desk,
+        sales,
+        seller,
+        supervisor,
+    } = floor(&app).await;
     let owner = &desk.org.owner_token;
-    let sales = app.create_queue(owner, "Sales", None).await;
-    let seller = app.operator(owner, "OPERATOR").await;
-    let supervisor = app.operator(owner, "SUPERVISOR").await;
-    app.set_members(owner, &sales, &[&seller]).await;
-    app.set_members(owner, &desk.queue, &[&desk.op, &supervisor])
-        .await;
     app.set_status(&seller, "READY").await;
     let (reason, result, start) = closing_with(&app, owner).await;
 
