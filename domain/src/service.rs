@@ -20,6 +20,30 @@ use crate::ports::local_crm::LocalOnly;
 use crate::ports::messengers::{Messengers, NoMessengers};
 use crate::store;
 
+/// Public service calls that run their one-attempt body again after a lost race
+/// ([`Domain::retry`]), each in its own span:
+///
+/// ```ignore
+/// retried! {
+///     /// Sets the caller's status (B1).
+///     pub async fn set_my_status(SetMyStatusInput) -> operator::Model = set_my_status_once;
+/// }
+/// ```
+///
+/// expands, inside a service's `impl`, to `pub async fn set_my_status(self, actor: &Actor,
+/// input: SetMyStatusInput) -> Result<operator::Model>` calling `set_my_status_once` until it
+/// commits or fails for good. Extra span fields follow the body's name.
+macro_rules! retried {
+    ($($(#[$doc:meta])* pub async fn $name:ident($input:ty) -> $out:ty = $once:ident $(, $field:ident = %$value:expr)*;)*) => {$(
+        $(#[$doc])*
+        #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id $(, $field = %$value)*))]
+        pub async fn $name(self, actor: &$crate::Actor, input: $input) -> $crate::Result<$out> {
+            self.domain.retry(|| self.$once(actor, input.clone())).await
+        }
+    )*};
+}
+pub(crate) use retried;
+
 /// Settings of the services that come from the server's configuration.
 #[derive(Clone, Debug)]
 pub struct DomainConfig {

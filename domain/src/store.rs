@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, Select,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 mod nodelay;
 
+use crate::actor::Actor;
 use crate::entity::organization;
 use crate::error::{DomainError, Result};
 use crate::ids::OrganizationId;
@@ -79,6 +81,63 @@ pub async fn next_number(
         .ok_or(DomainError::not_found("organization"))?
         .try_get("", &sequence.to_string())
         .map_err(Into::into)
+}
+
+/// An entity whose rows each belong to one organization; `WHAT` names a row in `NOT_FOUND`.
+pub trait Owned: EntityTrait {
+    const ORGANIZATION: Self::Column;
+    const WHAT: &'static str;
+}
+
+macro_rules! owned {
+    ($($entity:ident: $what:literal),* $(,)?) => {$(
+        impl Owned for crate::entity::$entity::Entity {
+            const ORGANIZATION: Self::Column = crate::entity::$entity::Column::OrganizationId;
+            const WHAT: &'static str = $what;
+        }
+    )*};
+}
+
+owned!(
+    api_key: "API key",
+    bot_scheme: "bot scheme",
+    channel: "channel",
+    chat: "chat",
+    chat_result: "chat result",
+    custom_status: "custom status",
+    customer: "customer",
+    delivery: "delivery",
+    message: "message",
+    operator: "operator",
+    queue: "queue",
+    quick_reply: "quick reply",
+    skill: "skill",
+    topic: "topic",
+    webhook: "webhook",
+    wrap_up_reason: "wrap-up reason",
+);
+
+/// The row `id` if it is the caller's organization's, to narrow further.
+pub fn own<E: Owned>(
+    actor: &Actor,
+    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+) -> Select<E> {
+    E::find_by_id(id).filter(E::ORGANIZATION.eq(actor.organization_id))
+}
+
+/// The row `id` of the caller's organization; `NOT_FOUND` for any other, so that another
+/// organization's ids look the same as ids that never existed.
+pub async fn find_own<E: Owned>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+) -> Result<E::Model> {
+    found::<E>(own::<E>(actor, id).one(db).await?)
+}
+
+/// `row`, or `NOT_FOUND` naming what was looked for.
+pub fn found<E: Owned>(row: Option<E::Model>) -> Result<E::Model> {
+    row.ok_or(DomainError::not_found(E::WHAT))
 }
 
 /// `column` contains `text`, ignoring case, with `text` matched literally (not as a pattern).

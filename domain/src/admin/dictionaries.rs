@@ -14,6 +14,7 @@ use crate::entity::{bot_scheme, chat_result, custom_status, skill, wrap_up_reaso
 use crate::error::{DomainError, Result};
 use crate::ids::{BotSchemeId, ChatResultId, CustomStatusId, SkillId, WrapUpReasonId};
 use crate::service::Admin;
+use crate::store::find_own;
 use crate::validate::{check, clean, single_line};
 
 /// An organization's entry that is named and archived rather than deleted, its name unique among
@@ -79,7 +80,7 @@ macro_rules! named_dictionary {
     (
         $entity:ident, $Id:ident, $what:literal,
         $Create:ident, $Update:ident,
-        $create:ident, $update:ident, $archive:ident, $list:ident, $get:ident
+        $create:ident, $update:ident, $archive:ident, $list:ident
     ) => {
         #[derive(Clone, Debug, Validate)]
         #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -124,7 +125,7 @@ macro_rules! named_dictionary {
                 check(&input)?;
                 let name = clean(&input.name);
                 let tx = self.domain.write().await?;
-                let found = self.$get(&tx, actor, input.id).await?;
+                let found = find_own::<$entity::Entity>(&tx, actor, input.id).await?;
                 ensure_unique_name::<$entity::Entity>(
                     &tx,
                     actor.organization_id,
@@ -143,7 +144,7 @@ macro_rules! named_dictionary {
             pub async fn $archive(self, actor: &Actor, id: $Id) -> Result<$entity::Model> {
                 actor.require_admin()?;
                 let tx = self.domain.write().await?;
-                let found = self.$get(&tx, actor, id).await?;
+                let found = find_own::<$entity::Entity>(&tx, actor, id).await?;
                 let mut model: $entity::ActiveModel = found.into();
                 model.archived_at = Set(Some(self.domain.now()));
                 model.updated_at = Set(self.domain.now());
@@ -168,20 +169,6 @@ macro_rules! named_dictionary {
                     .all(&self.domain.db)
                     .await?)
             }
-
-            /// One entry of the caller's organization, archived or not.
-            pub async fn $get(
-                self,
-                db: &impl ConnectionTrait,
-                actor: &Actor,
-                id: $Id,
-            ) -> Result<$entity::Model> {
-                $entity::Entity::find_by_id(id)
-                    .filter($entity::Column::OrganizationId.eq(actor.organization_id))
-                    .one(db)
-                    .await?
-                    .ok_or(DomainError::not_found($what))
-            }
         }
     };
 }
@@ -195,8 +182,7 @@ named_dictionary!(
     create_skill,
     update_skill,
     archive_skill,
-    skills,
-    skill
+    skills
 );
 
 named_dictionary!(
@@ -208,8 +194,7 @@ named_dictionary!(
     create_wrap_up_reason,
     update_wrap_up_reason,
     archive_wrap_up_reason,
-    wrap_up_reasons,
-    wrap_up_reason
+    wrap_up_reasons
 );
 
 named_dictionary!(
@@ -221,8 +206,7 @@ named_dictionary!(
     create_chat_result,
     update_chat_result,
     archive_chat_result,
-    chat_results,
-    chat_result
+    chat_results
 );
 
 named_dictionary!(
@@ -234,8 +218,7 @@ named_dictionary!(
     create_custom_status,
     update_custom_status,
     archive_custom_status,
-    custom_statuses,
-    custom_status
+    custom_statuses
 );
 
 named_dictionary!(
@@ -247,6 +230,5 @@ named_dictionary!(
     create_bot_scheme,
     update_bot_scheme,
     archive_bot_scheme,
-    bot_schemes,
-    bot_scheme
+    bot_schemes
 );

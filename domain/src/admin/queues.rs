@@ -12,12 +12,14 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::admin::dictionaries::ensure_unique_name;
 use crate::admin::working_hours::{WorkingHours, check_week, time_zone};
+use crate::entity::skill;
 use crate::entity::{chat, operator, queue, queue_member};
 use crate::enums::ChatStatus;
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::{OperatorId, QueueId, SkillId};
 use crate::service::Admin;
+use crate::store::find_own;
 use crate::validate::{check, clean, not_blank, single_line};
 
 #[derive(Clone, Debug, Validate)]
@@ -122,20 +124,6 @@ fn checked_hours(
 }
 
 impl Admin<'_> {
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn queue(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: QueueId,
-    ) -> Result<queue::Model> {
-        queue::Entity::find_by_id(id)
-            .filter(queue::Column::OrganizationId.eq(actor.organization_id))
-            .one(db)
-            .await?
-            .ok_or(DomainError::not_found("queue"))
-    }
-
     /// A skill that may be required: of this organization and not archived.
     pub(crate) async fn usable_skill(
         self,
@@ -144,7 +132,7 @@ impl Admin<'_> {
         id: SkillId,
         field: &'static str,
     ) -> Result<()> {
-        match self.skill(db, actor, id).await {
+        match find_own::<skill::Entity>(db, actor, id).await {
             Ok(found) if found.archived_at.is_none() => Ok(()),
             Ok(_) => Err(DomainError::validation(field, "The skill is archived")),
             Err(DomainError::NotFound { .. }) => {
@@ -201,7 +189,7 @@ impl Admin<'_> {
         check(&input)?;
         let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
         let tx = self.domain.write().await?;
-        let found = self.queue(&tx, actor, input.id).await?;
+        let found = find_own::<queue::Entity>(&tx, actor, input.id).await?;
         let mut model: queue::ActiveModel = found.into();
         if let Some(name) = &input.name {
             let name = clean(name);
@@ -263,7 +251,7 @@ impl Admin<'_> {
         actor.require_admin()?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
-        let found = self.queue(&tx, actor, input.id).await?;
+        let found = find_own::<queue::Entity>(&tx, actor, input.id).await?;
         if found.archived_at.is_some() {
             return Err(DomainError::conflict("The queue is already archived"));
         }
@@ -313,7 +301,7 @@ impl Admin<'_> {
         from: QueueId,
     ) -> Result<queue::Model> {
         let refused = |message: &'static str| DomainError::validation("moveChatsTo", message);
-        match self.queue(db, actor, id).await {
+        match find_own::<queue::Entity>(db, actor, id).await {
             Ok(_) if id == from => Err(refused("Choose another queue than the one archived")),
             Ok(found) if found.archived_at.is_some() => Err(refused("The queue is archived")),
             Ok(found) => Ok(found),
@@ -365,7 +353,7 @@ impl Admin<'_> {
         actor.require_admin()?;
         check(&input)?;
         let tx = self.domain.write().await?;
-        let found = self.queue(&tx, actor, input.queue_id).await?;
+        let found = find_own::<queue::Entity>(&tx, actor, input.queue_id).await?;
         let wanted: HashSet<OperatorId> = input.operator_ids.iter().copied().collect();
         let known = operator::Entity::find()
             .filter(operator::Column::OrganizationId.eq(actor.organization_id))

@@ -16,6 +16,7 @@ use crate::entity::{queue, queue_member, quick_reply, quick_reply_queue};
 use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, QueueId, QuickReplyId};
 use crate::service::Admin;
+use crate::store::find_own;
 use crate::validate::{check, clean, single_line};
 
 /// The template parameters a quick reply may contain (D5); `<` and `>` are otherwise reserved.
@@ -84,20 +85,6 @@ fn fits(queues: Option<&Vec<QueueId>>, allowed: impl Fn(QueueId) -> bool) -> boo
 
 impl Admin<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn quick_reply(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: QuickReplyId,
-    ) -> Result<quick_reply::Model> {
-        quick_reply::Entity::find_by_id(id)
-            .filter(quick_reply::Column::OrganizationId.eq(actor.organization_id))
-            .one(db)
-            .await?
-            .ok_or(DomainError::not_found("quick reply"))
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_quick_reply(
         self,
         actor: &Actor,
@@ -136,7 +123,7 @@ impl Admin<'_> {
         actor.require_admin()?;
         check(&input)?;
         let tx = self.domain.write().await?;
-        let found = self.quick_reply(&tx, actor, input.id).await?;
+        let found = find_own::<quick_reply::Entity>(&tx, actor, input.id).await?;
         let mut model: quick_reply::ActiveModel = found.into();
         if let Some(name) = &input.name {
             let name = clean(name);
@@ -172,7 +159,7 @@ impl Admin<'_> {
     ) -> Result<quick_reply::Model> {
         actor.require_admin()?;
         let tx = self.domain.write().await?;
-        let found = self.quick_reply(&tx, actor, id).await?;
+        let found = find_own::<quick_reply::Entity>(&tx, actor, id).await?;
         let mut model: quick_reply::ActiveModel = found.into();
         model.archived_at = Set(Some(self.domain.now()));
         model.updated_at = Set(self.domain.now());

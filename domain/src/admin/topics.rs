@@ -13,6 +13,7 @@ use crate::entity::topic;
 use crate::error::{DomainError, Result};
 use crate::ids::TopicId;
 use crate::service::Admin;
+use crate::store::find_own;
 use crate::validate::{check, clean, single_line};
 
 #[derive(Clone, Debug, Validate)]
@@ -33,20 +34,6 @@ pub struct UpdateTopicInput {
 }
 
 impl Admin<'_> {
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn topic(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: TopicId,
-    ) -> Result<topic::Model> {
-        topic::Entity::find_by_id(id)
-            .filter(topic::Column::OrganizationId.eq(actor.organization_id))
-            .one(db)
-            .await?
-            .ok_or(DomainError::not_found("topic"))
-    }
-
     /// Whether another active topic with the same parent has this name.
     async fn ensure_unique_topic(
         self,
@@ -87,7 +74,7 @@ impl Admin<'_> {
         let name = clean(&input.name);
         let tx = self.domain.write().await?;
         if let Some(parent_id) = input.parent_id {
-            let parent = match self.topic(&tx, actor, parent_id).await {
+            let parent = match find_own::<topic::Entity>(&tx, actor, parent_id).await {
                 Err(DomainError::NotFound { .. }) => {
                     return Err(DomainError::validation("parentId", "No such topic"));
                 }
@@ -131,7 +118,7 @@ impl Admin<'_> {
         check(&input)?;
         let name = clean(&input.name);
         let tx = self.domain.write().await?;
-        let found = self.topic(&tx, actor, input.id).await?;
+        let found = find_own::<topic::Entity>(&tx, actor, input.id).await?;
         self.ensure_unique_topic(&tx, actor, found.parent_id, &name, Some(found.id))
             .await?;
         let mut model: topic::ActiveModel = found.into();
@@ -147,7 +134,7 @@ impl Admin<'_> {
     pub async fn archive_topic(self, actor: &Actor, id: TopicId) -> Result<topic::Model> {
         actor.require_admin()?;
         let tx = self.domain.write().await?;
-        let found = self.topic(&tx, actor, id).await?;
+        let found = find_own::<topic::Entity>(&tx, actor, id).await?;
         let now = self.domain.now();
         topic::Entity::update_many()
             .col_expr(topic::Column::ArchivedAt, Expr::value(now))

@@ -21,14 +21,13 @@ use crate::events::Outbox;
 use crate::ids::*;
 use crate::secret::{generate_token, token_digest};
 use crate::service::Channels;
+use crate::store::{find_own, own};
 use crate::validate::check;
 
 /// The query for the caller's channel `id` if it is live: another organization's channel, or an
 /// archived one, is as unknown as one that does not exist.
 fn live_channel_row(actor: &Actor, id: ChannelId) -> Select<channel::Entity> {
-    channel::Entity::find_by_id(id)
-        .filter(channel::Column::OrganizationId.eq(actor.organization_id))
-        .filter(channel::Column::ArchivedAt.is_null())
+    own::<channel::Entity>(actor, id).filter(channel::Column::ArchivedAt.is_null())
 }
 
 /// What the delivery worker needs to send a message to the customer's channel.
@@ -51,7 +50,7 @@ impl Channels<'_> {
         queue_id: QueueId,
         field: &'static str,
     ) -> Result<queue::Model> {
-        match self.domain.admin().queue(db, actor, queue_id).await {
+        match find_own::<queue::Entity>(db, actor, queue_id).await {
             Ok(found) if found.archived_at.is_none() => Ok(found),
             Ok(_) | Err(DomainError::NotFound { .. }) => {
                 Err(DomainError::validation(field, "No such queue"))

@@ -19,6 +19,7 @@ use crate::enums::{ChatDirection, ChatStatus, EventKind, ParticipantState, Role}
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
+use crate::store::find_own;
 
 use crate::service::Chats;
 
@@ -31,11 +32,7 @@ impl Chats<'_> {
         actor: &Actor,
         id: ChatId,
     ) -> Result<chat::Model> {
-        let found = chat::Entity::find_by_id(id)
-            .filter(chat::Column::OrganizationId.eq(actor.organization_id))
-            .one(db)
-            .await?
-            .ok_or(DomainError::not_found("chat"))?;
+        let found = find_own::<chat::Entity>(db, actor, id).await?;
         if self.can_see(db, actor, &found).await? {
             Ok(found)
         } else {
@@ -183,7 +180,7 @@ impl Chats<'_> {
         id: QueueId,
         field: &'static str,
     ) -> Result<queue::Model> {
-        match self.domain.admin().queue(db, actor, id).await {
+        match find_own::<queue::Entity>(db, actor, id).await {
             Ok(found) if found.archived_at.is_none() => Ok(found),
             Ok(_) => Err(DomainError::validation(field, "The queue is archived")),
             Err(DomainError::NotFound { .. }) => {

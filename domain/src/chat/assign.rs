@@ -15,6 +15,7 @@ use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::{end_assignment, lock_chat, lock_operator, open_assignment};
 use crate::service::Chats;
+use crate::service::retried;
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -25,8 +26,13 @@ pub struct AssignChatInput {
 }
 
 impl Chats<'_> {
-    /// Gives a waiting (or invited) chat to an operator (C4). Supervisors and above assign to
-    /// anyone signed in; operators take chats of their own queues for themselves. The limit holds.
+    retried! {
+        /// Gives a waiting (or invited) chat to an operator (C4). Supervisors and above assign to
+        /// anyone signed in; operators take chats of their own queues for themselves. The limit holds.
+        pub async fn assign_chat(AssignChatInput) -> chat::Model = assign_chat_once;
+    }
+
+    /// One attempt of [`Self::assign_chat`].
     async fn assign_chat_once(self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
         let (me, role) = actor.operator()?;
         let now = self.domain.now();
@@ -104,13 +110,6 @@ impl Chats<'_> {
         }
         self.domain.commit(tx, outbox).await?;
         Ok(assigned)
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn assign_chat(self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
-        self.domain
-            .retry(|| self.assign_chat_once(actor, input.clone()))
-            .await
     }
 
     /// An operator takes a chat over from the bot (D1): it becomes theirs at once, and the

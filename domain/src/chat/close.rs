@@ -12,6 +12,7 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
+use crate::entity::chat_result;
 use crate::entity::{chat, operator, organization_settings, queue, wrap_up_reason};
 use crate::enums::{
     AssignmentEnd, ChatStatus, ClosedByKind, EventKind, TrafficLight, WebhookEvent,
@@ -22,6 +23,8 @@ use crate::ids::*;
 use crate::routing::rows::{end_assignment, leave_chat};
 use crate::service::Chats;
 use crate::service::Domain;
+use crate::service::retried;
+use crate::store::find_own;
 use crate::sweep::Timer;
 use crate::validate::check;
 use sea_orm::Select;
@@ -39,9 +42,14 @@ pub struct CloseChatInput {
 }
 
 impl Chats<'_> {
-    /// Closes a chat with a wrap-up reason and optionally a result (D6). The owner's capacity
-    /// frees after the after-chat work period (X6); a scheduled status applies when the last
-    /// chat is done (B2).
+    retried! {
+        /// Closes a chat with a wrap-up reason and optionally a result (D6). The owner's capacity
+        /// frees after the after-chat work period (X6); a scheduled status applies when the last
+        /// chat is done (B2).
+        pub async fn close_chat(CloseChatInput) -> chat::Model = close_chat_once;
+    }
+
+    /// One attempt of [`Self::close_chat`].
     async fn close_chat_once(self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
         actor.operator()?;
         check(&input)?;
@@ -49,12 +57,7 @@ impl Chats<'_> {
         let now = self.domain.now();
         let tx = self.domain.write().await?;
         let chat = self.owned_chat(&tx, actor, input.chat_id, true).await?;
-        match self
-            .domain
-            .admin()
-            .wrap_up_reason(&tx, actor, input.wrap_up_reason_id)
-            .await
-        {
+        match find_own::<wrap_up_reason::Entity>(&tx, actor, input.wrap_up_reason_id).await {
             Ok(reason) if reason.archived_at.is_none() && !reason.is_system => {}
             Ok(_) | Err(DomainError::NotFound { .. }) => {
                 return Err(DomainError::validation(
@@ -65,7 +68,7 @@ impl Chats<'_> {
             Err(other) => return Err(other),
         }
         if let Some(result_id) = input.result_id {
-            match self.domain.admin().chat_result(&tx, actor, result_id).await {
+            match find_own::<chat_result::Entity>(&tx, actor, result_id).await {
                 Ok(result) if result.archived_at.is_none() => {}
                 Ok(_) | Err(DomainError::NotFound { .. }) => {
                     return Err(DomainError::validation("resultId", "No such chat result"));
@@ -200,13 +203,6 @@ impl Chats<'_> {
             now,
         )
         .await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn close_chat(self, actor: &Actor, input: CloseChatInput) -> Result<chat::Model> {
-        self.domain
-            .retry(|| self.close_chat_once(actor, input.clone()))
-            .await
     }
 }
 

@@ -24,6 +24,7 @@ use crate::presence::rules::change_status;
 use crate::routing::rows::{lock_chat, lock_operator};
 use crate::service::Chats;
 use crate::service::Domain;
+use crate::service::retried;
 use crate::sweep::Timer;
 use sea_orm::Select;
 
@@ -61,7 +62,15 @@ impl Chats<'_> {
         }
     }
 
-    /// Accepts an invitation (C5): the chat becomes the caller's, status NEW.
+    retried! {
+        /// Accepts an invitation (C5): the chat becomes the caller's, status NEW.
+        pub async fn accept_chat(ChatIdInput) -> chat::Model = accept_chat_once;
+        /// Declines an invitation (C5): the chat goes back to its place in the queue and is offered
+        /// to someone else.
+        pub async fn decline_chat(ChatIdInput) -> chat::Model = decline_chat_once;
+    }
+
+    /// One attempt of [`Self::accept_chat`].
     async fn accept_chat_once(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         let now = self.domain.now();
         let (me, _) = actor.operator()?;
@@ -123,8 +132,7 @@ impl Chats<'_> {
         Ok(accepted)
     }
 
-    /// Declines an invitation (C5): the chat goes back to its place in the queue and is offered
-    /// to someone else.
+    /// One attempt of [`Self::decline_chat`].
     async fn decline_chat_once(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         let now = self.domain.now();
         let tx = self.domain.write().await?;
@@ -144,20 +152,6 @@ impl Chats<'_> {
             .ok_or(DomainError::not_found("chat"))?;
         self.domain.commit(tx, outbox).await?;
         Ok(chat)
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn accept_chat(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
-        self.domain
-            .retry(|| self.accept_chat_once(actor, input.clone()))
-            .await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn decline_chat(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
-        self.domain
-            .retry(|| self.decline_chat_once(actor, input.clone()))
-            .await
     }
 }
 

@@ -11,6 +11,7 @@ use validator::Validate;
 
 use crate::actor::Actor;
 use crate::chat::rules::unavailable;
+use crate::entity::{bot_scheme, queue, wrap_up_reason};
 use crate::entity::{chat, chat_assignment};
 use crate::enums::{
     AssignmentEnd, AssignmentKind, ChatStatus, EventKind, RoutingTrigger, WebhookEvent,
@@ -20,6 +21,8 @@ use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::{end_assignment, leave_chat, lock_operator, open_assignment};
 use crate::service::Chats;
+use crate::service::retried;
+use crate::store::find_own;
 use crate::validate::check;
 
 /// Where a chat goes: exactly one of an operator, a queue or a bot scheme (E1).
@@ -72,8 +75,13 @@ async fn mark_from_row(
 }
 
 impl Chats<'_> {
-    /// Transfers an accepted chat (E1, E3). The current operator is released at once; the
-    /// history keeps both.
+    retried! {
+        /// Transfers an accepted chat (E1, E3). The current operator is released at once; the
+        /// history keeps both.
+        pub async fn transfer_chat(TransferChatInput) -> chat::Model = transfer_chat_once;
+    }
+
+    /// One attempt of [`Self::transfer_chat`].
     async fn transfer_chat_once(
         self,
         actor: &Actor,
@@ -96,7 +104,7 @@ impl Chats<'_> {
         let tx = self.domain.write().await?;
         let chat = self.owned_chat(&tx, actor, input.chat_id, true).await?;
         if let Some(reason) = input.wrap_up_reason_id {
-            match self.domain.admin().wrap_up_reason(&tx, actor, reason).await {
+            match find_own::<wrap_up_reason::Entity>(&tx, actor, reason).await {
                 Ok(found) if found.archived_at.is_none() && !found.is_system => {}
                 Ok(_) | Err(DomainError::NotFound { .. }) => {
                     return Err(DomainError::validation(
@@ -150,10 +158,7 @@ impl Chats<'_> {
                 invited
             }
             Target::Queue(id) => {
-                let queue = self
-                    .domain
-                    .admin()
-                    .queue(&tx, actor, id)
+                let queue = find_own::<queue::Entity>(&tx, actor, id)
                     .await
                     .map_err(|_| DomainError::validation("toQueueId", "No such queue"))?;
                 if queue.archived_at.is_some() {
@@ -214,10 +219,7 @@ impl Chats<'_> {
                     .ok_or(DomainError::not_found("chat"))?
             }
             Target::Scheme(id) => {
-                let scheme = self
-                    .domain
-                    .admin()
-                    .bot_scheme(&tx, actor, id)
+                let scheme = find_own::<bot_scheme::Entity>(&tx, actor, id)
                     .await
                     .map_err(|_| DomainError::validation("toSchemeId", "No such bot scheme"))?;
                 if scheme.archived_at.is_some() {
@@ -309,16 +311,5 @@ impl Chats<'_> {
                 .await?;
         }
         Ok(())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn transfer_chat(
-        self,
-        actor: &Actor,
-        input: TransferChatInput,
-    ) -> Result<chat::Model> {
-        self.domain
-            .retry(|| self.transfer_chat_once(actor, input.clone()))
-            .await
     }
 }

@@ -9,6 +9,7 @@ use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
 use crate::customer::{self, CustomerInput};
+use crate::entity::queue;
 use crate::entity::{chat, message};
 use crate::enums::{ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
@@ -16,6 +17,8 @@ use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::lock_chat;
 use crate::service::Conversation;
+use crate::service::retried;
+use crate::store::find_own;
 use crate::validate::check;
 
 fn customer_or_bot(kind: &AuthorKind) -> Result<(), ValidationError> {
@@ -50,8 +53,13 @@ pub struct PostCustomerMessageInput {
 }
 
 impl Conversation<'_> {
-    /// A message from the customer's side (the chatbot or a channel adapter). Without a chat id
-    /// it goes to the customer's open chat on that source, or starts a chat with the bot.
+    retried! {
+        /// A message from the customer's side (the chatbot or a channel adapter). Without a chat id
+        /// it goes to the customer's open chat on that source, or starts a chat with the bot.
+        pub async fn post_customer_message(PostCustomerMessageInput) -> message::Model = post_customer_message_once;
+    }
+
+    /// One attempt of [`Self::post_customer_message`].
     async fn post_customer_message_once(
         self,
         actor: &Actor,
@@ -162,9 +170,7 @@ impl Conversation<'_> {
             return Ok((open, false));
         }
         if let Some(queue_id) = input.queue_id {
-            self.domain
-                .admin()
-                .queue(db, actor, queue_id)
+            find_own::<queue::Entity>(db, actor, queue_id)
                 .await
                 .map_err(|_| DomainError::validation("queueId", "No such queue"))?;
         }
@@ -187,16 +193,5 @@ impl Conversation<'_> {
         .insert(db)
         .await?;
         Ok((created, true))
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn post_customer_message(
-        self,
-        actor: &Actor,
-        input: PostCustomerMessageInput,
-    ) -> Result<message::Model> {
-        self.domain
-            .retry(|| self.post_customer_message_once(actor, input.clone()))
-            .await
     }
 }

@@ -11,6 +11,7 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::chat::conference::participation;
 use crate::chat::rules::{MessageRules, check_operator_text};
+use crate::entity::quick_reply;
 use crate::entity::{chat, chat_participant, delivery, message, operator, organization_settings};
 use crate::enums::{
     AuthorKind, ChatStatus, DeliveryKind, DeliveryState, EventKind, ParticipantState, Role,
@@ -18,6 +19,8 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
+use crate::service::retried;
+use crate::store::find_own;
 
 use crate::service::Conversation;
 use crate::validate::check;
@@ -42,8 +45,13 @@ pub struct SendMessageInput {
 }
 
 impl Conversation<'_> {
-    /// An operator writes to the customer (D4). The first message moves NEW to IN_PROGRESS;
-    /// the traffic light turns GREY until the customer answers.
+    retried! {
+        /// An operator writes to the customer (D4). The first message moves NEW to IN_PROGRESS;
+        /// the traffic light turns GREY until the customer answers.
+        pub async fn send_message(SendMessageInput) -> message::Model = send_message_once;
+    }
+
+    /// One attempt of [`Self::send_message`].
     async fn send_message_once(
         self,
         actor: &Actor,
@@ -81,7 +89,7 @@ impl Conversation<'_> {
             ));
         }
         if let Some(id) = input.quick_reply_id {
-            match self.domain.admin().quick_reply(&tx, actor, id).await {
+            match find_own::<quick_reply::Entity>(&tx, actor, id).await {
                 Ok(reply) if reply.archived_at.is_none() => {}
                 Ok(_) | Err(DomainError::NotFound { .. }) => {
                     return Err(DomainError::validation(
@@ -174,17 +182,6 @@ impl Conversation<'_> {
         let mut model: message::ActiveModel = created.into();
         model.quick_reply_id = Set(quick_reply_id);
         Ok((chat, model.update(db).await?))
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn send_message(
-        self,
-        actor: &Actor,
-        input: SendMessageInput,
-    ) -> Result<message::Model> {
-        self.domain
-            .retry(|| self.send_message_once(actor, input.clone()))
-            .await
     }
 
     /// Writes a message and everything it changes on the chat, and tells whoever follows it;

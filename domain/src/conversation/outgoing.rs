@@ -30,6 +30,7 @@ use crate::ids::*;
 use crate::ports::crm::{ContactQuery, CrmContact};
 use crate::routing::rows::{lock_operator, open_assignment};
 use crate::service::Conversation;
+use crate::store::find_own;
 use crate::validate::check;
 
 /// How long WhatsApp accepts free text after the customer's last message (I3).
@@ -384,7 +385,7 @@ impl Conversation<'_> {
             )
         };
         let id = id.ok_or_else(refused)?;
-        match self.domain.admin().quick_reply(db, actor, id).await {
+        match find_own::<quick_reply::Entity>(db, actor, id).await {
             Ok(reply) if reply.archived_at.is_none() && reply.is_template => Ok(reply),
             Ok(_) | Err(DomainError::NotFound { .. }) => Err(refused()),
             Err(other) => Err(other),

@@ -17,6 +17,7 @@ use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
 use crate::service::Deliveries;
+use crate::store::find_own;
 
 /// How long a claimed delivery is reserved for the worker sending it.
 const LEASE_SECS: i64 = 60;
@@ -296,11 +297,7 @@ impl Deliveries<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn retry_message(self, actor: &Actor, id: MessageId) -> Result<message::Model> {
         actor.operator()?;
-        let found = message::Entity::find_by_id(id)
-            .filter(message::Column::OrganizationId.eq(actor.organization_id))
-            .one(&self.domain.db)
-            .await?
-            .ok_or(DomainError::not_found("message"))?;
+        let found = find_own::<message::Entity>(&self.domain.db, actor, id).await?;
         self.domain
             .chats()
             .visible_chat(&self.domain.db, actor, found.chat_id)

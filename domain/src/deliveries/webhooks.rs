@@ -21,6 +21,7 @@ use crate::ids::*;
 use crate::page::{self, Order};
 use crate::secret::generate_token;
 use crate::service::Deliveries;
+use crate::store::{found, own};
 use crate::validate::{check, http_url};
 
 /// The chat as a webhook carries it: ids and facts, no customer contact data.
@@ -141,12 +142,8 @@ impl Deliveries<'_> {
         actor: &Actor,
         id: WebhookId,
     ) -> Result<webhook::Model> {
-        webhook::Entity::find_by_id(id)
-            .filter(webhook::Column::OrganizationId.eq(actor.organization_id))
-            .filter(webhook::Column::ArchivedAt.is_null())
-            .one(db)
-            .await?
-            .ok_or(DomainError::not_found("webhook"))
+        let live = own::<webhook::Entity>(actor, id).filter(webhook::Column::ArchivedAt.is_null());
+        found::<webhook::Entity>(live.one(db).await?)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -238,12 +235,10 @@ impl Deliveries<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn retry_delivery(self, actor: &Actor, id: DeliveryId) -> Result<delivery::Model> {
         actor.require_admin()?;
-        let found = delivery::Entity::find_by_id(id)
-            .filter(delivery::Column::OrganizationId.eq(actor.organization_id))
-            .filter(delivery::Column::Kind.is_in([DeliveryKind::Webhook, DeliveryKind::CrmProcess]))
-            .one(&self.domain.db)
-            .await?
-            .ok_or(DomainError::not_found("delivery"))?;
+        let retriable = own::<delivery::Entity>(actor, id).filter(
+            delivery::Column::Kind.is_in([DeliveryKind::Webhook, DeliveryKind::CrmProcess]),
+        );
+        let found = found::<delivery::Entity>(retriable.one(&self.domain.db).await?)?;
         if found.state != DeliveryState::Failed {
             return Err(DomainError::conflict(
                 "Only a failed delivery can be retried",

@@ -22,6 +22,7 @@ use crate::ids::{InvitationId, OperatorId, OrganizationId, WrapUpReasonId};
 use crate::presence::rules::change_status;
 use crate::secret::{self, prefix};
 use crate::service::Identity;
+use crate::store::find_own;
 use crate::validate::{check, clean, single_line};
 
 /// The name of the system wrap-up reason automatic closes use (D11).
@@ -225,11 +226,7 @@ impl Identity<'_> {
     /// An operator of the caller's organization; any other is `NOT_FOUND`.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn operator(self, actor: &Actor, id: OperatorId) -> Result<operator::Model> {
-        operator::Entity::find_by_id(id)
-            .filter(operator::Column::OrganizationId.eq(actor.organization_id))
-            .one(&self.domain.db)
-            .await?
-            .ok_or(DomainError::not_found("operator"))
+        find_own::<operator::Entity>(&self.domain.db, actor, id).await
     }
 
     /// The signed-in operator.

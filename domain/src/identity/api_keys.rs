@@ -12,6 +12,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::{ApiKeyId, OperatorId, OrganizationId};
 use crate::secret::{self, prefix};
 use crate::service::Identity;
+use crate::store::find_own;
 use crate::validate::{check, clean, single_line};
 
 #[derive(Clone, Debug, Validate)]
@@ -88,11 +89,7 @@ impl Identity<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn revoke_api_key(self, actor: &Actor, id: ApiKeyId) -> Result<api_key::Model> {
         actor.require_admin()?;
-        let found = api_key::Entity::find_by_id(id)
-            .filter(api_key::Column::OrganizationId.eq(actor.organization_id))
-            .one(&self.domain.db)
-            .await?
-            .ok_or(DomainError::not_found("API key"))?;
+        let found = find_own::<api_key::Entity>(&self.domain.db, actor, id).await?;
         let mut model: api_key::ActiveModel = found.into();
         model.revoked_at = Set(Some(self.domain.now()));
         Ok(model.update(&self.domain.db).await?)

@@ -11,6 +11,7 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
+use crate::entity::custom_status;
 use crate::entity::{operator, status_log};
 use crate::enums::{EventKind, OperatorStatus};
 use crate::error::{DomainError, Result};
@@ -21,6 +22,8 @@ use crate::presence::rules::{
     time_in_status,
 };
 use crate::routing::rank::CapacityChange;
+use crate::service::retried;
+use crate::store::find_own;
 
 use crate::service::Domain;
 use crate::service::Presence;
@@ -71,7 +74,7 @@ impl Presence<'_> {
         id: Option<CustomStatusId>,
     ) -> Result<()> {
         if let Some(id) = id {
-            match self.domain.admin().custom_status(db, actor, id).await {
+            match find_own::<custom_status::Entity>(db, actor, id).await {
                 Ok(found) if found.archived_at.is_none() => {}
                 Ok(_) | Err(DomainError::NotFound { .. }) => {
                     return Err(DomainError::validation(
@@ -85,8 +88,19 @@ impl Presence<'_> {
         Ok(())
     }
 
-    /// Sets the caller's status (B1). READY offers waiting chats at once; OFFLINE hands the
-    /// caller's chats back to their queues (X7).
+    retried! {
+        /// Sets the caller's status (B1). READY offers waiting chats at once; OFFLINE hands the
+        /// caller's chats back to their queues (X7).
+        pub async fn set_my_status(SetMyStatusInput) -> operator::Model = set_my_status_once;
+        /// Schedules the status to take when the caller's chats are done (B2); with no chats it
+        /// applies at once.
+        pub async fn schedule_my_next_status(ScheduleMyNextStatusInput) -> operator::Model = schedule_my_next_status_once;
+        /// The telephony side reports a call starting or ending (C3). Operators on a call get no
+        /// chats; when the call ends, waiting chats are offered again.
+        pub async fn set_call_state(SetCallStateInput) -> operator::Model = set_call_state_once;
+    }
+
+    /// One attempt of [`Self::set_my_status`].
     async fn set_my_status_once(
         self,
         actor: &Actor,
@@ -147,8 +161,7 @@ impl Presence<'_> {
             .unwrap_or(after))
     }
 
-    /// Schedules the status to take when the caller's chats are done (B2); with no chats it
-    /// applies at once.
+    /// One attempt of [`Self::schedule_my_next_status`].
     async fn schedule_my_next_status_once(
         self,
         actor: &Actor,
@@ -283,8 +296,7 @@ impl Presence<'_> {
         self.domain.identity().me(actor).await
     }
 
-    /// The telephony side reports a call starting or ending (C3). Operators on a call get no
-    /// chats; when the call ends, waiting chats are offered again.
+    /// One attempt of [`Self::set_call_state`].
     async fn set_call_state_once(
         self,
         actor: &Actor,
@@ -312,39 +324,6 @@ impl Presence<'_> {
             .await?;
         self.domain.commit(tx, outbox).await?;
         Ok(updated)
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn set_my_status(
-        self,
-        actor: &Actor,
-        input: SetMyStatusInput,
-    ) -> Result<operator::Model> {
-        self.domain
-            .retry(|| self.set_my_status_once(actor, input.clone()))
-            .await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn schedule_my_next_status(
-        self,
-        actor: &Actor,
-        input: ScheduleMyNextStatusInput,
-    ) -> Result<operator::Model> {
-        self.domain
-            .retry(|| self.schedule_my_next_status_once(actor, input.clone()))
-            .await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
-    pub async fn set_call_state(
-        self,
-        actor: &Actor,
-        input: SetCallStateInput,
-    ) -> Result<operator::Model> {
-        self.domain
-            .retry(|| self.set_call_state_once(actor, input.clone()))
-            .await
     }
 
     /// Time an operator spent in each status over a period (B3): the operator themself and

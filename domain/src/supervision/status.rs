@@ -14,6 +14,7 @@ use crate::events::Outbox;
 use crate::ids::{CustomStatusId, OperatorId};
 use crate::presence::rules::{change_status, check_custom_status};
 use crate::service::Supervision;
+use crate::service::retried;
 use crate::supervision::Floor;
 
 #[derive(Clone, Debug, Validate)]
@@ -28,6 +29,13 @@ pub struct SetOperatorStatusInput {
 }
 
 impl Supervision<'_> {
+    retried! {
+        /// Sets the status of an operator on the caller's floor (SUPERVISOR and above, for lower
+        /// roles). OFFLINE hands their chats back to their queues (X7); READY offers waiting chats.
+        pub async fn set_operator_status(SetOperatorStatusInput) -> operator::Model = set_operator_status_once, operator_id = %input.operator_id;
+    }
+
+    /// One attempt of [`Self::set_operator_status`].
     async fn set_operator_status_once(
         self,
         actor: &Actor,
@@ -99,19 +107,6 @@ impl Supervision<'_> {
             "a supervisor set an operator's status"
         );
         Ok(changed)
-    }
-
-    /// Sets the status of an operator on the caller's floor (SUPERVISOR and above, for lower
-    /// roles). OFFLINE hands their chats back to their queues (X7); READY offers waiting chats.
-    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, operator_id = %input.operator_id))]
-    pub async fn set_operator_status(
-        self,
-        actor: &Actor,
-        input: SetOperatorStatusInput,
-    ) -> Result<operator::Model> {
-        self.domain
-            .retry(|| self.set_operator_status_once(actor, input.clone()))
-            .await
     }
 }
 
