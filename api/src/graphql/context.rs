@@ -3,7 +3,7 @@
 //! runs a service call as the caller and maps its errors.
 
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, HashMapCache};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use omnipanel_domain::ports::ManualClock;
 use omnipanel_domain::{Actor, Domain, DomainError};
 use std::sync::Arc;
@@ -97,4 +97,36 @@ where
     Fut: std::future::Future<Output = omnipanel_domain::Result<T>>,
 {
     service(domain(ctx), actor(ctx)?).await.gql()
+}
+
+/// What an optional id points at, through the request's loader, as `to` makes it:
+/// `load(ctx, self.0.queue_id, Queue)`.
+pub async fn load<K, T>(
+    ctx: &Context<'_>,
+    id: Option<K>,
+    to: impl FnOnce(<Loaders as Loader<K>>::Value) -> T,
+) -> async_graphql::Result<Option<T>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Error = Arc<sea_orm::DbErr>>,
+{
+    match id {
+        Some(id) => Ok(loader(ctx).load_one(id).await?.map(to)),
+        None => Ok(None),
+    }
+}
+
+/// The rows one key gathers (a queue's members, an operator's skills, …), through the request's
+/// loader, each as `to` makes it; none when the key gathers nothing.
+pub async fn load_each<K, V, T>(
+    ctx: &Context<'_>,
+    key: K,
+    to: impl FnMut(V) -> T,
+) -> async_graphql::Result<Vec<T>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Value = Vec<V>, Error = Arc<sea_orm::DbErr>>,
+{
+    let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
+    Ok(rows.into_iter().map(to).collect())
 }

@@ -12,7 +12,7 @@ use omnipanel_domain::ids::ChatId;
 use omnipanel_domain::routing::{Candidate, SkipReason};
 
 use crate::graphql::admin::types::Operator;
-use crate::graphql::context::{call, loader};
+use crate::graphql::context::{call, load};
 use crate::graphql::int::{int, secs};
 
 /// An operator as a routing decision saw them (X2).
@@ -21,10 +21,7 @@ pub struct RoutingCandidate(pub Candidate);
 #[Object]
 impl RoutingCandidate {
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        Ok(loader(ctx)
-            .load_one(self.0.operator_id)
-            .await?
-            .map(Operator::of))
+        load(ctx, Some(self.0.operator_id), Operator::of).await
     }
     async fn status(&self) -> OperatorStatus {
         self.0.status
@@ -64,10 +61,7 @@ impl RoutingDecision {
         self.0.decided_at
     }
     async fn chosen_operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        match self.0.chosen_operator_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.chosen_operator_id, Operator::of).await
     }
     /// Every operator considered, best first.
     async fn candidates(&self) -> Vec<RoutingCandidate> {

@@ -13,7 +13,7 @@ use omnipanel_domain::{Actor, Principal};
 
 use omnipanel_domain::admin::{WorkingHours, queue_open, working_hours};
 
-use crate::graphql::context::{actor, domain, loader};
+use crate::graphql::context::{actor, domain, load, load_each, loader};
 
 use crate::graphql::loaders::{MembersOf, QueuesOf, QueuesOfReply, SkillsOf, SubtopicsOf};
 
@@ -127,11 +127,7 @@ impl Operator {
     }
     /// The queues the operator belongs to.
     async fn queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Queue>> {
-        let queues = loader(ctx)
-            .load_one(QueuesOf(self.model.id))
-            .await?
-            .unwrap_or_default();
-        Ok(queues.into_iter().map(Queue).collect())
+        load_each(ctx, QueuesOf(self.model.id), Queue).await
     }
     /// The operator's skills and proficiency levels (X3).
     async fn skills(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OperatorSkill>> {
@@ -249,10 +245,7 @@ impl Queue {
     }
     /// The skill routing requires of the queue's operators.
     async fn skill(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Skill>> {
-        match self.0.skill_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Skill)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.skill_id, Skill).await
     }
     /// How many chats may wait; null for no limit (C6).
     async fn size_limit(&self) -> Option<i32> {
@@ -264,11 +257,7 @@ impl Queue {
     }
     /// The queue's operators.
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Operator>> {
-        let members = loader(ctx)
-            .load_one(MembersOf(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(members.into_iter().map(Operator::of).collect())
+        load_each(ctx, MembersOf(self.0.id), Operator::of).await
     }
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
         self.0.archived_at
@@ -314,11 +303,7 @@ impl QuickReply {
     }
     /// The queues whose chats may use it (001); empty: every queue's.
     async fn queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Queue>> {
-        let queues = loader(ctx)
-            .load_one(QueuesOfReply(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(queues.into_iter().map(Queue).collect())
+        load_each(ctx, QueuesOfReply(self.0.id), Queue).await
     }
     /// The text, with `<customer_name>` and `<operator_name>` still unfilled.
     async fn text(&self) -> &str {
@@ -385,11 +370,7 @@ impl Topic {
     }
     /// Active subtopics.
     async fn subtopics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
-        let children = loader(ctx)
-            .load_one(SubtopicsOf(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(children.into_iter().map(Topic).collect())
+        load_each(ctx, SubtopicsOf(self.0.id), Topic).await
     }
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
         self.0.archived_at

@@ -16,7 +16,7 @@ use omnipanel_domain::ids::*;
 use omnipanel_domain::DomainError;
 
 use crate::graphql::admin::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
-use crate::graphql::context::{actor, call, domain, loader, masking};
+use crate::graphql::context::{actor, call, domain, load, load_each, loader, masking};
 use crate::graphql::conversation::types::{Message, Note};
 use crate::graphql::error::{Gql, to_gql};
 
@@ -77,10 +77,7 @@ pub struct Participant(pub chat_participant::Model);
 #[Object]
 impl Participant {
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        Ok(loader(ctx)
-            .load_one(self.0.operator_id)
-            .await?
-            .map(Operator::of))
+        load(ctx, Some(self.0.operator_id), Operator::of).await
     }
     async fn role(&self) -> ParticipantRole {
         self.0.role
@@ -110,23 +107,14 @@ impl Responsibility {
     }
     /// The responsible operator; none while the chat waited in a queue.
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        match self.0.operator_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.operator_id, Operator::of).await
     }
     async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Queue>> {
-        match self.0.queue_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Queue)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.queue_id, Queue).await
     }
     /// Who made the assignment, for manual ones.
     async fn assigned_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        match self.0.by_operator_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.by_operator_id, Operator::of).await
     }
     async fn started_at(&self) -> DateTime<Utc> {
         self.0.started_at
@@ -173,10 +161,7 @@ impl Chat {
         self.0.source
     }
     async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Queue>> {
-        match self.0.queue_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Queue)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.queue_id, Queue).await
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Customer> {
         loader(ctx)
@@ -187,10 +172,7 @@ impl Chat {
     }
     /// The responsible (or invited) operator.
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        match self.0.operator_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.operator_id, Operator::of).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -211,10 +193,7 @@ impl Chat {
     }
     /// Who closed the chat, when an operator did.
     async fn closed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        match self.0.closed_by_operator_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.closed_by_operator_id, Operator::of).await
     }
     async fn closed_by_kind(&self) -> Option<ClosedByKind> {
         self.0.closed_by_kind
@@ -251,16 +230,10 @@ impl Chat {
         Ok(omnipanel_domain::chat::traffic_light(&self.0, &settings, domain(ctx).now()).0)
     }
     async fn topic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
-        match self.0.topic_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Topic)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.topic_id, Topic).await
     }
     async fn subtopic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
-        match self.0.subtopic_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Topic)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.subtopic_id, Topic).await
     }
     /// The bot's key/value variables (C1), values masked like messages.
     async fn variables(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Variable>> {
@@ -288,11 +261,7 @@ impl Chat {
     }
     /// Notes operators left, oldest first (D8).
     async fn notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Note>> {
-        let rows = loader(ctx)
-            .load_one(NotesOf(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Note).collect())
+        load_each(ctx, NotesOf(self.0.id), Note).await
     }
     /// The customer's earlier chats, newest first (D10).
     async fn previous_chats(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Chat>> {
@@ -334,16 +303,10 @@ impl Chat {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<WrapUpReason>> {
-        match self.0.wrap_up_reason_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(WrapUpReason)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.wrap_up_reason_id, WrapUpReason).await
     }
     async fn result(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ChatResult>> {
-        match self.0.result_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(ChatResult)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.result_id, ChatResult).await
     }
     async fn result_detail(&self) -> Option<&str> {
         self.0.result_detail.as_deref()
@@ -448,11 +411,7 @@ impl Chat {
     }
     /// Operators in the chat: the owner, conference members, silent monitors (E2, X5).
     async fn participants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participant>> {
-        let rows = loader(ctx)
-            .load_one(ParticipantsOf(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Participant).collect())
+        load_each(ctx, ParticipantsOf(self.0.id), Participant).await
     }
     /// The linked CRM contact (found from the customer's phone, e-mail or messenger id, or
     /// linked by an operator; H1).
@@ -499,11 +458,7 @@ impl Chat {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<Responsibility>> {
-        let rows = loader(ctx)
-            .load_one(HistoryOf(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Responsibility).collect())
+        load_each(ctx, HistoryOf(self.0.id), Responsibility).await
     }
     /// Why the chat went where it went (supervisors and above; X2).
     async fn routing_decisions(

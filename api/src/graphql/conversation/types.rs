@@ -8,7 +8,7 @@ use omnipanel_domain::entity::{message, note};
 use omnipanel_domain::enums::*;
 use omnipanel_domain::ids::*;
 
-use crate::graphql::context::{loader, masking};
+use crate::graphql::context::{load, loader, masking};
 
 use crate::graphql::loaders::FilesOfChat;
 
@@ -24,10 +24,7 @@ impl Note {
         &self.0.text
     }
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        Ok(loader(ctx)
-            .load_one(self.0.operator_id)
-            .await?
-            .map(Operator::of))
+        load(ctx, Some(self.0.operator_id), Operator::of).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -53,10 +50,7 @@ impl Message {
     }
     /// The operator who wrote it (OPERATOR messages).
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        match self.0.author_operator_id {
-            Some(id) => Ok(loader(ctx).load_one(id).await?.map(Operator::of)),
-            None => Ok(None),
-        }
+        load(ctx, self.0.author_operator_id, Operator::of).await
     }
     /// The text; what the customer's side wrote is masked for operators when the organization
     /// says so (K1).
