@@ -27,11 +27,17 @@ pub(crate) trait Timer {
     /// is no longer due changes nothing).
     async fn fire(
         domain: &Domain,
-        tx: &DatabaseTransaction,
-        outbox: &mut Outbox,
         row: <Self::Entity as EntityTrait>::Model,
-        now: DateTime<Utc>,
+        at: Firing<'_>,
     ) -> Result<bool>;
+}
+
+/// What firing one due row works with: its transaction, the events that commit with it, and the
+/// instant the sweep runs at.
+pub(crate) struct Firing<'t> {
+    pub tx: &'t DatabaseTransaction,
+    pub outbox: &'t mut Outbox,
+    pub now: DateTime<Utc>,
 }
 
 /// A row a sweep locks before it re-checks it.
@@ -63,7 +69,12 @@ pub(crate) async fn sweep<T: Timer>(domain: &Domain) -> Result<usize> {
             continue;
         };
         let mut outbox = Outbox::new();
-        if T::fire(domain, &tx, &mut outbox, locked, now).await? {
+        let at = Firing {
+            tx: &tx,
+            outbox: &mut outbox,
+            now,
+        };
+        if T::fire(domain, locked, at).await? {
             domain.commit(tx, outbox).await?;
             fired += 1;
         }

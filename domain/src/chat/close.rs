@@ -25,7 +25,7 @@ use crate::service::Chats;
 use crate::service::Domain;
 use crate::service::retried;
 use crate::store::find_own;
-use crate::sweep::Timer;
+use crate::sweep::{Firing, Timer};
 use crate::validate::check;
 use sea_orm::Select;
 
@@ -216,13 +216,8 @@ impl Timer for AfterChatWorkEnd {
         operator::Entity::find().filter(operator::Column::AfterWorkUntil.lte(now))
     }
 
-    async fn fire(
-        domain: &Domain,
-        tx: &DatabaseTransaction,
-        outbox: &mut Outbox,
-        op: operator::Model,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn fire(domain: &Domain, op: operator::Model, at: Firing<'_>) -> Result<bool> {
+        let Firing { tx, outbox, now } = at;
         if op.after_work_until.is_none_or(|until| until > now) {
             return Ok(false);
         }
@@ -273,13 +268,8 @@ impl Timer for AutoClose {
             .filter(chat::Column::Status.ne(ChatStatus::Completed))
     }
 
-    async fn fire(
-        domain: &Domain,
-        tx: &DatabaseTransaction,
-        outbox: &mut Outbox,
-        chat: chat::Model,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn fire(domain: &Domain, chat: chat::Model, at: Firing<'_>) -> Result<bool> {
+        let Firing { tx, outbox, now } = at;
         if chat.status == ChatStatus::Completed || chat.auto_close_at.is_none_or(|at| at > now) {
             return Ok(false);
         }

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde_json::json;
 
@@ -25,7 +24,7 @@ use crate::routing::rows::{lock_chat, lock_operator};
 use crate::service::Chats;
 use crate::service::Domain;
 use crate::service::retried;
-use crate::sweep::Timer;
+use crate::sweep::{Firing, Timer};
 use sea_orm::Select;
 
 impl Chats<'_> {
@@ -167,13 +166,8 @@ impl Timer for InvitationExpiry {
             .filter(chat::Column::InvitationExpiresAt.lte(now))
     }
 
-    async fn fire(
-        domain: &Domain,
-        tx: &DatabaseTransaction,
-        outbox: &mut Outbox,
-        chat: chat::Model,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn fire(domain: &Domain, chat: chat::Model, at: Firing<'_>) -> Result<bool> {
+        let Firing { tx, outbox, now } = at;
         let (ChatStatus::Invited, Some(operator_id), Some(expires)) =
             (chat.status, chat.operator_id, chat.invitation_expires_at)
         else {

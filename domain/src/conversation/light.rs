@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use crate::chat::rules::ACTIVE;
@@ -16,7 +14,7 @@ use crate::ids::*;
 
 use crate::service::Conversation;
 use crate::service::Domain;
-use crate::sweep::Timer;
+use crate::sweep::{Firing, Timer};
 use sea_orm::Select;
 
 impl Conversation<'_> {
@@ -117,13 +115,8 @@ impl Timer for TrafficLightChange {
             .filter(chat::Column::Status.is_in(ACTIVE))
     }
 
-    async fn fire(
-        domain: &Domain,
-        tx: &DatabaseTransaction,
-        outbox: &mut Outbox,
-        chat: chat::Model,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn fire(domain: &Domain, chat: chat::Model, at: Firing<'_>) -> Result<bool> {
+        let Firing { tx, outbox, now } = at;
         if chat.traffic_light_changes_at.is_none_or(|at| at > now) {
             return Ok(false);
         }

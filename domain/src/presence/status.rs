@@ -4,9 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use validator::Validate;
 
@@ -27,7 +25,7 @@ use crate::store::find_own;
 
 use crate::service::Domain;
 use crate::service::Presence;
-use crate::sweep::Timer;
+use crate::sweep::{Firing, Timer};
 use sea_orm::Select;
 
 #[derive(Clone, Debug, Validate)]
@@ -372,13 +370,8 @@ impl Timer for AwayTimer {
             .filter(operator::Column::ArchivedAt.is_null())
     }
 
-    async fn fire(
-        domain: &Domain,
-        tx: &DatabaseTransaction,
-        outbox: &mut Outbox,
-        op: operator::Model,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn fire(domain: &Domain, op: operator::Model, at: Firing<'_>) -> Result<bool> {
+        let Firing { tx, outbox, now } = at;
         if op.away_due_at.is_none_or(|at| at > now) || !away_timer_runs(op.status) {
             return Ok(false);
         }
