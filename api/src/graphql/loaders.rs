@@ -8,7 +8,9 @@ use async_graphql::dataloader::Loader;
 use omnipanel_domain::entity::{
     operator, operator_skill, queue, queue_member, quick_reply_queue, skill, topic,
 };
-use omnipanel_domain::ids::{OperatorId, QueueId, QuickReplyId, SkillId, TopicId};
+use omnipanel_domain::ids::{
+    ChatId, CustomerId, OperatorId, QueueId, QuickReplyId, SkillId, TopicId,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// The loaders of one request, over the database.
@@ -175,21 +177,6 @@ impl Loader<MembersOf> for Loaders {
     }
 }
 
-impl Loader<SkillId> for Loaders {
-    type Value = skill::Model;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[SkillId]) -> LoadResult<SkillId, Self::Value> {
-        Ok(skill::Entity::find()
-            .filter(skill::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect())
-    }
-}
-
 impl Loader<SubtopicsOf> for Loaders {
     type Value = Vec<topic::Model>;
     type Error = Arc<DbErr>;
@@ -228,6 +215,7 @@ macro_rules! by_id {
     };
 }
 
+by_id!(SkillId, skill);
 by_id!(QueueId, queue);
 by_id!(OperatorId, operator);
 by_id!(TopicId, topic);
@@ -254,128 +242,61 @@ impl Loader<omnipanel_domain::ids::OrganizationId> for Loaders {
     }
 }
 
-/// A chat's responsibility history, oldest first (E3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct HistoryOf(pub omnipanel_domain::ids::ChatId);
+/// A loader of the rows whose `$column` is one of the keys, in the given order, gathered by key:
+/// `rows_of!(NotesOf(ChatId): note.ChatId = chat_id, order_by_asc(CreatedAt))`.
+macro_rules! rows_of {
+    ($(#[$doc:meta])* $key:ident($id:ty): $entity:ident.$column:ident = $field:ident,
+        $($order:ident($by:ident)),+ $(=> $value:ident)?) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub $id);
 
-impl Loader<HistoryOf> for Loaders {
-    type Value = Vec<omnipanel_domain::entity::chat_assignment::Model>;
-    type Error = Arc<DbErr>;
+        impl Loader<$key> for Loaders {
+            type Value = Vec<rows_of!(@value $entity $($value)?)>;
+            type Error = Arc<DbErr>;
 
-    async fn load(&self, keys: &[HistoryOf]) -> LoadResult<HistoryOf, Self::Value> {
-        use omnipanel_domain::entity::chat_assignment;
-        let rows = chat_assignment::Entity::find()
-            .filter(chat_assignment::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(chat_assignment::Column::StartedAt)
-            .order_by_asc(chat_assignment::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(grouped(keys, rows, |row| {
-            Some((HistoryOf(row.chat_id), row))
-        }))
-    }
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
+                use omnipanel_domain::entity::$entity;
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::$column.is_in(keys.iter().map(|k| k.0)))
+                    $(.$order($entity::Column::$by))+
+                    .all(&self.db)
+                    .await?;
+                Ok(grouped(keys, rows, |row| {
+                    Option::from(row.$field).map(|key| ($key(key), rows_of!(@take row $($value)?)))
+                }))
+            }
+        }
+    };
+    (@value $entity:ident) => { omnipanel_domain::entity::$entity::Model };
+    (@value $entity:ident $value:ident) => { String };
+    (@take $row:ident) => { $row };
+    (@take $row:ident $value:ident) => { $row.$value };
 }
 
-/// A chat's tags, sorted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct TagsOf(pub omnipanel_domain::ids::ChatId);
-
-impl Loader<TagsOf> for Loaders {
-    type Value = Vec<String>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[TagsOf]) -> LoadResult<TagsOf, Self::Value> {
-        use omnipanel_domain::entity::chat_tag;
-        let rows = chat_tag::Entity::find()
-            .filter(chat_tag::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(chat_tag::Column::Tag)
-            .all(&self.db)
-            .await?;
-        Ok(grouped(keys, rows, |row| {
-            Some((TagsOf(row.chat_id), row.tag))
-        }))
-    }
-}
-
-/// A chat's notes, oldest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct NotesOf(pub omnipanel_domain::ids::ChatId);
-
-impl Loader<NotesOf> for Loaders {
-    type Value = Vec<omnipanel_domain::entity::note::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[NotesOf]) -> LoadResult<NotesOf, Self::Value> {
-        use omnipanel_domain::entity::note;
-        let rows = note::Entity::find()
-            .filter(note::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(note::Column::CreatedAt)
-            .all(&self.db)
-            .await?;
-        Ok(grouped(keys, rows, |row| Some((NotesOf(row.chat_id), row))))
-    }
-}
-
-/// The files of chats, oldest first (D4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct FilesOfChat(pub omnipanel_domain::ids::ChatId);
-
-impl Loader<FilesOfChat> for Loaders {
-    type Value = Vec<omnipanel_domain::entity::attachment::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[FilesOfChat]) -> LoadResult<FilesOfChat, Self::Value> {
-        use omnipanel_domain::entity::attachment;
-        let rows = attachment::Entity::find()
-            .filter(attachment::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(attachment::Column::CreatedAt)
-            .order_by_asc(attachment::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(grouped(keys, rows, |row| {
-            row.chat_id.map(|chat_id| (FilesOfChat(chat_id), row))
-        }))
-    }
-}
-
-/// A customer's chats, newest first (D10).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ChatsOf(pub omnipanel_domain::ids::CustomerId);
-
-impl Loader<ChatsOf> for Loaders {
-    type Value = Vec<omnipanel_domain::entity::chat::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[ChatsOf]) -> LoadResult<ChatsOf, Self::Value> {
-        use omnipanel_domain::entity::chat;
-        let rows = chat::Entity::find()
-            .filter(chat::Column::CustomerId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_desc(chat::Column::CreatedAt)
-            .all(&self.db)
-            .await?;
-        Ok(grouped(keys, rows, |row| {
-            Some((ChatsOf(row.customer_id), row))
-        }))
-    }
-}
-
-/// The operators in a chat.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ParticipantsOf(pub omnipanel_domain::ids::ChatId);
-
-impl Loader<ParticipantsOf> for Loaders {
-    type Value = Vec<omnipanel_domain::entity::chat_participant::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[ParticipantsOf]) -> LoadResult<ParticipantsOf, Self::Value> {
-        use omnipanel_domain::entity::chat_participant;
-        let rows = chat_participant::Entity::find()
-            .filter(chat_participant::Column::ChatId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(chat_participant::Column::InvitedAt)
-            .all(&self.db)
-            .await?;
-        Ok(grouped(keys, rows, |row| {
-            Some((ParticipantsOf(row.chat_id), row))
-        }))
-    }
-}
+rows_of!(
+    /// A chat's responsibility history, oldest first (E3).
+    HistoryOf(ChatId): chat_assignment.ChatId = chat_id,
+    order_by_asc(StartedAt), order_by_asc(Id)
+);
+rows_of!(
+    /// A chat's tags, sorted.
+    TagsOf(ChatId): chat_tag.ChatId = chat_id, order_by_asc(Tag) => tag
+);
+rows_of!(
+    /// A chat's notes, oldest first.
+    NotesOf(ChatId): note.ChatId = chat_id, order_by_asc(CreatedAt)
+);
+rows_of!(
+    /// The files of chats, oldest first (D4).
+    FilesOfChat(ChatId): attachment.ChatId = chat_id,
+    order_by_asc(CreatedAt), order_by_asc(Id)
+);
+rows_of!(
+    /// A customer's chats, newest first (D10).
+    ChatsOf(CustomerId): chat.CustomerId = customer_id, order_by_desc(CreatedAt)
+);
+rows_of!(
+    /// The operators in a chat.
+    ParticipantsOf(ChatId): chat_participant.ChatId = chat_id, order_by_asc(InvitedAt)
+);
