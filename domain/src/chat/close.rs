@@ -12,8 +12,7 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
-use crate::entity::chat_result;
-use crate::entity::{chat, operator, organization_settings, queue, wrap_up_reason};
+use crate::entity::{chat, chat_result, operator, organization_settings, queue, wrap_up_reason};
 use crate::enums::{
     AssignmentEnd, ChatStatus, ClosedByKind, EventKind, TrafficLight, WebhookEvent,
 };

@@ -11,8 +11,7 @@ use validator::Validate;
 
 use crate::actor::Actor;
 use crate::chat::rules::unavailable;
-use crate::entity::{bot_scheme, queue, wrap_up_reason};
-use crate::entity::{chat, chat_assignment};
+use crate::entity::{bot_scheme, chat, chat_assignment, queue, wrap_up_reason};
 use crate::enums::{
     AssignmentEnd, AssignmentKind, ChatStatus, EventKind, RoutingTrigger, WebhookEvent,
 };

@@ -9,8 +9,7 @@ use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
 use crate::customer::{self, CustomerInput};
-use crate::entity::queue;
-use crate::entity::{chat, message};
+use crate::entity::{chat, message, queue};
 use crate::enums::{ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;

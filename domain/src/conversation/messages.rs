@@ -11,8 +11,9 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::chat::conference::participation;
 use crate::chat::rules::{MessageRules, check_operator_text};
-use crate::entity::quick_reply;
-use crate::entity::{chat, chat_participant, delivery, message, operator, organization_settings};
+use crate::entity::{
+    chat, chat_participant, delivery, message, operator, organization_settings, quick_reply,
+};
 use crate::enums::{
     AuthorKind, ChatStatus, DeliveryKind, DeliveryState, EventKind, ParticipantState, Role,
 };

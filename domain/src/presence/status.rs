@@ -9,8 +9,7 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
-use crate::entity::custom_status;
-use crate::entity::{operator, status_log};
+use crate::entity::{custom_status, operator, status_log};
 use crate::enums::{EventKind, OperatorStatus};
 use crate::error::{DomainError, Result};
 use crate::events::Outbox;
