@@ -211,10 +211,9 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         input: UpdateMyProfileInput,
     ) -> async_graphql::Result<OperatorPayload> {
-        let updated = call(ctx, |d, a| d.identity().update_my_profile(a, input)).await?;
-        Ok(OperatorPayload {
-            operator: Operator::of(updated),
-        })
+        call(ctx, |d, a| d.identity().update_my_profile(a, input))
+            .await
+            .map(Into::into)
     }
 
     /// Creates an API key for a machine client (admins). The key is shown once.

@@ -12,6 +12,15 @@ pub struct StatusPayload {
     pub operator: Operator,
 }
 
+/// The caller as they are after the change, as seen by themself.
+impl From<omnipanel_domain::entity::operator::Model> for StatusPayload {
+    fn from(me: omnipanel_domain::entity::operator::Model) -> Self {
+        Self {
+            operator: Operator::own(me),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct PresenceMutation;
 
@@ -23,10 +32,9 @@ impl PresenceMutation {
         ctx: &Context<'_>,
         input: SetMyStatusInput,
     ) -> async_graphql::Result<StatusPayload> {
-        let op = call(ctx, |d, a| d.presence().set_my_status(a, input)).await?;
-        Ok(StatusPayload {
-            operator: Operator::own(op),
-        })
+        call(ctx, |d, a| d.presence().set_my_status(a, input))
+            .await
+            .map(Into::into)
     }
 
     /// Schedules the status to take when the current chats are done (B2).
@@ -35,18 +43,16 @@ impl PresenceMutation {
         ctx: &Context<'_>,
         input: ScheduleMyNextStatusInput,
     ) -> async_graphql::Result<StatusPayload> {
-        let op = call(ctx, |d, a| d.presence().schedule_my_next_status(a, input)).await?;
-        Ok(StatusPayload {
-            operator: Operator::own(op),
-        })
+        call(ctx, |d, a| d.presence().schedule_my_next_status(a, input))
+            .await
+            .map(Into::into)
     }
 
     /// Leaves BLOCKED (after a missed invitation) for READY.
     async fn unblock_me(&self, ctx: &Context<'_>) -> async_graphql::Result<StatusPayload> {
-        let op = call(ctx, |d, a| d.presence().unblock_me(a)).await?;
-        Ok(StatusPayload {
-            operator: Operator::own(op),
-        })
+        call(ctx, |d, a| d.presence().unblock_me(a))
+            .await
+            .map(Into::into)
     }
 
     /// Ends the caller's after-chat work now (X6 "Finish"); `CONFLICT` outside it.
@@ -54,18 +60,16 @@ impl PresenceMutation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<StatusPayload> {
-        let op = call(ctx, |d, a| d.presence().finish_after_chat_work(a)).await?;
-        Ok(StatusPayload {
-            operator: Operator::own(op),
-        })
+        call(ctx, |d, a| d.presence().finish_after_chat_work(a))
+            .await
+            .map(Into::into)
     }
 
     /// Tells the server the operator is at the panel (restarts the AWAY timer).
     async fn report_activity(&self, ctx: &Context<'_>) -> async_graphql::Result<StatusPayload> {
-        let op = call(ctx, |d, a| d.presence().report_activity(a)).await?;
-        Ok(StatusPayload {
-            operator: Operator::own(op),
-        })
+        call(ctx, |d, a| d.presence().report_activity(a))
+            .await
+            .map(Into::into)
     }
 
     /// The telephony side reports a call starting or ending (C3).
@@ -74,9 +78,8 @@ impl PresenceMutation {
         ctx: &Context<'_>,
         input: SetCallStateInput,
     ) -> async_graphql::Result<StatusPayload> {
-        let op = call(ctx, |d, a| d.presence().set_call_state(a, input)).await?;
-        Ok(StatusPayload {
-            operator: Operator::own(op),
-        })
+        call(ctx, |d, a| d.presence().set_call_state(a, input))
+            .await
+            .map(Into::into)
     }
 }

@@ -230,10 +230,9 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         input: SetOperatorStatusInput,
     ) -> async_graphql::Result<OperatorPayload> {
-        let operator = call(ctx, |d, a| d.supervision().set_operator_status(a, input)).await?;
-        Ok(OperatorPayload {
-            operator: Operator::of(operator),
-        })
+        call(ctx, |d, a| d.supervision().set_operator_status(a, input))
+            .await
+            .map(Into::into)
     }
 }
 

@@ -18,6 +18,14 @@ pub struct OperatorPayload {
     pub operator: Operator,
 }
 
+impl From<omnipanel_domain::entity::operator::Model> for OperatorPayload {
+    fn from(row: omnipanel_domain::entity::operator::Model) -> Self {
+        Self {
+            operator: Operator::of(row),
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct SettingsPayload {
     pub settings: OrganizationSettings,
@@ -137,10 +145,9 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: UpdateOperatorInput,
     ) -> async_graphql::Result<OperatorPayload> {
-        let updated = call(ctx, |d, a| d.admin().update_operator(a, input)).await?;
-        Ok(OperatorPayload {
-            operator: Operator::of(updated),
-        })
+        call(ctx, |d, a| d.admin().update_operator(a, input))
+            .await
+            .map(Into::into)
     }
 
     /// Deactivates an operator (admins): OFFLINE at once, their chats back to their queues and
@@ -151,10 +158,9 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: ArchiveOperatorInput,
     ) -> async_graphql::Result<OperatorPayload> {
-        let archived = call(ctx, |d, a| d.admin().archive_operator(a, input.id)).await?;
-        Ok(OperatorPayload {
-            operator: Operator::of(archived),
-        })
+        call(ctx, |d, a| d.admin().archive_operator(a, input.id))
+            .await
+            .map(Into::into)
     }
 
     /// Replaces an operator's skills and levels (admins; X3).
@@ -163,10 +169,9 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: SetOperatorSkillsInput,
     ) -> async_graphql::Result<OperatorPayload> {
-        let updated = call(ctx, |d, a| d.admin().set_operator_skills(a, input)).await?;
-        Ok(OperatorPayload {
-            operator: Operator::of(updated),
-        })
+        call(ctx, |d, a| d.admin().set_operator_skills(a, input))
+            .await
+            .map(Into::into)
     }
 
     /// Creates a queue (admins).
