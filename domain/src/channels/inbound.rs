@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::channels::config::{config_of, source_of};
 use crate::crm::matching::Matching;
 use crate::customer::{self, CustomerInput};
+use crate::deliveries::queue::Pending;
 use crate::entity::{channel, chat, inbound_receipt, message, queue};
 use crate::enums::{AuthorKind, ChatDirection, ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
@@ -200,27 +201,11 @@ impl Channels<'_> {
             )
             .await?;
         for file in &inbound.files {
-            crate::entity::delivery::ActiveModel {
-                id: Set(DeliveryId::new()),
-                organization_id: Set(found.organization_id),
-                kind: Set(crate::enums::DeliveryKind::ChannelFile),
-                webhook_id: Set(None),
-                channel_id: Set(Some(found.id)),
-                chat_id: Set(Some(chat.id)),
-                message_id: Set(Some(created.id)),
-                event_id: Set(None),
-                event_kind: Set(None),
-                payload: Set(json!(file)),
-                state: Set(crate::enums::DeliveryState::Pending),
-                attempts: Set(0),
-                next_attempt_at: Set(Some(now)),
-                last_error: Set(None),
-                last_status: Set(None),
-                created_at: Set(now),
-                sent_at: Set(None),
-            }
-            .insert(&tx)
-            .await?;
+            Pending::new(crate::enums::DeliveryKind::ChannelFile, json!(file))
+                .on_channel(Some(found.id), created.id)
+                .row(DeliveryId::new(), &chat, now)
+                .insert(&tx)
+                .await?;
             outbox.wake_deliveries();
         }
         if let Some(queue) = queue {

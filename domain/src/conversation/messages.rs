@@ -11,8 +11,9 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::chat::conference::participation;
 use crate::chat::rules::{MessageRules, check_operator_text};
+use crate::deliveries::queue::Pending;
 use crate::entity::{
-    chat, chat_participant, delivery, message, operator, organization_settings, quick_reply,
+    chat, chat_participant, message, operator, organization_settings, quick_reply,
 };
 use crate::enums::{
     AuthorKind, ChatStatus, DeliveryKind, DeliveryState, EventKind, ParticipantState, Role,
@@ -227,27 +228,11 @@ impl Conversation<'_> {
         .await?;
         if to_customer {
             // Written in this transaction, delivered by a worker with retries (M2).
-            delivery::ActiveModel {
-                id: Set(DeliveryId::new()),
-                organization_id: Set(chat.organization_id),
-                kind: Set(DeliveryKind::ChannelMessage),
-                webhook_id: Set(None),
-                channel_id: Set(chat.channel_id),
-                chat_id: Set(Some(chat.id)),
-                message_id: Set(Some(created.id)),
-                event_id: Set(None),
-                event_kind: Set(None),
-                payload: Set(json!({ "text": text })),
-                state: Set(DeliveryState::Pending),
-                attempts: Set(0),
-                next_attempt_at: Set(Some(now)),
-                last_error: Set(None),
-                last_status: Set(None),
-                created_at: Set(now),
-                sent_at: Set(None),
-            }
-            .insert(db)
-            .await?;
+            Pending::new(DeliveryKind::ChannelMessage, json!({ "text": text }))
+                .on_channel(chat.channel_id, created.id)
+                .row(DeliveryId::new(), chat, now)
+                .insert(db)
+                .await?;
             outbox.wake_deliveries();
         }
         // The chat after the message, traffic light included, written in one update.

@@ -88,33 +88,75 @@ impl Attempt {
     }
 }
 
-pub(crate) fn new_delivery(
-    id: DeliveryId,
-    chat: &chat::Model,
+/// A delivery of one chat's, due at once: its kind and what it carries, and whom it goes to
+/// (a webhook, the chat's channel) when there is one.
+pub(crate) struct Pending {
     kind: DeliveryKind,
-    webhook_id: Option<WebhookId>,
-    event_kind: Option<&str>,
     payload: serde_json::Value,
-    now: DateTime<Utc>,
-) -> delivery::ActiveModel {
-    delivery::ActiveModel {
-        id: Set(id),
-        organization_id: Set(chat.organization_id),
-        kind: Set(kind),
-        webhook_id: Set(webhook_id),
-        channel_id: Set(None),
-        chat_id: Set(Some(chat.id)),
-        message_id: Set(None),
-        event_id: Set(None),
-        event_kind: Set(event_kind.map(str::to_owned)),
-        payload: Set(payload),
-        state: Set(DeliveryState::Pending),
-        attempts: Set(0),
-        next_attempt_at: Set(Some(now)),
-        last_error: Set(None),
-        last_status: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
+    webhook_id: Option<WebhookId>,
+    channel_id: Option<ChannelId>,
+    message_id: Option<MessageId>,
+    event_kind: Option<&'static str>,
+}
+
+impl Pending {
+    pub(crate) fn new(kind: DeliveryKind, payload: serde_json::Value) -> Self {
+        Self {
+            kind,
+            payload,
+            webhook_id: None,
+            channel_id: None,
+            message_id: None,
+            event_kind: None,
+        }
+    }
+
+    /// To a webhook, for one of its events.
+    pub(crate) fn for_webhook(mut self, id: WebhookId, event: &'static str) -> Self {
+        self.webhook_id = Some(id);
+        self.event_kind = Some(event);
+        self
+    }
+
+    /// On a channel, carrying (part of) a message.
+    pub(crate) fn on_channel(mut self, id: Option<ChannelId>, message: MessageId) -> Self {
+        self.channel_id = id;
+        self.message_id = Some(message);
+        self
+    }
+
+    /// For an event of the chat's with no webhook of its own (a CRM process).
+    pub(crate) fn for_event(mut self, event: &'static str) -> Self {
+        self.event_kind = Some(event);
+        self
+    }
+
+    /// The row to insert: pending, never tried, due at `now`.
+    pub(crate) fn row(
+        self,
+        id: DeliveryId,
+        chat: &chat::Model,
+        now: DateTime<Utc>,
+    ) -> delivery::ActiveModel {
+        delivery::ActiveModel {
+            id: Set(id),
+            organization_id: Set(chat.organization_id),
+            kind: Set(self.kind),
+            webhook_id: Set(self.webhook_id),
+            channel_id: Set(self.channel_id),
+            chat_id: Set(Some(chat.id)),
+            message_id: Set(self.message_id),
+            event_id: Set(None),
+            event_kind: Set(self.event_kind.map(str::to_owned)),
+            payload: Set(self.payload),
+            state: Set(DeliveryState::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(Some(now)),
+            last_error: Set(None),
+            last_status: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+        }
     }
 }
 

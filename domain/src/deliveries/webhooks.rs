@@ -12,7 +12,7 @@ use serde_json::json;
 use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
-use crate::deliveries::queue::new_delivery;
+use crate::deliveries::queue::Pending;
 use crate::entity::{chat, crm_connection, delivery, webhook};
 use crate::enums::{CrmKind, DeliveryKind, DeliveryState, WebhookEvent};
 use crate::error::{DomainError, Result};
@@ -274,21 +274,16 @@ impl Deliveries<'_> {
             .filter(|hook| subscribed(hook).contains(&event))
             .map(|hook| {
                 let id = DeliveryId::new();
-                new_delivery(
-                    id,
-                    chat,
-                    DeliveryKind::Webhook,
-                    Some(hook.id),
-                    Some(event.as_str()),
-                    json!({
-                        "id": id,
-                        "event": event,
-                        "occurredAt": now,
-                        "organizationId": chat.organization_id,
-                        "chat": chat_summary(chat),
-                    }),
-                    now,
-                )
+                let payload = json!({
+                    "id": id,
+                    "event": event,
+                    "occurredAt": now,
+                    "organizationId": chat.organization_id,
+                    "chat": chat_summary(chat),
+                });
+                Pending::new(DeliveryKind::Webhook, payload)
+                    .for_webhook(hook.id, event.as_str())
+                    .row(id, chat, now)
             })
             .collect();
         if !rows.is_empty() {
@@ -315,17 +310,12 @@ impl Deliveries<'_> {
         else {
             return Ok(());
         };
-        new_delivery(
-            DeliveryId::new(),
-            chat,
-            DeliveryKind::CrmProcess,
-            None,
-            Some(WebhookEvent::ChatClosed.as_str()),
-            json!({ "process": process, "parameters": { "ChatId": chat.id } }),
-            now,
-        )
-        .insert(db)
-        .await?;
+        let payload = json!({ "process": process, "parameters": { "ChatId": chat.id } });
+        Pending::new(DeliveryKind::CrmProcess, payload)
+            .for_event(WebhookEvent::ChatClosed.as_str())
+            .row(DeliveryId::new(), chat, now)
+            .insert(db)
+            .await?;
         outbox.wake_deliveries();
         Ok(())
     }
