@@ -69,8 +69,11 @@ pub fn provider_of(source: ChatSource) -> &'static str {
     }
 }
 
+/// One way to reach a customer: its kind, the provider (for messenger ids) and the value.
+type Identity = (IdentityKind, String, String);
+
 /// The identities of a customer input, normalized: (kind, provider, value).
-fn identities(input: &CustomerInput, source: ChatSource) -> Vec<(IdentityKind, String, String)> {
+fn identities(input: &CustomerInput, source: ChatSource) -> Vec<Identity> {
     let mut out = Vec::new();
     if let Some(phone) = input.phone.as_deref().and_then(normalize_phone) {
         out.push((IdentityKind::Phone, String::new(), phone));
@@ -100,8 +103,8 @@ fn identities(input: &CustomerInput, source: ChatSource) -> Vec<(IdentityKind, S
 async fn lookup(
     db: &impl ConnectionTrait,
     organization_id: OrganizationId,
-    wanted: &[(IdentityKind, String, String)],
-) -> Result<(Option<CustomerId>, Vec<(IdentityKind, String, String)>)> {
+    wanted: &[Identity],
+) -> Result<(Option<CustomerId>, Vec<Identity>)> {
     let mut found = None;
     let mut known = Vec::new();
     for (kind, provider, value) in wanted {
@@ -198,18 +201,8 @@ pub async fn find_or_create(
             .await?
         }
     };
-    for (kind, provider, value) in wanted.into_iter().filter(|w| !known.contains(w)) {
-        customer_identity::ActiveModel {
-            id: Set(CustomerIdentityId::new()),
-            organization_id: Set(organization_id),
-            customer_id: Set(customer.id),
-            kind: Set(kind),
-            provider: Set(provider),
-            value: Set(value),
-            created_at: Set(now),
-        }
-        .insert(db)
-        .await?;
+    for entry in wanted.into_iter().filter(|w| !known.contains(w)) {
+        add_identity(db, &customer, entry, now).await?;
     }
     Ok(customer)
 }
@@ -245,18 +238,7 @@ pub async fn identify(
     for entry in wanted {
         let (owner, _) = lookup(db, existing.organization_id, std::slice::from_ref(&entry)).await?;
         if owner.is_none() {
-            let (kind, provider, value) = entry;
-            customer_identity::ActiveModel {
-                id: Set(CustomerIdentityId::new()),
-                organization_id: Set(existing.organization_id),
-                customer_id: Set(existing.id),
-                kind: Set(kind),
-                provider: Set(provider),
-                value: Set(value),
-                created_at: Set(now),
-            }
-            .insert(db)
-            .await?;
+            add_identity(db, &existing, entry, now).await?;
         }
     }
     Ok(updated)
@@ -268,6 +250,27 @@ pub fn display_name(customer: &customer::Model) -> String {
         .phone
         .clone()
         .unwrap_or_else(|| format!("Client #{}", customer.number))
+}
+
+/// Records one more way to reach `customer` (a phone, an e-mail, a messenger id).
+async fn add_identity(
+    db: &impl ConnectionTrait,
+    customer: &customer::Model,
+    (kind, provider, value): Identity,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    customer_identity::ActiveModel {
+        id: Set(CustomerIdentityId::new()),
+        organization_id: Set(customer.organization_id),
+        customer_id: Set(customer.id),
+        kind: Set(kind),
+        provider: Set(provider),
+        value: Set(value),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Keyset pages: lists ordered by a time and an id, read after a cursor without OFFSET, so a
 //! page costs the same at row ten and at row ten million.
 
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 
 use crate::error::Result;
@@ -30,6 +32,28 @@ pub fn after<C: ColumnTrait, V: Into<sea_orm::Value> + Clone, I: Into<sea_orm::V
     Condition::any()
         .add(beyond_at)
         .add(Condition::all().add(at_column.eq(at)).add(beyond_id))
+}
+
+/// Reads `first` rows of `query` ordered by `(at, id)` in `order` after the cursor `(at, id)`
+/// when there is one, and whether more follow.
+pub async fn read_after<E, C, I>(
+    db: &impl ConnectionTrait,
+    mut query: Select<E>,
+    (at_column, id_column): (C, C),
+    order: Order,
+    cursor: Option<(DateTime<Utc>, I)>,
+    first: u64,
+) -> Result<(Vec<E::Model>, bool)>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ColumnTrait,
+    I: Into<sea_orm::Value> + Clone,
+{
+    if let Some((at, id)) = cursor {
+        query = query.filter(after(at_column, id_column, at, id, order));
+    }
+    read(db, query, (at_column, id_column), order, first).await
 }
 
 /// Reads `first` rows of `query` ordered by `(at, id)` in `order`, and whether more follow.

@@ -219,23 +219,15 @@ impl Channels<'_> {
             .into_tuple()
             .all(&self.domain.db)
             .await?;
-        let mut query = message::Entity::find()
+        let query = message::Entity::find()
             .filter(message::Column::ChatId.is_in(chats))
             .filter(message::Column::IsWhisper.eq(false));
-        if let Some(cursor) = after {
-            query = query.filter(page::after(
-                message::Column::CreatedAt,
-                message::Column::Id,
-                cursor.created_at,
-                cursor.id,
-                Order::OldestFirst,
-            ));
-        }
-        let (rows, _) = page::read(
+        let (rows, _) = page::read_after(
             &self.domain.db,
             query,
             (message::Column::CreatedAt, message::Column::Id),
             Order::OldestFirst,
+            after.map(|c| (c.created_at, c.id)),
             PAGE,
         )
         .await?;

@@ -52,24 +52,16 @@ pub struct HistoryCursor {
 /// A page of `query`'s chats, newest first, after `after`; and whether more follow.
 pub(crate) async fn newest_first(
     db: &impl sea_orm::ConnectionTrait,
-    mut query: sea_orm::Select<chat::Entity>,
+    query: sea_orm::Select<chat::Entity>,
     first: u64,
     after: Option<HistoryCursor>,
 ) -> Result<(Vec<chat::Model>, bool)> {
-    if let Some(cursor) = after {
-        query = query.filter(page::after(
-            chat::Column::CreatedAt,
-            chat::Column::Id,
-            cursor.created_at,
-            cursor.id,
-            Order::NewestFirst,
-        ));
-    }
-    page::read(
+    page::read_after(
         db,
         query,
         (chat::Column::CreatedAt, chat::Column::Id),
         Order::NewestFirst,
+        after.map(|c| (c.created_at, c.id)),
         first,
     )
     .await

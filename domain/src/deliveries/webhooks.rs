@@ -212,20 +212,12 @@ impl Deliveries<'_> {
         if let Some(id) = webhook_id {
             query = query.filter(delivery::Column::WebhookId.eq(id));
         }
-        if let Some(cursor) = after {
-            query = query.filter(page::after(
-                delivery::Column::CreatedAt,
-                delivery::Column::Id,
-                cursor.created_at,
-                cursor.id,
-                Order::NewestFirst,
-            ));
-        }
-        page::read(
+        page::read_after(
             &self.domain.db,
             query,
             (delivery::Column::CreatedAt, delivery::Column::Id),
             Order::NewestFirst,
+            after.map(|c| (c.created_at, c.id)),
             first,
         )
         .await
