@@ -34,41 +34,24 @@ pub fn after<C: ColumnTrait, V: Into<sea_orm::Value> + Clone, I: Into<sea_orm::V
         .add(Condition::all().add(at_column.eq(at)).add(beyond_id))
 }
 
-/// Reads `first` rows of `query` ordered by `(at, id)` in `order` after the cursor `(at, id)`
+/// Reads `first` rows of `query` ordered by `(at, id)` in `order`, after the cursor `(at, id)`
 /// when there is one, and whether more follow.
-pub async fn read_after<E, C, I>(
+pub async fn read<E, C>(
     db: &impl ConnectionTrait,
     mut query: Select<E>,
     (at_column, id_column): (C, C),
     order: Order,
-    cursor: Option<(DateTime<Utc>, I)>,
+    cursor: Option<(DateTime<Utc>, sea_orm::Value)>,
     first: u64,
 ) -> Result<(Vec<E::Model>, bool)>
 where
     E: EntityTrait,
     E::Model: Sync,
     C: ColumnTrait,
-    I: Into<sea_orm::Value> + Clone,
 {
     if let Some((at, id)) = cursor {
         query = query.filter(after(at_column, id_column, at, id, order));
     }
-    read(db, query, (at_column, id_column), order, first).await
-}
-
-/// Reads `first` rows of `query` ordered by `(at, id)` in `order`, and whether more follow.
-pub async fn read<E, C>(
-    db: &impl ConnectionTrait,
-    query: Select<E>,
-    (at_column, id_column): (C, C),
-    order: Order,
-    first: u64,
-) -> Result<(Vec<E::Model>, bool)>
-where
-    E: EntityTrait,
-    E::Model: Sync,
-    C: ColumnTrait,
-{
     let query = match order {
         Order::OldestFirst => query.order_by_asc(at_column).order_by_asc(id_column),
         Order::NewestFirst => query.order_by_desc(at_column).order_by_desc(id_column),

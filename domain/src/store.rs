@@ -117,6 +117,29 @@ owned!(
     wrap_up_reason: "wrap-up reason",
 );
 
+/// An owned entity whose rows are archived rather than deleted.
+pub trait Archived: Owned {
+    const ARCHIVED_AT: Self::Column;
+}
+
+macro_rules! archived {
+    ($($entity:ident),* $(,)?) => {$(
+        impl Archived for crate::entity::$entity::Entity {
+            const ARCHIVED_AT: Self::Column = crate::entity::$entity::Column::ArchivedAt;
+        }
+    )*};
+}
+
+archived!(
+    channel,
+    chat_result,
+    custom_status,
+    queue,
+    quick_reply,
+    webhook,
+    wrap_up_reason
+);
+
 /// The row `id` if it is the caller's organization's, to narrow further.
 pub fn own<E: Owned>(
     actor: &Actor,
@@ -133,6 +156,31 @@ pub async fn find_own<E: Owned>(
     id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
 ) -> Result<E::Model> {
     found::<E>(own::<E>(actor, id).one(db).await?)
+}
+
+/// The row `id` if it is the caller's organization's and not archived, to narrow further.
+pub fn live<E: Archived>(
+    actor: &Actor,
+    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+) -> Select<E> {
+    own::<E>(actor, id).filter(E::ARCHIVED_AT.is_null())
+}
+
+/// The live row an input's `field` names, of the caller's organization; `VALIDATION` on `field`
+/// otherwise ("No such queue"): an archived row, another organization's and a missing one are
+/// refused alike.
+pub async fn find_live<E: Archived>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    field: &'static str,
+) -> Result<E::Model> {
+    usable::<E>(live::<E>(actor, id).one(db).await?, field)
+}
+
+/// `row`, or `VALIDATION` on `field` saying there is no such thing.
+pub fn usable<E: Owned>(row: Option<E::Model>, field: &'static str) -> Result<E::Model> {
+    row.ok_or_else(|| DomainError::validation(field, format!("No such {}", E::WHAT)))
 }
 
 /// `row`, or `NOT_FOUND` naming what was looked for.

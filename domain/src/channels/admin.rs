@@ -21,13 +21,13 @@ use crate::events::Outbox;
 use crate::ids::*;
 use crate::secret::{generate_token, token_digest};
 use crate::service::Channels;
-use crate::store::{find_own, own};
+use crate::store::{find_live, live};
 use crate::validate::check;
 
 /// The query for the caller's channel `id` if it is live: another organization's channel, or an
 /// archived one, is as unknown as one that does not exist.
 fn live_channel_row(actor: &Actor, id: ChannelId) -> Select<channel::Entity> {
-    own::<channel::Entity>(actor, id).filter(channel::Column::ArchivedAt.is_null())
+    live::<channel::Entity>(actor, id)
 }
 
 /// What the delivery worker needs to send a message to the customer's channel.
@@ -50,13 +50,7 @@ impl Channels<'_> {
         queue_id: QueueId,
         field: &'static str,
     ) -> Result<queue::Model> {
-        match find_own::<queue::Entity>(db, actor, queue_id).await {
-            Ok(found) if found.archived_at.is_none() => Ok(found),
-            Ok(_) | Err(DomainError::NotFound { .. }) => {
-                Err(DomainError::validation(field, "No such queue"))
-            }
-            Err(other) => Err(other),
-        }
+        find_live::<queue::Entity>(db, actor, queue_id, field).await
     }
 
     /// The caller's live channel an input names, or `VALIDATION` on `field`: another

@@ -222,12 +222,12 @@ impl Channels<'_> {
         let query = message::Entity::find()
             .filter(message::Column::ChatId.is_in(chats))
             .filter(message::Column::IsWhisper.eq(false));
-        let (rows, _) = page::read_after(
+        let (rows, _) = page::read(
             &self.domain.db,
             query,
             (message::Column::CreatedAt, message::Column::Id),
             Order::OldestFirst,
-            after.map(|c| (c.created_at, c.id)),
+            after.map(|c| (c.created_at, c.id.into())),
             PAGE,
         )
         .await?;

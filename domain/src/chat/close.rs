@@ -16,14 +16,14 @@ use crate::entity::{chat, chat_result, operator, organization_settings, queue, w
 use crate::enums::{
     AssignmentEnd, ChatStatus, ClosedByKind, EventKind, TrafficLight, WebhookEvent,
 };
-use crate::error::{DomainError, Result};
+use crate::error::Result;
 use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::{end_assignment, leave_chat};
 use crate::service::Chats;
 use crate::service::Domain;
 use crate::service::retried;
-use crate::store::find_own;
+use crate::store::{find_live, live, usable};
 use crate::sweep::{Firing, Timer};
 use crate::validate::check;
 use sea_orm::Select;
@@ -38,6 +38,18 @@ pub struct CloseChatInput {
     /// Free text about the result.
     #[validate(length(max = 1000))]
     pub result_detail: Option<String>,
+}
+
+/// Checks a wrap-up reason an operator gives (`wrapUpReasonId`): live, of the caller's
+/// organization, and not one the system keeps for itself.
+pub(crate) async fn operators_reason(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: WrapUpReasonId,
+) -> Result<()> {
+    let query = live::<wrap_up_reason::Entity>(actor, id)
+        .filter(wrap_up_reason::Column::IsSystem.eq(false));
+    usable::<wrap_up_reason::Entity>(query.one(db).await?, "wrapUpReasonId").map(drop)
 }
 
 impl Chats<'_> {
@@ -56,24 +68,9 @@ impl Chats<'_> {
         let now = self.domain.now();
         let tx = self.domain.write().await?;
         let chat = self.owned_chat(&tx, actor, input.chat_id, true).await?;
-        match find_own::<wrap_up_reason::Entity>(&tx, actor, input.wrap_up_reason_id).await {
-            Ok(reason) if reason.archived_at.is_none() && !reason.is_system => {}
-            Ok(_) | Err(DomainError::NotFound { .. }) => {
-                return Err(DomainError::validation(
-                    "wrapUpReasonId",
-                    "No such wrap-up reason",
-                ));
-            }
-            Err(other) => return Err(other),
-        }
+        operators_reason(&tx, actor, input.wrap_up_reason_id).await?;
         if let Some(result_id) = input.result_id {
-            match find_own::<chat_result::Entity>(&tx, actor, result_id).await {
-                Ok(result) if result.archived_at.is_none() => {}
-                Ok(_) | Err(DomainError::NotFound { .. }) => {
-                    return Err(DomainError::validation("resultId", "No such chat result"));
-                }
-                Err(other) => return Err(other),
-            }
+            find_live::<chat_result::Entity>(&tx, actor, result_id, "resultId").await?;
         }
         let mut outbox = Outbox::new();
         let closed = self

@@ -56,12 +56,12 @@ pub(crate) async fn newest_first(
     first: u64,
     after: Option<HistoryCursor>,
 ) -> Result<(Vec<chat::Model>, bool)> {
-    page::read_after(
+    page::read(
         db,
         query,
         (chat::Column::CreatedAt, chat::Column::Id),
         Order::NewestFirst,
-        after.map(|c| (c.created_at, c.id)),
+        after.map(|c| (c.created_at, c.id.into())),
         first,
     )
     .await

@@ -10,8 +10,9 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
+use crate::chat::close::operators_reason;
 use crate::chat::rules::unavailable;
-use crate::entity::{bot_scheme, chat, chat_assignment, queue, wrap_up_reason};
+use crate::entity::{bot_scheme, chat, chat_assignment, queue};
 use crate::enums::{
     AssignmentEnd, AssignmentKind, ChatStatus, EventKind, RoutingTrigger, WebhookEvent,
 };
@@ -103,16 +104,7 @@ impl Chats<'_> {
         let tx = self.domain.write().await?;
         let chat = self.owned_chat(&tx, actor, input.chat_id, true).await?;
         if let Some(reason) = input.wrap_up_reason_id {
-            match find_own::<wrap_up_reason::Entity>(&tx, actor, reason).await {
-                Ok(found) if found.archived_at.is_none() && !found.is_system => {}
-                Ok(_) | Err(DomainError::NotFound { .. }) => {
-                    return Err(DomainError::validation(
-                        "wrapUpReasonId",
-                        "No such wrap-up reason",
-                    ));
-                }
-                Err(other) => return Err(other),
-            }
+            operators_reason(&tx, actor, reason).await?;
         }
         let mut outbox = Outbox::new();
         let moved = match target {

@@ -22,7 +22,7 @@ use crate::error::{DomainError, Result};
 use crate::events::Outbox;
 use crate::ids::*;
 use crate::service::retried;
-use crate::store::find_own;
+use crate::store::find_live;
 
 use crate::service::Conversation;
 use crate::validate::check;
@@ -91,16 +91,7 @@ impl Conversation<'_> {
             ));
         }
         if let Some(id) = input.quick_reply_id {
-            match find_own::<quick_reply::Entity>(&tx, actor, id).await {
-                Ok(reply) if reply.archived_at.is_none() => {}
-                Ok(_) | Err(DomainError::NotFound { .. }) => {
-                    return Err(DomainError::validation(
-                        "quickReplyId",
-                        "No such quick reply",
-                    ));
-                }
-                Err(other) => return Err(other),
-            }
+            find_live::<quick_reply::Entity>(&tx, actor, id, "quickReplyId").await?;
             if !self
                 .domain
                 .admin()

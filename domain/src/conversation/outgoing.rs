@@ -30,7 +30,7 @@ use crate::ids::*;
 use crate::ports::crm::{ContactQuery, CrmContact};
 use crate::routing::rows::{lock_operator, open_assignment};
 use crate::service::Conversation;
-use crate::store::find_own;
+use crate::store::live;
 use crate::validate::check;
 
 /// How long WhatsApp accepts free text after the customer's last message (I3).
@@ -385,11 +385,11 @@ impl Conversation<'_> {
             )
         };
         let id = id.ok_or_else(refused)?;
-        match find_own::<quick_reply::Entity>(db, actor, id).await {
-            Ok(reply) if reply.archived_at.is_none() && reply.is_template => Ok(reply),
-            Ok(_) | Err(DomainError::NotFound { .. }) => Err(refused()),
-            Err(other) => Err(other),
-        }
+        let template = live::<quick_reply::Entity>(actor, id)
+            .filter(quick_reply::Column::IsTemplate.eq(true))
+            .one(db)
+            .await?;
+        template.ok_or_else(refused)
     }
 
     /// When the customer last wrote on a channel, across their chats there.

@@ -66,7 +66,8 @@ impl Conversation<'_> {
         } else {
             Order::OldestFirst
         };
-        let (mut rows, more) = read(&self.domain.db, query, (at, id), order, window.count).await?;
+        let (mut rows, more) =
+            read(&self.domain.db, query, (at, id), order, None, window.count).await?;
         if window.from_end {
             rows.reverse();
         }

@@ -21,7 +21,7 @@ use crate::ids::*;
 use crate::page::{self, Order};
 use crate::secret::generate_token;
 use crate::service::Deliveries;
-use crate::store::{found, own};
+use crate::store::{found, live, own};
 use crate::validate::{check, http_url};
 
 /// The chat as a webhook carries it: ids and facts, no customer contact data.
@@ -142,8 +142,7 @@ impl Deliveries<'_> {
         actor: &Actor,
         id: WebhookId,
     ) -> Result<webhook::Model> {
-        let live = own::<webhook::Entity>(actor, id).filter(webhook::Column::ArchivedAt.is_null());
-        found::<webhook::Entity>(live.one(db).await?)
+        found::<webhook::Entity>(live::<webhook::Entity>(actor, id).one(db).await?)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -212,12 +211,12 @@ impl Deliveries<'_> {
         if let Some(id) = webhook_id {
             query = query.filter(delivery::Column::WebhookId.eq(id));
         }
-        page::read_after(
+        page::read(
             &self.domain.db,
             query,
             (delivery::Column::CreatedAt, delivery::Column::Id),
             Order::NewestFirst,
-            after.map(|c| (c.created_at, c.id)),
+            after.map(|c| (c.created_at, c.id.into())),
             first,
         )
         .await

@@ -20,7 +20,7 @@ use crate::presence::rules::{
 };
 use crate::routing::rank::CapacityChange;
 use crate::service::retried;
-use crate::store::find_own;
+use crate::store::find_live;
 
 use crate::service::Domain;
 use crate::service::Presence;
@@ -71,16 +71,7 @@ impl Presence<'_> {
         id: Option<CustomStatusId>,
     ) -> Result<()> {
         if let Some(id) = id {
-            match find_own::<custom_status::Entity>(db, actor, id).await {
-                Ok(found) if found.archived_at.is_none() => {}
-                Ok(_) | Err(DomainError::NotFound { .. }) => {
-                    return Err(DomainError::validation(
-                        "customStatusId",
-                        "No such custom status",
-                    ));
-                }
-                Err(other) => return Err(other),
-            }
+            find_live::<custom_status::Entity>(db, actor, id, "customStatusId").await?;
         }
         Ok(())
     }
