@@ -14,7 +14,7 @@ use omnipanel_domain::enums::{AddressKind, ChannelKind};
 use omnipanel_domain::ids::{ChannelId, CustomerId, MessageId, QueueId};
 
 use crate::graphql::chat::types::Chat;
-use crate::graphql::context::{call, domain, masking};
+use crate::graphql::context::{call, call_each, domain, masking};
 use crate::graphql::conversation::types::Message;
 use crate::graphql::crm::CrmContact;
 
@@ -175,8 +175,7 @@ pub struct ChannelQuery;
 impl ChannelQuery {
     /// The organization's channels.
     async fn channels(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Channel>> {
-        let rows = call(ctx, |d, a| d.channels().channels(a)).await?;
-        Ok(rows.into_iter().map(Channel).collect())
+        call_each(ctx, |d, a| d.channels().channels(a), Channel).await
     }
 
     /// A channel and what its provider reports of its webhook (administrators).
@@ -198,8 +197,12 @@ impl ChannelQuery {
         ctx: &Context<'_>,
         to: String,
     ) -> async_graphql::Result<Vec<RecipientCandidate>> {
-        let found = call(ctx, |d, a| d.conversation().recipient_candidates(a, &to)).await?;
-        Ok(found.into_iter().map(RecipientCandidate).collect())
+        call_each(
+            ctx,
+            |d, a| d.conversation().recipient_candidates(a, &to),
+            RecipientCandidate,
+        )
+        .await
     }
 }
 

@@ -130,3 +130,15 @@ where
     let rows = loader(ctx).load_one(key).await?.unwrap_or_default();
     Ok(rows.into_iter().map(to).collect())
 }
+
+/// [`call`] for a service that answers with rows, each made into its GraphQL type by `to`.
+pub async fn call_each<'c, R, T, Fut>(
+    ctx: &Context<'c>,
+    service: impl FnOnce(&'c Domain, &'c Actor) -> Fut,
+    to: impl FnMut(R) -> T,
+) -> async_graphql::Result<Vec<T>>
+where
+    Fut: std::future::Future<Output = omnipanel_domain::Result<Vec<R>>>,
+{
+    Ok(call(ctx, service).await?.into_iter().map(to).collect())
+}

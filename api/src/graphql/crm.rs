@@ -14,7 +14,7 @@ use omnipanel_domain::ids::OrganizationId;
 
 use crate::graphql::chat::types::Chat;
 use crate::graphql::chat::types::ChatPayload;
-use crate::graphql::context::{actor, call, domain, masking};
+use crate::graphql::context::{actor, call, call_each, domain, masking};
 use crate::graphql::error::Gql;
 
 /// A CRM contact. Phone and e-mail are masked for operators when the organization says so (K1).
@@ -161,8 +161,7 @@ impl CrmQuery {
         ctx: &Context<'_>,
         contact_id: ID,
     ) -> async_graphql::Result<Vec<CrmCase>> {
-        let found = call(ctx, |d, a| d.crm().crm_cases(a, &contact_id)).await?;
-        Ok(found.into_iter().map(CrmCase).collect())
+        call_each(ctx, |d, a| d.crm().crm_cases(a, &contact_id), CrmCase).await
     }
 
     /// The CRM connection (administrators).

@@ -10,7 +10,7 @@ use omnipanel_domain::entity::{delivery as delivery_entity, webhook};
 use omnipanel_domain::enums::{DeliveryKind, DeliveryState, WebhookEvent};
 use omnipanel_domain::ids::{ChatId, DeliveryId, WebhookId};
 
-use crate::graphql::context::call;
+use crate::graphql::context::{call, call_each};
 use crate::graphql::page::{decode_cursor, encode_cursor, page_size};
 
 /// A subscription of a CRM business process to chat events. Its secret is shown only when it
@@ -101,8 +101,7 @@ pub struct WebhookQuery;
 impl WebhookQuery {
     /// The organization's webhooks (administrators).
     async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Webhook>> {
-        let rows = call(ctx, |d, a| d.deliveries().webhooks(a)).await?;
-        Ok(rows.into_iter().map(Webhook).collect())
+        call_each(ctx, |d, a| d.deliveries().webhooks(a), Webhook).await
     }
 
     /// The delivery log, newest first, of one webhook or of all (administrators).

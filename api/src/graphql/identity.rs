@@ -14,7 +14,7 @@ use omnipanel_domain::ids::*;
 
 use crate::graphql::admin::mutation::OperatorPayload;
 use crate::graphql::admin::types::Operator;
-use crate::graphql::context::{RequestInfo, actor, call, domain};
+use crate::graphql::context::{RequestInfo, actor, call, call_each, domain};
 use crate::graphql::error::Gql;
 
 /// A machine client's key, without the key itself.
@@ -68,8 +68,7 @@ impl IdentityQuery {
 
     /// The organization's API keys, without the keys (admins).
     async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKey>> {
-        let found = call(ctx, |d, a| d.identity().api_keys(a)).await?;
-        Ok(found.into_iter().map(ApiKey).collect())
+        call_each(ctx, |d, a| d.identity().api_keys(a), ApiKey).await
     }
 
     /// The open invitation a token carries, for the sign-up page (no sign-in: the token is the

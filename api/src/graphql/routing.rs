@@ -12,7 +12,7 @@ use omnipanel_domain::ids::ChatId;
 use omnipanel_domain::routing::{Candidate, SkipReason};
 
 use crate::graphql::admin::types::Operator;
-use crate::graphql::context::{call, load};
+use crate::graphql::context::{call, call_each, load};
 use crate::graphql::int::{int, secs};
 
 /// An operator as a routing decision saw them (X2).
@@ -96,8 +96,12 @@ impl RoutingQuery {
         ctx: &Context<'_>,
         chat_id: ChatId,
     ) -> async_graphql::Result<Vec<RoutingDecision>> {
-        let rows = call(ctx, |d, a| d.routing().routing_decisions(a, chat_id)).await?;
-        Ok(rows.into_iter().map(RoutingDecision).collect())
+        call_each(
+            ctx,
+            |d, a| d.routing().routing_decisions(a, chat_id),
+            RoutingDecision,
+        )
+        .await
     }
 
     /// A waiting chat's place in its queue and the expected wait; null once it no longer

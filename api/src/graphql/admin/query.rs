@@ -6,7 +6,7 @@ use crate::graphql::admin::types::{
     BotScheme, ChatResult, CustomStatus, Operator, OrganizationSettings, Queue, QuickReply, Skill,
     Topic, WrapUpReason, prime_operators, prime_queues,
 };
-use crate::graphql::context::call;
+use crate::graphql::context::{call, call_each};
 
 #[derive(Default)]
 pub struct AdminQuery;
@@ -46,8 +46,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<Skill>> {
-        let found = call(ctx, |d, a| d.admin().skills(a, include_archived)).await?;
-        Ok(found.into_iter().map(Skill).collect())
+        call_each(ctx, |d, a| d.admin().skills(a, include_archived), Skill).await
     }
 
     /// Active quick replies; `search` matches the name (D5). With `chatId`, those the chat's
@@ -59,11 +58,12 @@ impl AdminQuery {
         search: Option<String>,
         chat_id: Option<omnipanel_domain::ids::ChatId>,
     ) -> async_graphql::Result<Vec<QuickReply>> {
-        let found = call(ctx, |d, a| {
-            d.admin().quick_replies(a, search.as_deref(), chat_id)
-        })
-        .await?;
-        Ok(found.into_iter().map(QuickReply).collect())
+        call_each(
+            ctx,
+            |d, a| d.admin().quick_replies(a, search.as_deref(), chat_id),
+            QuickReply,
+        )
+        .await
     }
 
     /// Wrap-up reasons operators may close with; the system's own only when asked.
@@ -87,8 +87,12 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<ChatResult>> {
-        let found = call(ctx, |d, a| d.admin().chat_results(a, include_archived)).await?;
-        Ok(found.into_iter().map(ChatResult).collect())
+        call_each(
+            ctx,
+            |d, a| d.admin().chat_results(a, include_archived),
+            ChatResult,
+        )
+        .await
     }
 
     /// Top-level topics, each with its subtopics (D9).
@@ -111,8 +115,12 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<CustomStatus>> {
-        let found = call(ctx, |d, a| d.admin().custom_statuses(a, include_archived)).await?;
-        Ok(found.into_iter().map(CustomStatus).collect())
+        call_each(
+            ctx,
+            |d, a| d.admin().custom_statuses(a, include_archived),
+            CustomStatus,
+        )
+        .await
     }
 
     /// Bot schemes chats can be transferred to (E1).
@@ -121,8 +129,12 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<BotScheme>> {
-        let found = call(ctx, |d, a| d.admin().bot_schemes(a, include_archived)).await?;
-        Ok(found.into_iter().map(BotScheme).collect())
+        call_each(
+            ctx,
+            |d, a| d.admin().bot_schemes(a, include_archived),
+            BotScheme,
+        )
+        .await
     }
 
     /// The organization's settings (N1).

@@ -16,7 +16,7 @@ use omnipanel_domain::ids::*;
 use omnipanel_domain::DomainError;
 
 use crate::graphql::admin::types::{ChatResult, Operator, Queue, Topic, WrapUpReason};
-use crate::graphql::context::{actor, call, domain, load, load_each, loader, masking};
+use crate::graphql::context::{actor, call_each, domain, load, load_each, loader, masking};
 use crate::graphql::conversation::types::{Message, Note};
 use crate::graphql::error::{Gql, to_gql};
 
@@ -465,8 +465,12 @@ impl Chat {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<RoutingDecision>> {
-        let rows = call(ctx, |d, a| d.routing().routing_decisions(a, self.0.id)).await?;
-        Ok(rows.into_iter().map(RoutingDecision).collect())
+        call_each(
+            ctx,
+            |d, a| d.routing().routing_decisions(a, self.0.id),
+            RoutingDecision,
+        )
+        .await
     }
 }
 
