@@ -23,7 +23,7 @@ use crate::store;
 /// Public service calls that run their one-attempt body again after a lost race
 /// ([`Domain::retry`]), each in its own span:
 ///
-/// ```ignore
+/// ```text
 /// retried! {
 ///     /// Sets the caller's status (B1).
 ///     pub async fn set_my_status(SetMyStatusInput) -> operator::Model = set_my_status_once;

@@ -156,9 +156,28 @@ pub fn strip_nul(value: &mut serde_json::Value) {
     }
 }
 
+/// What an update asks of an optional field it can also clear: `Some(None)` to clear it (the
+/// clear flag wins), `Some(Some(value))` to set it, `None` to leave it.
+pub fn change<T>(clear: Option<bool>, value: Option<T>) -> Option<Option<T>> {
+    if clear == Some(true) {
+        Some(None)
+    } else {
+        value.map(Some)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clearing_wins_over_a_value() {
+        assert_eq!(change(Some(true), Some(5)), Some(None));
+        assert_eq!(change(Some(false), Some(5)), Some(Some(5)));
+        assert_eq!(change(None, Some(5)), Some(Some(5)));
+        assert_eq!(change::<i32>(Some(false), None), None);
+        assert_eq!(change::<i32>(None, None), None);
+    }
 
     #[derive(Validate)]
     struct Sample {

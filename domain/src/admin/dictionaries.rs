@@ -47,20 +47,22 @@ named_entries!(
     quick_reply
 );
 
-/// Refuses a name an active entry of the same kind already has (`except` is the entry renamed).
-pub(crate) async fn ensure_unique_name<E>(
+/// The name an input gives an entry, trimmed; `VALIDATION` on `name` when an active entry of
+/// the same kind already has it (`except` is the entry renamed).
+pub(crate) async fn unique_name<E>(
     db: &impl ConnectionTrait,
-    organization_id: crate::ids::OrganizationId,
+    actor: &Actor,
     name: &str,
     except: Option<uuid::Uuid>,
-) -> Result<()>
+) -> Result<String>
 where
     E: NamedEntry,
     E::Model: Sync,
 {
+    let name = clean(name);
     let mut query = E::find()
-        .filter(E::ORGANIZATION.eq(organization_id))
-        .filter(E::NAME.eq(name))
+        .filter(E::ORGANIZATION.eq(actor.organization_id))
+        .filter(E::NAME.eq(&name))
         .filter(E::ARCHIVED.is_null());
     if let Some(except) = except {
         query = query.filter(E::ID.ne(except));
@@ -71,7 +73,7 @@ where
             "An active entry with this name already exists",
         ))
     } else {
-        Ok(())
+        Ok(name)
     }
 }
 
@@ -103,10 +105,8 @@ macro_rules! named_dictionary {
             pub async fn $create(self, actor: &Actor, input: $Create) -> Result<$entity::Model> {
                 actor.require_admin()?;
                 check(&input)?;
-                let name = clean(&input.name);
                 let tx = self.domain.write().await?;
-                ensure_unique_name::<$entity::Entity>(&tx, actor.organization_id, &name, None)
-                    .await?;
+                let name = unique_name::<$entity::Entity>(&tx, actor, &input.name, None).await?;
                 let now = self.domain.now();
                 let mut model = <$entity::ActiveModel as Default>::default();
                 model.id = Set($Id::new());
@@ -123,16 +123,11 @@ macro_rules! named_dictionary {
             pub async fn $update(self, actor: &Actor, input: $Update) -> Result<$entity::Model> {
                 actor.require_admin()?;
                 check(&input)?;
-                let name = clean(&input.name);
                 let tx = self.domain.write().await?;
                 let found = find_own::<$entity::Entity>(&tx, actor, input.id).await?;
-                ensure_unique_name::<$entity::Entity>(
-                    &tx,
-                    actor.organization_id,
-                    &name,
-                    Some(input.id.0),
-                )
-                .await?;
+                let name =
+                    unique_name::<$entity::Entity>(&tx, actor, &input.name, Some(input.id.0))
+                        .await?;
                 let mut model: $entity::ActiveModel = found.into();
                 model.name = Set(name);
                 model.updated_at = Set(self.domain.now());

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use validator::Validate;
 
 use crate::actor::Actor;
-use crate::admin::dictionaries::ensure_unique_name;
+use crate::admin::dictionaries::unique_name;
 use crate::admin::working_hours::{WorkingHours, check_week, time_zone};
 use crate::entity::{chat, operator, queue, queue_member, skill};
 use crate::enums::ChatStatus;
@@ -19,7 +19,7 @@ use crate::events::Outbox;
 use crate::ids::{OperatorId, QueueId, SkillId};
 use crate::service::Admin;
 use crate::store::find_own;
-use crate::validate::{check, clean, not_blank, single_line};
+use crate::validate::{change, check, clean, not_blank, single_line};
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -149,13 +149,12 @@ impl Admin<'_> {
     ) -> Result<queue::Model> {
         actor.require_admin()?;
         check(&input)?;
-        let name = clean(&input.name);
         let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
         let tx = self.domain.write().await?;
         if let Some(skill_id) = input.skill_id {
             self.usable_skill(&tx, actor, skill_id, "skillId").await?;
         }
-        ensure_unique_name::<queue::Entity>(&tx, actor.organization_id, &name, None).await?;
+        let name = unique_name::<queue::Entity>(&tx, actor, &input.name, None).await?;
         let now = self.domain.now();
         let created = queue::ActiveModel {
             id: Set(QueueId::new()),
@@ -191,41 +190,28 @@ impl Admin<'_> {
         let found = find_own::<queue::Entity>(&tx, actor, input.id).await?;
         let mut model: queue::ActiveModel = found.into();
         if let Some(name) = &input.name {
-            let name = clean(name);
-            ensure_unique_name::<queue::Entity>(
-                &tx,
-                actor.organization_id,
-                &name,
-                Some(input.id.0),
-            )
-            .await?;
+            let name = unique_name::<queue::Entity>(&tx, actor, name, Some(input.id.0)).await?;
             model.name = Set(name);
         }
-        if input.clear_skill == Some(true) {
-            model.skill_id = Set(None);
-        } else if let Some(skill_id) = input.skill_id {
-            self.usable_skill(&tx, actor, skill_id, "skillId").await?;
-            model.skill_id = Set(Some(skill_id));
+        if let Some(skill_id) = change(input.clear_skill, input.skill_id) {
+            if let Some(id) = skill_id {
+                self.usable_skill(&tx, actor, id, "skillId").await?;
+            }
+            model.skill_id = Set(skill_id);
         }
-        if input.clear_size_limit == Some(true) {
-            model.size_limit = Set(None);
-        } else if let Some(limit) = input.size_limit {
-            model.size_limit = Set(Some(limit));
+        if let Some(limit) = change(input.clear_size_limit, input.size_limit) {
+            model.size_limit = Set(limit);
         }
-        if input.clear_after_chat_work == Some(true) {
-            model.after_chat_work_secs = Set(None);
-        } else if let Some(secs) = input.after_chat_work_secs {
-            model.after_chat_work_secs = Set(Some(secs));
+        if let Some(secs) = change(input.clear_after_chat_work, input.after_chat_work_secs) {
+            model.after_chat_work_secs = Set(secs);
         }
-        if input.clear_queued_reply == Some(true) {
-            model.queued_reply = Set(None);
-        } else if let Some(reply) = &input.queued_reply {
-            model.queued_reply = Set(Some(clean(reply)));
+        let queued_reply = input.queued_reply.as_deref().map(clean);
+        if let Some(reply) = change(input.clear_queued_reply, queued_reply) {
+            model.queued_reply = Set(reply);
         }
-        if input.clear_out_of_hours_reply == Some(true) {
-            model.out_of_hours_reply = Set(None);
-        } else if let Some(reply) = &input.out_of_hours_reply {
-            model.out_of_hours_reply = Set(Some(clean(reply)));
+        let out_of_hours_reply = input.out_of_hours_reply.as_deref().map(clean);
+        if let Some(reply) = change(input.clear_out_of_hours_reply, out_of_hours_reply) {
+            model.out_of_hours_reply = Set(reply);
         }
         if input.working_hours.is_some() {
             model.working_hours = Set(hours);

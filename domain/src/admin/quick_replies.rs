@@ -11,13 +11,13 @@ use std::collections::{HashMap, HashSet};
 use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
-use crate::admin::dictionaries::ensure_unique_name;
+use crate::admin::dictionaries::unique_name;
 use crate::entity::{queue, queue_member, quick_reply, quick_reply_queue};
 use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, QueueId, QuickReplyId};
 use crate::service::Admin;
 use crate::store::find_own;
-use crate::validate::{check, clean, single_line};
+use crate::validate::{check, single_line};
 
 /// The template parameters a quick reply may contain (D5); `<` and `>` are otherwise reserved.
 pub const QUICK_REPLY_PARAMETERS: [&str; 2] = ["<customer_name>", "<operator_name>"];
@@ -92,9 +92,8 @@ impl Admin<'_> {
     ) -> Result<quick_reply::Model> {
         actor.require_admin()?;
         check(&input)?;
-        let name = clean(&input.name);
         let tx = self.domain.write().await?;
-        ensure_unique_name::<quick_reply::Entity>(&tx, actor.organization_id, &name, None).await?;
+        let name = unique_name::<quick_reply::Entity>(&tx, actor, &input.name, None).await?;
         let now = self.domain.now();
         let created = quick_reply::ActiveModel {
             id: Set(QuickReplyId::new()),
@@ -126,14 +125,8 @@ impl Admin<'_> {
         let found = find_own::<quick_reply::Entity>(&tx, actor, input.id).await?;
         let mut model: quick_reply::ActiveModel = found.into();
         if let Some(name) = &input.name {
-            let name = clean(name);
-            ensure_unique_name::<quick_reply::Entity>(
-                &tx,
-                actor.organization_id,
-                &name,
-                Some(input.id.0),
-            )
-            .await?;
+            let name =
+                unique_name::<quick_reply::Entity>(&tx, actor, name, Some(input.id.0)).await?;
             model.name = Set(name);
         }
         if let Some(text) = input.text {
