@@ -14,6 +14,8 @@ const CLOSED_KEPT = 10;
 const LAST_PAGE = 50;
 /** Report activity (the AWAY timer) at most this often. */
 const ACTIVITY_EVERY_MS = 60_000;
+/** How many times in a row the open chat is read again when a newer state overtook the answer. */
+const STALE_READS = 3;
 /** Chat statuses in which the chat is in someone's hands. */
 const OPEN = new Set(['INVITED', 'NEW', 'IN_PROGRESS']);
 
@@ -35,6 +37,10 @@ export class Workplace extends EventTarget {
     this.unread = new Map();
     this.openId = null;
     this.detail = null;
+    // How many times the open chat changed under us (events, answers): a detail read that
+    // started before the last change is older than what we show, and is read again.
+    this.openChanges = 0;
+    this.staleReads = 0;
     this.conversations = new Map();
     this.dictionaries = null;
     this.connection = 'offline';
@@ -167,6 +173,7 @@ export class Workplace extends EventTarget {
     if (before && this.isActive(before) && !this.isActive(chat) && chat.status === 'COMPLETED') {
       this.closedIds = [chat.id, ...this.closedIds.filter((id) => id !== chat.id)].slice(0, CLOSED_KEPT);
     }
+    if (chat.id === this.openId) this.openChanges += 1;
     if (chat.id === this.openId && this.detail) {
       this.detail = { ...this.detail, ...chat };
       this.#emit('detail');
@@ -268,12 +275,22 @@ export class Workplace extends EventTarget {
     return this.#coalesce('detail', async () => {
       const id = this.openId;
       if (!id) return;
+      const asked = this.openChanges;
       const { chat } = await this.api.request(op.CHAT, { id });
       if (id !== this.openId) return;
       if (!chat) {
         this.closeView();
         return;
       }
+      // A newer state of the chat arrived while this answer was on its way (a colleague joined,
+      // say): it would show the older one. Read again instead (a few times at most: a chat
+      // changing faster than it can be read still shows, and events keep its card fresh).
+      if (this.openChanges !== asked && this.staleReads < STALE_READS) {
+        this.staleReads += 1;
+        this.#reloadDetail();
+        return;
+      }
+      this.staleReads = 0;
       this.chats.set(id, { ...(this.chats.get(id) ?? {}), ...chat });
       this.detail = chat;
       this.#emit('detail');
