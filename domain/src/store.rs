@@ -131,11 +131,13 @@ macro_rules! archived {
 }
 
 archived!(
+    bot_scheme,
     channel,
     chat_result,
     custom_status,
     queue,
     quick_reply,
+    skill,
     webhook,
     wrap_up_reason
 );

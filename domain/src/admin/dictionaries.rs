@@ -14,24 +14,20 @@ use crate::entity::{bot_scheme, chat_result, custom_status, skill, wrap_up_reaso
 use crate::error::{DomainError, Result};
 use crate::ids::{BotSchemeId, ChatResultId, CustomStatusId, SkillId, WrapUpReasonId};
 use crate::service::Admin;
-use crate::store::find_own;
+use crate::store::{Archived, find_own};
 use crate::validate::{check, clean, single_line};
 
-/// An organization's entry that is named and archived rather than deleted, its name unique among
-/// the active entries of its kind.
-pub(crate) trait NamedEntry: EntityTrait {
-    const ORGANIZATION: Self::Column;
+/// An organization's entry that is named and archived rather than deleted (its organization and
+/// archiving columns are [`Archived`]'s), its name unique among the active entries of its kind.
+pub(crate) trait NamedEntry: Archived {
     const NAME: Self::Column;
-    const ARCHIVED: Self::Column;
     const ID: Self::Column;
 }
 
 macro_rules! named_entries {
     ($($entity:ident),*) => {$(
         impl NamedEntry for crate::entity::$entity::Entity {
-            const ORGANIZATION: Self::Column = crate::entity::$entity::Column::OrganizationId;
             const NAME: Self::Column = crate::entity::$entity::Column::Name;
-            const ARCHIVED: Self::Column = crate::entity::$entity::Column::ArchivedAt;
             const ID: Self::Column = crate::entity::$entity::Column::Id;
         }
     )*};
@@ -63,7 +59,7 @@ where
     let mut query = E::find()
         .filter(E::ORGANIZATION.eq(actor.organization_id))
         .filter(E::NAME.eq(&name))
-        .filter(E::ARCHIVED.is_null());
+        .filter(E::ARCHIVED_AT.is_null());
     if let Some(except) = except {
         query = query.filter(E::ID.ne(except));
     }
