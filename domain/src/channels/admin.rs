@@ -4,7 +4,7 @@
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    QuerySelect,
 };
 use serde_json::json;
 
@@ -21,14 +21,8 @@ use crate::events::Outbox;
 use crate::ids::*;
 use crate::secret::{generate_token, token_digest};
 use crate::service::Channels;
-use crate::store::{find_live, live};
+use crate::store::{find_live, found, live};
 use crate::validate::check;
-
-/// The query for the caller's channel `id` if it is live: another organization's channel, or an
-/// archived one, is as unknown as one that does not exist.
-fn live_channel_row(actor: &Actor, id: ChannelId) -> Select<channel::Entity> {
-    live::<channel::Entity>(actor, id)
-}
 
 /// What the delivery worker needs to send a message to the customer's channel.
 #[derive(Clone, Debug)]
@@ -43,16 +37,6 @@ pub struct ChannelJob {
 }
 
 impl Channels<'_> {
-    async fn channel_queue(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        queue_id: QueueId,
-        field: &'static str,
-    ) -> Result<queue::Model> {
-        find_live::<queue::Entity>(db, actor, queue_id, field).await
-    }
-
     /// The caller's live channel an input names, or `VALIDATION` on `field`: another
     /// organization's channel is as unknown as one that does not exist.
     pub(crate) async fn usable_channel(
@@ -62,18 +46,16 @@ impl Channels<'_> {
         id: ChannelId,
         field: &'static str,
     ) -> Result<channel::Model> {
-        live_channel_row(actor, id)
-            .one(db)
-            .await?
-            .ok_or_else(|| DomainError::validation(field, "No such channel"))
+        find_live::<channel::Entity>(db, actor, id, field).await
     }
 
     /// The caller's live channel `id`, or `NOT_FOUND` (another organization's is as unknown).
     pub(crate) async fn live_channel(self, actor: &Actor, id: ChannelId) -> Result<channel::Model> {
-        live_channel_row(actor, id)
-            .one(&self.domain.db)
-            .await?
-            .ok_or(DomainError::not_found("channel"))
+        found::<channel::Entity>(
+            live::<channel::Entity>(actor, id)
+                .one(&self.domain.db)
+                .await?,
+        )
     }
 
     /// Creates a channel; its secret is returned only here.
@@ -98,12 +80,10 @@ impl Channels<'_> {
             ));
         }
         if let Some(queue_id) = input.queue_id {
-            self.channel_queue(&self.domain.db, actor, queue_id, "queueId")
-                .await?;
+            find_live::<queue::Entity>(&self.domain.db, actor, queue_id, "queueId").await?;
         }
         if let Some(queue_id) = input.bot_queue_id {
-            self.channel_queue(&self.domain.db, actor, queue_id, "botQueueId")
-                .await?;
+            find_live::<queue::Entity>(&self.domain.db, actor, queue_id, "botQueueId").await?;
         }
         if let Some(url) = &input.outbound_url {
             self.domain.public_upstream(url, "outboundUrl").await?;
@@ -213,7 +193,7 @@ impl Channels<'_> {
             }
         }
         let tx = self.domain.write().await?;
-        let found = live_channel_row(actor, input.id)
+        let found = live::<channel::Entity>(actor, input.id)
             .lock_exclusive()
             .one(&tx)
             .await?
@@ -223,7 +203,7 @@ impl Channels<'_> {
             (input.bot_queue_id, "botQueueId"),
         ] {
             if let Some(queue_id) = queue_id {
-                self.channel_queue(&tx, actor, queue_id, field).await?;
+                find_live::<queue::Entity>(&tx, actor, queue_id, field).await?;
             }
         }
         let mut config = config_of(&found);
@@ -266,8 +246,7 @@ impl Channels<'_> {
             (input.bot_queue_id, "botQueueId"),
         ] {
             if let Some(queue_id) = queue_id {
-                self.channel_queue(&self.domain.db, actor, queue_id, field)
-                    .await?;
+                find_live::<queue::Entity>(&self.domain.db, actor, queue_id, field).await?;
             }
         }
         let config = ChannelConfig {
@@ -291,7 +270,7 @@ impl Channels<'_> {
         self.unregister_bot(&found).await?;
         let now = self.domain.now();
         let tx = self.domain.write().await?;
-        let Some(found) = live_channel_row(actor, id)
+        let Some(found) = live::<channel::Entity>(actor, id)
             .lock_exclusive()
             .one(&tx)
             .await?
