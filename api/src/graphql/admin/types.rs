@@ -131,17 +131,13 @@ impl Operator {
     }
     /// The operator's skills and proficiency levels (X3).
     async fn skills(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OperatorSkill>> {
-        let skills = loader(ctx)
-            .load_one(SkillsOf(self.model.id))
-            .await?
-            .unwrap_or_default();
-        Ok(skills
-            .into_iter()
-            .map(|(skill, level)| OperatorSkill {
+        load_each(ctx, SkillsOf(self.model.id), |(skill, level)| {
+            OperatorSkill {
                 skill: Skill(skill),
                 level: i32::from(level),
-            })
-            .collect())
+            }
+        })
+        .await
     }
 }
 

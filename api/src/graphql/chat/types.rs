@@ -400,14 +400,12 @@ impl Chat {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<crate::graphql::files::Attachment>> {
-        let rows = loader(ctx)
-            .load_one(FilesOfChat(self.0.id))
-            .await?
-            .unwrap_or_default();
-        Ok(rows
-            .into_iter()
-            .map(crate::graphql::files::Attachment)
-            .collect())
+        load_each(
+            ctx,
+            FilesOfChat(self.0.id),
+            crate::graphql::files::Attachment,
+        )
+        .await
     }
     /// Operators in the chat: the owner, conference members, silent monitors (E2, X5).
     async fn participants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participant>> {
