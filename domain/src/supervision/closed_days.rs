@@ -159,7 +159,7 @@ pub(crate) async fn add(
                 Some(instants) => Some(*instants.get(i)?),
                 None => None,
             };
-            let counted = at.is_none_or(|at| input.from <= at && at < input.to);
+            let counted = at.is_none_or(|at| input.covers(at));
             counted.then_some((at, figure(i)?))
         });
         let of = tallies.group_of(
@@ -223,7 +223,7 @@ pub(crate) async fn wrap_ups(
     for (closed_at, reasons, results) in days {
         for (i, (reason, result)) in reasons.into_iter().zip(results).enumerate() {
             let at = closed_at.as_ref().and_then(|instants| instants.get(i));
-            if at.is_some_and(|at| *at < input.from || input.to <= *at) {
+            if at.is_some_and(|at| !input.covers(*at)) {
                 continue;
             }
             counted.chats += 1;

@@ -67,6 +67,13 @@ pub struct ReportInput {
     pub operator_id: Option<OperatorId>,
 }
 
+impl ReportInput {
+    /// Whether `at` falls in the period (`from` inclusive, `to` exclusive).
+    pub fn covers(&self, at: DateTime<Utc>) -> bool {
+        self.from <= at && at < self.to
+    }
+}
+
 /// One group's figures. Times are in seconds; for CSAT the figures are the scores.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportRow {
