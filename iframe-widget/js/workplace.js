@@ -239,6 +239,7 @@ export class Workplace extends EventTarget {
     this.unfollow?.();
     this.openId = id;
     this.detail = this.chats.get(id) ?? null;
+    this.staleReads = 0;
     this.chatSeq = null;
     this.unread.delete(id);
     this.#emit('open');
