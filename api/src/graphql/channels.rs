@@ -1,7 +1,7 @@
 //! Messaging channels in GraphQL (M1): the channels, whom a new outgoing message may reach (I),
 //! channels set up and archived, new outgoing messages, failed messages sent again.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::channels::{
     ChangeBotTokenInput, CreateChannelInput, SetChannelQueuesInput, UpdateChannelInput, config_of,
@@ -17,42 +17,32 @@ use crate::graphql::chat::types::Chat;
 use crate::graphql::context::{call, call_each, domain, masking};
 use crate::graphql::conversation::types::Message;
 use crate::graphql::crm::CrmContact;
+use crate::graphql::projection::projection;
 
-/// A messaging channel. Its bot token and secret are never shown.
-pub struct Channel(pub channel_entity::Model);
+projection!(
+    /// A messaging channel. Its bot token and secret are never shown.
+    Channel(channel_entity::Model) + complex {
+        id: ChannelId,
+        kind: ChannelKind,
+        name: String,
+        /// The provider outgoing messages go through (telegram, infobip_whatsapp, …).
+        provider: String,
+        /// The sender the provider shows.
+        gateway: Option<String>,
+        auto_close_after_secs: Option<i32>,
+        created_at: DateTime<Utc>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl Channel {
-    async fn id(&self) -> ChannelId {
-        self.0.id
-    }
-    async fn kind(&self) -> ChannelKind {
-        self.0.kind
-    }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// The provider outgoing messages go through (telegram, infobip_whatsapp, …).
-    async fn provider(&self) -> &str {
-        &self.0.provider
-    }
-    /// The sender the provider shows.
-    async fn gateway(&self) -> Option<&str> {
-        self.0.gateway.as_deref()
-    }
     /// Where new conversations go; without one they start with the bot.
     async fn queue_id(&self) -> Option<QueueId> {
-        config_of(&self.0).queue_id
+        config_of(&self.row).queue_id
     }
     /// The queue whose members see the conversations the bot has and may take them over.
     async fn bot_queue_id(&self) -> Option<QueueId> {
-        config_of(&self.0).bot_queue_id
-    }
-    async fn auto_close_after_secs(&self) -> Option<i32> {
-        self.0.auto_close_after_secs
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        config_of(&self.row).bot_queue_id
     }
 }
 
@@ -103,7 +93,7 @@ impl RecipientCandidate {
     }
     /// The channel (gateway) the message would go through.
     async fn channel(&self) -> Channel {
-        Channel(self.0.channel.clone())
+        Channel::from(self.0.channel.clone())
     }
     /// The sender the provider shows, else the channel's name.
     async fn gateway(&self) -> &str {
@@ -121,7 +111,7 @@ pub struct ChannelStatus(omnipanel_domain::channels::ChannelStatus);
 #[Object]
 impl ChannelStatus {
     async fn channel(&self) -> Channel {
-        Channel(self.0.channel.clone())
+        Channel::from(self.0.channel.clone())
     }
     /// Where the provider must send this channel's updates.
     async fn expected_webhook_url(&self) -> &str {
@@ -175,7 +165,7 @@ pub struct ChannelQuery;
 impl ChannelQuery {
     /// The organization's channels.
     async fn channels(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Channel>> {
-        call_each(ctx, |d, a| d.channels().channels(a), Channel).await
+        call_each(ctx, |d, a| d.channels().channels(a), Channel::from).await
     }
 
     /// A channel and what its provider reports of its webhook (administrators).
@@ -230,7 +220,7 @@ pub struct ChannelPayload {
 impl From<omnipanel_domain::entity::channel::Model> for ChannelPayload {
     fn from(row: omnipanel_domain::entity::channel::Model) -> Self {
         Self {
-            channel: Channel(row),
+            channel: Channel::from(row),
         }
     }
 }
@@ -243,7 +233,7 @@ pub struct RetryMessagePayload {
 impl From<omnipanel_domain::entity::message::Model> for RetryMessagePayload {
     fn from(row: omnipanel_domain::entity::message::Model) -> Self {
         Self {
-            message: Message(row),
+            message: Message::from(row),
         }
     }
 }
@@ -273,7 +263,7 @@ impl ChannelMutation {
             call(ctx, |d, a| d.channels().create_channel(a, input)).await?;
         Ok(CreateChannelPayload {
             webhook_url: webhook_url(ctx, &channel),
-            channel: Channel(channel),
+            channel: Channel::from(channel),
             secret,
         })
     }
@@ -336,7 +326,7 @@ impl ChannelMutation {
             call(ctx, |d, a| d.conversation().send_outgoing_message(a, input)).await?;
         Ok(SendOutgoingMessagePayload {
             chat: Chat(chat),
-            message: Message(message),
+            message: Message::from(message),
         })
     }
 

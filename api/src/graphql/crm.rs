@@ -2,7 +2,7 @@
 //! look-ups, the connection's settings, a chat's links, cases and activities made from a chat,
 //! and the customer identified.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::crm::{
     CreateActivityFromChatInput, CreateCaseFromChatInput, IdentifyCustomerInput, LinkChatInput,
@@ -16,6 +16,7 @@ use crate::graphql::chat::types::Chat;
 use crate::graphql::chat::types::ChatPayload;
 use crate::graphql::context::{actor, call, call_each, domain, masking};
 use crate::graphql::error::Gql;
+use crate::graphql::projection::projection;
 
 /// A CRM contact. Phone and e-mail are masked for operators when the organization says so (K1).
 pub struct CrmContact {
@@ -48,33 +49,28 @@ impl CrmContact {
     }
 }
 
-/// A CRM case.
-pub struct CrmCase(pub omnipanel_domain::ports::CrmCase);
+projection!(
+    /// A CRM case.
+    CrmCase(omnipanel_domain::ports::CrmCase) + complex {
+        /// The number people quote.
+        number: String,
+        subject: String,
+        /// The status as the CRM names or identifies it.
+        status: Option<String>,
+        created_at: Option<DateTime<Utc>>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl CrmCase {
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
-    }
-    /// The number people quote.
-    async fn number(&self) -> &str {
-        &self.0.number
-    }
-    async fn subject(&self) -> &str {
-        &self.0.subject
-    }
-    /// The status as the CRM names or identifies it.
-    async fn status(&self) -> Option<&str> {
-        self.0.status.as_deref()
+        ID(self.row.id.clone())
     }
     async fn contact_id(&self) -> Option<ID> {
-        self.0.contact_id.clone().map(ID)
+        self.row.contact_id.clone().map(ID)
     }
     async fn account_id(&self) -> Option<ID> {
-        self.0.account_id.clone().map(ID)
-    }
-    async fn created_at(&self) -> Option<DateTime<Utc>> {
-        self.0.created_at
+        self.row.account_id.clone().map(ID)
     }
 }
 
@@ -85,51 +81,32 @@ pub struct CrmActivity {
     pub title: String,
 }
 
-/// The organization's CRM connection. Secrets are write-only: only whether one is set shows.
-pub struct CrmConnection(pub crm_connection::Model);
+projection!(
+    /// The organization's CRM connection. Secrets are write-only: only whether one is set shows.
+    CrmConnection(crm_connection::Model) + complex {
+        kind: CrmKind,
+        base_url: Option<String>,
+        /// The identity service; when unset, Creatio Cloud's `https://<tenant>-is.creatio.com`.
+        identity_url: Option<String>,
+        odata_path: Option<String>,
+        client_id: Option<String>,
+        case_origin_id: Option<String>,
+        case_status_id: Option<String>,
+        oauth_client_id: Option<String>,
+        /// Scopes asked for at sign-in through the CRM.
+        oauth_scopes: Option<String>,
+        close_process_name: Option<String>,
+        updated_at: DateTime<Utc>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl CrmConnection {
-    async fn kind(&self) -> CrmKind {
-        self.0.kind
-    }
-    async fn base_url(&self) -> Option<&str> {
-        self.0.base_url.as_deref()
-    }
-    /// The identity service; when unset, Creatio Cloud's `https://<tenant>-is.creatio.com`.
-    async fn identity_url(&self) -> Option<&str> {
-        self.0.identity_url.as_deref()
-    }
-    async fn odata_path(&self) -> Option<&str> {
-        self.0.odata_path.as_deref()
-    }
-    async fn client_id(&self) -> Option<&str> {
-        self.0.client_id.as_deref()
-    }
     async fn has_client_secret(&self) -> bool {
-        self.0.client_secret.is_some()
-    }
-    async fn case_origin_id(&self) -> Option<&str> {
-        self.0.case_origin_id.as_deref()
-    }
-    async fn case_status_id(&self) -> Option<&str> {
-        self.0.case_status_id.as_deref()
-    }
-    async fn oauth_client_id(&self) -> Option<&str> {
-        self.0.oauth_client_id.as_deref()
+        self.row.client_secret.is_some()
     }
     async fn has_oauth_client_secret(&self) -> bool {
-        self.0.oauth_client_secret.is_some()
-    }
-    /// Scopes asked for at sign-in through the CRM.
-    async fn oauth_scopes(&self) -> Option<&str> {
-        self.0.oauth_scopes.as_deref()
-    }
-    async fn close_process_name(&self) -> Option<&str> {
-        self.0.close_process_name.as_deref()
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.row.oauth_client_secret.is_some()
     }
 }
 
@@ -161,13 +138,13 @@ impl CrmQuery {
         ctx: &Context<'_>,
         contact_id: ID,
     ) -> async_graphql::Result<Vec<CrmCase>> {
-        call_each(ctx, |d, a| d.crm().crm_cases(a, &contact_id), CrmCase).await
+        call_each(ctx, |d, a| d.crm().crm_cases(a, &contact_id), CrmCase::from).await
     }
 
     /// The CRM connection (administrators).
     async fn crm_connection(&self, ctx: &Context<'_>) -> async_graphql::Result<CrmConnection> {
         let connection = call(ctx, |d, a| d.crm().crm_connection(a)).await?;
-        Ok(CrmConnection(connection))
+        Ok(CrmConnection::from(connection))
     }
 }
 
@@ -179,7 +156,7 @@ pub struct CrmConnectionPayload {
 impl From<omnipanel_domain::entity::crm_connection::Model> for CrmConnectionPayload {
     fn from(row: omnipanel_domain::entity::crm_connection::Model) -> Self {
         Self {
-            crm_connection: CrmConnection(row),
+            crm_connection: CrmConnection::from(row),
         }
     }
 }
@@ -270,7 +247,7 @@ impl CrmMutation {
         let (chat, case) = call(ctx, |d, a| d.crm().create_case_from_chat(a, input)).await?;
         Ok(CreateCaseFromChatPayload {
             chat: Chat(chat),
-            case: CrmCase(case),
+            case: CrmCase::from(case),
         })
     }
 

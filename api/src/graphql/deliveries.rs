@@ -2,7 +2,7 @@
 //! and deliveries (secrets never), subscribing and changing them, and a failed delivery sent again.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::deliveries;
 use omnipanel_domain::deliveries::{CreateWebhookInput, DeliveryCursor, UpdateWebhookInput};
@@ -12,85 +12,62 @@ use omnipanel_domain::ids::{ChatId, DeliveryId, WebhookId};
 
 use crate::graphql::context::{call, call_each};
 use crate::graphql::page::{decode_cursor, encode_cursor, page_size};
+use crate::graphql::projection::projection;
 
-/// A subscription of a CRM business process to chat events. Its secret is shown only when it
-/// is created.
-pub struct Webhook(pub webhook::Model);
+projection!(
+    /// A subscription of a CRM business process to chat events. Its secret is shown only when it
+    /// is created.
+    Webhook(webhook::Model) + complex {
+        id: WebhookId,
+        /// Where deliveries are POSTed.
+        url: String,
+        /// A paused webhook gets no new deliveries.
+        active: bool,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl Webhook {
-    async fn id(&self) -> WebhookId {
-        self.0.id
-    }
-    /// Where deliveries are POSTed.
-    async fn url(&self) -> &str {
-        &self.0.url
-    }
     async fn events(&self) -> Vec<WebhookEvent> {
-        deliveries::subscribed(&self.0)
-    }
-    /// A paused webhook gets no new deliveries.
-    async fn active(&self) -> bool {
-        self.0.active
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        deliveries::subscribed(&self.row)
     }
 }
 
-/// One outbound delivery: an event to a webhook, or a CRM process started on close.
-pub struct Delivery(pub delivery_entity::Model);
+projection!(
+    /// One outbound delivery: an event to a webhook, or a CRM process started on close.
+    Delivery(delivery_entity::Model) + complex {
+        /// Also sent as `X-Omnipanel-Delivery`; the same on every attempt.
+        id: DeliveryId,
+        kind: DeliveryKind,
+        webhook_id: Option<WebhookId>,
+        #[graphql(name = "event")]
+        event_kind: Option<String>,
+        chat_id: Option<ChatId>,
+        /// PENDING (waiting or retrying), DELIVERED, or FAILED (given up; see lastError).
+        state: DeliveryState,
+        attempts: i32,
+        /// The receiver's last HTTP status.
+        last_status: Option<i32>,
+        last_error: Option<String>,
+        created_at: DateTime<Utc>,
+        #[graphql(name = "deliveredAt")]
+        sent_at: Option<DateTime<Utc>>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl Delivery {
-    /// Also sent as `X-Omnipanel-Delivery`; the same on every attempt.
-    async fn id(&self) -> DeliveryId {
-        self.0.id
-    }
-    async fn kind(&self) -> DeliveryKind {
-        self.0.kind
-    }
-    async fn webhook_id(&self) -> Option<WebhookId> {
-        self.0.webhook_id
-    }
-    async fn event(&self) -> Option<&str> {
-        self.0.event_kind.as_deref()
-    }
-    async fn chat_id(&self) -> Option<ChatId> {
-        self.0.chat_id
-    }
-    /// PENDING (waiting or retrying), DELIVERED, or FAILED (given up; see lastError).
-    async fn state(&self) -> DeliveryState {
-        self.0.state
-    }
-    async fn attempts(&self) -> i32 {
-        self.0.attempts
-    }
-    /// The receiver's last HTTP status.
-    async fn last_status(&self) -> Option<i32> {
-        self.0.last_status
-    }
-    async fn last_error(&self) -> Option<&str> {
-        self.0.last_error.as_deref()
-    }
     /// When the next attempt is due, while the delivery is pending.
     async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        (self.0.state == DeliveryState::Pending)
-            .then_some(self.0.next_attempt_at)
+        (self.row.state == DeliveryState::Pending)
+            .then_some(self.row.next_attempt_at)
             .flatten()
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
-        self.0.sent_at
     }
     /// The JSON body that is sent.
     async fn payload(&self) -> Json<serde_json::Value> {
-        Json(self.0.payload.clone())
+        Json(self.row.payload.clone())
     }
 }
 
@@ -101,7 +78,7 @@ pub struct WebhookQuery;
 impl WebhookQuery {
     /// The organization's webhooks (administrators).
     async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Webhook>> {
-        call_each(ctx, |d, a| d.deliveries().webhooks(a), Webhook).await
+        call_each(ctx, |d, a| d.deliveries().webhooks(a), Webhook::from).await
     }
 
     /// The delivery log, newest first, of one webhook or of all (administrators).
@@ -126,7 +103,7 @@ impl WebhookQuery {
                 created_at: row.created_at,
                 id: row.id,
             });
-            Edge::new(cursor, Delivery(row))
+            Edge::new(cursor, Delivery::from(row))
         }));
         Ok(connection)
     }
@@ -148,7 +125,7 @@ pub struct WebhookPayload {
 impl From<omnipanel_domain::entity::webhook::Model> for WebhookPayload {
     fn from(row: omnipanel_domain::entity::webhook::Model) -> Self {
         Self {
-            webhook: Webhook(row),
+            webhook: Webhook::from(row),
         }
     }
 }
@@ -161,7 +138,7 @@ pub struct DeliveryPayload {
 impl From<omnipanel_domain::entity::delivery::Model> for DeliveryPayload {
     fn from(row: omnipanel_domain::entity::delivery::Model) -> Self {
         Self {
-            delivery: Delivery(row),
+            delivery: Delivery::from(row),
         }
     }
 }
@@ -189,7 +166,7 @@ impl WebhookMutation {
     ) -> async_graphql::Result<CreateWebhookPayload> {
         let (hook, secret) = call(ctx, |d, a| d.deliveries().create_webhook(a, input)).await?;
         Ok(CreateWebhookPayload {
-            webhook: Webhook(hook),
+            webhook: Webhook::from(hook),
             secret,
         })
     }

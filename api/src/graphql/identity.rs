@@ -16,35 +16,22 @@ use crate::graphql::admin::mutation::OperatorPayload;
 use crate::graphql::admin::types::Operator;
 use crate::graphql::context::{RequestInfo, actor, call, call_each, domain};
 use crate::graphql::error::Gql;
+use crate::graphql::projection::projection;
 
-/// A machine client's key, without the key itself.
-pub struct ApiKey(pub api_key::Model);
-
-#[Object]
-impl ApiKey {
-    async fn id(&self) -> ApiKeyId {
-        self.0.id
+projection!(
+    /// A machine client's key, without the key itself.
+    ApiKey(api_key::Model) {
+        id: ApiKeyId,
+        name: String,
+        scope: ApiKeyScope,
+        /// The key's first characters, to tell keys apart.
+        #[graphql(name = "prefix")]
+        key_prefix: String,
+        created_at: DateTime<Utc>,
+        last_used_at: Option<DateTime<Utc>>,
+        revoked_at: Option<DateTime<Utc>>,
     }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    async fn scope(&self) -> ApiKeyScope {
-        self.0.scope
-    }
-    /// The key's first characters, to tell keys apart.
-    async fn prefix(&self) -> &str {
-        &self.0.key_prefix
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_used_at
-    }
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
-    }
-}
+);
 
 #[derive(Default)]
 pub struct IdentityQuery;
@@ -68,7 +55,7 @@ impl IdentityQuery {
 
     /// The organization's API keys, without the keys (admins).
     async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKey>> {
-        call_each(ctx, |d, a| d.identity().api_keys(a), ApiKey).await
+        call_each(ctx, |d, a| d.identity().api_keys(a), ApiKey::from).await
     }
 
     /// The open invitation a token carries, for the sign-up page (no sign-in: the token is the
@@ -132,7 +119,7 @@ pub struct ApiKeyPayload {
 impl From<omnipanel_domain::entity::api_key::Model> for ApiKeyPayload {
     fn from(row: omnipanel_domain::entity::api_key::Model) -> Self {
         Self {
-            api_key: ApiKey(row),
+            api_key: ApiKey::from(row),
         }
     }
 }
@@ -224,7 +211,7 @@ impl IdentityMutation {
         let created = call(ctx, |d, a| d.identity().create_api_key(a, input)).await?;
         Ok(CreateApiKeyPayload {
             key: created.key,
-            api_key: ApiKey(created.record),
+            api_key: ApiKey::from(created.record),
         })
     }
 

@@ -18,6 +18,7 @@ pub mod int;
 pub mod loaders;
 pub mod page;
 pub mod presence;
+pub mod projection;
 pub mod routing;
 pub mod supervision;
 

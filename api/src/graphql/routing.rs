@@ -1,7 +1,7 @@
 //! Routing as supervisors and the chatbot see it: a chat's decisions with every candidate, and a
 //! waiting customer's place in the queue.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 
 use chrono::{DateTime, Utc};
 
@@ -14,61 +14,52 @@ use omnipanel_domain::routing::{Candidate, SkipReason};
 use crate::graphql::admin::types::Operator;
 use crate::graphql::context::{call, call_each, load};
 use crate::graphql::int::{int, secs};
+use crate::graphql::projection::projection;
 
-/// An operator as a routing decision saw them (X2).
-pub struct RoutingCandidate(pub Candidate);
+projection!(
+    /// An operator as a routing decision saw them (X2).
+    RoutingCandidate(Candidate) + complex {
+        status: OperatorStatus,
+        on_call: bool,
+        /// Chats the operator had.
+        load: i32,
+        max_chats: i32,
+        /// Why this operator was not chosen; null for the chosen one.
+        skipped: Option<SkipReason>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl RoutingCandidate {
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        load(ctx, Some(self.0.operator_id), Operator::of).await
-    }
-    async fn status(&self) -> OperatorStatus {
-        self.0.status
-    }
-    async fn on_call(&self) -> bool {
-        self.0.on_call
-    }
-    /// Chats the operator had.
-    async fn load(&self) -> i32 {
-        self.0.load
-    }
-    async fn max_chats(&self) -> i32 {
-        self.0.max_chats
+        load(ctx, Some(self.row.operator_id), Operator::of).await
     }
     /// Level in the queue's skill.
     async fn skill_level(&self) -> Option<i32> {
-        self.0.skill_level.map(i32::from)
-    }
-    /// Why this operator was not chosen; null for the chosen one.
-    async fn skipped(&self) -> Option<SkipReason> {
-        self.0.skipped
+        self.row.skill_level.map(i32::from)
     }
 }
 
-/// Why a chat went where it went (X2).
-pub struct RoutingDecision(pub routing_decision::Model);
+projection!(
+    /// Why a chat went where it went (X2).
+    RoutingDecision(routing_decision::Model) + complex {
+        trigger: RoutingTrigger,
+        outcome: RoutingOutcome,
+        decided_at: DateTime<Utc>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl RoutingDecision {
-    async fn trigger(&self) -> RoutingTrigger {
-        self.0.trigger
-    }
-    async fn outcome(&self) -> RoutingOutcome {
-        self.0.outcome
-    }
-    async fn decided_at(&self) -> DateTime<Utc> {
-        self.0.decided_at
-    }
     async fn chosen_operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        load(ctx, self.0.chosen_operator_id, Operator::of).await
+        load(ctx, self.row.chosen_operator_id, Operator::of).await
     }
     /// Every operator considered, best first.
     async fn candidates(&self) -> Vec<RoutingCandidate> {
-        serde_json::from_value::<Vec<Candidate>>(self.0.candidates.clone())
+        serde_json::from_value::<Vec<Candidate>>(self.row.candidates.clone())
             .unwrap_or_default()
             .into_iter()
-            .map(RoutingCandidate)
+            .map(RoutingCandidate::from)
             .collect()
     }
 }
@@ -99,7 +90,7 @@ impl RoutingQuery {
         call_each(
             ctx,
             |d, a| d.routing().routing_decisions(a, chat_id),
-            RoutingDecision,
+            RoutingDecision::from,
         )
         .await
     }

@@ -70,7 +70,7 @@ pub struct QueueOverview(supervision::QueueFigures, Option<Duration>);
 #[Object]
 impl QueueOverview {
     async fn queue(&self) -> Queue {
-        Queue(self.0.queue.clone())
+        Queue::from(self.0.queue.clone())
     }
     /// Chats waiting for an operator.
     async fn waiting_count(&self) -> i32 {

@@ -34,7 +34,7 @@ pub struct SettingsPayload {
 impl From<omnipanel_domain::entity::organization_settings::Model> for SettingsPayload {
     fn from(row: omnipanel_domain::entity::organization_settings::Model) -> Self {
         Self {
-            settings: OrganizationSettings(row),
+            settings: row.into(),
         }
     }
 }
@@ -78,7 +78,7 @@ macro_rules! entry_payload {
 
         impl From<omnipanel_domain::entity::$field::Model> for $payload {
             fn from(row: omnipanel_domain::entity::$field::Model) -> Self {
-                Self { $field: $ty(row) }
+                Self { $field: row.into() }
             }
         }
     };

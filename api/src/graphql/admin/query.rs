@@ -37,7 +37,7 @@ impl AdminQuery {
     ) -> async_graphql::Result<Vec<Queue>> {
         let found = call(ctx, |d, a| d.admin().queues(a, only_available)).await?;
         prime_queues(ctx, &found).await?;
-        Ok(found.into_iter().map(Queue).collect())
+        Ok(found.into_iter().map(Queue::from).collect())
     }
 
     /// Skills.
@@ -46,7 +46,12 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<Skill>> {
-        call_each(ctx, |d, a| d.admin().skills(a, include_archived), Skill).await
+        call_each(
+            ctx,
+            |d, a| d.admin().skills(a, include_archived),
+            Skill::from,
+        )
+        .await
     }
 
     /// Active quick replies; `search` matches the name (D5). With `chatId`, those the chat's
@@ -61,7 +66,7 @@ impl AdminQuery {
         call_each(
             ctx,
             |d, a| d.admin().quick_replies(a, search.as_deref(), chat_id),
-            QuickReply,
+            QuickReply::from,
         )
         .await
     }
@@ -77,7 +82,7 @@ impl AdminQuery {
         Ok(found
             .into_iter()
             .filter(|r| include_system || !r.is_system)
-            .map(WrapUpReason)
+            .map(WrapUpReason::from)
             .collect())
     }
 
@@ -90,7 +95,7 @@ impl AdminQuery {
         call_each(
             ctx,
             |d, a| d.admin().chat_results(a, include_archived),
-            ChatResult,
+            ChatResult::from,
         )
         .await
     }
@@ -105,7 +110,7 @@ impl AdminQuery {
         Ok(found
             .into_iter()
             .filter(|t| t.parent_id.is_none())
-            .map(Topic)
+            .map(Topic::from)
             .collect())
     }
 
@@ -118,7 +123,7 @@ impl AdminQuery {
         call_each(
             ctx,
             |d, a| d.admin().custom_statuses(a, include_archived),
-            CustomStatus,
+            CustomStatus::from,
         )
         .await
     }
@@ -132,7 +137,7 @@ impl AdminQuery {
         call_each(
             ctx,
             |d, a| d.admin().bot_schemes(a, include_archived),
-            BotScheme,
+            BotScheme::from,
         )
         .await
     }
@@ -141,6 +146,6 @@ impl AdminQuery {
     async fn settings(&self, ctx: &Context<'_>) -> async_graphql::Result<OrganizationSettings> {
         call(ctx, |d, a| d.admin().settings(a))
             .await
-            .map(OrganizationSettings)
+            .map(OrganizationSettings::from)
     }
 }

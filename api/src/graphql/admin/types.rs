@@ -1,7 +1,7 @@
 //! What administrators set up, as GraphQL shows it: operators, queues, skills, dictionaries,
 //! quick replies, topics and the organization's settings.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::entity::{
     bot_scheme, chat_result, custom_status, operator, organization_settings, queue, quick_reply,
@@ -16,6 +16,7 @@ use omnipanel_domain::admin::{WorkingHours, queue_open, working_hours};
 use crate::graphql::context::{actor, domain, load, load_each, loader};
 
 use crate::graphql::loaders::{MembersOf, QueuesOf, QueuesOfReply, SkillsOf, SubtopicsOf};
+use crate::graphql::projection::projection;
 
 /// Whether the viewer sees an operator's full identity: the operator themself, supervisors and
 /// above, and admin API keys. Everyone else sees the first name only (A3).
@@ -127,13 +128,13 @@ impl Operator {
     }
     /// The queues the operator belongs to.
     async fn queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Queue>> {
-        load_each(ctx, QueuesOf(self.model.id), Queue).await
+        load_each(ctx, QueuesOf(self.model.id), Queue::from).await
     }
     /// The operator's skills and proficiency levels (X3).
     async fn skills(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OperatorSkill>> {
         load_each(ctx, SkillsOf(self.model.id), |(skill, level)| {
             OperatorSkill {
-                skill: Skill(skill),
+                skill: Skill::from(skill),
                 level: i32::from(level),
             }
         })
@@ -172,23 +173,16 @@ pub struct OperatorSkill {
 
 /// Defines a GraphQL object over a dictionary row with id, name and archive time.
 macro_rules! dictionary_object {
-    ($(#[$doc:meta])* $name:ident, $model:path, $id:ty) => {
-        $(#[$doc])*
-        pub struct $name(pub $model);
-
-        #[Object]
-        impl $name {
-            async fn id(&self) -> $id {
-                self.0.id
+    ($(#[$doc:meta])* $name:ident, $model:ty, $id:ty) => {
+        projection!(
+            $(#[$doc])*
+            $name($model) {
+                id: $id,
+                name: String,
+                /// Set when archived; archived entries are no longer offered.
+                archived_at: Option<DateTime<Utc>>,
             }
-            async fn name(&self) -> &str {
-                &self.0.name
-            }
-            /// Set when archived; archived entries are no longer offered.
-            async fn archived_at(&self) -> Option<DateTime<Utc>> {
-                self.0.archived_at
-            }
-        }
+        );
     };
 }
 
@@ -208,102 +202,77 @@ dictionary_object!(
     /// A bot scheme ("chatplan") a chat can be transferred to (E1).
     BotScheme, bot_scheme::Model, BotSchemeId);
 
-/// Why a chat was closed (D6).
-pub struct WrapUpReason(pub wrap_up_reason::Model);
+projection!(
+    /// Why a chat was closed (D6).
+    WrapUpReason(wrap_up_reason::Model) {
+        id: WrapUpReasonId,
+        name: String,
+        /// Used by the server itself (automatic closes); not offered to operators.
+        is_system: bool,
+        archived_at: Option<DateTime<Utc>>,
+    }
+);
 
-#[Object]
-impl WrapUpReason {
-    async fn id(&self) -> WrapUpReasonId {
-        self.0.id
+projection!(
+    /// A queue chats wait in for an operator.
+    Queue(queue::Model) + complex {
+        id: QueueId,
+        name: String,
+        /// How many chats may wait; null for no limit (C6).
+        size_limit: Option<i32>,
+        /// Seconds of after-chat work after this queue's chats (X6); null: the organization's.
+        after_chat_work_secs: Option<i32>,
+        archived_at: Option<DateTime<Utc>>,
+        /// Sent to a customer whose chat has to wait (001).
+        queued_reply: Option<String>,
+        /// Sent instead of `queuedReply` outside the working hours (001).
+        out_of_hours_reply: Option<String>,
+        /// The IANA time zone of the working hours; null: UTC.
+        time_zone: Option<String>,
     }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Used by the server itself (automatic closes); not offered to operators.
-    async fn is_system(&self) -> bool {
-        self.0.is_system
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
-    }
-}
+);
 
-/// A queue chats wait in for an operator.
-pub struct Queue(pub queue::Model);
-
-#[Object]
+#[ComplexObject]
 impl Queue {
-    async fn id(&self) -> QueueId {
-        self.0.id
-    }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
     /// The skill routing requires of the queue's operators.
     async fn skill(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Skill>> {
-        load(ctx, self.0.skill_id, Skill).await
-    }
-    /// How many chats may wait; null for no limit (C6).
-    async fn size_limit(&self) -> Option<i32> {
-        self.0.size_limit
-    }
-    /// Seconds of after-chat work after this queue's chats (X6); null: the organization's.
-    async fn after_chat_work_secs(&self) -> Option<i32> {
-        self.0.after_chat_work_secs
+        load(ctx, self.row.skill_id, Skill::from).await
     }
     /// The queue's operators.
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Operator>> {
-        load_each(ctx, MembersOf(self.0.id), Operator::of).await
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
-    }
-    /// Sent to a customer whose chat has to wait (001).
-    async fn queued_reply(&self) -> Option<&str> {
-        self.0.queued_reply.as_deref()
-    }
-    /// Sent instead of `queuedReply` outside the working hours (001).
-    async fn out_of_hours_reply(&self) -> Option<&str> {
-        self.0.out_of_hours_reply.as_deref()
+        load_each(ctx, MembersOf(self.row.id), Operator::of).await
     }
     /// The queue's weekly hours; empty: always open.
     async fn working_hours(&self) -> Vec<WorkingHours> {
-        working_hours(&self.0)
-    }
-    /// The IANA time zone of the working hours; null: UTC.
-    async fn time_zone(&self) -> Option<&str> {
-        self.0.time_zone.as_deref()
+        working_hours(&self.row)
     }
     /// Whether the queue is within its working hours now.
     async fn open_now(&self, ctx: &Context<'_>) -> bool {
-        queue_open(&self.0, domain(ctx).now())
+        queue_open(&self.row, domain(ctx).now())
     }
 }
 
-/// A prepared reply (D5).
-pub struct QuickReply(pub quick_reply::Model);
+projection!(
+    /// A prepared reply (D5).
+    QuickReply(quick_reply::Model) + complex {
+        id: QuickReplyId,
+        /// At most 30 characters; what operators search by.
+        name: String,
+        /// An approved message template (WhatsApp HSM): what may be sent when the channel takes
+        /// no free text (I3, X4).
+        #[graphql(name = "approvedTemplate")]
+        is_template: bool,
+        /// The text, with `<customer_name>` and `<operator_name>` still unfilled.
+        text: String,
+        archived_at: Option<DateTime<Utc>>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl QuickReply {
-    async fn id(&self) -> QuickReplyId {
-        self.0.id
-    }
-    /// At most 30 characters; what operators search by.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// An approved message template (WhatsApp HSM): what may be sent when the channel takes
-    /// no free text (I3, X4).
-    async fn approved_template(&self) -> bool {
-        self.0.is_template
-    }
     /// The queues whose chats may use it (001); empty: every queue's.
     async fn queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Queue>> {
-        load_each(ctx, QueuesOfReply(self.0.id), Queue).await
-    }
-    /// The text, with `<customer_name>` and `<operator_name>` still unfilled.
-    async fn text(&self) -> &str {
-        &self.0.text
+        load_each(ctx, QueuesOfReply(self.row.id), Queue::from).await
     }
     /// The text with its parameters filled for a chat: the customer's name (or how operators
     /// see the customer) and the caller's first name (D5). The operator may edit it.
@@ -339,135 +308,92 @@ impl QuickReply {
             None => String::new(),
         };
         Ok(omnipanel_domain::chat::fill_template(
-            &self.0.text,
+            &self.row.text,
             &masking.apply(&customer_name),
             &operator_name,
         ))
     }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
-    }
 }
 
-/// A topic, or a subtopic when it has a parent (D9).
-pub struct Topic(pub topic::Model);
+projection!(
+    /// A topic, or a subtopic when it has a parent (D9).
+    Topic(topic::Model) + complex {
+        id: TopicId,
+        name: String,
+        /// The topic this is a subtopic of.
+        parent_id: Option<TopicId>,
+        archived_at: Option<DateTime<Utc>>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl Topic {
-    async fn id(&self) -> TopicId {
-        self.0.id
-    }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// The topic this is a subtopic of.
-    async fn parent_id(&self) -> Option<TopicId> {
-        self.0.parent_id
-    }
     /// Active subtopics.
     async fn subtopics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
-        load_each(ctx, SubtopicsOf(self.0.id), Topic).await
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+        load_each(ctx, SubtopicsOf(self.row.id), Topic::from).await
     }
 }
-
-/// The organization's settings (N1).
-pub struct OrganizationSettings(pub organization_settings::Model);
 
 pub(crate) fn strings(value: &serde_json::Value) -> Vec<String> {
     serde_json::from_value(value.clone()).unwrap_or_default()
 }
 
-#[Object]
+projection!(
+    /// The organization's settings (N1).
+    OrganizationSettings(organization_settings::Model) + complex {
+        /// Whether chats show the SLA traffic light (F1).
+        traffic_light_enabled: bool,
+        /// Seconds of waiting before YELLOW (default 180).
+        yellow_after_secs: i32,
+        /// Seconds of waiting before RED (default 360).
+        red_after_secs: i32,
+        /// Waiting counts from the operator's last message instead of the customer's.
+        count_from_operator_message: bool,
+        /// Customer data is masked for operators (K1).
+        masking_enabled: bool,
+        /// Minutes without activity before AWAY.
+        away_after_minutes: i32,
+        /// Seconds an invitation waits for Accept (RONA).
+        invitation_timeout_secs: i32,
+        /// The customer's message when an operator takes over from the bot.
+        takeover_greeting_template: String,
+        /// The side iframe's URL template (L1).
+        iframe_url_template: Option<String>,
+        /// The chat card in the CRM; an invitation's "Open" goes there (C5).
+        crm_chat_url_template: Option<String>,
+        /// The concurrent-chat limit of new operators.
+        default_max_chats: i32,
+        /// Seconds of after-chat work before returning to READY (X6).
+        after_chat_work_secs: i32,
+        /// Whether going AWAY or OFFLINE hands back accepted chats too (X7).
+        requeue_active_chats_on_away: bool,
+        /// The largest upload, in bytes.
+        file_max_bytes: i64,
+        /// Days the event outbox keeps events (default 30; never less than a session lasts).
+        event_retention_days: i32,
+        /// Days the delivery log keeps finished deliveries (default 90).
+        delivery_log_retention_days: i32,
+        /// Days inbound receipts are kept (default 7).
+        receipt_retention_days: i32,
+        /// Days the status log keeps ended statuses (default 400).
+        status_log_retention_days: i32,
+        /// Days closed chats are kept; null keeps history for good (the default).
+        chat_retention_days: Option<i32>,
+    }
+);
+
+#[ComplexObject]
 impl OrganizationSettings {
-    /// Whether chats show the SLA traffic light (F1).
-    async fn traffic_light_enabled(&self) -> bool {
-        self.0.traffic_light_enabled
-    }
-    /// Seconds of waiting before YELLOW (default 180).
-    async fn yellow_after_secs(&self) -> i32 {
-        self.0.yellow_after_secs
-    }
-    /// Seconds of waiting before RED (default 360).
-    async fn red_after_secs(&self) -> i32 {
-        self.0.red_after_secs
-    }
-    /// Waiting counts from the operator's last message instead of the customer's.
-    async fn count_from_operator_message(&self) -> bool {
-        self.0.count_from_operator_message
-    }
-    /// Customer data is masked for operators (K1).
-    async fn masking_enabled(&self) -> bool {
-        self.0.masking_enabled
-    }
     /// Roles that see customer data unmasked.
     async fn unmasked_roles(&self) -> Vec<Role> {
-        serde_json::from_value(self.0.unmasked_roles.clone()).unwrap_or_default()
-    }
-    /// Minutes without activity before AWAY.
-    async fn away_after_minutes(&self) -> i32 {
-        self.0.away_after_minutes
-    }
-    /// Seconds an invitation waits for Accept (RONA).
-    async fn invitation_timeout_secs(&self) -> i32 {
-        self.0.invitation_timeout_secs
-    }
-    /// The customer's message when an operator takes over from the bot.
-    async fn takeover_greeting_template(&self) -> &str {
-        &self.0.takeover_greeting_template
-    }
-    /// The side iframe's URL template (L1).
-    async fn iframe_url_template(&self) -> Option<&str> {
-        self.0.iframe_url_template.as_deref()
-    }
-    /// The chat card in the CRM; an invitation's "Open" goes there (C5).
-    async fn crm_chat_url_template(&self) -> Option<&str> {
-        self.0.crm_chat_url_template.as_deref()
+        serde_json::from_value(self.row.unmasked_roles.clone()).unwrap_or_default()
     }
     /// CRM origins allowed to embed the panel (L2).
     async fn frame_ancestors(&self) -> Vec<String> {
-        strings(&self.0.frame_ancestors)
-    }
-    /// The concurrent-chat limit of new operators.
-    async fn default_max_chats(&self) -> i32 {
-        self.0.default_max_chats
-    }
-    /// Seconds of after-chat work before returning to READY (X6).
-    async fn after_chat_work_secs(&self) -> i32 {
-        self.0.after_chat_work_secs
-    }
-    /// Whether going AWAY or OFFLINE hands back accepted chats too (X7).
-    async fn requeue_active_chats_on_away(&self) -> bool {
-        self.0.requeue_active_chats_on_away
-    }
-    /// The largest upload, in bytes.
-    async fn file_max_bytes(&self) -> i64 {
-        self.0.file_max_bytes
+        strings(&self.row.frame_ancestors)
     }
     /// Content types operators may upload.
     async fn file_allowed_types(&self) -> Vec<String> {
-        strings(&self.0.file_allowed_types)
-    }
-    /// Days the event outbox keeps events (default 30; never less than a session lasts).
-    async fn event_retention_days(&self) -> i32 {
-        self.0.event_retention_days
-    }
-    /// Days the delivery log keeps finished deliveries (default 90).
-    async fn delivery_log_retention_days(&self) -> i32 {
-        self.0.delivery_log_retention_days
-    }
-    /// Days inbound receipts are kept (default 7).
-    async fn receipt_retention_days(&self) -> i32 {
-        self.0.receipt_retention_days
-    }
-    /// Days the status log keeps ended statuses (default 400).
-    async fn status_log_retention_days(&self) -> i32 {
-        self.0.status_log_retention_days
-    }
-    /// Days closed chats are kept; null keeps history for good (the default).
-    async fn chat_retention_days(&self) -> Option<i32> {
-        self.0.chat_retention_days
+        strings(&self.row.file_allowed_types)
     }
 }

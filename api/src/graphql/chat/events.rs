@@ -1,7 +1,7 @@
 //! Live events (L): the operator's and a chat's streams from the outbox, followed over WebSocket and
 //! caught up after a reconnect.
 
-use async_graphql::{Context, Json, Object, Subscription};
+use async_graphql::{ComplexObject, Context, Json, Object, Subscription};
 
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
@@ -18,34 +18,32 @@ use crate::graphql::chat::types::{Chat, visible_chat};
 use crate::graphql::context::{actor, call, domain};
 use crate::graphql::conversation::types::Message;
 use crate::graphql::error::{Gql, to_gql};
+use crate::graphql::projection::projection;
 
-/// Something the signed-in operator's panel must redraw (X1).
-pub struct WorkplaceEvent(pub event::Model);
-
-#[Object]
-impl WorkplaceEvent {
-    /// The operator's own, gap-free sequence: ask `workplaceEventsSince(after:)` with the last
-    /// one seen to catch up after a reconnect.
-    async fn seq(&self) -> i64 {
-        self.0.seq
+projection!(
+    /// Something the signed-in operator's panel must redraw (X1).
+    WorkplaceEvent(event::Model) + complex {
+        /// The operator's own, gap-free sequence: ask `workplaceEventsSince(after:)` with the last
+        /// one seen to catch up after a reconnect.
+        seq: i64,
+        created_at: DateTime<Utc>,
+        chat_id: Option<ChatId>,
     }
+);
+
+#[ComplexObject]
+impl WorkplaceEvent {
     /// What happened.
     async fn kind(&self) -> async_graphql::Result<EventKind> {
-        event_kind(&self.0)
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn chat_id(&self) -> Option<ChatId> {
-        self.0.chat_id
+        event_kind(&self.row)
     }
     /// The chat as it is now, if the operator may still see it.
     async fn chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chat>> {
-        visible_chat(ctx, self.0.chat_id).await
+        visible_chat(ctx, self.row.chat_id).await
     }
     /// The message as it is now, for MESSAGE_CREATED and MESSAGE_UPDATED.
     async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
-        event_message(ctx, &self.0).await
+        event_message(ctx, &self.row).await
     }
     /// The signed-in operator as they are now (for status changes).
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Operator> {
@@ -55,7 +53,7 @@ impl WorkplaceEvent {
     }
     /// Details of the change (status, reason, deadline).
     async fn payload(&self) -> Json<serde_json::Value> {
-        Json(self.0.payload.clone())
+        Json(self.row.payload.clone())
     }
 }
 
@@ -78,34 +76,33 @@ pub(crate) async fn event_message(
         .one(&domain(ctx).db)
         .await
         .map_err(|e| to_gql(e.into()))?
-        .map(Message))
+        .map(Message::from))
 }
 
-/// A change of one chat (`chatEvents`).
-pub struct ChatEvent(pub event::Model);
-
-#[Object]
-impl ChatEvent {
-    /// The chat's own, gap-free sequence.
-    async fn seq(&self) -> i64 {
-        self.0.seq
+projection!(
+    /// A change of one chat (`chatEvents`).
+    ChatEvent(event::Model) + complex {
+        /// The chat's own, gap-free sequence.
+        seq: i64,
+        created_at: DateTime<Utc>,
     }
+);
+
+#[ComplexObject]
+impl ChatEvent {
     /// What happened.
     async fn kind(&self) -> async_graphql::Result<EventKind> {
-        event_kind(&self.0)
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        event_kind(&self.row)
     }
     async fn chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chat>> {
-        visible_chat(ctx, self.0.chat_id).await
+        visible_chat(ctx, self.row.chat_id).await
     }
     /// The message, for MESSAGE_CREATED and MESSAGE_UPDATED.
     async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Message>> {
-        event_message(ctx, &self.0).await
+        event_message(ctx, &self.row).await
     }
     async fn payload(&self) -> Json<serde_json::Value> {
-        Json(self.0.payload.clone())
+        Json(self.row.payload.clone())
     }
 }
 
@@ -219,7 +216,7 @@ impl ChatSubscription {
         };
         Ok(futures_util::StreamExt::map(
             event_stream(domain, RecipientKind::Operator, me.0, start),
-            WorkplaceEvent,
+            WorkplaceEvent::from,
         ))
     }
 
@@ -245,7 +242,7 @@ impl ChatSubscription {
         };
         Ok(futures_util::StreamExt::map(
             event_stream(domain, RecipientKind::Chat, chat_id.0, start),
-            ChatEvent,
+            ChatEvent::from,
         ))
     }
 }
@@ -276,6 +273,6 @@ impl EventsQuery {
         let rows = events::since(&domain(ctx).db, RecipientKind::Operator, me.0, after, 500)
             .await
             .gql()?;
-        Ok(rows.into_iter().map(WorkplaceEvent).collect())
+        Ok(rows.into_iter().map(WorkplaceEvent::from).collect())
     }
 }

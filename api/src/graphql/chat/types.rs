@@ -1,7 +1,7 @@
 //! A chat as GraphQL shows it, with its customer, participants and responsible operators.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -19,13 +19,11 @@ use crate::graphql::admin::types::{ChatResult, Operator, Queue, Topic, WrapUpRea
 use crate::graphql::context::{actor, call_each, domain, load, load_each, loader, masking};
 use crate::graphql::conversation::types::{Message, Note};
 use crate::graphql::error::{Gql, to_gql};
+use crate::graphql::projection::projection;
 
 use crate::graphql::loaders::{ChatsOf, FilesOfChat, HistoryOf, NotesOf, ParticipantsOf, TagsOf};
 use crate::graphql::page::{decode_cursor, encode_cursor, page_size, page_size_of};
 use crate::graphql::routing::RoutingDecision;
-
-/// A customer as operators see them: masked when the organization says so (K1).
-pub struct Customer(pub customer::Model);
 
 impl Customer {
     async fn masked(
@@ -33,100 +31,86 @@ impl Customer {
         ctx: &Context<'_>,
         value: Option<&str>,
     ) -> async_graphql::Result<Option<String>> {
-        Ok(masking(ctx, self.0.organization_id).await?.apply_opt(value))
+        Ok(masking(ctx, self.row.organization_id)
+            .await?
+            .apply_opt(value))
     }
 }
 
-#[Object]
+projection!(
+    /// A customer as operators see them: masked when the organization says so (K1).
+    Customer(customer::Model) + complex {
+        id: CustomerId,
+        /// "Client #N" numbering within the organization.
+        number: i64,
+        /// What operators wrote of the customer (D10), shown on each of their chats.
+        description: Option<String>,
+        /// The CRM contact the customer is linked to.
+        crm_contact_id: Option<String>,
+    }
+);
+
+#[ComplexObject]
 impl Customer {
-    async fn id(&self) -> CustomerId {
-        self.0.id
-    }
-    /// "Client #N" numbering within the organization.
-    async fn number(&self) -> i64 {
-        self.0.number
-    }
     /// The phone, or else "Client #N" (D3).
     async fn display_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let name = omnipanel_domain::customer::display_name(&self.0);
+        let name = omnipanel_domain::customer::display_name(&self.row);
         Ok(self.masked(ctx, Some(&name)).await?.unwrap_or(name))
     }
     /// The name the customer gave; a name that is a phone number is masked like one.
     async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        self.masked(ctx, self.0.name.as_deref()).await
+        self.masked(ctx, self.row.name.as_deref()).await
     }
     async fn phone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        self.masked(ctx, self.0.phone.as_deref()).await
+        self.masked(ctx, self.row.phone.as_deref()).await
     }
     async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        self.masked(ctx, self.0.email.as_deref()).await
-    }
-    /// What operators wrote of the customer (D10), shown on each of their chats.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// The CRM contact the customer is linked to.
-    async fn crm_contact_id(&self) -> Option<&str> {
-        self.0.crm_contact_id.as_deref()
+        self.masked(ctx, self.row.email.as_deref()).await
     }
 }
 
-/// An operator's part in a chat.
-pub struct Participant(pub chat_participant::Model);
+projection!(
+    /// An operator's part in a chat.
+    Participant(chat_participant::Model) + complex {
+        role: ParticipantRole,
+        /// INVITED ("requested"), JOINED or LEFT.
+        state: ParticipantState,
+        invited_at: DateTime<Utc>,
+        joined_at: Option<DateTime<Utc>>,
+        left_at: Option<DateTime<Utc>>,
+    }
+);
 
-#[Object]
+#[ComplexObject]
 impl Participant {
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        load(ctx, Some(self.0.operator_id), Operator::of).await
-    }
-    async fn role(&self) -> ParticipantRole {
-        self.0.role
-    }
-    /// INVITED ("requested"), JOINED or LEFT.
-    async fn state(&self) -> ParticipantState {
-        self.0.state
-    }
-    async fn invited_at(&self) -> DateTime<Utc> {
-        self.0.invited_at
-    }
-    async fn joined_at(&self) -> Option<DateTime<Utc>> {
-        self.0.joined_at
-    }
-    async fn left_at(&self) -> Option<DateTime<Utc>> {
-        self.0.left_at
+        load(ctx, Some(self.row.operator_id), Operator::of).await
     }
 }
 
-/// One entry of a chat's responsibility history (E3).
-pub struct Responsibility(pub chat_assignment::Model);
-
-#[Object]
-impl Responsibility {
-    async fn kind(&self) -> AssignmentKind {
-        self.0.kind
+projection!(
+    /// One entry of a chat's responsibility history (E3).
+    Responsibility(chat_assignment::Model) + complex {
+        kind: AssignmentKind,
+        started_at: DateTime<Utc>,
+        accepted_at: Option<DateTime<Utc>>,
+        ended_at: Option<DateTime<Utc>>,
+        end_reason: Option<AssignmentEnd>,
     }
+);
+
+#[ComplexObject]
+impl Responsibility {
     /// The responsible operator; none while the chat waited in a queue.
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        load(ctx, self.0.operator_id, Operator::of).await
+        load(ctx, self.row.operator_id, Operator::of).await
     }
     async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Queue>> {
-        load(ctx, self.0.queue_id, Queue).await
+        load(ctx, self.row.queue_id, Queue::from).await
     }
     /// Who made the assignment, for manual ones.
     async fn assigned_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        load(ctx, self.0.by_operator_id, Operator::of).await
-    }
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at
-    }
-    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.accepted_at
-    }
-    async fn ended_at(&self) -> Option<DateTime<Utc>> {
-        self.0.ended_at
-    }
-    async fn end_reason(&self) -> Option<AssignmentEnd> {
-        self.0.end_reason
+        load(ctx, self.row.by_operator_id, Operator::of).await
     }
 }
 
@@ -161,13 +145,13 @@ impl Chat {
         self.0.source
     }
     async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Queue>> {
-        load(ctx, self.0.queue_id, Queue).await
+        load(ctx, self.0.queue_id, Queue::from).await
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Customer> {
         loader(ctx)
             .load_one(self.0.customer_id)
             .await?
-            .map(Customer)
+            .map(Customer::from)
             .ok_or_else(|| to_gql(DomainError::not_found("customer")))
     }
     /// The responsible (or invited) operator.
@@ -230,10 +214,10 @@ impl Chat {
         Ok(omnipanel_domain::chat::traffic_light(&self.0, &settings, domain(ctx).now()).0)
     }
     async fn topic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
-        load(ctx, self.0.topic_id, Topic).await
+        load(ctx, self.0.topic_id, Topic::from).await
     }
     async fn subtopic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
-        load(ctx, self.0.subtopic_id, Topic).await
+        load(ctx, self.0.subtopic_id, Topic::from).await
     }
     /// The bot's key/value variables (C1), values masked like messages.
     async fn variables(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Variable>> {
@@ -261,7 +245,7 @@ impl Chat {
     }
     /// Notes operators left, oldest first (D8).
     async fn notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Note>> {
-        load_each(ctx, NotesOf(self.0.id), Note).await
+        load_each(ctx, NotesOf(self.0.id), Note::from).await
     }
     /// The customer's earlier chats, newest first (D10).
     async fn previous_chats(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Chat>> {
@@ -303,10 +287,10 @@ impl Chat {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<WrapUpReason>> {
-        load(ctx, self.0.wrap_up_reason_id, WrapUpReason).await
+        load(ctx, self.0.wrap_up_reason_id, WrapUpReason::from).await
     }
     async fn result(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ChatResult>> {
-        load(ctx, self.0.result_id, ChatResult).await
+        load(ctx, self.0.result_id, ChatResult::from).await
     }
     async fn result_detail(&self) -> Option<&str> {
         self.0.result_detail.as_deref()
@@ -357,10 +341,11 @@ impl Chat {
         } else {
             Connection::new(window.after.is_some(), more)
         };
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(encode_cursor(&(row.created_at, row.id)), Message(row))),
-        );
+        connection
+            .edges
+            .extend(rows.into_iter().map(|row| {
+                Edge::new(encode_cursor(&(row.created_at, row.id)), Message::from(row))
+            }));
         Ok(connection)
     }
     /// The days that have messages, oldest first, as dates in `timeZone` (an IANA name; UTC
@@ -393,7 +378,7 @@ impl Chat {
             .recent_messages(self.0.id, count as u64, include_whispers)
             .await
             .gql()?;
-        Ok(rows.into_iter().map(Message).collect())
+        Ok(rows.into_iter().map(Message::from).collect())
     }
     /// Every file of the chat, oldest first (D4).
     async fn attachments(
@@ -403,13 +388,13 @@ impl Chat {
         load_each(
             ctx,
             FilesOfChat(self.0.id),
-            crate::graphql::files::Attachment,
+            crate::graphql::files::Attachment::from,
         )
         .await
     }
     /// Operators in the chat: the owner, conference members, silent monitors (E2, X5).
     async fn participants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participant>> {
-        load_each(ctx, ParticipantsOf(self.0.id), Participant).await
+        load_each(ctx, ParticipantsOf(self.0.id), Participant::from).await
     }
     /// The linked CRM contact (found from the customer's phone, e-mail or messenger id, or
     /// linked by an operator; H1).
@@ -456,7 +441,7 @@ impl Chat {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<Responsibility>> {
-        load_each(ctx, HistoryOf(self.0.id), Responsibility).await
+        load_each(ctx, HistoryOf(self.0.id), Responsibility::from).await
     }
     /// Why the chat went where it went (supervisors and above; X2).
     async fn routing_decisions(
@@ -466,7 +451,7 @@ impl Chat {
         call_each(
             ctx,
             |d, a| d.routing().routing_decisions(a, self.0.id),
-            RoutingDecision,
+            RoutingDecision::from,
         )
         .await
     }

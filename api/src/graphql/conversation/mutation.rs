@@ -22,7 +22,7 @@ pub struct MessagePayload {
 impl From<omnipanel_domain::entity::message::Model> for MessagePayload {
     fn from(row: omnipanel_domain::entity::message::Model) -> Self {
         Self {
-            message: Message(row),
+            message: Message::from(row),
         }
     }
 }
@@ -34,7 +34,9 @@ pub struct NotePayload {
 
 impl From<omnipanel_domain::entity::note::Model> for NotePayload {
     fn from(row: omnipanel_domain::entity::note::Model) -> Self {
-        Self { note: Note(row) }
+        Self {
+            note: Note::from(row),
+        }
     }
 }
 
