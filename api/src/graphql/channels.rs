@@ -325,7 +325,7 @@ impl ChannelMutation {
         let (chat, message) =
             call(ctx, |d, a| d.conversation().send_outgoing_message(a, input)).await?;
         Ok(SendOutgoingMessagePayload {
-            chat: Chat(chat),
+            chat: Chat::from(chat),
             message: Message::from(message),
         })
     }

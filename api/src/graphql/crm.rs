@@ -246,7 +246,7 @@ impl CrmMutation {
     ) -> async_graphql::Result<CreateCaseFromChatPayload> {
         let (chat, case) = call(ctx, |d, a| d.crm().create_case_from_chat(a, input)).await?;
         Ok(CreateCaseFromChatPayload {
-            chat: Chat(chat),
+            chat: Chat::from(chat),
             case: CrmCase::from(case),
         })
     }
@@ -260,7 +260,7 @@ impl CrmMutation {
         let (chat, activity) =
             call(ctx, |d, a| d.crm().create_activity_from_chat(a, input)).await?;
         Ok(CreateActivityFromChatPayload {
-            chat: Chat(chat),
+            chat: Chat::from(chat),
             activity: CrmActivity {
                 id: ID(activity.id),
                 title: activity.title,
@@ -282,7 +282,7 @@ impl CrmMutation {
             .await
             .gql()?;
         Ok(IdentifyCustomerPayload {
-            chat: Chat(chat),
+            chat: Chat::from(chat),
             contact: CrmContact {
                 organization_id: actor.organization_id,
                 contact,

@@ -60,7 +60,7 @@ impl LiveOverview {
     }
     /// The red chats, the longest waiting first (at most 50; `lights.red` counts them all).
     async fn red_chats(&self) -> Vec<Chat> {
-        self.0.red_chats.iter().cloned().map(Chat).collect()
+        self.0.red_chats.iter().cloned().map(Chat::from).collect()
     }
 }
 

@@ -35,7 +35,7 @@ impl ChatQuery {
     async fn my_chats(&self, ctx: &Context<'_>, tab: ChatTab) -> async_graphql::Result<Vec<Chat>> {
         let rows = call(ctx, |d, a| d.chats().my_chats(a, tab)).await?;
         prime(ctx, &rows).await?;
-        Ok(rows.into_iter().map(Chat).collect())
+        Ok(rows.into_iter().map(Chat::from).collect())
     }
 
     /// Chats waiting in the queues the caller sees, head of the queue first (D2, A2).
@@ -56,7 +56,7 @@ impl ChatQuery {
         connection.edges.extend(
             page.chats
                 .into_iter()
-                .map(|chat| Edge::new(encode_cursor(&WaitingCursor::of(&chat)), Chat(chat))),
+                .map(|chat| Edge::new(encode_cursor(&WaitingCursor::of(&chat)), Chat::from(chat))),
         );
         Ok(connection)
     }
@@ -128,7 +128,7 @@ async fn newest_first(
             created_at: chat.created_at,
             id: chat.id,
         });
-        Edge::new(cursor, Chat(chat))
+        Edge::new(cursor, Chat::from(chat))
     }));
     Ok(connection)
 }

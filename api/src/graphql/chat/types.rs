@@ -1,7 +1,7 @@
 //! A chat as GraphQL shows it, with its customer, participants and responsible operators.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{ComplexObject, Context, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, SimpleObject};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -114,116 +114,101 @@ impl Responsibility {
     }
 }
 
-/// A conversation (D3).
-pub struct Chat(pub chat::Model);
-
 impl Chat {
     fn reply_policy(&self, ctx: &Context<'_>) -> omnipanel_domain::conversation::ReplyPolicy {
-        omnipanel_domain::conversation::chat_reply_policy(&self.0, domain(ctx).now())
+        omnipanel_domain::conversation::chat_reply_policy(&self.row, domain(ctx).now())
     }
 }
 
-#[Object]
+projection!(
+    /// A conversation (D3).
+    Chat(chat::Model) + complex {
+        id: ChatId,
+        number: i64,
+        status: ChatStatus,
+        direction: ChatDirection,
+        source: ChatSource,
+        created_at: DateTime<Utc>,
+        /// When the chat last started waiting in its queue.
+        queued_at: Option<DateTime<Utc>>,
+        /// Until when the current invitation may be accepted.
+        invitation_expires_at: Option<DateTime<Utc>>,
+        accepted_at: Option<DateTime<Utc>>,
+        closed_at: Option<DateTime<Utc>>,
+        closed_by_kind: Option<ClosedByKind>,
+        /// Who wrote the last message.
+        #[graphql(name = "lastMessageBy")]
+        last_message_author_kind: Option<AuthorKind>,
+        last_message_at: Option<DateTime<Utc>>,
+        /// Since when the customer has been waiting for an answer; null when answered.
+        waiting_since: Option<DateTime<Utc>>,
+        /// Whether the customer is muted (D7).
+        muted: bool,
+        rating_comment: Option<String>,
+        result_detail: Option<String>,
+        /// The linked case's number.
+        #[graphql(name = "caseNumber")]
+        crm_case_number: Option<String>,
+    }
+);
+
+#[ComplexObject]
 impl Chat {
-    async fn id(&self) -> ChatId {
-        self.0.id
-    }
-    async fn number(&self) -> i64 {
-        self.0.number
-    }
     /// "Chat-1042" or "OutgoingChat-17".
     async fn title(&self) -> String {
-        omnipanel_domain::chat::title(self.0.direction, self.0.number)
-    }
-    async fn status(&self) -> ChatStatus {
-        self.0.status
-    }
-    async fn direction(&self) -> ChatDirection {
-        self.0.direction
-    }
-    async fn source(&self) -> ChatSource {
-        self.0.source
+        omnipanel_domain::chat::title(self.row.direction, self.row.number)
     }
     async fn queue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Queue>> {
-        load(ctx, self.0.queue_id, Queue::from).await
+        load(ctx, self.row.queue_id, Queue::from).await
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Customer> {
         loader(ctx)
-            .load_one(self.0.customer_id)
+            .load_one(self.row.customer_id)
             .await?
             .map(Customer::from)
             .ok_or_else(|| to_gql(DomainError::not_found("customer")))
     }
     /// The responsible (or invited) operator.
     async fn operator(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        load(ctx, self.0.operator_id, Operator::of).await
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the chat last started waiting in its queue.
-    async fn queued_at(&self) -> Option<DateTime<Utc>> {
-        self.0.queued_at
-    }
-    /// Until when the current invitation may be accepted.
-    async fn invitation_expires_at(&self) -> Option<DateTime<Utc>> {
-        self.0.invitation_expires_at
-    }
-    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.accepted_at
-    }
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at
+        load(ctx, self.row.operator_id, Operator::of).await
     }
     /// Who closed the chat, when an operator did.
     async fn closed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Operator>> {
-        load(ctx, self.0.closed_by_operator_id, Operator::of).await
-    }
-    async fn closed_by_kind(&self) -> Option<ClosedByKind> {
-        self.0.closed_by_kind
+        load(ctx, self.row.closed_by_operator_id, Operator::of).await
     }
     /// The last message's text (a preview), masked like the message.
     async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        let text = self.0.last_message_text.as_deref();
+        let text = self.row.last_message_text.as_deref();
         if matches!(
-            self.0.last_message_author_kind,
+            self.row.last_message_author_kind,
             Some(AuthorKind::Customer | AuthorKind::Bot)
         ) {
-            Ok(masking(ctx, self.0.organization_id).await?.apply_opt(text))
+            Ok(masking(ctx, self.row.organization_id)
+                .await?
+                .apply_opt(text))
         } else {
             Ok(text.map(str::to_owned))
         }
     }
-    /// Who wrote the last message.
-    async fn last_message_by(&self) -> Option<AuthorKind> {
-        self.0.last_message_author_kind
-    }
-    async fn last_message_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_message_at
-    }
-    /// Since when the customer has been waiting for an answer; null when answered.
-    async fn waiting_since(&self) -> Option<DateTime<Utc>> {
-        self.0.waiting_since
-    }
     /// The SLA colour now (F1), computed from the server's clock.
     async fn traffic_light(&self, ctx: &Context<'_>) -> async_graphql::Result<TrafficLight> {
         let settings = loader(ctx)
-            .load_one(self.0.organization_id)
+            .load_one(self.row.organization_id)
             .await?
             .ok_or_else(|| to_gql(DomainError::not_found("settings")))?;
-        Ok(omnipanel_domain::chat::traffic_light(&self.0, &settings, domain(ctx).now()).0)
+        Ok(omnipanel_domain::chat::traffic_light(&self.row, &settings, domain(ctx).now()).0)
     }
     async fn topic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
-        load(ctx, self.0.topic_id, Topic::from).await
+        load(ctx, self.row.topic_id, Topic::from).await
     }
     async fn subtopic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
-        load(ctx, self.0.subtopic_id, Topic::from).await
+        load(ctx, self.row.subtopic_id, Topic::from).await
     }
     /// The bot's key/value variables (C1), values masked like messages.
     async fn variables(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Variable>> {
-        let masking = masking(ctx, self.0.organization_id).await?;
+        let masking = masking(ctx, self.row.organization_id).await?;
         Ok(self
-            .0
+            .row
             .variables
             .as_object()
             .map(|map| {
@@ -239,24 +224,24 @@ impl Chat {
     /// Free tags (D9).
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
         Ok(loader(ctx)
-            .load_one(TagsOf(self.0.id))
+            .load_one(TagsOf(self.row.id))
             .await?
             .unwrap_or_default())
     }
     /// Notes operators left, oldest first (D8).
     async fn notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Note>> {
-        load_each(ctx, NotesOf(self.0.id), Note::from).await
+        load_each(ctx, NotesOf(self.row.id), Note::from).await
     }
     /// The customer's earlier chats, newest first (D10).
     async fn previous_chats(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Chat>> {
         let rows = loader(ctx)
-            .load_one(ChatsOf(self.0.customer_id))
+            .load_one(ChatsOf(self.row.customer_id))
             .await?
             .unwrap_or_default();
         Ok(rows
             .into_iter()
-            .filter(|c| c.id != self.0.id && c.created_at <= self.0.created_at)
-            .map(Chat)
+            .filter(|c| c.id != self.row.id && c.created_at <= self.row.created_at)
+            .map(Chat::from)
             .collect())
     }
     /// Whether the operator may type free text now (X4): the chat is open and its channel
@@ -272,28 +257,18 @@ impl Chat {
     async fn requires_template(&self, ctx: &Context<'_>) -> bool {
         self.reply_policy(ctx).requires_template
     }
-    /// Whether the customer is muted (D7).
-    async fn muted(&self) -> bool {
-        self.0.muted
-    }
     /// The customer's score, 1 to 5 (G1).
     async fn rating(&self) -> Option<i32> {
-        self.0.rating.map(i32::from)
-    }
-    async fn rating_comment(&self) -> Option<&str> {
-        self.0.rating_comment.as_deref()
+        self.row.rating.map(i32::from)
     }
     async fn wrap_up_reason(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<WrapUpReason>> {
-        load(ctx, self.0.wrap_up_reason_id, WrapUpReason::from).await
+        load(ctx, self.row.wrap_up_reason_id, WrapUpReason::from).await
     }
     async fn result(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ChatResult>> {
-        load(ctx, self.0.result_id, ChatResult::from).await
-    }
-    async fn result_detail(&self) -> Option<&str> {
-        self.0.result_detail.as_deref()
+        load(ctx, self.row.result_id, ChatResult::from).await
     }
     /// The conversation, oldest first: `first` after `after` reads forwards, `last` before
     /// `before` backwards from the end; `from` keeps only messages written since then (a date
@@ -333,7 +308,7 @@ impl Chat {
         let include_whispers = actor(ctx)?.operator_id().is_some();
         let (rows, more) = domain(ctx)
             .conversation()
-            .messages(self.0.id, window, include_whispers)
+            .messages(self.row.id, window, include_whispers)
             .await
             .gql()?;
         let mut connection = if from_end {
@@ -358,7 +333,7 @@ impl Chat {
         let include_whispers = actor(ctx)?.operator_id().is_some();
         domain(ctx)
             .conversation()
-            .message_days(self.0.id, time_zone.as_deref(), include_whispers)
+            .message_days(self.row.id, time_zone.as_deref(), include_whispers)
             .await
             .gql()
     }
@@ -375,7 +350,7 @@ impl Chat {
         let include_whispers = actor(ctx)?.operator_id().is_some();
         let rows = domain(ctx)
             .conversation()
-            .recent_messages(self.0.id, count as u64, include_whispers)
+            .recent_messages(self.row.id, count as u64, include_whispers)
             .await
             .gql()?;
         Ok(rows.into_iter().map(Message::from).collect())
@@ -387,50 +362,46 @@ impl Chat {
     ) -> async_graphql::Result<Vec<crate::graphql::files::Attachment>> {
         load_each(
             ctx,
-            FilesOfChat(self.0.id),
+            FilesOfChat(self.row.id),
             crate::graphql::files::Attachment::from,
         )
         .await
     }
     /// Operators in the chat: the owner, conference members, silent monitors (E2, X5).
     async fn participants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participant>> {
-        load_each(ctx, ParticipantsOf(self.0.id), Participant::from).await
+        load_each(ctx, ParticipantsOf(self.row.id), Participant::from).await
     }
     /// The linked CRM contact (found from the customer's phone, e-mail or messenger id, or
     /// linked by an operator; H1).
     async fn contact_id(&self) -> Option<async_graphql::ID> {
-        self.0.crm_contact_id.clone().map(async_graphql::ID)
+        self.row.crm_contact_id.clone().map(async_graphql::ID)
     }
     /// The linked CRM account.
     async fn account_id(&self) -> Option<async_graphql::ID> {
-        self.0.crm_account_id.clone().map(async_graphql::ID)
+        self.row.crm_account_id.clone().map(async_graphql::ID)
     }
     /// The linked CRM activity.
     async fn activity_id(&self) -> Option<async_graphql::ID> {
-        self.0.crm_activity_id.clone().map(async_graphql::ID)
+        self.row.crm_activity_id.clone().map(async_graphql::ID)
     }
     /// The linked CRM case (H2, H3).
     async fn case_id(&self) -> Option<async_graphql::ID> {
-        self.0.crm_case_id.clone().map(async_graphql::ID)
-    }
-    /// The linked case's number.
-    async fn case_number(&self) -> Option<&str> {
-        self.0.crm_case_number.as_deref()
+        self.row.crm_case_id.clone().map(async_graphql::ID)
     }
     /// The chat card in the CRM, from the organization's template: what an invitation's
     /// "Open" opens (C5).
     async fn crm_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         let settings = loader(ctx)
-            .load_one(self.0.organization_id)
+            .load_one(self.row.organization_id)
             .await?
             .ok_or_else(|| to_gql(DomainError::not_found("settings")))?;
         Ok(settings.crm_chat_url_template.map(|template| {
             fill_url(
                 &template,
                 &ChatUrlContext {
-                    chat_id: Some(self.0.id),
-                    contact_id: self.0.crm_contact_id.as_deref(),
-                    case_id: self.0.crm_case_id.as_deref(),
+                    chat_id: Some(self.row.id),
+                    contact_id: self.row.crm_contact_id.as_deref(),
+                    case_id: self.row.crm_case_id.as_deref(),
                     phone: None,
                 },
             )
@@ -441,7 +412,7 @@ impl Chat {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<Responsibility>> {
-        load_each(ctx, HistoryOf(self.0.id), Responsibility::from).await
+        load_each(ctx, HistoryOf(self.row.id), Responsibility::from).await
     }
     /// Why the chat went where it went (supervisors and above; X2).
     async fn routing_decisions(
@@ -450,7 +421,7 @@ impl Chat {
     ) -> async_graphql::Result<Vec<RoutingDecision>> {
         call_each(
             ctx,
-            |d, a| d.routing().routing_decisions(a, self.0.id),
+            |d, a| d.routing().routing_decisions(a, self.row.id),
             RoutingDecision::from,
         )
         .await
@@ -515,7 +486,7 @@ pub(crate) async fn visible_chat(
         .visible_chat(&domain.db, actor(ctx)?, id)
         .await
     {
-        Ok(found) => Ok(Some(Chat(found))),
+        Ok(found) => Ok(Some(Chat::from(found))),
         Err(DomainError::NotFound { .. }) => Ok(None),
         Err(other) => Err(to_gql(other)),
     }
@@ -528,6 +499,8 @@ pub struct ChatPayload {
 
 impl From<omnipanel_domain::entity::chat::Model> for ChatPayload {
     fn from(row: omnipanel_domain::entity::chat::Model) -> Self {
-        Self { chat: Chat(row) }
+        Self {
+            chat: Chat::from(row),
+        }
     }
 }

@@ -137,6 +137,8 @@ impl ConversationMutation {
             .visible_chat(&domain.db, actor(ctx)?, chat_id)
             .await
             .gql()?;
-        Ok(ChatPayload { chat: Chat(chat) })
+        Ok(ChatPayload {
+            chat: Chat::from(chat),
+        })
     }
 }
