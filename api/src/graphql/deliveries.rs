@@ -1,7 +1,6 @@
 //! Webhooks for CRM business processes and their delivery log (H4) in GraphQL: the webhooks
 //! and deliveries (secrets never), subscribing and changing them, and a failed delivery sent again.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{ComplexObject, Context, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use omnipanel_domain::deliveries;
@@ -11,7 +10,7 @@ use omnipanel_domain::enums::{DeliveryKind, DeliveryState, WebhookEvent};
 use omnipanel_domain::ids::{ChatId, DeliveryId, WebhookId};
 
 use crate::graphql::context::{call, call_each};
-use crate::graphql::page::{decode_cursor, encode_cursor, page_size};
+use crate::graphql::page::{Forward, Page, forward};
 use crate::graphql::projection::projection;
 
 projection!(
@@ -88,24 +87,20 @@ impl WebhookQuery {
         webhook_id: Option<WebhookId>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Delivery, EmptyFields, EmptyFields>> {
-        let first = page_size(first, 20)?;
-        let after = after
-            .map(|c| decode_cursor::<DeliveryCursor>(&c))
-            .transpose()?;
+    ) -> async_graphql::Result<Page<Delivery>> {
+        let Forward { first, after } = Forward::ask(first, after)?;
+        let after_a_cursor = after.is_some();
         let (rows, has_next) = call(ctx, |d, a| {
             d.deliveries().deliveries(a, webhook_id, first, after)
         })
         .await?;
-        let mut connection = Connection::new(after.is_some(), has_next);
-        connection.edges.extend(rows.into_iter().map(|row| {
-            let cursor = encode_cursor(&DeliveryCursor {
-                created_at: row.created_at,
-                id: row.id,
-            });
-            Edge::new(cursor, Delivery::from(row))
-        }));
-        Ok(connection)
+        Ok(forward(
+            after_a_cursor,
+            has_next,
+            rows,
+            DeliveryCursor::of,
+            Delivery::from,
+        ))
     }
 }
 

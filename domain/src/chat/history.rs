@@ -49,6 +49,16 @@ pub struct HistoryCursor {
     pub id: ChatId,
 }
 
+impl HistoryCursor {
+    /// Where a list continues after `row`.
+    pub fn of(row: &chat::Model) -> Self {
+        Self {
+            created_at: row.created_at,
+            id: row.id,
+        }
+    }
+}
+
 /// A page of `query`'s chats, newest first, after `after`; and whether more follow.
 pub(crate) async fn newest_first(
     db: &impl sea_orm::ConnectionTrait,

@@ -96,6 +96,16 @@ pub struct DeliveryCursor {
     pub id: DeliveryId,
 }
 
+impl DeliveryCursor {
+    /// Where a list continues after `row`.
+    pub fn of(row: &delivery::Model) -> Self {
+        Self {
+            created_at: row.created_at,
+            id: row.id,
+        }
+    }
+}
+
 fn dedup(events: Vec<WebhookEvent>) -> Vec<WebhookEvent> {
     let mut out = Vec::with_capacity(events.len());
     for event in events {

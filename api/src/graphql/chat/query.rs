@@ -1,6 +1,5 @@
 //! Reading chats: one by id, the operator's lists, the history, and the integration slot.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object, SimpleObject};
 
 use omnipanel_domain::chat::{ChatFilter, ChatTab, HistoryCursor, WaitingCursor};
@@ -10,7 +9,7 @@ use omnipanel_domain::ids::*;
 use crate::graphql::chat::types::{Chat, prime, visible_chat};
 use crate::graphql::context::call;
 
-use crate::graphql::page::{decode_cursor, encode_cursor, page_size};
+use crate::graphql::page::{Forward, Page, forward};
 
 /// The integration slot of a chat (L1).
 #[derive(SimpleObject)]
@@ -44,21 +43,18 @@ impl ChatQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
-        let first = page_size(first, 20)?;
-        let after = after
-            .map(|c| decode_cursor::<WaitingCursor>(&c))
-            .transpose()?;
-        let has_previous = after.is_some();
+    ) -> async_graphql::Result<Page<Chat>> {
+        let Forward { first, after } = Forward::<WaitingCursor>::ask(first, after)?;
+        let after_a_cursor = after.is_some();
         let page = call(ctx, |d, a| d.chats().unassigned_chats(a, first, after)).await?;
         prime(ctx, &page.chats).await?;
-        let mut connection = Connection::new(has_previous, page.has_next);
-        connection.edges.extend(
-            page.chats
-                .into_iter()
-                .map(|chat| Edge::new(encode_cursor(&WaitingCursor::of(&chat)), Chat::from(chat))),
-        );
-        Ok(connection)
+        Ok(forward(
+            after_a_cursor,
+            page.has_next,
+            page.chats,
+            WaitingCursor::of,
+            Chat::from,
+        ))
     }
 
     /// Chats the bot is still handling in the queues the caller sees, newest first: those an
@@ -68,14 +64,11 @@ impl ChatQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
-        let first = page_size(first, 20)?;
-        let after = after
-            .map(|c| decode_cursor::<HistoryCursor>(&c))
-            .transpose()?;
-        let has_previous = after.is_some();
+    ) -> async_graphql::Result<Page<Chat>> {
+        let Forward { first, after } = Forward::ask(first, after)?;
+        let after_a_cursor = after.is_some();
         let (rows, has_next) = call(ctx, |d, a| d.chats().bot_chats(a, first, after)).await?;
-        newest_first(ctx, rows, has_previous, has_next).await
+        newest_first(ctx, rows, after_a_cursor, has_next).await
     }
 
     /// Chat history, newest first: every chat the caller may see, with filters (J1, G2).
@@ -85,18 +78,15 @@ impl ChatQuery {
         filter: Option<ChatFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
-        let first = page_size(first, 20)?;
-        let after = after
-            .map(|c| decode_cursor::<HistoryCursor>(&c))
-            .transpose()?;
-        let has_previous = after.is_some();
+    ) -> async_graphql::Result<Page<Chat>> {
+        let Forward { first, after } = Forward::ask(first, after)?;
+        let after_a_cursor = after.is_some();
         let (rows, has_next) = call(ctx, |d, a| {
             d.chats()
                 .chat_history(a, filter.unwrap_or_default(), first, after)
         })
         .await?;
-        newest_first(ctx, rows, has_previous, has_next).await
+        newest_first(ctx, rows, after_a_cursor, has_next).await
     }
 
     /// The side iframe for a chat the caller sees: the administrator's URL template filled with
@@ -118,17 +108,15 @@ impl ChatQuery {
 async fn newest_first(
     ctx: &Context<'_>,
     rows: Vec<omnipanel_domain::entity::chat::Model>,
-    has_previous: bool,
+    after_a_cursor: bool,
     has_next: bool,
-) -> async_graphql::Result<Connection<String, Chat, EmptyFields, EmptyFields>> {
+) -> async_graphql::Result<Page<Chat>> {
     prime(ctx, &rows).await?;
-    let mut connection = Connection::new(has_previous, has_next);
-    connection.edges.extend(rows.into_iter().map(|chat| {
-        let cursor = encode_cursor(&HistoryCursor {
-            created_at: chat.created_at,
-            id: chat.id,
-        });
-        Edge::new(cursor, Chat::from(chat))
-    }));
-    Ok(connection)
+    Ok(forward(
+        after_a_cursor,
+        has_next,
+        rows,
+        HistoryCursor::of,
+        Chat::from,
+    ))
 }
