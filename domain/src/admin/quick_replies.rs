@@ -291,13 +291,14 @@ impl Admin<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::assert_rule;
 
     #[test]
     fn quick_reply_text_allows_only_known_parameters() {
-        assert!(quick_reply_text("Hello <customer_name>, I am <operator_name>.").is_ok());
-        assert!(quick_reply_text("Hello 😊").is_ok());
-        assert!(quick_reply_text("a < b").is_err());
-        assert!(quick_reply_text("<script>").is_err());
-        assert!(quick_reply_text("  ").is_err());
+        assert_rule(
+            quick_reply_text,
+            &["Hello <customer_name>, I am <operator_name>.", "Hello 😊"],
+            &["a < b", "<script>", "  "],
+        );
     }
 }

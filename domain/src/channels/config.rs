@@ -8,7 +8,7 @@ use crate::entity::channel;
 use crate::enums::{ChannelKind, ChatSource};
 use crate::error::Result;
 use crate::ids::*;
-use crate::validate::{http_url, single_line};
+use crate::validate::{http_url, rule, single_line};
 
 /// The Telegram Bot API, unless a channel names another (a local Bot API server, a test fake).
 pub const TELEGRAM_API: &str = "https://api.telegram.org";
@@ -99,22 +99,13 @@ pub(crate) fn telegram_token(value: &str) -> Result<(), ValidationError> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     });
-    if valid {
-        Ok(())
-    } else {
-        Err(ValidationError::new("token")
-            .with_message("must be a bot token such as 123456789:AAE…".into()))
-    }
+    rule(valid, "token", "must be a bot token such as 123456789:AAE…")
 }
 
 /// Auto-close after 1 minute to 30 days of silence (D11).
 fn auto_close(value: i32) -> Result<(), ValidationError> {
-    if (60..=30 * 24 * 3600).contains(&value) {
-        Ok(())
-    } else {
-        Err(ValidationError::new("range")
-            .with_message("must be between 60 seconds and 30 days".into()))
-    }
+    let valid = (60..=30 * 24 * 3600).contains(&value);
+    rule(valid, "range", "must be between 60 seconds and 30 days")
 }
 
 /// A new channel (administrators).
@@ -194,14 +185,20 @@ pub struct CreatedChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::assert_rule;
 
     #[test]
     fn bot_tokens_are_recognised() {
-        assert!(telegram_token("123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ").is_ok());
-        assert!(telegram_token("abc:AAEhBP0av28mWeYq4N5r2J3c").is_err());
-        assert!(telegram_token("123456789:short").is_err());
-        assert!(telegram_token("123456789AAEhBP0av28mWeYq4N5r2J3c").is_err());
-        assert!(telegram_token("123:AAEhBP0av28mWeYq4N5r2J3c/../x").is_err());
+        assert_rule(
+            telegram_token,
+            &["123456789:AAEhBP0av28mWeYq4N5r2J3c-dZ_qsqPXyZ"],
+            &[
+                "abc:AAEhBP0av28mWeYq4N5r2J3c",
+                "123456789:short",
+                "123456789AAEhBP0av28mWeYq4N5r2J3c",
+                "123:AAEhBP0av28mWeYq4N5r2J3c/../x",
+            ],
+        );
     }
 
     #[test]

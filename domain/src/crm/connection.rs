@@ -14,7 +14,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::ports::crm::{CrmConnector, CrmContact};
 use crate::service::Crm;
-use crate::validate::{check, http_url};
+use crate::validate::{check, http_url, rule};
 
 /// Creatio Cloud's identity service convention: `https://<tenant>-is.creatio.com`. Other hosts
 /// (on-premise) run it on the application's own address unless configured otherwise.
@@ -56,21 +56,13 @@ fn service_path(value: &str) -> Result<(), ValidationError> {
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/_-.".contains(c));
-    if valid {
-        Ok(())
-    } else {
-        Err(ValidationError::new("path")
-            .with_message("must be a path such as /0/odata or /odata".into()))
-    }
+    rule(valid, "path", "must be a path such as /0/odata or /odata")
 }
 
 /// A Creatio lookup id: a GUID, or empty to clear it.
 fn optional_guid(value: &str) -> Result<(), ValidationError> {
-    if value.is_empty() || uuid::Uuid::parse_str(value).is_ok() {
-        Ok(())
-    } else {
-        Err(ValidationError::new("guid").with_message("must be a GUID".into()))
-    }
+    let valid = value.is_empty() || uuid::Uuid::parse_str(value).is_ok();
+    rule(valid, "guid", "must be a GUID")
 }
 
 /// A business process's schema name (`UsrCreateCaseFromChat`), or empty to clear it.
@@ -79,12 +71,11 @@ fn process_name(value: &str) -> Result<(), ValidationError> {
         || (value.len() <= 200
             && value.starts_with(|c: char| c.is_ascii_alphabetic())
             && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-    if valid {
-        Ok(())
-    } else {
-        Err(ValidationError::new("name")
-            .with_message("must be a process schema name of letters, digits and _".into()))
-    }
+    rule(
+        valid,
+        "name",
+        "must be a process schema name of letters, digits and _",
+    )
 }
 
 /// OAuth scopes: space-separated tokens of printable ASCII without `"` and `\\` (RFC 6749 3.3).
@@ -92,12 +83,7 @@ fn scopes(value: &str) -> Result<(), ValidationError> {
     let valid = value
         .chars()
         .all(|c| c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\'));
-    if valid {
-        Ok(())
-    } else {
-        Err(ValidationError::new("scopes")
-            .with_message("must be scope names separated by spaces".into()))
-    }
+    rule(valid, "scopes", "must be scope names separated by spaces")
 }
 
 /// Changes the organization's CRM connection (H5). Omitted fields keep their value; an empty
@@ -308,6 +294,7 @@ impl Crm<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::assert_rule;
 
     #[test]
     fn identity_url_follows_the_cloud_convention() {
@@ -323,16 +310,17 @@ mod tests {
 
     #[test]
     fn input_rules() {
-        assert!(service_path("/0/odata").is_ok());
-        assert!(service_path("/odata").is_ok());
-        assert!(service_path("odata").is_err());
-        assert!(service_path("/0/odata/").is_err());
-        assert!(optional_guid("").is_ok());
-        assert!(optional_guid("6a23e3d8-6e4b-4a7a-9b0e-3f1f5b0b1c2d").is_ok());
-        assert!(optional_guid("Chat").is_err());
-        assert!(process_name("UsrCreateCaseFromChat").is_ok());
-        assert!(process_name("1abc").is_err());
-        assert!(process_name("a b").is_err());
+        assert_rule(
+            service_path,
+            &["/0/odata", "/odata"],
+            &["odata", "/0/odata/"],
+        );
+        assert_rule(
+            optional_guid,
+            &["", "6a23e3d8-6e4b-4a7a-9b0e-3f1f5b0b1c2d"],
+            &["Chat"],
+        );
+        assert_rule(process_name, &["UsrCreateCaseFromChat"], &["1abc", "a b"]);
     }
 
     #[test]
