@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::Parser;
 use omnipanel_domain::identity::{CreateApiKeyInput, CreateOrganization};
 use omnipanel_domain::ids::OrganizationId;
-use omnipanel_domain::ports::{Clock, ManualClock, SystemClock};
+use omnipanel_domain::ports::{ManualClock, SystemClock};
 use omnipanel_domain::store::connect;
 use omnipanel_domain::{Domain, DomainConfig, DomainError};
 use omnipanel_migrations::{Migrator, MigratorTrait};
@@ -46,11 +46,7 @@ async fn execute(command: Command) -> Result<(), String> {
         Command::Org {
             command: OrgCommand::Create(args),
         } => {
-            let domain = domain(
-                open(&args.database.database_url).await?,
-                Arc::new(SystemClock),
-                DomainConfig::default(),
-            );
+            let domain = command_domain(open(&args.database.database_url).await?);
             let created = domain
                 .identity()
                 .create_organization(CreateOrganization {
@@ -75,11 +71,7 @@ async fn execute(command: Command) -> Result<(), String> {
                 .org
                 .parse()
                 .map_err(|_| format!("--org: `{}` is not an organization id", args.org))?;
-            let domain = domain(
-                open(&args.database.database_url).await?,
-                Arc::new(SystemClock),
-                DomainConfig::default(),
-            );
+            let domain = command_domain(open(&args.database.database_url).await?);
             let created = domain
                 .identity()
                 .insert_api_key(
@@ -101,8 +93,7 @@ async fn execute(command: Command) -> Result<(), String> {
             let db = open(&args.database.database_url).await?;
             let key_file = args.key.path(&args.database.database_url);
             let keyring = Keyring::add_key(&key_file).map_err(describe)?;
-            let domain =
-                domain(db, Arc::new(SystemClock), DomainConfig::default()).with_keyring(keyring);
+            let domain = command_domain(db).with_keyring(keyring);
             let sealed = domain.reseal_secrets().await.map_err(describe)?;
             println!(
                 "{sealed} secrets sealed under the new key in {}; restart every server with it",
@@ -120,8 +111,9 @@ fn describe(error: DomainError) -> String {
     }
 }
 
-fn domain(db: DatabaseConnection, clock: Arc<dyn Clock>, config: DomainConfig) -> Domain {
-    Domain::new(db, clock, config)
+/// The domain a one-off command works on: the system clock and the default settings.
+fn command_domain(db: DatabaseConnection) -> Domain {
+    Domain::new(db, Arc::new(SystemClock), DomainConfig::default())
 }
 
 /// Connects and brings the schema up to date.

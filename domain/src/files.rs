@@ -78,6 +78,15 @@ fn bare_type(content_type: &str) -> String {
 }
 
 /// An upload.
+/// Whose limits bound a file a customer sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InboundLimits {
+    /// The provider's own: Telegram bounds its files itself.
+    Provider,
+    /// The organization's upload limits, as for an operator's file (a generic channel).
+    Organization,
+}
+
 pub struct Upload<'a> {
     pub chat_id: ChatId,
     pub name: &'a str,
@@ -152,20 +161,6 @@ impl Files<'_> {
             .await
     }
 
-    /// Keeps a customer's file within the organization's upload limits (a generic channel's).
-    pub async fn keep_checked_inbound_file(
-        self,
-        job: &crate::entity::delivery::Model,
-        name: &str,
-        content_type: &str,
-        bytes: &[u8],
-    ) -> Result<attachment::Model> {
-        let settings = self.settings_of(job.organization_id).await?;
-        let content_type = within_limits(&settings, content_type, bytes)?;
-        self.keep_inbound_file(job, name, &content_type, bytes)
-            .await
-    }
-
     /// Stores an operator's file for a chat they write in (D4), within the organization's size
     /// and type limits; pictures must really be the picture type they claim.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -223,7 +218,15 @@ impl Files<'_> {
         name: &str,
         content_type: &str,
         bytes: &[u8],
+        limits: InboundLimits,
     ) -> Result<attachment::Model> {
+        let content_type = match limits {
+            InboundLimits::Provider => bare_type(content_type),
+            InboundLimits::Organization => {
+                let settings = self.settings_of(job.organization_id).await?;
+                within_limits(&settings, content_type, bytes)?
+            }
+        };
         let message = crate::entity::message::Entity::find_by_id(
             job.message_id.ok_or(DomainError::not_found("message"))?,
         )
@@ -231,7 +234,6 @@ impl Files<'_> {
         .await?
         .ok_or(DomainError::not_found("message"))?;
         let name = check_file_name(name).unwrap_or_else(|_| "file".to_owned());
-        let content_type = bare_type(content_type);
         let id = AttachmentId::new();
         let storage_key = storage_key(message.organization_id, id);
         self.domain.file_store.put(&storage_key, bytes).await?;

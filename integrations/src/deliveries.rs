@@ -20,6 +20,7 @@
 use omnipanel_domain::deliveries::Attempt;
 use omnipanel_domain::entity::delivery;
 use omnipanel_domain::enums::{ChannelKind, DeliveryKind};
+use omnipanel_domain::files::InboundLimits;
 use omnipanel_domain::{Domain, DomainError, Result};
 use tokio::task::JoinSet;
 
@@ -230,15 +231,14 @@ impl DeliveryWorker {
         };
         // Telegram's files are bounded by Telegram; a generic provider's by the organization's
         // upload limits, like an operator's.
-        let kept = if channel.kind == ChannelKind::Telegram {
-            files
-                .keep_inbound_file(job, &file.name, &file.content_type, &bytes)
-                .await
+        let limits = if channel.kind == ChannelKind::Telegram {
+            InboundLimits::Provider
         } else {
-            files
-                .keep_checked_inbound_file(job, &file.name, &file.content_type, &bytes)
-                .await
+            InboundLimits::Organization
         };
+        let kept = files
+            .keep_inbound_file(job, &file.name, &file.content_type, &bytes, limits)
+            .await;
         match kept {
             Ok(_) => Attempt::delivered(None),
             Err(error) if !error.is_internal() => Attempt::refused(None, error.to_string()),

@@ -133,26 +133,22 @@ pub(super) async fn seed_organization(domain: &Domain) -> Result<Actor> {
             },
         )
         .await?;
-    domain
-        .admin()
-        .set_queue_members(
-            &owner,
-            SetQueueMembersInput {
-                queue_id: general.id,
-                operator_ids: staff.iter().map(|op| op.id).collect(),
-            },
-        )
-        .await?;
-    domain
-        .admin()
-        .set_queue_members(
-            &owner,
-            SetQueueMembersInput {
-                queue_id: premium.id,
-                operator_ids: vec![staff[0].id, staff[1].id],
-            },
-        )
-        .await?;
+    let everyone = staff.iter().map(|op| op.id).collect();
+    for (queue_id, operator_ids) in [
+        (general.id, everyone),
+        (premium.id, vec![staff[0].id, staff[1].id]),
+    ] {
+        domain
+            .admin()
+            .set_queue_members(
+                &owner,
+                SetQueueMembersInput {
+                    queue_id,
+                    operator_ids,
+                },
+            )
+            .await?;
+    }
     for (op, level) in [(&staff[0], 5), (&staff[1], 3)] {
         domain
             .admin()
