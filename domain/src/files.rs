@@ -238,7 +238,7 @@ impl Files<'_> {
         let storage_key = storage_key(message.organization_id, id);
         self.domain.file_store.put(&storage_key, bytes).await?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let created = attachment::ActiveModel {
             id: Set(id),
             organization_id: Set(message.organization_id),
@@ -253,23 +253,23 @@ impl Files<'_> {
             sha256: Set(Some(hex::encode(Sha256::digest(bytes)))),
             created_at: Set(now),
         }
-        .insert(&tx)
+        .insert(&work.tx)
         .await?;
-        let mut outbox = crate::events::Outbox::new();
-        if let Some(chat) = chat::Entity::find_by_id(message.chat_id).one(&tx).await? {
+        if let Some(chat) = chat::Entity::find_by_id(message.chat_id)
+            .one(&work.tx)
+            .await?
+        {
             self.domain
                 .chats()
                 .tell_chat(
-                    &tx,
-                    &mut outbox,
+                    &mut work,
                     &chat,
                     crate::enums::EventKind::MessageUpdated,
                     serde_json::json!({ "messageId": message.id, "attachmentId": id }),
-                    now,
                 )
                 .await?;
         }
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(created)
     }
 

@@ -49,6 +49,7 @@ pub mod sweep;
 pub mod timers;
 pub mod upstream;
 pub mod validate;
+pub(crate) mod work;
 
 pub use actor::{Actor, Principal};
 pub use error::{DomainError, Result};

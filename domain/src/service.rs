@@ -10,7 +10,6 @@ use std::time::Duration;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use crate::error::Result;
-use crate::events::Outbox;
 use crate::identity::throttle::ThrottlePolicy;
 use crate::ports::clock::Clock;
 use crate::ports::crm::{ConnectorContext, CrmConnectors};
@@ -223,17 +222,6 @@ impl Domain {
                 other => return other,
             }
         }
-    }
-
-    /// Commits a transaction, then announces its events.
-    pub async fn commit(&self, tx: DatabaseTransaction, mut outbox: Outbox) -> Result<()> {
-        outbox.flush(&tx).await?;
-        tx.commit().await?;
-        if outbox.wakes_deliveries() {
-            self.deliveries_due.notify_one();
-        }
-        outbox.publish(&self.bus);
-        Ok(())
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

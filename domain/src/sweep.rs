@@ -9,9 +9,9 @@ use sea_orm::{DatabaseTransaction, EntityTrait, QuerySelect, Select};
 
 use crate::entity::{chat, operator};
 use crate::error::Result;
-use crate::events::Outbox;
 use crate::routing::rows::{lock_chat, lock_operator};
 use crate::service::Domain;
+use crate::work::Work;
 
 /// The most rows one sweep of one job handles; the rest wait for the next tick.
 const BATCH: u64 = 100;
@@ -28,16 +28,8 @@ pub(crate) trait Timer {
     async fn fire(
         domain: &Domain,
         row: <Self::Entity as EntityTrait>::Model,
-        at: Firing<'_>,
+        work: &mut Work,
     ) -> Result<bool>;
-}
-
-/// What firing one due row works with: its transaction, the events that commit with it, and the
-/// instant the sweep runs at.
-pub(crate) struct Firing<'t> {
-    pub tx: &'t DatabaseTransaction,
-    pub outbox: &'t mut Outbox,
-    pub now: DateTime<Utc>,
 }
 
 /// A row a sweep locks before it re-checks it.
@@ -64,18 +56,12 @@ pub(crate) async fn sweep<T: Timer>(domain: &Domain) -> Result<usize> {
     let rows = T::due(now).limit(BATCH).all(&domain.db).await?;
     let mut fired = 0;
     for row in rows {
-        let tx = domain.write().await?;
-        let Some(locked) = row.lock(&tx).await? else {
+        let mut work = domain.begin(now).await?;
+        let Some(locked) = row.lock(&work.tx).await? else {
             continue;
         };
-        let mut outbox = Outbox::new();
-        let at = Firing {
-            tx: &tx,
-            outbox: &mut outbox,
-            now,
-        };
-        if T::fire(domain, locked, at).await? {
-            domain.commit(tx, outbox).await?;
+        if T::fire(domain, locked, &mut work).await? {
+            domain.commit(work).await?;
             fired += 1;
         }
     }

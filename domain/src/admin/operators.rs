@@ -10,7 +10,6 @@ use crate::actor::Actor;
 use crate::entity::{operator, operator_skill, queue_member, session};
 use crate::enums::{OperatorStatus, Role};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::{OperatorId, SkillId};
 use crate::presence::rules::change_status;
 use crate::routing::rows::lock_operator;
@@ -120,22 +119,13 @@ impl Admin<'_> {
 
     async fn archive_operator_once(self, actor: &Actor, id: OperatorId) -> Result<operator::Model> {
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let target = lock_operator(&tx, id)
+        let mut work = self.domain.begin(now).await?;
+        let target = lock_operator(&work.tx, id)
             .await?
             .filter(|op| op.organization_id == actor.organization_id && op.archived_at.is_none())
             .ok_or(DomainError::not_found("operator"))?;
         own_role_over(actor, target.role, "deactivate")?;
-        let mut outbox = Outbox::new();
-        let offline = change_status(
-            &tx,
-            &mut outbox,
-            &target,
-            OperatorStatus::Offline,
-            None,
-            now,
-        )
-        .await?;
+        let offline = change_status(&mut work, &target, OperatorStatus::Offline, None).await?;
         let mut model: operator::ActiveModel = offline.into();
         model.archived_at = Set(Some(now));
         model.next_status = Set(None);
@@ -143,22 +133,22 @@ impl Admin<'_> {
         model.away_due_at = Set(None);
         model.after_work_until = Set(None);
         model.updated_at = Set(now);
-        let archived = model.update(&tx).await?;
+        let archived = model.update(&work.tx).await?;
         self.domain
             .routing()
-            .hand_back(&tx, &mut outbox, &archived, true, now)
+            .hand_back(&mut work, &archived, true)
             .await?;
         queue_member::Entity::delete_many()
             .filter(queue_member::Column::OperatorId.eq(id))
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(now))
             .filter(session::Column::OperatorId.eq(id))
             .filter(session::Column::RevokedAt.is_null())
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         tracing::info!(operator_id = %id, by = ?actor.operator_id(), "an operator was deactivated");
         Ok(archived)
     }

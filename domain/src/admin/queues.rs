@@ -15,7 +15,6 @@ use crate::admin::working_hours::{WorkingHours, check_week, time_zone};
 use crate::entity::{chat, operator, queue, queue_member, skill};
 use crate::enums::ChatStatus;
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::{OperatorId, QueueId, SkillId};
 use crate::service::Admin;
 use crate::store::find_own;
@@ -235,14 +234,14 @@ impl Admin<'_> {
     ) -> Result<queue::Model> {
         actor.require_admin()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let found = find_own::<queue::Entity>(&tx, actor, input.id).await?;
+        let mut work = self.domain.begin(now).await?;
+        let found = find_own::<queue::Entity>(&work.tx, actor, input.id).await?;
         if found.archived_at.is_some() {
             return Err(DomainError::conflict("The queue is already archived"));
         }
-        let open = self.domain.chats().open_in_queue(&tx, &found).await?;
+        let open = self.domain.chats().open_in_queue(&work.tx, &found).await?;
         let target = match input.move_chats_to {
-            Some(id) => Some(self.other_live_queue(&tx, actor, id, found.id).await?),
+            Some(id) => Some(self.other_live_queue(&work.tx, actor, id, found.id).await?),
             None if open.is_empty() => None,
             None => {
                 return Err(DomainError::validation(
@@ -257,23 +256,14 @@ impl Admin<'_> {
         let mut model: queue::ActiveModel = found.clone().into();
         model.archived_at = Set(Some(now));
         model.updated_at = Set(now);
-        let archived = model.update(&tx).await?;
-        let mut outbox = Outbox::new();
+        let archived = model.update(&work.tx).await?;
         if let Some(target) = target {
             self.domain
                 .chats()
-                .move_to_queue(
-                    &tx,
-                    &mut outbox,
-                    open,
-                    &found,
-                    &target,
-                    actor.operator_id(),
-                    now,
-                )
+                .move_to_queue(&mut work, open, &found, &target, actor.operator_id())
                 .await?;
         }
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(archived)
     }
 

@@ -205,9 +205,10 @@ impl Admin<'_> {
     ) -> Result<organization_settings::Model> {
         actor.require_admin()?;
         check(&input)?;
-        let tx = self.domain.write().await?;
+        let now = self.domain.now();
+        let mut work = self.domain.begin(now).await?;
         let current = organization_settings::Entity::find_by_id(actor.organization_id)
-            .one(&tx)
+            .one(&work.tx)
             .await?
             .ok_or(DomainError::not_found("settings"))?;
         let yellow = input.yellow_after_secs.unwrap_or(current.yellow_after_secs);
@@ -286,15 +287,14 @@ impl Admin<'_> {
         if let Some(v) = input.chat_retention_days {
             model.chat_retention_days = Set(Some(v).filter(|days| *days > 0));
         }
-        model.updated_at = Set(self.domain.now());
-        let updated = model.update(&tx).await?;
+        model.updated_at = Set(now);
+        let updated = model.update(&work.tx).await?;
         // Thresholds moved: every open chat's light and its next change move with them.
-        let mut outbox = crate::events::Outbox::new();
         self.domain
             .conversation()
-            .refresh_all_lights(&tx, &mut outbox, actor.organization_id, self.domain.now())
+            .refresh_all_lights(&mut work, actor.organization_id)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(updated)
     }
 }

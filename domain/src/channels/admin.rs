@@ -17,7 +17,6 @@ use crate::customer;
 use crate::entity::{channel, chat, customer_identity, message, queue};
 use crate::enums::{ChannelKind, IdentityKind};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::secret::{generate_token, token_digest};
 use crate::service::Channels;
@@ -269,23 +268,22 @@ impl Channels<'_> {
         let found = self.live_channel(actor, id).await?;
         self.unregister_bot(&found).await?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let Some(found) = live::<channel::Entity>(actor, id)
             .lock_exclusive()
-            .one(&tx)
+            .one(&work.tx)
             .await?
         else {
             return Err(DomainError::not_found("channel"));
         };
         let mut model: channel::ActiveModel = found.clone().into();
         model.archived_at = Set(Some(now));
-        let archived = model.update(&tx).await?;
-        let mut outbox = Outbox::new();
+        let archived = model.update(&work.tx).await?;
         self.domain
             .chats()
-            .interrupt_channel(&tx, &mut outbox, &found, now)
+            .interrupt_channel(&mut work, &found)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(archived)
     }
 

@@ -14,7 +14,6 @@ use crate::deliveries::queue::Pending;
 use crate::entity::{channel, chat, inbound_receipt, message, queue};
 use crate::enums::{AuthorKind, ChatDirection, ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::lock_chat;
 use crate::service::Channels;
@@ -78,7 +77,7 @@ impl Channels<'_> {
         matching: &Matching,
     ) -> Result<Option<message::Model>> {
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         if let Some(receipt) = &inbound.receipt {
             let inserted = inbound_receipt::Entity::insert(inbound_receipt::ActiveModel {
                 channel_id: Set(found.id),
@@ -89,7 +88,7 @@ impl Channels<'_> {
                 inbound_receipt::Column::ChannelId,
                 inbound_receipt::Column::ExternalId,
             ])
-            .exec_without_returning(&tx)
+            .exec_without_returning(&work.tx)
             .await?;
             if !matches!(inserted, sea_orm::TryInsertResult::Inserted(rows) if rows > 0) {
                 return Ok(None);
@@ -98,32 +97,36 @@ impl Channels<'_> {
         if message::Entity::find()
             .filter(message::Column::ChannelId.eq(found.id))
             .filter(message::Column::ExternalId.eq(&inbound.external_id))
-            .one(&tx)
+            .one(&work.tx)
             .await?
             .is_some()
         {
             return Ok(None);
         }
         let source = source_of(found.kind);
-        let customer =
-            customer::find_or_create(&tx, found.organization_id, source, &inbound.customer, now)
-                .await?;
+        let customer = customer::find_or_create(
+            &work.tx,
+            found.organization_id,
+            source,
+            &inbound.customer,
+            now,
+        )
+        .await?;
         let customer = self
             .domain
             .crm()
-            .link_matched(&tx, customer, matching, &inbound.customer, now)
+            .link_matched(&work.tx, customer, matching, &inbound.customer, now)
             .await?;
         let open = chat::Entity::find()
             .filter(chat::Column::CustomerId.eq(customer.id))
             .filter(chat::Column::ChannelId.eq(found.id))
             .filter(chat::Column::Status.ne(ChatStatus::Completed))
             .order_by_desc(chat::Column::CreatedAt)
-            .one(&tx)
+            .one(&work.tx)
             .await?;
-        let mut outbox = Outbox::new();
         let (chat, queue) = match open {
             Some(open) => (
-                lock_chat(&tx, open.id)
+                lock_chat(&work.tx, open.id)
                     .await?
                     .ok_or(DomainError::not_found("chat"))?,
                 None,
@@ -131,7 +134,7 @@ impl Channels<'_> {
             None => {
                 let config = config_of(found);
                 let live_queue = |id: Option<QueueId>| {
-                    let tx = &tx;
+                    let tx = &work.tx;
                     async move {
                         match id {
                             Some(id) => {
@@ -153,7 +156,7 @@ impl Channels<'_> {
                 let number = self
                     .domain
                     .chats()
-                    .next_chat_number(&tx, found.organization_id, ChatDirection::Inbound)
+                    .next_chat_number(&work.tx, found.organization_id, ChatDirection::Inbound)
                     .await?;
                 let mut model = crate::chat::rules::new_chat(
                     found.organization_id,
@@ -174,11 +177,11 @@ impl Channels<'_> {
                     model.queued_at = Set(Some(now));
                     model.waiting_since = Set(Some(now));
                 }
-                let created = model.insert(&tx).await?;
+                let created = model.insert(&work.tx).await?;
                 if bot_queue.is_some() {
                     self.domain
                         .chats()
-                        .tell_queue(&tx, &mut outbox, &created, EventKind::ChatWithBot, now)
+                        .tell_queue(&mut work, &created, EventKind::ChatWithBot)
                         .await?;
                 }
                 (created, queue)
@@ -189,33 +192,31 @@ impl Channels<'_> {
             .domain
             .conversation()
             .append_message(
-                &tx,
-                &mut outbox,
+                &mut work,
                 &chat,
                 None,
                 AuthorKind::Customer,
                 None,
                 &text,
                 Some(inbound.external_id.clone()),
-                now,
             )
             .await?;
         for file in &inbound.files {
             Pending::new(crate::enums::DeliveryKind::ChannelFile, json!(file))
                 .on_channel(Some(found.id), created.id)
                 .row(DeliveryId::new(), &chat, now)
-                .insert(&tx)
+                .insert(&work.tx)
                 .await?;
-            outbox.wake_deliveries();
+            work.outbox.wake_deliveries();
         }
         if let Some(queue) = queue {
             // A customer's message is never refused: a full queue still takes it.
             self.domain
                 .chats()
-                .offer_new_chat(&tx, &mut outbox, &chat, &queue, false, now)
+                .offer_new_chat(&mut work, &chat, &queue, false)
                 .await?;
         }
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(Some(created))
     }
 }

@@ -1,7 +1,6 @@
 //! Which chats, queues and topics a caller may use (A1, A2), who is told of a chat's changes, and
 //! the organization's chat numbers.
 
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
@@ -17,11 +16,11 @@ use crate::entity::{
 };
 use crate::enums::{ChatDirection, ChatStatus, EventKind, ParticipantState, Role};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::store::find_own;
 
 use crate::service::Chats;
+use crate::work::Work;
 
 impl Chats<'_> {
     /// A chat the caller may see (A1, A2); anything else is `NOT_FOUND`.
@@ -248,15 +247,12 @@ impl Chats<'_> {
     /// Sends an event to a chat's stream and to every operator working it.
     pub(crate) async fn tell_chat(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         kind: EventKind,
         payload: serde_json::Value,
-        now: DateTime<Utc>,
     ) -> Result<()> {
-        self.tell_chat_all(db, outbox, chat, &[(kind, payload)], now)
-            .await
+        self.tell_chat_all(work, chat, &[(kind, payload)]).await
     }
 
     /// Sends several events to a chat's stream and its operators, reading who they are once.
@@ -264,11 +260,9 @@ impl Chats<'_> {
     /// chat while it waits (004).
     pub(crate) async fn tell_chat_all(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         events: &[(EventKind, serde_json::Value)],
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let participants = chat_participant::Entity::find()
             .select_only()
@@ -276,9 +270,9 @@ impl Chats<'_> {
             .filter(chat_participant::Column::ChatId.eq(chat.id))
             .filter(chat_participant::Column::State.is_in(PRESENT))
             .into_tuple()
-            .all(db)
+            .all(&work.tx)
             .await?;
-        self.tell_participants(outbox, chat, participants, events, now);
+        self.tell_participants(work, chat, participants, events);
         Ok(())
     }
 
@@ -286,11 +280,10 @@ impl Chats<'_> {
     /// [`MessageRules::participants`] are).
     pub(crate) fn tell_participants(
         self,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         mut operators: Vec<OperatorId>,
         events: &[(EventKind, serde_json::Value)],
-        now: DateTime<Utc>,
     ) {
         // A routed invitation is the chat's operator before it is a participant.
         if let (ChatStatus::Invited, Some(invited)) = (chat.status, chat.operator_id)
@@ -299,15 +292,21 @@ impl Chats<'_> {
             operators.push(invited);
         }
         for (kind, payload) in events {
-            outbox.to_chat(chat.organization_id, chat.id, *kind, payload.clone(), now);
+            work.outbox.to_chat(
+                chat.organization_id,
+                chat.id,
+                *kind,
+                payload.clone(),
+                work.now,
+            );
             for operator in &operators {
-                outbox.to_operator(
+                work.outbox.to_operator(
                     chat.organization_id,
                     *operator,
                     *kind,
                     Some(chat.id),
                     payload.clone(),
-                    now,
+                    work.now,
                 );
             }
         }
@@ -318,27 +317,25 @@ impl Chats<'_> {
     /// (`CHAT_DEQUEUED`).
     pub(crate) async fn tell_queue(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         kind: EventKind,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let Some(queue_id) = chat.queue_id else {
             return Ok(());
         };
         let members = queue_member::Entity::find()
             .filter(queue_member::Column::QueueId.eq(queue_id))
-            .all(db)
+            .all(&work.tx)
             .await?;
         for member in members {
-            outbox.to_operator(
+            work.outbox.to_operator(
                 chat.organization_id,
                 member.operator_id,
                 kind,
                 Some(chat.id),
                 json!({ "queueId": queue_id }),
-                now,
+                work.now,
             );
         }
         Ok(())

@@ -6,7 +6,6 @@
 //!   waiting, offered) are closed by the system; accepted ones are interrupted, their operators
 //!   warned, and may only be closed.
 
-use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
@@ -19,10 +18,10 @@ use crate::enums::{
     AssignmentEnd, AssignmentKind, AuthorKind, ChatStatus, EventKind, RoutingTrigger,
 };
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::OperatorId;
 use crate::routing::rows::{end_assignment, open_assignment};
 use crate::service::Chats;
+use crate::work::Work;
 
 /// Every status of a chat that is not closed.
 const OPEN: [ChatStatus; 5] = [
@@ -50,59 +49,60 @@ impl Chats<'_> {
 
     /// Moves `chats` from `from` (being archived) to `to`: waiting ones are routed there at
     /// once, the others stay with their operators, who get a notice in the chat.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn move_to_queue(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chats: Vec<chat::Model>,
         from: &queue::Model,
         to: &queue::Model,
         by: Option<OperatorId>,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         for chat in chats {
             if chat.status == ChatStatus::Queued {
-                self.tell_queue(db, outbox, &chat, EventKind::ChatDequeued, now)
+                self.tell_queue(work, &chat, EventKind::ChatDequeued)
                     .await?;
             }
             let mut model: chat::ActiveModel = chat.clone().into();
             model.queue_id = Set(Some(to.id));
-            model.updated_at = Set(now);
-            let moved = model.update(db).await?;
+            model.updated_at = Set(work.now);
+            let moved = model.update(&work.tx).await?;
             self.tell_chat(
-                db,
-                outbox,
+                work,
                 &moved,
                 EventKind::ChatUpdated,
                 json!({ "queueId": to.id }),
-                now,
             )
             .await?;
             match moved.status {
                 ChatStatus::Queued => {
-                    end_assignment(db, moved.id, AssignmentEnd::Transferred, None, now).await?;
+                    end_assignment(
+                        &work.tx,
+                        moved.id,
+                        AssignmentEnd::Transferred,
+                        None,
+                        work.now,
+                    )
+                    .await?;
                     open_assignment(
-                        db,
+                        &work.tx,
                         &moved,
                         AssignmentKind::TransferredToQueue,
                         None,
                         by,
-                        now,
+                        work.now,
                     )
                     .await?;
                     self.domain
                         .routing()
-                        .route_chat(db, outbox, moved.id, RoutingTrigger::Transfer, now)
+                        .route_chat(work, moved.id, RoutingTrigger::Transfer)
                         .await?;
                 }
                 ChatStatus::Invited | ChatStatus::New | ChatStatus::InProgress => {
                     let notice = format!(
-                        "The queue {} was archived: this chat now belongs to the queue {}",
+                        "The queue {} was archived: this chat work.now belongs to the queue {}",
                         from.name, to.name
                     );
-                    self.notify_operators(db, outbox, &moved, &notice, now)
-                        .await?;
+                    self.notify_operators(work, &moved, &notice).await?;
                 }
                 ChatStatus::Bot | ChatStatus::Completed => {}
             }
@@ -114,21 +114,19 @@ impl Chats<'_> {
     /// system; accepted ones are interrupted and their operators warned (004).
     pub(crate) async fn interrupt_channel(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         channel: &channel::Model,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let open = chat::Entity::find()
             .filter(chat::Column::ChannelId.eq(channel.id))
             .filter(chat::Column::Status.is_in(OPEN))
             .lock_exclusive()
-            .all(db)
+            .all(&work.tx)
             .await?;
         if open.is_empty() {
             return Ok(());
         }
-        let reason = system_wrap_up_reason(db, channel.organization_id)
+        let reason = system_wrap_up_reason(&work.tx, channel.organization_id)
             .await?
             .ok_or_else(|| {
                 DomainError::Internal("the organization has no system wrap-up reason".into())
@@ -136,44 +134,34 @@ impl Chats<'_> {
         for chat in open {
             if matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
                 let mut model: chat::ActiveModel = chat.clone().into();
-                model.interrupted_at = Set(Some(now));
+                model.interrupted_at = Set(Some(work.now));
                 model.auto_close_at = Set(None);
-                model.updated_at = Set(now);
-                let interrupted = model.update(db).await?;
+                model.updated_at = Set(work.now);
+                let interrupted = model.update(&work.tx).await?;
                 self.tell_chat(
-                    db,
-                    outbox,
+                    work,
                     &interrupted,
                     EventKind::ChatUpdated,
                     json!({ "interrupted": true }),
-                    now,
                 )
                 .await?;
                 let notice = format!(
                     "The channel {} was archived: the customer can no longer be reached, close the chat",
                     channel.name
                 );
-                self.notify_operators(db, outbox, &interrupted, &notice, now)
-                    .await?;
+                self.notify_operators(work, &interrupted, &notice).await?;
             } else {
-                self.close_by_system(db, outbox, &chat, reason, now).await?;
+                self.close_by_system(work, &chat, reason).await?;
             }
         }
         Ok(())
     }
 
     /// A notice from the system to the operators in a chat, never sent to the customer.
-    async fn notify_operators(
-        self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
-        chat: &chat::Model,
-        text: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn notify_operators(self, work: &mut Work, chat: &chat::Model, text: &str) -> Result<()> {
         self.domain
             .conversation()
-            .write_whisper(db, outbox, chat, AuthorKind::System, None, text, now)
+            .write_whisper(work, chat, AuthorKind::System, None, text)
             .await?;
         Ok(())
     }

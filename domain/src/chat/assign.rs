@@ -11,7 +11,6 @@ use crate::enums::{
     AssignmentEnd, AssignmentKind, AuthorKind, ChatStatus, EventKind, OperatorStatus, Role,
 };
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::{end_assignment, lock_chat, lock_operator, open_assignment};
 use crate::service::Chats;
@@ -36,14 +35,14 @@ impl Chats<'_> {
     async fn assign_chat_once(self, actor: &Actor, input: AssignChatInput) -> Result<chat::Model> {
         let (me, role) = actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        self.visible_chat(&tx, actor, input.chat_id).await?;
+        let mut work = self.domain.begin(now).await?;
+        self.visible_chat(&work.tx, actor, input.chat_id).await?;
         if input.operator_id != me && !role.at_least(Role::Supervisor) {
             return Err(DomainError::forbidden(
                 "Only supervisors and above assign chats to others",
             ));
         }
-        let chat = lock_chat(&tx, input.chat_id)
+        let chat = lock_chat(&work.tx, input.chat_id)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
         if !matches!(chat.status, ChatStatus::Queued | ChatStatus::Invited) {
@@ -69,7 +68,7 @@ impl Chats<'_> {
         if target.id == me && role == Role::Operator {
             let member = match chat.queue_id {
                 Some(queue_id) => queue_member::Entity::find_by_id((queue_id, me))
-                    .one(&tx)
+                    .one(&work.tx)
                     .await?
                     .is_some(),
                 None => false,
@@ -80,20 +79,19 @@ impl Chats<'_> {
                 ));
             }
         }
-        let mut outbox = Outbox::new();
         let chat = if chat.status == ChatStatus::Invited {
             self.domain
                 .routing()
-                .requeue(&tx, &mut outbox, &chat, AssignmentEnd::Requeued, false, now)
+                .requeue(&mut work, &chat, AssignmentEnd::Requeued, false)
                 .await?
         } else {
             chat
         };
-        lock_operator(&tx, target.id).await?;
-        crate::routing::rows::take_capacity_for_assignment(&tx, target.id, now).await?;
-        end_assignment(&tx, chat.id, AssignmentEnd::Requeued, None, now).await?;
+        lock_operator(&work.tx, target.id).await?;
+        crate::routing::rows::take_capacity_for_assignment(&work.tx, target.id, now).await?;
+        end_assignment(&work.tx, chat.id, AssignmentEnd::Requeued, None, now).await?;
         open_assignment(
-            &tx,
+            &work.tx,
             &chat,
             AssignmentKind::Assigned,
             Some(target.id),
@@ -101,14 +99,12 @@ impl Chats<'_> {
             now,
         )
         .await?;
-        let assigned = self
-            .make_owner(&tx, &mut outbox, &chat, target.id, now)
-            .await?;
+        let assigned = self.make_owner(&mut work, &chat, target.id).await?;
         if chat.status == ChatStatus::Queued {
-            self.tell_queue(&tx, &mut outbox, &chat, EventKind::ChatDequeued, now)
+            self.tell_queue(&mut work, &chat, EventKind::ChatDequeued)
                 .await?;
         }
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(assigned)
     }
 
@@ -118,19 +114,19 @@ impl Chats<'_> {
     pub async fn take_over_chat(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let chat = self.locked_visible_chat(&tx, actor, chat_id).await?;
+        let mut work = self.domain.begin(now).await?;
+        let chat = self.locked_visible_chat(&work.tx, actor, chat_id).await?;
         if chat.status != ChatStatus::Bot {
             return Err(DomainError::conflict(
                 "Only a chat the bot has can be taken over",
             ));
         }
-        let op = lock_operator(&tx, me)
+        let op = lock_operator(&work.tx, me)
             .await?
             .ok_or(DomainError::not_found("operator"))?;
-        crate::routing::rows::take_capacity_for_assignment(&tx, me, now).await?;
+        crate::routing::rows::take_capacity_for_assignment(&work.tx, me, now).await?;
         open_assignment(
-            &tx,
+            &work.tx,
             &chat,
             AssignmentKind::TakenOver,
             Some(me),
@@ -138,32 +134,29 @@ impl Chats<'_> {
             now,
         )
         .await?;
-        let mut outbox = Outbox::new();
-        let owned = self.make_owner(&tx, &mut outbox, &chat, me, now).await?;
-        self.tell_queue(&tx, &mut outbox, &chat, EventKind::ChatDequeued, now)
+        let owned = self.make_owner(&mut work, &chat, me).await?;
+        self.tell_queue(&mut work, &chat, EventKind::ChatDequeued)
             .await?;
         let settings = self
             .domain
             .admin()
-            .settings_of(&tx, chat.organization_id)
+            .settings_of(&work.tx, chat.organization_id)
             .await?;
         let greeting = fill_template(&settings.takeover_greeting_template, "", &op.first_name);
         let (owned, _) = self
             .domain
             .conversation()
             .append_message(
-                &tx,
-                &mut outbox,
+                &mut work,
                 &owned,
                 None,
                 AuthorKind::System,
                 None,
                 &greeting,
                 None,
-                now,
             )
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(owned)
     }
 }

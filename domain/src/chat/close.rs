@@ -5,8 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use serde_json::json;
 use validator::Validate;
@@ -17,15 +16,15 @@ use crate::enums::{
     AssignmentEnd, ChatStatus, ClosedByKind, EventKind, TrafficLight, WebhookEvent,
 };
 use crate::error::Result;
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::{end_assignment, leave_chat};
 use crate::service::Chats;
 use crate::service::Domain;
 use crate::service::retried;
 use crate::store::{find_live, live, usable};
-use crate::sweep::{Firing, Timer};
+use crate::sweep::Timer;
 use crate::validate::check;
+use crate::work::Work;
 use sea_orm::Select;
 
 #[derive(Clone, Debug, Validate)]
@@ -66,27 +65,26 @@ impl Chats<'_> {
         check(&input)?;
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let chat = self.owned_chat(&tx, actor, input.chat_id, true).await?;
-        operators_reason(&tx, actor, input.wrap_up_reason_id).await?;
+        let mut work = self.domain.begin(now).await?;
+        let chat = self
+            .owned_chat(&work.tx, actor, input.chat_id, true)
+            .await?;
+        operators_reason(&work.tx, actor, input.wrap_up_reason_id).await?;
         if let Some(result_id) = input.result_id {
-            find_live::<chat_result::Entity>(&tx, actor, result_id, "resultId").await?;
+            find_live::<chat_result::Entity>(&work.tx, actor, result_id, "resultId").await?;
         }
-        let mut outbox = Outbox::new();
         let closed = self
             .complete(
-                &tx,
-                &mut outbox,
+                &mut work,
                 &chat,
                 ClosedByKind::Operator,
                 Some(me),
                 input.wrap_up_reason_id,
                 input.result_id,
                 input.result_detail,
-                now,
             )
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(closed)
     }
 
@@ -94,19 +92,17 @@ impl Chats<'_> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn complete(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         by_kind: ClosedByKind,
         by: Option<OperatorId>,
         wrap_up_reason_id: WrapUpReasonId,
         result_id: Option<ChatResultId>,
         result_detail: Option<String>,
-        now: DateTime<Utc>,
     ) -> Result<chat::Model> {
         let mut model: chat::ActiveModel = chat.clone().into();
         model.status = Set(ChatStatus::Completed);
-        model.closed_at = Set(Some(now));
+        model.closed_at = Set(Some(work.now));
         model.closed_by_kind = Set(Some(by_kind));
         model.closed_by_operator_id = Set(by);
         model.wrap_up_reason_id = Set(Some(wrap_up_reason_id));
@@ -118,62 +114,57 @@ impl Chats<'_> {
         model.traffic_light_changes_at = Set(None);
         model.waiting_since = Set(None);
         model.auto_close_at = Set(None);
-        model.updated_at = Set(now);
-        let closed = model.update(db).await?;
+        model.updated_at = Set(work.now);
+        let closed = model.update(&work.tx).await?;
         if matches!(chat.status, ChatStatus::Queued | ChatStatus::Bot) {
-            self.tell_queue(db, outbox, chat, EventKind::ChatDequeued, now)
-                .await?;
+            self.tell_queue(work, chat, EventKind::ChatDequeued).await?;
         }
         end_assignment(
-            db,
+            &work.tx,
             chat.id,
             AssignmentEnd::Closed,
             Some(wrap_up_reason_id),
-            now,
+            work.now,
         )
         .await?;
         // Whoever was in the chat leaves it, and hears that it closed.
-        let present = leave_chat(db, chat.id, now).await?;
+        let present = leave_chat(&work.tx, chat.id, work.now).await?;
         self.tell_participants(
-            outbox,
+            work,
             &closed,
             present,
             &[(
                 EventKind::ChatUpdated,
                 json!({ "status": ChatStatus::Completed }),
             )],
-            now,
         );
         if let Some(owner) = chat.operator_id {
-            outbox.to_operator(
+            work.outbox.to_operator(
                 chat.organization_id,
                 owner,
                 EventKind::ChatUnassigned,
                 Some(chat.id),
                 json!({ "reason": "CLOSED" }),
-                now,
+                work.now,
             );
-            let after_chat_work = after_chat_work_secs(db, chat).await?;
+            let after_chat_work = after_chat_work_secs(&work.tx, chat).await?;
             if after_chat_work > 0 {
-                let until = now + Duration::seconds(i64::from(after_chat_work));
+                let until = work.now + Duration::seconds(i64::from(after_chat_work));
                 operator::Entity::update_many()
                     .col_expr(operator::Column::AfterWorkUntil, Expr::value(until))
                     .filter(operator::Column::Id.eq(owner))
-                    .exec(db)
+                    .exec(&work.tx)
                     .await?;
             }
-            self.domain
-                .routing()
-                .free_capacity(db, outbox, owner, now)
-                .await?;
+            self.domain.routing().free_capacity(work, owner).await?;
         }
         self.domain
             .deliveries()
-            .queue_webhooks(db, outbox, WebhookEvent::ChatClosed, &closed, now)
+            .queue_webhooks(work, WebhookEvent::ChatClosed, &closed)
             .await?;
         self.domain
             .deliveries()
-            .queue_close_process(db, outbox, &closed, now)
+            .queue_close_process(work, &closed)
             .await?;
         Ok(closed)
     }
@@ -181,24 +172,12 @@ impl Chats<'_> {
     /// Completes a chat on nobody's behalf, with the system's wrap-up reason (D11, 004).
     pub(crate) async fn close_by_system(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         reason: WrapUpReasonId,
-        now: DateTime<Utc>,
     ) -> Result<chat::Model> {
-        self.complete(
-            db,
-            outbox,
-            chat,
-            ClosedByKind::System,
-            None,
-            reason,
-            None,
-            None,
-            now,
-        )
-        .await
+        self.complete(work, chat, ClosedByKind::System, None, reason, None, None)
+            .await
     }
 }
 
@@ -212,12 +191,11 @@ impl Timer for AfterChatWorkEnd {
         operator::Entity::find().filter(operator::Column::AfterWorkUntil.lte(now))
     }
 
-    async fn fire(domain: &Domain, op: operator::Model, at: Firing<'_>) -> Result<bool> {
-        let Firing { tx, outbox, now } = at;
-        if op.after_work_until.is_none_or(|until| until > now) {
+    async fn fire(domain: &Domain, op: operator::Model, work: &mut Work) -> Result<bool> {
+        if op.after_work_until.is_none_or(|until| until > work.now) {
             return Ok(false);
         }
-        Self::end(domain, tx, outbox, op, now).await?;
+        Self::end(domain, work, op).await?;
         Ok(true)
     }
 }
@@ -225,28 +203,19 @@ impl Timer for AfterChatWorkEnd {
 impl AfterChatWorkEnd {
     /// Ends an operator's after-chat work at `now`, when it is due (the timer) or earlier (the
     /// operator's "Finish"): the event, and waiting chats offered to them.
-    pub(crate) async fn end(
-        domain: &Domain,
-        tx: &DatabaseTransaction,
-        outbox: &mut Outbox,
-        op: operator::Model,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    pub(crate) async fn end(domain: &Domain, work: &mut Work, op: operator::Model) -> Result<()> {
         let mut model: operator::ActiveModel = op.clone().into();
         model.after_work_until = Set(None);
-        model.update(tx).await?;
-        outbox.to_operator(
+        model.update(&work.tx).await?;
+        work.outbox.to_operator(
             op.organization_id,
             op.id,
             EventKind::OperatorUpdated,
             None,
             json!({ "afterChatWork": false }),
-            now,
+            work.now,
         );
-        domain
-            .routing()
-            .route_waiting_for(tx, outbox, op.id, now)
-            .await?;
+        domain.routing().route_waiting_for(work, op.id).await?;
         Ok(())
     }
 }
@@ -264,18 +233,15 @@ impl Timer for AutoClose {
             .filter(chat::Column::Status.ne(ChatStatus::Completed))
     }
 
-    async fn fire(domain: &Domain, chat: chat::Model, at: Firing<'_>) -> Result<bool> {
-        let Firing { tx, outbox, now } = at;
-        if chat.status == ChatStatus::Completed || chat.auto_close_at.is_none_or(|at| at > now) {
+    async fn fire(domain: &Domain, chat: chat::Model, work: &mut Work) -> Result<bool> {
+        if chat.status == ChatStatus::Completed || chat.auto_close_at.is_none_or(|at| at > work.now)
+        {
             return Ok(false);
         }
-        let Some(reason) = system_wrap_up_reason(tx, chat.organization_id).await? else {
+        let Some(reason) = system_wrap_up_reason(&work.tx, chat.organization_id).await? else {
             return Ok(false);
         };
-        domain
-            .chats()
-            .close_by_system(tx, outbox, &chat, reason, now)
-            .await?;
+        domain.chats().close_by_system(work, &chat, reason).await?;
         Ok(true)
     }
 }

@@ -11,7 +11,6 @@ use crate::chat::rules::unavailable;
 use crate::entity::{chat, chat_participant};
 use crate::enums::{AuthorKind, ChatStatus, EventKind, ParticipantRole, ParticipantState, Role};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::lock_chat;
 use crate::service::Chats;
@@ -47,8 +46,10 @@ impl Chats<'_> {
     ) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let chat = self.owned_chat(&tx, actor, input.chat_id, false).await?;
+        let mut work = self.domain.begin(now).await?;
+        let chat = self
+            .owned_chat(&work.tx, actor, input.chat_id, false)
+            .await?;
         let target = self
             .domain
             .identity()
@@ -64,7 +65,7 @@ impl Chats<'_> {
         if target.archived_at.is_some() || !target.status.takes_transfers() {
             return Err(unavailable("operatorId", target.status));
         }
-        if participation(&tx, chat.id, target.id).await?.is_some() {
+        if participation(&work.tx, chat.id, target.id).await?.is_some() {
             return Err(DomainError::conflict(
                 "The operator is already invited or in the chat",
             ));
@@ -80,10 +81,9 @@ impl Chats<'_> {
             joined_at: Set(None),
             left_at: Set(None),
         }
-        .insert(&tx)
+        .insert(&work.tx)
         .await?;
-        let mut outbox = Outbox::new();
-        outbox.to_operator(
+        work.outbox.to_operator(
             chat.organization_id,
             target.id,
             EventKind::ConferenceInvited,
@@ -92,15 +92,13 @@ impl Chats<'_> {
             now,
         );
         self.tell_chat(
-            &tx,
-            &mut outbox,
+            &mut work,
             &chat,
             EventKind::ChatUpdated,
             json!({ "conference": "REQUESTED", "operatorId": target.id }),
-            now,
         )
         .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(chat)
     }
 
@@ -110,12 +108,12 @@ impl Chats<'_> {
     pub async fn accept_conference(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let chat = lock_chat(&tx, chat_id)
+        let mut work = self.domain.begin(now).await?;
+        let chat = lock_chat(&work.tx, chat_id)
             .await?
             .filter(|c| c.organization_id == actor.organization_id)
             .ok_or(DomainError::not_found("chat"))?;
-        let invitation = participation(&tx, chat.id, me)
+        let invitation = participation(&work.tx, chat.id, me)
             .await?
             .filter(|p| {
                 p.role == ParticipantRole::Conference && p.state == ParticipantState::Invited
@@ -127,25 +125,22 @@ impl Chats<'_> {
         let mut model: chat_participant::ActiveModel = invitation.into();
         model.state = Set(ParticipantState::Joined);
         model.joined_at = Set(Some(now));
-        model.update(&tx).await?;
-        let name = self.domain.conversation().first_name(&tx, me).await?;
-        let mut outbox = Outbox::new();
+        model.update(&work.tx).await?;
+        let name = self.domain.conversation().first_name(&work.tx, me).await?;
         let (chat, _) = self
             .domain
             .conversation()
             .append_message(
-                &tx,
-                &mut outbox,
+                &mut work,
                 &chat,
                 None,
                 AuthorKind::System,
                 None,
                 &format!("{name} joined the chat"),
                 None,
-                now,
             )
             .await?;
-        outbox.to_operator(
+        work.outbox.to_operator(
             chat.organization_id,
             me,
             EventKind::ChatAssigned,
@@ -153,7 +148,7 @@ impl Chats<'_> {
             json!({ "role": ParticipantRole::Conference }),
             now,
         );
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(chat)
     }
 
@@ -163,8 +158,8 @@ impl Chats<'_> {
     pub async fn end_conference(self, actor: &Actor, chat_id: ChatId) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let chat = self.locked_visible_chat(&tx, actor, chat_id).await?;
+        let mut work = self.domain.begin(now).await?;
+        let chat = self.locked_visible_chat(&work.tx, actor, chat_id).await?;
         let mut leaving = chat_participant::Entity::find()
             .filter(chat_participant::Column::ChatId.eq(chat.id))
             .filter(chat_participant::Column::Role.eq(ParticipantRole::Conference))
@@ -172,17 +167,16 @@ impl Chats<'_> {
         if chat.operator_id != Some(me) {
             leaving = leaving.filter(chat_participant::Column::OperatorId.eq(me));
         }
-        let leaving = leaving.all(&tx).await?;
+        let leaving = leaving.all(&work.tx).await?;
         if leaving.is_empty() {
             return Err(DomainError::conflict("There is no conference to end"));
         }
-        let mut outbox = Outbox::new();
         for participant in &leaving {
             let mut model: chat_participant::ActiveModel = participant.clone().into();
             model.state = Set(ParticipantState::Left);
             model.left_at = Set(Some(now));
-            model.update(&tx).await?;
-            outbox.to_operator(
+            model.update(&work.tx).await?;
+            work.outbox.to_operator(
                 chat.organization_id,
                 participant.operator_id,
                 EventKind::ChatUnassigned,
@@ -196,25 +190,23 @@ impl Chats<'_> {
         } else {
             format!(
                 "{} left the chat",
-                self.domain.conversation().first_name(&tx, me).await?
+                self.domain.conversation().first_name(&work.tx, me).await?
             )
         };
         let (chat, _) = self
             .domain
             .conversation()
             .append_message(
-                &tx,
-                &mut outbox,
+                &mut work,
                 &chat,
                 None,
                 AuthorKind::System,
                 None,
                 &text,
                 None,
-                now,
             )
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(chat)
     }
 

@@ -1,12 +1,9 @@
 //! The chatbot hands a conversation to operators (C1, C2, C6): the chat is created with its
 //! customer, transcript and variables, and routed at once or left waiting in its queue.
 
-use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use validator::Validate;
 
@@ -21,10 +18,10 @@ use crate::enums::{
     RoutingTrigger, WebhookEvent,
 };
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::service::Chats;
 use crate::validate::check;
+use crate::work::Work;
 
 /// A conversation the chatbot hands to operators (C1).
 #[derive(Clone, Debug, Validate)]
@@ -60,20 +57,20 @@ impl Chats<'_> {
         matching: &Matching,
     ) -> Result<chat::Model> {
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let queue = self
-            .usable_queue(&tx, actor, input.queue_id, "queueId")
+            .usable_queue(&work.tx, actor, input.queue_id, "queueId")
             .await?;
-        self.check_topics(&tx, actor, input.topic_id, input.subtopic_id)
+        self.check_topics(&work.tx, actor, input.topic_id, input.subtopic_id)
             .await?;
         if let Some(channel_id) = input.channel_id {
             self.domain
                 .channels()
-                .usable_channel(&tx, actor, channel_id, "channelId")
+                .usable_channel(&work.tx, actor, channel_id, "channelId")
                 .await?;
         }
         let customer = customer::find_or_create(
-            &tx,
+            &work.tx,
             actor.organization_id,
             input.source,
             &input.customer,
@@ -89,10 +86,10 @@ impl Chats<'_> {
         let customer = self
             .domain
             .crm()
-            .link_matched(&tx, customer, matching, &input.customer, now)
+            .link_matched(&work.tx, customer, matching, &input.customer, now)
             .await?;
         let number = self
-            .next_chat_number(&tx, actor.organization_id, ChatDirection::Inbound)
+            .next_chat_number(&work.tx, actor.organization_id, ChatDirection::Inbound)
             .await?;
         let variables: serde_json::Map<String, serde_json::Value> = input
             .variables
@@ -125,7 +122,7 @@ impl Chats<'_> {
         model.last_message_at = Set(last.map(|m| m.sent_at.unwrap_or(now)));
         model.last_message_text = Set(last.map(|m| m.text.clone()));
         model.last_message_author_kind = Set(last.map(|m| m.author_kind));
-        let created = model.insert(&tx).await?;
+        let created = model.insert(&work.tx).await?;
         if !input.transcript.is_empty() {
             message::Entity::insert_many(input.transcript.iter().map(|entry| {
                 message::ActiveModel {
@@ -145,14 +142,13 @@ impl Chats<'_> {
                     delivered_at: Set(Some(entry.sent_at.unwrap_or(now))),
                 }
             }))
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         }
-        let mut outbox = Outbox::new();
         let chat = self
-            .offer_new_chat(&tx, &mut outbox, &created, &queue, true, now)
+            .offer_new_chat(&mut work, &created, &queue, true)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(chat)
     }
 
@@ -163,24 +159,15 @@ impl Chats<'_> {
     /// chat as routing left it, with its `CHAT_CREATED` webhooks queued.
     pub(crate) async fn offer_new_chat(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         created: &chat::Model,
         queue: &queue::Model,
         enforce_limit: bool,
-        now: DateTime<Utc>,
     ) -> Result<chat::Model> {
         let routed = self
             .domain
             .routing()
-            .route(
-                db,
-                outbox,
-                created.id,
-                Some(queue),
-                RoutingTrigger::HandOff,
-                now,
-            )
+            .route(work, created.id, Some(queue), RoutingTrigger::HandOff)
             .await?;
         let outcome = routed.outcome;
         if outcome == RoutingOutcome::Queued
@@ -190,7 +177,7 @@ impl Chats<'_> {
             let waiting = chat::Entity::find()
                 .filter(chat::Column::QueueId.eq(queue.id))
                 .filter(chat::Column::Status.eq(ChatStatus::Queued))
-                .count(db)
+                .count(&work.tx)
                 .await?;
             if waiting > u64::try_from(limit).unwrap_or(0) {
                 return Err(DomainError::LimitExceeded(
@@ -205,18 +192,18 @@ impl Chats<'_> {
         let mut chat = match routed.chat {
             Some(chat) => chat,
             None => chat::Entity::find_by_id(created.id)
-                .one(db)
+                .one(&work.tx)
                 .await?
                 .ok_or(DomainError::not_found("chat"))?,
         };
         if outcome == RoutingOutcome::Queued
-            && let Some(reply) = waiting_reply(queue, now)
+            && let Some(reply) = waiting_reply(queue, work.now)
         {
-            chat = self.auto_reply(db, outbox, &chat, reply, now).await?;
+            chat = self.auto_reply(work, &chat, reply).await?;
         }
         self.domain
             .deliveries()
-            .queue_webhooks(db, outbox, WebhookEvent::ChatCreated, &chat, now)
+            .queue_webhooks(work, WebhookEvent::ChatCreated, &chat)
             .await?;
         Ok(chat)
     }
@@ -225,14 +212,12 @@ impl Chats<'_> {
     /// the customer's name filled in.
     async fn auto_reply(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         reply: &str,
-        now: DateTime<Utc>,
     ) -> Result<chat::Model> {
         let name = crate::entity::customer::Entity::find_by_id(chat.customer_id)
-            .one(db)
+            .one(&work.tx)
             .await?
             .and_then(|c| c.name)
             .unwrap_or_default();
@@ -241,15 +226,13 @@ impl Chats<'_> {
             .domain
             .conversation()
             .append_message(
-                db,
-                outbox,
+                work,
                 chat,
                 None,
                 AuthorKind::System,
                 None,
                 text.trim(),
                 None,
-                now,
             )
             .await?;
         Ok(chat)

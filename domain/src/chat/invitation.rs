@@ -17,14 +17,14 @@ use crate::enums::{
     RoutingTrigger, WebhookEvent,
 };
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::presence::rules::change_status;
 use crate::routing::rows::{lock_chat, lock_operator};
 use crate::service::Chats;
 use crate::service::Domain;
 use crate::service::retried;
-use crate::sweep::{Firing, Timer};
+use crate::sweep::Timer;
+use crate::work::Work;
 use sea_orm::Select;
 
 impl Chats<'_> {
@@ -73,41 +73,39 @@ impl Chats<'_> {
     async fn accept_chat_once(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         let now = self.domain.now();
         let (me, _) = actor.operator()?;
-        let tx = self.domain.write().await?;
-        let chat = self.my_invitation(&tx, actor, input.chat_id).await?;
-        let mut outbox = Outbox::new();
-        let accepted = self.make_owner(&tx, &mut outbox, &chat, me, now).await?;
-        self.domain.commit(tx, outbox).await?;
+        let mut work = self.domain.begin(now).await?;
+        let chat = self.my_invitation(&work.tx, actor, input.chat_id).await?;
+        let accepted = self.make_owner(&mut work, &chat, me).await?;
+        self.domain.commit(work).await?;
         Ok(accepted)
     }
 
     /// Makes an operator (whose capacity is already taken) the chat's owner: NEW, accepted.
     pub(crate) async fn make_owner(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         operator_id: OperatorId,
-        now: DateTime<Utc>,
     ) -> Result<chat::Model> {
         let mut next = chat.clone();
         next.status = ChatStatus::New;
         next.operator_id = Some(operator_id);
-        next.accepted_at = Some(now);
+        next.accepted_at = Some(work.now);
         next.invitation_expires_at = None;
-        next.updated_at = now;
+        next.updated_at = work.now;
         // The chat and its light in one update.
         let conversation = self.domain.conversation();
-        let next = conversation.lit(db, next, now).await?;
-        let accepted = chat::ActiveModel::from(next).reset_all().update(db).await?;
-        conversation
-            .tell_light(db, outbox, chat, &accepted, now)
+        let next = conversation.lit(&work.tx, next, work.now).await?;
+        let accepted = chat::ActiveModel::from(next)
+            .reset_all()
+            .update(&work.tx)
             .await?;
+        conversation.tell_light(work, chat, &accepted).await?;
         chat_assignment::Entity::update_many()
-            .col_expr(chat_assignment::Column::AcceptedAt, Expr::value(now))
+            .col_expr(chat_assignment::Column::AcceptedAt, Expr::value(work.now))
             .filter(chat_assignment::Column::ChatId.eq(chat.id))
             .filter(chat_assignment::Column::EndedAt.is_null())
-            .exec(db)
+            .exec(&work.tx)
             .await?;
         chat_participant::ActiveModel {
             id: Set(ParticipantId::new()),
@@ -116,17 +114,23 @@ impl Chats<'_> {
             role: Set(ParticipantRole::Owner),
             state: Set(ParticipantState::Joined),
             invited_by: Set(None),
-            invited_at: Set(chat.invited_at.unwrap_or(now)),
-            joined_at: Set(Some(now)),
+            invited_at: Set(chat.invited_at.unwrap_or(work.now)),
+            joined_at: Set(Some(work.now)),
             left_at: Set(None),
         }
-        .insert(db)
+        .insert(&work.tx)
         .await?;
         let payload = json!({ "status": ChatStatus::New, "operatorId": operator_id });
-        outbox.to_operator_and_chat(chat, operator_id, EventKind::ChatAssigned, payload, now);
+        work.outbox.to_operator_and_chat(
+            chat,
+            operator_id,
+            EventKind::ChatAssigned,
+            payload,
+            work.now,
+        );
         self.domain
             .deliveries()
-            .queue_webhooks(db, outbox, WebhookEvent::ChatAccepted, &accepted, now)
+            .queue_webhooks(work, WebhookEvent::ChatAccepted, &accepted)
             .await?;
         Ok(accepted)
     }
@@ -134,22 +138,21 @@ impl Chats<'_> {
     /// One attempt of [`Self::decline_chat`].
     async fn decline_chat_once(self, actor: &Actor, input: ChatIdInput) -> Result<chat::Model> {
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let chat = self.my_invitation(&tx, actor, input.chat_id).await?;
-        let mut outbox = Outbox::new();
+        let mut work = self.domain.begin(now).await?;
+        let chat = self.my_invitation(&work.tx, actor, input.chat_id).await?;
         self.domain
             .routing()
-            .requeue(&tx, &mut outbox, &chat, AssignmentEnd::Declined, false, now)
+            .requeue(&mut work, &chat, AssignmentEnd::Declined, false)
             .await?;
         self.domain
             .routing()
-            .route_chat(&tx, &mut outbox, chat.id, RoutingTrigger::Declined, now)
+            .route_chat(&mut work, chat.id, RoutingTrigger::Declined)
             .await?;
         let chat = chat::Entity::find_by_id(chat.id)
-            .one(&tx)
+            .one(&work.tx)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(chat)
     }
 }
@@ -166,32 +169,30 @@ impl Timer for InvitationExpiry {
             .filter(chat::Column::InvitationExpiresAt.lte(now))
     }
 
-    async fn fire(domain: &Domain, chat: chat::Model, at: Firing<'_>) -> Result<bool> {
-        let Firing { tx, outbox, now } = at;
+    async fn fire(domain: &Domain, chat: chat::Model, work: &mut Work) -> Result<bool> {
         let (ChatStatus::Invited, Some(operator_id), Some(expires)) =
             (chat.status, chat.operator_id, chat.invitation_expires_at)
         else {
             return Ok(false);
         };
-        if expires > now {
+        if expires > work.now {
             return Ok(false);
         }
         let routing = domain.routing();
         routing
-            .requeue(tx, outbox, &chat, AssignmentEnd::Expired, false, now)
+            .requeue(work, &chat, AssignmentEnd::Expired, false)
             .await?;
-        if let Some(op) = lock_operator(tx, operator_id).await?
+        if let Some(op) = lock_operator(&work.tx, operator_id).await?
             && op.status != OperatorStatus::Blocked
         {
-            let blocked =
-                change_status(tx, outbox, &op, OperatorStatus::Blocked, None, now).await?;
+            let blocked = change_status(work, &op, OperatorStatus::Blocked, None).await?;
             domain
                 .presence()
-                .after_presence_change(tx, outbox, &op, blocked, now)
+                .after_presence_change(work, &op, blocked)
                 .await?;
         }
         routing
-            .route_chat(tx, outbox, chat.id, RoutingTrigger::InvitationExpired, now)
+            .route_chat(work, chat.id, RoutingTrigger::InvitationExpired)
             .await?;
         Ok(true)
     }

@@ -10,7 +10,6 @@ use crate::actor::Actor;
 use crate::entity::chat;
 use crate::enums::{ApiKeyScope, ChatStatus, EventKind, WebhookEvent};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::{ChatId, OrganizationId};
 use crate::service::Chats;
 use crate::validate::check;
@@ -55,11 +54,11 @@ impl Chats<'_> {
     ) -> Result<chat::Model> {
         check(&input)?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let found = chat::Entity::find_by_id(input.chat_id)
             .filter(chat::Column::OrganizationId.eq(organization_id))
             .lock_exclusive()
-            .one(&tx)
+            .one(&work.tx)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
         if found.status != ChatStatus::Completed {
@@ -75,9 +74,8 @@ impl Chats<'_> {
         model.rating_comment = Set(kept_comment(input.score, input.comment.as_deref()));
         model.rated_at = Set(Some(now));
         model.updated_at = Set(now);
-        let rated = model.update(&tx).await?;
-        let mut outbox = Outbox::new();
-        outbox.to_chat(
+        let rated = model.update(&work.tx).await?;
+        work.outbox.to_chat(
             rated.organization_id,
             rated.id,
             EventKind::ChatUpdated,
@@ -86,9 +84,9 @@ impl Chats<'_> {
         );
         self.domain
             .deliveries()
-            .queue_webhooks(&tx, &mut outbox, WebhookEvent::ChatRated, &rated, now)
+            .queue_webhooks(&mut work, WebhookEvent::ChatRated, &rated)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(rated)
     }
 }

@@ -1,6 +1,5 @@
 //! Transfers (E1): to an operator, to a queue (its end) or to a bot scheme, only after acceptance.
 
-use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -17,13 +16,13 @@ use crate::enums::{
     AssignmentEnd, AssignmentKind, ChatStatus, EventKind, RoutingTrigger, WebhookEvent,
 };
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::{end_assignment, leave_chat, lock_operator, open_assignment};
 use crate::service::Chats;
 use crate::service::retried;
 use crate::store::find_own;
 use crate::validate::check;
+use crate::work::Work;
 
 /// Where a chat goes: exactly one of an operator, a queue or a bot scheme (E1).
 #[derive(Clone, Debug, Validate)]
@@ -101,12 +100,13 @@ impl Chats<'_> {
             }
         };
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let chat = self.owned_chat(&tx, actor, input.chat_id, true).await?;
+        let mut work = self.domain.begin(now).await?;
+        let chat = self
+            .owned_chat(&work.tx, actor, input.chat_id, true)
+            .await?;
         if let Some(reason) = input.wrap_up_reason_id {
-            operators_reason(&tx, actor, reason).await?;
+            operators_reason(&work.tx, actor, reason).await?;
         }
-        let mut outbox = Outbox::new();
         let moved = match target {
             Target::Operator(id) => {
                 if chat.operator_id == Some(id) {
@@ -124,32 +124,31 @@ impl Chats<'_> {
                 if target.archived_at.is_some() || !target.status.takes_transfers() {
                     return Err(unavailable("toOperatorId", target.status));
                 }
-                lock_operator(&tx, target.id).await?;
-                crate::routing::rows::take_capacity_for_assignment(&tx, target.id, now).await?;
-                self.release_owner(&tx, &mut outbox, &chat, input.wrap_up_reason_id, now)
+                lock_operator(&work.tx, target.id).await?;
+                crate::routing::rows::take_capacity_for_assignment(&work.tx, target.id, now)
+                    .await?;
+                self.release_owner(&mut work, &chat, input.wrap_up_reason_id)
                     .await?;
                 let fresh = chat::Entity::find_by_id(chat.id)
-                    .one(&tx)
+                    .one(&work.tx)
                     .await?
                     .ok_or(DomainError::not_found("chat"))?;
                 let invited = self
                     .domain
                     .routing()
                     .invite(
-                        &tx,
-                        &mut outbox,
+                        &mut work,
                         &fresh,
                         target.id,
                         AssignmentKind::TransferredToOperator,
                         Some(me),
-                        now,
                     )
                     .await?;
-                mark_from(&tx, chat.id, chat.operator_id).await?;
+                mark_from(&work.tx, chat.id, chat.operator_id).await?;
                 invited
             }
             Target::Queue(id) => {
-                let queue = find_own::<queue::Entity>(&tx, actor, id)
+                let queue = find_own::<queue::Entity>(&work.tx, actor, id)
                     .await
                     .map_err(|_| DomainError::validation("toQueueId", "No such queue"))?;
                 if queue.archived_at.is_some() {
@@ -162,7 +161,7 @@ impl Chats<'_> {
                     let waiting = chat::Entity::find()
                         .filter(chat::Column::QueueId.eq(queue.id))
                         .filter(chat::Column::Status.eq(ChatStatus::Queued))
-                        .count(&tx)
+                        .count(&work.tx)
                         .await?;
                     if waiting >= u64::try_from(limit).unwrap_or(0) {
                         return Err(DomainError::LimitExceeded(
@@ -170,7 +169,7 @@ impl Chats<'_> {
                         ));
                     }
                 }
-                self.release_owner(&tx, &mut outbox, &chat, input.wrap_up_reason_id, now)
+                self.release_owner(&mut work, &chat, input.wrap_up_reason_id)
                     .await?;
                 let mut model: chat::ActiveModel = chat.clone().into();
                 model.status = Set(ChatStatus::Queued);
@@ -180,9 +179,9 @@ impl Chats<'_> {
                 model.queued_at = Set(Some(now));
                 model.accepted_at = Set(None);
                 model.updated_at = Set(now);
-                let queued = model.update(&tx).await?;
+                let queued = model.update(&work.tx).await?;
                 let assignment = open_assignment(
-                    &tx,
+                    &work.tx,
                     &queued,
                     AssignmentKind::TransferredToQueue,
                     None,
@@ -190,27 +189,25 @@ impl Chats<'_> {
                     now,
                 )
                 .await?;
-                mark_from_row(&tx, assignment.id, chat.operator_id).await?;
+                mark_from_row(&work.tx, assignment.id, chat.operator_id).await?;
                 self.tell_chat(
-                    &tx,
-                    &mut outbox,
+                    &mut work,
                     &queued,
                     EventKind::ChatUpdated,
                     json!({ "status": ChatStatus::Queued }),
-                    now,
                 )
                 .await?;
                 self.domain
                     .routing()
-                    .route_chat(&tx, &mut outbox, queued.id, RoutingTrigger::Transfer, now)
+                    .route_chat(&mut work, queued.id, RoutingTrigger::Transfer)
                     .await?;
                 chat::Entity::find_by_id(chat.id)
-                    .one(&tx)
+                    .one(&work.tx)
                     .await?
                     .ok_or(DomainError::not_found("chat"))?
             }
             Target::Scheme(id) => {
-                let scheme = find_own::<bot_scheme::Entity>(&tx, actor, id)
+                let scheme = find_own::<bot_scheme::Entity>(&work.tx, actor, id)
                     .await
                     .map_err(|_| DomainError::validation("toSchemeId", "No such bot scheme"))?;
                 if scheme.archived_at.is_some() {
@@ -219,7 +216,7 @@ impl Chats<'_> {
                         "The bot scheme is archived",
                     ));
                 }
-                self.release_owner(&tx, &mut outbox, &chat, input.wrap_up_reason_id, now)
+                self.release_owner(&mut work, &chat, input.wrap_up_reason_id)
                     .await?;
                 let mut model: chat::ActiveModel = chat.clone().into();
                 model.status = Set(ChatStatus::Bot);
@@ -228,9 +225,9 @@ impl Chats<'_> {
                 model.accepted_at = Set(None);
                 model.waiting_since = Set(None);
                 model.updated_at = Set(now);
-                let with_bot = model.update(&tx).await?;
+                let with_bot = model.update(&work.tx).await?;
                 let mut assignment: chat_assignment::ActiveModel = open_assignment(
-                    &tx,
+                    &work.tx,
                     &with_bot,
                     AssignmentKind::TransferredToBot,
                     None,
@@ -241,65 +238,60 @@ impl Chats<'_> {
                 .into();
                 assignment.bot_scheme_id = Set(Some(scheme.id));
                 assignment.from_operator_id = Set(chat.operator_id);
-                assignment.update(&tx).await?;
+                assignment.update(&work.tx).await?;
                 let with_bot = self
                     .domain
                     .conversation()
-                    .refresh_light(&tx, &mut outbox, &with_bot, now)
+                    .refresh_light(&mut work, &with_bot)
                     .await?;
-                outbox.to_chat(
+                work.outbox.to_chat(
                     chat.organization_id,
                     chat.id,
                     EventKind::ChatUpdated,
                     json!({ "status": ChatStatus::Bot, "botSchemeId": scheme.id }),
                     now,
                 );
-                self.tell_queue(&tx, &mut outbox, &with_bot, EventKind::ChatWithBot, now)
+                self.tell_queue(&mut work, &with_bot, EventKind::ChatWithBot)
                     .await?;
                 with_bot
             }
         };
         self.domain
             .deliveries()
-            .queue_webhooks(&tx, &mut outbox, WebhookEvent::ChatTransferred, &moved, now)
+            .queue_webhooks(&mut work, WebhookEvent::ChatTransferred, &moved)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(moved)
     }
 
     /// Releases a chat's owner and conference: their capacity, participation and assignment.
     async fn release_owner(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         wrap_up_reason_id: Option<WrapUpReasonId>,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         end_assignment(
-            db,
+            &work.tx,
             chat.id,
             AssignmentEnd::Transferred,
             wrap_up_reason_id,
-            now,
+            work.now,
         )
         .await?;
-        let joined = leave_chat(db, chat.id, now).await?;
+        let joined = leave_chat(&work.tx, chat.id, work.now).await?;
         for operator_id in joined {
-            outbox.to_operator(
+            work.outbox.to_operator(
                 chat.organization_id,
                 operator_id,
                 EventKind::ChatUnassigned,
                 Some(chat.id),
                 json!({ "reason": "TRANSFERRED" }),
-                now,
+                work.now,
             );
         }
         if let Some(owner) = chat.operator_id {
-            self.domain
-                .routing()
-                .free_capacity(db, outbox, owner, now)
-                .await?;
+            self.domain.routing().free_capacity(work, owner).await?;
         }
         Ok(())
     }

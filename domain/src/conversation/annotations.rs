@@ -3,8 +3,7 @@
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use validator::{Validate, ValidationError};
@@ -13,10 +12,10 @@ use crate::actor::Actor;
 use crate::entity::{chat, chat_assignment, chat_tag, customer, note};
 use crate::enums::EventKind;
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::service::Conversation;
 use crate::validate::check;
+use crate::work::Work;
 
 /// The most notes a chat may have (D8).
 pub const MAX_NOTES_PER_CHAT: u64 = 10;
@@ -106,11 +105,11 @@ impl Conversation<'_> {
         input: MuteCustomerInput,
     ) -> Result<chat::Model> {
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let chat = self
             .domain
             .chats()
-            .owned_chat(&tx, actor, input.chat_id, true)
+            .owned_chat(&work.tx, actor, input.chat_id, true)
             .await?;
         let mut model: chat::ActiveModel = chat.into();
         model.muted = Set(input.muted);
@@ -118,38 +117,33 @@ impl Conversation<'_> {
             model.waiting_since = Set(None);
         }
         model.updated_at = Set(now);
-        let updated = model.update(&tx).await?;
-        let mut outbox = Outbox::new();
-        let updated = self.refresh_light(&tx, &mut outbox, &updated, now).await?;
+        let updated = model.update(&work.tx).await?;
+        let updated = self.refresh_light(&mut work, &updated).await?;
         self.domain
             .chats()
             .tell_chat(
-                &tx,
-                &mut outbox,
+                &mut work,
                 &updated,
                 EventKind::ChatUpdated,
                 json!({ "muted": input.muted }),
-                now,
             )
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(updated)
     }
 
     /// Tells the chat's viewers what changed (`CHAT_UPDATED`) and commits with it.
     async fn commit_change(
         self,
-        tx: DatabaseTransaction,
+        mut work: Work,
         chat: &chat::Model,
         change: serde_json::Value,
-        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        let mut outbox = Outbox::new();
         self.domain
             .chats()
-            .tell_chat(&tx, &mut outbox, chat, EventKind::ChatUpdated, change, now)
+            .tell_chat(&mut work, chat, EventKind::ChatUpdated, change)
             .await?;
-        self.domain.commit(tx, outbox).await
+        self.domain.commit(work).await
     }
 
     /// Describes the chat's customer (D10): kept on the customer, so every later chat of theirs
@@ -168,11 +162,11 @@ impl Conversation<'_> {
             .filter(|text| !text.is_empty())
             .map(str::to_owned);
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let work = self.domain.begin(now).await?;
         let chat = self
             .domain
             .chats()
-            .owned_chat(&tx, actor, input.chat_id, true)
+            .owned_chat(&work.tx, actor, input.chat_id, true)
             .await?;
         customer::ActiveModel {
             id: Set(chat.customer_id),
@@ -180,9 +174,9 @@ impl Conversation<'_> {
             updated_at: Set(now),
             ..Default::default()
         }
-        .update(&tx)
+        .update(&work.tx)
         .await?;
-        self.commit_change(tx, &chat, json!({ "customer": "description" }), now)
+        self.commit_change(work, &chat, json!({ "customer": "description" }))
             .await?;
         Ok(chat)
     }
@@ -292,22 +286,22 @@ impl Conversation<'_> {
         input: SetChatTopicInput,
     ) -> Result<chat::Model> {
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let work = self.domain.begin(now).await?;
         let chat = self
             .domain
             .chats()
-            .owned_chat(&tx, actor, input.chat_id, true)
+            .owned_chat(&work.tx, actor, input.chat_id, true)
             .await?;
         self.domain
             .chats()
-            .check_topics(&tx, actor, input.topic_id, input.subtopic_id)
+            .check_topics(&work.tx, actor, input.topic_id, input.subtopic_id)
             .await?;
         let mut model: chat::ActiveModel = chat.into();
         model.topic_id = Set(input.topic_id);
         model.subtopic_id = Set(input.subtopic_id);
         model.updated_at = Set(now);
-        let updated = model.update(&tx).await?;
-        self.commit_change(tx, &updated, json!({ "topicId": input.topic_id }), now)
+        let updated = model.update(&work.tx).await?;
+        self.commit_change(work, &updated, json!({ "topicId": input.topic_id }))
             .await?;
         Ok(updated)
     }
@@ -321,28 +315,28 @@ impl Conversation<'_> {
     ) -> Result<Vec<String>> {
         check(&input)?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let work = self.domain.begin(now).await?;
         let chat = self
             .domain
             .chats()
-            .owned_chat(&tx, actor, input.chat_id, true)
+            .owned_chat(&work.tx, actor, input.chat_id, true)
             .await?;
         let mut tags: Vec<String> = input.tags.iter().map(|t| t.trim().to_owned()).collect();
         tags.sort();
         tags.dedup();
         chat_tag::Entity::delete_many()
             .filter(chat_tag::Column::ChatId.eq(chat.id))
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         if !tags.is_empty() {
             chat_tag::Entity::insert_many(tags.iter().map(|tag| chat_tag::ActiveModel {
                 chat_id: Set(chat.id),
                 tag: Set(tag.clone()),
             }))
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         }
-        self.commit_change(tx, &chat, json!({ "tags": tags }), now)
+        self.commit_change(work, &chat, json!({ "tags": tags }))
             .await?;
         Ok(tags)
     }

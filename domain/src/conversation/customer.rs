@@ -12,7 +12,6 @@ use crate::customer::{self, CustomerInput};
 use crate::entity::{chat, message, queue};
 use crate::enums::{ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::routing::rows::lock_chat;
 use crate::service::Conversation;
@@ -67,12 +66,12 @@ impl Conversation<'_> {
         actor.require_scope(ApiKeyScope::Chatbot)?;
         check(&input)?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         // The channel is the caller's own, or nothing is read or written through it.
         if let Some(channel_id) = input.channel_id {
             self.domain
                 .channels()
-                .usable_channel(&tx, actor, channel_id, "channelId")
+                .usable_channel(&work.tx, actor, channel_id, "channelId")
                 .await?;
         }
         // A repeat on a known channel is answered before anything else (no empty chat for it).
@@ -80,7 +79,7 @@ impl Conversation<'_> {
             && let Some(found) = message::Entity::find()
                 .filter(message::Column::ChannelId.eq(channel_id))
                 .filter(message::Column::ExternalId.eq(external_id.as_str()))
-                .one(&tx)
+                .one(&work.tx)
                 .await?
         {
             return Ok(found);
@@ -90,7 +89,7 @@ impl Conversation<'_> {
                 let (found, rules) = self
                     .domain
                     .chats()
-                    .locked_for_message(&tx, actor, id)
+                    .locked_for_message(&work.tx, actor, id)
                     .await?;
                 if found.status == ChatStatus::Completed {
                     return Err(DomainError::conflict("The chat is closed"));
@@ -98,11 +97,11 @@ impl Conversation<'_> {
                 (found, Some(rules), false)
             }
             None => {
-                let (found, new_with_bot) = self.open_chat_for(&tx, actor, &input, now).await?;
+                let (found, new_with_bot) =
+                    self.open_chat_for(&work.tx, actor, &input, now).await?;
                 (found, None, new_with_bot)
             }
         };
-        let mut outbox = Outbox::new();
         // A provider's message id is stored once: per channel, or per chat without one.
         if let Some(external_id) = &input.external_id {
             let mut existing = message::Entity::find()
@@ -111,30 +110,28 @@ impl Conversation<'_> {
                 Some(channel_id) => existing.filter(message::Column::ChannelId.eq(channel_id)),
                 None => existing.filter(message::Column::ChatId.eq(chat.id)),
             };
-            if let Some(found) = existing.one(&tx).await? {
+            if let Some(found) = existing.one(&work.tx).await? {
                 return Ok(found);
             }
         }
         let (_, created) = self
             .append_message(
-                &tx,
-                &mut outbox,
+                &mut work,
                 &chat,
                 rules,
                 input.author_kind,
                 None,
                 &input.text,
                 input.external_id.clone(),
-                now,
             )
             .await?;
         if new_with_bot {
             self.domain
                 .chats()
-                .tell_queue(&tx, &mut outbox, &chat, EventKind::ChatWithBot, now)
+                .tell_queue(&mut work, &chat, EventKind::ChatWithBot)
                 .await?;
         }
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(created)
     }
 

@@ -9,24 +9,22 @@ use crate::chat::rules::ACTIVE;
 use crate::entity::{chat, organization_settings};
 use crate::enums::{ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 
 use crate::service::Conversation;
 use crate::service::Domain;
-use crate::sweep::{Firing, Timer};
+use crate::sweep::Timer;
+use crate::work::Work;
 use sea_orm::Select;
 
 impl Conversation<'_> {
     /// Recomputes a chat's traffic light and its next change, telling the panels on a change.
     pub(crate) async fn refresh_light(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
-        now: DateTime<Utc>,
     ) -> Result<chat::Model> {
-        let lit = self.lit(db, chat.clone(), now).await?;
+        let lit = self.lit(&work.tx, chat.clone(), work.now).await?;
         if lit.traffic_light == chat.traffic_light
             && lit.traffic_light_changes_at == chat.traffic_light_changes_at
         {
@@ -35,8 +33,8 @@ impl Conversation<'_> {
         let mut model: chat::ActiveModel = chat.clone().into();
         model.traffic_light = Set(lit.traffic_light);
         model.traffic_light_changes_at = Set(lit.traffic_light_changes_at);
-        let updated = model.update(db).await?;
-        self.tell_light(db, outbox, chat, &updated, now).await?;
+        let updated = model.update(&work.tx).await?;
+        self.tell_light(work, chat, &updated).await?;
         Ok(updated)
     }
 
@@ -61,11 +59,9 @@ impl Conversation<'_> {
     /// Tells the chat's panels that its light changed colour from `before`'s, if it did.
     pub(crate) async fn tell_light(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         before: &chat::Model,
         after: &chat::Model,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         if after.traffic_light == before.traffic_light {
             return Ok(());
@@ -73,12 +69,10 @@ impl Conversation<'_> {
         self.domain
             .chats()
             .tell_chat(
-                db,
-                outbox,
+                work,
                 after,
                 EventKind::TrafficLightChanged,
                 json!({ "trafficLight": after.traffic_light }),
-                now,
             )
             .await
     }
@@ -86,18 +80,16 @@ impl Conversation<'_> {
     /// Recomputes the lights of an organization's open chats after its thresholds change.
     pub(crate) async fn refresh_all_lights(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         organization_id: OrganizationId,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let open = chat::Entity::find()
             .filter(chat::Column::OrganizationId.eq(organization_id))
             .filter(chat::Column::Status.is_in([ChatStatus::New, ChatStatus::InProgress]))
-            .all(db)
+            .all(&work.tx)
             .await?;
         for chat in open {
-            self.refresh_light(db, outbox, &chat, now).await?;
+            self.refresh_light(work, &chat).await?;
         }
         Ok(())
     }
@@ -115,15 +107,11 @@ impl Timer for TrafficLightChange {
             .filter(chat::Column::Status.is_in(ACTIVE))
     }
 
-    async fn fire(domain: &Domain, chat: chat::Model, at: Firing<'_>) -> Result<bool> {
-        let Firing { tx, outbox, now } = at;
-        if chat.traffic_light_changes_at.is_none_or(|at| at > now) {
+    async fn fire(domain: &Domain, chat: chat::Model, work: &mut Work) -> Result<bool> {
+        if chat.traffic_light_changes_at.is_none_or(|at| at > work.now) {
             return Ok(false);
         }
-        domain
-            .conversation()
-            .refresh_light(tx, outbox, &chat, now)
-            .await?;
+        domain.conversation().refresh_light(work, &chat).await?;
         Ok(true)
     }
 }

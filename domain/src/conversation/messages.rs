@@ -1,7 +1,7 @@
 //! What is said in a chat (D4, X5): operators' messages with their rules and files, whispers,
 //! and every message's effect on the chat.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use sea_orm::ActiveValue::Set;
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -19,13 +19,13 @@ use crate::enums::{
     AuthorKind, ChatStatus, DeliveryKind, DeliveryState, EventKind, ParticipantState, Role,
 };
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::service::retried;
 use crate::store::find_live;
 
 use crate::service::Conversation;
 use crate::validate::check;
+use crate::work::Work;
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -63,7 +63,7 @@ impl Conversation<'_> {
         check(&input)?;
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         if input.whisper {
             if !input.attachment_ids.is_empty() {
                 return Err(DomainError::validation(
@@ -71,15 +71,15 @@ impl Conversation<'_> {
                     "Whispers carry no files",
                 ));
             }
-            drop(tx);
+            drop(work);
             return self.whisper(actor, input.chat_id, &input.text).await;
         }
         let (chat, rules) = self
             .domain
             .chats()
-            .locked_for_message(&tx, actor, input.chat_id)
+            .locked_for_message(&work.tx, actor, input.chat_id)
             .await?;
-        if !self.domain.chats().may_write(&tx, &chat, me).await? {
+        if !self.domain.chats().may_write(&work.tx, &chat, me).await? {
             return Err(DomainError::forbidden("This chat is not yours"));
         }
         if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
@@ -91,11 +91,11 @@ impl Conversation<'_> {
             ));
         }
         if let Some(id) = input.quick_reply_id {
-            find_live::<quick_reply::Entity>(&tx, actor, id, "quickReplyId").await?;
+            find_live::<quick_reply::Entity>(&work.tx, actor, id, "quickReplyId").await?;
             if !self
                 .domain
                 .admin()
-                .reply_fits_queue(&tx, id, chat.queue_id)
+                .reply_fits_queue(&work.tx, id, chat.queue_id)
                 .await?
             {
                 return Err(DomainError::validation(
@@ -108,65 +108,57 @@ impl Conversation<'_> {
         let policy = crate::conversation::outgoing::chat_reply_policy(&chat, now);
         let text = if policy.requires_template {
             let template = self
-                .approved_template(&tx, actor, input.quick_reply_id)
+                .approved_template(&work.tx, actor, input.quick_reply_id)
                 .await?;
             let customer = crate::entity::customer::Entity::find_by_id(chat.customer_id)
-                .one(&tx)
+                .one(&work.tx)
                 .await?
                 .ok_or(DomainError::not_found("customer"))?;
             crate::chat::rules::fill_template(
                 &template.text,
                 &customer.name.unwrap_or_default(),
-                &self.first_name(&tx, me).await?,
+                &self.first_name(&work.tx, me).await?,
             )
         } else {
             input.text.clone()
         };
-        let mut outbox = Outbox::new();
         let (_, created) = self
             .append_operator_message(
-                &tx,
-                &mut outbox,
+                &mut work,
                 &chat,
                 Some(rules),
                 me,
                 &text,
                 input.quick_reply_id,
-                now,
             )
             .await?;
         self.domain
             .files()
-            .attach(&tx, &chat, me, created.id, &input.attachment_ids)
+            .attach(&work.tx, &chat, me, created.id, &input.attachment_ids)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(created)
     }
 
     /// Appends an operator's message, noting the quick reply it came from.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append_operator_message(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         rules: Option<MessageRules>,
         me: OperatorId,
         text: &str,
         quick_reply_id: Option<QuickReplyId>,
-        now: DateTime<Utc>,
     ) -> Result<(chat::Model, message::Model)> {
         let (chat, created) = self
             .append_message(
-                db,
-                outbox,
+                work,
                 chat,
                 rules,
                 AuthorKind::Operator,
                 Some(me),
                 text,
                 None,
-                now,
             )
             .await?;
         if quick_reply_id.is_none() {
@@ -174,7 +166,7 @@ impl Conversation<'_> {
         }
         let mut model: message::ActiveModel = created.into();
         model.quick_reply_id = Set(quick_reply_id);
-        Ok((chat, model.update(db).await?))
+        Ok((chat, model.update(&work.tx).await?))
     }
 
     /// Writes a message and everything it changes on the chat, and tells whoever follows it;
@@ -182,15 +174,13 @@ impl Conversation<'_> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append_message(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         rules: Option<MessageRules>,
         author_kind: AuthorKind,
         author: Option<OperatorId>,
         text: &str,
         external_id: Option<String>,
-        now: DateTime<Utc>,
     ) -> Result<(chat::Model, message::Model)> {
         let to_customer = matches!(author_kind, AuthorKind::Operator | AuthorKind::System)
             && chat.channel_id.is_some();
@@ -212,56 +202,60 @@ impl Conversation<'_> {
             delivery_error: Set(None),
             channel_id: Set(chat.channel_id),
             external_id: Set(external_id),
-            created_at: Set(now),
-            delivered_at: Set((state == DeliveryState::Delivered).then_some(now)),
+            created_at: Set(work.now),
+            delivered_at: Set((state == DeliveryState::Delivered).then_some(work.now)),
         }
-        .insert(db)
+        .insert(&work.tx)
         .await?;
         if to_customer {
             // Written in this transaction, delivered by a worker with retries (M2).
             Pending::new(DeliveryKind::ChannelMessage, json!({ "text": text }))
                 .on_channel(chat.channel_id, created.id)
-                .row(DeliveryId::new(), chat, now)
-                .insert(db)
+                .row(DeliveryId::new(), chat, work.now)
+                .insert(&work.tx)
                 .await?;
-            outbox.wake_deliveries();
+            work.outbox.wake_deliveries();
         }
         // The chat after the message, traffic light included, written in one update.
         let mut next = chat.clone();
-        next.last_message_at = Some(now);
+        next.last_message_at = Some(work.now);
         next.last_message_text = Some(text.to_owned());
         next.last_message_author_kind = Some(author_kind);
         next.last_message_operator_id = author;
         match author_kind {
             AuthorKind::Customer => {
-                next.last_customer_message_at = Some(now);
+                next.last_customer_message_at = Some(work.now);
                 // A muted customer raises no alert and does not restart the SLA clock (D7).
                 if !chat.muted && chat.waiting_since.is_none() {
-                    next.waiting_since = Some(now);
+                    next.waiting_since = Some(work.now);
                 }
             }
             AuthorKind::Operator => {
-                next.last_operator_message_at = Some(now);
+                next.last_operator_message_at = Some(work.now);
                 next.waiting_since = None;
                 if chat.status == ChatStatus::New {
                     next.status = ChatStatus::InProgress;
-                    next.first_response_at = Some(now);
+                    next.first_response_at = Some(work.now);
                 }
             }
             AuthorKind::Bot | AuthorKind::System => {}
         }
         let rules = match rules {
             Some(rules) => rules,
-            None => self.domain.chats().message_rules(db, chat).await?,
+            None => self.domain.chats().message_rules(&work.tx, chat).await?,
         };
         if let Some(secs) = rules.auto_close_after_secs {
-            next.auto_close_at = Some(now + Duration::seconds(i64::from(secs)));
+            next.auto_close_at = Some(work.now + Duration::seconds(i64::from(secs)));
         }
-        next.updated_at = now;
-        let (light, changes_at) = crate::chat::rules::traffic_light(&next, &rules.settings, now);
+        next.updated_at = work.now;
+        let (light, changes_at) =
+            crate::chat::rules::traffic_light(&next, &rules.settings, work.now);
         next.traffic_light = light;
         next.traffic_light_changes_at = changes_at;
-        let updated = chat::ActiveModel::from(next).reset_all().update(db).await?;
+        let updated = chat::ActiveModel::from(next)
+            .reset_all()
+            .update(&work.tx)
+            .await?;
         let mut events = vec![(
             EventKind::MessageCreated,
             json!({ "messageId": created.id, "authorKind": author_kind }),
@@ -274,7 +268,7 @@ impl Conversation<'_> {
         }
         self.domain
             .chats()
-            .tell_participants(outbox, &updated, rules.participants, &events, now);
+            .tell_participants(work, &updated, rules.participants, &events);
         Ok((updated, created))
     }
 
@@ -304,51 +298,39 @@ impl Conversation<'_> {
     ) -> Result<message::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let chat = self
             .domain
             .chats()
-            .locked_visible_chat(&tx, actor, chat_id)
+            .locked_visible_chat(&work.tx, actor, chat_id)
             .await?;
         if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
             return Err(DomainError::conflict("The chat must be accepted and open"));
         }
         let joined = chat.operator_id == Some(me)
-            || participation(&tx, chat.id, me)
+            || participation(&work.tx, chat.id, me)
                 .await?
                 .is_some_and(|p| p.state == ParticipantState::Joined);
         if !joined {
             return Err(DomainError::forbidden("Join the chat to whisper in it"));
         }
-        let mut outbox = Outbox::new();
         let created = self
-            .write_whisper(
-                &tx,
-                &mut outbox,
-                &chat,
-                AuthorKind::Operator,
-                Some(me),
-                text,
-                now,
-            )
+            .write_whisper(&mut work, &chat, AuthorKind::Operator, Some(me), text)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(created)
     }
 
     /// Writes a message only operators see (a whisper, or the system's notice to them) and
     /// tells the operators joined in the chat; the chat's own stream (which machine clients may
     /// follow) does not carry it.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn write_whisper(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         author_kind: AuthorKind,
         author: Option<OperatorId>,
         text: &str,
-        now: DateTime<Utc>,
     ) -> Result<message::Model> {
         let created = message::ActiveModel {
             id: Set(MessageId::new()),
@@ -363,24 +345,24 @@ impl Conversation<'_> {
             delivery_error: Set(None),
             channel_id: Set(None),
             external_id: Set(None),
-            created_at: Set(now),
-            delivered_at: Set(Some(now)),
+            created_at: Set(work.now),
+            delivered_at: Set(Some(work.now)),
         }
-        .insert(db)
+        .insert(&work.tx)
         .await?;
         let listeners = chat_participant::Entity::find()
             .filter(chat_participant::Column::ChatId.eq(chat.id))
             .filter(chat_participant::Column::State.eq(ParticipantState::Joined))
-            .all(db)
+            .all(&work.tx)
             .await?;
         for listener in listeners {
-            outbox.to_operator(
+            work.outbox.to_operator(
                 chat.organization_id,
                 listener.operator_id,
                 EventKind::MessageCreated,
                 Some(chat.id),
                 json!({ "messageId": created.id, "whisper": true }),
-                now,
+                work.now,
             );
         }
         Ok(created)

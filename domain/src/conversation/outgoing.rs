@@ -25,7 +25,6 @@ use crate::enums::{
     AddressKind, AssignmentKind, ChannelKind, ChatDirection, ChatSource, ChatStatus, IdentityKind,
 };
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::ports::crm::{ContactQuery, CrmContact};
 use crate::routing::rows::{lock_operator, open_assignment};
@@ -469,19 +468,19 @@ impl Conversation<'_> {
             },
         };
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let customer =
-            customer::find_or_create(&tx, actor.organization_id, source, &who, now).await?;
+            customer::find_or_create(&work.tx, actor.organization_id, source, &who, now).await?;
         let mut text = input.text.clone();
         if found.kind == ChannelKind::InfobipWhatsapp {
             let last = self
-                .last_customer_message_on(&tx, customer.id, found.id)
+                .last_customer_message_on(&work.tx, customer.id, found.id)
                 .await?;
             if reply_policy(source, ChatStatus::New, last, now).requires_template {
                 let template = self
-                    .approved_template(&tx, actor, input.quick_reply_id)
+                    .approved_template(&work.tx, actor, input.quick_reply_id)
                     .await?;
-                let operator_name = self.first_name(&tx, me).await?;
+                let operator_name = self.first_name(&work.tx, me).await?;
                 let customer_name = customer.name.clone().unwrap_or_default();
                 text = crate::chat::rules::fill_template(
                     &template.text,
@@ -490,14 +489,14 @@ impl Conversation<'_> {
                 );
             }
         }
-        lock_operator(&tx, me)
+        lock_operator(&work.tx, me)
             .await?
             .ok_or(DomainError::not_found("operator"))?;
-        crate::routing::rows::take_capacity_for_assignment(&tx, me, now).await?;
+        crate::routing::rows::take_capacity_for_assignment(&work.tx, me, now).await?;
         let number = self
             .domain
             .chats()
-            .next_chat_number(&tx, actor.organization_id, ChatDirection::Outbound)
+            .next_chat_number(&work.tx, actor.organization_id, ChatDirection::Outbound)
             .await?;
         let created = crate::chat::rules::new_chat(
             actor.organization_id,
@@ -510,10 +509,10 @@ impl Conversation<'_> {
             &customer,
             now,
         )
-        .insert(&tx)
+        .insert(&work.tx)
         .await?;
         open_assignment(
-            &tx,
+            &work.tx,
             &created,
             AssignmentKind::Outgoing,
             Some(me),
@@ -521,25 +520,15 @@ impl Conversation<'_> {
             now,
         )
         .await?;
-        let mut outbox = Outbox::new();
         let owned = self
             .domain
             .chats()
-            .make_owner(&tx, &mut outbox, &created, me, now)
+            .make_owner(&mut work, &created, me)
             .await?;
         let (chat, message) = self
-            .append_operator_message(
-                &tx,
-                &mut outbox,
-                &owned,
-                None,
-                me,
-                &text,
-                input.quick_reply_id,
-                now,
-            )
+            .append_operator_message(&mut work, &owned, None, me, &text, input.quick_reply_id)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok((chat, message))
     }
 }

@@ -12,7 +12,6 @@ use crate::customer::{self, CustomerInput, normalize_phone};
 use crate::entity::{chat, customer as customer_entity, message};
 use crate::enums::{AuthorKind, EventKind};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::ports::crm::{
     ContactQuery, CrmActivity, CrmCase, CrmContact, NewActivity, NewCase, NewContact,
@@ -143,31 +142,29 @@ impl Crm<'_> {
         identified: Option<&CustomerInput>,
     ) -> Result<chat::Model> {
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let chat = lock_chat(&tx, chat_id)
+        let mut work = self.domain.begin(now).await?;
+        let chat = lock_chat(&work.tx, chat_id)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
         let (customer_id, source) = (chat.customer_id, chat.source);
         let mut model: chat::ActiveModel = chat.into();
         change(&mut model);
         model.updated_at = Set(now);
-        let updated = model.update(&tx).await?;
+        let updated = model.update(&work.tx).await?;
         if let Some(contact) = customer_link
             && let Some(mut found) = customer_entity::Entity::find_by_id(customer_id)
-                .one(&tx)
+                .one(&work.tx)
                 .await?
         {
             if let Some(details) = identified {
-                found = customer::identify(&tx, found, source, details, now).await?;
+                found = customer::identify(&work.tx, found, source, details, now).await?;
             }
-            self.link_customer(&tx, found, contact, now).await?;
+            self.link_customer(&work.tx, found, contact, now).await?;
         }
-        let mut outbox = Outbox::new();
         self.domain
             .chats()
             .tell_chat(
-                &tx,
-                &mut outbox,
+                &mut work,
                 &updated,
                 EventKind::ChatUpdated,
                 json!({
@@ -178,10 +175,9 @@ impl Crm<'_> {
                     "crmCaseNumber": updated.crm_case_number,
                     "customerIdentified": identified.is_some(),
                 }),
-                now,
             )
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(updated)
     }
 

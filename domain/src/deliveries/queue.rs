@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::json;
 
@@ -14,10 +14,10 @@ use crate::actor::Actor;
 use crate::entity::{chat, delivery, message};
 use crate::enums::{DeliveryKind, DeliveryState, EventKind};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::service::Deliveries;
 use crate::store::find_own;
+use crate::work::Work;
 
 /// How long a claimed delivery is reserved for the worker sending it.
 const LEASE_SECS: i64 = 60;
@@ -238,7 +238,7 @@ impl Deliveries<'_> {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_attempt(self, claimed: &delivery::Model, attempt: Attempt) -> Result<()> {
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let mut model = delivery::ActiveModel {
             id: Set(claimed.id),
             ..Default::default()
@@ -282,53 +282,53 @@ impl Deliveries<'_> {
                 }
             }
         }
-        model.update(&tx).await?;
-        let mut outbox = Outbox::new();
+        model.update(&work.tx).await?;
         if let (DeliveryKind::ChannelMessage, Some(message_id), Some((state, error))) =
             (claimed.kind, claimed.message_id, message_state)
         {
-            self.set_message_delivery(&tx, &mut outbox, message_id, state, error, external, now)
+            self.set_message_delivery(&mut work, message_id, state, error, external)
                 .await?;
         }
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(())
     }
 
     /// Moves a message's delivery state and tells whoever works its chat.
-    #[allow(clippy::too_many_arguments)]
     async fn set_message_delivery(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         message_id: MessageId,
         state: DeliveryState,
         error: Option<String>,
         external_id: Option<String>,
-        now: DateTime<Utc>,
     ) -> Result<()> {
-        let Some(found) = message::Entity::find_by_id(message_id).one(db).await? else {
+        let Some(found) = message::Entity::find_by_id(message_id)
+            .one(&work.tx)
+            .await?
+        else {
             return Ok(());
         };
         let mut model: message::ActiveModel = found.clone().into();
         model.delivery_state = Set(state);
         model.delivery_error = Set(error);
         if state == DeliveryState::Sent {
-            model.delivered_at = Set(Some(now));
+            model.delivered_at = Set(Some(work.now));
         }
         if external_id.is_some() {
             model.external_id = Set(external_id);
         }
-        model.update(db).await?;
-        if let Some(chat) = chat::Entity::find_by_id(found.chat_id).one(db).await? {
+        model.update(&work.tx).await?;
+        if let Some(chat) = chat::Entity::find_by_id(found.chat_id)
+            .one(&work.tx)
+            .await?
+        {
             self.domain
                 .chats()
                 .tell_chat(
-                    db,
-                    outbox,
+                    work,
                     &chat,
                     EventKind::MessageUpdated,
                     json!({ "messageId": message_id, "deliveryState": state }),
-                    now,
                 )
                 .await?;
         }
@@ -350,28 +350,19 @@ impl Deliveries<'_> {
             ));
         }
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         delivery::Entity::update_many()
             .col_expr(delivery::Column::State, Expr::value(DeliveryState::Pending))
             .col_expr(delivery::Column::Attempts, Expr::value(0))
             .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
             .filter(delivery::Column::MessageId.eq(id))
             .filter(delivery::Column::State.eq(DeliveryState::Failed))
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
-        let mut outbox = Outbox::new();
-        self.set_message_delivery(
-            &tx,
-            &mut outbox,
-            id,
-            DeliveryState::Pending,
-            None,
-            None,
-            now,
-        )
-        .await?;
-        outbox.wake_deliveries();
-        self.domain.commit(tx, outbox).await?;
+        self.set_message_delivery(&mut work, id, DeliveryState::Pending, None, None)
+            .await?;
+        work.outbox.wake_deliveries();
+        self.domain.commit(work).await?;
         message::Entity::find_by_id(id)
             .one(&self.domain.db)
             .await?

@@ -16,13 +16,13 @@ use crate::deliveries::queue::Pending;
 use crate::entity::{chat, crm_connection, delivery, webhook};
 use crate::enums::{CrmKind, DeliveryKind, DeliveryState, WebhookEvent};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::*;
 use crate::page::{self, Order};
 use crate::secret::generate_token;
 use crate::service::Deliveries;
 use crate::store::{found, live, own};
 use crate::validate::{check, http_url};
+use crate::work::Work;
 
 /// The chat as a webhook carries it: ids and facts, no customer contact data.
 pub fn chat_summary(chat: &chat::Model) -> serde_json::Value {
@@ -258,17 +258,15 @@ impl Deliveries<'_> {
     /// to it, in the caller's transaction.
     pub(crate) async fn queue_webhooks(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         event: WebhookEvent,
         chat: &chat::Model,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let hooks = webhook::Entity::find()
             .filter(webhook::Column::OrganizationId.eq(chat.organization_id))
             .filter(webhook::Column::Active.eq(true))
             .filter(webhook::Column::ArchivedAt.is_null())
-            .all(db)
+            .all(&work.tx)
             .await?;
         let rows: Vec<_> = hooks
             .iter()
@@ -278,18 +276,18 @@ impl Deliveries<'_> {
                 let payload = json!({
                     "id": id,
                     "event": event,
-                    "occurredAt": now,
+                    "occurredAt": work.now,
                     "organizationId": chat.organization_id,
                     "chat": chat_summary(chat),
                 });
                 Pending::new(DeliveryKind::Webhook, payload)
                     .for_webhook(hook.id, event.as_str())
-                    .row(id, chat, now)
+                    .row(id, chat, work.now)
             })
             .collect();
         if !rows.is_empty() {
-            delivery::Entity::insert_many(rows).exec(db).await?;
-            outbox.wake_deliveries();
+            delivery::Entity::insert_many(rows).exec(&work.tx).await?;
+            work.outbox.wake_deliveries();
         }
         Ok(())
     }
@@ -297,13 +295,11 @@ impl Deliveries<'_> {
     /// Queues the organization's Creatio business process for a closed chat, if it has one.
     pub(crate) async fn queue_close_process(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let connection = crm_connection::Entity::find_by_id(chat.organization_id)
-            .one(db)
+            .one(&work.tx)
             .await?;
         let Some(process) = connection
             .filter(|c| c.kind == CrmKind::Creatio)
@@ -314,10 +310,10 @@ impl Deliveries<'_> {
         let payload = json!({ "process": process, "parameters": { "ChatId": chat.id } });
         Pending::new(DeliveryKind::CrmProcess, payload)
             .for_event(WebhookEvent::ChatClosed.as_str())
-            .row(DeliveryId::new(), chat, now)
-            .insert(db)
+            .row(DeliveryId::new(), chat, work.now)
+            .insert(&work.tx)
             .await?;
-        outbox.wake_deliveries();
+        work.outbox.wake_deliveries();
         Ok(())
     }
 

@@ -15,7 +15,6 @@ use crate::entity::{
 };
 use crate::enums::{CrmKind, OperatorStatus, Role};
 use crate::error::{DomainError, Result, conflict_on_unique};
-use crate::events::Outbox;
 use crate::identity::sessions::SignedIn;
 use crate::identity::sessions::normalize_email;
 use crate::ids::{InvitationId, OperatorId, OrganizationId, WrapUpReasonId};
@@ -322,10 +321,10 @@ impl Identity<'_> {
             )
         };
         let found = self.open_invitation(&input.token).await?;
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let op = self
             .insert_operator(
-                &tx,
+                &work.tx,
                 found.organization_id,
                 &found.email,
                 &input.first_name,
@@ -340,15 +339,14 @@ impl Identity<'_> {
             .col_expr(invitation::Column::AcceptedOperatorId, Expr::value(op.id))
             .filter(invitation::Column::Id.eq(found.id))
             .filter(invitation::Column::AcceptedAt.is_null())
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         if claimed.rows_affected != 1 {
             return Err(invalid());
         }
-        let mut outbox = Outbox::new();
-        let op = change_status(&tx, &mut outbox, &op, OperatorStatus::Online, None, now).await?;
-        let token = self.create_session(&tx, &op, None).await?;
-        self.domain.commit(tx, outbox).await?;
+        let op = change_status(&mut work, &op, OperatorStatus::Online, None).await?;
+        let token = self.create_session(&work.tx, &op, None).await?;
+        self.domain.commit(work).await?;
         Ok(SignedIn {
             token,
             operator: op,

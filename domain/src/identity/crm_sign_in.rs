@@ -11,7 +11,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use crate::entity::{crm_connection, crm_sign_in, operator};
 use crate::enums::OperatorStatus;
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::identity::sessions::SignedIn;
 use crate::ids::OrganizationId;
 use crate::presence::rules::change_status;
@@ -121,11 +120,11 @@ impl Identity<'_> {
             )
         };
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin(now).await?;
         let linked = operator::Entity::find()
             .filter(operator::Column::OrganizationId.eq(organization_id))
             .filter(operator::Column::CrmUserId.eq(&user.subject))
-            .one(&tx)
+            .one(&work.tx)
             .await?;
         let found = match linked {
             Some(found) => found,
@@ -138,25 +137,26 @@ impl Identity<'_> {
                     .filter(operator::Column::OrganizationId.eq(organization_id))
                     .filter(operator::Column::Email.eq(email))
                     .filter(operator::Column::CrmUserId.is_null())
-                    .one(&tx)
+                    .one(&work.tx)
                     .await?
                     .ok_or_else(refused)?;
                 let mut model: operator::ActiveModel = by_email.into();
                 model.crm_user_id = Set(Some(user.subject.clone()));
-                model.update(&tx).await?
+                model.update(&work.tx).await?
             }
         };
         if found.archived_at.is_some() {
             return Err(refused());
         }
-        let mut outbox = Outbox::new();
         let found = if found.status == OperatorStatus::Offline {
-            change_status(&tx, &mut outbox, &found, OperatorStatus::Online, None, now).await?
+            change_status(&mut work, &found, OperatorStatus::Online, None).await?
         } else {
             found
         };
-        let token = self.create_session(&tx, &found, client_address).await?;
-        self.domain.commit(tx, outbox).await?;
+        let token = self
+            .create_session(&work.tx, &found, client_address)
+            .await?;
+        self.domain.commit(work).await?;
         Ok(SignedIn {
             token,
             operator: found,

@@ -13,7 +13,6 @@ use crate::actor::{Actor, Principal};
 use crate::entity::{api_key, operator, operator_credential, session};
 use crate::enums::{OperatorStatus, Role};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::identity::throttle::{self};
 use crate::ids::{OperatorId, OrganizationId, SessionId};
 use crate::presence::rules::change_status;
@@ -93,9 +92,9 @@ impl Identity<'_> {
 
         let policy = &self.domain.config.throttle;
         let (Some(op), true) = (found, matches && credential.is_some()) else {
-            let tx = self.domain.write().await?;
+            let work = self.domain.begin(now).await?;
             throttle::record_failure(
-                &tx,
+                &work.tx,
                 policy,
                 keys[0].clone(),
                 policy.account_free_failures,
@@ -104,7 +103,7 @@ impl Identity<'_> {
             .await?;
             if let Some(key) = keys.get(1) {
                 throttle::record_failure(
-                    &tx,
+                    &work.tx,
                     policy,
                     key.clone(),
                     policy.address_free_failures,
@@ -112,22 +111,21 @@ impl Identity<'_> {
                 )
                 .await?;
             }
-            tx.commit().await?;
+            work.tx.commit().await?;
             return Err(DomainError::Unauthenticated(
                 "Wrong e-mail or password".into(),
             ));
         };
 
-        let tx = self.domain.write().await?;
-        throttle::clear(&tx, keys[0].clone()).await?;
-        let mut outbox = Outbox::new();
+        let mut work = self.domain.begin(now).await?;
+        throttle::clear(&work.tx, keys[0].clone()).await?;
         let op = if op.status == OperatorStatus::Offline {
-            change_status(&tx, &mut outbox, &op, OperatorStatus::Online, None, now).await?
+            change_status(&mut work, &op, OperatorStatus::Online, None).await?
         } else {
             op
         };
-        let token = self.create_session(&tx, &op, client_address).await?;
-        self.domain.commit(tx, outbox).await?;
+        let token = self.create_session(&work.tx, &op, client_address).await?;
+        self.domain.commit(work).await?;
         Ok(SignedIn {
             token,
             operator: op,

@@ -10,8 +10,8 @@ use serde_json::json;
 use crate::entity::{operator, organization_settings, status_log};
 use crate::enums::{EventKind, OperatorStatus};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::{CustomStatusId, StatusLogId};
+use crate::work::Work;
 
 /// Whether routing may offer new chats to an operator in `status`.
 pub fn takes_new_chats(status: OperatorStatus) -> bool {
@@ -61,19 +61,17 @@ pub(crate) fn check_custom_status(
 
 /// Moves an operator to `status`: closes the open status-log stretch, opens the next one,
 /// restarts or stops the AWAY timer, and tells the operator's panel.
-pub async fn change_status(
-    db: &impl ConnectionTrait,
-    outbox: &mut Outbox,
+pub(crate) async fn change_status(
+    work: &mut Work,
     current: &operator::Model,
     status: OperatorStatus,
     custom_status_id: Option<CustomStatusId>,
-    now: DateTime<Utc>,
 ) -> Result<operator::Model> {
     status_log::Entity::update_many()
-        .col_expr(status_log::Column::EndedAt, Expr::value(now))
+        .col_expr(status_log::Column::EndedAt, Expr::value(work.now))
         .filter(status_log::Column::OperatorId.eq(current.id))
         .filter(status_log::Column::EndedAt.is_null())
-        .exec(db)
+        .exec(&work.tx)
         .await?;
     status_log::ActiveModel {
         id: Set(StatusLogId::new()),
@@ -81,35 +79,35 @@ pub async fn change_status(
         operator_id: Set(current.id),
         status: Set(status),
         custom_status_id: Set(custom_status_id),
-        started_at: Set(now),
+        started_at: Set(work.now),
         ended_at: Set(None),
         set_by_operator_id: Set(None),
     }
-    .insert(db)
+    .insert(&work.tx)
     .await?;
     let away_due_at = if away_timer_runs(status) {
-        Some(away_due(db, current, now).await?)
+        Some(away_due(&work.tx, current, work.now).await?)
     } else {
         None
     };
     let mut model: operator::ActiveModel = current.clone().into();
     model.status = Set(status);
     model.custom_status_id = Set(custom_status_id);
-    model.status_since = Set(now);
+    model.status_since = Set(work.now);
     model.away_due_at = Set(away_due_at);
     if status == OperatorStatus::Offline {
         model.next_status = Set(None);
         model.next_custom_status_id = Set(None);
     }
-    model.updated_at = Set(now);
-    let updated = model.update(db).await?;
-    outbox.to_operator(
+    model.updated_at = Set(work.now);
+    let updated = model.update(&work.tx).await?;
+    work.outbox.to_operator(
         updated.organization_id,
         updated.id,
         EventKind::OperatorUpdated,
         None,
         json!({ "status": status }),
-        now,
+        work.now,
     );
     Ok(updated)
 }

@@ -12,7 +12,6 @@ use crate::actor::Actor;
 use crate::entity::{custom_status, operator, status_log};
 use crate::enums::{EventKind, OperatorStatus};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::CustomStatusId;
 use crate::presence::rules::{
     StatusTime, away_due, away_timer_runs, change_status, check_custom_status, check_manual_change,
@@ -24,7 +23,8 @@ use crate::store::find_live;
 
 use crate::service::Domain;
 use crate::service::Presence;
-use crate::sweep::{Firing, Timer};
+use crate::sweep::Timer;
+use crate::work::Work;
 use sea_orm::Select;
 
 #[derive(Clone, Debug, Validate)]
@@ -97,54 +97,38 @@ impl Presence<'_> {
         actor.operator()?;
         check_custom_status(input.status, input.custom_status_id)?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let me = self.lock_me(&tx, actor).await?;
+        let mut work = self.domain.begin(now).await?;
+        let me = self.lock_me(&work.tx, actor).await?;
         check_manual_change(me.status, input.status)?;
-        self.check_custom_status_exists(&tx, actor, input.custom_status_id)
+        self.check_custom_status_exists(&work.tx, actor, input.custom_status_id)
             .await?;
-        let mut outbox = Outbox::new();
-        let updated = change_status(
-            &tx,
-            &mut outbox,
-            &me,
-            input.status,
-            input.custom_status_id,
-            now,
-        )
-        .await?;
-        let updated = self
-            .after_presence_change(&tx, &mut outbox, &me, updated, now)
-            .await?;
-        self.domain.commit(tx, outbox).await?;
+        let updated = change_status(&mut work, &me, input.status, input.custom_status_id).await?;
+        let updated = self.after_presence_change(&mut work, &me, updated).await?;
+        self.domain.commit(work).await?;
         Ok(updated)
     }
 
     /// What follows a status change: chats handed back or offered (X7, C4).
     pub(crate) async fn after_presence_change(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         before: &operator::Model,
         after: operator::Model,
-        now: DateTime<Utc>,
     ) -> Result<operator::Model> {
-        match CapacityChange::between(before, &after, now) {
+        match CapacityChange::between(before, &after, work.now) {
             CapacityChange::Gone => {
-                self.domain
-                    .routing()
-                    .hand_back_chats(db, outbox, &after, now)
-                    .await?;
+                self.domain.routing().hand_back_chats(work, &after).await?;
             }
             CapacityChange::Freed => {
                 self.domain
                     .routing()
-                    .route_waiting_for(db, outbox, after.id, now)
+                    .route_waiting_for(work, after.id)
                     .await?;
             }
             CapacityChange::None => {}
         }
         Ok(operator::Entity::find_by_id(after.id)
-            .one(db)
+            .one(&work.tx)
             .await?
             .unwrap_or(after))
     }
@@ -160,22 +144,17 @@ impl Presence<'_> {
             check_custom_status(status, input.custom_status_id)?;
         }
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let me = self.lock_me(&tx, actor).await?;
-        let mut outbox = Outbox::new();
+        let mut work = self.domain.begin(now).await?;
+        let me = self.lock_me(&work.tx, actor).await?;
         if let Some(status) = input.status {
             check_manual_change(me.status, status)?;
-            self.check_custom_status_exists(&tx, actor, input.custom_status_id)
+            self.check_custom_status_exists(&work.tx, actor, input.custom_status_id)
                 .await?;
             if me.active_chats == 0 {
                 // No work to finish: the status applies now.
-                let changed =
-                    change_status(&tx, &mut outbox, &me, status, input.custom_status_id, now)
-                        .await?;
-                let updated = self
-                    .after_presence_change(&tx, &mut outbox, &me, changed, now)
-                    .await?;
-                self.domain.commit(tx, outbox).await?;
+                let changed = change_status(&mut work, &me, status, input.custom_status_id).await?;
+                let updated = self.after_presence_change(&mut work, &me, changed).await?;
+                self.domain.commit(work).await?;
                 return Ok(updated);
             }
         }
@@ -185,8 +164,8 @@ impl Presence<'_> {
         model.next_status = Set(input.status);
         model.next_custom_status_id = Set(custom_status_id);
         model.updated_at = Set(now);
-        let updated = model.update(&tx).await?;
-        outbox.to_operator(
+        let updated = model.update(&work.tx).await?;
+        work.outbox.to_operator(
             updated.organization_id,
             updated.id,
             EventKind::OperatorUpdated,
@@ -194,28 +173,25 @@ impl Presence<'_> {
             json!({ "nextStatus": input.status }),
             now,
         );
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(updated)
     }
 
     /// Applies a scheduled next status once the operator has no chats left (B2).
     pub(crate) async fn apply_scheduled_status(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         op: &operator::Model,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let (Some(next), 0) = (op.next_status, op.active_chats) else {
             return Ok(());
         };
-        let changed = change_status(db, outbox, op, next, op.next_custom_status_id, now).await?;
+        let changed = change_status(work, op, next, op.next_custom_status_id).await?;
         let mut model: operator::ActiveModel = changed.clone().into();
         model.next_status = Set(None);
         model.next_custom_status_id = Set(None);
-        let changed = model.update(db).await?;
-        self.after_presence_change(db, outbox, op, changed, now)
-            .await?;
+        let changed = model.update(&work.tx).await?;
+        self.after_presence_change(work, op, changed).await?;
         Ok(())
     }
 
@@ -224,18 +200,14 @@ impl Presence<'_> {
     pub async fn unblock_me(self, actor: &Actor) -> Result<operator::Model> {
         actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let me = self.lock_me(&tx, actor).await?;
+        let mut work = self.domain.begin(now).await?;
+        let me = self.lock_me(&work.tx, actor).await?;
         if me.status != OperatorStatus::Blocked {
             return Err(DomainError::conflict("You are not blocked"));
         }
-        let mut outbox = Outbox::new();
-        let updated =
-            change_status(&tx, &mut outbox, &me, OperatorStatus::Ready, None, now).await?;
-        let updated = self
-            .after_presence_change(&tx, &mut outbox, &me, updated, now)
-            .await?;
-        self.domain.commit(tx, outbox).await?;
+        let updated = change_status(&mut work, &me, OperatorStatus::Ready, None).await?;
+        let updated = self.after_presence_change(&mut work, &me, updated).await?;
+        self.domain.commit(work).await?;
         Ok(updated)
     }
 
@@ -245,20 +217,19 @@ impl Presence<'_> {
     pub async fn finish_after_chat_work(self, actor: &Actor) -> Result<operator::Model> {
         actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let me = self.lock_me(&tx, actor).await?;
+        let mut work = self.domain.begin(now).await?;
+        let me = self.lock_me(&work.tx, actor).await?;
         if me.after_work_until.is_none_or(|until| until <= now) {
             return Err(DomainError::conflict("You are not in after-chat work"));
         }
-        let mut outbox = Outbox::new();
         let id = me.id;
-        crate::chat::close::AfterChatWorkEnd::end(self.domain, &tx, &mut outbox, me, now).await?;
+        crate::chat::close::AfterChatWorkEnd::end(self.domain, &mut work, me).await?;
         // Read again: a chat may have been offered meanwhile.
         let updated = operator::Entity::find_by_id(id)
-            .one(&tx)
+            .one(&work.tx)
             .await?
             .ok_or(DomainError::not_found("operator"))?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         Ok(updated)
     }
 
@@ -292,14 +263,13 @@ impl Presence<'_> {
     ) -> Result<operator::Model> {
         actor.operator()?;
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let me = self.lock_me(&tx, actor).await?;
-        let mut outbox = Outbox::new();
+        let mut work = self.domain.begin(now).await?;
+        let me = self.lock_me(&work.tx, actor).await?;
         let mut model: operator::ActiveModel = me.clone().into();
         model.on_call = Set(input.on_call);
         model.updated_at = Set(now);
-        let updated = model.update(&tx).await?;
-        outbox.to_operator(
+        let updated = model.update(&work.tx).await?;
+        work.outbox.to_operator(
             updated.organization_id,
             updated.id,
             EventKind::OperatorUpdated,
@@ -307,10 +277,8 @@ impl Presence<'_> {
             json!({ "onCall": input.on_call }),
             now,
         );
-        let updated = self
-            .after_presence_change(&tx, &mut outbox, &me, updated, now)
-            .await?;
-        self.domain.commit(tx, outbox).await?;
+        let updated = self.after_presence_change(&mut work, &me, updated).await?;
+        self.domain.commit(work).await?;
         Ok(updated)
     }
 
@@ -360,15 +328,14 @@ impl Timer for AwayTimer {
             .filter(operator::Column::ArchivedAt.is_null())
     }
 
-    async fn fire(domain: &Domain, op: operator::Model, at: Firing<'_>) -> Result<bool> {
-        let Firing { tx, outbox, now } = at;
-        if op.away_due_at.is_none_or(|at| at > now) || !away_timer_runs(op.status) {
+    async fn fire(domain: &Domain, op: operator::Model, work: &mut Work) -> Result<bool> {
+        if op.away_due_at.is_none_or(|at| at > work.now) || !away_timer_runs(op.status) {
             return Ok(false);
         }
-        let changed = change_status(tx, outbox, &op, OperatorStatus::Away, None, now).await?;
+        let changed = change_status(work, &op, OperatorStatus::Away, None).await?;
         domain
             .presence()
-            .after_presence_change(tx, outbox, &op, changed, now)
+            .after_presence_change(work, &op, changed)
             .await?;
         Ok(true)
     }

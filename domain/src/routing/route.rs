@@ -21,7 +21,6 @@ use crate::enums::{
     AssignmentEnd, AssignmentKind, ChatStatus, EventKind, Role, RoutingOutcome, RoutingTrigger,
 };
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::{ChatId, OperatorId, RoutingDecisionId};
 use crate::routing::rank::{Candidate, SkipReason, can_take, rank};
 use crate::routing::rows::{
@@ -29,6 +28,7 @@ use crate::routing::rows::{
     release_capacity_and_read, take_capacity,
 };
 use crate::service::Routing;
+use crate::work::Work;
 
 /// What routing did with a chat, and the chat as it left it (`None` when it was not waiting).
 pub(crate) struct Routed {
@@ -40,30 +40,23 @@ impl Routing<'_> {
     /// Offers a waiting chat to the best operator, or leaves it waiting; records the decision.
     pub(crate) async fn route_chat(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat_id: ChatId,
         trigger: RoutingTrigger,
-        now: DateTime<Utc>,
     ) -> Result<RoutingOutcome> {
-        Ok(self
-            .route(db, outbox, chat_id, None, trigger, now)
-            .await?
-            .outcome)
+        Ok(self.route(work, chat_id, None, trigger).await?.outcome)
     }
 
     /// [`Self::route_chat`] for a caller that holds the chat's queue already (a hand-off), and
     /// wants the chat as routing left it.
     pub(crate) async fn route(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat_id: ChatId,
         known_queue: Option<&queue::Model>,
         trigger: RoutingTrigger,
-        now: DateTime<Utc>,
     ) -> Result<Routed> {
-        let waiting = lock_chat(db, chat_id).await?;
+        let waiting = lock_chat(&work.tx, chat_id).await?;
         let Some(chat) = waiting.filter(|c| c.status == ChatStatus::Queued) else {
             return Ok(Routed {
                 outcome: RoutingOutcome::Rejected,
@@ -75,7 +68,7 @@ impl Routing<'_> {
             (None, _) => None,
             (Some(id), Some(known)) if known.id == id => Some(known),
             (Some(id), _) => {
-                read = queue::Entity::find_by_id(id).one(db).await?;
+                read = queue::Entity::find_by_id(id).one(&work.tx).await?;
                 read.as_ref()
             }
         };
@@ -86,7 +79,8 @@ impl Routing<'_> {
             });
         };
         let mut candidates = rank(
-            self.candidates(db, &chat, queue, trigger, now).await?,
+            self.candidates(&work.tx, &chat, queue, trigger, work.now)
+                .await?,
             queue.skill_id.is_some(),
         );
         // Best first, passing by operators another hand-off is taking at this moment; only when
@@ -104,7 +98,8 @@ impl Routing<'_> {
                     }
                     continue;
                 }
-                if take_capacity(db, candidate.operator_id, now, true, contended).await? {
+                if take_capacity(&work.tx, candidate.operator_id, work.now, true, contended).await?
+                {
                     chosen = Some(candidate.operator_id);
                     candidate.skipped = None;
                 } else {
@@ -130,22 +125,14 @@ impl Routing<'_> {
             chosen_operator_id: Set(chosen),
             candidates: Set(serde_json::to_value(&candidates)
                 .map_err(|e| DomainError::Internal(e.to_string()))?),
-            decided_at: Set(now),
+            decided_at: Set(work.now),
         }
-        .insert(db)
+        .insert(&work.tx)
         .await?;
         let left = match chosen {
             Some(operator_id) => {
-                self.invite(
-                    db,
-                    outbox,
-                    &chat,
-                    operator_id,
-                    AssignmentKind::Routed,
-                    None,
-                    now,
-                )
-                .await?
+                self.invite(work, &chat, operator_id, AssignmentKind::Routed, None)
+                    .await?
             }
             None => chat.clone(),
         };
@@ -156,13 +143,13 @@ impl Routing<'_> {
             (RoutingOutcome::Queued, false) => {
                 self.domain
                     .chats()
-                    .tell_queue(db, outbox, &chat, EventKind::ChatQueued, now)
+                    .tell_queue(work, &chat, EventKind::ChatQueued)
                     .await?;
             }
             (RoutingOutcome::Invited, true) => {
                 self.domain
                     .chats()
-                    .tell_queue(db, outbox, &chat, EventKind::ChatDequeued, now)
+                    .tell_queue(work, &chat, EventKind::ChatDequeued)
                     .await?;
             }
             _ => {}
@@ -245,32 +232,29 @@ impl Routing<'_> {
     }
 
     /// Offers a chat to an operator whose capacity is already taken: INVITED with a deadline.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn invite(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         operator_id: OperatorId,
         kind: AssignmentKind,
         by: Option<OperatorId>,
-        now: DateTime<Utc>,
     ) -> Result<chat::Model> {
         let timeout = organization_settings::Entity::find_by_id(chat.organization_id)
-            .one(db)
+            .one(&work.tx)
             .await?
             .map_or(30, |s| s.invitation_timeout_secs);
-        let expires_at = now + Duration::seconds(i64::from(timeout));
+        let expires_at = work.now + Duration::seconds(i64::from(timeout));
         let mut model: chat::ActiveModel = chat.clone().into();
         model.status = Set(ChatStatus::Invited);
         model.operator_id = Set(Some(operator_id));
-        model.invited_at = Set(Some(now));
+        model.invited_at = Set(Some(work.now));
         model.invitation_expires_at = Set(Some(expires_at));
-        model.updated_at = Set(now);
-        let invited = model.update(db).await?;
+        model.updated_at = Set(work.now);
+        let invited = model.update(&work.tx).await?;
         // A wait in a queue (after a transfer there) ends when someone is offered the chat.
         chat_assignment::Entity::update_many()
-            .col_expr(chat_assignment::Column::EndedAt, Expr::value(now))
+            .col_expr(chat_assignment::Column::EndedAt, Expr::value(work.now))
             .col_expr(
                 chat_assignment::Column::EndReason,
                 Expr::value(AssignmentEnd::Routed),
@@ -278,23 +262,27 @@ impl Routing<'_> {
             .filter(chat_assignment::Column::ChatId.eq(chat.id))
             .filter(chat_assignment::Column::OperatorId.is_null())
             .filter(chat_assignment::Column::EndedAt.is_null())
-            .exec(db)
+            .exec(&work.tx)
             .await?;
-        open_assignment(db, &invited, kind, Some(operator_id), by, now).await?;
+        open_assignment(&work.tx, &invited, kind, Some(operator_id), by, work.now).await?;
         let payload = json!({ "status": ChatStatus::Invited, "expiresAt": expires_at });
-        outbox.to_operator_and_chat(chat, operator_id, EventKind::ChatInvited, payload, now);
+        work.outbox.to_operator_and_chat(
+            chat,
+            operator_id,
+            EventKind::ChatInvited,
+            payload,
+            work.now,
+        );
         Ok(invited)
     }
 
     /// Puts a chat back in its queue (at the head when `to_head`), releasing its operator.
     pub(crate) async fn requeue(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         chat: &chat::Model,
         reason: AssignmentEnd,
         to_head: bool,
-        now: DateTime<Utc>,
     ) -> Result<chat::Model> {
         let previous = chat.operator_id;
         let was_invited = chat.status == ChatStatus::Invited;
@@ -307,31 +295,31 @@ impl Routing<'_> {
         if to_head {
             model.queue_priority = Set(Ord::max(chat.queue_priority, 1));
         }
-        model.updated_at = Set(now);
-        let queued = model.update(db).await?;
-        end_assignment(db, chat.id, reason, None, now).await?;
+        model.updated_at = Set(work.now);
+        let queued = model.update(&work.tx).await?;
+        end_assignment(&work.tx, chat.id, reason, None, work.now).await?;
         if let Some(operator_id) = previous {
-            release_capacity(db, operator_id).await?;
+            release_capacity(&work.tx, operator_id).await?;
             let kind = if was_invited {
                 EventKind::InvitationWithdrawn
             } else {
                 EventKind::ChatUnassigned
             };
-            outbox.to_operator(
+            work.outbox.to_operator(
                 chat.organization_id,
                 operator_id,
                 kind,
                 Some(chat.id),
                 json!({ "reason": reason }),
-                now,
+                work.now,
             );
         }
-        outbox.to_chat(
+        work.outbox.to_chat(
             chat.organization_id,
             chat.id,
             EventKind::ChatUpdated,
             json!({ "status": ChatStatus::Queued }),
-            now,
+            work.now,
         );
         Ok(queued)
     }
@@ -340,14 +328,12 @@ impl Routing<'_> {
     /// more (C4: capacity freed by a close, READY, a call's end, a raised limit).
     pub(crate) async fn route_waiting_for(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         operator_id: OperatorId,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let queue_ids: Vec<_> = queue_member::Entity::find()
             .filter(queue_member::Column::OperatorId.eq(operator_id))
-            .all(db)
+            .all(&work.tx)
             .await?
             .into_iter()
             .map(|m| m.queue_id)
@@ -363,16 +349,19 @@ impl Routing<'_> {
             .order_by_asc(chat::Column::Id)
             .limit(20)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .all(db)
+            .all(&work.tx)
             .await?;
         for chat in waiting {
-            let Some(op) = operator::Entity::find_by_id(operator_id).one(db).await? else {
+            let Some(op) = operator::Entity::find_by_id(operator_id)
+                .one(&work.tx)
+                .await?
+            else {
                 break;
             };
-            if !can_take(&op, now) {
+            if !can_take(&op, work.now) {
                 break;
             }
-            self.route_chat(db, outbox, chat.id, RoutingTrigger::CapacityFreed, now)
+            self.route_chat(work, chat.id, RoutingTrigger::CapacityFreed)
                 .await?;
         }
         Ok(())
@@ -383,21 +372,19 @@ impl Routing<'_> {
     /// unless after-chat work holds them (X6).
     pub(crate) async fn free_capacity(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         operator_id: OperatorId,
-        now: DateTime<Utc>,
     ) -> Result<()> {
-        let Some(op) = release_capacity_and_read(db, operator_id).await? else {
+        let Some(op) = release_capacity_and_read(&work.tx, operator_id).await? else {
             return Ok(());
         };
         if op.next_status.is_some() && op.active_chats == 0 {
             self.domain
                 .presence()
-                .apply_scheduled_status(db, outbox, &op, now)
+                .apply_scheduled_status(work, &op)
                 .await
-        } else if op.after_work_until.is_none_or(|until| until <= now) {
-            self.route_waiting_for(db, outbox, operator_id, now).await
+        } else if op.after_work_until.is_none_or(|until| until <= work.now) {
+            self.route_waiting_for(work, operator_id).await
         } else {
             Ok(())
         }
@@ -405,29 +392,21 @@ impl Routing<'_> {
 
     /// Hands an absent operator's chats back to the head of their queues and routes them again
     /// (X7). Invitations always go back; accepted chats when the organization says so.
-    pub(crate) async fn hand_back_chats(
-        self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
-        op: &operator::Model,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    pub(crate) async fn hand_back_chats(self, work: &mut Work, op: &operator::Model) -> Result<()> {
         let include_active = organization_settings::Entity::find_by_id(op.organization_id)
-            .one(db)
+            .one(&work.tx)
             .await?
             .is_none_or(|s| s.requeue_active_chats_on_away);
-        self.hand_back(db, outbox, op, include_active, now).await
+        self.hand_back(work, op, include_active).await
     }
 
     /// Puts an operator's invitations back in their queues and routes them, and their accepted
     /// chats too when `include_active`; chats with no queue stay where they are.
     pub(crate) async fn hand_back(
         self,
-        db: &impl ConnectionTrait,
-        outbox: &mut Outbox,
+        work: &mut Work,
         op: &operator::Model,
         include_active: bool,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let mut statuses = vec![ChatStatus::Invited];
         if include_active {
@@ -438,12 +417,12 @@ impl Routing<'_> {
             .filter(chat::Column::Status.is_in(statuses))
             .filter(chat::Column::QueueId.is_not_null())
             .lock_exclusive()
-            .all(db)
+            .all(&work.tx)
             .await?;
         for chat in chats {
-            self.requeue(db, outbox, &chat, AssignmentEnd::Requeued, true, now)
+            self.requeue(work, &chat, AssignmentEnd::Requeued, true)
                 .await?;
-            self.route_chat(db, outbox, chat.id, RoutingTrigger::Requeued, now)
+            self.route_chat(work, chat.id, RoutingTrigger::Requeued)
                 .await?;
         }
         Ok(())

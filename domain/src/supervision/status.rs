@@ -10,7 +10,6 @@ use crate::actor::{Actor, Principal};
 use crate::entity::{operator, queue_member, status_log};
 use crate::enums::{OperatorStatus, Role};
 use crate::error::{DomainError, Result};
-use crate::events::Outbox;
 use crate::ids::{CustomStatusId, OperatorId};
 use crate::presence::rules::{change_status, check_custom_status};
 use crate::service::Supervision;
@@ -55,13 +54,13 @@ impl Supervision<'_> {
             ));
         }
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
-        let floor = Floor::of(&tx, actor).await?;
-        let target = crate::routing::rows::lock_operator(&tx, input.operator_id)
+        let mut work = self.domain.begin(now).await?;
+        let floor = Floor::of(&work.tx, actor).await?;
+        let target = crate::routing::rows::lock_operator(&work.tx, input.operator_id)
             .await?
             .filter(|op| op.organization_id == actor.organization_id && op.archived_at.is_none())
             .ok_or_else(|| DomainError::validation("operatorId", "No such operator"))?;
-        if !on_floor(&tx, &floor, &target).await? {
+        if !on_floor(&work.tx, &floor, &target).await? {
             return Err(DomainError::validation("operatorId", "No such operator"));
         }
         if let Principal::Operator { role, .. } = actor.principal
@@ -73,18 +72,10 @@ impl Supervision<'_> {
         }
         self.domain
             .presence()
-            .check_custom_status_exists(&tx, actor, input.custom_status_id)
+            .check_custom_status_exists(&work.tx, actor, input.custom_status_id)
             .await?;
-        let mut outbox = Outbox::new();
-        let changed = change_status(
-            &tx,
-            &mut outbox,
-            &target,
-            input.status,
-            input.custom_status_id,
-            now,
-        )
-        .await?;
+        let changed =
+            change_status(&mut work, &target, input.status, input.custom_status_id).await?;
         status_log::Entity::update_many()
             .col_expr(
                 status_log::Column::SetByOperatorId,
@@ -92,14 +83,14 @@ impl Supervision<'_> {
             )
             .filter(status_log::Column::OperatorId.eq(target.id))
             .filter(status_log::Column::EndedAt.is_null())
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         let changed = self
             .domain
             .presence()
-            .after_presence_change(&tx, &mut outbox, &target, changed, now)
+            .after_presence_change(&mut work, &target, changed)
             .await?;
-        self.domain.commit(tx, outbox).await?;
+        self.domain.commit(work).await?;
         tracing::info!(
             operator_id = %target.id,
             status = input.status.as_str(),

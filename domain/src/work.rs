@@ -1,0 +1,41 @@
+//! A change in the making: the write transaction it runs in, the events it causes (written in
+//! that transaction, published after it commits) and the instant it happens at. Every step of a
+//! change takes the one `Work`, so a step cannot write outside the change's transaction, lose an
+//! event, or see another time.
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseTransaction;
+
+use crate::error::Result;
+use crate::events::Outbox;
+use crate::service::Domain;
+
+pub(crate) struct Work {
+    pub tx: DatabaseTransaction,
+    pub outbox: Outbox,
+    pub now: DateTime<Utc>,
+}
+
+impl Domain {
+    /// Opens a write transaction for a change happening at `now`.
+    pub(crate) async fn begin(&self, now: DateTime<Utc>) -> Result<Work> {
+        Ok(Work {
+            tx: self.write().await?,
+            outbox: Outbox::new(),
+            now,
+        })
+    }
+
+    /// Commits a change with its events, then publishes them (and wakes the delivery worker
+    /// when it queued deliveries).
+    pub(crate) async fn commit(&self, work: Work) -> Result<()> {
+        let Work { tx, mut outbox, .. } = work;
+        outbox.flush(&tx).await?;
+        tx.commit().await?;
+        if outbox.wakes_deliveries() {
+            self.deliveries_due.notify_one();
+        }
+        outbox.publish(&self.bus);
+        Ok(())
+    }
+}
