@@ -269,8 +269,7 @@ impl Files<'_> {
                 )
                 .await?;
         }
-        self.domain.commit(work).await?;
-        Ok(created)
+        self.domain.answer(work, created).await
     }
 
     /// A chat's files, oldest first.

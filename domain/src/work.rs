@@ -38,4 +38,11 @@ impl Domain {
         outbox.publish(&self.bus);
         Ok(())
     }
+
+    /// Commits a change as [`Self::commit`] does and answers `value`: what a call returns once
+    /// its change is durable.
+    pub(crate) async fn answer<T>(&self, work: Work, value: T) -> Result<T> {
+        self.commit(work).await?;
+        Ok(value)
+    }
 }

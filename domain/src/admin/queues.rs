@@ -263,8 +263,7 @@ impl Admin<'_> {
                 .move_to_queue(&mut work, open, &found, &target, actor.operator_id())
                 .await?;
         }
-        self.domain.commit(work).await?;
-        Ok(archived)
+        self.domain.answer(work, archived).await
     }
 
     /// A queue chats may move to: of the caller's organization, live, not `from`.

@@ -294,7 +294,6 @@ impl Admin<'_> {
             .conversation()
             .refresh_all_lights(&mut work, actor.organization_id)
             .await?;
-        self.domain.commit(work).await?;
-        Ok(updated)
+        self.domain.answer(work, updated).await
     }
 }

@@ -283,8 +283,7 @@ impl Channels<'_> {
             .chats()
             .interrupt_channel(&mut work, &found)
             .await?;
-        self.domain.commit(work).await?;
-        Ok(archived)
+        self.domain.answer(work, archived).await
     }
 
     /// The channel an inbound request is for, if it presents the channel's secret. Any other

@@ -216,7 +216,6 @@ impl Channels<'_> {
                 .offer_new_chat(&mut work, &chat, &queue, false)
                 .await?;
         }
-        self.domain.commit(work).await?;
-        Ok(Some(created))
+        self.domain.answer(work, Some(created)).await
     }
 }

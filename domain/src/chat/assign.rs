@@ -104,8 +104,7 @@ impl Chats<'_> {
             self.tell_queue(&mut work, &chat, EventKind::ChatDequeued)
                 .await?;
         }
-        self.domain.commit(work).await?;
-        Ok(assigned)
+        self.domain.answer(work, assigned).await
     }
 
     /// An operator takes a chat over from the bot (D1): it becomes theirs at once, and the
@@ -156,7 +155,6 @@ impl Chats<'_> {
                 None,
             )
             .await?;
-        self.domain.commit(work).await?;
-        Ok(owned)
+        self.domain.answer(work, owned).await
     }
 }

@@ -84,8 +84,7 @@ impl Chats<'_> {
                 input.result_detail,
             )
             .await?;
-        self.domain.commit(work).await?;
-        Ok(closed)
+        self.domain.answer(work, closed).await
     }
 
     /// Completes a chat and frees its owner.

@@ -98,8 +98,7 @@ impl Chats<'_> {
             json!({ "conference": "REQUESTED", "operatorId": target.id }),
         )
         .await?;
-        self.domain.commit(work).await?;
-        Ok(chat)
+        self.domain.answer(work, chat).await
     }
 
     /// Joins a conference one was invited to: "requested" becomes "joined" with a system
@@ -148,8 +147,7 @@ impl Chats<'_> {
             json!({ "role": ParticipantRole::Conference }),
             now,
         );
-        self.domain.commit(work).await?;
-        Ok(chat)
+        self.domain.answer(work, chat).await
     }
 
     /// Ends the conference (the owner: everyone invited leaves) or leaves it (a member), with a
@@ -206,8 +204,7 @@ impl Chats<'_> {
                 None,
             )
             .await?;
-        self.domain.commit(work).await?;
-        Ok(chat)
+        self.domain.answer(work, chat).await
     }
 
     /// A supervisor joins a chat silently to listen (X5): no system message, the customer is

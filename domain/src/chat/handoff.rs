@@ -148,8 +148,7 @@ impl Chats<'_> {
         let chat = self
             .offer_new_chat(&mut work, &created, &queue, true)
             .await?;
-        self.domain.commit(work).await?;
-        Ok(chat)
+        self.domain.answer(work, chat).await
     }
 
     /// Offers a chat that has just arrived in `queue` to its operators (C2, C4): routed at once,

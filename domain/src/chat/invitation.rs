@@ -76,8 +76,7 @@ impl Chats<'_> {
         let mut work = self.domain.begin(now).await?;
         let chat = self.my_invitation(&work.tx, actor, input.chat_id).await?;
         let accepted = self.make_owner(&mut work, &chat, me).await?;
-        self.domain.commit(work).await?;
-        Ok(accepted)
+        self.domain.answer(work, accepted).await
     }
 
     /// Makes an operator (whose capacity is already taken) the chat's owner: NEW, accepted.
@@ -152,8 +151,7 @@ impl Chats<'_> {
             .one(&work.tx)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
-        self.domain.commit(work).await?;
-        Ok(chat)
+        self.domain.answer(work, chat).await
     }
 }
 

@@ -86,8 +86,7 @@ impl Chats<'_> {
             .deliveries()
             .queue_webhooks(&mut work, WebhookEvent::ChatRated, &rated)
             .await?;
-        self.domain.commit(work).await?;
-        Ok(rated)
+        self.domain.answer(work, rated).await
     }
 }
 

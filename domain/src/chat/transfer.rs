@@ -260,8 +260,7 @@ impl Chats<'_> {
             .deliveries()
             .queue_webhooks(&mut work, WebhookEvent::ChatTransferred, &moved)
             .await?;
-        self.domain.commit(work).await?;
-        Ok(moved)
+        self.domain.answer(work, moved).await
     }
 
     /// Releases a chat's owner and conference: their capacity, participation and assignment.

@@ -128,8 +128,7 @@ impl Conversation<'_> {
                 json!({ "muted": input.muted }),
             )
             .await?;
-        self.domain.commit(work).await?;
-        Ok(updated)
+        self.domain.answer(work, updated).await
     }
 
     /// Tells the chat's viewers what changed (`CHAT_UPDATED`) and commits with it.

@@ -131,8 +131,7 @@ impl Conversation<'_> {
                 .tell_queue(&mut work, &chat, EventKind::ChatWithBot)
                 .await?;
         }
-        self.domain.commit(work).await?;
-        Ok(created)
+        self.domain.answer(work, created).await
     }
 
     /// The customer's open chat on a source, or a new chat with the bot (then `true`).

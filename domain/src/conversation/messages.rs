@@ -136,8 +136,7 @@ impl Conversation<'_> {
             .files()
             .attach(&work.tx, &chat, me, created.id, &input.attachment_ids)
             .await?;
-        self.domain.commit(work).await?;
-        Ok(created)
+        self.domain.answer(work, created).await
     }
 
     /// Appends an operator's message, noting the quick reply it came from.
@@ -317,8 +316,7 @@ impl Conversation<'_> {
         let created = self
             .write_whisper(&mut work, &chat, AuthorKind::Operator, Some(me), text)
             .await?;
-        self.domain.commit(work).await?;
-        Ok(created)
+        self.domain.answer(work, created).await
     }
 
     /// Writes a message only operators see (a whisper, or the system's notice to them) and

@@ -528,8 +528,7 @@ impl Conversation<'_> {
         let (chat, message) = self
             .append_operator_message(&mut work, &owned, None, me, &text, input.quick_reply_id)
             .await?;
-        self.domain.commit(work).await?;
-        Ok((chat, message))
+        self.domain.answer(work, (chat, message)).await
     }
 }
 

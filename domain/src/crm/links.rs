@@ -177,8 +177,7 @@ impl Crm<'_> {
                 }),
             )
             .await?;
-        self.domain.commit(work).await?;
-        Ok(updated)
+        self.domain.answer(work, updated).await
     }
 
     /// Links a chat to a contact, an account, an activity and a case (H1, H3). Each id is

@@ -289,8 +289,7 @@ impl Deliveries<'_> {
             self.set_message_delivery(&mut work, message_id, state, error, external)
                 .await?;
         }
-        self.domain.commit(work).await?;
-        Ok(())
+        self.domain.answer(work, ()).await
     }
 
     /// Moves a message's delivery state and tells whoever works its chat.

@@ -104,8 +104,7 @@ impl Presence<'_> {
             .await?;
         let updated = change_status(&mut work, &me, input.status, input.custom_status_id).await?;
         let updated = self.after_presence_change(&mut work, &me, updated).await?;
-        self.domain.commit(work).await?;
-        Ok(updated)
+        self.domain.answer(work, updated).await
     }
 
     /// What follows a status change: chats handed back or offered (X7, C4).
@@ -173,8 +172,7 @@ impl Presence<'_> {
             json!({ "nextStatus": input.status }),
             now,
         );
-        self.domain.commit(work).await?;
-        Ok(updated)
+        self.domain.answer(work, updated).await
     }
 
     /// Applies a scheduled next status once the operator has no chats left (B2).
@@ -207,8 +205,7 @@ impl Presence<'_> {
         }
         let updated = change_status(&mut work, &me, OperatorStatus::Ready, None).await?;
         let updated = self.after_presence_change(&mut work, &me, updated).await?;
-        self.domain.commit(work).await?;
-        Ok(updated)
+        self.domain.answer(work, updated).await
     }
 
     /// Ends one's after-chat work now rather than when its time is up (X6): as the timer would,
@@ -229,8 +226,7 @@ impl Presence<'_> {
             .one(&work.tx)
             .await?
             .ok_or(DomainError::not_found("operator"))?;
-        self.domain.commit(work).await?;
-        Ok(updated)
+        self.domain.answer(work, updated).await
     }
 
     /// Records that the operator is at the panel: restarts the AWAY timer.
@@ -278,8 +274,7 @@ impl Presence<'_> {
             now,
         );
         let updated = self.after_presence_change(&mut work, &me, updated).await?;
-        self.domain.commit(work).await?;
-        Ok(updated)
+        self.domain.answer(work, updated).await
     }
 
     /// Time an operator spent in each status over a period (B3): the operator themself and
