@@ -244,6 +244,19 @@ impl Chats<'_> {
         crate::store::next_number(db, organization_id, column).await
     }
 
+    /// Tells the chat's viewers what changed (`CHAT_UPDATED` with `change`), commits the change
+    /// and answers the chat.
+    pub(crate) async fn commit_update(
+        self,
+        mut work: Work,
+        chat: chat::Model,
+        change: serde_json::Value,
+    ) -> Result<chat::Model> {
+        self.tell_chat(&mut work, &chat, EventKind::ChatUpdated, change)
+            .await?;
+        self.domain.answer(work, chat).await
+    }
+
     /// Sends an event to a chat's stream and to every operator working it.
     pub(crate) async fn tell_chat(
         self,

@@ -7,9 +7,7 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::chat::rules::fill_template;
 use crate::entity::{chat, queue_member};
-use crate::enums::{
-    AssignmentEnd, AssignmentKind, AuthorKind, ChatStatus, EventKind, OperatorStatus, Role,
-};
+use crate::enums::{AssignmentEnd, AssignmentKind, ChatStatus, EventKind, OperatorStatus, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::routing::rows::{end_assignment, lock_chat, lock_operator, open_assignment};
@@ -145,15 +143,7 @@ impl Chats<'_> {
         let (owned, _) = self
             .domain
             .conversation()
-            .append_message(
-                &mut work,
-                &owned,
-                None,
-                AuthorKind::System,
-                None,
-                &greeting,
-                None,
-            )
+            .append_system_message(&mut work, &owned, &greeting)
             .await?;
         self.domain.answer(work, owned).await
     }

@@ -17,6 +17,7 @@ use crate::enums::{
 };
 use crate::error::Result;
 use crate::ids::*;
+use crate::presence::rules::update_operator;
 use crate::routing::rows::{end_assignment, leave_chat};
 use crate::service::Chats;
 use crate::service::Domain;
@@ -205,15 +206,7 @@ impl AfterChatWorkEnd {
     pub(crate) async fn end(domain: &Domain, work: &mut Work, op: operator::Model) -> Result<()> {
         let mut model: operator::ActiveModel = op.clone().into();
         model.after_work_until = Set(None);
-        model.update(&work.tx).await?;
-        work.outbox.to_operator(
-            op.organization_id,
-            op.id,
-            EventKind::OperatorUpdated,
-            None,
-            json!({ "afterChatWork": false }),
-            work.now,
-        );
+        update_operator(work, model, json!({ "afterChatWork": false })).await?;
         domain.routing().route_waiting_for(work, op.id).await?;
         Ok(())
     }

@@ -9,7 +9,7 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::chat::rules::unavailable;
 use crate::entity::{chat, chat_participant};
-use crate::enums::{AuthorKind, ChatStatus, EventKind, ParticipantRole, ParticipantState, Role};
+use crate::enums::{ChatStatus, EventKind, ParticipantRole, ParticipantState, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::routing::rows::lock_chat;
@@ -129,15 +129,7 @@ impl Chats<'_> {
         let (chat, _) = self
             .domain
             .conversation()
-            .append_message(
-                &mut work,
-                &chat,
-                None,
-                AuthorKind::System,
-                None,
-                &format!("{name} joined the chat"),
-                None,
-            )
+            .append_system_message(&mut work, &chat, &format!("{name} joined the chat"))
             .await?;
         work.outbox.to_operator(
             chat.organization_id,
@@ -194,15 +186,7 @@ impl Chats<'_> {
         let (chat, _) = self
             .domain
             .conversation()
-            .append_message(
-                &mut work,
-                &chat,
-                None,
-                AuthorKind::System,
-                None,
-                &text,
-                None,
-            )
+            .append_system_message(&mut work, &chat, &text)
             .await?;
         self.domain.answer(work, chat).await
     }

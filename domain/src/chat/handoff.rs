@@ -224,15 +224,7 @@ impl Chats<'_> {
         let (chat, _) = self
             .domain
             .conversation()
-            .append_message(
-                work,
-                chat,
-                None,
-                AuthorKind::System,
-                None,
-                text.trim(),
-                None,
-            )
+            .append_system_message(work, chat, text.trim())
             .await?;
         Ok(chat)
     }

@@ -10,12 +10,10 @@ use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
 use crate::entity::{chat, chat_assignment, chat_tag, customer, note};
-use crate::enums::EventKind;
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::service::Conversation;
 use crate::validate::check;
-use crate::work::Work;
 
 /// The most notes a chat may have (D8).
 pub const MAX_NOTES_PER_CHAT: u64 = 10;
@@ -121,28 +119,8 @@ impl Conversation<'_> {
         let updated = self.refresh_light(&mut work, &updated).await?;
         self.domain
             .chats()
-            .tell_chat(
-                &mut work,
-                &updated,
-                EventKind::ChatUpdated,
-                json!({ "muted": input.muted }),
-            )
-            .await?;
-        self.domain.answer(work, updated).await
-    }
-
-    /// Tells the chat's viewers what changed (`CHAT_UPDATED`) and commits with it.
-    async fn commit_change(
-        self,
-        mut work: Work,
-        chat: &chat::Model,
-        change: serde_json::Value,
-    ) -> Result<()> {
-        self.domain
-            .chats()
-            .tell_chat(&mut work, chat, EventKind::ChatUpdated, change)
-            .await?;
-        self.domain.commit(work).await
+            .commit_update(work, updated, json!({ "muted": input.muted }))
+            .await
     }
 
     /// Describes the chat's customer (D10): kept on the customer, so every later chat of theirs
@@ -175,9 +153,10 @@ impl Conversation<'_> {
         }
         .update(&work.tx)
         .await?;
-        self.commit_change(work, &chat, json!({ "customer": "description" }))
-            .await?;
-        Ok(chat)
+        self.domain
+            .chats()
+            .commit_update(work, chat, json!({ "customer": "description" }))
+            .await
     }
 
     /// Adds the caller's note for their current responsibility (D8): at most 1000 characters,
@@ -300,9 +279,10 @@ impl Conversation<'_> {
         model.subtopic_id = Set(input.subtopic_id);
         model.updated_at = Set(now);
         let updated = model.update(&work.tx).await?;
-        self.commit_change(work, &updated, json!({ "topicId": input.topic_id }))
-            .await?;
-        Ok(updated)
+        self.domain
+            .chats()
+            .commit_update(work, updated, json!({ "topicId": input.topic_id }))
+            .await
     }
 
     /// Replaces a chat's free tags (D9); tags are trimmed and kept once each.
@@ -335,7 +315,9 @@ impl Conversation<'_> {
             .exec(&work.tx)
             .await?;
         }
-        self.commit_change(work, &chat, json!({ "tags": tags }))
+        self.domain
+            .chats()
+            .commit_update(work, chat, json!({ "tags": tags }))
             .await?;
         Ok(tags)
     }

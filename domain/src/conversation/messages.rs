@@ -168,6 +168,18 @@ impl Conversation<'_> {
         Ok((chat, model.update(&work.tx).await?))
     }
 
+    /// Writes the system's own message in a chat (a greeting, who joined or left, an automatic
+    /// reply): sent to the customer like an operator's.
+    pub(crate) async fn append_system_message(
+        self,
+        work: &mut Work,
+        chat: &chat::Model,
+        text: &str,
+    ) -> Result<(chat::Model, message::Model)> {
+        self.append_message(work, chat, None, AuthorKind::System, None, text, None)
+            .await
+    }
+
     /// Writes a message and everything it changes on the chat, and tells whoever follows it;
     /// `rules` when the caller read them with the chat, else they are read here.
     #[allow(clippy::too_many_arguments)]

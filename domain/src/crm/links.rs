@@ -10,7 +10,7 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::customer::{self, CustomerInput, normalize_phone};
 use crate::entity::{chat, customer as customer_entity, message};
-use crate::enums::{AuthorKind, EventKind};
+use crate::enums::AuthorKind;
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::ports::crm::{
@@ -142,7 +142,7 @@ impl Crm<'_> {
         identified: Option<&CustomerInput>,
     ) -> Result<chat::Model> {
         let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
+        let work = self.domain.begin(now).await?;
         let chat = lock_chat(&work.tx, chat_id)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
@@ -161,23 +161,18 @@ impl Crm<'_> {
             }
             self.link_customer(&work.tx, found, contact, now).await?;
         }
+        let change = json!({
+            "crmContactId": updated.crm_contact_id,
+            "crmAccountId": updated.crm_account_id,
+            "crmActivityId": updated.crm_activity_id,
+            "crmCaseId": updated.crm_case_id,
+            "crmCaseNumber": updated.crm_case_number,
+            "customerIdentified": identified.is_some(),
+        });
         self.domain
             .chats()
-            .tell_chat(
-                &mut work,
-                &updated,
-                EventKind::ChatUpdated,
-                json!({
-                    "crmContactId": updated.crm_contact_id,
-                    "crmAccountId": updated.crm_account_id,
-                    "crmActivityId": updated.crm_activity_id,
-                    "crmCaseId": updated.crm_case_id,
-                    "crmCaseNumber": updated.crm_case_number,
-                    "customerIdentified": identified.is_some(),
-                }),
-            )
-            .await?;
-        self.domain.answer(work, updated).await
+            .commit_update(work, updated, change)
+            .await
     }
 
     /// Links a chat to a contact, an account, an activity and a case (H1, H3). Each id is

@@ -99,6 +99,16 @@ pub(crate) async fn change_status(
         model.next_status = Set(None);
         model.next_custom_status_id = Set(None);
     }
+    update_operator(work, model, json!({ "status": status })).await
+}
+
+/// Writes an operator's changed fields and tells their panel what changed (`OPERATOR_UPDATED`
+/// with `change`).
+pub(crate) async fn update_operator(
+    work: &mut Work,
+    mut model: operator::ActiveModel,
+    change: serde_json::Value,
+) -> Result<operator::Model> {
     model.updated_at = Set(work.now);
     let updated = model.update(&work.tx).await?;
     work.outbox.to_operator(
@@ -106,7 +116,7 @@ pub(crate) async fn change_status(
         updated.id,
         EventKind::OperatorUpdated,
         None,
-        json!({ "status": status }),
+        change,
         work.now,
     );
     Ok(updated)

@@ -10,12 +10,12 @@ use validator::Validate;
 
 use crate::actor::Actor;
 use crate::entity::{custom_status, operator, status_log};
-use crate::enums::{EventKind, OperatorStatus};
+use crate::enums::OperatorStatus;
 use crate::error::{DomainError, Result};
 use crate::ids::CustomStatusId;
 use crate::presence::rules::{
     StatusTime, away_due, away_timer_runs, change_status, check_custom_status, check_manual_change,
-    time_in_status,
+    time_in_status, update_operator,
 };
 use crate::routing::rank::CapacityChange;
 use crate::service::retried;
@@ -162,16 +162,8 @@ impl Presence<'_> {
         let mut model: operator::ActiveModel = me.into();
         model.next_status = Set(input.status);
         model.next_custom_status_id = Set(custom_status_id);
-        model.updated_at = Set(now);
-        let updated = model.update(&work.tx).await?;
-        work.outbox.to_operator(
-            updated.organization_id,
-            updated.id,
-            EventKind::OperatorUpdated,
-            None,
-            json!({ "nextStatus": input.status }),
-            now,
-        );
+        let updated =
+            update_operator(&mut work, model, json!({ "nextStatus": input.status })).await?;
         self.domain.answer(work, updated).await
     }
 
@@ -263,16 +255,7 @@ impl Presence<'_> {
         let me = self.lock_me(&work.tx, actor).await?;
         let mut model: operator::ActiveModel = me.clone().into();
         model.on_call = Set(input.on_call);
-        model.updated_at = Set(now);
-        let updated = model.update(&work.tx).await?;
-        work.outbox.to_operator(
-            updated.organization_id,
-            updated.id,
-            EventKind::OperatorUpdated,
-            None,
-            json!({ "onCall": input.on_call }),
-            now,
-        );
+        let updated = update_operator(&mut work, model, json!({ "onCall": input.on_call })).await?;
         let updated = self.after_presence_change(&mut work, &me, updated).await?;
         self.domain.answer(work, updated).await
     }
