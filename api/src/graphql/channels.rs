@@ -55,6 +55,12 @@ pub(crate) fn webhook_url(ctx: &Context<'_>, found: &channel_entity::Model) -> O
 /// One way to reach an outgoing message's recipient (I1, I2).
 pub struct RecipientCandidate(pub conversation::RecipientCandidate);
 
+impl From<conversation::RecipientCandidate> for RecipientCandidate {
+    fn from(candidate: conversation::RecipientCandidate) -> Self {
+        Self(candidate)
+    }
+}
+
 #[Object]
 impl RecipientCandidate {
     /// How the input was read: PHONE, MESSENGER_ID (also for a username or contact reached on
@@ -165,7 +171,7 @@ pub struct ChannelQuery;
 impl ChannelQuery {
     /// The organization's channels.
     async fn channels(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Channel>> {
-        call_each(ctx, |d, a| d.channels().channels(a), Channel::from).await
+        call_each(ctx, |d, a| d.channels().channels(a)).await
     }
 
     /// A channel and what its provider reports of its webhook (administrators).
@@ -187,12 +193,7 @@ impl ChannelQuery {
         ctx: &Context<'_>,
         to: String,
     ) -> async_graphql::Result<Vec<RecipientCandidate>> {
-        call_each(
-            ctx,
-            |d, a| d.conversation().recipient_candidates(a, &to),
-            RecipientCandidate,
-        )
-        .await
+        call_each(ctx, |d, a| d.conversation().recipient_candidates(a, &to)).await
     }
 }
 

@@ -131,14 +131,13 @@ where
     Ok(rows.into_iter().map(to).collect())
 }
 
-/// [`call`] for a service that answers with rows, each made into its GraphQL type by `to`.
-pub async fn call_each<'c, R, T, Fut>(
+/// [`call`] for a service that answers with rows, each made into its GraphQL type (`From` the row).
+pub async fn call_each<'c, R, T: From<R>, Fut>(
     ctx: &Context<'c>,
     service: impl FnOnce(&'c Domain, &'c Actor) -> Fut,
-    to: impl FnMut(R) -> T,
 ) -> async_graphql::Result<Vec<T>>
 where
     Fut: std::future::Future<Output = omnipanel_domain::Result<Vec<R>>>,
 {
-    Ok(call(ctx, service).await?.into_iter().map(to).collect())
+    Ok(call(ctx, service).await?.into_iter().map(T::from).collect())
 }

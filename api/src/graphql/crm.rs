@@ -138,7 +138,7 @@ impl CrmQuery {
         ctx: &Context<'_>,
         contact_id: ID,
     ) -> async_graphql::Result<Vec<CrmCase>> {
-        call_each(ctx, |d, a| d.crm().crm_cases(a, &contact_id), CrmCase::from).await
+        call_each(ctx, |d, a| d.crm().crm_cases(a, &contact_id)).await
     }
 
     /// The CRM connection (administrators).

@@ -77,7 +77,7 @@ pub struct WebhookQuery;
 impl WebhookQuery {
     /// The organization's webhooks (administrators).
     async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Webhook>> {
-        call_each(ctx, |d, a| d.deliveries().webhooks(a), Webhook::from).await
+        call_each(ctx, |d, a| d.deliveries().webhooks(a)).await
     }
 
     /// The delivery log, newest first, of one webhook or of all (administrators).

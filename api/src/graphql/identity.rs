@@ -55,7 +55,7 @@ impl IdentityQuery {
 
     /// The organization's API keys, without the keys (admins).
     async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKey>> {
-        call_each(ctx, |d, a| d.identity().api_keys(a), ApiKey::from).await
+        call_each(ctx, |d, a| d.identity().api_keys(a)).await
     }
 
     /// The open invitation a token carries, for the sign-up page (no sign-in: the token is the

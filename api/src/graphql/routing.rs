@@ -87,12 +87,7 @@ impl RoutingQuery {
         ctx: &Context<'_>,
         chat_id: ChatId,
     ) -> async_graphql::Result<Vec<RoutingDecision>> {
-        call_each(
-            ctx,
-            |d, a| d.routing().routing_decisions(a, chat_id),
-            RoutingDecision::from,
-        )
-        .await
+        call_each(ctx, |d, a| d.routing().routing_decisions(a, chat_id)).await
     }
 
     /// A waiting chat's place in its queue and the expected wait; null once it no longer

@@ -46,12 +46,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<Skill>> {
-        call_each(
-            ctx,
-            |d, a| d.admin().skills(a, include_archived),
-            Skill::from,
-        )
-        .await
+        call_each(ctx, |d, a| d.admin().skills(a, include_archived)).await
     }
 
     /// Active quick replies; `search` matches the name (D5). With `chatId`, those the chat's
@@ -63,11 +58,9 @@ impl AdminQuery {
         search: Option<String>,
         chat_id: Option<omnipanel_domain::ids::ChatId>,
     ) -> async_graphql::Result<Vec<QuickReply>> {
-        call_each(
-            ctx,
-            |d, a| d.admin().quick_replies(a, search.as_deref(), chat_id),
-            QuickReply::from,
-        )
+        call_each(ctx, |d, a| {
+            d.admin().quick_replies(a, search.as_deref(), chat_id)
+        })
         .await
     }
 
@@ -92,12 +85,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<ChatResult>> {
-        call_each(
-            ctx,
-            |d, a| d.admin().chat_results(a, include_archived),
-            ChatResult::from,
-        )
-        .await
+        call_each(ctx, |d, a| d.admin().chat_results(a, include_archived)).await
     }
 
     /// Top-level topics, each with its subtopics (D9).
@@ -120,12 +108,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<CustomStatus>> {
-        call_each(
-            ctx,
-            |d, a| d.admin().custom_statuses(a, include_archived),
-            CustomStatus::from,
-        )
-        .await
+        call_each(ctx, |d, a| d.admin().custom_statuses(a, include_archived)).await
     }
 
     /// Bot schemes chats can be transferred to (E1).
@@ -134,12 +117,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(default)] include_archived: bool,
     ) -> async_graphql::Result<Vec<BotScheme>> {
-        call_each(
-            ctx,
-            |d, a| d.admin().bot_schemes(a, include_archived),
-            BotScheme::from,
-        )
-        .await
+        call_each(ctx, |d, a| d.admin().bot_schemes(a, include_archived)).await
     }
 
     /// The organization's settings (N1).

@@ -419,12 +419,7 @@ impl Chat {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<RoutingDecision>> {
-        call_each(
-            ctx,
-            |d, a| d.routing().routing_decisions(a, self.row.id),
-            RoutingDecision::from,
-        )
-        .await
+        call_each(ctx, |d, a| d.routing().routing_decisions(a, self.row.id)).await
     }
 }
 
