@@ -99,7 +99,7 @@ impl Chats<'_> {
                 }
                 ChatStatus::Invited | ChatStatus::New | ChatStatus::InProgress => {
                     let notice = format!(
-                        "The queue {} was archived: this chat work.now belongs to the queue {}",
+                        "The queue {} was archived: this chat now belongs to the queue {}",
                         from.name, to.name
                     );
                     self.notify_operators(work, &moved, &notice).await?;
