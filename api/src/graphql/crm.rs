@@ -12,8 +12,7 @@ use omnipanel_domain::entity::crm_connection;
 use omnipanel_domain::enums::CrmKind;
 use omnipanel_domain::ids::OrganizationId;
 
-use crate::graphql::chat::types::Chat;
-use crate::graphql::chat::types::ChatPayload;
+use crate::graphql::chat::types::{Chat, ChatPayload};
 use crate::graphql::context::{actor, call, call_each, domain, masking};
 use crate::graphql::error::Gql;
 use crate::graphql::projection::projection;

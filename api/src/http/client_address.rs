@@ -4,9 +4,7 @@
 //! header is read right to left, past trusted proxies only: a client can put anything at its
 //! start, but not past the proxy that appended the address it really came from.
 
-use std::net::IpAddr;
-
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;

@@ -11,8 +11,7 @@ use crate::enums::{AssignmentEnd, AssignmentKind, ChatStatus, EventKind, Operato
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::routing::rows::{end_assignment, lock_chat, lock_operator, open_assignment};
-use crate::service::Chats;
-use crate::service::retried;
+use crate::service::{Chats, retried};
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]

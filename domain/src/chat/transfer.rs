@@ -18,8 +18,7 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::routing::rows::{end_assignment, leave_chat, lock_operator, open_assignment};
-use crate::service::Chats;
-use crate::service::retried;
+use crate::service::{Chats, retried};
 use crate::store::find_own;
 use crate::validate::check;
 use crate::work::Work;

@@ -14,8 +14,7 @@ use crate::enums::{ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatu
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::routing::rows::lock_chat;
-use crate::service::Conversation;
-use crate::service::retried;
+use crate::service::{Conversation, retried};
 use crate::store::find_own;
 use crate::validate::check;
 

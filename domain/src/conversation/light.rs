@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use serde_json::json;
 
 use crate::chat::rules::ACTIVE;
@@ -11,11 +11,9 @@ use crate::enums::{ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 
-use crate::service::Conversation;
-use crate::service::Domain;
+use crate::service::{Conversation, Domain};
 use crate::sweep::Timer;
 use crate::work::Work;
-use sea_orm::Select;
 
 impl Conversation<'_> {
     /// Recomputes a chat's traffic light and its next change, telling the panels on a change.

@@ -20,10 +20,9 @@ use crate::enums::{
 };
 use crate::error::{DomainError, Result};
 use crate::ids::*;
-use crate::service::retried;
+use crate::service::{Conversation, retried};
 use crate::store::find_live;
 
-use crate::service::Conversation;
 use crate::validate::check;
 use crate::work::Work;
 

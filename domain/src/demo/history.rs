@@ -19,8 +19,7 @@ use crate::actor::{Actor, Principal};
 use crate::chat::{
     ChatIdInput, CloseChatInput, HandOffChatInput, RateChatInput, TranscriptEntryInput,
 };
-use crate::conversation::PostCustomerMessageInput;
-use crate::conversation::SendMessageInput;
+use crate::conversation::{PostCustomerMessageInput, SendMessageInput};
 use crate::customer::CustomerInput;
 use crate::entity::{chat_result, operator, topic, wrap_up_reason};
 use crate::enums::{ApiKeyScope, AuthorKind, ChatSource, ChatStatus, OperatorStatus, Role};

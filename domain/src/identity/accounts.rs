@@ -15,8 +15,7 @@ use crate::entity::{
 };
 use crate::enums::{CrmKind, OperatorStatus, Role};
 use crate::error::{DomainError, Result, conflict_on_unique};
-use crate::identity::sessions::SignedIn;
-use crate::identity::sessions::normalize_email;
+use crate::identity::sessions::{SignedIn, normalize_email};
 use crate::ids::{InvitationId, OperatorId, OrganizationId, WrapUpReasonId};
 use crate::presence::rules::change_status;
 use crate::secret::{self, prefix};

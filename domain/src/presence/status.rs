@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use serde_json::json;
 use validator::Validate;
 
@@ -18,14 +18,11 @@ use crate::presence::rules::{
     time_in_status, update_operator,
 };
 use crate::routing::rank::CapacityChange;
-use crate::service::retried;
+use crate::service::{Domain, Presence, retried};
 use crate::store::find_live;
 
-use crate::service::Domain;
-use crate::service::Presence;
 use crate::sweep::Timer;
 use crate::work::Work;
-use sea_orm::Select;
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]

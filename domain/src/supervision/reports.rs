@@ -22,12 +22,11 @@ use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::presence::rules::time_in_status;
 use crate::service::Supervision;
-use crate::supervision::Floor;
-use crate::supervision::closed_days;
 use crate::supervision::report_rules::{
     Group, MAX_DAYS, MAX_HOURLY_DAYS, ReportGroup, ReportInput, ReportKind, ReportRow, Tallies,
     Tally, WrapUps, rows_of,
 };
+use crate::supervision::{Floor, closed_days};
 
 #[derive(Clone, Debug)]
 pub struct Report {

@@ -12,8 +12,7 @@ use crate::enums::{OperatorStatus, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::{CustomStatusId, OperatorId};
 use crate::presence::rules::{change_status, check_custom_status};
-use crate::service::Supervision;
-use crate::service::retried;
+use crate::service::{Supervision, retried};
 use crate::supervision::Floor;
 
 #[derive(Clone, Debug, Validate)]

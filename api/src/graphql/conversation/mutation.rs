@@ -7,8 +7,7 @@ use omnipanel_domain::conversation::{
     SendMessageInput, SetChatTagsInput, SetChatTopicInput, UpdateNoteInput,
 };
 
-use crate::graphql::chat::types::Chat;
-use crate::graphql::chat::types::ChatPayload;
+use crate::graphql::chat::types::{Chat, ChatPayload};
 use crate::graphql::context::{actor, call, domain};
 use crate::graphql::error::Gql;
 
