@@ -32,8 +32,18 @@ impl Chats<'_> {
         id: ChatId,
     ) -> Result<chat::Model> {
         let found = find_own::<chat::Entity>(db, actor, id).await?;
-        if self.can_see(db, actor, &found).await? {
-            Ok(found)
+        self.seen(db, actor, found).await
+    }
+
+    /// `chat` when the caller may see it; `NOT_FOUND` otherwise, as if it did not exist.
+    async fn seen(
+        self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        chat: chat::Model,
+    ) -> Result<chat::Model> {
+        if self.can_see(db, actor, &chat).await? {
+            Ok(chat)
         } else {
             Err(DomainError::not_found("chat"))
         }
@@ -96,11 +106,7 @@ impl Chats<'_> {
             .one(db)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
-        if self.can_see(db, actor, &found).await? {
-            Ok(found)
-        } else {
-            Err(DomainError::not_found("chat"))
-        }
+        self.seen(db, actor, found).await
     }
 
     /// [`Self::locked_visible_chat`] for a new message: the chat with the rules the message's

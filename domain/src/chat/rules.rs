@@ -123,35 +123,41 @@ impl WaitingCursor {
 
     /// Waiting chats served after this one.
     pub fn behind(&self) -> Condition {
-        Condition::any()
-            .add(chat::Column::QueuePriority.lt(self.priority))
-            .add(
-                Condition::all()
-                    .add(chat::Column::QueuePriority.eq(self.priority))
-                    .add(chat::Column::QueuedAt.gt(self.queued_at)),
-            )
-            .add(
-                Condition::all()
-                    .add(chat::Column::QueuePriority.eq(self.priority))
-                    .add(chat::Column::QueuedAt.eq(self.queued_at))
-                    .add(chat::Column::Id.gt(self.id)),
-            )
+        self.served(true)
     }
 
     /// Waiting chats served before this one.
     pub fn ahead(&self) -> Condition {
+        self.served(false)
+    }
+
+    /// Waiting chats served after this one (`later`) or before it. A queue serves a higher
+    /// priority first, then the longest waiting, then the lower id.
+    fn served(&self, later: bool) -> Condition {
+        let past = |column: chat::Column, value: sea_orm::Value, served_later_when_greater| {
+            if served_later_when_greater == later {
+                column.gt(value)
+            } else {
+                column.lt(value)
+            }
+        };
+        let same_priority = chat::Column::QueuePriority.eq(self.priority);
         Condition::any()
-            .add(chat::Column::QueuePriority.gt(self.priority))
+            .add(past(
+                chat::Column::QueuePriority,
+                self.priority.into(),
+                false,
+            ))
+            .add(Condition::all().add(same_priority.clone()).add(past(
+                chat::Column::QueuedAt,
+                self.queued_at.into(),
+                true,
+            )))
             .add(
                 Condition::all()
-                    .add(chat::Column::QueuePriority.eq(self.priority))
-                    .add(chat::Column::QueuedAt.lt(self.queued_at)),
-            )
-            .add(
-                Condition::all()
-                    .add(chat::Column::QueuePriority.eq(self.priority))
+                    .add(same_priority)
                     .add(chat::Column::QueuedAt.eq(self.queued_at))
-                    .add(chat::Column::Id.lt(self.id)),
+                    .add(past(chat::Column::Id, self.id.into(), true)),
             )
     }
 }

@@ -5,8 +5,8 @@
 use sea_orm::ActiveValue::Set;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PrimaryKeyTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ use crate::ports::crm::{
     ConnectorContext, ContactQuery, CrmAccount, CrmActivity, CrmCase, CrmConnector, CrmConnectors,
     CrmContact, NewActivity, NewCase, NewContact,
 };
-use crate::store::{begin_write, contains_text, next_number};
+use crate::store::{Owned, begin_write, contains_text, next_number};
 
 /// The connectors a bare domain has: the local CRM only. The server plugs in
 /// `omnipanel_integrations::Connectors`, which adds Creatio.
@@ -90,14 +90,23 @@ impl LocalCrm {
         text.parse().ok()
     }
 
-    async fn contact_row(&self, id: &str) -> Result<Option<crm_local_contact::Model>> {
-        let Some(id) = Self::id::<LocalContactId>(id) else {
+    /// The organization's record of `E` that the text `id` names; none for text that is no
+    /// such id, and for another organization's record.
+    async fn row<E: Owned>(&self, id: &str) -> Result<Option<E::Model>>
+    where
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: std::str::FromStr,
+    {
+        let Some(id) = Self::id::<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>(id) else {
             return Ok(None);
         };
-        Ok(crm_local_contact::Entity::find_by_id(id)
-            .filter(crm_local_contact::Column::OrganizationId.eq(self.organization_id))
+        Ok(E::find_by_id(id)
+            .filter(E::ORGANIZATION.eq(self.organization_id))
             .one(&self.context.db)
             .await?)
+    }
+
+    async fn contact_row(&self, id: &str) -> Result<Option<crm_local_contact::Model>> {
+        self.row::<crm_local_contact::Entity>(id).await
     }
 }
 
@@ -170,12 +179,8 @@ impl CrmConnector for LocalCrm {
     }
 
     async fn account(&self, id: &str) -> Result<Option<CrmAccount>> {
-        let Some(id) = Self::id::<LocalAccountId>(id) else {
-            return Ok(None);
-        };
-        Ok(crm_local_account::Entity::find_by_id(id)
-            .filter(crm_local_account::Column::OrganizationId.eq(self.organization_id))
-            .one(&self.context.db)
+        Ok(self
+            .row::<crm_local_account::Entity>(id)
             .await?
             .map(|row| CrmAccount {
                 id: row.id.to_string(),
@@ -199,12 +204,8 @@ impl CrmConnector for LocalCrm {
     }
 
     async fn case(&self, id: &str) -> Result<Option<CrmCase>> {
-        let Some(id) = Self::id::<LocalCaseId>(id) else {
-            return Ok(None);
-        };
-        Ok(crm_local_case::Entity::find_by_id(id)
-            .filter(crm_local_case::Column::OrganizationId.eq(self.organization_id))
-            .one(&self.context.db)
+        Ok(self
+            .row::<crm_local_case::Entity>(id)
             .await?
             .map(Self::case_of))
     }
@@ -238,12 +239,8 @@ impl CrmConnector for LocalCrm {
     }
 
     async fn activity(&self, id: &str) -> Result<Option<CrmActivity>> {
-        let Some(id) = Self::id::<LocalActivityId>(id) else {
-            return Ok(None);
-        };
-        Ok(crm_local_activity::Entity::find_by_id(id)
-            .filter(crm_local_activity::Column::OrganizationId.eq(self.organization_id))
-            .one(&self.context.db)
+        Ok(self
+            .row::<crm_local_activity::Entity>(id)
             .await?
             .map(|row| CrmActivity {
                 id: row.id.to_string(),
