@@ -12,6 +12,13 @@ pub fn check<T: Validate>(input: &T) -> Result<()> {
     input.validate().map_err(|errors| first_error("", &errors))
 }
 
+/// An administrator's command: the caller must be an administrator (`FORBIDDEN` otherwise), and
+/// then the input valid.
+pub fn check_admin<T: Validate>(actor: &crate::actor::Actor, input: &T) -> Result<()> {
+    actor.require_admin()?;
+    check(input)
+}
+
 fn first_error(prefix: &str, errors: &ValidationErrors) -> DomainError {
     let mut fields: Vec<_> = errors.errors().iter().collect();
     fields.sort_by(|a, b| a.0.cmp(b.0));
@@ -218,13 +225,11 @@ mod tests {
             display_name: "x".repeat(31),
             level: 3,
         };
-        match check(&long) {
-            Err(DomainError::Validation { field, message }) => {
-                assert_eq!(field, "displayName");
-                assert_eq!(message, "must not be empty and at most 30 characters long");
-            }
-            other => panic!("unexpected {other:?}"),
-        }
+        assert_refused(
+            &long,
+            "displayName",
+            "must not be empty and at most 30 characters long",
+        );
         let ok = Sample {
             display_name: "x".repeat(30),
             level: 5,
@@ -239,10 +244,14 @@ mod tests {
             display_name: "a".into(),
             level: 6,
         };
-        match check(&level) {
+        assert_refused(&level, "level", "must be between 1 and 5");
+    }
+
+    fn assert_refused(sample: &Sample, expected_field: &str, expected_message: &str) {
+        match check(sample) {
             Err(DomainError::Validation { field, message }) => {
-                assert_eq!(field, "level");
-                assert_eq!(message, "must be between 1 and 5");
+                assert_eq!(field, expected_field);
+                assert_eq!(message, expected_message);
             }
             other => panic!("unexpected {other:?}"),
         }

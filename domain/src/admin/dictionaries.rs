@@ -15,7 +15,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::{BotSchemeId, ChatResultId, CustomStatusId, SkillId, WrapUpReasonId};
 use crate::service::Admin;
 use crate::store::{Archived, find_own};
-use crate::validate::{check, clean, single_line};
+use crate::validate::{check_admin, clean, single_line};
 
 /// An organization's entry that is named and archived rather than deleted (its organization and
 /// archiving columns are [`Archived`]'s), its name unique among the active entries of its kind.
@@ -99,8 +99,7 @@ macro_rules! named_dictionary {
 
         impl Admin<'_> {
             pub async fn $create(self, actor: &Actor, input: $Create) -> Result<$entity::Model> {
-                actor.require_admin()?;
-                check(&input)?;
+                check_admin(actor, &input)?;
                 let tx = self.domain.write().await?;
                 let name = unique_name::<$entity::Entity>(&tx, actor, &input.name, None).await?;
                 let now = self.domain.now();
@@ -117,8 +116,7 @@ macro_rules! named_dictionary {
             }
 
             pub async fn $update(self, actor: &Actor, input: $Update) -> Result<$entity::Model> {
-                actor.require_admin()?;
-                check(&input)?;
+                check_admin(actor, &input)?;
                 let tx = self.domain.write().await?;
                 let found = find_own::<$entity::Entity>(&tx, actor, input.id).await?;
                 let name =

@@ -14,7 +14,7 @@ use crate::ids::{OperatorId, SkillId};
 use crate::presence::rules::change_status;
 use crate::routing::rows::lock_operator;
 use crate::service::Admin;
-use crate::validate::check;
+use crate::validate::check_admin;
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -68,8 +68,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: UpdateOperatorInput,
     ) -> Result<operator::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let tx = self.domain.write().await?;
         let found = self.domain.identity().operator(actor, input.id).await?;
         let own_role = own_role_over(actor, found.role, "change")?;
@@ -160,8 +159,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: SetOperatorSkillsInput,
     ) -> Result<operator::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let tx = self.domain.write().await?;
         let found = self
             .domain

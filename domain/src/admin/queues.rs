@@ -18,7 +18,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::{OperatorId, QueueId, SkillId};
 use crate::service::Admin;
 use crate::store::find_own;
-use crate::validate::{change, check, clean, not_blank, single_line};
+use crate::validate::{change, check_admin, clean, not_blank, single_line};
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -146,8 +146,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: CreateQueueInput,
     ) -> Result<queue::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
         let tx = self.domain.write().await?;
         if let Some(skill_id) = input.skill_id {
@@ -182,8 +181,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: UpdateQueueInput,
     ) -> Result<queue::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
         let tx = self.domain.write().await?;
         let found = find_own::<queue::Entity>(&tx, actor, input.id).await?;
@@ -324,8 +322,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: SetQueueMembersInput,
     ) -> Result<queue::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let tx = self.domain.write().await?;
         let found = find_own::<queue::Entity>(&tx, actor, input.queue_id).await?;
         let wanted: HashSet<OperatorId> = input.operator_ids.iter().copied().collect();

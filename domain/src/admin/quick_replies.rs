@@ -17,7 +17,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, QueueId, QuickReplyId};
 use crate::service::Admin;
 use crate::store::find_own;
-use crate::validate::{check, single_line};
+use crate::validate::{check_admin, single_line};
 
 /// The template parameters a quick reply may contain (D5); `<` and `>` are otherwise reserved.
 pub const QUICK_REPLY_PARAMETERS: [&str; 2] = ["<customer_name>", "<operator_name>"];
@@ -90,8 +90,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: CreateQuickReplyInput,
     ) -> Result<quick_reply::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let tx = self.domain.write().await?;
         let name = unique_name::<quick_reply::Entity>(&tx, actor, &input.name, None).await?;
         let now = self.domain.now();
@@ -119,8 +118,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: UpdateQuickReplyInput,
     ) -> Result<quick_reply::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let tx = self.domain.write().await?;
         let found = find_own::<quick_reply::Entity>(&tx, actor, input.id).await?;
         let mut model: quick_reply::ActiveModel = found.into();

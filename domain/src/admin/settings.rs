@@ -12,7 +12,7 @@ use crate::enums::Role;
 use crate::error::{DomainError, Result};
 use crate::ids::OrganizationId;
 use crate::service::Admin;
-use crate::validate::{check, origin};
+use crate::validate::{check_admin, origin};
 
 /// The greeting the customer gets when an operator takes a chat over from the bot (D1).
 pub const DEFAULT_TAKEOVER_GREETING: &str =
@@ -203,8 +203,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: UpdateSettingsInput,
     ) -> Result<organization_settings::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let now = self.domain.now();
         let mut work = self.domain.begin(now).await?;
         let current = organization_settings::Entity::find_by_id(actor.organization_id)

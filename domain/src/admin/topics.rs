@@ -14,7 +14,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::TopicId;
 use crate::service::Admin;
 use crate::store::find_own;
-use crate::validate::{check, clean, single_line};
+use crate::validate::{check_admin, clean, single_line};
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -69,8 +69,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: CreateTopicInput,
     ) -> Result<topic::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let name = clean(&input.name);
         let tx = self.domain.write().await?;
         if let Some(parent_id) = input.parent_id {
@@ -114,8 +113,7 @@ impl Admin<'_> {
         actor: &Actor,
         input: UpdateTopicInput,
     ) -> Result<topic::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let name = clean(&input.name);
         let tx = self.domain.write().await?;
         let found = find_own::<topic::Entity>(&tx, actor, input.id).await?;

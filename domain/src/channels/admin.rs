@@ -21,7 +21,7 @@ use crate::ids::*;
 use crate::secret::{generate_token, token_digest};
 use crate::service::Channels;
 use crate::store::{find_live, found, live};
-use crate::validate::check;
+use crate::validate::check_admin;
 
 /// What the delivery worker needs to send a message to the customer's channel.
 #[derive(Clone, Debug)]
@@ -64,8 +64,7 @@ impl Channels<'_> {
         actor: &Actor,
         input: CreateChannelInput,
     ) -> Result<CreatedChannel> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         if input.kind == ChannelKind::Telegram && input.bot_token.is_none() {
             return Err(DomainError::validation(
                 "botToken",
@@ -168,8 +167,7 @@ impl Channels<'_> {
         actor: &Actor,
         input: UpdateChannelInput,
     ) -> Result<channel::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         for (given, clear, field) in [
             (input.gateway.is_some(), input.clear_gateway, "clearGateway"),
             (input.queue_id.is_some(), input.clear_queue, "clearQueue"),

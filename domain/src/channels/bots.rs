@@ -18,7 +18,7 @@ use crate::ids::ChannelId;
 use crate::ports::{Bot, WebhookInfo, WebhookRegistration};
 use crate::secret::{generate_token, prefix, token_digest};
 use crate::service::Channels;
-use crate::validate::check;
+use crate::validate::check_admin;
 
 /// A new token for a Telegram channel's bot (administrators).
 #[derive(Clone, Debug, Validate)]
@@ -99,8 +99,7 @@ impl Channels<'_> {
         actor: &Actor,
         input: ChangeBotTokenInput,
     ) -> Result<channel::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let found = self.live_channel(actor, input.channel_id).await?;
         if found.kind != ChannelKind::Telegram {
             return Err(DomainError::validation(

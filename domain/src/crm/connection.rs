@@ -14,7 +14,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::ports::crm::{CrmConnector, CrmContact};
 use crate::service::Crm;
-use crate::validate::{check, http_url, rule};
+use crate::validate::{check_admin, http_url, rule};
 
 /// Creatio Cloud's identity service convention: `https://<tenant>-is.creatio.com`. Other hosts
 /// (on-premise) run it on the application's own address unless configured otherwise.
@@ -200,8 +200,7 @@ impl Crm<'_> {
         actor: &Actor,
         input: UpdateCrmConnectionInput,
     ) -> Result<crm_connection::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         for (field, url) in [
             ("baseUrl", &input.base_url),
             ("identityUrl", &input.identity_url),

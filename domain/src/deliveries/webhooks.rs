@@ -21,7 +21,7 @@ use crate::page::{self, Order};
 use crate::secret::generate_token;
 use crate::service::Deliveries;
 use crate::store::{found, live, own};
-use crate::validate::{check, http_url};
+use crate::validate::{check_admin, http_url};
 use crate::work::Work;
 
 /// The chat as a webhook carries it: ids and facts, no customer contact data.
@@ -125,8 +125,7 @@ impl Deliveries<'_> {
         actor: &Actor,
         input: CreateWebhookInput,
     ) -> Result<(webhook::Model, String)> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         self.domain.public_upstream(input.url.trim(), "url").await?;
         let now = self.domain.now();
         let secret = generate_token(crate::secret::prefix::WEBHOOK_SECRET);
@@ -161,8 +160,7 @@ impl Deliveries<'_> {
         actor: &Actor,
         input: UpdateWebhookInput,
     ) -> Result<webhook::Model> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         if let Some(url) = &input.url {
             self.domain.public_upstream(url.trim(), "url").await?;
         }

@@ -237,20 +237,21 @@ impl Dictionaries {
     }
 
     fn reason(&self, name: &str) -> Result<WrapUpReasonId> {
-        self.reasons
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, id)| *id)
-            .ok_or(DomainError::not_found("demo wrap-up reason"))
+        named(&self.reasons, name, "demo wrap-up reason")
     }
 
     fn result(&self, name: &str) -> Result<ChatResultId> {
-        self.results
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, id)| *id)
-            .ok_or(DomainError::not_found("demo result"))
+        named(&self.results, name, "demo result")
     }
+}
+
+/// The id of the entry called `name`; `NOT_FOUND` naming `what` otherwise.
+fn named<T: Copy>(entries: &[(String, T)], name: &str, what: &'static str) -> Result<T> {
+    entries
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, id)| *id)
+        .ok_or(DomainError::not_found(what))
 }
 
 /// The services on the past's clock, and who acts in the play.

@@ -21,7 +21,7 @@ use crate::presence::rules::change_status;
 use crate::secret::{self, prefix};
 use crate::service::Identity;
 use crate::store::find_own;
-use crate::validate::{check, clean, single_line};
+use crate::validate::{check, check_admin, clean, single_line};
 
 /// The name of the system wrap-up reason automatic closes use (D11).
 pub const SYSTEM_WRAP_UP_REASON: &str = "Closed automatically";
@@ -241,8 +241,7 @@ impl Identity<'_> {
         actor: &Actor,
         input: InviteOperatorInput,
     ) -> Result<Invited> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         let invited_by = actor.operator()?.0;
         let own_role = actor.operator()?.1;
         if !own_role.at_least(input.role) {

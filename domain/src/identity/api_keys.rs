@@ -13,7 +13,7 @@ use crate::ids::{ApiKeyId, OperatorId, OrganizationId};
 use crate::secret::{self, prefix};
 use crate::service::Identity;
 use crate::store::find_own;
-use crate::validate::{check, clean, single_line};
+use crate::validate::{check, check_admin, clean, single_line};
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -38,8 +38,7 @@ impl Identity<'_> {
         actor: &Actor,
         input: CreateApiKeyInput,
     ) -> Result<CreatedApiKey> {
-        actor.require_admin()?;
-        check(&input)?;
+        check_admin(actor, &input)?;
         self.insert_api_key(actor.organization_id, input, actor.operator_id())
             .await
     }

@@ -50,6 +50,15 @@ pub struct SetCallStateInput {
 
 impl Presence<'_> {
     /// The caller's operator row, locked for the rest of the transaction.
+    /// Opens a change of the caller's own presence, at this instant: their operator row, locked.
+    /// Refused (`FORBIDDEN`) before any transaction opens when the caller is no operator.
+    async fn begin_mine(self, actor: &Actor) -> Result<(Work, operator::Model)> {
+        actor.operator()?;
+        let work = self.domain.begin(self.domain.now()).await?;
+        let me = self.lock_me(&work.tx, actor).await?;
+        Ok((work, me))
+    }
+
     pub(crate) async fn lock_me(
         self,
         db: &impl ConnectionTrait,
@@ -93,9 +102,7 @@ impl Presence<'_> {
     ) -> Result<operator::Model> {
         actor.operator()?;
         check_custom_status(input.status, input.custom_status_id)?;
-        let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
-        let me = self.lock_me(&work.tx, actor).await?;
+        let (mut work, me) = self.begin_mine(actor).await?;
         check_manual_change(me.status, input.status)?;
         self.check_custom_status_exists(&work.tx, actor, input.custom_status_id)
             .await?;
@@ -139,9 +146,7 @@ impl Presence<'_> {
         if let Some(status) = input.status {
             check_custom_status(status, input.custom_status_id)?;
         }
-        let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
-        let me = self.lock_me(&work.tx, actor).await?;
+        let (mut work, me) = self.begin_mine(actor).await?;
         if let Some(status) = input.status {
             check_manual_change(me.status, status)?;
             self.check_custom_status_exists(&work.tx, actor, input.custom_status_id)
@@ -185,10 +190,7 @@ impl Presence<'_> {
     /// Leaves BLOCKED (after a missed invitation) for READY.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn unblock_me(self, actor: &Actor) -> Result<operator::Model> {
-        actor.operator()?;
-        let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
-        let me = self.lock_me(&work.tx, actor).await?;
+        let (mut work, me) = self.begin_mine(actor).await?;
         if me.status != OperatorStatus::Blocked {
             return Err(DomainError::conflict("You are not blocked"));
         }
@@ -201,11 +203,8 @@ impl Presence<'_> {
     /// and waiting chats may be offered at once.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn finish_after_chat_work(self, actor: &Actor) -> Result<operator::Model> {
-        actor.operator()?;
-        let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
-        let me = self.lock_me(&work.tx, actor).await?;
-        if me.after_work_until.is_none_or(|until| until <= now) {
+        let (mut work, me) = self.begin_mine(actor).await?;
+        if me.after_work_until.is_none_or(|until| until <= work.now) {
             return Err(DomainError::conflict("You are not in after-chat work"));
         }
         let id = me.id;
@@ -246,10 +245,7 @@ impl Presence<'_> {
         actor: &Actor,
         input: SetCallStateInput,
     ) -> Result<operator::Model> {
-        actor.operator()?;
-        let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
-        let me = self.lock_me(&work.tx, actor).await?;
+        let (mut work, me) = self.begin_mine(actor).await?;
         let mut model: operator::ActiveModel = me.clone().into();
         model.on_call = Set(input.on_call);
         let updated = update_operator(&mut work, model, json!({ "onCall": input.on_call })).await?;
