@@ -60,21 +60,27 @@ impl CrmSignIn {
         }
     }
 
+    /// The OAuth client a `step` of the sign-in uses, and the identity service it calls.
+    fn client(&self, connection: &crm_connection::Model, step: &str) -> Result<(ClientId, String)> {
+        let identity = self.identity(connection)?;
+        let client_id = connection
+            .oauth_client_id
+            .clone()
+            .ok_or_else(|| upstream(step, "no OAuth client is set"))?;
+        Ok((ClientId::new(client_id), identity))
+    }
+
     /// The authorization URL (code flow, PKCE S256, a fresh `state`).
     pub fn authorize(
         &self,
         connection: &crm_connection::Model,
         redirect: &str,
     ) -> Result<Authorization> {
-        let identity = self.identity(connection)?;
-        let client_id = connection
-            .oauth_client_id
-            .clone()
-            .ok_or_else(|| upstream("start", "no OAuth client is set"))?;
+        let (client_id, identity) = self.client(connection, "start")?;
         let auth_url = AuthUrl::new(format!("{identity}/connect/authorize"))
             .map_err(|e| upstream("start", e))?;
         let redirect = RedirectUrl::new(redirect.to_owned()).map_err(|e| upstream("start", e))?;
-        let client = BasicClient::new(ClientId::new(client_id))
+        let client = BasicClient::new(client_id)
             .set_auth_uri(auth_url)
             .set_redirect_uri(redirect);
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -100,16 +106,12 @@ impl CrmSignIn {
         code: &str,
         pkce_verifier: &str,
     ) -> Result<CrmUser> {
-        let identity = self.identity(connection)?;
-        let client_id = connection
-            .oauth_client_id
-            .clone()
-            .ok_or_else(|| upstream("exchange the code", "no OAuth client is set"))?;
+        let (client_id, identity) = self.client(connection, "exchange the code")?;
         let token_url = TokenUrl::new(format!("{identity}/connect/token"))
             .map_err(|e| upstream("exchange the code", e))?;
         let redirect =
             RedirectUrl::new(redirect.to_owned()).map_err(|e| upstream("exchange the code", e))?;
-        let mut client = BasicClient::new(ClientId::new(client_id))
+        let mut client = BasicClient::new(client_id)
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(token_url)
             .set_redirect_uri(redirect);

@@ -159,14 +159,7 @@ impl DeliveryWorker {
             Ok(response) if response.status().is_success() => {
                 Attempt::delivered(Some(i32::from(response.status().as_u16())))
             }
-            Ok(response) => Attempt::failed(
-                Some(i32::from(response.status().as_u16())),
-                format!("The receiver answered HTTP {}", response.status().as_u16()),
-            ),
-            Err(error) if error.is_timeout() => {
-                Attempt::failed(None, "The receiver did not answer in time")
-            }
-            Err(_) => Attempt::failed(None, "The receiver could not be reached"),
+            other => crate::attempts::failed(other, "receiver"),
         }
     }
 

@@ -256,13 +256,6 @@ pub async fn send(
                 external_id: accepted.and_then(|a| a.id).filter(|id| id.len() <= 200),
             }
         }
-        Ok(response) => Attempt::failed(
-            Some(i32::from(response.status().as_u16())),
-            format!("The provider answered HTTP {}", response.status().as_u16()),
-        ),
-        Err(error) if error.is_timeout() => {
-            Attempt::failed(None, "The provider did not answer in time")
-        }
-        Err(_) => Attempt::failed(None, "The provider could not be reached"),
+        other => crate::attempts::failed(other, "provider"),
     }
 }

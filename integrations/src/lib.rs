@@ -3,6 +3,7 @@
 //! integration gets a module with its own timeouts, and every failure becomes an `UPSTREAM`
 //! error that says which call failed and how.
 
+mod attempts;
 pub mod creatio;
 pub mod crm_sign_in;
 pub mod deliveries;
