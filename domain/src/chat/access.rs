@@ -1,10 +1,11 @@
 //! Which chats, queues and topics a caller may use (A1, A2), who is told of a chat's changes, and
 //! the organization's chat numbers.
 
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QuerySelect, QueryTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 use serde_json::json;
 
@@ -248,6 +249,21 @@ impl Chats<'_> {
             ChatDirection::Outbound => organization::Column::OutgoingChatSeq,
         };
         crate::store::next_number(db, organization_id, column).await
+    }
+
+    /// Writes a chat's changed fields and tells its viewers what changed (`CHAT_UPDATED` with
+    /// `change`).
+    pub(crate) async fn update_chat(
+        self,
+        work: &mut Work,
+        mut model: chat::ActiveModel,
+        change: serde_json::Value,
+    ) -> Result<chat::Model> {
+        model.updated_at = Set(work.now);
+        let updated = model.update(&work.tx).await?;
+        self.tell_chat(work, &updated, EventKind::ChatUpdated, change)
+            .await?;
+        Ok(updated)
     }
 
     /// Tells the chat's viewers what changed (`CHAT_UPDATED` with `change`), commits the change

@@ -7,9 +7,7 @@
 //!   warned, and may only be closed.
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 
 use crate::chat::close::system_wrap_up_reason;
@@ -64,15 +62,9 @@ impl Chats<'_> {
             }
             let mut model: chat::ActiveModel = chat.clone().into();
             model.queue_id = Set(Some(to.id));
-            model.updated_at = Set(work.now);
-            let moved = model.update(&work.tx).await?;
-            self.tell_chat(
-                work,
-                &moved,
-                EventKind::ChatUpdated,
-                json!({ "queueId": to.id }),
-            )
-            .await?;
+            let moved = self
+                .update_chat(work, model, json!({ "queueId": to.id }))
+                .await?;
             match moved.status {
                 ChatStatus::Queued => {
                     end_assignment(
@@ -136,15 +128,9 @@ impl Chats<'_> {
                 let mut model: chat::ActiveModel = chat.clone().into();
                 model.interrupted_at = Set(Some(work.now));
                 model.auto_close_at = Set(None);
-                model.updated_at = Set(work.now);
-                let interrupted = model.update(&work.tx).await?;
-                self.tell_chat(
-                    work,
-                    &interrupted,
-                    EventKind::ChatUpdated,
-                    json!({ "interrupted": true }),
-                )
-                .await?;
+                let interrupted = self
+                    .update_chat(work, model, json!({ "interrupted": true }))
+                    .await?;
                 let notice = format!(
                     "The channel {} was archived: the customer can no longer be reached, close the chat",
                     channel.name
