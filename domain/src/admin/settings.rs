@@ -174,6 +174,35 @@ pub struct UpdateSettingsInput {
     pub chat_retention_days: Option<i32>,
 }
 
+/// Sets each field of `$model` that `$input` gives (`Some`), as given or through a conversion.
+macro_rules! set_given {
+    ($model:ident, $input:ident, { $($field:ident $(=> $convert:path)?),* $(,)? }) => {
+        $(if let Some(value) = $input.$field {
+            $model.$field = Set(set_given!(@value value $(, $convert)?));
+        })*
+    };
+    (@value $value:ident) => { $value };
+    (@value $value:ident, $convert:path) => { $convert($value) };
+}
+
+fn as_json<T: serde::Serialize>(value: T) -> serde_json::Value {
+    json!(value)
+}
+
+fn trimmed(text: String) -> String {
+    text.trim().to_owned()
+}
+
+/// An optional text setting: blank clears it.
+fn trimmed_or_none(text: String) -> Option<String> {
+    Some(trimmed(text)).filter(|text| !text.is_empty())
+}
+
+/// A retention in days where 0 means for good (stored as none).
+fn zero_for_good(days: i32) -> Option<i32> {
+    Some(days).filter(|days| *days > 0)
+}
+
 impl Admin<'_> {
     /// The organization's settings; every signed-in caller may read them.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -226,66 +255,28 @@ impl Admin<'_> {
         let mut model: organization_settings::ActiveModel = current.into();
         model.yellow_after_secs = Set(yellow);
         model.red_after_secs = Set(red);
-        if let Some(v) = input.traffic_light_enabled {
-            model.traffic_light_enabled = Set(v);
-        }
-        if let Some(v) = input.count_from_operator_message {
-            model.count_from_operator_message = Set(v);
-        }
-        if let Some(v) = input.masking_enabled {
-            model.masking_enabled = Set(v);
-        }
-        if let Some(v) = input.unmasked_roles {
-            model.unmasked_roles = Set(json!(v));
-        }
-        if let Some(v) = input.away_after_minutes {
-            model.away_after_minutes = Set(v);
-        }
-        if let Some(v) = input.invitation_timeout_secs {
-            model.invitation_timeout_secs = Set(v);
-        }
-        if let Some(v) = input.takeover_greeting_template {
-            model.takeover_greeting_template = Set(v.trim().to_owned());
-        }
-        if let Some(v) = input.iframe_url_template {
-            model.iframe_url_template = Set(Some(v.trim().to_owned()).filter(|v| !v.is_empty()));
-        }
-        if let Some(v) = input.crm_chat_url_template {
-            model.crm_chat_url_template = Set(Some(v.trim().to_owned()).filter(|v| !v.is_empty()));
-        }
-        if let Some(v) = input.frame_ancestors {
-            model.frame_ancestors = Set(json!(v));
-        }
-        if let Some(v) = input.default_max_chats {
-            model.default_max_chats = Set(v);
-        }
-        if let Some(v) = input.after_chat_work_secs {
-            model.after_chat_work_secs = Set(v);
-        }
-        if let Some(v) = input.requeue_active_chats_on_away {
-            model.requeue_active_chats_on_away = Set(v);
-        }
-        if let Some(v) = input.file_max_bytes {
-            model.file_max_bytes = Set(v);
-        }
-        if let Some(v) = input.file_allowed_types {
-            model.file_allowed_types = Set(json!(v));
-        }
-        if let Some(v) = input.event_retention_days {
-            model.event_retention_days = Set(v);
-        }
-        if let Some(v) = input.delivery_log_retention_days {
-            model.delivery_log_retention_days = Set(v);
-        }
-        if let Some(v) = input.receipt_retention_days {
-            model.receipt_retention_days = Set(v);
-        }
-        if let Some(v) = input.status_log_retention_days {
-            model.status_log_retention_days = Set(v);
-        }
-        if let Some(v) = input.chat_retention_days {
-            model.chat_retention_days = Set(Some(v).filter(|days| *days > 0));
-        }
+        set_given!(model, input, {
+            traffic_light_enabled,
+            count_from_operator_message,
+            masking_enabled,
+            unmasked_roles => as_json,
+            away_after_minutes,
+            invitation_timeout_secs,
+            takeover_greeting_template => trimmed,
+            iframe_url_template => trimmed_or_none,
+            crm_chat_url_template => trimmed_or_none,
+            frame_ancestors => as_json,
+            default_max_chats,
+            after_chat_work_secs,
+            requeue_active_chats_on_away,
+            file_max_bytes,
+            file_allowed_types => as_json,
+            event_retention_days,
+            delivery_log_retention_days,
+            receipt_retention_days,
+            status_log_retention_days,
+            chat_retention_days => zero_for_good,
+        });
         model.updated_at = Set(now);
         let updated = model.update(&work.tx).await?;
         // Thresholds moved: every open chat's light and its next change move with them.
