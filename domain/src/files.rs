@@ -255,20 +255,14 @@ impl Files<'_> {
         }
         .insert(&work.tx)
         .await?;
-        if let Some(chat) = chat::Entity::find_by_id(message.chat_id)
-            .one(&work.tx)
-            .await?
-        {
-            self.domain
-                .chats()
-                .tell_chat(
-                    &mut work,
-                    &chat,
-                    crate::enums::EventKind::MessageUpdated,
-                    serde_json::json!({ "messageId": message.id, "attachmentId": id }),
-                )
-                .await?;
-        }
+        self.domain
+            .chats()
+            .tell_message_updated(
+                &mut work,
+                message.chat_id,
+                serde_json::json!({ "messageId": message.id, "attachmentId": id }),
+            )
+            .await?;
         self.domain.answer(work, created).await
     }
 

@@ -194,6 +194,19 @@ pub fn found<E: Owned>(row: Option<E::Model>) -> Result<E::Model> {
     row.ok_or(DomainError::not_found(E::WHAT))
 }
 
+/// The relation from the column `from` to the column `to` of another table, for a join the
+/// entities do not declare.
+pub fn relation<A, B>(from: A, to: B) -> sea_orm::RelationDef
+where
+    A: ColumnTrait<EntityName: EntityTrait<Column = A>>,
+    B: ColumnTrait<EntityName: EntityTrait<Column = B>>,
+{
+    A::EntityName::belongs_to(B::EntityName::default())
+        .from(from)
+        .to(to)
+        .into()
+}
+
 /// `column` contains `text`, ignoring case, with `text` matched literally (not as a pattern).
 pub fn contains_text(
     column: impl sea_orm::sea_query::IntoColumnRef,

@@ -18,7 +18,7 @@ use crate::entity::{
 use crate::enums::{ChatDirection, ChatStatus, EventKind, ParticipantState, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
-use crate::store::find_own;
+use crate::store::{find_own, relation};
 
 use crate::service::Chats;
 use crate::work::Work;
@@ -251,6 +251,21 @@ impl Chats<'_> {
         crate::store::next_number(db, organization_id, column).await
     }
 
+    /// Tells the followers of a message's chat that the message changed (`MESSAGE_UPDATED` with
+    /// `change`).
+    pub(crate) async fn tell_message_updated(
+        self,
+        work: &mut Work,
+        chat_id: ChatId,
+        change: serde_json::Value,
+    ) -> Result<()> {
+        if let Some(chat) = chat::Entity::find_by_id(chat_id).one(&work.tx).await? {
+            self.tell_chat(work, &chat, EventKind::MessageUpdated, change)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Writes a chat's changed fields and tells its viewers what changed (`CHAT_UPDATED` with
     /// `change`).
     pub(crate) async fn update_chat(
@@ -402,17 +417,14 @@ fn with_message_rules(
         .column_as(sea_orm::sea_query::Expr::cust(participants), "participants")
         .join(
             JoinType::InnerJoin,
-            chat::Entity::belongs_to(organization_settings::Entity)
-                .from(chat::Column::OrganizationId)
-                .to(organization_settings::Column::OrganizationId)
-                .into(),
+            relation(
+                chat::Column::OrganizationId,
+                organization_settings::Column::OrganizationId,
+            ),
         )
         .join(
             JoinType::LeftJoin,
-            chat::Entity::belongs_to(channel::Entity)
-                .from(chat::Column::ChannelId)
-                .to(channel::Column::Id)
-                .into(),
+            relation(chat::Column::ChannelId, channel::Column::Id),
         )
         .column_as(channel::Column::AutoCloseAfterSecs, "auto_close_after_secs")
 }

@@ -8,7 +8,8 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::actor::Actor;
-use crate::customer::{self, CustomerInput, normalize_phone};
+use crate::crm::matching::phone_and_email;
+use crate::customer::{self, CustomerInput};
 use crate::entity::{chat, customer as customer_entity, message};
 use crate::enums::AuthorKind;
 use crate::error::{DomainError, Result};
@@ -415,17 +416,7 @@ impl Crm<'_> {
         };
         let crm = self.crm_for(chat.organization_id).await?;
         let mut found = None;
-        let lookups = [
-            details
-                .phone
-                .as_deref()
-                .and_then(normalize_phone)
-                .map(ContactQuery::Phone),
-            details
-                .email
-                .as_ref()
-                .map(|e| ContactQuery::Email(e.trim().to_lowercase())),
-        ];
+        let lookups = phone_and_email(details.phone.as_deref(), details.email.as_deref());
         for query in lookups.into_iter().flatten() {
             if let Some(contact) = crm.find_contacts(&query, 1).await?.into_iter().next() {
                 found = Some(contact);

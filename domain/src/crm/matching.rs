@@ -24,26 +24,25 @@ pub(crate) enum Matching {
     InTransaction,
 }
 
+/// The look-ups a phone and an e-mail allow, phone first: each normalized as contacts keep it.
+pub(crate) fn phone_and_email(
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> [Option<ContactQuery>; 2] {
+    [
+        phone.and_then(normalize_phone).map(ContactQuery::Phone),
+        email.map(|e| ContactQuery::Email(e.trim().to_lowercase())),
+    ]
+}
+
 /// The look-ups an arriving customer's identities allow: phone, e-mail, messenger id.
 fn identity_queries(input: &CustomerInput) -> Vec<ContactQuery> {
-    [
-        input
-            .phone
-            .as_deref()
-            .and_then(normalize_phone)
-            .map(ContactQuery::Phone),
-        input
-            .email
-            .as_ref()
-            .map(|e| ContactQuery::Email(e.trim().to_lowercase())),
-        input
-            .messenger_id
-            .as_ref()
-            .map(|id| ContactQuery::MessengerId(id.trim().to_owned())),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    let [phone, email] = phone_and_email(input.phone.as_deref(), input.email.as_deref());
+    let messenger = input
+        .messenger_id
+        .as_ref()
+        .map(|id| ContactQuery::MessengerId(id.trim().to_owned()));
+    [phone, email, messenger].into_iter().flatten().collect()
 }
 
 impl Crm<'_> {

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::actor::Actor;
 use crate::entity::{chat, delivery, message};
-use crate::enums::{DeliveryKind, DeliveryState, EventKind};
+use crate::enums::{DeliveryKind, DeliveryState};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::service::Deliveries;
@@ -317,21 +317,14 @@ impl Deliveries<'_> {
             model.external_id = Set(external_id);
         }
         model.update(&work.tx).await?;
-        if let Some(chat) = chat::Entity::find_by_id(found.chat_id)
-            .one(&work.tx)
-            .await?
-        {
-            self.domain
-                .chats()
-                .tell_chat(
-                    work,
-                    &chat,
-                    EventKind::MessageUpdated,
-                    json!({ "messageId": message_id, "deliveryState": state }),
-                )
-                .await?;
-        }
-        Ok(())
+        self.domain
+            .chats()
+            .tell_message_updated(
+                work,
+                found.chat_id,
+                json!({ "messageId": message_id, "deliveryState": state }),
+            )
+            .await
     }
 
     /// Sends a message whose delivery was given up once more (any operator who sees the chat).

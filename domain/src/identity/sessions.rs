@@ -18,6 +18,7 @@ use crate::ids::{OperatorId, OrganizationId, SessionId};
 use crate::presence::rules::change_status;
 use crate::secret::{self, prefix};
 use crate::service::Identity;
+use crate::store::relation;
 use crate::validate::check;
 
 /// A session with its operator, as authentication reads them.
@@ -176,10 +177,7 @@ impl Identity<'_> {
                 .column_as(operator::Column::Role, "role")
                 .join(
                     JoinType::InnerJoin,
-                    session::Entity::belongs_to(operator::Entity)
-                        .from(session::Column::OperatorId)
-                        .to(operator::Column::Id)
-                        .into(),
+                    relation(session::Column::OperatorId, operator::Column::Id),
                 )
                 .filter(session::Column::TokenHash.eq(&digest))
                 .filter(operator::Column::ArchivedAt.is_null())

@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::ids::QueueId;
 use crate::routing::estimate;
 use crate::service::Supervision;
+use crate::store::relation;
 use crate::supervision::Floor;
 
 /// How many red chats the view lists (the most overdue first); the count has them all.
@@ -266,10 +267,7 @@ async fn available_by_queue(
         .column_as(queue_member::Column::OperatorId.count(), "n")
         .join(
             JoinType::InnerJoin,
-            queue_member::Entity::belongs_to(operator::Entity)
-                .from(queue_member::Column::OperatorId)
-                .to(operator::Column::Id)
-                .into(),
+            relation(queue_member::Column::OperatorId, operator::Column::Id),
         )
         .filter(queue_member::Column::QueueId.is_in(ids.iter().copied()))
         .filter(operator::Column::Status.eq(OperatorStatus::Ready))
