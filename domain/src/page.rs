@@ -34,14 +34,43 @@ pub fn after<C: ColumnTrait, V: Into<sea_orm::Value> + Clone, I: Into<sea_orm::V
         .add(Condition::all().add(at_column.eq(at)).add(beyond_id))
 }
 
-/// Reads `first` rows of `query` ordered by `(at, id)` in `order`, after the cursor `(at, id)`
-/// when there is one, and whether more follow.
+/// A list's cursor: the instant and the id of the row a page continues after.
+pub trait Keyset {
+    fn keyset(&self) -> (DateTime<Utc>, sea_orm::Value);
+}
+
+/// Makes cursors of `created_at` and `id` fields [`Keyset`]s.
+macro_rules! keyset {
+    ($($cursor:ty),* $(,)?) => {$(
+        impl $crate::page::Keyset for $cursor {
+            fn keyset(&self) -> (chrono::DateTime<chrono::Utc>, sea_orm::Value) {
+                (self.created_at, self.id.into())
+            }
+        }
+    )*};
+}
+
+/// A cursor written as the pair itself (`MessageCursor`).
+impl<I: Into<sea_orm::Value> + Copy> Keyset for (DateTime<Utc>, I) {
+    fn keyset(&self) -> (DateTime<Utc>, sea_orm::Value) {
+        (self.0, self.1.into())
+    }
+}
+
+keyset!(
+    crate::chat::HistoryCursor,
+    crate::deliveries::DeliveryCursor,
+    crate::channels::webchat::WebchatCursor,
+);
+
+/// Reads `first` rows of `query` ordered by `(at, id)` in `order`, after the cursor when there
+/// is one, and whether more follow.
 pub async fn read<E, C>(
     db: &impl ConnectionTrait,
     mut query: Select<E>,
     (at_column, id_column): (C, C),
     order: Order,
-    cursor: Option<(DateTime<Utc>, sea_orm::Value)>,
+    cursor: Option<impl Keyset>,
     first: u64,
 ) -> Result<(Vec<E::Model>, bool)>
 where
@@ -49,7 +78,7 @@ where
     E::Model: Sync,
     C: ColumnTrait,
 {
-    if let Some((at, id)) = cursor {
+    if let Some((at, id)) = cursor.as_ref().map(Keyset::keyset) {
         query = query.filter(after(at_column, id_column, at, id, order));
     }
     let query = match order {

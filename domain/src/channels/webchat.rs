@@ -227,7 +227,7 @@ impl Channels<'_> {
             query,
             (message::Column::CreatedAt, message::Column::Id),
             Order::OldestFirst,
-            after.map(|c| (c.created_at, c.id.into())),
+            after,
             PAGE,
         )
         .await?;

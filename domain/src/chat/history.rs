@@ -71,7 +71,7 @@ pub(crate) async fn newest_first(
         query,
         (chat::Column::CreatedAt, chat::Column::Id),
         Order::NewestFirst,
-        after.map(|c| (c.created_at, c.id.into())),
+        after,
         first,
     )
     .await

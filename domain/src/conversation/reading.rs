@@ -66,8 +66,10 @@ impl Conversation<'_> {
         } else {
             Order::OldestFirst
         };
+        // The window's own bounds filter the rows; the read continues after no cursor.
+        let start: Option<MessageCursor> = None;
         let (mut rows, more) =
-            read(&self.domain.db, query, (at, id), order, None, window.count).await?;
+            read(&self.domain.db, query, (at, id), order, start, window.count).await?;
         if window.from_end {
             rows.reverse();
         }

@@ -224,7 +224,7 @@ impl Deliveries<'_> {
             query,
             (delivery::Column::CreatedAt, delivery::Column::Id),
             Order::NewestFirst,
-            after.map(|c| (c.created_at, c.id.into())),
+            after,
             first,
         )
         .await
