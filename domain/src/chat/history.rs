@@ -59,6 +59,16 @@ impl HistoryCursor {
     }
 }
 
+/// The chats an operator was ever responsible for.
+fn handled_by(operator: OperatorId) -> sea_orm::sea_query::SimpleExpr {
+    let handled = Query::select()
+        .column(chat_assignment::Column::ChatId)
+        .from(chat_assignment::Entity)
+        .and_where(chat_assignment::Column::OperatorId.eq(operator))
+        .to_owned();
+    chat::Column::Id.in_subquery(handled)
+}
+
 /// A page of `query`'s chats, newest first, after `after`; and whether more follow.
 pub(crate) async fn newest_first(
     db: &impl sea_orm::ConnectionTrait,
@@ -95,12 +105,7 @@ impl Chats<'_> {
         if let Principal::Operator { id, role, .. } = actor.principal
             && !role.at_least(Role::Manager)
         {
-            let handled = Query::select()
-                .column(chat_assignment::Column::ChatId)
-                .from(chat_assignment::Entity)
-                .and_where(chat_assignment::Column::OperatorId.eq(id))
-                .to_owned();
-            let mut visible = Condition::any().add(chat::Column::Id.in_subquery(handled));
+            let mut visible = Condition::any().add(handled_by(id));
             if role.at_least(Role::Supervisor) {
                 let queues = Query::select()
                     .column(queue_member::Column::QueueId)
@@ -124,12 +129,7 @@ impl Chats<'_> {
             query = query.filter(chat::Column::SubtopicId.eq(subtopic));
         }
         if let Some(operator) = filter.operator_id {
-            let handled = Query::select()
-                .column(chat_assignment::Column::ChatId)
-                .from(chat_assignment::Entity)
-                .and_where(chat_assignment::Column::OperatorId.eq(operator))
-                .to_owned();
-            query = query.filter(chat::Column::Id.in_subquery(handled));
+            query = query.filter(handled_by(operator));
         }
         if let Some(rating) = filter.rating {
             query = query.filter(chat::Column::Rating.eq(rating));

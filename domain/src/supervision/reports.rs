@@ -276,34 +276,37 @@ async fn names(
     group: ReportGroup,
     groups: &[(Group, Tally)],
 ) -> Result<HashMap<uuid::Uuid, String>> {
-    let ids = groups.iter().filter_map(|(group, _)| match group {
-        Group::Of(id) => *id,
-        Group::Period(_) => None,
-    });
-    Ok(match group {
-        ReportGroup::Operator => operator::Entity::find()
-            .filter(operator::Column::Id.is_in(ids.map(OperatorId)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|op| (op.id.0, name_of(&op)))
-            .collect(),
-        ReportGroup::Queue => queue::Entity::find()
-            .filter(queue::Column::Id.is_in(ids.map(QueueId)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|q| (q.id.0, q.name))
-            .collect(),
-        ReportGroup::Topic => topic::Entity::find()
-            .filter(topic::Column::Id.is_in(ids.map(TopicId)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id.0, t.name))
-            .collect(),
-        ReportGroup::Hour | ReportGroup::Day | ReportGroup::Week => HashMap::new(),
-    })
+    let ids: Vec<uuid::Uuid> = groups
+        .iter()
+        .filter_map(|(group, _)| match group {
+            Group::Of(id) => *id,
+            Group::Period(_) => None,
+        })
+        .collect();
+    match group {
+        ReportGroup::Operator => {
+            named(db, operator::Column::Id, ids, |op| (op.id.0, name_of(&op))).await
+        }
+        ReportGroup::Queue => named(db, queue::Column::Id, ids, |q| (q.id.0, q.name)).await,
+        ReportGroup::Topic => named(db, topic::Column::Id, ids, |t| (t.id.0, t.name)).await,
+        ReportGroup::Hour | ReportGroup::Day | ReportGroup::Week => Ok(HashMap::new()),
+    }
+}
+
+/// The rows of `ids` (by the id column `id`), each as its id and name.
+async fn named<C: ColumnTrait<EntityName: EntityTrait<Column = C>>>(
+    db: &impl ConnectionTrait,
+    id: C,
+    ids: Vec<uuid::Uuid>,
+    name: impl Fn(<C::EntityName as EntityTrait>::Model) -> (uuid::Uuid, String),
+) -> Result<HashMap<uuid::Uuid, String>> {
+    Ok(C::EntityName::find()
+        .filter(id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(name)
+        .collect())
 }
 
 /// The chats `closed` selects counted by the database (the SQLite path).
