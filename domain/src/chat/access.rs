@@ -158,6 +158,21 @@ impl Chats<'_> {
         rules_of(&row)
     }
 
+    /// Opens a change of a chat the caller works, at this instant: the chat, locked, as
+    /// [`Self::owned_chat`] allows it.
+    pub(crate) async fn begin_on_owned(
+        self,
+        actor: &Actor,
+        chat_id: ChatId,
+        supervisors_too: bool,
+    ) -> Result<(Work, chat::Model)> {
+        let work = self.domain.begin(self.domain.now()).await?;
+        let chat = self
+            .owned_chat(&work.tx, actor, chat_id, supervisors_too)
+            .await?;
+        Ok((work, chat))
+    }
+
     pub(crate) async fn owned_chat(
         self,
         db: &impl ConnectionTrait,

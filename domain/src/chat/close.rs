@@ -63,11 +63,7 @@ impl Chats<'_> {
         actor.operator()?;
         check(&input)?;
         let (me, _) = actor.operator()?;
-        let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
-        let chat = self
-            .owned_chat(&work.tx, actor, input.chat_id, true)
-            .await?;
+        let (mut work, chat) = self.begin_on_owned(actor, input.chat_id, true).await?;
         operators_reason(&work.tx, actor, input.wrap_up_reason_id).await?;
         if let Some(result_id) = input.result_id {
             find_live::<chat_result::Entity>(&work.tx, actor, result_id, "resultId").await?;

@@ -45,11 +45,7 @@ impl Chats<'_> {
         input: InviteToConferenceInput,
     ) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
-        let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
-        let chat = self
-            .owned_chat(&work.tx, actor, input.chat_id, false)
-            .await?;
+        let (mut work, chat) = self.begin_on_owned(actor, input.chat_id, false).await?;
         let target = self
             .domain
             .identity()
@@ -77,7 +73,7 @@ impl Chats<'_> {
             role: Set(ParticipantRole::Conference),
             state: Set(ParticipantState::Invited),
             invited_by: Set(Some(me)),
-            invited_at: Set(now),
+            invited_at: Set(work.now),
             joined_at: Set(None),
             left_at: Set(None),
         }
@@ -89,7 +85,7 @@ impl Chats<'_> {
             EventKind::ConferenceInvited,
             Some(chat.id),
             json!({ "invitedBy": me }),
-            now,
+            work.now,
         );
         self.tell_chat(
             &mut work,

@@ -98,11 +98,7 @@ impl Chats<'_> {
                 ));
             }
         };
-        let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
-        let chat = self
-            .owned_chat(&work.tx, actor, input.chat_id, true)
-            .await?;
+        let (mut work, chat) = self.begin_on_owned(actor, input.chat_id, true).await?;
         if let Some(reason) = input.wrap_up_reason_id {
             operators_reason(&work.tx, actor, reason).await?;
         }
@@ -124,7 +120,7 @@ impl Chats<'_> {
                     return Err(unavailable("toOperatorId", target.status));
                 }
                 lock_operator(&work.tx, target.id).await?;
-                crate::routing::rows::take_capacity_for_assignment(&work.tx, target.id, now)
+                crate::routing::rows::take_capacity_for_assignment(&work.tx, target.id, work.now)
                     .await?;
                 self.release_owner(&mut work, &chat, input.wrap_up_reason_id)
                     .await?;
@@ -175,9 +171,9 @@ impl Chats<'_> {
                 model.operator_id = Set(None);
                 model.queue_id = Set(Some(queue.id));
                 model.queue_priority = Set(0);
-                model.queued_at = Set(Some(now));
+                model.queued_at = Set(Some(work.now));
                 model.accepted_at = Set(None);
-                model.updated_at = Set(now);
+                model.updated_at = Set(work.now);
                 let queued = model.update(&work.tx).await?;
                 let assignment = open_assignment(
                     &work.tx,
@@ -185,7 +181,7 @@ impl Chats<'_> {
                     AssignmentKind::TransferredToQueue,
                     None,
                     Some(me),
-                    now,
+                    work.now,
                 )
                 .await?;
                 mark_from_row(&work.tx, assignment.id, chat.operator_id).await?;
@@ -223,7 +219,7 @@ impl Chats<'_> {
                 model.bot_scheme_id = Set(Some(scheme.id));
                 model.accepted_at = Set(None);
                 model.waiting_since = Set(None);
-                model.updated_at = Set(now);
+                model.updated_at = Set(work.now);
                 let with_bot = model.update(&work.tx).await?;
                 let mut assignment: chat_assignment::ActiveModel = open_assignment(
                     &work.tx,
@@ -231,7 +227,7 @@ impl Chats<'_> {
                     AssignmentKind::TransferredToBot,
                     None,
                     Some(me),
-                    now,
+                    work.now,
                 )
                 .await?
                 .into();
@@ -248,7 +244,7 @@ impl Chats<'_> {
                     chat.id,
                     EventKind::ChatUpdated,
                     json!({ "status": ChatStatus::Bot, "botSchemeId": scheme.id }),
-                    now,
+                    work.now,
                 );
                 self.tell_queue(&mut work, &with_bot, EventKind::ChatWithBot)
                     .await?;

@@ -102,19 +102,17 @@ impl Conversation<'_> {
         actor: &Actor,
         input: MuteCustomerInput,
     ) -> Result<chat::Model> {
-        let now = self.domain.now();
-        let mut work = self.domain.begin(now).await?;
-        let chat = self
+        let (mut work, chat) = self
             .domain
             .chats()
-            .owned_chat(&work.tx, actor, input.chat_id, true)
+            .begin_on_owned(actor, input.chat_id, true)
             .await?;
         let mut model: chat::ActiveModel = chat.into();
         model.muted = Set(input.muted);
         if input.muted {
             model.waiting_since = Set(None);
         }
-        model.updated_at = Set(now);
+        model.updated_at = Set(work.now);
         let updated = model.update(&work.tx).await?;
         let updated = self.refresh_light(&mut work, &updated).await?;
         self.domain
@@ -138,17 +136,15 @@ impl Conversation<'_> {
             .map(str::trim)
             .filter(|text| !text.is_empty())
             .map(str::to_owned);
-        let now = self.domain.now();
-        let work = self.domain.begin(now).await?;
-        let chat = self
+        let (work, chat) = self
             .domain
             .chats()
-            .owned_chat(&work.tx, actor, input.chat_id, true)
+            .begin_on_owned(actor, input.chat_id, true)
             .await?;
         customer::ActiveModel {
             id: Set(chat.customer_id),
             description: Set(description),
-            updated_at: Set(now),
+            updated_at: Set(work.now),
             ..Default::default()
         }
         .update(&work.tx)
@@ -263,12 +259,10 @@ impl Conversation<'_> {
         actor: &Actor,
         input: SetChatTopicInput,
     ) -> Result<chat::Model> {
-        let now = self.domain.now();
-        let work = self.domain.begin(now).await?;
-        let chat = self
+        let (work, chat) = self
             .domain
             .chats()
-            .owned_chat(&work.tx, actor, input.chat_id, true)
+            .begin_on_owned(actor, input.chat_id, true)
             .await?;
         self.domain
             .chats()
@@ -277,7 +271,7 @@ impl Conversation<'_> {
         let mut model: chat::ActiveModel = chat.into();
         model.topic_id = Set(input.topic_id);
         model.subtopic_id = Set(input.subtopic_id);
-        model.updated_at = Set(now);
+        model.updated_at = Set(work.now);
         let updated = model.update(&work.tx).await?;
         self.domain
             .chats()
@@ -293,12 +287,10 @@ impl Conversation<'_> {
         input: SetChatTagsInput,
     ) -> Result<Vec<String>> {
         check(&input)?;
-        let now = self.domain.now();
-        let work = self.domain.begin(now).await?;
-        let chat = self
+        let (work, chat) = self
             .domain
             .chats()
-            .owned_chat(&work.tx, actor, input.chat_id, true)
+            .begin_on_owned(actor, input.chat_id, true)
             .await?;
         let mut tags: Vec<String> = input.tags.iter().map(|t| t.trim().to_owned()).collect();
         tags.sort();
