@@ -4,7 +4,10 @@
 //! event, or see another time.
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseTransaction;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+};
 
 use crate::error::Result;
 use crate::events::Outbox;
@@ -15,6 +18,35 @@ pub(crate) struct Work {
     pub outbox: Outbox,
     pub now: DateTime<Utc>,
 }
+
+impl Work {
+    /// Writes a row's changed fields, its `updated_at` the change's instant.
+    pub(crate) async fn save<A>(&self, mut model: A) -> Result<<A::Entity as EntityTrait>::Model>
+    where
+        A: Stamped + ActiveModelBehavior + Send,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    {
+        model.stamp(self.now);
+        Ok(model.update(&self.tx).await?)
+    }
+}
+
+/// A row that keeps the instant it last changed.
+pub(crate) trait Stamped: ActiveModelTrait {
+    fn stamp(&mut self, now: DateTime<Utc>);
+}
+
+macro_rules! stamped {
+    ($($entity:ident),* $(,)?) => {$(
+        impl Stamped for crate::entity::$entity::ActiveModel {
+            fn stamp(&mut self, now: DateTime<Utc>) {
+                self.updated_at = Set(now);
+            }
+        }
+    )*};
+}
+
+stamped!(chat, operator, organization_settings, queue);
 
 impl Domain {
     /// Opens a write transaction for a change happening at `now`.

@@ -131,8 +131,7 @@ impl Admin<'_> {
         model.next_custom_status_id = Set(None);
         model.away_due_at = Set(None);
         model.after_work_until = Set(None);
-        model.updated_at = Set(now);
-        let archived = model.update(&work.tx).await?;
+        let archived = work.save(model).await?;
         self.domain
             .routing()
             .hand_back(&mut work, &archived, true)

@@ -253,8 +253,7 @@ impl Admin<'_> {
         };
         let mut model: queue::ActiveModel = found.clone().into();
         model.archived_at = Set(Some(now));
-        model.updated_at = Set(now);
-        let archived = model.update(&work.tx).await?;
+        let archived = work.save(model).await?;
         if let Some(target) = target {
             self.domain
                 .chats()

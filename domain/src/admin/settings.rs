@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, EntityTrait};
+use sea_orm::EntityTrait;
 use serde_json::json;
 use validator::{Validate, ValidationError};
 
@@ -277,8 +277,7 @@ impl Admin<'_> {
             status_log_retention_days,
             chat_retention_days => zero_for_good,
         });
-        model.updated_at = Set(now);
-        let updated = model.update(&work.tx).await?;
+        let updated = work.save(model).await?;
         // Thresholds moved: every open chat's light and its next change move with them.
         self.domain
             .conversation()

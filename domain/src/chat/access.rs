@@ -1,11 +1,10 @@
 //! Which chats, queues and topics a caller may use (A1, A2), who is told of a chat's changes, and
 //! the organization's chat numbers.
 
-use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QuerySelect, QueryTrait,
 };
 use serde_json::json;
 
@@ -286,11 +285,10 @@ impl Chats<'_> {
     pub(crate) async fn update_chat(
         self,
         work: &mut Work,
-        mut model: chat::ActiveModel,
+        model: chat::ActiveModel,
         change: serde_json::Value,
     ) -> Result<chat::Model> {
-        model.updated_at = Set(work.now);
-        let updated = model.update(&work.tx).await?;
+        let updated = work.save(model).await?;
         self.tell_chat(work, &updated, EventKind::ChatUpdated, change)
             .await?;
         Ok(updated)

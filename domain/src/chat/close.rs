@@ -4,9 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use validator::Validate;
 
@@ -108,8 +106,7 @@ impl Chats<'_> {
         model.traffic_light_changes_at = Set(None);
         model.waiting_since = Set(None);
         model.auto_close_at = Set(None);
-        model.updated_at = Set(work.now);
-        let closed = model.update(&work.tx).await?;
+        let closed = work.save(model).await?;
         if matches!(chat.status, ChatStatus::Queued | ChatStatus::Bot) {
             self.tell_queue(work, chat, EventKind::ChatDequeued).await?;
         }

@@ -2,7 +2,7 @@
 //! page.
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use validator::Validate;
 
@@ -73,8 +73,7 @@ impl Chats<'_> {
         model.rating = Set(Some(i16::try_from(input.score).unwrap_or_default()));
         model.rating_comment = Set(kept_comment(input.score, input.comment.as_deref()));
         model.rated_at = Set(Some(now));
-        model.updated_at = Set(now);
-        let rated = model.update(&work.tx).await?;
+        let rated = work.save(model).await?;
         work.outbox.to_chat(
             rated.organization_id,
             rated.id,

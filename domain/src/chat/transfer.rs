@@ -173,8 +173,7 @@ impl Chats<'_> {
                 model.queue_priority = Set(0);
                 model.queued_at = Set(Some(work.now));
                 model.accepted_at = Set(None);
-                model.updated_at = Set(work.now);
-                let queued = model.update(&work.tx).await?;
+                let queued = work.save(model).await?;
                 let assignment = open_assignment(
                     &work.tx,
                     &queued,
@@ -219,8 +218,7 @@ impl Chats<'_> {
                 model.bot_scheme_id = Set(Some(scheme.id));
                 model.accepted_at = Set(None);
                 model.waiting_since = Set(None);
-                model.updated_at = Set(work.now);
-                let with_bot = model.update(&work.tx).await?;
+                let with_bot = work.save(model).await?;
                 let mut assignment: chat_assignment::ActiveModel = open_assignment(
                     &work.tx,
                     &with_bot,

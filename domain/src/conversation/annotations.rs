@@ -112,8 +112,7 @@ impl Conversation<'_> {
         if input.muted {
             model.waiting_since = Set(None);
         }
-        model.updated_at = Set(work.now);
-        let updated = model.update(&work.tx).await?;
+        let updated = work.save(model).await?;
         let updated = self.refresh_light(&mut work, &updated).await?;
         self.domain
             .chats()
@@ -271,8 +270,7 @@ impl Conversation<'_> {
         let mut model: chat::ActiveModel = chat.into();
         model.topic_id = Set(input.topic_id);
         model.subtopic_id = Set(input.subtopic_id);
-        model.updated_at = Set(work.now);
-        let updated = model.update(&work.tx).await?;
+        let updated = work.save(model).await?;
         self.domain
             .chats()
             .commit_update(work, updated, json!({ "topicId": input.topic_id }))

@@ -3,7 +3,7 @@
 
 use sea_orm::ActiveValue::Set;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use validator::Validate;
 
@@ -150,8 +150,7 @@ impl Crm<'_> {
         let (customer_id, source) = (chat.customer_id, chat.source);
         let mut model: chat::ActiveModel = chat.into();
         change(&mut model);
-        model.updated_at = Set(now);
-        let updated = model.update(&work.tx).await?;
+        let updated = work.save(model).await?;
         if let Some(contact) = customer_link
             && let Some(mut found) = customer_entity::Entity::find_by_id(customer_id)
                 .one(&work.tx)

@@ -106,11 +106,10 @@ pub(crate) async fn change_status(
 /// with `change`).
 pub(crate) async fn update_operator(
     work: &mut Work,
-    mut model: operator::ActiveModel,
+    model: operator::ActiveModel,
     change: serde_json::Value,
 ) -> Result<operator::Model> {
-    model.updated_at = Set(work.now);
-    let updated = model.update(&work.tx).await?;
+    let updated = work.save(model).await?;
     work.outbox.to_operator(
         updated.organization_id,
         updated.id,

@@ -250,8 +250,7 @@ impl Routing<'_> {
         model.operator_id = Set(Some(operator_id));
         model.invited_at = Set(Some(work.now));
         model.invitation_expires_at = Set(Some(expires_at));
-        model.updated_at = Set(work.now);
-        let invited = model.update(&work.tx).await?;
+        let invited = work.save(model).await?;
         // A wait in a queue (after a transfer there) ends when someone is offered the chat.
         chat_assignment::Entity::update_many()
             .col_expr(chat_assignment::Column::EndedAt, Expr::value(work.now))
@@ -295,8 +294,7 @@ impl Routing<'_> {
         if to_head {
             model.queue_priority = Set(Ord::max(chat.queue_priority, 1));
         }
-        model.updated_at = Set(work.now);
-        let queued = model.update(&work.tx).await?;
+        let queued = work.save(model).await?;
         end_assignment(&work.tx, chat.id, reason, None, work.now).await?;
         if let Some(operator_id) = previous {
             release_capacity(&work.tx, operator_id).await?;
