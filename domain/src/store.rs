@@ -139,9 +139,11 @@ archived!(
     channel,
     chat_result,
     custom_status,
+    operator,
     queue,
     quick_reply,
     skill,
+    topic,
     webhook,
     wrap_up_reason
 );
@@ -162,6 +164,13 @@ pub async fn find_own<E: Owned>(
     id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
 ) -> Result<E::Model> {
     found::<E>(own::<E>(actor, id).one(db).await?)
+}
+
+/// The caller's organization's rows that are not archived, to narrow and order further.
+pub fn all_live<E: Archived>(actor: &Actor) -> Select<E> {
+    E::find()
+        .filter(E::ORGANIZATION.eq(actor.organization_id))
+        .filter(E::ARCHIVED_AT.is_null())
 }
 
 /// The row `id` if it is the caller's organization's and not archived, to narrow further.

@@ -14,6 +14,7 @@ use crate::ids::{OperatorId, SkillId};
 use crate::presence::rules::change_status;
 use crate::routing::rows::lock_operator;
 use crate::service::Admin;
+use crate::store::all_live;
 use crate::validate::check_admin;
 
 #[derive(Clone, Debug, Validate)]
@@ -210,9 +211,7 @@ impl Admin<'_> {
         only_available: bool,
         search: Option<&str>,
     ) -> Result<Vec<operator::Model>> {
-        let mut query = operator::Entity::find()
-            .filter(operator::Column::OrganizationId.eq(actor.organization_id))
-            .filter(operator::Column::ArchivedAt.is_null());
+        let mut query = all_live::<operator::Entity>(actor);
         if only_available {
             query = query
                 .filter(

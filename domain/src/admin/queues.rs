@@ -17,7 +17,7 @@ use crate::enums::ChatStatus;
 use crate::error::{DomainError, Result};
 use crate::ids::{OperatorId, QueueId, SkillId};
 use crate::service::Admin;
-use crate::store::find_own;
+use crate::store::{all_live, find_own};
 use crate::validate::{change, check_admin, clean, not_blank, single_line};
 
 #[derive(Clone, Debug, Validate)]
@@ -284,9 +284,7 @@ impl Admin<'_> {
     /// Queues by name. `only_available` leaves out archived queues and full ones (C6, E1).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn queues(self, actor: &Actor, only_available: bool) -> Result<Vec<queue::Model>> {
-        let all = queue::Entity::find()
-            .filter(queue::Column::OrganizationId.eq(actor.organization_id))
-            .filter(queue::Column::ArchivedAt.is_null())
+        let all = all_live::<queue::Entity>(actor)
             .order_by_asc(queue::Column::Name)
             .all(&self.domain.db)
             .await?;

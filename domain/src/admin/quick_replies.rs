@@ -16,7 +16,7 @@ use crate::entity::{queue, queue_member, quick_reply, quick_reply_queue};
 use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, QueueId, QuickReplyId};
 use crate::service::Admin;
-use crate::store::find_own;
+use crate::store::{all_live, find_own};
 use crate::validate::{check_admin, single_line};
 
 /// The template parameters a quick reply may contain (D5); `<` and `>` are otherwise reserved.
@@ -168,9 +168,7 @@ impl Admin<'_> {
         queue_ids: &[QueueId],
     ) -> Result<()> {
         let wanted: HashSet<QueueId> = queue_ids.iter().copied().collect();
-        let live = queue::Entity::find()
-            .filter(queue::Column::OrganizationId.eq(actor.organization_id))
-            .filter(queue::Column::ArchivedAt.is_null())
+        let live = all_live::<queue::Entity>(actor)
             .filter(queue::Column::Id.is_in(wanted.iter().copied()))
             .count(db)
             .await?;
@@ -257,9 +255,7 @@ impl Admin<'_> {
                 None => ReplyScope::All,
             },
         };
-        let all = quick_reply::Entity::find()
-            .filter(quick_reply::Column::OrganizationId.eq(actor.organization_id))
-            .filter(quick_reply::Column::ArchivedAt.is_null())
+        let all = all_live::<quick_reply::Entity>(actor)
             .order_by_asc(quick_reply::Column::Name)
             .all(&self.domain.db)
             .await?;

@@ -20,7 +20,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::secret::{generate_token, token_digest};
 use crate::service::Channels;
-use crate::store::{find_live, found, live};
+use crate::store::{all_live, find_live, found, live};
 use crate::validate::check_admin;
 
 /// What the delivery worker needs to send a message to the customer's channel.
@@ -150,9 +150,7 @@ impl Channels<'_> {
     /// messages; secrets are never part of what the API shows).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn channels(self, actor: &Actor) -> Result<Vec<channel::Model>> {
-        Ok(channel::Entity::find()
-            .filter(channel::Column::OrganizationId.eq(actor.organization_id))
-            .filter(channel::Column::ArchivedAt.is_null())
+        Ok(all_live::<channel::Entity>(actor)
             .order_by_asc(channel::Column::Name)
             .all(&self.domain.db)
             .await?)

@@ -20,7 +20,7 @@ use crate::ids::*;
 use crate::page::{self, Order};
 use crate::secret::generate_token;
 use crate::service::Deliveries;
-use crate::store::{found, live, own};
+use crate::store::{all_live, found, live, own};
 use crate::validate::{check_admin, http_url};
 use crate::work::Work;
 
@@ -193,9 +193,7 @@ impl Deliveries<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn webhooks(self, actor: &Actor) -> Result<Vec<webhook::Model>> {
         actor.require_admin()?;
-        Ok(webhook::Entity::find()
-            .filter(webhook::Column::OrganizationId.eq(actor.organization_id))
-            .filter(webhook::Column::ArchivedAt.is_null())
+        Ok(all_live::<webhook::Entity>(actor)
             .order_by_asc(webhook::Column::CreatedAt)
             .all(&self.domain.db)
             .await?)

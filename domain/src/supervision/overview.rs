@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::ids::QueueId;
 use crate::routing::estimate;
 use crate::service::Supervision;
-use crate::store::relation;
+use crate::store::{all_live, relation};
 use crate::supervision::Floor;
 
 /// How many red chats the view lists (the most overdue first); the count has them all.
@@ -77,10 +77,7 @@ impl Supervision<'_> {
         let db = &self.domain.db;
         let now = self.domain.now();
         let floor = Floor::of(db, actor).await?;
-        let mut queues = queue::Entity::find()
-            .filter(queue::Column::OrganizationId.eq(actor.organization_id))
-            .filter(queue::Column::ArchivedAt.is_null())
-            .order_by_asc(queue::Column::Name);
+        let mut queues = all_live::<queue::Entity>(actor).order_by_asc(queue::Column::Name);
         if let Floor::Queues(mine) = &floor {
             queues = queues.filter(queue::Column::Id.is_in(mine.iter().copied()));
         }
@@ -336,9 +333,7 @@ async fn operators_on(
     floor: &Floor,
     ids: &[QueueId],
 ) -> Result<Vec<operator::Model>> {
-    let mut operators = operator::Entity::find()
-        .filter(operator::Column::OrganizationId.eq(actor.organization_id))
-        .filter(operator::Column::ArchivedAt.is_null())
+    let mut operators = all_live::<operator::Entity>(actor)
         .filter(operator::Column::Status.ne(OperatorStatus::Offline))
         .order_by_asc(operator::Column::FirstName)
         .order_by_asc(operator::Column::Id);
