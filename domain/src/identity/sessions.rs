@@ -93,9 +93,9 @@ impl Identity<'_> {
 
         let policy = &self.domain.config.throttle;
         let (Some(op), true) = (found, matches && credential.is_some()) else {
-            let work = self.domain.begin(now).await?;
+            let tx = self.domain.write().await?;
             throttle::record_failure(
-                &work.tx,
+                &tx,
                 policy,
                 keys[0].clone(),
                 policy.account_free_failures,
@@ -104,7 +104,7 @@ impl Identity<'_> {
             .await?;
             if let Some(key) = keys.get(1) {
                 throttle::record_failure(
-                    &work.tx,
+                    &tx,
                     policy,
                     key.clone(),
                     policy.address_free_failures,
@@ -112,7 +112,7 @@ impl Identity<'_> {
                 )
                 .await?;
             }
-            work.tx.commit().await?;
+            tx.commit().await?;
             return Err(DomainError::Unauthenticated(
                 "Wrong e-mail or password".into(),
             ));
