@@ -4,7 +4,11 @@
 use chrono::Duration;
 use sea_orm::ActiveValue::Set;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Alias, CommonTableExpression, WithClause};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryTrait, TryIntoModel,
+};
 use serde_json::json;
 use validator::Validate;
 
@@ -199,7 +203,7 @@ impl Conversation<'_> {
         } else {
             DeliveryState::Delivered
         };
-        let created = message::ActiveModel {
+        let message = message::ActiveModel {
             id: Set(MessageId::new()),
             organization_id: Set(chat.organization_id),
             chat_id: Set(chat.id),
@@ -214,19 +218,8 @@ impl Conversation<'_> {
             external_id: Set(external_id),
             created_at: Set(work.now),
             delivered_at: Set((state == DeliveryState::Delivered).then_some(work.now)),
-        }
-        .insert(&work.tx)
-        .await?;
-        if to_customer {
-            // Written in this transaction, delivered by a worker with retries (M2).
-            Pending::new(DeliveryKind::ChannelMessage, json!({ "text": text }))
-                .on_channel(chat.channel_id, created.id)
-                .row(DeliveryId::new(), chat, work.now)
-                .insert(&work.tx)
-                .await?;
-            work.outbox.wake_deliveries();
-        }
-        // The chat after the message, traffic light included, written in one update.
+        };
+        // The chat after the message, traffic light included.
         let mut next = chat.clone();
         next.last_message_at = Some(work.now);
         next.last_message_text = Some(text.to_owned());
@@ -262,10 +255,16 @@ impl Conversation<'_> {
             crate::chat::rules::traffic_light(&next, &rules.settings, work.now);
         next.traffic_light = light;
         next.traffic_light_changes_at = changes_at;
-        let updated = chat::ActiveModel::from(next)
-            .reset_all()
-            .update(&work.tx)
-            .await?;
+        let (updated, created) = write_message(work, message, next).await?;
+        if to_customer {
+            // Written in this transaction, delivered by a worker with retries (M2).
+            Pending::new(DeliveryKind::ChannelMessage, json!({ "text": text }))
+                .on_channel(chat.channel_id, created.id)
+                .row(DeliveryId::new(), chat, work.now)
+                .insert(&work.tx)
+                .await?;
+            work.outbox.wake_deliveries();
+        }
         let mut events = vec![(
             EventKind::MessageCreated,
             json!({ "messageId": created.id, "authorKind": author_kind }),
@@ -376,4 +375,34 @@ impl Conversation<'_> {
         }
         Ok(created)
     }
+}
+
+/// Writes a new message and the chat as it changes, and returns both as written. On
+/// PostgreSQL the two go in one statement (the message's insert as a data-modifying CTE of the
+/// chat's update): every value is known before either is written, and neither reads the other.
+async fn write_message(
+    work: &Work,
+    message: message::ActiveModel,
+    chat: chat::Model,
+) -> Result<(chat::Model, message::Model)> {
+    let update = chat::ActiveModel::from(chat.clone()).reset_all();
+    if work.tx.get_database_backend() != DbBackend::Postgres {
+        let created = message.insert(&work.tx).await?;
+        return Ok((update.update(&work.tx).await?, created));
+    }
+    let created = message.clone().try_into_model()?;
+    let insert = message::Entity::insert(message).into_query();
+    let new_message = CommonTableExpression::new()
+        .query(insert)
+        .table_name(Alias::new("new_message"))
+        .to_owned();
+    let statement = WithClause::new()
+        .cte(new_message)
+        .to_owned()
+        .query(chat::Entity::update(update).validate()?.into_query());
+    let written = work.tx.execute(&statement).await?;
+    if written.rows_affected() != 1 {
+        return Err(DomainError::not_found("chat"));
+    }
+    Ok((chat, created))
 }
