@@ -39,7 +39,8 @@ pub trait Keyset {
     fn keyset(&self) -> (DateTime<Utc>, sea_orm::Value);
 }
 
-/// Makes cursors of `created_at` and `id` fields [`Keyset`]s.
+/// Makes cursors of `created_at` and `id` fields [`Keyset`]s (invoked beside each cursor, so that
+/// this file names none of the lists that use it).
 macro_rules! keyset {
     ($($cursor:ty),* $(,)?) => {$(
         impl $crate::page::Keyset for $cursor {
@@ -57,11 +58,7 @@ impl<I: Into<sea_orm::Value> + Copy> Keyset for (DateTime<Utc>, I) {
     }
 }
 
-keyset!(
-    crate::chat::HistoryCursor,
-    crate::deliveries::DeliveryCursor,
-    crate::channels::webchat::WebchatCursor,
-);
+pub(crate) use keyset;
 
 /// Reads `first` rows of `query` ordered by `(at, id)` in `order`, after the cursor when there
 /// is one, and whether more follow.

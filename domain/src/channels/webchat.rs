@@ -67,6 +67,8 @@ pub struct WebchatCursor {
     pub id: MessageId,
 }
 
+crate::page::keyset!(WebchatCursor);
+
 impl Channels<'_> {
     /// An active web chat channel; anything else is `NOT_FOUND`.
     #[tracing::instrument(level = "debug", skip_all)]

@@ -49,6 +49,8 @@ pub struct HistoryCursor {
     pub id: ChatId,
 }
 
+crate::page::keyset!(HistoryCursor);
+
 impl HistoryCursor {
     /// Where a list continues after `row`.
     pub fn of(row: &chat::Model) -> Self {

@@ -96,6 +96,8 @@ pub struct DeliveryCursor {
     pub id: DeliveryId,
 }
 
+crate::page::keyset!(DeliveryCursor);
+
 impl DeliveryCursor {
     /// Where a list continues after `row`.
     pub fn of(row: &delivery::Model) -> Self {
