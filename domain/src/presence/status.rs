@@ -155,8 +155,7 @@ impl Presence<'_> {
                 // No work to finish: the status applies now.
                 let changed = change_status(&mut work, &me, status, input.custom_status_id).await?;
                 let updated = self.after_presence_change(&mut work, &me, changed).await?;
-                self.domain.commit(work).await?;
-                return Ok(updated);
+                return self.domain.answer(work, updated).await;
             }
         }
         // Store (or, with no status, cancel) the status to take when the work ends.
