@@ -44,7 +44,7 @@ enum Target {
     Scheme(BotSchemeId),
 }
 
-/// Records who a chat was transferred from on its newest assignment.
+/// Records who a chat was transferred from on its open assignment (the one the transfer made).
 async fn mark_from(
     db: &impl ConnectionTrait,
     chat_id: ChatId,
@@ -54,19 +54,6 @@ async fn mark_from(
         .col_expr(chat_assignment::Column::FromOperatorId, Expr::value(from))
         .filter(chat_assignment::Column::ChatId.eq(chat_id))
         .filter(chat_assignment::Column::EndedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-async fn mark_from_row(
-    db: &impl ConnectionTrait,
-    assignment_id: AssignmentId,
-    from: Option<OperatorId>,
-) -> Result<()> {
-    chat_assignment::Entity::update_many()
-        .col_expr(chat_assignment::Column::FromOperatorId, Expr::value(from))
-        .filter(chat_assignment::Column::Id.eq(assignment_id))
         .exec(db)
         .await?;
     Ok(())
@@ -174,7 +161,7 @@ impl Chats<'_> {
                 model.queued_at = Set(Some(work.now));
                 model.accepted_at = Set(None);
                 let queued = work.save(model).await?;
-                let assignment = open_assignment(
+                open_assignment(
                     &work.tx,
                     &queued,
                     AssignmentKind::TransferredToQueue,
@@ -183,7 +170,7 @@ impl Chats<'_> {
                     work.now,
                 )
                 .await?;
-                mark_from_row(&work.tx, assignment.id, chat.operator_id).await?;
+                mark_from(&work.tx, chat.id, chat.operator_id).await?;
                 self.tell_chat(
                     &mut work,
                     &queued,
