@@ -40,6 +40,12 @@ pub fn identity_url(connection: &crm_connection::Model) -> Option<String> {
     }
 }
 
+/// Whether operators may sign in through this CRM: it has an OAuth client for them and an
+/// identity service to send them to (A4).
+pub fn offers_sign_in(connection: &crm_connection::Model) -> bool {
+    connection.oauth_client_id.is_some() && identity_url(connection).is_some()
+}
+
 /// A URL field: empty clears it, anything else must be an absolute http(s) URL.
 fn optional_url(value: &str) -> Result<(), ValidationError> {
     if value.is_empty() {
@@ -157,11 +163,21 @@ impl Crm<'_> {
         self,
         organization_id: OrganizationId,
     ) -> Result<crm_connection::Model> {
-        let found = crm_connection::Entity::find_by_id(organization_id)
+        self.saved_connection(organization_id)
+            .await?
+            .ok_or(DomainError::not_found("CRM connection"))
+    }
+
+    /// The organization's saved connection, its secrets opened, if it has one.
+    pub(crate) async fn saved_connection(
+        self,
+        organization_id: OrganizationId,
+    ) -> Result<Option<crm_connection::Model>> {
+        crm_connection::Entity::find_by_id(organization_id)
             .one(&self.domain.db)
             .await?
-            .ok_or(DomainError::not_found("CRM connection"))?;
-        self.domain.open_connection(found)
+            .map(|found| self.domain.open_connection(found))
+            .transpose()
     }
 
     /// Checks the saved connection (administrators): the connector reads one contact, which

@@ -107,9 +107,7 @@ impl Crm<'_> {
         let crm_sign_in = crm_connection::Entity::find_by_id(organization_id)
             .one(&self.domain.db)
             .await?
-            .is_some_and(|c| {
-                c.oauth_client_id.is_some() && crate::crm::connection::identity_url(&c).is_some()
-            });
+            .is_some_and(|c| crate::crm::connection::offers_sign_in(&c));
         Ok(PanelEmbedding {
             frame_ancestors,
             slot_origin: settings

@@ -36,14 +36,13 @@ impl Identity<'_> {
         self,
         organization_id: OrganizationId,
     ) -> Result<crm_connection::Model> {
-        let connection = crm_connection::Entity::find_by_id(organization_id)
-            .one(&self.domain.db)
+        let connection = self
+            .domain
+            .crm()
+            .saved_connection(organization_id)
             .await?
             .ok_or(DomainError::not_found("organization"))?;
-        let connection = self.domain.open_connection(connection)?;
-        if connection.oauth_client_id.is_none()
-            || crate::crm::connection::identity_url(&connection).is_none()
-        {
+        if !crate::crm::connection::offers_sign_in(&connection) {
             return Err(DomainError::validation(
                 "organization",
                 "This organization has not set up sign-in through its CRM",
