@@ -314,29 +314,8 @@ async fn count_wrap_ups(
     db: &impl ConnectionTrait,
     closed: Select<chat::Entity>,
 ) -> Result<WrapUps> {
-    let count = |column: chat::Column| {
-        closed
-            .clone()
-            .select_only()
-            .column(column)
-            .column_as(chat::Column::Id.count(), "n")
-            .filter(column.is_not_null())
-            .group_by(column)
-    };
-    let reasons = count(chat::Column::WrapUpReasonId)
-        .into_tuple::<(WrapUpReasonId, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
-        .collect();
-    let results = count(chat::Column::ResultId)
-        .into_tuple::<(ChatResultId, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
-        .collect();
+    let reasons = count_by::<WrapUpReasonId>(db, &closed, chat::Column::WrapUpReasonId).await?;
+    let results = count_by::<ChatResultId>(db, &closed, chat::Column::ResultId).await?;
     let chats: i64 = closed
         .select_only()
         .column_as(chat::Column::Id.count(), "n")
@@ -349,6 +328,31 @@ async fn count_wrap_ups(
         reasons,
         results,
     })
+}
+
+/// How many of the chats `closed` selects have each value of `column` (nulls left out).
+async fn count_by<Id>(
+    db: &impl ConnectionTrait,
+    closed: &Select<chat::Entity>,
+    column: chat::Column,
+) -> Result<HashMap<Id, u64>>
+where
+    Id: Eq + std::hash::Hash,
+    (Id, i64): sea_orm::TryGetableMany,
+{
+    Ok(closed
+        .clone()
+        .select_only()
+        .column(column)
+        .column_as(chat::Column::Id.count(), "n")
+        .filter(column.is_not_null())
+        .group_by(column)
+        .into_tuple::<(Id, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect())
 }
 
 /// Chats by wrap-up reason, then by result, each by name.
