@@ -268,50 +268,46 @@ fn get_params(mut params: Map<String, Value>) -> Result<Map<String, Value>, Refu
 
 /// One operation's parameters, each of the type the specification names.
 fn request_of(mut params: Map<String, Value>) -> Result<async_graphql::Request, Refusal> {
-    let query = match params.remove("query") {
-        Some(Value::String(query)) => query,
-        None | Some(Value::Null) => {
-            return Err(Refusal::validation("query", "The request has no `query`"));
-        }
-        Some(_) => return Err(Refusal::validation("query", "`query` must be a string")),
-    };
+    let query = param(&mut params, "query", "a string", string)?
+        .ok_or_else(|| Refusal::validation("query", "The request has no `query`"))?;
     let mut request = async_graphql::Request::new(query);
-    match params.remove("operationName") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(name)) => request = request.operation_name(name),
-        Some(_) => {
-            return Err(Refusal::validation(
-                "operationName",
-                "`operationName` must be a string",
-            ));
-        }
+    if let Some(name) = param(&mut params, "operationName", "a string", string)? {
+        request = request.operation_name(name);
     }
-    match params.remove("variables") {
-        None | Some(Value::Null) => {}
-        Some(variables @ Value::Object(_)) => {
-            request = request.variables(async_graphql::Variables::from_json(variables));
-        }
-        Some(_) => {
-            return Err(Refusal::validation(
-                "variables",
-                "`variables` must be an object",
-            ));
-        }
+    if let Some(variables) = param(&mut params, "variables", "an object", object)? {
+        request = request.variables(async_graphql::Variables::from_json(variables));
     }
-    match params.remove("extensions") {
-        None | Some(Value::Null) => {}
-        Some(extensions @ Value::Object(_)) => {
-            request.extensions = serde_json::from_value(extensions)
-                .map_err(|_| Refusal::validation("extensions", "`extensions` must be an object"))?;
-        }
-        Some(_) => {
-            return Err(Refusal::validation(
-                "extensions",
-                "`extensions` must be an object",
-            ));
-        }
+    if let Some(extensions) = param(&mut params, "extensions", "an object", object)? {
+        request.extensions = serde_json::from_value(extensions)
+            .map_err(|_| Refusal::validation("extensions", "`extensions` must be an object"))?;
     }
     Ok(request)
+}
+
+/// A parameter: absent or null is `None`; a value `take` refuses is a `VALIDATION` naming it.
+fn param<T>(
+    params: &mut Map<String, Value>,
+    name: &'static str,
+    kind: &str,
+    take: fn(Value) -> Option<T>,
+) -> Result<Option<T>, Refusal> {
+    match params.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => take(value)
+            .map(Some)
+            .ok_or_else(|| Refusal::validation(name, format!("`{name}` must be {kind}"))),
+    }
+}
+
+fn string(value: Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text),
+        _ => None,
+    }
+}
+
+fn object(value: Value) -> Option<Value> {
+    value.is_object().then_some(value)
 }
 
 /// Whether the operation the request names is a mutation or a subscription. A document that
