@@ -127,25 +127,38 @@ mod tests {
     #[test]
     fn keys_are_not_operators() {
         assert!(key(ApiKeyScope::Admin).operator().is_err());
-        assert!(
-            operator(Role::Operator)
-                .require_role(Role::Supervisor)
-                .is_err()
-        );
-        assert!(
-            operator(Role::Supervisor)
-                .require_role(Role::Supervisor)
-                .is_ok()
-        );
-        assert!(
-            key(ApiKeyScope::Crm)
-                .require_scope(ApiKeyScope::Crm)
-                .is_ok()
-        );
-        assert!(
-            operator(Role::Owner)
-                .require_scope(ApiKeyScope::Crm)
-                .is_err()
-        );
+    }
+
+    #[test]
+    fn roles_and_scopes() {
+        let cases = [
+            (
+                operator(Role::Operator)
+                    .require_role(Role::Supervisor)
+                    .is_ok(),
+                false,
+            ),
+            (
+                operator(Role::Supervisor)
+                    .require_role(Role::Supervisor)
+                    .is_ok(),
+                true,
+            ),
+            (
+                key(ApiKeyScope::Crm)
+                    .require_scope(ApiKeyScope::Crm)
+                    .is_ok(),
+                true,
+            ),
+            (
+                operator(Role::Owner)
+                    .require_scope(ApiKeyScope::Crm)
+                    .is_ok(),
+                false,
+            ),
+        ];
+        for (i, (allowed, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(allowed, expected, "case {i}");
+        }
     }
 }
