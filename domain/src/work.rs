@@ -46,9 +46,26 @@ macro_rules! stamped {
     )*};
 }
 
-stamped!(chat, operator, organization_settings, queue);
+stamped!(
+    bot_scheme,
+    chat,
+    chat_result,
+    custom_status,
+    operator,
+    organization_settings,
+    queue,
+    quick_reply,
+    skill,
+    topic,
+    wrap_up_reason,
+);
 
 impl Domain {
+    /// Opens a write transaction for a change happening now.
+    pub(crate) async fn begin_now(&self) -> Result<Work> {
+        self.begin(self.now()).await
+    }
+
     /// Opens a write transaction for a change happening at `now`.
     pub(crate) async fn begin(&self, now: DateTime<Utc>) -> Result<Work> {
         Ok(Work {

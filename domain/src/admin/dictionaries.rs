@@ -100,46 +100,41 @@ macro_rules! named_dictionary {
         impl Admin<'_> {
             pub async fn $create(self, actor: &Actor, input: $Create) -> Result<$entity::Model> {
                 check_admin(actor, &input)?;
-                let tx = self.domain.write().await?;
-                let name = unique_name::<$entity::Entity>(&tx, actor, &input.name, None).await?;
-                let now = self.domain.now();
+                let work = self.domain.begin_now().await?;
+                let name =
+                    unique_name::<$entity::Entity>(&work.tx, actor, &input.name, None).await?;
                 let mut model = <$entity::ActiveModel as Default>::default();
                 model.id = Set($Id::new());
                 model.organization_id = Set(actor.organization_id);
                 model.name = Set(name);
-                model.created_at = Set(now);
-                model.updated_at = Set(now);
+                model.created_at = Set(work.now);
+                model.updated_at = Set(work.now);
                 model.archived_at = Set(None);
-                let created = model.insert(&tx).await?;
-                tx.commit().await?;
-                Ok(created)
+                let created = model.insert(&work.tx).await?;
+                self.domain.answer(work, created).await
             }
 
             pub async fn $update(self, actor: &Actor, input: $Update) -> Result<$entity::Model> {
                 check_admin(actor, &input)?;
-                let tx = self.domain.write().await?;
-                let found = find_own::<$entity::Entity>(&tx, actor, input.id).await?;
+                let work = self.domain.begin_now().await?;
+                let found = find_own::<$entity::Entity>(&work.tx, actor, input.id).await?;
                 let name =
-                    unique_name::<$entity::Entity>(&tx, actor, &input.name, Some(input.id.0))
+                    unique_name::<$entity::Entity>(&work.tx, actor, &input.name, Some(input.id.0))
                         .await?;
                 let mut model: $entity::ActiveModel = found.into();
                 model.name = Set(name);
-                model.updated_at = Set(self.domain.now());
-                let updated = model.update(&tx).await?;
-                tx.commit().await?;
-                Ok(updated)
+                let updated = work.save(model).await?;
+                self.domain.answer(work, updated).await
             }
 
             pub async fn $archive(self, actor: &Actor, id: $Id) -> Result<$entity::Model> {
                 actor.require_admin()?;
-                let tx = self.domain.write().await?;
-                let found = find_own::<$entity::Entity>(&tx, actor, id).await?;
+                let work = self.domain.begin_now().await?;
+                let found = find_own::<$entity::Entity>(&work.tx, actor, id).await?;
                 let mut model: $entity::ActiveModel = found.into();
-                model.archived_at = Set(Some(self.domain.now()));
-                model.updated_at = Set(self.domain.now());
-                let archived = model.update(&tx).await?;
-                tx.commit().await?;
-                Ok(archived)
+                model.archived_at = Set(Some(work.now));
+                let archived = work.save(model).await?;
+                self.domain.answer(work, archived).await
             }
 
             /// Active entries by name; archived ones too when asked.

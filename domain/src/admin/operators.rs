@@ -2,7 +2,7 @@
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashSet;
 use validator::Validate;
 
@@ -70,7 +70,7 @@ impl Admin<'_> {
         input: UpdateOperatorInput,
     ) -> Result<operator::Model> {
         check_admin(actor, &input)?;
-        let tx = self.domain.write().await?;
+        let work = self.domain.begin_now().await?;
         let found = self.domain.identity().operator(actor, input.id).await?;
         let own_role = own_role_over(actor, found.role, "change")?;
         let mut model: operator::ActiveModel = found.clone().into();
@@ -92,10 +92,8 @@ impl Admin<'_> {
         if let Some(max_chats) = input.max_chats {
             model.max_chats = Set(max_chats);
         }
-        model.updated_at = Set(self.domain.now());
-        let updated = model.update(&tx).await?;
-        tx.commit().await?;
-        Ok(updated)
+        let updated = work.save(model).await?;
+        self.domain.answer(work, updated).await
     }
 
     /// Deactivates an operator (admins; someone of a role up to their own, never themselves).
@@ -160,7 +158,7 @@ impl Admin<'_> {
         input: SetOperatorSkillsInput,
     ) -> Result<operator::Model> {
         check_admin(actor, &input)?;
-        let tx = self.domain.write().await?;
+        let work = self.domain.begin_now().await?;
         let found = self
             .domain
             .identity()
@@ -174,7 +172,7 @@ impl Admin<'_> {
                     "The skill is listed twice",
                 ));
             }
-            self.usable_skill(&tx, actor, entry.skill_id, "skills.skillId")
+            self.usable_skill(&work.tx, actor, entry.skill_id, "skills.skillId")
                 .await
                 .map_err(|e| match e {
                     DomainError::Validation { message, .. } => {
@@ -185,7 +183,7 @@ impl Admin<'_> {
         }
         operator_skill::Entity::delete_many()
             .filter(operator_skill::Column::OperatorId.eq(found.id))
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         if !input.skills.is_empty() {
             operator_skill::Entity::insert_many(input.skills.iter().map(|entry| {
@@ -195,11 +193,10 @@ impl Admin<'_> {
                     level: Set(entry.level as i16),
                 }
             }))
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         }
-        tx.commit().await?;
-        Ok(found)
+        self.domain.answer(work, found).await
     }
 
     /// Operators of the organization by name. `only_available`: those who may take a transfer

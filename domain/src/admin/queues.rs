@@ -148,12 +148,12 @@ impl Admin<'_> {
     ) -> Result<queue::Model> {
         check_admin(actor, &input)?;
         let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
-        let tx = self.domain.write().await?;
+        let work = self.domain.begin_now().await?;
         if let Some(skill_id) = input.skill_id {
-            self.usable_skill(&tx, actor, skill_id, "skillId").await?;
+            self.usable_skill(&work.tx, actor, skill_id, "skillId")
+                .await?;
         }
-        let name = unique_name::<queue::Entity>(&tx, actor, &input.name, None).await?;
-        let now = self.domain.now();
+        let name = unique_name::<queue::Entity>(&work.tx, actor, &input.name, None).await?;
         let created = queue::ActiveModel {
             id: Set(QueueId::new()),
             organization_id: Set(actor.organization_id),
@@ -161,18 +161,17 @@ impl Admin<'_> {
             skill_id: Set(input.skill_id),
             size_limit: Set(input.size_limit),
             after_chat_work_secs: Set(input.after_chat_work_secs),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(work.now),
+            updated_at: Set(work.now),
             archived_at: Set(None),
             queued_reply: Set(input.queued_reply.as_deref().map(clean)),
             out_of_hours_reply: Set(input.out_of_hours_reply.as_deref().map(clean)),
             working_hours: Set(hours),
             time_zone: Set(input.time_zone),
         }
-        .insert(&tx)
+        .insert(&work.tx)
         .await?;
-        tx.commit().await?;
-        Ok(created)
+        self.domain.answer(work, created).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -183,16 +182,17 @@ impl Admin<'_> {
     ) -> Result<queue::Model> {
         check_admin(actor, &input)?;
         let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
-        let tx = self.domain.write().await?;
-        let found = find_own::<queue::Entity>(&tx, actor, input.id).await?;
+        let work = self.domain.begin_now().await?;
+        let found = find_own::<queue::Entity>(&work.tx, actor, input.id).await?;
         let mut model: queue::ActiveModel = found.into();
         if let Some(name) = &input.name {
-            let name = unique_name::<queue::Entity>(&tx, actor, name, Some(input.id.0)).await?;
+            let name =
+                unique_name::<queue::Entity>(&work.tx, actor, name, Some(input.id.0)).await?;
             model.name = Set(name);
         }
         if let Some(skill_id) = change(input.clear_skill, input.skill_id) {
             if let Some(id) = skill_id {
-                self.usable_skill(&tx, actor, id, "skillId").await?;
+                self.usable_skill(&work.tx, actor, id, "skillId").await?;
             }
             model.skill_id = Set(skill_id);
         }
@@ -216,10 +216,8 @@ impl Admin<'_> {
         if input.time_zone.is_some() {
             model.time_zone = Set(input.time_zone.clone());
         }
-        model.updated_at = Set(self.domain.now());
-        let updated = model.update(&tx).await?;
-        tx.commit().await?;
-        Ok(updated)
+        let updated = work.save(model).await?;
+        self.domain.answer(work, updated).await
     }
 
     /// Archives a queue. Its open chats move to `move_chats_to` (needed when it has any):
@@ -320,13 +318,13 @@ impl Admin<'_> {
         input: SetQueueMembersInput,
     ) -> Result<queue::Model> {
         check_admin(actor, &input)?;
-        let tx = self.domain.write().await?;
-        let found = find_own::<queue::Entity>(&tx, actor, input.queue_id).await?;
+        let work = self.domain.begin_now().await?;
+        let found = find_own::<queue::Entity>(&work.tx, actor, input.queue_id).await?;
         let wanted: HashSet<OperatorId> = input.operator_ids.iter().copied().collect();
         let known = operator::Entity::find()
             .filter(operator::Column::OrganizationId.eq(actor.organization_id))
             .filter(operator::Column::Id.is_in(wanted.iter().copied()))
-            .count(&tx)
+            .count(&work.tx)
             .await?;
         if known != wanted.len() as u64 {
             return Err(DomainError::validation(
@@ -336,7 +334,7 @@ impl Admin<'_> {
         }
         queue_member::Entity::delete_many()
             .filter(queue_member::Column::QueueId.eq(found.id))
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         if !wanted.is_empty() {
             queue_member::Entity::insert_many(wanted.into_iter().map(|operator_id| {
@@ -345,10 +343,9 @@ impl Admin<'_> {
                     operator_id: Set(operator_id),
                 }
             }))
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         }
-        tx.commit().await?;
-        Ok(found)
+        self.domain.answer(work, found).await
     }
 }

@@ -91,25 +91,23 @@ impl Admin<'_> {
         input: CreateQuickReplyInput,
     ) -> Result<quick_reply::Model> {
         check_admin(actor, &input)?;
-        let tx = self.domain.write().await?;
-        let name = unique_name::<quick_reply::Entity>(&tx, actor, &input.name, None).await?;
-        let now = self.domain.now();
+        let work = self.domain.begin_now().await?;
+        let name = unique_name::<quick_reply::Entity>(&work.tx, actor, &input.name, None).await?;
         let created = quick_reply::ActiveModel {
             id: Set(QuickReplyId::new()),
             organization_id: Set(actor.organization_id),
             name: Set(name),
             text: Set(input.text),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(work.now),
+            updated_at: Set(work.now),
             archived_at: Set(None),
             is_template: Set(input.approved_template),
         }
-        .insert(&tx)
+        .insert(&work.tx)
         .await?;
-        self.link_queues(&tx, actor, created.id, &input.queue_ids)
+        self.link_queues(&work.tx, actor, created.id, &input.queue_ids)
             .await?;
-        tx.commit().await?;
-        Ok(created)
+        self.domain.answer(work, created).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -119,12 +117,12 @@ impl Admin<'_> {
         input: UpdateQuickReplyInput,
     ) -> Result<quick_reply::Model> {
         check_admin(actor, &input)?;
-        let tx = self.domain.write().await?;
-        let found = find_own::<quick_reply::Entity>(&tx, actor, input.id).await?;
+        let work = self.domain.begin_now().await?;
+        let found = find_own::<quick_reply::Entity>(&work.tx, actor, input.id).await?;
         let mut model: quick_reply::ActiveModel = found.into();
         if let Some(name) = &input.name {
             let name =
-                unique_name::<quick_reply::Entity>(&tx, actor, name, Some(input.id.0)).await?;
+                unique_name::<quick_reply::Entity>(&work.tx, actor, name, Some(input.id.0)).await?;
             model.name = Set(name);
         }
         if let Some(text) = input.text {
@@ -134,12 +132,11 @@ impl Admin<'_> {
             model.is_template = Set(template);
         }
         if let Some(queue_ids) = &input.queue_ids {
-            self.link_queues(&tx, actor, input.id, queue_ids).await?;
+            self.link_queues(&work.tx, actor, input.id, queue_ids)
+                .await?;
         }
-        model.updated_at = Set(self.domain.now());
-        let updated = model.update(&tx).await?;
-        tx.commit().await?;
-        Ok(updated)
+        let updated = work.save(model).await?;
+        self.domain.answer(work, updated).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -149,14 +146,12 @@ impl Admin<'_> {
         id: QuickReplyId,
     ) -> Result<quick_reply::Model> {
         actor.require_admin()?;
-        let tx = self.domain.write().await?;
-        let found = find_own::<quick_reply::Entity>(&tx, actor, id).await?;
+        let work = self.domain.begin_now().await?;
+        let found = find_own::<quick_reply::Entity>(&work.tx, actor, id).await?;
         let mut model: quick_reply::ActiveModel = found.into();
-        model.archived_at = Set(Some(self.domain.now()));
-        model.updated_at = Set(self.domain.now());
-        let archived = model.update(&tx).await?;
-        tx.commit().await?;
-        Ok(archived)
+        model.archived_at = Set(Some(work.now));
+        let archived = work.save(model).await?;
+        self.domain.answer(work, archived).await
     }
 
     /// Replaces the queues a quick reply belongs to; each must be a live queue of the caller's.

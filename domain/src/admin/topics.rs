@@ -71,9 +71,9 @@ impl Admin<'_> {
     ) -> Result<topic::Model> {
         check_admin(actor, &input)?;
         let name = clean(&input.name);
-        let tx = self.domain.write().await?;
+        let work = self.domain.begin_now().await?;
         if let Some(parent_id) = input.parent_id {
-            let parent = match find_own::<topic::Entity>(&tx, actor, parent_id).await {
+            let parent = match find_own::<topic::Entity>(&work.tx, actor, parent_id).await {
                 Err(DomainError::NotFound { .. }) => {
                     return Err(DomainError::validation("parentId", "No such topic"));
                 }
@@ -89,22 +89,20 @@ impl Admin<'_> {
                 return Err(DomainError::validation("parentId", "The topic is archived"));
             }
         }
-        self.ensure_unique_topic(&tx, actor, input.parent_id, &name, None)
+        self.ensure_unique_topic(&work.tx, actor, input.parent_id, &name, None)
             .await?;
-        let now = self.domain.now();
         let created = topic::ActiveModel {
             id: Set(TopicId::new()),
             organization_id: Set(actor.organization_id),
             name: Set(name),
             parent_id: Set(input.parent_id),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(work.now),
+            updated_at: Set(work.now),
             archived_at: Set(None),
         }
-        .insert(&tx)
+        .insert(&work.tx)
         .await?;
-        tx.commit().await?;
-        Ok(created)
+        self.domain.answer(work, created).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
@@ -115,38 +113,33 @@ impl Admin<'_> {
     ) -> Result<topic::Model> {
         check_admin(actor, &input)?;
         let name = clean(&input.name);
-        let tx = self.domain.write().await?;
-        let found = find_own::<topic::Entity>(&tx, actor, input.id).await?;
-        self.ensure_unique_topic(&tx, actor, found.parent_id, &name, Some(found.id))
+        let work = self.domain.begin_now().await?;
+        let found = find_own::<topic::Entity>(&work.tx, actor, input.id).await?;
+        self.ensure_unique_topic(&work.tx, actor, found.parent_id, &name, Some(found.id))
             .await?;
         let mut model: topic::ActiveModel = found.into();
         model.name = Set(name);
-        model.updated_at = Set(self.domain.now());
-        let updated = model.update(&tx).await?;
-        tx.commit().await?;
-        Ok(updated)
+        let updated = work.save(model).await?;
+        self.domain.answer(work, updated).await
     }
 
     /// Archives a topic and its subtopics.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_topic(self, actor: &Actor, id: TopicId) -> Result<topic::Model> {
         actor.require_admin()?;
-        let tx = self.domain.write().await?;
-        let found = find_own::<topic::Entity>(&tx, actor, id).await?;
-        let now = self.domain.now();
+        let work = self.domain.begin_now().await?;
+        let found = find_own::<topic::Entity>(&work.tx, actor, id).await?;
         topic::Entity::update_many()
-            .col_expr(topic::Column::ArchivedAt, Expr::value(now))
-            .col_expr(topic::Column::UpdatedAt, Expr::value(now))
+            .col_expr(topic::Column::ArchivedAt, Expr::value(work.now))
+            .col_expr(topic::Column::UpdatedAt, Expr::value(work.now))
             .filter(topic::Column::ParentId.eq(found.id))
             .filter(topic::Column::ArchivedAt.is_null())
-            .exec(&tx)
+            .exec(&work.tx)
             .await?;
         let mut model: topic::ActiveModel = found.into();
-        model.archived_at = Set(Some(now));
-        model.updated_at = Set(now);
-        let archived = model.update(&tx).await?;
-        tx.commit().await?;
-        Ok(archived)
+        model.archived_at = Set(Some(work.now));
+        let archived = work.save(model).await?;
+        self.domain.answer(work, archived).await
     }
 
     /// Every topic and subtopic of the organization (active ones unless asked), by name.
