@@ -101,7 +101,27 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
     if std::env::var_os("OMNIPANEL_TEST_LOG").is_some() {
         omnipanel_api::telemetry::init(omnipanel_api::config::LogFormat::Text, false);
     }
-    let (mut connection, database_url, file) = fresh_database(db).await;
+    let (connection, database_url, file) = fresh_database(db).await;
+    start(
+        connection,
+        database_url,
+        file,
+        test_clock,
+        private_upstreams,
+        None,
+    )
+    .await
+}
+
+/// Starts the server on a migrated database; `key_file`: the keys of an instance already on it.
+async fn start(
+    mut connection: DatabaseConnection,
+    database_url: String,
+    file: Option<PathBuf>,
+    test_clock: bool,
+    private_upstreams: bool,
+    key_file: Option<PathBuf>,
+) -> TestApp {
     let queries = Arc::new(AtomicUsize::new(0));
     let counter = queries.clone();
     connection.set_metric_callback(move |info| {
@@ -121,7 +141,7 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
         .expect("bind port 0");
     let files_dir =
         std::env::temp_dir().join(format!("omnipanel_files_{}", uuid::Uuid::new_v4().simple()));
-    let key_file = files_dir.join("secret.key");
+    let key_file = key_file.unwrap_or_else(|| files_dir.join("secret.key"));
     // What `omnipanel serve` builds, with the manual clock and short upstream timeouts (so
     // failure tests stay quick). Timers fire through `advanceClock` (or
     // `domain.timers().run_due()`), never on their own, so nothing depends on timing luck and
@@ -171,6 +191,25 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
         files_dir,
         key_file,
         shutdown: Some(sender),
+    }
+}
+
+impl TestApp {
+    /// Another instance of the server on this one's database, as a deployment runs several: its
+    /// own clock (manual), its own connections and listener, the same keys.
+    pub async fn another_instance(&self) -> TestApp {
+        let connection = connect(&self.database_url)
+            .await
+            .expect("connect to the test database");
+        start(
+            connection,
+            self.database_url.clone(),
+            None,
+            true,
+            true,
+            Some(self.key_file.clone()),
+        )
+        .await
     }
 }
 
