@@ -101,6 +101,7 @@ impl App {
             tokio::spawn(omnipanel_domain::ports::share_notices(
                 domain.db.clone(),
                 domain.bus.clone(),
+                domain.credentials.clone(),
             )),
         ];
         if let TimerSweep::Every(period) = config.timers {

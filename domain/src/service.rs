@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::{DatabaseBackend, DatabaseConnection, DatabaseTransaction};
 
 use crate::error::Result;
 use crate::identity::throttle::ThrottlePolicy;
@@ -81,6 +81,8 @@ pub struct Domain {
     /// The newest events of the recipients this instance's subscriptions follow, read once
     /// for all of them (`event_tails.rs`).
     pub event_tails: crate::event_tails::EventTails,
+    /// The bearer tokens this instance resolved lately (`identity/credentials.rs`).
+    pub credentials: crate::identity::credentials::CredentialCache,
     /// Builds each organization's CRM connector.
     pub crm_connectors: Arc<dyn CrmConnectors>,
     /// Wakes this instance's delivery workers when deliveries were queued or came due.
@@ -147,12 +149,16 @@ capabilities! {
 
 impl Domain {
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, config: DomainConfig) -> Self {
+        // One instance has a SQLite database to itself; instances sharing PostgreSQL keep tokens
+        // only while they hear each other's changes (`share_notices` turns the cache on).
+        let alone = db.get_database_backend() != DatabaseBackend::Postgres;
         Self {
             db,
             clock,
             config: Arc::new(config),
             bus: EventBus::new(),
             event_tails: crate::event_tails::EventTails::default(),
+            credentials: crate::identity::credentials::CredentialCache::new(alone),
             crm_connectors: Arc::new(LocalOnly),
             deliveries_due: Arc::default(),
             file_store: Arc::new(LocalDisk::new("data/files")),

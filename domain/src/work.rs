@@ -17,9 +17,18 @@ pub(crate) struct Work {
     pub tx: DatabaseTransaction,
     pub outbox: Outbox,
     pub now: DateTime<Utc>,
+    /// Whether the change alters who a bearer token stands for.
+    credentials_changed: bool,
 }
 
 impl Work {
+    /// Notes that the change alters who a token stands for (a session ended, an operator
+    /// deactivated or given another role, a key revoked): every instance forgets the tokens it
+    /// keeps as the change commits (`identity/credentials.rs`).
+    pub(crate) fn change_credentials(&mut self) {
+        self.credentials_changed = true;
+    }
+
     /// Writes a row's changed fields, its `updated_at` the change's instant.
     pub(crate) async fn save<A>(&self, mut model: A) -> Result<<A::Entity as EntityTrait>::Model>
     where
@@ -72,15 +81,27 @@ impl Domain {
             tx: self.write().await?,
             outbox: Outbox::new(),
             now,
+            credentials_changed: false,
         })
     }
 
     /// Commits a change with its events, then publishes them (and wakes the delivery worker
     /// when it queued deliveries).
     pub(crate) async fn commit(&self, work: Work) -> Result<()> {
-        let Work { tx, mut outbox, .. } = work;
+        let Work {
+            tx,
+            mut outbox,
+            credentials_changed,
+            ..
+        } = work;
         outbox.flush(&tx).await?;
+        if credentials_changed {
+            crate::identity::credentials::tell_instances(&tx).await?;
+        }
         tx.commit().await?;
+        if credentials_changed {
+            self.credentials.forget_all();
+        }
         if outbox.wakes_deliveries() {
             self.deliveries_due.notify_one();
         }

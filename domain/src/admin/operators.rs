@@ -70,7 +70,7 @@ impl Admin<'_> {
         input: UpdateOperatorInput,
     ) -> Result<operator::Model> {
         check_admin(actor, &input)?;
-        let work = self.domain.begin_now().await?;
+        let mut work = self.domain.begin_now().await?;
         let found = self.domain.identity().operator(actor, input.id).await?;
         let own_role = own_role_over(actor, found.role, "change")?;
         let mut model: operator::ActiveModel = found.clone().into();
@@ -88,6 +88,7 @@ impl Admin<'_> {
                 ));
             }
             model.role = Set(role);
+            work.change_credentials();
         }
         if let Some(max_chats) = input.max_chats {
             model.max_chats = Set(max_chats);
@@ -145,6 +146,7 @@ impl Admin<'_> {
             .filter(session::Column::RevokedAt.is_null())
             .exec(&work.tx)
             .await?;
+        work.change_credentials();
         self.domain.commit(work).await?;
         tracing::info!(operator_id = %id, by = ?actor.operator_id(), "an operator was deactivated");
         Ok(archived)

@@ -88,9 +88,12 @@ impl Identity<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn revoke_api_key(self, actor: &Actor, id: ApiKeyId) -> Result<api_key::Model> {
         actor.require_admin()?;
-        let found = find_own::<api_key::Entity>(&self.domain.db, actor, id).await?;
+        let mut work = self.domain.begin_now().await?;
+        let found = find_own::<api_key::Entity>(&work.tx, actor, id).await?;
         let mut model: api_key::ActiveModel = found.into();
-        model.revoked_at = Set(Some(self.domain.now()));
-        Ok(model.update(&self.domain.db).await?)
+        model.revoked_at = Set(Some(work.now));
+        let revoked = model.update(&work.tx).await?;
+        work.change_credentials();
+        self.domain.answer(work, revoked).await
     }
 }

@@ -5,6 +5,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod api_keys;
+pub mod credentials;
 pub(crate) mod crm_sign_in;
 pub(crate) mod sessions;
 pub(crate) mod throttle;

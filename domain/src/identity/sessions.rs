@@ -13,6 +13,7 @@ use crate::actor::{Actor, Principal};
 use crate::entity::{api_key, operator, operator_credential, session};
 use crate::enums::{OperatorStatus, Role};
 use crate::error::{DomainError, Result};
+use crate::identity::credentials::Resolved;
 use crate::identity::throttle::{self};
 use crate::ids::{OperatorId, OrganizationId, SessionId};
 use crate::presence::rules::change_status;
@@ -157,86 +158,129 @@ impl Identity<'_> {
         Ok(token)
     }
 
-    /// Resolves a bearer token (a session token or an API key) to the actor it stands for.
+    /// Resolves a bearer token (a session token or an API key) to the actor it stands for. A
+    /// token resolved lately is answered from this instance's memory (`credentials.rs`); a
+    /// session's sliding expiry and a key's last use are written at most once a minute either way.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate(self, token: &str) -> Result<Actor> {
         let invalid =
             || DomainError::Unauthenticated("The token is not valid or has expired".into());
+        let session = token.starts_with(prefix::SESSION);
+        if !session && !token.starts_with(prefix::API_KEY) {
+            return Err(invalid());
+        }
         let now = self.domain.now();
         let digest = secret::token_digest(token);
-        if token.starts_with(prefix::SESSION) {
-            // The session and its operator in one round trip: this runs on every request.
-            let Some(found) = session::Entity::find()
-                .select_only()
-                .column_as(session::Column::Id, "session_id")
-                .column(session::Column::RevokedAt)
-                .column(session::Column::ExpiresAt)
-                .column(session::Column::LastSeenAt)
-                .column_as(operator::Column::Id, "operator_id")
-                .column_as(operator::Column::OrganizationId, "organization_id")
-                .column_as(operator::Column::Role, "role")
-                .join(
-                    JoinType::InnerJoin,
-                    relation(session::Column::OperatorId, operator::Column::Id),
-                )
-                .filter(session::Column::TokenHash.eq(&digest))
-                .filter(operator::Column::ArchivedAt.is_null())
-                .into_model::<SessionOf>()
-                .one(&self.domain.db)
-                .await?
-            else {
-                return Err(invalid());
-            };
-            if found.revoked_at.is_some() || found.expires_at <= now {
-                return Err(invalid());
+        let cache = &self.domain.credentials;
+        let resolved = match cache.get(&digest, now) {
+            Some(kept) => kept,
+            None => {
+                let since = cache.generation();
+                let read = if session {
+                    self.session_of(&digest, now).await?
+                } else {
+                    self.key_of(&digest).await?
+                };
+                let resolved = read.ok_or_else(invalid)?;
+                cache.keep(since, digest.clone(), resolved.clone(), now);
+                resolved
             }
-            // Sliding expiry, written at most once a minute per session.
-            if now - found.last_seen_at > Duration::minutes(1) {
+        };
+        if resolved
+            .touched_at
+            .is_none_or(|at| now - at > Duration::minutes(1))
+        {
+            self.touch(&resolved, now).await?;
+            let expires_at = session.then(|| now + self.domain.config.session_ttl);
+            cache.touched(&digest, now, expires_at);
+        }
+        Ok(resolved.actor)
+    }
+
+    /// A live session's operator, by its token's digest, read with the session in one round trip.
+    async fn session_of(self, digest: &str, now: DateTime<Utc>) -> Result<Option<Resolved>> {
+        let found = session::Entity::find()
+            .select_only()
+            .column_as(session::Column::Id, "session_id")
+            .column(session::Column::RevokedAt)
+            .column(session::Column::ExpiresAt)
+            .column(session::Column::LastSeenAt)
+            .column_as(operator::Column::Id, "operator_id")
+            .column_as(operator::Column::OrganizationId, "organization_id")
+            .column_as(operator::Column::Role, "role")
+            .join(
+                JoinType::InnerJoin,
+                relation(session::Column::OperatorId, operator::Column::Id),
+            )
+            .filter(session::Column::TokenHash.eq(digest))
+            .filter(operator::Column::ArchivedAt.is_null())
+            .into_model::<SessionOf>()
+            .one(&self.domain.db)
+            .await?;
+        Ok(found
+            .filter(|found| found.revoked_at.is_none() && found.expires_at > now)
+            .map(|found| Resolved {
+                actor: Actor {
+                    organization_id: found.organization_id,
+                    principal: Principal::Operator {
+                        id: found.operator_id,
+                        role: found.role,
+                        session_id: Some(found.session_id),
+                    },
+                },
+                expires_at: Some(found.expires_at),
+                touched_at: Some(found.last_seen_at),
+            }))
+    }
+
+    /// A live API key, by its digest.
+    async fn key_of(self, digest: &str) -> Result<Option<Resolved>> {
+        let found = api_key::Entity::find()
+            .filter(api_key::Column::KeyHash.eq(digest))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .one(&self.domain.db)
+            .await?;
+        Ok(found.map(|key| Resolved {
+            actor: Actor {
+                organization_id: key.organization_id,
+                principal: Principal::ApiKey {
+                    id: key.id,
+                    scope: key.scope,
+                },
+            },
+            expires_at: None,
+            touched_at: key.last_used_at,
+        }))
+    }
+
+    /// Writes a token's use: a session's `last_seen_at`, moving its expiry on; a key's
+    /// `last_used_at`.
+    async fn touch(self, resolved: &Resolved, now: DateTime<Utc>) -> Result<()> {
+        match resolved.actor.principal {
+            Principal::Operator {
+                session_id: Some(id),
+                ..
+            } => {
                 session::Entity::update_many()
                     .col_expr(session::Column::LastSeenAt, Expr::value(now))
                     .col_expr(
                         session::Column::ExpiresAt,
                         Expr::value(now + self.domain.config.session_ttl),
                     )
-                    .filter(session::Column::Id.eq(found.session_id))
+                    .filter(session::Column::Id.eq(id))
                     .exec(&self.domain.db)
                     .await?;
             }
-            Ok(Actor {
-                organization_id: found.organization_id,
-                principal: Principal::Operator {
-                    id: found.operator_id,
-                    role: found.role,
-                    session_id: Some(found.session_id),
-                },
-            })
-        } else if token.starts_with(prefix::API_KEY) {
-            let key = api_key::Entity::find()
-                .filter(api_key::Column::KeyHash.eq(&digest))
-                .filter(api_key::Column::RevokedAt.is_null())
-                .one(&self.domain.db)
-                .await?
-                .ok_or_else(invalid)?;
-            if key
-                .last_used_at
-                .is_none_or(|at| now - at > Duration::minutes(1))
-            {
+            Principal::ApiKey { id, .. } => {
                 api_key::Entity::update_many()
                     .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
-                    .filter(api_key::Column::Id.eq(key.id))
+                    .filter(api_key::Column::Id.eq(id))
                     .exec(&self.domain.db)
                     .await?;
             }
-            Ok(Actor {
-                organization_id: key.organization_id,
-                principal: Principal::ApiKey {
-                    id: key.id,
-                    scope: key.scope,
-                },
-            })
-        } else {
-            Err(invalid())
+            Principal::Operator { .. } => {}
         }
+        Ok(())
     }
 
     /// Ends the caller's session. An API key has none: it is revoked by an administrator
@@ -254,11 +298,14 @@ impl Identity<'_> {
             ..
         } = actor.principal
         {
+            let mut work = self.domain.begin_now().await?;
             session::Entity::update_many()
-                .col_expr(session::Column::RevokedAt, Expr::value(self.domain.now()))
+                .col_expr(session::Column::RevokedAt, Expr::value(work.now))
                 .filter(session::Column::Id.eq(id))
-                .exec(&self.domain.db)
+                .exec(&work.tx)
                 .await?;
+            work.change_credentials();
+            self.domain.commit(work).await?;
         }
         Ok(())
     }

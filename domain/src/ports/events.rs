@@ -19,6 +19,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use uuid::Uuid;
 
 use crate::enums::RecipientKind;
+use crate::identity::credentials::{CREDENTIALS_CHANNEL, CredentialCache};
 
 /// The PostgreSQL channel events are announced on.
 pub const PG_CHANNEL: &str = "omnipanel_events";
@@ -157,9 +158,14 @@ pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(
 const PAYLOAD_BYTES: usize = 7_900;
 
 /// Runs the PostgreSQL side of the bus: announces this instance's notices to the others,
-/// forwards theirs (and its own) to the local bus, and reconciles what is followed here.
-/// Returns at once on SQLite, where one instance has the database to itself.
-pub async fn share_notices(db: sea_orm::DatabaseConnection, bus: EventBus) {
+/// forwards theirs (and its own) to the local bus, reconciles what is followed here, and keeps
+/// `credentials` on while it hears other instances' credential changes. Returns at once on
+/// SQLite, where one instance has the database to itself.
+pub async fn share_notices(
+    db: sea_orm::DatabaseConnection,
+    bus: EventBus,
+    credentials: CredentialCache,
+) {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return;
     }
@@ -168,7 +174,7 @@ pub async fn share_notices(db: sea_orm::DatabaseConnection, bus: EventBus) {
         .store(true, std::sync::atomic::Ordering::Relaxed);
     tokio::join!(
         relay(&db, &bus),
-        forward(&db, &bus),
+        forward(&db, &bus, &credentials),
         reconcile_every(&db, &bus)
     );
 }
@@ -238,36 +244,57 @@ fn notices_in(payload: &str) -> serde_json::Result<Vec<Notice>> {
     })
 }
 
-/// Forwards PostgreSQL notifications (from every instance, this one included) to the local bus,
-/// reconnecting when the connection drops and reconciling each time it is back.
-async fn forward(db: &sea_orm::DatabaseConnection, bus: &EventBus) {
+/// Forwards PostgreSQL notifications (from every instance, this one included): event notices to
+/// the local bus, credential changes to the tokens kept here. Tokens are kept only while the
+/// listener listens; it reconnects when its connection fails.
+async fn forward(db: &sea_orm::DatabaseConnection, bus: &EventBus, credentials: &CredentialCache) {
     use sea_orm::sqlx::postgres::PgListener;
     loop {
         match PgListener::connect_with(db.get_postgres_connection_pool()).await {
-            Ok(mut listener) => match listener.listen(PG_CHANNEL).await {
-                Ok(()) => {
-                    // What was announced while nobody listened.
-                    reconcile(db, bus).await;
-                    loop {
-                        match listener.recv().await {
-                            Ok(notification) => match notices_in(notification.payload()) {
-                                Ok(notices) => notices.into_iter().for_each(|n| bus.publish(n)),
-                                Err(error) => {
-                                    tracing::warn!(%error, "ignoring a malformed event notice")
-                                }
-                            },
-                            Err(error) => {
-                                tracing::warn!(%error, "event listener lost its connection");
-                                break;
-                            }
-                        }
-                    }
+            Ok(mut listener) => {
+                match listener.listen_all([PG_CHANNEL, CREDENTIALS_CHANNEL]).await {
+                    Ok(()) => hear(db, bus, credentials, &mut listener).await,
+                    Err(error) => tracing::warn!(%error, "cannot LISTEN for events"),
                 }
-                Err(error) => tracing::warn!(%error, "cannot LISTEN for events"),
-            },
+            }
             Err(error) => tracing::warn!(%error, "cannot connect the event listener"),
         }
+        credentials.set_on(false);
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+/// Hears notifications until the listener fails. Each time its connection is made (again),
+/// what was said while nobody listened is made up for: the streams followed here are
+/// reconciled, and the tokens kept here forgotten.
+async fn hear(
+    db: &sea_orm::DatabaseConnection,
+    bus: &EventBus,
+    credentials: &CredentialCache,
+    listener: &mut sea_orm::sqlx::postgres::PgListener,
+) {
+    loop {
+        credentials.set_on(true);
+        reconcile(db, bus).await;
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(heard)) if heard.channel() == CREDENTIALS_CHANNEL => {
+                    credentials.forget_all();
+                }
+                Ok(Some(heard)) => match notices_in(heard.payload()) {
+                    Ok(notices) => notices.into_iter().for_each(|n| bus.publish(n)),
+                    Err(error) => tracing::warn!(%error, "ignoring a malformed event notice"),
+                },
+                Ok(None) => {
+                    tracing::warn!("the event listener lost its connection and made it again");
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the event listener lost its connection");
+                    return;
+                }
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@ mod channels;
 mod chatbot;
 mod concurrency;
 mod conversation;
+mod credentials;
 mod crm;
 mod crm_sign_in;
 mod demo;
