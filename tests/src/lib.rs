@@ -195,6 +195,19 @@ async fn start(
 }
 
 impl TestApp {
+    /// Waits until the server keeps the tokens it resolves: at once on SQLite, on PostgreSQL once
+    /// its listener hears other instances' changes (`identity/credentials.rs`).
+    pub async fn keeping_tokens(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self.domain.credentials.is_on() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the listener never connected"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Another instance of the server on this one's database, as a deployment runs several: its
     /// own clock (manual), its own connections and listener, the same keys.
     pub async fn another_instance(&self) -> TestApp {

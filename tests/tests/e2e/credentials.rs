@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use omnipanel_tests::{Db, TestApp, error_code, on_both_databases, spawn_app};
-use serde_json::json;
+use serde_json::{Value, json};
 
 on_both_databases!(
     a_token_seen_lately_costs_no_statement,
@@ -14,17 +14,8 @@ on_both_databases!(
 
 const ME: &str = "{ me { id role } }";
 
-/// On PostgreSQL tokens are kept once the instance hears the others' changes.
-async fn keeping(app: &TestApp) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !app.domain.credentials.is_on() {
-        assert!(Instant::now() < deadline, "the listener never connected");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 async fn a_token_seen_lately_costs_no_statement(app: TestApp) {
-    keeping(&app).await;
+    app.keeping_tokens().await;
     let org = app.create_org("Acme").await;
     let (_, first) = app
         .count_queries(app.ok(Some(&org.owner_token), ME, json!({})))
@@ -57,19 +48,20 @@ async fn a_token_seen_lately_costs_no_statement(app: TestApp) {
 }
 
 async fn a_change_of_what_a_token_stands_for_counts_at_the_next_request(app: TestApp) {
-    keeping(&app).await;
+    app.keeping_tokens().await;
     let org = app.create_org("Acme").await;
     let admin = &org.owner_token;
     let op = app.operator(admin, "OPERATOR").await;
     let overview = "{ liveOverview { at } }";
+    let by_admin =
+        |mutation: &'static str, id: &Value| app.ok(Some(admin), mutation, json!({ "id": id }));
 
     // Another role, at the next request.
     let refused = app.gql(Some(&op.token), overview, json!({})).await;
     assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
-    app.ok(
-        Some(admin),
+    by_admin(
         "mutation($id: ID!) { updateOperator(input: { id: $id, role: SUPERVISOR }) { operator { role } } }",
-        json!({ "id": op.id }),
+        &json!(op.id),
     )
     .await;
     let me = app.ok(Some(&op.token), ME, json!({})).await;
@@ -87,20 +79,18 @@ async fn a_change_of_what_a_token_stands_for_counts_at_the_next_request(app: Tes
     let key = created["createApiKey"]["key"].as_str().unwrap();
     let queues = "{ queues { id } }";
     app.ok(Some(key), queues, json!({})).await;
-    app.ok(
-        Some(admin),
+    by_admin(
         "mutation($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { id } } }",
-        json!({ "id": created["createApiKey"]["apiKey"]["id"] }),
+        &created["createApiKey"]["apiKey"]["id"],
     )
     .await;
     let revoked = app.gql(Some(key), queues, json!({})).await;
     assert_eq!(error_code(&revoked), "UNAUTHENTICATED", "{revoked}");
 
     // A deactivated operator.
-    app.ok(
-        Some(admin),
+    by_admin(
         "mutation($id: ID!) { archiveOperator(input: { id: $id }) { operator { id } } }",
-        json!({ "id": op.id }),
+        &json!(op.id),
     )
     .await;
     let gone = app.gql(Some(&op.token), ME, json!({})).await;
@@ -121,8 +111,8 @@ async fn a_change_of_what_a_token_stands_for_counts_at_the_next_request(app: Tes
 async fn another_instance_refuses_a_token_signed_out_on_one() {
     let one = spawn_app(Db::Postgres).await;
     let other = one.another_instance().await;
-    keeping(&one).await;
-    keeping(&other).await;
+    one.keeping_tokens().await;
+    other.keeping_tokens().await;
     let org = one.create_org("Acme").await;
     let token = &org.owner_token;
     let (_, read) = other

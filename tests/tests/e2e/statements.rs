@@ -21,7 +21,10 @@ on_both_databases!(
 /// routes with the queue it checked and keeps the chat routing returns; an accepted chat is
 /// written once, with its light; a close marks who leaves the chat and gives back its owner's
 /// capacity each in one `UPDATE … RETURNING` (both databases return rows from an update), which
-/// reads what the close goes on with. Before the hot-path work these were 19, 34, 62 with 10 members (182 with 40), 19 and 27 on PostgreSQL.
+/// reads what the close goes on with. A token used lately is resolved from memory, so a request
+/// costs no statement to authenticate (each test first waits until the server keeps tokens).
+/// Before the hot-path work these were 19, 34, 62 with 10 members (182 with 40), 19 and 27 on
+/// PostgreSQL.
 /// A change that needs more must say why here.
 struct Ceilings {
     live_overview: usize,
@@ -33,21 +36,21 @@ struct Ceilings {
 }
 
 const POSTGRES: Ceilings = Ceilings {
-    live_overview: 8,
-    send_message: 4,
+    live_overview: 7,
+    send_message: 3,
+    hand_off_routed: 21,
+    hand_off_queued: 17,
+    accept: 8,
+    close: 12,
+};
+
+const SQLITE: Ceilings = Ceilings {
+    live_overview: 7,
+    send_message: 5,
     hand_off_routed: 22,
     hand_off_queued: 18,
     accept: 9,
     close: 13,
-};
-
-const SQLITE: Ceilings = Ceilings {
-    live_overview: 8,
-    send_message: 6,
-    hand_off_routed: 23,
-    hand_off_queued: 19,
-    accept: 10,
-    close: 14,
 };
 
 fn ceilings(app: &TestApp) -> &'static Ceilings {
@@ -78,6 +81,7 @@ async fn hand_off(app: &TestApp, key: &str, queue: &str, phone: &str) -> (Value,
 }
 
 async fn the_hot_path_stays_within_its_statements(app: TestApp) {
+    app.keeping_tokens().await;
     let desk = app.desk("Acme").await;
     let reason = app.wrap_up_reason(&desk.org.owner_token).await;
     // Warm: the first hand-off creates the customer's stream rows and caches nothing else.
@@ -141,6 +145,7 @@ async fn queue_of(app: &TestApp, owner: &str, members: usize) -> (String, Vec<Op
 }
 
 async fn a_hand_off_costs_the_same_for_10_or_40_queue_members(app: TestApp) {
+    app.keeping_tokens().await;
     let org = app.create_org("Acme").await;
     let key = app.chatbot_key(&org.owner_token).await;
     let (small, small_ops) = queue_of(&app, &org.owner_token, 10).await;
@@ -184,6 +189,7 @@ async fn a_hand_off_costs_the_same_for_10_or_40_queue_members(app: TestApp) {
 /// The supervisor's view reads each figure in one grouped statement: its cost does not grow
 /// with the queues, operators or chats on the floor.
 async fn the_live_overview_costs_the_same_for_any_floor(app: TestApp) {
+    app.keeping_tokens().await;
     const OVERVIEW: &str = "{ liveOverview { queues { waitingCount oldestWaitSecs estimatedWaitSecs availableOperators activeChats } operators { status timeInStatusSecs } lights { red } redChats { id } } }";
     let org = app.create_org("Acme").await;
     let key = app.chatbot_key(&org.owner_token).await;
