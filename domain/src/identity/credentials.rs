@@ -175,6 +175,11 @@ mod tests {
         }
     }
 
+    /// Keeps a key's answer as a lookup that started just now would.
+    fn kept(cache: &CredentialCache, digest: &str, now: DateTime<Utc>) {
+        cache.keep(cache.generation(), digest.into(), resolved(None), now);
+    }
+
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
     }
@@ -182,7 +187,7 @@ mod tests {
     #[test]
     fn an_answer_holds_for_a_while_and_never_past_the_token_s_expiry() {
         let cache = CredentialCache::new(true);
-        cache.keep(cache.generation(), "a".into(), resolved(None), at(0));
+        kept(&cache, "a", at(0));
         cache.keep(cache.generation(), "b".into(), resolved(Some(at(3))), at(0));
         assert!(cache.get("a", at(9)).is_some());
         assert!(cache.get("a", at(10)).is_none(), "held for HOLD only");
@@ -194,26 +199,26 @@ mod tests {
     #[test]
     fn forgetting_drops_what_was_kept_and_what_lookups_in_flight_read() {
         let cache = CredentialCache::new(true);
-        cache.keep(cache.generation(), "a".into(), resolved(None), at(0));
+        kept(&cache, "a", at(0));
         let in_flight = cache.generation();
         cache.forget_all();
         assert!(cache.get("a", at(1)).is_none());
         cache.keep(in_flight, "b".into(), resolved(None), at(1));
         assert!(cache.get("b", at(1)).is_none(), "read before the change");
-        cache.keep(cache.generation(), "b".into(), resolved(None), at(1));
+        kept(&cache, "b", at(1));
         assert!(cache.get("b", at(1)).is_some());
     }
 
     #[test]
     fn an_instance_that_stops_hearing_changes_keeps_nothing() {
         let cache = CredentialCache::new(true);
-        cache.keep(cache.generation(), "a".into(), resolved(None), at(0));
+        kept(&cache, "a", at(0));
         cache.set_on(false);
         assert!(cache.get("a", at(0)).is_none());
-        cache.keep(cache.generation(), "a".into(), resolved(None), at(0));
+        kept(&cache, "a", at(0));
         cache.set_on(true);
         assert!(cache.get("a", at(0)).is_none(), "nothing kept while off");
-        cache.keep(cache.generation(), "a".into(), resolved(None), at(0));
+        kept(&cache, "a", at(0));
         assert!(cache.get("a", at(0)).is_some());
     }
 
@@ -221,14 +226,9 @@ mod tests {
     fn expired_answers_are_swept_as_the_cache_fills() {
         let cache = CredentialCache::new(true);
         for i in 0..SWEEP_AT {
-            cache.keep(
-                cache.generation(),
-                format!("old {i}"),
-                resolved(None),
-                at(0),
-            );
+            kept(&cache, &format!("old {i}"), at(0));
         }
-        cache.keep(cache.generation(), "new".into(), resolved(None), at(60));
+        kept(&cache, "new", at(60));
         assert_eq!(lock(&cache.kept).tokens.len(), 1);
     }
 }
