@@ -4,6 +4,7 @@
 //! `first-response`, `handle-time`, `status-time`, `csat`, `wrap-up`); `groupBy` as in GraphQL
 //! (`DAY`), `from` and `to` in RFC 3339.
 
+use async_graphql::EnumType;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -31,23 +32,27 @@ pub struct Params {
     operator_id: Option<String>,
 }
 
-const KINDS: [(&str, ReportKind); 6] = [
-    ("chats", ReportKind::Chats),
-    ("first-response", ReportKind::FirstResponse),
-    ("handle-time", ReportKind::HandleTime),
-    ("status-time", ReportKind::StatusTime),
-    ("csat", ReportKind::Csat),
-    ("wrap-up", ReportKind::WrapUp),
-];
+/// A kind as a path spells it: its GraphQL name in lower case, with hyphens (`first-response`).
+fn path_name(graphql_name: &str) -> String {
+    graphql_name.to_ascii_lowercase().replace('_', "-")
+}
 
-const GROUPS: [(&str, ReportGroup); 6] = [
-    ("OPERATOR", ReportGroup::Operator),
-    ("QUEUE", ReportGroup::Queue),
-    ("TOPIC", ReportGroup::Topic),
-    ("HOUR", ReportGroup::Hour),
-    ("DAY", ReportGroup::Day),
-    ("WEEK", ReportGroup::Week),
-];
+/// The value of the enum `T` whose GraphQL name, as `spelled`, is `name`, or the refusal on
+/// `field` that lists the names.
+fn named<T: EnumType>(
+    name: Option<&str>,
+    spelled: fn(&str) -> String,
+    field: &'static str,
+    how: &str,
+) -> Result<T, Refusal> {
+    let items = T::items();
+    name.and_then(|name| items.iter().find(|item| spelled(item.name) == name))
+        .map(|item| item.value)
+        .ok_or_else(|| {
+            let names: Vec<String> = items.iter().map(|item| spelled(item.name)).collect();
+            Refusal::validation(field, format!("One of {}{how}", names.join(", ")))
+        })
+}
 
 /// `GET /reports/{kind}.csv`.
 #[tracing::instrument(skip_all)]
@@ -96,16 +101,12 @@ pub async fn csv(
 
 /// The report the path and the query ask for, or the refusal naming what is wrong.
 fn input(file: &str, params: Params) -> Result<ReportInput, Refusal> {
-    let kind = file
-        .strip_suffix(".csv")
-        .and_then(|name| KINDS.iter().find(|(k, _)| *k == name))
-        .map(|(_, kind)| *kind)
-        .ok_or_else(|| {
-            Refusal::validation(
-                "kind",
-                "One of chats, first-response, handle-time, status-time, csat, wrap-up, as <kind>.csv",
-            )
-        })?;
+    let kind = named::<ReportKind>(
+        file.strip_suffix(".csv"),
+        path_name,
+        "kind",
+        ", as <kind>.csv",
+    )?;
     let instant = |value: Option<String>, field: &'static str| -> Result<DateTime<Utc>, Refusal> {
         value
             .as_deref()
@@ -113,14 +114,8 @@ fn input(file: &str, params: Params) -> Result<ReportInput, Refusal> {
             .map(|at| at.with_timezone(&Utc))
             .ok_or_else(|| Refusal::validation(field, "An RFC 3339 date and time is required"))
     };
-    let group_by = params
-        .group_by
-        .as_deref()
-        .and_then(|g| GROUPS.iter().find(|(name, _)| name.eq_ignore_ascii_case(g)))
-        .map(|(_, group)| *group)
-        .ok_or_else(|| {
-            Refusal::validation("groupBy", "One of OPERATOR, QUEUE, TOPIC, HOUR, DAY, WEEK")
-        })?;
+    let group_by = params.group_by.map(|g| g.to_ascii_uppercase());
+    let group_by = named::<ReportGroup>(group_by.as_deref(), str::to_owned, "groupBy", "")?;
     Ok(ReportInput {
         kind,
         from: instant(params.from, "from")?,

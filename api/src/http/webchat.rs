@@ -15,7 +15,8 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -44,8 +45,20 @@ fn refusal(error: DomainError) -> Response {
     Refusal::from(error).into_response()
 }
 
-fn channel_id(id: &str) -> Result<ChannelId, DomainError> {
-    id.parse().map_err(|_| DomainError::not_found("web chat"))
+/// The channel the path names (`/webchat/{channelId}/…`); an id that is not one is as unknown as
+/// a channel that does not exist: `NOT_FOUND`, before the body is read.
+pub struct WebchatChannel(ChannelId);
+
+impl<S: Send + Sync> FromRequestParts<S> for WebchatChannel {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let unknown = || refusal(DomainError::not_found("web chat"));
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| unknown())?;
+        id.parse().map(Self).map_err(|_| unknown())
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -72,11 +85,7 @@ fn conversation(state: Option<WebchatConversation>) -> Value {
 }
 
 /// `GET /webchat/{channelId}`.
-pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let id = match channel_id(&id) {
-        Ok(id) => id,
-        Err(error) => return refusal(error),
-    };
+pub async fn page(State(state): State<AppState>, WebchatChannel(id): WebchatChannel) -> Response {
     if let Err(error) = state.domain.channels().webchat_channel(id).await {
         return refusal(error);
     }
@@ -101,14 +110,10 @@ pub async fn page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
 /// `POST /webchat/{channelId}/conversations`.
 pub async fn start(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    WebchatChannel(id): WebchatChannel,
     ClientAddress(client): ClientAddress,
     CleanJson(input): CleanJson<StartWebchatInput>,
 ) -> Response {
-    let id = match channel_id(&id) {
-        Ok(id) => id,
-        Err(error) => return refusal(error),
-    };
     let client = client.to_string();
     match state
         .domain
@@ -131,14 +136,10 @@ pub struct SayInput {
 /// `POST /webchat/{channelId}/messages`.
 pub async fn say(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    WebchatChannel(id): WebchatChannel,
     headers: HeaderMap,
     CleanJson(input): CleanJson<SayInput>,
 ) -> Response {
-    let id = match channel_id(&id) {
-        Ok(id) => id,
-        Err(error) => return refusal(error),
-    };
     let said = state
         .domain
         .channels()
@@ -165,13 +166,9 @@ pub async fn say(
 /// `GET /webchat/{channelId}/messages`.
 pub async fn read(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    WebchatChannel(id): WebchatChannel,
     headers: HeaderMap,
 ) -> Response {
-    let id = match channel_id(&id) {
-        Ok(id) => id,
-        Err(error) => return refusal(error),
-    };
     let token = bearer(&headers);
     let read = async {
         let messages = state
@@ -204,14 +201,10 @@ pub struct RateInput {
 /// `POST /webchat/{channelId}/rating`.
 pub async fn rate(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    WebchatChannel(id): WebchatChannel,
     headers: HeaderMap,
     CleanJson(input): CleanJson<RateInput>,
 ) -> Response {
-    let id = match channel_id(&id) {
-        Ok(id) => id,
-        Err(error) => return refusal(error),
-    };
     match state
         .domain
         .channels()
@@ -274,13 +267,9 @@ impl Following {
 /// `GET /webchat/{channelId}/events?token=…`: server-sent `messages` events.
 pub async fn events(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    WebchatChannel(channel): WebchatChannel,
     Query(params): Query<EventsParams>,
 ) -> Response {
-    let channel = match channel_id(&id) {
-        Ok(id) => id,
-        Err(error) => return refusal(error),
-    };
     let token = params.token.unwrap_or_default();
     let customer = match state
         .domain
