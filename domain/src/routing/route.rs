@@ -4,13 +4,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::actor::Actor;
 use crate::entity::{
@@ -18,7 +18,8 @@ use crate::entity::{
     routing_decision,
 };
 use crate::enums::{
-    AssignmentEnd, AssignmentKind, ChatStatus, EventKind, Role, RoutingOutcome, RoutingTrigger,
+    AssignmentEnd, AssignmentKind, ChatStatus, EventKind, OperatorStatus, Role, RoutingOutcome,
+    RoutingTrigger,
 };
 use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, OperatorId, RoutingDecisionId};
@@ -28,12 +29,26 @@ use crate::routing::rows::{
     release_capacity_and_read, take_capacity,
 };
 use crate::service::Routing;
+use crate::store::relation;
 use crate::work::Work;
 
 /// What routing did with a chat, and the chat as it left it (`None` when it was not waiting).
 pub(crate) struct Routed {
     pub outcome: RoutingOutcome,
     pub chat: Option<chat::Model>,
+}
+
+/// A queue member as routing ranks them, with their level of the queue's skill.
+#[derive(FromQueryResult)]
+struct Member {
+    id: OperatorId,
+    status: OperatorStatus,
+    on_call: bool,
+    active_chats: i32,
+    max_chats: i32,
+    last_assigned_at: Option<DateTime<Utc>>,
+    after_work_until: Option<DateTime<Utc>>,
+    skill_level: Option<i16>,
 }
 
 impl Routing<'_> {
@@ -169,29 +184,40 @@ impl Routing<'_> {
         trigger: RoutingTrigger,
         now: DateTime<Utc>,
     ) -> Result<Vec<Candidate>> {
-        let member_ids: Vec<OperatorId> = queue_member::Entity::find()
-            .filter(queue_member::Column::QueueId.eq(queue.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.operator_id)
-            .collect();
+        // The members with their level of the queue's skill, in one statement (a queue without
+        // a skill matches no level).
+        let skill_id = queue.skill_id;
         let members = operator::Entity::find()
-            .filter(operator::Column::Id.is_in(member_ids.iter().copied()))
+            .select_only()
+            .columns([
+                operator::Column::Id,
+                operator::Column::Status,
+                operator::Column::OnCall,
+                operator::Column::ActiveChats,
+                operator::Column::MaxChats,
+                operator::Column::LastAssignedAt,
+                operator::Column::AfterWorkUntil,
+            ])
+            .column_as(operator_skill::Column::Level, "skill_level")
+            .join(
+                JoinType::InnerJoin,
+                relation(operator::Column::Id, queue_member::Column::OperatorId),
+            )
+            .join(
+                JoinType::LeftJoin,
+                relation(operator::Column::Id, operator_skill::Column::OperatorId).on_condition(
+                    move |_, skills| {
+                        Expr::col((skills, operator_skill::Column::SkillId))
+                            .eq(skill_id)
+                            .into_condition()
+                    },
+                ),
+            )
+            .filter(queue_member::Column::QueueId.eq(queue.id))
             .filter(operator::Column::ArchivedAt.is_null())
+            .into_model::<Member>()
             .all(db)
             .await?;
-        let levels: HashMap<OperatorId, i16> = match queue.skill_id {
-            Some(skill_id) => operator_skill::Entity::find()
-                .filter(operator_skill::Column::SkillId.eq(skill_id))
-                .filter(operator_skill::Column::OperatorId.is_in(member_ids.iter().copied()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|s| (s.operator_id, s.level))
-                .collect(),
-            None => HashMap::new(),
-        };
         // Right after a decline or a missed invitation, the chat goes to someone else; later
         // routings (capacity freed) may offer it to that operator again, so it never sticks.
         let offered: HashSet<OperatorId> = if matches!(
@@ -222,7 +248,7 @@ impl Routing<'_> {
                 on_call: op.on_call,
                 load: op.active_chats,
                 max_chats: op.max_chats,
-                skill_level: levels.get(&op.id).copied(),
+                skill_level: op.skill_level,
                 last_assigned_at: op.last_assigned_at,
                 in_after_chat_work: op.after_work_until.is_some_and(|until| until > now),
                 already_offered: offered.contains(&op.id),
