@@ -166,7 +166,7 @@ impl Chats<'_> {
         let routed = self
             .domain
             .routing()
-            .route(work, created.id, Some(queue), RoutingTrigger::HandOff)
+            .route_held(work, created.clone(), Some(queue), RoutingTrigger::HandOff)
             .await?;
         let outcome = routed.outcome;
         if outcome == RoutingOutcome::Queued

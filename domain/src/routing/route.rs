@@ -38,6 +38,16 @@ pub(crate) struct Routed {
     pub chat: Option<chat::Model>,
 }
 
+impl Routed {
+    /// Nothing to route: the chat is gone or no longer waits.
+    fn rejected() -> Self {
+        Self {
+            outcome: RoutingOutcome::Rejected,
+            chat: None,
+        }
+    }
+}
+
 /// A queue member as routing ranks them, with their level of the queue's skill.
 #[derive(FromQueryResult)]
 struct Member {
@@ -62,22 +72,33 @@ impl Routing<'_> {
         Ok(self.route(work, chat_id, None, trigger).await?.outcome)
     }
 
-    /// [`Self::route_chat`] for a caller that holds the chat's queue already (a hand-off), and
-    /// wants the chat as routing left it.
-    pub(crate) async fn route(
+    /// Routes a chat by id: it is locked and read first.
+    async fn route(
         self,
         work: &mut Work,
         chat_id: ChatId,
         known_queue: Option<&queue::Model>,
         trigger: RoutingTrigger,
     ) -> Result<Routed> {
-        let waiting = lock_chat(&work.tx, chat_id).await?;
-        let Some(chat) = waiting.filter(|c| c.status == ChatStatus::Queued) else {
-            return Ok(Routed {
-                outcome: RoutingOutcome::Rejected,
-                chat: None,
-            });
-        };
+        match lock_chat(&work.tx, chat_id).await? {
+            Some(chat) => self.route_held(work, chat, known_queue, trigger).await,
+            None => Ok(Routed::rejected()),
+        }
+    }
+
+    /// [`Self::route_chat`] for a chat the caller's transaction holds as it is written (one it
+    /// has just created: no other transaction sees it, so it needs no lock and no second read),
+    /// with its queue when the caller has it; answers the chat as routing left it.
+    pub(crate) async fn route_held(
+        self,
+        work: &mut Work,
+        chat: chat::Model,
+        known_queue: Option<&queue::Model>,
+        trigger: RoutingTrigger,
+    ) -> Result<Routed> {
+        if chat.status != ChatStatus::Queued {
+            return Ok(Routed::rejected());
+        }
         let read;
         let queue = match (chat.queue_id, known_queue) {
             (None, _) => None,
