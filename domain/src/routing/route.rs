@@ -38,16 +38,6 @@ pub(crate) struct Routed {
     pub chat: Option<chat::Model>,
 }
 
-impl Routed {
-    /// Nothing to route: the chat is gone or no longer waits.
-    fn rejected() -> Self {
-        Self {
-            outcome: RoutingOutcome::Rejected,
-            chat: None,
-        }
-    }
-}
-
 /// A queue member as routing ranks them, with their level of the queue's skill.
 #[derive(FromQueryResult)]
 struct Member {
@@ -63,27 +53,17 @@ struct Member {
 
 impl Routing<'_> {
     /// Offers a waiting chat to the best operator, or leaves it waiting; records the decision.
+    /// The chat is locked and read first.
     pub(crate) async fn route_chat(
         self,
         work: &mut Work,
         chat_id: ChatId,
         trigger: RoutingTrigger,
     ) -> Result<RoutingOutcome> {
-        Ok(self.route(work, chat_id, None, trigger).await?.outcome)
-    }
-
-    /// Routes a chat by id: it is locked and read first.
-    async fn route(
-        self,
-        work: &mut Work,
-        chat_id: ChatId,
-        known_queue: Option<&queue::Model>,
-        trigger: RoutingTrigger,
-    ) -> Result<Routed> {
-        match lock_chat(&work.tx, chat_id).await? {
-            Some(chat) => self.route_held(work, chat, known_queue, trigger).await,
-            None => Ok(Routed::rejected()),
-        }
+        let Some(chat) = lock_chat(&work.tx, chat_id).await? else {
+            return Ok(RoutingOutcome::Rejected);
+        };
+        Ok(self.route_held(work, chat, None, trigger).await?.outcome)
     }
 
     /// [`Self::route_chat`] for a chat the caller's transaction holds as it is written (one it
@@ -97,7 +77,10 @@ impl Routing<'_> {
         trigger: RoutingTrigger,
     ) -> Result<Routed> {
         if chat.status != ChatStatus::Queued {
-            return Ok(Routed::rejected());
+            return Ok(Routed {
+                outcome: RoutingOutcome::Rejected,
+                chat: None,
+            });
         }
         let read;
         let queue = match (chat.queue_id, known_queue) {
