@@ -6,7 +6,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel,
 };
 
 use crate::error::Result;
@@ -19,6 +20,8 @@ pub(crate) struct Work {
     pub now: DateTime<Utc>,
     /// Whether the change alters who a bearer token stands for.
     credentials_changed: bool,
+    /// Whether the change's message is the last thing it writes ([`Work::write_message_last`]).
+    message_last: bool,
 }
 
 impl Work {
@@ -27,6 +30,21 @@ impl Work {
     /// keeps as the change commits (`identity/credentials.rs`).
     pub(crate) fn change_credentials(&mut self) {
         self.credentials_changed = true;
+    }
+
+    /// Notes that the change's one message is the last thing it writes, and nothing after it
+    /// reads or references it: on PostgreSQL the message, its chat's update and its delivery
+    /// then go in the statement that writes the change's events, as it commits, one round trip
+    /// instead of two.
+    pub(crate) fn write_message_last(&mut self) {
+        self.message_last = true;
+    }
+
+    /// Whether the message being written may wait for the events' statement; asked once, by
+    /// the one message's writer.
+    pub(crate) fn message_leads_events(&mut self) -> bool {
+        std::mem::take(&mut self.message_last)
+            && self.tx.get_database_backend() == sea_orm::DbBackend::Postgres
     }
 
     /// Writes a row's changed fields, its `updated_at` the change's instant.
@@ -82,6 +100,7 @@ impl Domain {
             outbox: Outbox::new(),
             now,
             credentials_changed: false,
+            message_last: false,
         })
     }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::channels::config::{config_of, source_of};
+use crate::conversation::said::Said;
 use crate::crm::matching::Matching;
 use crate::customer::{self, CustomerInput};
 use crate::deliveries::queue::Pending;
@@ -195,10 +196,10 @@ impl Channels<'_> {
                 &mut work,
                 &chat,
                 None,
-                AuthorKind::Customer,
-                None,
-                &text,
-                Some(inbound.external_id.clone()),
+                Said {
+                    external_id: Some(&inbound.external_id),
+                    ..Said::by(AuthorKind::Customer, &text)
+                },
             )
             .await?;
         for file in &inbound.files {

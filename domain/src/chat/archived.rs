@@ -11,10 +11,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde_json::json;
 
 use crate::chat::close::system_wrap_up_reason;
+use crate::conversation::said::Said;
 use crate::entity::{channel, chat, queue};
-use crate::enums::{
-    AssignmentEnd, AssignmentKind, AuthorKind, ChatStatus, EventKind, RoutingTrigger,
-};
+use crate::enums::{AssignmentEnd, AssignmentKind, ChatStatus, EventKind, RoutingTrigger};
 use crate::error::{DomainError, Result};
 use crate::ids::OperatorId;
 use crate::routing::rows::{end_assignment, open_assignment};
@@ -147,7 +146,7 @@ impl Chats<'_> {
     async fn notify_operators(self, work: &mut Work, chat: &chat::Model, text: &str) -> Result<()> {
         self.domain
             .conversation()
-            .write_whisper(work, chat, AuthorKind::System, None, text)
+            .write_whisper(work, chat, Said::system(text))
             .await?;
         Ok(())
     }

@@ -6,6 +6,7 @@ use validator::Validate;
 
 use crate::actor::Actor;
 use crate::chat::rules::fill_template;
+use crate::conversation::said::Said;
 use crate::entity::{chat, queue_member};
 use crate::enums::{AssignmentEnd, AssignmentKind, ChatStatus, EventKind, OperatorStatus, Role};
 use crate::error::{DomainError, Result};
@@ -142,7 +143,7 @@ impl Chats<'_> {
         let (owned, _) = self
             .domain
             .conversation()
-            .append_system_message(&mut work, &owned, &greeting)
+            .append_message(&mut work, &owned, None, Said::system(&greeting))
             .await?;
         self.domain.answer(work, owned).await
     }

@@ -8,6 +8,7 @@ use validator::Validate;
 
 use crate::actor::Actor;
 use crate::chat::rules::unavailable;
+use crate::conversation::said::Said;
 use crate::entity::{chat, chat_participant};
 use crate::enums::{ChatStatus, EventKind, ParticipantRole, ParticipantState, Role};
 use crate::error::{DomainError, Result};
@@ -125,7 +126,12 @@ impl Chats<'_> {
         let (chat, _) = self
             .domain
             .conversation()
-            .append_system_message(&mut work, &chat, &format!("{name} joined the chat"))
+            .append_message(
+                &mut work,
+                &chat,
+                None,
+                Said::system(&format!("{name} joined the chat")),
+            )
             .await?;
         work.outbox.to_operator(
             chat.organization_id,
@@ -182,7 +188,7 @@ impl Chats<'_> {
         let (chat, _) = self
             .domain
             .conversation()
-            .append_system_message(&mut work, &chat, &text)
+            .append_message(&mut work, &chat, None, Said::system(&text))
             .await?;
         self.domain.answer(work, chat).await
     }

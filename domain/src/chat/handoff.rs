@@ -10,6 +10,7 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::admin::working_hours::waiting_reply;
 use crate::chat::rules::{TranscriptEntryInput, Variable, fill_template, new_chat};
+use crate::conversation::said::Said;
 use crate::crm::matching::Matching;
 use crate::customer::{self, CustomerInput};
 use crate::entity::{chat, message, queue};
@@ -125,22 +126,13 @@ impl Chats<'_> {
         let created = model.insert(&work.tx).await?;
         if !input.transcript.is_empty() {
             message::Entity::insert_many(input.transcript.iter().map(|entry| {
-                message::ActiveModel {
-                    id: Set(MessageId::new()),
-                    organization_id: Set(actor.organization_id),
-                    chat_id: Set(created.id),
-                    author_kind: Set(entry.author_kind),
-                    author_operator_id: Set(None),
-                    text: Set(entry.text.clone()),
-                    is_whisper: Set(false),
-                    quick_reply_id: Set(None),
-                    delivery_state: Set(DeliveryState::Delivered),
-                    delivery_error: Set(None),
-                    channel_id: Set(input.channel_id),
-                    external_id: Set(None),
-                    created_at: Set(entry.sent_at.unwrap_or(now)),
-                    delivered_at: Set(Some(entry.sent_at.unwrap_or(now))),
-                }
+                let at = entry.sent_at.unwrap_or(now);
+                Said::by(entry.author_kind, &entry.text).row(
+                    &created,
+                    false,
+                    DeliveryState::Delivered,
+                    at,
+                )
             }))
             .exec(&work.tx)
             .await?;
@@ -224,7 +216,7 @@ impl Chats<'_> {
         let (chat, _) = self
             .domain
             .conversation()
-            .append_system_message(work, chat, text.trim())
+            .append_message(work, chat, None, Said::system(text.trim()))
             .await?;
         Ok(chat)
     }

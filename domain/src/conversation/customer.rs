@@ -8,6 +8,7 @@ use sea_orm::{
 use validator::{Validate, ValidationError};
 
 use crate::actor::Actor;
+use crate::conversation::said::Said;
 use crate::customer::{self, CustomerInput};
 use crate::entity::{chat, message, queue};
 use crate::enums::{ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, EventKind};
@@ -118,10 +119,10 @@ impl Conversation<'_> {
                 &mut work,
                 &chat,
                 rules,
-                input.author_kind,
-                None,
-                &input.text,
-                input.external_id.clone(),
+                Said {
+                    external_id: input.external_id.as_deref(),
+                    ..Said::by(input.author_kind, &input.text)
+                },
             )
             .await?;
         if new_with_bot {

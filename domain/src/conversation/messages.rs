@@ -2,7 +2,6 @@
 //! and every message's effect on the chat.
 
 use chrono::Duration;
-use sea_orm::ActiveValue::Set;
 
 use sea_orm::sea_query::{Alias, CommonTableExpression, WithClause};
 use sea_orm::{
@@ -15,9 +14,10 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::chat::conference::participation;
 use crate::chat::rules::{MessageRules, check_operator_text};
+use crate::conversation::said::Said;
 use crate::deliveries::queue::Pending;
 use crate::entity::{
-    chat, chat_participant, message, operator, organization_settings, quick_reply,
+    chat, chat_participant, delivery, message, operator, organization_settings, quick_reply,
 };
 use crate::enums::{
     AuthorKind, ChatStatus, DeliveryKind, DeliveryState, EventKind, ParticipantState, Role,
@@ -125,15 +125,15 @@ impl Conversation<'_> {
         } else {
             input.text.clone()
         };
+        let said = Said {
+            quick_reply_id: input.quick_reply_id,
+            ..Said::operator(me, &text)
+        };
+        if input.attachment_ids.is_empty() {
+            work.write_message_last();
+        }
         let (_, created) = self
-            .append_operator_message(
-                &mut work,
-                &chat,
-                Some(rules),
-                me,
-                &text,
-                input.quick_reply_id,
-            )
+            .append_message(&mut work, &chat, Some(rules), said)
             .await?;
         self.domain
             .files()
@@ -142,89 +142,29 @@ impl Conversation<'_> {
         self.domain.answer(work, created).await
     }
 
-    /// Appends an operator's message, noting the quick reply it came from.
-    pub(crate) async fn append_operator_message(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        rules: Option<MessageRules>,
-        me: OperatorId,
-        text: &str,
-        quick_reply_id: Option<QuickReplyId>,
-    ) -> Result<(chat::Model, message::Model)> {
-        let (chat, created) = self
-            .append_message(
-                work,
-                chat,
-                rules,
-                AuthorKind::Operator,
-                Some(me),
-                text,
-                None,
-            )
-            .await?;
-        if quick_reply_id.is_none() {
-            return Ok((chat, created));
-        }
-        let mut model: message::ActiveModel = created.into();
-        model.quick_reply_id = Set(quick_reply_id);
-        Ok((chat, model.update(&work.tx).await?))
-    }
-
-    /// Writes the system's own message in a chat (a greeting, who joined or left, an automatic
-    /// reply): sent to the customer like an operator's.
-    pub(crate) async fn append_system_message(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        text: &str,
-    ) -> Result<(chat::Model, message::Model)> {
-        self.append_message(work, chat, None, AuthorKind::System, None, text, None)
-            .await
-    }
-
     /// Writes a message and everything it changes on the chat, and tells whoever follows it;
     /// `rules` when the caller read them with the chat, else they are read here.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append_message(
         self,
         work: &mut Work,
         chat: &chat::Model,
         rules: Option<MessageRules>,
-        author_kind: AuthorKind,
-        author: Option<OperatorId>,
-        text: &str,
-        external_id: Option<String>,
+        said: Said<'_>,
     ) -> Result<(chat::Model, message::Model)> {
-        let to_customer = matches!(author_kind, AuthorKind::Operator | AuthorKind::System)
-            && chat.channel_id.is_some();
+        let to_customer = said.goes_to_customer(chat);
         let state = if to_customer {
             DeliveryState::Pending
         } else {
             DeliveryState::Delivered
         };
-        let message = message::ActiveModel {
-            id: Set(MessageId::new()),
-            organization_id: Set(chat.organization_id),
-            chat_id: Set(chat.id),
-            author_kind: Set(author_kind),
-            author_operator_id: Set(author),
-            text: Set(text.to_owned()),
-            is_whisper: Set(false),
-            quick_reply_id: Set(None),
-            delivery_state: Set(state),
-            delivery_error: Set(None),
-            channel_id: Set(chat.channel_id),
-            external_id: Set(external_id),
-            created_at: Set(work.now),
-            delivered_at: Set((state == DeliveryState::Delivered).then_some(work.now)),
-        };
+        let message = said.row(chat, false, state, work.now);
+        let author_kind = said.author_kind;
         // The chat after the message, traffic light included.
         let mut next = chat.clone();
         next.last_message_at = Some(work.now);
-        next.last_message_text = Some(text.to_owned());
+        next.last_message_text = Some(said.text.to_owned());
         next.last_message_author_kind = Some(author_kind);
-        next.last_message_operator_id = author;
+        next.last_message_operator_id = said.author;
         match author_kind {
             AuthorKind::Customer => {
                 next.last_customer_message_at = Some(work.now);
@@ -255,14 +195,19 @@ impl Conversation<'_> {
             crate::chat::rules::traffic_light(&next, &rules.settings, work.now);
         next.traffic_light = light;
         next.traffic_light_changes_at = changes_at;
-        let (updated, created) = write_message(work, message, next).await?;
+        let leads = work.message_leads_events();
+        let (updated, created) = write_message(work, message, next, leads).await?;
         if to_customer {
             // Written in this transaction, delivered by a worker with retries (M2).
-            Pending::new(DeliveryKind::ChannelMessage, json!({ "text": text }))
+            let delivery = Pending::new(DeliveryKind::ChannelMessage, json!({ "text": said.text }))
                 .on_channel(chat.channel_id, created.id)
-                .row(DeliveryId::new(), chat, work.now)
-                .insert(&work.tx)
-                .await?;
+                .row(DeliveryId::new(), chat, work.now);
+            if leads {
+                work.outbox
+                    .lead(&delivery::Entity::insert(delivery).into_query());
+            } else {
+                delivery.insert(&work.tx).await?;
+            }
             work.outbox.wake_deliveries();
         }
         let mut events = vec![(
@@ -324,7 +269,7 @@ impl Conversation<'_> {
             return Err(DomainError::forbidden("Join the chat to whisper in it"));
         }
         let created = self
-            .write_whisper(&mut work, &chat, AuthorKind::Operator, Some(me), text)
+            .write_whisper(&mut work, &chat, Said::operator(me, text))
             .await?;
         self.domain.answer(work, created).await
     }
@@ -336,28 +281,12 @@ impl Conversation<'_> {
         self,
         work: &mut Work,
         chat: &chat::Model,
-        author_kind: AuthorKind,
-        author: Option<OperatorId>,
-        text: &str,
+        said: Said<'_>,
     ) -> Result<message::Model> {
-        let created = message::ActiveModel {
-            id: Set(MessageId::new()),
-            organization_id: Set(chat.organization_id),
-            chat_id: Set(chat.id),
-            author_kind: Set(author_kind),
-            author_operator_id: Set(author),
-            text: Set(text.to_owned()),
-            is_whisper: Set(true),
-            quick_reply_id: Set(None),
-            delivery_state: Set(DeliveryState::Delivered),
-            delivery_error: Set(None),
-            channel_id: Set(None),
-            external_id: Set(None),
-            created_at: Set(work.now),
-            delivered_at: Set(Some(work.now)),
-        }
-        .insert(&work.tx)
-        .await?;
+        let created = said
+            .row(chat, true, DeliveryState::Delivered, work.now)
+            .insert(&work.tx)
+            .await?;
         let listeners = chat_participant::Entity::find()
             .filter(chat_participant::Column::ChatId.eq(chat.id))
             .filter(chat_participant::Column::State.eq(ParticipantState::Joined))
@@ -380,10 +309,12 @@ impl Conversation<'_> {
 /// Writes a new message and the chat as it changes, and returns both as written. On
 /// PostgreSQL the two go in one statement (the message's insert as a data-modifying CTE of the
 /// chat's update): every value is known before either is written, and neither reads the other.
+/// With `lead`, that statement is the events' own, at commit ([`Work::write_message_last`]).
 async fn write_message(
-    work: &Work,
+    work: &mut Work,
     message: message::ActiveModel,
     chat: chat::Model,
+    lead: bool,
 ) -> Result<(chat::Model, message::Model)> {
     let update = chat::ActiveModel::from(chat.clone()).reset_all();
     if work.tx.get_database_backend() != DbBackend::Postgres {
@@ -392,14 +323,17 @@ async fn write_message(
     }
     let created = message.clone().try_into_model()?;
     let insert = message::Entity::insert(message).into_query();
+    let update = chat::Entity::update(update).validate()?.into_query();
+    if lead {
+        work.outbox.lead(&insert);
+        work.outbox.lead(&update);
+        return Ok((chat, created));
+    }
     let new_message = CommonTableExpression::new()
         .query(insert)
         .table_name(Alias::new("new_message"))
         .to_owned();
-    let statement = WithClause::new()
-        .cte(new_message)
-        .to_owned()
-        .query(chat::Entity::update(update).validate()?.into_query());
+    let statement = WithClause::new().cte(new_message).to_owned().query(update);
     let written = work.tx.execute(&statement).await?;
     if written.rows_affected() != 1 {
         return Err(DomainError::not_found("chat"));

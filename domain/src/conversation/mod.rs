@@ -9,6 +9,7 @@ pub(crate) mod light;
 pub(crate) mod messages;
 pub(crate) mod outgoing;
 pub(crate) mod reading;
+pub(crate) mod said;
 
 pub use annotations::*;
 pub use customer::*;

@@ -19,6 +19,7 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::channels::config::source_of;
 use crate::chat::rules::check_operator_text;
+use crate::conversation::said::Said;
 use crate::customer::{self, CustomerInput, normalize_phone};
 use crate::entity::{channel, chat, customer_identity, message, quick_reply};
 use crate::enums::{
@@ -525,9 +526,11 @@ impl Conversation<'_> {
             .chats()
             .make_owner(&mut work, &created, me)
             .await?;
-        let (chat, message) = self
-            .append_operator_message(&mut work, &owned, None, me, &text, input.quick_reply_id)
-            .await?;
+        let said = Said {
+            quick_reply_id: input.quick_reply_id,
+            ..Said::operator(me, &text)
+        };
+        let (chat, message) = self.append_message(&mut work, &owned, None, said).await?;
         self.domain.answer(work, (chat, message)).await
     }
 }

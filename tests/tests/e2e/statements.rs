@@ -17,7 +17,8 @@ on_both_databases!(
 /// one statement (counters and events in one CTE); SQLite in two. The notices other instances
 /// hear are not the request's: the bus's relay sends them after the commit, many requests' in
 /// one `pg_notify`. A message reads the operators it tells with the chat it locks, and on
-/// PostgreSQL is written with the chat it changes in one statement (SQLite: two); a hand-off
+/// PostgreSQL is written with the chat it changes and the events it causes in one statement, as
+/// the change commits (SQLite: four); a hand-off
 /// routes the chat it has just written (no lock, no second read) with the queue it checked, reads
 /// the queue's members with their skill levels in one statement and keeps the chat routing
 /// returns; an accepted chat is written once, with its light; a close marks who leaves the chat and gives back its owner's
@@ -38,7 +39,7 @@ struct Ceilings {
 
 const POSTGRES: Ceilings = Ceilings {
     live_overview: 7,
-    send_message: 3,
+    send_message: 2,
     hand_off_routed: 19,
     hand_off_queued: 15,
     accept: 8,
