@@ -32,22 +32,34 @@ pub enum SkipReason {
     LostRace,
 }
 
-/// One operator as routing saw them.
+/// One operator as routing saw them. Kept with every decision, for every member of the queue
+/// (X2), so what is false or absent is left out of the stored JSON: a decision among 200
+/// members is about a third smaller, and it is written inside the hand-off's transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Candidate {
     pub operator_id: OperatorId,
     pub status: OperatorStatus,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub on_call: bool,
     pub load: i32,
     pub max_chats: i32,
     /// The operator's level in the queue's skill, if the queue has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skill_level: Option<i16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_assigned_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub in_after_chat_work: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub already_offered: bool,
     /// Why they were not chosen; none for the chosen one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<SkipReason>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 impl Candidate {
@@ -210,5 +222,32 @@ mod tests {
     fn a_queue_without_a_skill_takes_anyone() {
         let ranked = rank(vec![candidate(0, None, None)], false);
         assert_eq!(ranked[0].skipped, None);
+    }
+
+    #[test]
+    fn a_decision_keeps_what_is_set_and_reads_what_it_kept_before() {
+        let plain = candidate(1, None, None);
+        let kept = serde_json::to_value(&plain).unwrap();
+        assert_eq!(
+            kept.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["load", "maxChats", "operatorId", "status"]
+        );
+        assert_eq!(serde_json::from_value::<Candidate>(kept).unwrap(), plain);
+        // Decisions stored before every field was written out whole still read the same.
+        let whole = serde_json::json!({
+            "operatorId": plain.operator_id, "status": "READY", "onCall": true, "load": 1,
+            "maxChats": 3, "skillLevel": null, "lastAssignedAt": null,
+            "inAfterChatWork": false, "alreadyOffered": true, "skipped": "ON_CALL",
+        });
+        let read: Candidate = serde_json::from_value(whole).unwrap();
+        assert_eq!(
+            read,
+            Candidate {
+                on_call: true,
+                already_offered: true,
+                skipped: Some(SkipReason::OnCall),
+                ..plain
+            }
+        );
     }
 }
