@@ -99,6 +99,18 @@ fn identities(input: &CustomerInput, source: ChatSource) -> Vec<Identity> {
     out
 }
 
+/// The identities the input names; `VALIDATION` on `customer` when it names none.
+fn wanted_identities(input: &CustomerInput, source: ChatSource) -> Result<Vec<Identity>> {
+    let wanted = identities(input, source);
+    if wanted.is_empty() {
+        return Err(DomainError::validation(
+            "customer",
+            "Give at least one of phone, email, messengerId or username",
+        ));
+    }
+    Ok(wanted)
+}
+
 /// The customer the first known identity belongs to, and which of `wanted` are already known.
 async fn lookup(
     db: &impl ConnectionTrait,
@@ -137,6 +149,19 @@ pub async fn find_existing(
     }
 }
 
+/// Whether one of the identities already belongs to a customer, read before a change opens so
+/// that it takes a customer number (`store::reserve_numbers`) only for a new one; `VALIDATION` on
+/// `customer` when the input names no identity.
+pub async fn is_known(
+    db: &impl ConnectionTrait,
+    organization_id: OrganizationId,
+    source: ChatSource,
+    input: &CustomerInput,
+) -> Result<bool> {
+    let wanted = wanted_identities(input, source)?;
+    Ok(lookup(db, organization_id, &wanted).await?.0.is_some())
+}
+
 /// Finds the customer any of the identities belongs to, or creates one; adds the identities
 /// the customer did not have yet.
 pub async fn find_or_create(
@@ -146,13 +171,20 @@ pub async fn find_or_create(
     input: &CustomerInput,
     now: DateTime<Utc>,
 ) -> Result<customer::Model> {
-    let wanted = identities(input, source);
-    if wanted.is_empty() {
-        return Err(DomainError::validation(
-            "customer",
-            "Give at least one of phone, email, messengerId or username",
-        ));
-    }
+    find_or_create_numbered(db, organization_id, source, input, now, None).await
+}
+
+/// [`find_or_create`], a new customer taking `reserved` as its number when given (one taken
+/// before the change opened), else the organization's next.
+pub async fn find_or_create_numbered(
+    db: &impl ConnectionTrait,
+    organization_id: OrganizationId,
+    source: ChatSource,
+    input: &CustomerInput,
+    now: DateTime<Utc>,
+    reserved: Option<i64>,
+) -> Result<customer::Model> {
+    let wanted = wanted_identities(input, source)?;
     let (found, known) = lookup(db, organization_id, &wanted).await?;
     let phone = input.phone.as_deref().and_then(normalize_phone);
     let email = input.email.as_ref().map(|e| e.trim().to_lowercase());
@@ -181,9 +213,13 @@ pub async fn find_or_create(
             model.update(db).await?
         }
         None => {
-            let number =
-                crate::store::next_number(db, organization_id, organization::Column::CustomerSeq)
-                    .await?;
+            let number = match reserved {
+                Some(number) => number,
+                None => {
+                    let sequence = organization::Column::CustomerSeq;
+                    crate::store::next_number(db, organization_id, sequence).await?
+                }
+            };
             customer::ActiveModel {
                 id: Set(CustomerId::new()),
                 organization_id: Set(organization_id),

@@ -83,6 +83,37 @@ pub async fn next_number(
         .map_err(Into::into)
 }
 
+/// Takes an organization's next number of each of `sequences` (`organization::Column::ChatSeq`,
+/// …) in one `UPDATE … RETURNING` of its own, outside any transaction: the organization's row is
+/// locked for that statement only. [`next_number`] inside a change holds the row until the
+/// change commits, so every change of the organization that takes a number waits for the one
+/// before it to finish; a change that takes its numbers here first does not. The numbers stay
+/// unique and increasing; one taken by a change that then fails is never used (a gap).
+pub async fn reserve_numbers(
+    db: &sea_orm::DatabaseConnection,
+    organization_id: OrganizationId,
+    sequences: &[organization::Column],
+) -> Result<Vec<i64>> {
+    use sea_orm::sea_query::Query;
+    use sea_orm::{ColumnTrait, Iden};
+    let mut update = Query::update();
+    update
+        .table(organization::Entity)
+        .and_where(organization::Column::Id.eq(organization_id));
+    for sequence in sequences {
+        update.value(*sequence, Expr::col(*sequence).add(1));
+    }
+    update.returning(Query::returning().columns(sequences.iter().copied()));
+    let row = db
+        .query_one(&update)
+        .await?
+        .ok_or(DomainError::not_found("organization"))?;
+    sequences
+        .iter()
+        .map(|sequence| Ok(row.try_get("", &sequence.to_string())?))
+        .collect()
+}
+
 /// An entity whose rows each belong to one organization; `WHAT` names a row in `NOT_FOUND`.
 pub trait Owned: EntityTrait {
     const ORGANIZATION: Self::Column;

@@ -13,7 +13,7 @@ use crate::chat::rules::{TranscriptEntryInput, Variable, fill_template, new_chat
 use crate::conversation::said::Said;
 use crate::crm::matching::Matching;
 use crate::customer::{self, CustomerInput};
-use crate::entity::{chat, message, queue};
+use crate::entity::{chat, message, organization, queue};
 use crate::enums::{
     ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, DeliveryState, RoutingOutcome,
     RoutingTrigger, WebhookEvent,
@@ -21,6 +21,7 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::service::Chats;
+use crate::store::reserve_numbers;
 use crate::validate::check;
 use crate::work::Work;
 
@@ -57,6 +58,22 @@ impl Chats<'_> {
         input: HandOffChatInput,
         matching: &Matching,
     ) -> Result<chat::Model> {
+        // The chat's number, and a new customer's, are taken first, each hand-off's in a
+        // statement of its own: the organization's row is held for that statement, not through
+        // routing to the commit, so a burst of hand-offs does not go through one at a time.
+        let new_customer = !customer::is_known(
+            &self.domain.db,
+            actor.organization_id,
+            input.source,
+            &input.customer,
+        )
+        .await?;
+        let mut sequences = vec![organization::Column::ChatSeq];
+        if new_customer {
+            sequences.push(organization::Column::CustomerSeq);
+        }
+        let numbers = reserve_numbers(&self.domain.db, actor.organization_id, &sequences).await?;
+        let (chat_number, customer_number) = (numbers[0], numbers.get(1).copied());
         let now = self.domain.now();
         let mut work = self.domain.begin(now).await?;
         let queue = self
@@ -70,12 +87,13 @@ impl Chats<'_> {
                 .usable_channel(&work.tx, actor, channel_id, "channelId")
                 .await?;
         }
-        let customer = customer::find_or_create(
+        let customer = customer::find_or_create_numbered(
             &work.tx,
             actor.organization_id,
             input.source,
             &input.customer,
             now,
+            customer_number,
         )
         .await
         .map_err(|e| match e {
@@ -89,9 +107,6 @@ impl Chats<'_> {
             .crm()
             .link_matched(&work.tx, customer, matching, &input.customer, now)
             .await?;
-        let number = self
-            .next_chat_number(&work.tx, actor.organization_id, ChatDirection::Inbound)
-            .await?;
         let variables: serde_json::Map<String, serde_json::Value> = input
             .variables
             .iter()
@@ -100,7 +115,7 @@ impl Chats<'_> {
         let last = input.transcript.last();
         let mut model = new_chat(
             actor.organization_id,
-            number,
+            chat_number,
             ChatDirection::Inbound,
             ChatStatus::Queued,
             input.source,

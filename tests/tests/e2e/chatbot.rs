@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     a_waiting_customer_learns_their_place_and_wait,
     silent_chats_close_themselves,
+    hand_offs_number_their_chats_and_new_customers,
 );
 
 async fn position(app: &TestApp, token: &str, chat: &str) -> Value {
@@ -162,4 +163,59 @@ async fn silent_chats_close_themselves(app: TestApp) {
     assert_eq!(closed["status"], "COMPLETED", "{closed}");
     assert_eq!(closed["closedByKind"], "SYSTEM");
     assert!(closed["wrapUpReason"]["name"].is_string());
+}
+
+/// A hand-off's chat number and its customer's, as the owner sees them.
+async fn numbers(app: &TestApp, token: &str, chat: &Value) -> (i64, i64) {
+    let seen = app
+        .ok(
+            Some(token),
+            "query($id: ID!) { chat(id: $id) { number customer { number } } }",
+            json!({ "id": id(chat) }),
+        )
+        .await;
+    (
+        seen["chat"]["number"].as_i64().unwrap(),
+        seen["chat"]["customer"]["number"].as_i64().unwrap(),
+    )
+}
+
+/// Hand-offs take their numbers before their transaction (so one organization's hand-offs do
+/// not wait for each other's): a returning customer keeps theirs and takes none, and a refused
+/// hand-off leaves nothing behind but numbers nobody gets again.
+async fn hand_offs_number_their_chats_and_new_customers(app: TestApp) {
+    let org = app.create_org("Acme").await;
+    let key = app.chatbot_key(&org.owner_token).await;
+    let open = app.create_queue(&org.owner_token, "Support", None).await;
+    let full = app.create_queue(&org.owner_token, "Sales", Some(1)).await;
+    let owner = &org.owner_token;
+
+    let first = app.hand_off_ok(&key, &open, "+48600100001").await;
+    let again = app.hand_off_ok(&key, &open, "+48600100001").await;
+    let other = app.hand_off_ok(&key, &open, "+48600100002").await;
+    assert_eq!(numbers(&app, owner, &first).await, (1, 1));
+    assert_eq!(numbers(&app, owner, &again).await, (2, 1));
+    assert_eq!(numbers(&app, owner, &other).await, (3, 2));
+
+    app.hand_off_ok(&key, &full, "+48600100003").await;
+    let refused = app.hand_off(&key, &full, "+48600100004").await;
+    assert_eq!(error_code(&refused), "LIMIT_EXCEEDED", "{refused}");
+    let after = app.hand_off_ok(&key, &open, "+48600100005").await;
+    let (chat, customer) = numbers(&app, owner, &after).await;
+    assert!(chat > 4 && customer > 3, "{chat}, {customer}");
+    let chats = app
+        .ok(
+            Some(owner),
+            "{ chats(first: 50) { edges { node { number customer { phone } } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = chats["chats"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 5, "{chats}");
+    assert!(
+        edges
+            .iter()
+            .all(|e| e["node"]["customer"]["phone"] != "+48600100004"),
+        "{chats}"
+    );
 }
