@@ -61,36 +61,35 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction>
     Ok(db.begin_with_options(options).await?)
 }
 
-/// Takes an organization's next number of a sequence (`organization::Column::ChatSeq`, …): one
-/// `UPDATE … RETURNING`, whose row lock keeps concurrent transactions' numbers apart.
+/// Takes an organization's next number of a sequence (`organization::Column::ChatSeq`, …) in the
+/// caller's transaction: one `UPDATE … RETURNING`, whose row lock keeps concurrent transactions'
+/// numbers apart.
 pub async fn next_number(
     db: &impl sea_orm::ConnectionTrait,
     organization_id: OrganizationId,
     sequence: organization::Column,
 ) -> Result<i64> {
-    use sea_orm::sea_query::Query;
-    use sea_orm::{ColumnTrait, Iden};
-    let update = Query::update()
-        .table(organization::Entity)
-        .value(sequence, Expr::col(sequence).add(1))
-        .and_where(organization::Column::Id.eq(organization_id))
-        .returning_col(sequence)
-        .to_owned();
-    db.query_one(&update)
-        .await?
-        .ok_or(DomainError::not_found("organization"))?
-        .try_get("", &sequence.to_string())
-        .map_err(Into::into)
+    let numbers = take_numbers(db, organization_id, &[sequence]).await?;
+    Ok(numbers[0])
 }
 
-/// Takes an organization's next number of each of `sequences` (`organization::Column::ChatSeq`,
-/// …) in one `UPDATE … RETURNING` of its own, outside any transaction: the organization's row is
-/// locked for that statement only. [`next_number`] inside a change holds the row until the
-/// change commits, so every change of the organization that takes a number waits for the one
-/// before it to finish; a change that takes its numbers here first does not. The numbers stay
-/// unique and increasing; one taken by a change that then fails is never used (a gap).
+/// Takes an organization's next number of each of `sequences` in one `UPDATE … RETURNING` of its
+/// own, outside any transaction: the organization's row is locked for that statement only.
+/// [`next_number`] inside a change holds the row until the change commits, so every change of
+/// the organization that takes a number waits for the one before it to finish; a change that
+/// takes its numbers here first does not. The numbers stay unique and increasing; one taken by a
+/// change that then fails is never used (a gap).
 pub async fn reserve_numbers(
     db: &sea_orm::DatabaseConnection,
+    organization_id: OrganizationId,
+    sequences: &[organization::Column],
+) -> Result<Vec<i64>> {
+    take_numbers(db, organization_id, sequences).await
+}
+
+/// Advances each of `sequences` by one on `db` and returns their new values, in that order.
+async fn take_numbers(
+    db: &impl sea_orm::ConnectionTrait,
     organization_id: OrganizationId,
     sequences: &[organization::Column],
 ) -> Result<Vec<i64>> {
