@@ -13,7 +13,7 @@ use crate::entity::{chat, chat_assignment, chat_tag, customer, note};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::service::Conversation;
-use crate::validate::check;
+use crate::validate::{check, not_blank};
 
 /// The most notes a chat may have (D8).
 pub const MAX_NOTES_PER_CHAT: u64 = 10;
@@ -33,10 +33,7 @@ pub struct MuteCustomerInput {
 pub struct AddNoteInput {
     pub chat_id: ChatId,
     /// At most 1000 characters (D8).
-    #[validate(
-        length(min = 1, max = 1000),
-        custom(function = "crate::validate::not_blank")
-    )]
+    #[validate(length(min = 1, max = 1000), custom(function = "not_blank"))]
     pub text: String,
 }
 
@@ -44,10 +41,7 @@ pub struct AddNoteInput {
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 pub struct UpdateNoteInput {
     pub note_id: NoteId,
-    #[validate(
-        length(min = 1, max = 1000),
-        custom(function = "crate::validate::not_blank")
-    )]
+    #[validate(length(min = 1, max = 1000), custom(function = "not_blank"))]
     pub text: String,
 }
 
