@@ -121,9 +121,7 @@ impl App {
     /// Serves on `listener` until `shutdown` resolves and in-flight requests finish; the
     /// background tasks stop with it.
     pub fn serve(
-        self,
-        listener: TcpListener,
-        shutdown: impl Future<Output = ()> + Send + 'static,
+        self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
         let (addr, server) = crate::http::serve_on(self.state, listener, shutdown)?;
         let tasks = self.tasks;

@@ -34,9 +34,7 @@ impl AppState {
     }
 
     pub fn new(
-        domain: Domain,
-        test_clock: Option<Arc<ManualClock>>,
-        max_body_bytes: usize,
+        domain: Domain, test_clock: Option<Arc<ManualClock>>, max_body_bytes: usize,
     ) -> Self {
         let schema = crate::graphql::build_schema(domain.clone(), test_clock.clone());
         Self {

@@ -113,9 +113,7 @@ fn wanted_identities(input: &CustomerInput, source: ChatSource) -> Result<Vec<Id
 
 /// The customer the first known identity belongs to, and which of `wanted` are already known.
 async fn lookup(
-    db: &impl ConnectionTrait,
-    organization_id: OrganizationId,
-    wanted: &[Identity],
+    db: &impl ConnectionTrait, organization_id: OrganizationId, wanted: &[Identity],
 ) -> Result<(Option<CustomerId>, Vec<Identity>)> {
     let mut found = None;
     let mut known = Vec::new();
@@ -137,9 +135,7 @@ async fn lookup(
 
 /// The customer one of the identities already belongs to, without changing anything.
 pub async fn find_existing(
-    db: &impl ConnectionTrait,
-    organization_id: OrganizationId,
-    source: ChatSource,
+    db: &impl ConnectionTrait, organization_id: OrganizationId, source: ChatSource,
     input: &CustomerInput,
 ) -> Result<Option<customer::Model>> {
     let (found, _) = lookup(db, organization_id, &identities(input, source)).await?;
@@ -153,9 +149,7 @@ pub async fn find_existing(
 /// that it takes a customer number (`store::reserve_numbers`) only for a new one; `VALIDATION` on
 /// `customer` when the input names no identity.
 pub async fn is_known(
-    db: &impl ConnectionTrait,
-    organization_id: OrganizationId,
-    source: ChatSource,
+    db: &impl ConnectionTrait, organization_id: OrganizationId, source: ChatSource,
     input: &CustomerInput,
 ) -> Result<bool> {
     let wanted = wanted_identities(input, source)?;
@@ -165,11 +159,8 @@ pub async fn is_known(
 /// Finds the customer any of the identities belongs to, or creates one; adds the identities
 /// the customer did not have yet.
 pub async fn find_or_create(
-    db: &impl ConnectionTrait,
-    organization_id: OrganizationId,
-    source: ChatSource,
-    input: &CustomerInput,
-    now: DateTime<Utc>,
+    db: &impl ConnectionTrait, organization_id: OrganizationId, source: ChatSource,
+    input: &CustomerInput, now: DateTime<Utc>,
 ) -> Result<customer::Model> {
     find_or_create_numbered(db, organization_id, source, input, now, None).await
 }
@@ -177,12 +168,8 @@ pub async fn find_or_create(
 /// [`find_or_create`], a new customer taking `reserved` as its number when given (one taken
 /// before the change opened), else the organization's next.
 pub async fn find_or_create_numbered(
-    db: &impl ConnectionTrait,
-    organization_id: OrganizationId,
-    source: ChatSource,
-    input: &CustomerInput,
-    now: DateTime<Utc>,
-    reserved: Option<i64>,
+    db: &impl ConnectionTrait, organization_id: OrganizationId, source: ChatSource,
+    input: &CustomerInput, now: DateTime<Utc>, reserved: Option<i64>,
 ) -> Result<customer::Model> {
     let wanted = wanted_identities(input, source)?;
     let (found, known) = lookup(db, organization_id, &wanted).await?;
@@ -247,11 +234,8 @@ pub async fn find_or_create_numbered(
 /// replace the stored ones, and each becomes an identity of this customer unless another
 /// customer already has it (identities are never moved between customers silently).
 pub async fn identify(
-    db: &impl ConnectionTrait,
-    existing: customer::Model,
-    source: ChatSource,
-    input: &CustomerInput,
-    now: DateTime<Utc>,
+    db: &impl ConnectionTrait, existing: customer::Model, source: ChatSource,
+    input: &CustomerInput, now: DateTime<Utc>,
 ) -> Result<customer::Model> {
     let mut model: customer::ActiveModel = existing.clone().into();
     if let Some(name) = input
@@ -290,9 +274,7 @@ pub fn display_name(customer: &customer::Model) -> String {
 
 /// Records one more way to reach `customer` (a phone, an e-mail, a messenger id).
 async fn add_identity(
-    db: &impl ConnectionTrait,
-    customer: &customer::Model,
-    (kind, provider, value): Identity,
+    db: &impl ConnectionTrait, customer: &customer::Model, (kind, provider, value): Identity,
     now: DateTime<Utc>,
 ) -> Result<()> {
     customer_identity::ActiveModel {

@@ -44,8 +44,7 @@ pub type Result<T, E = DomainError> = std::result::Result<T, E>;
 impl DomainError {
     /// A validation failure of one field.
     pub fn validation(
-        field: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
+        field: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>,
     ) -> Self {
         Self::Validation {
             field: field.into(),

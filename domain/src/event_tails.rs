@@ -101,11 +101,7 @@ impl EventTails {
     /// A recipient's events after `after`, oldest first, at most `limit`: from memory when
     /// another subscription has just read them, else from the outbox (and remembered).
     pub async fn since(
-        &self,
-        db: &impl ConnectionTrait,
-        kind: RecipientKind,
-        recipient: Uuid,
-        after: i64,
+        &self, db: &impl ConnectionTrait, kind: RecipientKind, recipient: Uuid, after: i64,
         limit: u64,
     ) -> Result<Vec<event::Model>> {
         let tail = self.tail(kind, recipient);

@@ -68,13 +68,8 @@ impl Outbox {
 
     /// Queues an event for an operator's panel.
     pub fn to_operator(
-        &mut self,
-        organization_id: OrganizationId,
-        operator_id: OperatorId,
-        kind: EventKind,
-        chat_id: Option<ChatId>,
-        payload: serde_json::Value,
-        now: DateTime<Utc>,
+        &mut self, organization_id: OrganizationId, operator_id: OperatorId, kind: EventKind,
+        chat_id: Option<ChatId>, payload: serde_json::Value, now: DateTime<Utc>,
     ) {
         self.pending.push(Pending {
             organization_id,
@@ -89,12 +84,8 @@ impl Outbox {
 
     /// Queues an event on a chat's own stream (`chatEvents`).
     pub fn to_chat(
-        &mut self,
-        organization_id: OrganizationId,
-        chat_id: ChatId,
-        kind: EventKind,
-        payload: serde_json::Value,
-        now: DateTime<Utc>,
+        &mut self, organization_id: OrganizationId, chat_id: ChatId, kind: EventKind,
+        payload: serde_json::Value, now: DateTime<Utc>,
     ) {
         self.pending.push(Pending {
             organization_id,
@@ -110,12 +101,8 @@ impl Outbox {
     /// Tells an operator what happened to a chat for them (`kind`), and the chat's own stream
     /// that it changed (`CHAT_UPDATED`), with the same payload.
     pub fn to_operator_and_chat(
-        &mut self,
-        chat: &chat::Model,
-        operator_id: OperatorId,
-        kind: EventKind,
-        payload: serde_json::Value,
-        now: DateTime<Utc>,
+        &mut self, chat: &chat::Model, operator_id: OperatorId, kind: EventKind,
+        payload: serde_json::Value, now: DateTime<Utc>,
     ) {
         self.to_operator(
             chat.organization_id,
@@ -254,8 +241,7 @@ impl Outbox {
 /// in the order given (which must be sorted: the rows are locked in that order). A counter row
 /// is created at its first event.
 async fn take_seqs(
-    db: &impl ConnectionTrait,
-    counts: &[(RecipientKind, Uuid, i64)],
+    db: &impl ConnectionTrait, counts: &[(RecipientKind, Uuid, i64)],
 ) -> Result<Vec<i64>> {
     use sea_orm::sea_query::{Alias, OnConflict, Query};
     let mut insert = Query::insert();
@@ -344,9 +330,7 @@ const VALUE_TYPES: [&str; 10] = [
 /// the numbers taken, in one statement, after the `lead` writes (CTEs and their values) if any;
 /// returns each recipient's notice, to announce after the commit.
 async fn write_events(
-    db: &impl ConnectionTrait,
-    sorted: &[Pending],
-    lead: Option<(String, Vec<sea_orm::Value>)>,
+    db: &impl ConnectionTrait, sorted: &[Pending], lead: Option<(String, Vec<sea_orm::Value>)>,
 ) -> Result<Vec<Notice>> {
     use std::fmt::Write;
     let (ctes, mut values) = lead.unwrap_or_default();
@@ -439,9 +423,7 @@ async fn write_events(
 /// A recipient's latest sequence number (0 before its first event). A panel reads it before it
 /// loads what it shows, then follows the events after it.
 pub async fn latest_seq(
-    db: &impl ConnectionTrait,
-    recipient_kind: RecipientKind,
-    recipient_id: Uuid,
+    db: &impl ConnectionTrait, recipient_kind: RecipientKind, recipient_id: Uuid,
 ) -> Result<i64> {
     Ok(
         event_stream::Entity::find_by_id((recipient_kind, recipient_id))
@@ -453,10 +435,7 @@ pub async fn latest_seq(
 
 /// A recipient's events after `after`, oldest first, at most `limit`.
 pub async fn since(
-    db: &impl ConnectionTrait,
-    recipient_kind: RecipientKind,
-    recipient_id: Uuid,
-    after: i64,
+    db: &impl ConnectionTrait, recipient_kind: RecipientKind, recipient_id: Uuid, after: i64,
     limit: u64,
 ) -> Result<Vec<event::Model>> {
     Ok(event::Entity::find()

@@ -114,9 +114,7 @@ fn link_signature(file: &attachment::Model, expires: i64) -> String {
 /// A file within the organization's upload limits: not empty, not too large, of an allowed
 /// type, and a picture that really is the picture type it claims. Returns the bare type.
 fn within_limits(
-    settings: &crate::entity::organization_settings::Model,
-    content_type: &str,
-    bytes: &[u8],
+    settings: &crate::entity::organization_settings::Model, content_type: &str, bytes: &[u8],
 ) -> Result<String> {
     if bytes.is_empty() {
         return Err(DomainError::validation("file", "The file is empty"));
@@ -152,8 +150,7 @@ impl Files<'_> {
     }
 
     async fn settings_of(
-        self,
-        organization_id: OrganizationId,
+        self, organization_id: OrganizationId,
     ) -> Result<crate::entity::organization_settings::Model> {
         self.domain
             .admin()
@@ -213,11 +210,7 @@ impl Files<'_> {
     /// listed on the chat, shown as a picture only if its bytes are one.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn keep_inbound_file(
-        self,
-        job: &crate::entity::delivery::Model,
-        name: &str,
-        content_type: &str,
-        bytes: &[u8],
+        self, job: &crate::entity::delivery::Model, name: &str, content_type: &str, bytes: &[u8],
         limits: InboundLimits,
     ) -> Result<attachment::Model> {
         let content_type = match limits {
@@ -291,9 +284,7 @@ impl Files<'_> {
     /// A file with its contents, for a caller who may see its chat.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn file_for(
-        self,
-        actor: &Actor,
-        id: AttachmentId,
+        self, actor: &Actor, id: AttachmentId,
     ) -> Result<(attachment::Model, Vec<u8>)> {
         let file = attachment::Entity::find_by_id(id)
             .filter(attachment::Column::OrganizationId.eq(actor.organization_id))
@@ -312,10 +303,7 @@ impl Files<'_> {
     /// A file by a signed link; a wrong or expired link finds nothing.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn file_by_link(
-        self,
-        id: AttachmentId,
-        expires: i64,
-        signature: &str,
+        self, id: AttachmentId, expires: i64, signature: &str,
     ) -> Result<(attachment::Model, Vec<u8>)> {
         let file = attachment::Entity::find_by_id(id)
             .one(&self.domain.db)
@@ -347,12 +335,8 @@ impl Files<'_> {
 
     /// Attaches the caller's uploads to their message, in its transaction.
     pub(crate) async fn attach(
-        self,
-        db: &impl sea_orm::ConnectionTrait,
-        chat: &chat::Model,
-        me: OperatorId,
-        message_id: MessageId,
-        ids: &[AttachmentId],
+        self, db: &impl sea_orm::ConnectionTrait, chat: &chat::Model, me: OperatorId,
+        message_id: MessageId, ids: &[AttachmentId],
     ) -> Result<Vec<attachment::Model>> {
         let mut attached = Vec::with_capacity(ids.len());
         for id in ids {

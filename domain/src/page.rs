@@ -19,11 +19,7 @@ pub enum Order {
 
 /// Rows after the cursor `(at, id)` in `order`, for columns `at_column` and `id_column`.
 pub fn after<C: ColumnTrait, V: Into<sea_orm::Value> + Clone, I: Into<sea_orm::Value> + Clone>(
-    at_column: C,
-    id_column: C,
-    at: V,
-    id: I,
-    order: Order,
+    at_column: C, id_column: C, at: V, id: I, order: Order,
 ) -> Condition {
     let (beyond_at, beyond_id): (SimpleExpr, SimpleExpr) = match order {
         Order::OldestFirst => (at_column.gt(at.clone()), id_column.gt(id)),
@@ -63,12 +59,8 @@ pub(crate) use keyset;
 /// Reads `first` rows of `query` ordered by `(at, id)` in `order`, after the cursor when there
 /// is one, and whether more follow.
 pub async fn read<E, C>(
-    db: &impl ConnectionTrait,
-    mut query: Select<E>,
-    (at_column, id_column): (C, C),
-    order: Order,
-    cursor: Option<impl Keyset>,
-    first: u64,
+    db: &impl ConnectionTrait, mut query: Select<E>, (at_column, id_column): (C, C), order: Order,
+    cursor: Option<impl Keyset>, first: u64,
 ) -> Result<(Vec<E::Model>, bool)>
 where
     E: EntityTrait,

@@ -277,8 +277,7 @@ impl Timers<'_> {
 /// Each retention (in days) the organizations use, with the query of those using it: most
 /// share the default, so there are few.
 async fn policies(
-    db: &impl ConnectionTrait,
-    column: organization_settings::Column,
+    db: &impl ConnectionTrait, column: organization_settings::Column,
 ) -> Result<Vec<(Duration, SelectStatement)>> {
     let values: Vec<Option<i32>> = organization_settings::Entity::find()
         .select_only()
@@ -306,12 +305,8 @@ async fn policies(
 /// is past the policy (and at least `floor`) and that `also` selects. `columns`: the table's key,
 /// its organization, its age.
 async fn prune_aged<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    policy: organization_settings::Column,
-    floor: Duration,
-    [id, organization, age]: [E::Column; 3],
-    also: Condition,
+    db: &impl ConnectionTrait, now: DateTime<Utc>, policy: organization_settings::Column,
+    floor: Duration, [id, organization, age]: [E::Column; 3], also: Condition,
 ) -> Result<u64> {
     let mut total = 0;
     for (days, orgs) in policies(db, policy).await? {
@@ -339,8 +334,7 @@ fn id_in(column: impl ColumnTrait) -> impl Fn(SelectStatement) -> Expr {
 /// Deletes the rows whose keys `select` finds (at most `BATCH` at a time), until a batch comes
 /// back short or `MAX_BATCHES` ran.
 async fn delete_in_batches<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    key: impl Fn(SelectStatement) -> Expr,
+    db: &impl ConnectionTrait, key: impl Fn(SelectStatement) -> Expr,
     select: impl Fn() -> SelectStatement,
 ) -> Result<u64> {
     let mut total = 0;

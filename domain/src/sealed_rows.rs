@@ -7,8 +7,7 @@ use crate::error::Result;
 impl crate::service::Domain {
     /// A CRM connection with its client secrets opened.
     pub(crate) fn open_connection(
-        &self,
-        mut connection: crate::entity::crm_connection::Model,
+        &self, mut connection: crate::entity::crm_connection::Model,
     ) -> Result<crate::entity::crm_connection::Model> {
         connection.client_secret = self.keyring.open_opt(connection.client_secret.as_deref())?;
         connection.oauth_client_secret = self
@@ -19,8 +18,7 @@ impl crate::service::Domain {
 
     /// A channel with its credentials (bot token, signing secret) opened.
     pub(crate) fn open_channel(
-        &self,
-        mut channel: crate::entity::channel::Model,
+        &self, mut channel: crate::entity::channel::Model,
     ) -> Result<crate::entity::channel::Model> {
         channel.credentials = self.keyring.open_opt(channel.credentials.as_deref())?;
         Ok(channel)
@@ -28,8 +26,7 @@ impl crate::service::Domain {
 
     /// A webhook with its signing secret opened.
     pub(crate) fn open_webhook(
-        &self,
-        mut webhook: crate::entity::webhook::Model,
+        &self, mut webhook: crate::entity::webhook::Model,
     ) -> Result<crate::entity::webhook::Model> {
         webhook.secret = self.keyring.open(&webhook.secret)?;
         Ok(webhook)

@@ -65,8 +65,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction>
 /// caller's transaction: one `UPDATE … RETURNING`, whose row lock keeps concurrent transactions'
 /// numbers apart.
 pub async fn next_number(
-    db: &impl sea_orm::ConnectionTrait,
-    organization_id: OrganizationId,
+    db: &impl sea_orm::ConnectionTrait, organization_id: OrganizationId,
     sequence: organization::Column,
 ) -> Result<i64> {
     let numbers = take_numbers(db, organization_id, &[sequence]).await?;
@@ -80,8 +79,7 @@ pub async fn next_number(
 /// takes its numbers here first does not. The numbers stay unique and increasing; one taken by a
 /// change that then fails is never used (a gap).
 pub async fn reserve_numbers(
-    db: &sea_orm::DatabaseConnection,
-    organization_id: OrganizationId,
+    db: &sea_orm::DatabaseConnection, organization_id: OrganizationId,
     sequences: &[organization::Column],
 ) -> Result<Vec<i64>> {
     take_numbers(db, organization_id, sequences).await
@@ -89,8 +87,7 @@ pub async fn reserve_numbers(
 
 /// Advances each of `sequences` by one on `db` and returns their new values, in that order.
 async fn take_numbers(
-    db: &impl sea_orm::ConnectionTrait,
-    organization_id: OrganizationId,
+    db: &impl sea_orm::ConnectionTrait, organization_id: OrganizationId,
     sequences: &[organization::Column],
 ) -> Result<Vec<i64>> {
     use sea_orm::sea_query::Query;
@@ -180,8 +177,7 @@ archived!(
 
 /// The row `id` if it is the caller's organization's, to narrow further.
 pub fn own<E: Owned>(
-    actor: &Actor,
-    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    actor: &Actor, id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
 ) -> Select<E> {
     E::find_by_id(id).filter(E::ORGANIZATION.eq(actor.organization_id))
 }
@@ -189,8 +185,7 @@ pub fn own<E: Owned>(
 /// The row `id` of the caller's organization; `NOT_FOUND` for any other, so that another
 /// organization's ids look the same as ids that never existed.
 pub async fn find_own<E: Owned>(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    db: &impl ConnectionTrait, actor: &Actor,
     id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
 ) -> Result<E::Model> {
     found::<E>(own::<E>(actor, id).one(db).await?)
@@ -205,8 +200,7 @@ pub fn all_live<E: Archived>(actor: &Actor) -> Select<E> {
 
 /// The row `id` if it is the caller's organization's and not archived, to narrow further.
 pub fn live<E: Archived>(
-    actor: &Actor,
-    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    actor: &Actor, id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
 ) -> Select<E> {
     own::<E>(actor, id).filter(E::ARCHIVED_AT.is_null())
 }
@@ -215,10 +209,8 @@ pub fn live<E: Archived>(
 /// otherwise ("No such queue"): an archived row, another organization's and a missing one are
 /// refused alike.
 pub async fn find_live<E: Archived>(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
-    field: &'static str,
+    db: &impl ConnectionTrait, actor: &Actor,
+    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>, field: &'static str,
 ) -> Result<E::Model> {
     usable::<E>(live::<E>(actor, id).one(db).await?, field)
 }
@@ -248,8 +240,7 @@ where
 
 /// `column` contains `text`, ignoring case, with `text` matched literally (not as a pattern).
 pub fn contains_text(
-    column: impl sea_orm::sea_query::IntoColumnRef,
-    text: &str,
+    column: impl sea_orm::sea_query::IntoColumnRef, text: &str,
 ) -> sea_orm::sea_query::SimpleExpr {
     let pattern = format!("%{}%", escape_like(&text.trim().to_lowercase()));
     Expr::expr(Func::lower(Expr::col(column)))

@@ -26,9 +26,7 @@ pub(crate) trait Timer {
     /// Re-checks a row, locked and read again, and acts; answers whether it fired (a row that
     /// is no longer due changes nothing).
     async fn fire(
-        domain: &Domain,
-        row: <Self::Entity as EntityTrait>::Model,
-        work: &mut Work,
+        domain: &Domain, row: <Self::Entity as EntityTrait>::Model, work: &mut Work,
     ) -> Result<bool>;
 }
 

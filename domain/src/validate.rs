@@ -186,9 +186,7 @@ pub fn rule(valid: bool, code: &'static str, message: &'static str) -> Result<()
 /// that breaks the expectation.
 #[cfg(test)]
 pub(crate) fn assert_rule(
-    check: impl Fn(&str) -> Result<(), ValidationError>,
-    valid: &[&str],
-    invalid: &[&str],
+    check: impl Fn(&str) -> Result<(), ValidationError>, valid: &[&str], invalid: &[&str],
 ) {
     for value in valid {
         assert!(check(value).is_ok(), "{value:?} should pass");

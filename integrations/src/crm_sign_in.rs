@@ -72,9 +72,7 @@ impl CrmSignIn {
 
     /// The authorization URL (code flow, PKCE S256, a fresh `state`).
     pub fn authorize(
-        &self,
-        connection: &crm_connection::Model,
-        redirect: &str,
+        &self, connection: &crm_connection::Model, redirect: &str,
     ) -> Result<Authorization> {
         let (client_id, identity) = self.client(connection, "start")?;
         let auth_url = AuthUrl::new(format!("{identity}/connect/authorize"))
@@ -100,11 +98,7 @@ impl CrmSignIn {
     /// Exchanges the code (with the PKCE verifier) and reads who signed in.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %connection.organization_id))]
     pub async fn user(
-        &self,
-        connection: &crm_connection::Model,
-        redirect: &str,
-        code: &str,
-        pkce_verifier: &str,
+        &self, connection: &crm_connection::Model, redirect: &str, code: &str, pkce_verifier: &str,
     ) -> Result<CrmUser> {
         let (client_id, identity) = self.client(connection, "exchange the code")?;
         let token_url = TokenUrl::new(format!("{identity}/connect/token"))

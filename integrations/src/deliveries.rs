@@ -50,8 +50,7 @@ impl DeliveryWorker {
     /// Why a channel's provider may not be called, if it may not (a literal private address
     /// saved before the guard, or while private upstreams were allowed).
     fn channel_refusal(
-        &self,
-        channel: &omnipanel_domain::entity::channel::Model,
+        &self, channel: &omnipanel_domain::entity::channel::Model,
     ) -> Option<String> {
         let outbound = omnipanel_domain::channels::config_of(channel).outbound_url;
         [channel.api_base_url.as_deref(), outbound.as_deref()]

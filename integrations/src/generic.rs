@@ -92,10 +92,7 @@ fn file_of(file: IncomingFile) -> Result<InboundFile, Refusal> {
 
 /// Checks the signature of an inbound request against the channel's secret.
 pub fn verify(
-    found: &channel::Model,
-    timestamp: Option<&str>,
-    signed: Option<&str>,
-    body: &[u8],
+    found: &channel::Model, timestamp: Option<&str>, signed: Option<&str>, body: &[u8],
     now: DateTime<Utc>,
 ) -> Result<(), Refusal> {
     let secret = credentials_of(found)
@@ -163,9 +160,7 @@ pub fn inbound(body: &[u8]) -> Result<InboundMessage, Refusal> {
 /// Fetches a customer's file from the address the provider gave, reading at most `max_bytes`.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn fetch_file(
-    http: &reqwest::Client,
-    url: &str,
-    max_bytes: u64,
+    http: &reqwest::Client, url: &str, max_bytes: u64,
 ) -> Result<Vec<u8>, Attempt> {
     let response = match http.get(url).send().await {
         Ok(response) => response,
@@ -203,11 +198,7 @@ struct Accepted {
 /// Posts an operator's message to the channel's outbound URL.
 #[tracing::instrument(level = "debug", skip_all, fields(delivery_id = %delivery_id, channel_id = %job.channel.id))]
 pub async fn send(
-    http: &reqwest::Client,
-    job: &ChannelJob,
-    delivery_id: &str,
-    links: &[String],
-    now: i64,
+    http: &reqwest::Client, job: &ChannelJob, delivery_id: &str, links: &[String], now: i64,
 ) -> Attempt {
     let (Some(url), Some(secret)) = (
         config_of(&job.channel).outbound_url,

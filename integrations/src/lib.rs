@@ -87,8 +87,7 @@ pub(crate) enum BodyError {
 /// A response's body, at most `max_bytes` of it: refused up front when `Content-Length` says
 /// more, and read chunk by chunk so a body that lies about its length never sits in memory.
 pub(crate) async fn body_at_most(
-    mut response: reqwest::Response,
-    max_bytes: u64,
+    mut response: reqwest::Response, max_bytes: u64,
 ) -> std::result::Result<Vec<u8>, BodyError> {
     if response
         .content_length()
@@ -125,9 +124,7 @@ impl Connectors {
 
 impl CrmConnectors for Connectors {
     fn connector(
-        &self,
-        context: &ConnectorContext,
-        connection: &crm_connection::Model,
+        &self, context: &ConnectorContext, connection: &crm_connection::Model,
     ) -> Result<Arc<dyn CrmConnector>> {
         if connection.kind == CrmKind::Creatio {
             let urls = [

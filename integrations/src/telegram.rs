@@ -188,9 +188,7 @@ struct FileInfo {
 /// Downloads a file a customer sent: `getFile` for its path, then the file itself.
 #[tracing::instrument(level = "debug", skip_all, fields(channel_id = %found.id))]
 pub async fn fetch_file(
-    http: &reqwest::Client,
-    found: &channel::Model,
-    file_id: &str,
+    http: &reqwest::Client, found: &channel::Model, file_id: &str,
 ) -> Result<Vec<u8>, Attempt> {
     let token = credentials_of(found)
         .bot_token
@@ -288,10 +286,7 @@ pub struct File<'a> {
 /// so nothing an operator types is read as markup.
 #[tracing::instrument(level = "debug", skip_all, fields(channel_id = %found.id))]
 pub async fn send_message(
-    http: &reqwest::Client,
-    found: &channel::Model,
-    recipient: &str,
-    text: &str,
+    http: &reqwest::Client, found: &channel::Model, recipient: &str, text: &str,
     file: Option<File<'_>>,
 ) -> Attempt {
     let Some(token) = credentials_of(found).bot_token else {

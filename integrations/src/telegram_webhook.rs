@@ -30,10 +30,7 @@ impl TelegramBots {
 
     /// Calls `method` and reads its `result`; a refusal carries Telegram's status and words.
     async fn call<T: DeserializeOwned>(
-        &self,
-        bot: Bot<'_>,
-        method: &str,
-        body: Value,
+        &self, bot: Bot<'_>, method: &str, body: Value,
     ) -> std::result::Result<T, Refusal> {
         let response = self
             .http
@@ -113,9 +110,7 @@ struct Info {
 #[async_trait::async_trait]
 impl Messengers for TelegramBots {
     async fn register_webhook(
-        &self,
-        bot: Bot<'_>,
-        registration: WebhookRegistration<'_>,
+        &self, bot: Bot<'_>, registration: WebhookRegistration<'_>,
     ) -> Result<()> {
         let body = json!({
             "url": registration.url,

@@ -44,10 +44,7 @@ fn at_null(name: &'static str) -> ColumnDef {
 
 /// A foreign key from `table.column` to `target.id`.
 fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    on_delete: ForeignKeyAction,
+    table: &'static str, column: &'static str, target: &'static str, on_delete: ForeignKeyAction,
 ) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))

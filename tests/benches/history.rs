@@ -22,11 +22,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Runs a query `runs` times (after two warm-ups); returns its sorted latencies.
 async fn time(
-    app: &TestApp,
-    token: &str,
-    query: &str,
-    variables: Value,
-    runs: usize,
+    app: &TestApp, token: &str, query: &str, variables: Value, runs: usize,
 ) -> Vec<Duration> {
     let mut samples = Vec::with_capacity(runs);
     for round in 0..runs + 2 {
@@ -51,11 +47,7 @@ struct Dictionaries {
 }
 
 async fn seed(
-    app: &TestApp,
-    org: &str,
-    chats: i64,
-    operators: &[String],
-    topics: &[String],
+    app: &TestApp, org: &str, chats: i64, operators: &[String], topics: &[String],
     dictionaries: &Dictionaries,
 ) {
     let db = &app.domain.db;

@@ -19,9 +19,7 @@ use tokio::sync::Mutex;
 type Samples = Arc<Mutex<HashMap<&'static str, Vec<Duration>>>>;
 
 async fn timed<T>(
-    samples: &Samples,
-    name: &'static str,
-    future: impl std::future::Future<Output = T>,
+    samples: &Samples, name: &'static str, future: impl std::future::Future<Output = T>,
 ) -> T {
     let started = Instant::now();
     let output = future.await;

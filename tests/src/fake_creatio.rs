@@ -118,11 +118,7 @@ impl FakeCreatio {
 type Shared = Arc<Mutex<Inner>>;
 
 fn record(
-    inner: &Shared,
-    method: &Method,
-    path: &str,
-    query: &Option<String>,
-    headers: &HeaderMap,
+    inner: &Shared, method: &Method, path: &str, query: &Option<String>, headers: &HeaderMap,
     body: &Bytes,
 ) {
     let request = Recorded::new(method, path, query.as_deref(), headers, body);
@@ -221,9 +217,7 @@ fn matches(record: &Value, filter: &str) -> bool {
 }
 
 async fn collection(
-    State(inner): State<Shared>,
-    Path(resource): Path<String>,
-    RawQuery(query): RawQuery,
+    State(inner): State<Shared>, Path(resource): Path<String>, RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let path = format!("/0/odata/{resource}");
@@ -272,10 +266,7 @@ async fn collection(
 }
 
 async fn create(
-    State(inner): State<Shared>,
-    Path(resource): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    State(inner): State<Shared>, Path(resource): Path<String>, headers: HeaderMap, body: Bytes,
 ) -> Response {
     let path = format!("/0/odata/{resource}");
     record(&inner, &Method::POST, &path, &None, &headers, &body);

@@ -25,11 +25,7 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn new(
-        method: &Method,
-        path: &str,
-        query: Option<&str>,
-        headers: &HeaderMap,
-        body: &[u8],
+        method: &Method, path: &str, query: Option<&str>, headers: &HeaderMap, body: &[u8],
     ) -> Self {
         Self {
             method: method.to_string(),
@@ -109,10 +105,7 @@ impl FakeReceiver {
 }
 
 async fn receive(
-    State(inner): State<Arc<Mutex<Inner>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    State(inner): State<Arc<Mutex<Inner>>>, method: Method, uri: Uri, headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
     let mut state = inner.lock().unwrap();

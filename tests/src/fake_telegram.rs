@@ -149,8 +149,7 @@ impl FakeTelegram {
 }
 
 async fn call(
-    State(inner): State<Arc<Mutex<Inner>>>,
-    Path(path): Path<String>,
+    State(inner): State<Arc<Mutex<Inner>>>, Path(path): Path<String>,
     request: axum::extract::Request,
 ) -> Response {
     let (token, method) = path

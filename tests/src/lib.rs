@@ -115,12 +115,8 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
 
 /// Starts the server on a migrated database; `key_file`: the keys of an instance already on it.
 async fn start(
-    mut connection: DatabaseConnection,
-    database_url: String,
-    file: Option<PathBuf>,
-    test_clock: bool,
-    private_upstreams: bool,
-    key_file: Option<PathBuf>,
+    mut connection: DatabaseConnection, database_url: String, file: Option<PathBuf>,
+    test_clock: bool, private_upstreams: bool, key_file: Option<PathBuf>,
 ) -> TestApp {
     let queries = Arc::new(AtomicUsize::new(0));
     let counter = queries.clone();

@@ -176,9 +176,7 @@ impl ChannelQuery {
 
     /// A channel and what its provider reports of its webhook (administrators).
     async fn channel_status(
-        &self,
-        ctx: &Context<'_>,
-        id: ChannelId,
+        &self, ctx: &Context<'_>, id: ChannelId,
     ) -> async_graphql::Result<ChannelStatus> {
         call(ctx, |d, a| d.channels().channel_status(a, id))
             .await
@@ -189,9 +187,7 @@ impl ChannelQuery {
     /// only), a @username, or a contact's name in the CRM. Several candidates mean the
     /// operator confirms one (I1).
     async fn recipient_candidates(
-        &self,
-        ctx: &Context<'_>,
-        to: String,
+        &self, ctx: &Context<'_>, to: String,
     ) -> async_graphql::Result<Vec<RecipientCandidate>> {
         call_each(ctx, |d, a| d.conversation().recipient_candidates(a, &to)).await
     }
@@ -256,9 +252,7 @@ pub struct ChannelMutation;
 impl ChannelMutation {
     /// Creates a channel (administrators); its secret is shown only in the answer.
     async fn create_channel(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateChannelInput,
+        &self, ctx: &Context<'_>, input: CreateChannelInput,
     ) -> async_graphql::Result<CreateChannelPayload> {
         let omnipanel_domain::channels::CreatedChannel { channel, secret } =
             call(ctx, |d, a| d.channels().create_channel(a, input)).await?;
@@ -272,9 +266,7 @@ impl ChannelMutation {
     /// Changes a channel's name, sender, queues or auto-close (administrators); what is not
     /// given stays, a `clear…` flag removes a value.
     async fn update_channel(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateChannelInput,
+        &self, ctx: &Context<'_>, input: UpdateChannelInput,
     ) -> async_graphql::Result<ChannelPayload> {
         call(ctx, |d, a| d.channels().update_channel(a, input))
             .await
@@ -284,9 +276,7 @@ impl ChannelMutation {
     /// Sets where a channel's new conversations go and in which queue the bot's are seen
     /// (administrators).
     async fn set_channel_queues(
-        &self,
-        ctx: &Context<'_>,
-        input: SetChannelQueuesInput,
+        &self, ctx: &Context<'_>, input: SetChannelQueuesInput,
     ) -> async_graphql::Result<ChannelPayload> {
         call(ctx, |d, a| d.channels().set_channel_queues(a, input))
             .await
@@ -296,9 +286,7 @@ impl ChannelMutation {
     /// Gives a Telegram channel another bot: its webhook is registered with Telegram first
     /// (administrators).
     async fn change_bot_token(
-        &self,
-        ctx: &Context<'_>,
-        input: ChangeBotTokenInput,
+        &self, ctx: &Context<'_>, input: ChangeBotTokenInput,
     ) -> async_graphql::Result<ChannelPayload> {
         call(ctx, |d, a| d.channels().change_bot_token(a, input))
             .await
@@ -308,9 +296,7 @@ impl ChannelMutation {
     /// Stops a channel: its inbound requests are refused from now on, and a Telegram bot's
     /// webhook is removed (administrators).
     async fn archive_channel(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveChannelInput,
+        &self, ctx: &Context<'_>, input: ArchiveChannelInput,
     ) -> async_graphql::Result<ChannelPayload> {
         call(ctx, |d, a| d.channels().archive_channel(a, input.id))
             .await
@@ -319,9 +305,7 @@ impl ChannelMutation {
 
     /// Starts an "OutgoingChat-N" with a first message to a confirmed candidate (I4).
     async fn send_outgoing_message(
-        &self,
-        ctx: &Context<'_>,
-        input: SendOutgoingMessageInput,
+        &self, ctx: &Context<'_>, input: SendOutgoingMessageInput,
     ) -> async_graphql::Result<SendOutgoingMessagePayload> {
         let (chat, message) =
             call(ctx, |d, a| d.conversation().send_outgoing_message(a, input)).await?;
@@ -333,9 +317,7 @@ impl ChannelMutation {
 
     /// Sends a message whose delivery failed once more (M2).
     async fn retry_message(
-        &self,
-        ctx: &Context<'_>,
-        input: RetryMessageInput,
+        &self, ctx: &Context<'_>, input: RetryMessageInput,
     ) -> async_graphql::Result<RetryMessagePayload> {
         call(ctx, |d, a| {
             d.deliveries().retry_message(a, input.message_id)

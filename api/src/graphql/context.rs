@@ -53,8 +53,7 @@ pub fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
 /// How the caller sees customer data of an organization (K1): operators through the
 /// organization's masking setting and the roles it exempts; machine clients see originals.
 pub async fn masking(
-    ctx: &Context<'_>,
-    organization_id: omnipanel_domain::ids::OrganizationId,
+    ctx: &Context<'_>, organization_id: omnipanel_domain::ids::OrganizationId,
 ) -> async_graphql::Result<omnipanel_domain::masking::Masking> {
     use omnipanel_domain::Principal;
     let role = match &actor(ctx)?.principal {
@@ -90,8 +89,7 @@ pub fn new_loader(domain: &Domain) -> AppLoader {
 /// Runs a service call as the request's caller: `call(ctx, |d, a| d.chats().accept_chat(a, input))`.
 /// Unauthenticated callers never reach the service; its errors come back with their codes.
 pub async fn call<'c, T, Fut>(
-    ctx: &Context<'c>,
-    service: impl FnOnce(&'c Domain, &'c Actor) -> Fut,
+    ctx: &Context<'c>, service: impl FnOnce(&'c Domain, &'c Actor) -> Fut,
 ) -> async_graphql::Result<T>
 where
     Fut: std::future::Future<Output = omnipanel_domain::Result<T>>,
@@ -102,9 +100,7 @@ where
 /// What an optional id points at, through the request's loader, as `to` makes it:
 /// `load(ctx, self.0.queue_id, Queue)`.
 pub async fn load<K, T>(
-    ctx: &Context<'_>,
-    id: Option<K>,
-    to: impl FnOnce(<Loaders as Loader<K>>::Value) -> T,
+    ctx: &Context<'_>, id: Option<K>, to: impl FnOnce(<Loaders as Loader<K>>::Value) -> T,
 ) -> async_graphql::Result<Option<T>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
@@ -119,9 +115,7 @@ where
 /// The rows one key gathers (a queue's members, an operator's skills, …), through the request's
 /// loader, each as `to` makes it; none when the key gathers nothing.
 pub async fn load_each<K, V, T>(
-    ctx: &Context<'_>,
-    key: K,
-    to: impl FnMut(V) -> T,
+    ctx: &Context<'_>, key: K, to: impl FnMut(V) -> T,
 ) -> async_graphql::Result<Vec<T>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
@@ -133,8 +127,7 @@ where
 
 /// [`call`] for a service that answers with rows, each made into its GraphQL type (`From` the row).
 pub async fn call_each<'c, R, T: From<R>, Fut>(
-    ctx: &Context<'c>,
-    service: impl FnOnce(&'c Domain, &'c Actor) -> Fut,
+    ctx: &Context<'c>, service: impl FnOnce(&'c Domain, &'c Actor) -> Fut,
 ) -> async_graphql::Result<Vec<T>>
 where
     Fut: std::future::Future<Output = omnipanel_domain::Result<Vec<R>>>,

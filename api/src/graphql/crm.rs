@@ -116,9 +116,7 @@ pub struct CrmQuery;
 impl CrmQuery {
     /// Contacts found in the organization's CRM by e-mail, phone number or name (at most 20).
     async fn crm_contacts(
-        &self,
-        ctx: &Context<'_>,
-        search: String,
+        &self, ctx: &Context<'_>, search: String,
     ) -> async_graphql::Result<Vec<CrmContact>> {
         let actor = actor(ctx)?;
         let found = domain(ctx).crm().crm_contacts(actor, &search).await.gql()?;
@@ -133,9 +131,7 @@ impl CrmQuery {
 
     /// A contact's cases, newest first (H3: consulting on an existing case).
     async fn crm_cases(
-        &self,
-        ctx: &Context<'_>,
-        contact_id: ID,
+        &self, ctx: &Context<'_>, contact_id: ID,
     ) -> async_graphql::Result<Vec<CrmCase>> {
         call_each(ctx, |d, a| d.crm().crm_cases(a, &contact_id)).await
     }
@@ -198,9 +194,7 @@ impl CrmMutation {
     /// Changes the CRM connection (administrators). Omitted fields keep their value; an empty
     /// string clears an optional one; secrets are never returned.
     async fn update_crm_connection(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateCrmConnectionInput,
+        &self, ctx: &Context<'_>, input: UpdateCrmConnectionInput,
     ) -> async_graphql::Result<CrmConnectionPayload> {
         call(ctx, |d, a| d.crm().update_crm_connection(a, input))
             .await
@@ -210,8 +204,7 @@ impl CrmMutation {
     /// Checks the saved CRM connection (administrators): a token, then one contact read with
     /// it. A refusal is reported in `failure`, not as an error.
     async fn test_crm_connection(
-        &self,
-        ctx: &Context<'_>,
+        &self, ctx: &Context<'_>,
     ) -> async_graphql::Result<CrmConnectionTestPayload> {
         let organization_id = actor(ctx)?.organization_id;
         let test = call(ctx, |d, a| d.crm().test_crm_connection(a)).await?;
@@ -227,9 +220,7 @@ impl CrmMutation {
 
     /// Links a chat to a CRM contact, account, activity or case; each is checked in the CRM.
     async fn link_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: LinkChatInput,
+        &self, ctx: &Context<'_>, input: LinkChatInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.crm().link_chat(a, input))
             .await
@@ -239,9 +230,7 @@ impl CrmMutation {
     /// Creates a CRM case from a chat, with its transcript, and links it (H2). Operators, and
     /// CRM business processes with a `CRM` key.
     async fn create_case_from_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateCaseFromChatInput,
+        &self, ctx: &Context<'_>, input: CreateCaseFromChatInput,
     ) -> async_graphql::Result<CreateCaseFromChatPayload> {
         let (chat, case) = call(ctx, |d, a| d.crm().create_case_from_chat(a, input)).await?;
         Ok(CreateCaseFromChatPayload {
@@ -252,9 +241,7 @@ impl CrmMutation {
 
     /// Creates a CRM activity for a chat and links it.
     async fn create_activity_from_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateActivityFromChatInput,
+        &self, ctx: &Context<'_>, input: CreateActivityFromChatInput,
     ) -> async_graphql::Result<CreateActivityFromChatPayload> {
         let (chat, activity) =
             call(ctx, |d, a| d.crm().create_activity_from_chat(a, input)).await?;
@@ -270,9 +257,7 @@ impl CrmMutation {
     /// Stores what the operator learned about the customer, then links the CRM contact with
     /// that phone or e-mail, or creates one (D10).
     async fn identify_customer(
-        &self,
-        ctx: &Context<'_>,
-        input: IdentifyCustomerInput,
+        &self, ctx: &Context<'_>, input: IdentifyCustomerInput,
     ) -> async_graphql::Result<IdentifyCustomerPayload> {
         let actor = actor(ctx)?;
         let (chat, contact) = domain(ctx)

@@ -82,10 +82,7 @@ impl WebhookQuery {
 
     /// The delivery log, newest first, of one webhook or of all (administrators).
     async fn webhook_deliveries(
-        &self,
-        ctx: &Context<'_>,
-        webhook_id: Option<WebhookId>,
-        first: Option<i32>,
+        &self, ctx: &Context<'_>, webhook_id: Option<WebhookId>, first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Delivery>> {
         let Forward { first, after } = Forward::ask(first, after)?;
@@ -155,9 +152,7 @@ pub struct WebhookMutation;
 impl WebhookMutation {
     /// Subscribes a URL to chat events (administrators).
     async fn create_webhook(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateWebhookInput,
+        &self, ctx: &Context<'_>, input: CreateWebhookInput,
     ) -> async_graphql::Result<CreateWebhookPayload> {
         let (hook, secret) = call(ctx, |d, a| d.deliveries().create_webhook(a, input)).await?;
         Ok(CreateWebhookPayload {
@@ -168,9 +163,7 @@ impl WebhookMutation {
 
     /// Changes a webhook's URL, events or whether it is active (administrators).
     async fn update_webhook(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateWebhookInput,
+        &self, ctx: &Context<'_>, input: UpdateWebhookInput,
     ) -> async_graphql::Result<WebhookPayload> {
         call(ctx, |d, a| d.deliveries().update_webhook(a, input))
             .await
@@ -179,9 +172,7 @@ impl WebhookMutation {
 
     /// Removes a webhook; its delivery log stays (administrators).
     async fn archive_webhook(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveWebhookInput,
+        &self, ctx: &Context<'_>, input: ArchiveWebhookInput,
     ) -> async_graphql::Result<WebhookPayload> {
         call(ctx, |d, a| d.deliveries().archive_webhook(a, input.id))
             .await
@@ -190,9 +181,7 @@ impl WebhookMutation {
 
     /// Tries a given-up delivery again (administrators).
     async fn retry_delivery(
-        &self,
-        ctx: &Context<'_>,
-        input: RetryDeliveryInput,
+        &self, ctx: &Context<'_>, input: RetryDeliveryInput,
     ) -> async_graphql::Result<DeliveryPayload> {
         call(ctx, |d, a| d.deliveries().retry_delivery(a, input.id))
             .await

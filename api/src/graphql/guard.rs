@@ -25,10 +25,7 @@ impl ExtensionFactory for InputGuard {
 #[async_trait::async_trait]
 impl Extension for InputGuard {
     async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
+        &self, ctx: &ExtensionContext<'_>, query: &str, variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         for (name, value) in variables.iter() {
@@ -77,9 +74,7 @@ fn check(document: &ExecutableDocument) -> ServerResult<()> {
 /// The fields an operation runs at its root, through its fragments (each spread once: cycles
 /// are for validation to refuse, not for this count to follow).
 fn root_fields<'a>(
-    document: &'a ExecutableDocument,
-    selections: &'a SelectionSet,
-    seen: &mut HashSet<&'a Name>,
+    document: &'a ExecutableDocument, selections: &'a SelectionSet, seen: &mut HashSet<&'a Name>,
 ) -> usize {
     selections
         .items

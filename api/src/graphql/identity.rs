@@ -46,8 +46,7 @@ impl IdentityQuery {
     /// The server's clock now. Panels show their timers (time in status, waiting, an
     /// invitation's countdown) against it rather than the browser's own.
     async fn server_time(
-        &self,
-        ctx: &Context<'_>,
+        &self, ctx: &Context<'_>,
     ) -> async_graphql::Result<chrono::DateTime<chrono::Utc>> {
         actor(ctx)?;
         Ok(domain(ctx).now())
@@ -61,9 +60,7 @@ impl IdentityQuery {
     /// The open invitation a token carries, for the sign-up page (no sign-in: the token is the
     /// secret). Used or expired: `VALIDATION` on `token`.
     async fn invitation(
-        &self,
-        ctx: &Context<'_>,
-        token: String,
+        &self, ctx: &Context<'_>, token: String,
     ) -> async_graphql::Result<OpenInvitation> {
         let found = domain(ctx).identity().open_invitation(&token).await.gql()?;
         Ok(OpenInvitation {
@@ -137,9 +134,7 @@ impl IdentityMutation {
     /// Signs in with e-mail and password. Repeated failures are slowed down per account and per
     /// client address (`LIMIT_EXCEEDED` says how long to wait).
     async fn sign_in(
-        &self,
-        ctx: &Context<'_>,
-        input: SignInInput,
+        &self, ctx: &Context<'_>, input: SignInInput,
     ) -> async_graphql::Result<SignInPayload> {
         let address = ctx
             .data_opt::<RequestInfo>()
@@ -163,9 +158,7 @@ impl IdentityMutation {
 
     /// Invites a person to the organization (admins; A3).
     async fn invite_operator(
-        &self,
-        ctx: &Context<'_>,
-        input: InviteOperatorInput,
+        &self, ctx: &Context<'_>, input: InviteOperatorInput,
     ) -> async_graphql::Result<InviteOperatorPayload> {
         let invited = call(ctx, |d, a| d.identity().invite_operator(a, input)).await?;
         Ok(InviteOperatorPayload {
@@ -176,9 +169,7 @@ impl IdentityMutation {
 
     /// Accepts an invitation: sets the password and name, and signs in.
     async fn accept_invitation(
-        &self,
-        ctx: &Context<'_>,
-        input: AcceptInvitationInput,
+        &self, ctx: &Context<'_>, input: AcceptInvitationInput,
     ) -> async_graphql::Result<SignInPayload> {
         let signed = domain(ctx)
             .identity()
@@ -193,9 +184,7 @@ impl IdentityMutation {
 
     /// Changes the caller's own name or password.
     async fn update_my_profile(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateMyProfileInput,
+        &self, ctx: &Context<'_>, input: UpdateMyProfileInput,
     ) -> async_graphql::Result<OperatorPayload> {
         call(ctx, |d, a| d.identity().update_my_profile(a, input))
             .await
@@ -204,9 +193,7 @@ impl IdentityMutation {
 
     /// Creates an API key for a machine client (admins). The key is shown once.
     async fn create_api_key(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateApiKeyInput,
+        &self, ctx: &Context<'_>, input: CreateApiKeyInput,
     ) -> async_graphql::Result<CreateApiKeyPayload> {
         let created = call(ctx, |d, a| d.identity().create_api_key(a, input)).await?;
         Ok(CreateApiKeyPayload {
@@ -217,9 +204,7 @@ impl IdentityMutation {
 
     /// Revokes an API key (admins).
     async fn revoke_api_key(
-        &self,
-        ctx: &Context<'_>,
-        input: RevokeApiKeyInput,
+        &self, ctx: &Context<'_>, input: RevokeApiKeyInput,
     ) -> async_graphql::Result<ApiKeyPayload> {
         call(ctx, |d, a| d.identity().revoke_api_key(a, input.id))
             .await

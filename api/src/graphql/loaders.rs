@@ -29,9 +29,7 @@ type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 /// Each row placed under the key `place` gives it (a row it gives none is left out), in the order
 /// the rows came; every asked key is there, with nothing where no row matched.
 fn grouped<K, R, V>(
-    keys: &[K],
-    rows: impl IntoIterator<Item = R>,
-    place: impl FnMut(R) -> Option<(K, V)>,
+    keys: &[K], rows: impl IntoIterator<Item = R>, place: impl FnMut(R) -> Option<(K, V)>,
 ) -> HashMap<K, Vec<V>>
 where
     K: Copy + Eq + std::hash::Hash,
@@ -66,9 +64,7 @@ pub struct SubtopicsOf(pub TopicId);
 impl Loaders {
     /// The live queues each key links to, by name: `links` pairs a key with a queue id.
     async fn live_queues<K: Copy + Eq + std::hash::Hash>(
-        &self,
-        keys: &[K],
-        links: Vec<(K, QueueId)>,
+        &self, keys: &[K], links: Vec<(K, QueueId)>,
     ) -> LoadResult<K, Vec<queue::Model>> {
         let queues: HashMap<QueueId, queue::Model> = queue::Entity::find()
             .filter(queue::Column::Id.is_in(links.iter().map(|(_, queue)| *queue)))
@@ -228,8 +224,7 @@ impl Loader<omnipanel_domain::ids::OrganizationId> for Loaders {
     type Error = Arc<DbErr>;
 
     async fn load(
-        &self,
-        keys: &[omnipanel_domain::ids::OrganizationId],
+        &self, keys: &[omnipanel_domain::ids::OrganizationId],
     ) -> LoadResult<omnipanel_domain::ids::OrganizationId, Self::Value> {
         use omnipanel_domain::entity::organization_settings;
         Ok(organization_settings::Entity::find()

@@ -110,10 +110,7 @@ pub fn sdl() -> String {
 
 /// Per-request data: the caller, the request facts and fresh DataLoaders.
 pub fn request_data(
-    request: async_graphql::Request,
-    domain: &Domain,
-    auth: Auth,
-    info: RequestInfo,
+    request: async_graphql::Request, domain: &Domain, auth: Auth, info: RequestInfo,
 ) -> async_graphql::Request {
     request.data(auth).data(info).data(new_loader(domain))
 }

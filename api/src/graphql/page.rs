@@ -30,10 +30,7 @@ impl<C: serde::de::DeserializeOwned> Forward<C> {
 /// The page of `rows` a [`Forward`] ask read: each row's node and its cursor; a page after a
 /// cursor has one before it.
 pub(crate) fn forward<R, C: serde::Serialize, T: async_graphql::OutputType>(
-    after_a_cursor: bool,
-    has_next: bool,
-    rows: Vec<R>,
-    cursor: impl Fn(&R) -> C,
+    after_a_cursor: bool, has_next: bool, rows: Vec<R>, cursor: impl Fn(&R) -> C,
     node: impl Fn(R) -> T,
 ) -> Page<T> {
     let mut page = Connection::new(after_a_cursor, has_next);
@@ -53,9 +50,7 @@ pub(crate) fn page_size(first: Option<i32>, default: i32) -> async_graphql::Resu
 
 /// The size of a page asked for by the argument `field` (`first` or `last`).
 pub(crate) fn page_size_of(
-    field: &'static str,
-    asked: Option<i32>,
-    default: i32,
+    field: &'static str, asked: Option<i32>, default: i32,
 ) -> async_graphql::Result<u64> {
     match asked.unwrap_or(default) {
         n if (1..=MAX_PAGE).contains(&n) => Ok(n as u64),

@@ -28,9 +28,7 @@ pub struct PresenceMutation;
 impl PresenceMutation {
     /// Sets the caller's status (B1).
     async fn set_my_status(
-        &self,
-        ctx: &Context<'_>,
-        input: SetMyStatusInput,
+        &self, ctx: &Context<'_>, input: SetMyStatusInput,
     ) -> async_graphql::Result<StatusPayload> {
         call(ctx, |d, a| d.presence().set_my_status(a, input))
             .await
@@ -39,9 +37,7 @@ impl PresenceMutation {
 
     /// Schedules the status to take when the current chats are done (B2).
     async fn schedule_my_next_status(
-        &self,
-        ctx: &Context<'_>,
-        input: ScheduleMyNextStatusInput,
+        &self, ctx: &Context<'_>, input: ScheduleMyNextStatusInput,
     ) -> async_graphql::Result<StatusPayload> {
         call(ctx, |d, a| d.presence().schedule_my_next_status(a, input))
             .await
@@ -57,8 +53,7 @@ impl PresenceMutation {
 
     /// Ends the caller's after-chat work now (X6 "Finish"); `CONFLICT` outside it.
     async fn finish_after_chat_work(
-        &self,
-        ctx: &Context<'_>,
+        &self, ctx: &Context<'_>,
     ) -> async_graphql::Result<StatusPayload> {
         call(ctx, |d, a| d.presence().finish_after_chat_work(a))
             .await
@@ -74,9 +69,7 @@ impl PresenceMutation {
 
     /// The telephony side reports a call starting or ending (C3).
     async fn set_call_state(
-        &self,
-        ctx: &Context<'_>,
-        input: SetCallStateInput,
+        &self, ctx: &Context<'_>, input: SetCallStateInput,
     ) -> async_graphql::Result<StatusPayload> {
         call(ctx, |d, a| d.presence().set_call_state(a, input))
             .await

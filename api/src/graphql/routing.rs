@@ -83,9 +83,7 @@ pub struct RoutingQuery;
 impl RoutingQuery {
     /// A chat's routing decisions, newest first (supervisors and above; X2).
     async fn routing_decisions(
-        &self,
-        ctx: &Context<'_>,
-        chat_id: ChatId,
+        &self, ctx: &Context<'_>, chat_id: ChatId,
     ) -> async_graphql::Result<Vec<RoutingDecision>> {
         call_each(ctx, |d, a| d.routing().routing_decisions(a, chat_id)).await
     }
@@ -93,9 +91,7 @@ impl RoutingQuery {
     /// A waiting chat's place in its queue and the expected wait; null once it no longer
     /// waits (the chatbot's key, or an operator who sees the chat).
     async fn queue_position(
-        &self,
-        ctx: &Context<'_>,
-        chat_id: ChatId,
+        &self, ctx: &Context<'_>, chat_id: ChatId,
     ) -> async_graphql::Result<Option<QueuePosition>> {
         let found = call(ctx, |d, a| d.routing().queue_position(a, chat_id)).await?;
         Ok(found.map(|p| QueuePosition {

@@ -226,9 +226,7 @@ impl SupervisionMutation {
     /// Sets the status of an operator on the caller's floor (SUPERVISOR and above, for lower
     /// roles), recorded with who set it. OFFLINE hands their chats back to their queues (X7).
     async fn set_operator_status(
-        &self,
-        ctx: &Context<'_>,
-        input: SetOperatorStatusInput,
+        &self, ctx: &Context<'_>, input: SetOperatorStatusInput,
     ) -> async_graphql::Result<OperatorPayload> {
         call(ctx, |d, a| d.supervision().set_operator_status(a, input))
             .await
@@ -267,8 +265,7 @@ impl SupervisionSubscription {
     /// floor changed (chats, lights, operators' statuses and loads), on any instance; changes
     /// are gathered for a quarter of a second, and a view equal to the last one is not sent.
     async fn live_overview_events(
-        &self,
-        ctx: &Context<'_>,
+        &self, ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = LiveOverviewEvent> + use<>> {
         let actor: Actor = actor(ctx)?.clone();
         let domain = domain(ctx).clone();
@@ -279,8 +276,7 @@ impl SupervisionSubscription {
 }
 
 fn overview_stream(
-    domain: Domain,
-    actor: Actor,
+    domain: Domain, actor: Actor,
     notices: tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
     first: supervision::LiveOverview,
 ) -> impl Stream<Item = LiveOverviewEvent> {
@@ -318,9 +314,7 @@ fn overview_stream(
 /// notices end or the caller may no longer look (a changed role).
 async fn next_view(
     notices: &mut tokio::sync::broadcast::Receiver<omnipanel_domain::ports::Notice>,
-    domain: &Domain,
-    actor: &Actor,
-    last: &supervision::LiveOverview,
+    domain: &Domain, actor: &Actor, last: &supervision::LiveOverview,
 ) -> Option<supervision::LiveOverview> {
     let organization = actor.organization_id.0;
     loop {

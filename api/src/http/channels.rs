@@ -48,10 +48,7 @@ fn try_again(error: &DomainError) -> Response {
 
 /// The channel the request names, if it proves itself with `secret`.
 async fn channel(
-    state: &AppState,
-    id: &str,
-    kinds: &[ChannelKind],
-    secret: Option<&str>,
+    state: &AppState, id: &str, kinds: &[ChannelKind], secret: Option<&str>,
 ) -> Result<channel::Model, Response> {
     let Ok(id) = id.parse::<ChannelId>() else {
         return Err(no_such_channel());
@@ -85,10 +82,7 @@ async fn store(state: &AppState, found: &channel::Model, inbound: InboundMessage
 /// `POST /webhooks/telegram/{channelId}`: one Bot API `Update`.
 #[tracing::instrument(skip_all, fields(channel_id = %id))]
 pub async fn telegram(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, body: Bytes,
 ) -> Response {
     let secret = header_text(&headers, telegram::SECRET_HEADER);
     let found = match channel(&state, &id, &[ChannelKind::Telegram], secret).await {
@@ -112,10 +106,7 @@ pub async fn telegram(
 /// `POST /webhooks/generic/{channelId}`: the documented JSON, signed with the channel's secret.
 #[tracing::instrument(skip_all, fields(channel_id = %id))]
 pub async fn generic(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, body: Bytes,
 ) -> Response {
     let kinds = [
         ChannelKind::InfobipWhatsapp,

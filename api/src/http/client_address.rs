@@ -21,8 +21,7 @@ impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = <ConnectInfo<SocketAddr> as FromRequestParts<AppState>>::Rejection;
 
     async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
+        parts: &mut Parts, state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await?;
         Ok(Self(client_address(

@@ -85,8 +85,7 @@ pub async fn start(State(state): State<AppState>, Query(params): Query<StartPara
 /// Where the CRM sends the user back.
 #[tracing::instrument(skip_all)]
 pub async fn callback(
-    State(state): State<AppState>,
-    ClientAddress(client): ClientAddress,
+    State(state): State<AppState>, ClientAddress(client): ClientAddress,
     Query(params): Query<CallbackParams>,
 ) -> Response {
     if let Some(error) = params.error {

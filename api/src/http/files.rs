@@ -44,9 +44,7 @@ pub struct UploadParams {
 /// `POST /files?chatId=…&name=…`.
 #[tracing::instrument(skip_all)]
 pub async fn upload(
-    State(state): State<AppState>,
-    Query(params): Query<UploadParams>,
-    headers: HeaderMap,
+    State(state): State<AppState>, Query(params): Query<UploadParams>, headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let actor = match signed_in(&state.domain, &headers, "Sign in first").await {
@@ -96,9 +94,7 @@ pub struct LinkParams {
 /// `GET /files/{id}`.
 #[tracing::instrument(skip_all)]
 pub async fn download(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(link): Query<LinkParams>,
+    State(state): State<AppState>, Path(id): Path<String>, Query(link): Query<LinkParams>,
     headers: HeaderMap,
 ) -> Response {
     let Ok(id) = id.parse::<AttachmentId>() else {

@@ -93,9 +93,7 @@ fn not_acceptable() -> Response {
 /// `POST /graphql`: one operation or a batch, as JSON.
 #[tracing::instrument(skip_all)]
 pub async fn post(
-    State(state): State<AppState>,
-    ClientAddress(client): ClientAddress,
-    headers: HeaderMap,
+    State(state): State<AppState>, ClientAddress(client): ClientAddress, headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Some(answer) = negotiate(header_text(&headers, header::ACCEPT)) else {
@@ -118,9 +116,7 @@ pub async fn post(
 /// `GET /graphql?query=…`: a query (never a mutation); without a query, GraphiQL for a browser.
 #[tracing::instrument(skip_all)]
 pub async fn get(
-    State(state): State<AppState>,
-    ClientAddress(client): ClientAddress,
-    headers: HeaderMap,
+    State(state): State<AppState>, ClientAddress(client): ClientAddress, headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let params: Map<String, Value> =
@@ -286,10 +282,7 @@ fn request_of(mut params: Map<String, Value>) -> Result<async_graphql::Request, 
 
 /// A parameter: absent or null is `None`; a value `take` refuses is a `VALIDATION` naming it.
 fn param<T>(
-    params: &mut Map<String, Value>,
-    name: &'static str,
-    kind: &str,
-    take: fn(Value) -> Option<T>,
+    params: &mut Map<String, Value>, name: &'static str, kind: &str, take: fn(Value) -> Option<T>,
 ) -> Result<Option<T>, Refusal> {
     match params.remove(name) {
         None | Some(Value::Null) => Ok(None),
@@ -328,10 +321,7 @@ fn changes_state(request: &async_graphql::Request) -> bool {
 }
 
 async fn execute(
-    state: &AppState,
-    client: std::net::IpAddr,
-    headers: &HeaderMap,
-    batch: BatchRequest,
+    state: &AppState, client: std::net::IpAddr, headers: &HeaderMap, batch: BatchRequest,
     answer: Answer,
 ) -> Response {
     let auth = authenticate(&state.domain, header_text(headers, header::AUTHORIZATION)).await;

@@ -96,9 +96,7 @@ pub fn router(state: AppState) -> Router {
 /// Serves on a listener already bound (so the caller knows the address before the state is
 /// built: links and OAuth redirects name it). `App::serve` is its one caller.
 pub fn serve_on(
-    state: AppState,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    state: AppState, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
     let addr = listener.local_addr()?;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -112,8 +110,7 @@ pub fn serve_on(
 
 /// A request header's value, if it is there and readable as text.
 pub(crate) fn header_text(
-    headers: &axum::http::HeaderMap,
-    name: impl axum::http::header::AsHeaderName,
+    headers: &axum::http::HeaderMap, name: impl axum::http::header::AsHeaderName,
 ) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -143,9 +140,7 @@ pub(crate) async fn authenticate(domain: &Domain, authorization: Option<&str>) -
 /// The caller of a route outside GraphQL, from its `Authorization` header, or `UNAUTHENTICATED`;
 /// `anonymous` tells a caller without credentials what to do.
 pub(crate) async fn signed_in(
-    domain: &Domain,
-    headers: &axum::http::HeaderMap,
-    anonymous: &'static str,
+    domain: &Domain, headers: &axum::http::HeaderMap, anonymous: &'static str,
 ) -> Result<omnipanel_domain::Actor, DomainError> {
     match authenticate(
         domain,
@@ -165,9 +160,7 @@ const WS_BUFFER_BYTES: usize = 8 * 1024;
 /// Subscriptions over `graphql-transport-ws`; the token comes in `connection_init`'s payload as
 /// `{"authorization": "Bearer …"}`.
 async fn graphql_ws(
-    State(state): State<AppState>,
-    ClientAddress(client): ClientAddress,
-    protocol: GraphQLProtocol,
+    State(state): State<AppState>, ClientAddress(client): ClientAddress, protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     // Panels send a few small messages and receive events of a few hundred bytes: small

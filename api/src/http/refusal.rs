@@ -48,9 +48,7 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<Cow<'static, str>>,
+        status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>,
     ) -> Self {
         Self {
             status,
@@ -63,8 +61,7 @@ impl Refusal {
 
     /// `400 VALIDATION` on `field`.
     pub fn validation(
-        field: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
+        field: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>,
     ) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "VALIDATION", message).field(field)
     }

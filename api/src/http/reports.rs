@@ -40,10 +40,7 @@ fn path_name(graphql_name: &str) -> String {
 /// The value of the enum `T` whose GraphQL name, as `spelled`, is `name`, or the refusal on
 /// `field` that lists the names.
 fn named<T: EnumType>(
-    name: Option<&str>,
-    spelled: fn(&str) -> String,
-    field: &'static str,
-    how: &str,
+    name: Option<&str>, spelled: fn(&str) -> String, field: &'static str, how: &str,
 ) -> Result<T, Refusal> {
     let items = T::items();
     name.and_then(|name| items.iter().find(|item| spelled(item.name) == name))
@@ -57,10 +54,8 @@ fn named<T: EnumType>(
 /// `GET /reports/{kind}.csv`.
 #[tracing::instrument(skip_all)]
 pub async fn csv(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-    params: Result<Query<Params>, QueryRejection>,
-    headers: HeaderMap,
+    State(state): State<AppState>, Path(file): Path<String>,
+    params: Result<Query<Params>, QueryRejection>, headers: HeaderMap,
 ) -> Response {
     let actor = match signed_in(&state.domain, &headers, "Sign in first").await {
         Ok(actor) => actor,
@@ -129,8 +124,7 @@ fn input(file: &str, params: Params) -> Result<ReportInput, Refusal> {
 
 /// An optional id in the query.
 fn id<T: std::str::FromStr>(
-    value: Option<String>,
-    field: &'static str,
+    value: Option<String>, field: &'static str,
 ) -> Result<Option<T>, Refusal> {
     value
         .map(|v| {

@@ -109,10 +109,8 @@ pub async fn page(State(state): State<AppState>, WebchatChannel(id): WebchatChan
 
 /// `POST /webchat/{channelId}/conversations`.
 pub async fn start(
-    State(state): State<AppState>,
-    WebchatChannel(id): WebchatChannel,
-    ClientAddress(client): ClientAddress,
-    CleanJson(input): CleanJson<StartWebchatInput>,
+    State(state): State<AppState>, WebchatChannel(id): WebchatChannel,
+    ClientAddress(client): ClientAddress, CleanJson(input): CleanJson<StartWebchatInput>,
 ) -> Response {
     let client = client.to_string();
     match state
@@ -135,9 +133,7 @@ pub struct SayInput {
 
 /// `POST /webchat/{channelId}/messages`.
 pub async fn say(
-    State(state): State<AppState>,
-    WebchatChannel(id): WebchatChannel,
-    headers: HeaderMap,
+    State(state): State<AppState>, WebchatChannel(id): WebchatChannel, headers: HeaderMap,
     CleanJson(input): CleanJson<SayInput>,
 ) -> Response {
     let said = state
@@ -165,9 +161,7 @@ pub async fn say(
 
 /// `GET /webchat/{channelId}/messages`.
 pub async fn read(
-    State(state): State<AppState>,
-    WebchatChannel(id): WebchatChannel,
-    headers: HeaderMap,
+    State(state): State<AppState>, WebchatChannel(id): WebchatChannel, headers: HeaderMap,
 ) -> Response {
     let token = bearer(&headers);
     let read = async {
@@ -200,9 +194,7 @@ pub struct RateInput {
 
 /// `POST /webchat/{channelId}/rating`.
 pub async fn rate(
-    State(state): State<AppState>,
-    WebchatChannel(id): WebchatChannel,
-    headers: HeaderMap,
+    State(state): State<AppState>, WebchatChannel(id): WebchatChannel, headers: HeaderMap,
     CleanJson(input): CleanJson<RateInput>,
 ) -> Response {
     match state
@@ -266,8 +258,7 @@ impl Following {
 
 /// `GET /webchat/{channelId}/events?token=…`: server-sent `messages` events.
 pub async fn events(
-    State(state): State<AppState>,
-    WebchatChannel(channel): WebchatChannel,
+    State(state): State<AppState>, WebchatChannel(channel): WebchatChannel,
     Query(params): Query<EventsParams>,
 ) -> Response {
     let token = params.token.unwrap_or_default();

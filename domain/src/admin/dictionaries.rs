@@ -46,10 +46,7 @@ named_entries!(
 /// The name an input gives an entry, trimmed; `VALIDATION` on `name` when an active entry of
 /// the same kind already has it (`except` is the entry renamed).
 pub(crate) async fn unique_name<E>(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    name: &str,
-    except: Option<uuid::Uuid>,
+    db: &impl ConnectionTrait, actor: &Actor, name: &str, except: Option<uuid::Uuid>,
 ) -> Result<String>
 where
     E: NamedEntry,
@@ -139,9 +136,7 @@ macro_rules! named_dictionary {
 
             /// Active entries by name; archived ones too when asked.
             pub async fn $list(
-                self,
-                actor: &Actor,
-                include_archived: bool,
+                self, actor: &Actor, include_archived: bool,
             ) -> Result<Vec<$entity::Model>> {
                 let mut query = $entity::Entity::find()
                     .filter($entity::Column::OrganizationId.eq(actor.organization_id));

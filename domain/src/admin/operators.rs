@@ -65,9 +65,7 @@ impl Admin<'_> {
     /// Changes an operator's role or chat limit (admins).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_operator(
-        self,
-        actor: &Actor,
-        input: UpdateOperatorInput,
+        self, actor: &Actor, input: UpdateOperatorInput,
     ) -> Result<operator::Model> {
         check_admin(actor, &input)?;
         let mut work = self.domain.begin_now().await?;
@@ -155,9 +153,7 @@ impl Admin<'_> {
     /// Replaces an operator's skills and levels (admins).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_operator_skills(
-        self,
-        actor: &Actor,
-        input: SetOperatorSkillsInput,
+        self, actor: &Actor, input: SetOperatorSkillsInput,
     ) -> Result<operator::Model> {
         check_admin(actor, &input)?;
         let work = self.domain.begin_now().await?;
@@ -205,10 +201,7 @@ impl Admin<'_> {
     /// (online or ready, 001) and are under their limit (E1).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn operators(
-        self,
-        actor: &Actor,
-        only_available: bool,
-        search: Option<&str>,
+        self, actor: &Actor, only_available: bool, search: Option<&str>,
     ) -> Result<Vec<operator::Model>> {
         let mut query = all_live::<operator::Entity>(actor);
         if only_available {

@@ -108,8 +108,7 @@ pub struct SetQueueMembersInput {
 
 /// Working hours and their time zone checked together, as stored: none for an empty week.
 fn checked_hours(
-    hours: Option<&[WorkingHours]>,
-    zone: Option<&str>,
+    hours: Option<&[WorkingHours]>, zone: Option<&str>,
 ) -> Result<Option<serde_json::Value>> {
     time_zone(zone)?;
     let Some(hours) = hours.filter(|h| !h.is_empty()) else {
@@ -124,11 +123,7 @@ fn checked_hours(
 impl Admin<'_> {
     /// A skill that may be required: of this organization and not archived.
     pub(crate) async fn usable_skill(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: SkillId,
-        field: &'static str,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: SkillId, field: &'static str,
     ) -> Result<()> {
         match find_own::<skill::Entity>(db, actor, id).await {
             Ok(found) if found.archived_at.is_none() => Ok(()),
@@ -142,9 +137,7 @@ impl Admin<'_> {
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_queue(
-        self,
-        actor: &Actor,
-        input: CreateQueueInput,
+        self, actor: &Actor, input: CreateQueueInput,
     ) -> Result<queue::Model> {
         check_admin(actor, &input)?;
         let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
@@ -176,9 +169,7 @@ impl Admin<'_> {
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_queue(
-        self,
-        actor: &Actor,
-        input: UpdateQueueInput,
+        self, actor: &Actor, input: UpdateQueueInput,
     ) -> Result<queue::Model> {
         check_admin(actor, &input)?;
         let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
@@ -224,9 +215,7 @@ impl Admin<'_> {
     /// waiting ones are routed there, their operators keep the others and are told (004).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_queue(
-        self,
-        actor: &Actor,
-        input: ArchiveQueueInput,
+        self, actor: &Actor, input: ArchiveQueueInput,
     ) -> Result<queue::Model> {
         actor.require_admin()?;
         let now = self.domain.now();
@@ -263,11 +252,7 @@ impl Admin<'_> {
 
     /// A queue chats may move to: of the caller's organization, live, not `from`.
     async fn other_live_queue(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: QueueId,
-        from: QueueId,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: QueueId, from: QueueId,
     ) -> Result<queue::Model> {
         let refused = |message: &'static str| DomainError::validation("moveChatsTo", message);
         match find_own::<queue::Entity>(db, actor, id).await {
@@ -313,9 +298,7 @@ impl Admin<'_> {
     /// Replaces a queue's members.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_queue_members(
-        self,
-        actor: &Actor,
-        input: SetQueueMembersInput,
+        self, actor: &Actor, input: SetQueueMembersInput,
     ) -> Result<queue::Model> {
         check_admin(actor, &input)?;
         let work = self.domain.begin_now().await?;

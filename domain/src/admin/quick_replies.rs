@@ -86,9 +86,7 @@ fn fits(queues: Option<&Vec<QueueId>>, allowed: impl Fn(QueueId) -> bool) -> boo
 impl Admin<'_> {
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_quick_reply(
-        self,
-        actor: &Actor,
-        input: CreateQuickReplyInput,
+        self, actor: &Actor, input: CreateQuickReplyInput,
     ) -> Result<quick_reply::Model> {
         check_admin(actor, &input)?;
         let work = self.domain.begin_now().await?;
@@ -112,9 +110,7 @@ impl Admin<'_> {
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_quick_reply(
-        self,
-        actor: &Actor,
-        input: UpdateQuickReplyInput,
+        self, actor: &Actor, input: UpdateQuickReplyInput,
     ) -> Result<quick_reply::Model> {
         check_admin(actor, &input)?;
         let work = self.domain.begin_now().await?;
@@ -141,9 +137,7 @@ impl Admin<'_> {
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn archive_quick_reply(
-        self,
-        actor: &Actor,
-        id: QuickReplyId,
+        self, actor: &Actor, id: QuickReplyId,
     ) -> Result<quick_reply::Model> {
         actor.require_admin()?;
         let work = self.domain.begin_now().await?;
@@ -156,11 +150,7 @@ impl Admin<'_> {
 
     /// Replaces the queues a quick reply belongs to; each must be a live queue of the caller's.
     async fn link_queues(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: QuickReplyId,
-        queue_ids: &[QueueId],
+        self, db: &impl ConnectionTrait, actor: &Actor, id: QuickReplyId, queue_ids: &[QueueId],
     ) -> Result<()> {
         let wanted: HashSet<QueueId> = queue_ids.iter().copied().collect();
         let live = all_live::<queue::Entity>(actor)
@@ -189,9 +179,7 @@ impl Admin<'_> {
 
     /// The queues each of `replies` belongs to (absent: every queue's), in one query.
     async fn quick_reply_queues(
-        self,
-        db: &impl ConnectionTrait,
-        replies: &[QuickReplyId],
+        self, db: &impl ConnectionTrait, replies: &[QuickReplyId],
     ) -> Result<HashMap<QuickReplyId, Vec<QueueId>>> {
         let mut out: HashMap<QuickReplyId, Vec<QueueId>> = HashMap::new();
         for link in quick_reply_queue::Entity::find()
@@ -208,10 +196,7 @@ impl Admin<'_> {
 
     /// Whether a quick reply may be used in a chat of `queue_id` (001).
     pub(crate) async fn reply_fits_queue(
-        self,
-        db: &impl ConnectionTrait,
-        reply: QuickReplyId,
-        queue_id: Option<QueueId>,
+        self, db: &impl ConnectionTrait, reply: QuickReplyId, queue_id: Option<QueueId>,
     ) -> Result<bool> {
         let links = self.quick_reply_queues(db, &[reply]).await?;
         Ok(fits(links.get(&reply), |q| queue_id == Some(q)))
@@ -222,10 +207,7 @@ impl Admin<'_> {
     /// those of their own queues; replies of no queue in particular are everyone's.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn quick_replies(
-        self,
-        actor: &Actor,
-        search: Option<&str>,
-        chat_id: Option<ChatId>,
+        self, actor: &Actor, search: Option<&str>, chat_id: Option<ChatId>,
     ) -> Result<Vec<quick_reply::Model>> {
         let scope = match chat_id {
             Some(id) => {

@@ -32,8 +32,7 @@ pub const DEFAULT_FILE_TYPES: [&str; 8] = [
 
 /// A new organization's settings: traffic light on at 180 s and 360 s, masking off.
 pub fn defaults(
-    organization_id: OrganizationId,
-    now: DateTime<Utc>,
+    organization_id: OrganizationId, now: DateTime<Utc>,
 ) -> organization_settings::ActiveModel {
     organization_settings::ActiveModel {
         organization_id: Set(organization_id),
@@ -215,9 +214,7 @@ impl Admin<'_> {
     /// a transaction never waits for a second pooled connection).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn settings_of(
-        self,
-        db: &impl sea_orm::ConnectionTrait,
-        organization_id: OrganizationId,
+        self, db: &impl sea_orm::ConnectionTrait, organization_id: OrganizationId,
     ) -> Result<organization_settings::Model> {
         organization_settings::Entity::find_by_id(organization_id)
             .one(db)
@@ -228,9 +225,7 @@ impl Admin<'_> {
     /// Changes settings (admins). Thresholds are checked against each other after the merge.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_settings(
-        self,
-        actor: &Actor,
-        input: UpdateSettingsInput,
+        self, actor: &Actor, input: UpdateSettingsInput,
     ) -> Result<organization_settings::Model> {
         check_admin(actor, &input)?;
         let now = self.domain.now();

@@ -36,11 +36,7 @@ pub struct UpdateTopicInput {
 impl Admin<'_> {
     /// Whether another active topic with the same parent has this name.
     async fn ensure_unique_topic(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        parent_id: Option<TopicId>,
-        name: &str,
+        self, db: &impl ConnectionTrait, actor: &Actor, parent_id: Option<TopicId>, name: &str,
         except: Option<TopicId>,
     ) -> Result<()> {
         let mut query = topic::Entity::find()
@@ -65,9 +61,7 @@ impl Admin<'_> {
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_topic(
-        self,
-        actor: &Actor,
-        input: CreateTopicInput,
+        self, actor: &Actor, input: CreateTopicInput,
     ) -> Result<topic::Model> {
         check_admin(actor, &input)?;
         let name = clean(&input.name);
@@ -107,9 +101,7 @@ impl Admin<'_> {
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_topic(
-        self,
-        actor: &Actor,
-        input: UpdateTopicInput,
+        self, actor: &Actor, input: UpdateTopicInput,
     ) -> Result<topic::Model> {
         check_admin(actor, &input)?;
         let name = clean(&input.name);

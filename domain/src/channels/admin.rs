@@ -39,11 +39,7 @@ impl Channels<'_> {
     /// The caller's live channel an input names, or `VALIDATION` on `field`: another
     /// organization's channel is as unknown as one that does not exist.
     pub(crate) async fn usable_channel(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: ChannelId,
-        field: &'static str,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: ChannelId, field: &'static str,
     ) -> Result<channel::Model> {
         find_live::<channel::Entity>(db, actor, id, field).await
     }
@@ -60,9 +56,7 @@ impl Channels<'_> {
     /// Creates a channel; its secret is returned only here.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_channel(
-        self,
-        actor: &Actor,
-        input: CreateChannelInput,
+        self, actor: &Actor, input: CreateChannelInput,
     ) -> Result<CreatedChannel> {
         check_admin(actor, &input)?;
         if input.kind == ChannelKind::Telegram && input.bot_token.is_none() {
@@ -161,9 +155,7 @@ impl Channels<'_> {
     /// other.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_channel(
-        self,
-        actor: &Actor,
-        input: UpdateChannelInput,
+        self, actor: &Actor, input: UpdateChannelInput,
     ) -> Result<channel::Model> {
         check_admin(actor, &input)?;
         for (given, clear, field) in [
@@ -228,9 +220,7 @@ impl Channels<'_> {
     /// Sets where a channel's new conversations go and in which queue the bot's are seen.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_channel_queues(
-        self,
-        actor: &Actor,
-        input: SetChannelQueuesInput,
+        self, actor: &Actor, input: SetChannelQueuesInput,
     ) -> Result<channel::Model> {
         actor.require_admin()?;
         let found = self
@@ -287,10 +277,7 @@ impl Channels<'_> {
     /// same way, so nothing about channels leaks.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate_channel(
-        self,
-        id: ChannelId,
-        kinds: &[ChannelKind],
-        secret: Option<&str>,
+        self, id: ChannelId, kinds: &[ChannelKind], secret: Option<&str>,
     ) -> Result<channel::Model> {
         let refused = || DomainError::Unauthenticated("Unknown channel or wrong secret".into());
         let found = channel::Entity::find_by_id(id)

@@ -43,10 +43,7 @@ pub struct ChannelStatus {
 impl Channels<'_> {
     /// Registers the channel's webhook with `token` and a fresh secret; returns the secret.
     pub(crate) async fn register_bot(
-        self,
-        id: ChannelId,
-        api_base_url: &str,
-        token: &str,
+        self, id: ChannelId, api_base_url: &str, token: &str,
     ) -> Result<String> {
         let secret = generate_token(prefix::CHANNEL_SECRET);
         let url = inbound_url(&self.domain.config.public_url, ChannelKind::Telegram, id);
@@ -95,9 +92,7 @@ impl Channels<'_> {
     /// new secret, then saved; the old bot's webhook is removed if it can be.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn change_bot_token(
-        self,
-        actor: &Actor,
-        input: ChangeBotTokenInput,
+        self, actor: &Actor, input: ChangeBotTokenInput,
     ) -> Result<channel::Model> {
         check_admin(actor, &input)?;
         let found = self.live_channel(actor, input.channel_id).await?;

@@ -53,9 +53,7 @@ impl Channels<'_> {
     /// queue, or with the bot). Returns `None` for an update already received.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn receive_inbound(
-        self,
-        found: &channel::Model,
-        inbound: InboundMessage,
+        self, found: &channel::Model, inbound: InboundMessage,
     ) -> Result<Option<message::Model>> {
         if inbound.text.trim().is_empty() {
             return Err(DomainError::validation("text", "The message has no text"));
@@ -72,10 +70,7 @@ impl Channels<'_> {
     }
 
     async fn receive_inbound_once(
-        self,
-        found: &channel::Model,
-        inbound: &InboundMessage,
-        matching: &Matching,
+        self, found: &channel::Model, inbound: &InboundMessage, matching: &Matching,
     ) -> Result<Option<message::Model>> {
         let now = self.domain.now();
         let mut work = self.domain.begin(now).await?;

@@ -84,10 +84,7 @@ impl Channels<'_> {
     /// Starts a visitor's conversation; returns their token (shown only here).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn start_webchat(
-        self,
-        channel_id: ChannelId,
-        input: StartWebchatInput,
-        client_address: Option<&str>,
+        self, channel_id: ChannelId, input: StartWebchatInput, client_address: Option<&str>,
     ) -> Result<String> {
         check(&input)?;
         let found = self.webchat_channel(channel_id).await?;
@@ -134,9 +131,7 @@ impl Channels<'_> {
     /// The visitor a token belongs to on a channel; anything else is `UNAUTHENTICATED`.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_visitor(
-        self,
-        channel_id: ChannelId,
-        token: Option<&str>,
+        self, channel_id: ChannelId, token: Option<&str>,
     ) -> Result<(channel::Model, CustomerId)> {
         let refused = || DomainError::Unauthenticated("Start a conversation first".into());
         let found = self.webchat_channel(channel_id).await?;
@@ -155,11 +150,7 @@ impl Channels<'_> {
     /// A visitor's message. `client_id`, if given, makes a retried send store it once.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_say(
-        self,
-        channel_id: ChannelId,
-        token: Option<&str>,
-        text: &str,
-        client_id: Option<&str>,
+        self, channel_id: ChannelId, token: Option<&str>, text: &str, client_id: Option<&str>,
     ) -> Result<message::Model> {
         let (found, _) = self.webchat_visitor(channel_id, token).await?;
         let text = text.trim();
@@ -207,10 +198,7 @@ impl Channels<'_> {
     /// The visitor's conversation on the channel after `after`, oldest first (at most 100).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_messages(
-        self,
-        channel_id: ChannelId,
-        token: Option<&str>,
-        after: Option<WebchatCursor>,
+        self, channel_id: ChannelId, token: Option<&str>, after: Option<WebchatCursor>,
     ) -> Result<Vec<VisibleMessage>> {
         let (found, customer_id) = self.webchat_visitor(channel_id, token).await?;
         let chats: Vec<ChatId> = chat::Entity::find()
@@ -255,9 +243,7 @@ impl Channels<'_> {
     /// The visitor's latest conversation on the channel, if they have written at all.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_conversation(
-        self,
-        channel_id: ChannelId,
-        token: Option<&str>,
+        self, channel_id: ChannelId, token: Option<&str>,
     ) -> Result<Option<WebchatConversation>> {
         let (found, customer_id) = self.webchat_visitor(channel_id, token).await?;
         Ok(self
@@ -273,11 +259,7 @@ impl Channels<'_> {
     /// The visitor rates their latest conversation once it is closed (G1).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_rate(
-        self,
-        channel_id: ChannelId,
-        token: Option<&str>,
-        score: i32,
-        comment: Option<String>,
+        self, channel_id: ChannelId, token: Option<&str>, score: i32, comment: Option<String>,
     ) -> Result<chat::Model> {
         let (found, customer_id) = self.webchat_visitor(channel_id, token).await?;
         let latest = self
@@ -298,9 +280,7 @@ impl Channels<'_> {
     }
 
     async fn latest_webchat_chat(
-        self,
-        channel_id: ChannelId,
-        customer_id: CustomerId,
+        self, channel_id: ChannelId, customer_id: CustomerId,
     ) -> Result<Option<chat::Model>> {
         Ok(chat::Entity::find()
             .filter(chat::Column::CustomerId.eq(customer_id))
@@ -314,9 +294,7 @@ impl Channels<'_> {
     /// The chats a visitor has on the channel (to follow their events).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn webchat_chats(
-        self,
-        channel_id: ChannelId,
-        customer_id: CustomerId,
+        self, channel_id: ChannelId, customer_id: CustomerId,
     ) -> Result<Vec<ChatId>> {
         Ok(chat::Entity::find()
             .filter(chat::Column::CustomerId.eq(customer_id))

@@ -26,10 +26,7 @@ impl Chats<'_> {
     /// A chat the caller may see (A1, A2); anything else is `NOT_FOUND`.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn visible_chat(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: ChatId,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: ChatId,
     ) -> Result<chat::Model> {
         let found = find_own::<chat::Entity>(db, actor, id).await?;
         self.seen(db, actor, found).await
@@ -37,10 +34,7 @@ impl Chats<'_> {
 
     /// `chat` when the caller may see it; `NOT_FOUND` otherwise, as if it did not exist.
     async fn seen(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        chat: chat::Model,
+        self, db: &impl ConnectionTrait, actor: &Actor, chat: chat::Model,
     ) -> Result<chat::Model> {
         if self.can_see(db, actor, &chat).await? {
             Ok(chat)
@@ -50,10 +44,7 @@ impl Chats<'_> {
     }
 
     pub(crate) async fn can_see(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        chat: &chat::Model,
+        self, db: &impl ConnectionTrait, actor: &Actor, chat: &chat::Model,
     ) -> Result<bool> {
         let (me, role) = match actor.principal {
             Principal::ApiKey { .. } => return Ok(true),
@@ -95,10 +86,7 @@ impl Chats<'_> {
     /// A chat the caller may see, locked for the rest of the transaction: one read where the
     /// caller works the chat. Anything else is `NOT_FOUND`.
     pub(crate) async fn locked_visible_chat(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: ChatId,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: ChatId,
     ) -> Result<chat::Model> {
         let found = chat::Entity::find_by_id(id)
             .filter(chat::Column::OrganizationId.eq(actor.organization_id))
@@ -113,10 +101,7 @@ impl Chats<'_> {
     /// effect on it follows and the operators to tell, in one round trip (the chat row alone is
     /// locked; its participants change only under that lock).
     pub(crate) async fn locked_for_message(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: ChatId,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: ChatId,
     ) -> Result<(chat::Model, MessageRules)> {
         let mut select = with_message_rules(
             chat::Entity::find_by_id(id)
@@ -141,9 +126,7 @@ impl Chats<'_> {
 
     /// The rules a new message in `chat` follows, read in one round trip.
     pub(crate) async fn message_rules(
-        self,
-        db: &impl ConnectionTrait,
-        chat: &chat::Model,
+        self, db: &impl ConnectionTrait, chat: &chat::Model,
     ) -> Result<MessageRules> {
         let row = with_message_rules(
             chat::Entity::find_by_id(chat.id).select_also(organization_settings::Entity),
@@ -160,10 +143,7 @@ impl Chats<'_> {
     /// Opens a change of a chat the caller works, at this instant: the chat, locked, as
     /// [`Self::owned_chat`] allows it.
     pub(crate) async fn begin_on_owned(
-        self,
-        actor: &Actor,
-        chat_id: ChatId,
-        supervisors_too: bool,
+        self, actor: &Actor, chat_id: ChatId, supervisors_too: bool,
     ) -> Result<(Work, chat::Model)> {
         let work = self.domain.begin(self.domain.now()).await?;
         let chat = self
@@ -173,11 +153,7 @@ impl Chats<'_> {
     }
 
     pub(crate) async fn owned_chat(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        chat_id: ChatId,
-        supervisors_too: bool,
+        self, db: &impl ConnectionTrait, actor: &Actor, chat_id: ChatId, supervisors_too: bool,
     ) -> Result<chat::Model> {
         let (me, role) = actor.operator()?;
         let chat = self.locked_visible_chat(db, actor, chat_id).await?;
@@ -194,11 +170,7 @@ impl Chats<'_> {
 
     /// A queue of the caller's organization that is not archived, or `VALIDATION` on `field`.
     pub(crate) async fn usable_queue(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: QueueId,
-        field: &'static str,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: QueueId, field: &'static str,
     ) -> Result<queue::Model> {
         match find_own::<queue::Entity>(db, actor, id).await {
             Ok(found) if found.archived_at.is_none() => Ok(found),
@@ -213,10 +185,7 @@ impl Chats<'_> {
     /// Checks a topic and subtopic pair: both of the organization, active, the subtopic under
     /// the topic.
     pub(crate) async fn check_topics(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        topic_id: Option<TopicId>,
+        self, db: &impl ConnectionTrait, actor: &Actor, topic_id: Option<TopicId>,
         subtopic_id: Option<TopicId>,
     ) -> Result<()> {
         let load = |id: TopicId, field: &'static str| async move {
@@ -253,10 +222,7 @@ impl Chats<'_> {
 
     /// Takes the organization's next chat number for a direction.
     pub(crate) async fn next_chat_number(
-        self,
-        db: &impl ConnectionTrait,
-        organization_id: OrganizationId,
-        direction: ChatDirection,
+        self, db: &impl ConnectionTrait, organization_id: OrganizationId, direction: ChatDirection,
     ) -> Result<i64> {
         let column = match direction {
             ChatDirection::Inbound => organization::Column::ChatSeq,
@@ -268,10 +234,7 @@ impl Chats<'_> {
     /// Tells the followers of a message's chat that the message changed (`MESSAGE_UPDATED` with
     /// `change`).
     pub(crate) async fn tell_message_updated(
-        self,
-        work: &mut Work,
-        chat_id: ChatId,
-        change: serde_json::Value,
+        self, work: &mut Work, chat_id: ChatId, change: serde_json::Value,
     ) -> Result<()> {
         if let Some(chat) = chat::Entity::find_by_id(chat_id).one(&work.tx).await? {
             self.tell_chat(work, &chat, EventKind::MessageUpdated, change)
@@ -283,10 +246,7 @@ impl Chats<'_> {
     /// Writes a chat's changed fields and tells its viewers what changed (`CHAT_UPDATED` with
     /// `change`).
     pub(crate) async fn update_chat(
-        self,
-        work: &mut Work,
-        model: chat::ActiveModel,
-        change: serde_json::Value,
+        self, work: &mut Work, model: chat::ActiveModel, change: serde_json::Value,
     ) -> Result<chat::Model> {
         let updated = work.save(model).await?;
         self.tell_chat(work, &updated, EventKind::ChatUpdated, change)
@@ -297,10 +257,7 @@ impl Chats<'_> {
     /// Tells the chat's viewers what changed (`CHAT_UPDATED` with `change`), commits the change
     /// and answers the chat.
     pub(crate) async fn commit_update(
-        self,
-        mut work: Work,
-        chat: chat::Model,
-        change: serde_json::Value,
+        self, mut work: Work, chat: chat::Model, change: serde_json::Value,
     ) -> Result<chat::Model> {
         self.tell_chat(&mut work, &chat, EventKind::ChatUpdated, change)
             .await?;
@@ -309,11 +266,7 @@ impl Chats<'_> {
 
     /// Sends an event to a chat's stream and to every operator working it.
     pub(crate) async fn tell_chat(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        kind: EventKind,
-        payload: serde_json::Value,
+        self, work: &mut Work, chat: &chat::Model, kind: EventKind, payload: serde_json::Value,
     ) -> Result<()> {
         self.tell_chat_all(work, chat, &[(kind, payload)]).await
     }
@@ -322,10 +275,7 @@ impl Chats<'_> {
     /// Operators invited into it are told too, so an invitation card shows what happens in the
     /// chat while it waits (004).
     pub(crate) async fn tell_chat_all(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        events: &[(EventKind, serde_json::Value)],
+        self, work: &mut Work, chat: &chat::Model, events: &[(EventKind, serde_json::Value)],
     ) -> Result<()> {
         let participants = chat_participant::Entity::find()
             .select_only()
@@ -342,10 +292,7 @@ impl Chats<'_> {
     /// [`Self::tell_chat_all`] with the chat's joined and invited operators already read (as
     /// [`MessageRules::participants`] are).
     pub(crate) fn tell_participants(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        mut operators: Vec<OperatorId>,
+        self, work: &mut Work, chat: &chat::Model, mut operators: Vec<OperatorId>,
         events: &[(EventKind, serde_json::Value)],
     ) {
         // A routed invitation is the chat's operator before it is a participant.
@@ -379,10 +326,7 @@ impl Chats<'_> {
     /// the bot has it there (`CHAT_WITH_BOT`), or that it left their "Unassigned" list
     /// (`CHAT_DEQUEUED`).
     pub(crate) async fn tell_queue(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        kind: EventKind,
+        self, work: &mut Work, chat: &chat::Model, kind: EventKind,
     ) -> Result<()> {
         let Some(queue_id) = chat.queue_id else {
             return Ok(());

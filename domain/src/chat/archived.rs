@@ -32,9 +32,7 @@ const OPEN: [ChatStatus; 5] = [
 impl Chats<'_> {
     /// The open chats of a queue, locked; an archived queue may keep none.
     pub(crate) async fn open_in_queue(
-        self,
-        db: &impl ConnectionTrait,
-        queue: &queue::Model,
+        self, db: &impl ConnectionTrait, queue: &queue::Model,
     ) -> Result<Vec<chat::Model>> {
         Ok(chat::Entity::find()
             .filter(chat::Column::QueueId.eq(queue.id))
@@ -47,11 +45,7 @@ impl Chats<'_> {
     /// Moves `chats` from `from` (being archived) to `to`: waiting ones are routed there at
     /// once, the others stay with their operators, who get a notice in the chat.
     pub(crate) async fn move_to_queue(
-        self,
-        work: &mut Work,
-        chats: Vec<chat::Model>,
-        from: &queue::Model,
-        to: &queue::Model,
+        self, work: &mut Work, chats: Vec<chat::Model>, from: &queue::Model, to: &queue::Model,
         by: Option<OperatorId>,
     ) -> Result<()> {
         for chat in chats {
@@ -104,9 +98,7 @@ impl Chats<'_> {
     /// Ends what an archived channel leaves open: chats nobody has yet are closed by the
     /// system; accepted ones are interrupted and their operators warned (004).
     pub(crate) async fn interrupt_channel(
-        self,
-        work: &mut Work,
-        channel: &channel::Model,
+        self, work: &mut Work, channel: &channel::Model,
     ) -> Result<()> {
         let open = chat::Entity::find()
             .filter(chat::Column::ChannelId.eq(channel.id))

@@ -39,9 +39,7 @@ pub struct CloseChatInput {
 /// Checks a wrap-up reason an operator gives (`wrapUpReasonId`): live, of the caller's
 /// organization, and not one the system keeps for itself.
 pub(crate) async fn operators_reason(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: WrapUpReasonId,
+    db: &impl ConnectionTrait, actor: &Actor, id: WrapUpReasonId,
 ) -> Result<()> {
     let query = live::<wrap_up_reason::Entity>(actor, id)
         .filter(wrap_up_reason::Column::IsSystem.eq(false));
@@ -83,13 +81,8 @@ impl Chats<'_> {
     /// Completes a chat and frees its owner.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn complete(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        by_kind: ClosedByKind,
-        by: Option<OperatorId>,
-        wrap_up_reason_id: WrapUpReasonId,
-        result_id: Option<ChatResultId>,
+        self, work: &mut Work, chat: &chat::Model, by_kind: ClosedByKind, by: Option<OperatorId>,
+        wrap_up_reason_id: WrapUpReasonId, result_id: Option<ChatResultId>,
         result_detail: Option<String>,
     ) -> Result<chat::Model> {
         let mut model: chat::ActiveModel = chat.clone().into();
@@ -162,10 +155,7 @@ impl Chats<'_> {
 
     /// Completes a chat on nobody's behalf, with the system's wrap-up reason (D11, 004).
     pub(crate) async fn close_by_system(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        reason: WrapUpReasonId,
+        self, work: &mut Work, chat: &chat::Model, reason: WrapUpReasonId,
     ) -> Result<chat::Model> {
         self.complete(work, chat, ClosedByKind::System, None, reason, None, None)
             .await
@@ -231,8 +221,7 @@ impl Timer for AutoClose {
 
 /// The wrap-up reason the system closes chats with (D11, 004).
 pub(crate) async fn system_wrap_up_reason(
-    db: &impl ConnectionTrait,
-    organization_id: OrganizationId,
+    db: &impl ConnectionTrait, organization_id: OrganizationId,
 ) -> Result<Option<WrapUpReasonId>> {
     Ok(wrap_up_reason::Entity::find()
         .filter(wrap_up_reason::Column::OrganizationId.eq(organization_id))

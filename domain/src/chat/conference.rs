@@ -25,9 +25,7 @@ pub struct InviteToConferenceInput {
 
 /// An operator's current (not left) participation in a chat.
 pub(crate) async fn participation(
-    db: &impl ConnectionTrait,
-    chat_id: ChatId,
-    operator_id: OperatorId,
+    db: &impl ConnectionTrait, chat_id: ChatId, operator_id: OperatorId,
 ) -> Result<Option<chat_participant::Model>> {
     Ok(chat_participant::Entity::find()
         .filter(chat_participant::Column::ChatId.eq(chat_id))
@@ -41,9 +39,7 @@ impl Chats<'_> {
     /// Invites a colleague into a chat (E2); the owner asks.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn invite_to_conference(
-        self,
-        actor: &Actor,
-        input: InviteToConferenceInput,
+        self, actor: &Actor, input: InviteToConferenceInput,
     ) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let (mut work, chat) = self.begin_on_owned(actor, input.chat_id, false).await?;
@@ -229,10 +225,7 @@ impl Chats<'_> {
     /// Whether the caller may write to the customer in this chat: its owner or a joined
     /// conference member (not a silent monitor).
     pub(crate) async fn may_write(
-        self,
-        db: &impl ConnectionTrait,
-        chat: &chat::Model,
-        me: OperatorId,
+        self, db: &impl ConnectionTrait, chat: &chat::Model, me: OperatorId,
     ) -> Result<bool> {
         if chat.operator_id == Some(me) {
             return Ok(true);

@@ -53,10 +53,7 @@ impl Chats<'_> {
     /// customer, transcript and variables, and routed at once or left waiting in its queue. A
     /// full queue with nobody free refuses the hand-off (`LIMIT_EXCEEDED`; C6).
     async fn hand_off_chat_once(
-        self,
-        actor: &Actor,
-        input: HandOffChatInput,
-        matching: &Matching,
+        self, actor: &Actor, input: HandOffChatInput, matching: &Matching,
     ) -> Result<chat::Model> {
         // The chat's number, and a new customer's, are taken first, each hand-off's in a
         // statement of its own: the organization's row is held for that statement, not through
@@ -164,11 +161,7 @@ impl Chats<'_> {
     /// back. Returns the
     /// chat as routing left it, with its `CHAT_CREATED` webhooks queued.
     pub(crate) async fn offer_new_chat(
-        self,
-        work: &mut Work,
-        created: &chat::Model,
-        queue: &queue::Model,
-        enforce_limit: bool,
+        self, work: &mut Work, created: &chat::Model, queue: &queue::Model, enforce_limit: bool,
     ) -> Result<chat::Model> {
         let routed = self
             .domain
@@ -217,10 +210,7 @@ impl Chats<'_> {
     /// The queue's automatic reply to a customer whose chat waits (001), from the system, with
     /// the customer's name filled in.
     async fn auto_reply(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        reply: &str,
+        self, work: &mut Work, chat: &chat::Model, reply: &str,
     ) -> Result<chat::Model> {
         let name = crate::entity::customer::Entity::find_by_id(chat.customer_id)
             .one(&work.tx)
@@ -240,9 +230,7 @@ impl Chats<'_> {
     /// outside the transaction (H1).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn hand_off_chat(
-        self,
-        actor: &Actor,
-        input: HandOffChatInput,
+        self, actor: &Actor, input: HandOffChatInput,
     ) -> Result<chat::Model> {
         actor.require_scope(ApiKeyScope::Chatbot)?;
         check(&input)?;

@@ -73,9 +73,7 @@ fn handled_by(operator: OperatorId) -> sea_orm::sea_query::SimpleExpr {
 
 /// A page of `query`'s chats, newest first, after `after`; and whether more follow.
 pub(crate) async fn newest_first(
-    db: &impl sea_orm::ConnectionTrait,
-    query: sea_orm::Select<chat::Entity>,
-    first: u64,
+    db: &impl sea_orm::ConnectionTrait, query: sea_orm::Select<chat::Entity>, first: u64,
     after: Option<HistoryCursor>,
 ) -> Result<(Vec<chat::Model>, bool)> {
     page::read(
@@ -95,11 +93,7 @@ impl Chats<'_> {
     /// operators those they handled.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn chat_history(
-        self,
-        actor: &Actor,
-        filter: ChatFilter,
-        first: u64,
-        after: Option<HistoryCursor>,
+        self, actor: &Actor, filter: ChatFilter, first: u64, after: Option<HistoryCursor>,
     ) -> Result<(Vec<chat::Model>, bool)> {
         check(&filter)?;
         let mut query =

@@ -29,10 +29,7 @@ impl Chats<'_> {
     /// The invitation of a chat to the caller, locked: anything else is `NOT_FOUND` (another
     /// organization, not visible) or `CONFLICT` (the invitation is gone or someone else's).
     async fn my_invitation(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        chat_id: ChatId,
+        self, db: &impl ConnectionTrait, actor: &Actor, chat_id: ChatId,
     ) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         let chat = lock_chat(db, chat_id)
@@ -79,10 +76,7 @@ impl Chats<'_> {
 
     /// Makes an operator (whose capacity is already taken) the chat's owner: NEW, accepted.
     pub(crate) async fn make_owner(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        operator_id: OperatorId,
+        self, work: &mut Work, chat: &chat::Model, operator_id: OperatorId,
     ) -> Result<chat::Model> {
         let mut next = chat.clone();
         next.status = ChatStatus::New;

@@ -49,10 +49,7 @@ impl Chats<'_> {
     /// queues', managers and above every queue's. Head of the queue first.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn unassigned_chats(
-        self,
-        actor: &Actor,
-        first: u64,
-        after: Option<WaitingCursor>,
+        self, actor: &Actor, first: u64, after: Option<WaitingCursor>,
     ) -> Result<WaitingPage> {
         let mut query = self.in_queues_seen_by(actor, ChatStatus::Queued).await?;
         if let Some(cursor) = after {
@@ -74,10 +71,7 @@ impl Chats<'_> {
     /// operator may take over (D1).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn bot_chats(
-        self,
-        actor: &Actor,
-        first: u64,
-        after: Option<HistoryCursor>,
+        self, actor: &Actor, first: u64, after: Option<HistoryCursor>,
     ) -> Result<(Vec<chat::Model>, bool)> {
         actor.operator()?;
         let query = self.in_queues_seen_by(actor, ChatStatus::Bot).await?;
@@ -87,9 +81,7 @@ impl Chats<'_> {
     /// The organization's chats in `status` in the queues the caller sees (A2): operators and
     /// supervisors their own queues', managers and above (and API keys) every queue's.
     async fn in_queues_seen_by(
-        self,
-        actor: &Actor,
-        status: ChatStatus,
+        self, actor: &Actor, status: ChatStatus,
     ) -> Result<sea_orm::Select<chat::Entity>> {
         let query = chat::Entity::find()
             .filter(chat::Column::OrganizationId.eq(actor.organization_id))
@@ -113,8 +105,7 @@ impl Chats<'_> {
     /// The organization's wrap-up reasons and results as a lookup (for lists of chats).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn wrap_up_reason_by_id(
-        self,
-        id: WrapUpReasonId,
+        self, id: WrapUpReasonId,
     ) -> Result<Option<wrap_up_reason::Model>> {
         Ok(wrap_up_reason::Entity::find_by_id(id)
             .one(&self.domain.db)

@@ -48,9 +48,7 @@ impl Chats<'_> {
 
     /// Rates a chat of the organization: completed, not rated before.
     pub(crate) async fn rate(
-        self,
-        organization_id: OrganizationId,
-        input: RateChatInput,
+        self, organization_id: OrganizationId, input: RateChatInput,
     ) -> Result<chat::Model> {
         check(&input)?;
         let now = self.domain.now();

@@ -176,9 +176,7 @@ pub(crate) struct MessageRules {
 /// and RED past the thresholds, GREY when the operator replied and the customer is silent, NONE
 /// when the light is off or the chat is not being worked.
 pub fn traffic_light(
-    chat: &chat::Model,
-    settings: &organization_settings::Model,
-    now: DateTime<Utc>,
+    chat: &chat::Model, settings: &organization_settings::Model, now: DateTime<Utc>,
 ) -> (TrafficLight, Option<DateTime<Utc>>) {
     if !settings.traffic_light_enabled
         || !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress)
@@ -207,15 +205,9 @@ pub fn traffic_light(
 /// A new chat row with everything unset but what every chat has.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn new_chat(
-    organization_id: OrganizationId,
-    number: i64,
-    direction: ChatDirection,
-    status: ChatStatus,
-    source: ChatSource,
-    channel_id: Option<ChannelId>,
-    queue_id: Option<QueueId>,
-    customer: &crate::entity::customer::Model,
-    now: DateTime<Utc>,
+    organization_id: OrganizationId, number: i64, direction: ChatDirection, status: ChatStatus,
+    source: ChatSource, channel_id: Option<ChannelId>, queue_id: Option<QueueId>,
+    customer: &crate::entity::customer::Model, now: DateTime<Utc>,
 ) -> chat::ActiveModel {
     chat::ActiveModel {
         id: Set(ChatId::new()),

@@ -46,9 +46,7 @@ enum Target {
 
 /// Records who a chat was transferred from on its open assignment (the one the transfer made).
 async fn mark_from(
-    db: &impl ConnectionTrait,
-    chat_id: ChatId,
-    from: Option<OperatorId>,
+    db: &impl ConnectionTrait, chat_id: ChatId, from: Option<OperatorId>,
 ) -> Result<()> {
     chat_assignment::Entity::update_many()
         .col_expr(chat_assignment::Column::FromOperatorId, Expr::value(from))
@@ -68,9 +66,7 @@ impl Chats<'_> {
 
     /// One attempt of [`Self::transfer_chat`].
     async fn transfer_chat_once(
-        self,
-        actor: &Actor,
-        input: TransferChatInput,
+        self, actor: &Actor, input: TransferChatInput,
     ) -> Result<chat::Model> {
         let (me, _) = actor.operator()?;
         check(&input)?;
@@ -245,10 +241,7 @@ impl Chats<'_> {
 
     /// Releases a chat's owner and conference: their capacity, participation and assignment.
     async fn release_owner(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        wrap_up_reason_id: Option<WrapUpReasonId>,
+        self, work: &mut Work, chat: &chat::Model, wrap_up_reason_id: Option<WrapUpReasonId>,
     ) -> Result<()> {
         end_assignment(
             &work.tx,

@@ -92,9 +92,7 @@ impl Conversation<'_> {
     /// and do not restart the SLA clock.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn mute_customer(
-        self,
-        actor: &Actor,
-        input: MuteCustomerInput,
+        self, actor: &Actor, input: MuteCustomerInput,
     ) -> Result<chat::Model> {
         let (mut work, chat) = self
             .domain
@@ -118,9 +116,7 @@ impl Conversation<'_> {
     /// shows it. The operator working the chat, or a supervisor, may change it.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn describe_customer(
-        self,
-        actor: &Actor,
-        input: DescribeCustomerInput,
+        self, actor: &Actor, input: DescribeCustomerInput,
     ) -> Result<chat::Model> {
         check(&input)?;
         let description = input
@@ -248,9 +244,7 @@ impl Conversation<'_> {
     /// Sets or clears a chat's topic and subtopic (D9).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_chat_topic(
-        self,
-        actor: &Actor,
-        input: SetChatTopicInput,
+        self, actor: &Actor, input: SetChatTopicInput,
     ) -> Result<chat::Model> {
         let (work, chat) = self
             .domain
@@ -274,9 +268,7 @@ impl Conversation<'_> {
     /// Replaces a chat's free tags (D9); tags are trimmed and kept once each.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn set_chat_tags(
-        self,
-        actor: &Actor,
-        input: SetChatTagsInput,
+        self, actor: &Actor, input: SetChatTagsInput,
     ) -> Result<Vec<String>> {
         check(&input)?;
         let (work, chat) = self

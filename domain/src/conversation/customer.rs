@@ -59,9 +59,7 @@ impl Conversation<'_> {
 
     /// One attempt of [`Self::post_customer_message`].
     async fn post_customer_message_once(
-        self,
-        actor: &Actor,
-        input: PostCustomerMessageInput,
+        self, actor: &Actor, input: PostCustomerMessageInput,
     ) -> Result<message::Model> {
         actor.require_scope(ApiKeyScope::Chatbot)?;
         check(&input)?;
@@ -136,10 +134,7 @@ impl Conversation<'_> {
 
     /// The customer's open chat on a source, or a new chat with the bot (then `true`).
     async fn open_chat_for(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        input: &PostCustomerMessageInput,
+        self, db: &impl ConnectionTrait, actor: &Actor, input: &PostCustomerMessageInput,
         now: DateTime<Utc>,
     ) -> Result<(chat::Model, bool)> {
         let source = input

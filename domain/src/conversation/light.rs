@@ -18,9 +18,7 @@ use crate::work::Work;
 impl Conversation<'_> {
     /// Recomputes a chat's traffic light and its next change, telling the panels on a change.
     pub(crate) async fn refresh_light(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
+        self, work: &mut Work, chat: &chat::Model,
     ) -> Result<chat::Model> {
         let lit = self.lit(&work.tx, chat.clone(), work.now).await?;
         if lit.traffic_light == chat.traffic_light
@@ -39,10 +37,7 @@ impl Conversation<'_> {
     /// `next`, a chat about to be written, with its traffic light and next change at `now`
     /// (by the organization's thresholds), so one update writes both.
     pub(crate) async fn lit(
-        self,
-        db: &impl ConnectionTrait,
-        mut next: chat::Model,
-        now: DateTime<Utc>,
+        self, db: &impl ConnectionTrait, mut next: chat::Model, now: DateTime<Utc>,
     ) -> Result<chat::Model> {
         let settings = organization_settings::Entity::find_by_id(next.organization_id)
             .one(db)
@@ -56,10 +51,7 @@ impl Conversation<'_> {
 
     /// Tells the chat's panels that its light changed colour from `before`'s, if it did.
     pub(crate) async fn tell_light(
-        self,
-        work: &mut Work,
-        before: &chat::Model,
-        after: &chat::Model,
+        self, work: &mut Work, before: &chat::Model, after: &chat::Model,
     ) -> Result<()> {
         if after.traffic_light == before.traffic_light {
             return Ok(());
@@ -77,9 +69,7 @@ impl Conversation<'_> {
 
     /// Recomputes the lights of an organization's open chats after its thresholds change.
     pub(crate) async fn refresh_all_lights(
-        self,
-        work: &mut Work,
-        organization_id: OrganizationId,
+        self, work: &mut Work, organization_id: OrganizationId,
     ) -> Result<()> {
         let open = chat::Entity::find()
             .filter(chat::Column::OrganizationId.eq(organization_id))

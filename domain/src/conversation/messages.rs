@@ -58,9 +58,7 @@ impl Conversation<'_> {
 
     /// One attempt of [`Self::send_message`].
     async fn send_message_once(
-        self,
-        actor: &Actor,
-        input: SendMessageInput,
+        self, actor: &Actor, input: SendMessageInput,
     ) -> Result<message::Model> {
         actor.operator()?;
         check(&input)?;
@@ -145,11 +143,7 @@ impl Conversation<'_> {
     /// Writes a message and everything it changes on the chat, and tells whoever follows it;
     /// `rules` when the caller read them with the chat, else they are read here.
     pub(crate) async fn append_message(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        rules: Option<MessageRules>,
-        said: Said<'_>,
+        self, work: &mut Work, chat: &chat::Model, rules: Option<MessageRules>, said: Said<'_>,
     ) -> Result<(chat::Model, message::Model)> {
         let to_customer = said.goes_to_customer(chat);
         let state = if to_customer {
@@ -245,10 +239,7 @@ impl Conversation<'_> {
     /// sent to the customer or shown to machine clients.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn whisper(
-        self,
-        actor: &Actor,
-        chat_id: ChatId,
-        text: &str,
+        self, actor: &Actor, chat_id: ChatId, text: &str,
     ) -> Result<message::Model> {
         let (me, _) = actor.operator()?;
         let now = self.domain.now();
@@ -278,10 +269,7 @@ impl Conversation<'_> {
     /// tells the operators joined in the chat; the chat's own stream (which machine clients may
     /// follow) does not carry it.
     pub(crate) async fn write_whisper(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        said: Said<'_>,
+        self, work: &mut Work, chat: &chat::Model, said: Said<'_>,
     ) -> Result<message::Model> {
         let created = said
             .row(chat, true, DeliveryState::Delivered, work.now)
@@ -311,10 +299,7 @@ impl Conversation<'_> {
 /// chat's update): every value is known before either is written, and neither reads the other.
 /// With `lead`, that statement is the events' own, at commit ([`Work::write_message_last`]).
 async fn write_message(
-    work: &mut Work,
-    message: message::ActiveModel,
-    chat: chat::Model,
-    lead: bool,
+    work: &mut Work, message: message::ActiveModel, chat: chat::Model, lead: bool,
 ) -> Result<(chat::Model, message::Model)> {
     let update = chat::ActiveModel::from(chat.clone()).reset_all();
     if work.tx.get_database_backend() != DbBackend::Postgres {

@@ -50,9 +50,7 @@ pub struct ReplyPolicy {
 /// The reply policy of a chat on `source`, in `status`, whose customer last wrote at
 /// `last_customer_message_at`.
 pub fn reply_policy(
-    source: ChatSource,
-    status: ChatStatus,
-    last_customer_message_at: Option<DateTime<Utc>>,
+    source: ChatSource, status: ChatStatus, last_customer_message_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> ReplyPolicy {
     let open = matches!(status, ChatStatus::New | ChatStatus::InProgress);
@@ -171,12 +169,8 @@ pub struct SendOutgoingMessageInput {
 impl Conversation<'_> {
     /// A known customer with this identity, and the Telegram chat id they can be reached at.
     async fn known_by(
-        self,
-        db: &impl ConnectionTrait,
-        organization_id: OrganizationId,
-        kind: IdentityKind,
-        provider: &str,
-        value: &str,
+        self, db: &impl ConnectionTrait, organization_id: OrganizationId, kind: IdentityKind,
+        provider: &str, value: &str,
     ) -> Result<Option<customer_identity::Model>> {
         Ok(customer_identity::Entity::find()
             .filter(customer_identity::Column::OrganizationId.eq(organization_id))
@@ -189,9 +183,7 @@ impl Conversation<'_> {
 
     /// The Telegram chat id of the customer a username or phone belongs to, if they ever wrote.
     async fn telegram_id_of(
-        self,
-        organization_id: OrganizationId,
-        customer_id: CustomerId,
+        self, organization_id: OrganizationId, customer_id: CustomerId,
     ) -> Result<Option<String>> {
         Ok(customer_identity::Entity::find()
             .filter(customer_identity::Column::OrganizationId.eq(organization_id))
@@ -206,9 +198,7 @@ impl Conversation<'_> {
     /// Every way to reach what the operator typed into To (I1, I2).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn recipient_candidates(
-        self,
-        actor: &Actor,
-        to: &str,
+        self, actor: &Actor, to: &str,
     ) -> Result<Vec<RecipientCandidate>> {
         actor.operator()?;
         let detected = detect(to)?;
@@ -373,10 +363,7 @@ impl Conversation<'_> {
 
     /// The approved template a message must be when the channel takes no free text, checked.
     pub(crate) async fn approved_template(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: Option<QuickReplyId>,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: Option<QuickReplyId>,
     ) -> Result<quick_reply::Model> {
         let refused = || {
             DomainError::validation(
@@ -394,10 +381,7 @@ impl Conversation<'_> {
 
     /// When the customer last wrote on a channel, across their chats there.
     async fn last_customer_message_on(
-        self,
-        db: &impl ConnectionTrait,
-        customer_id: CustomerId,
-        channel_id: ChannelId,
+        self, db: &impl ConnectionTrait, customer_id: CustomerId, channel_id: ChannelId,
     ) -> Result<Option<DateTime<Utc>>> {
         Ok(chat::Entity::find()
             .filter(chat::Column::CustomerId.eq(customer_id))
@@ -414,9 +398,7 @@ impl Conversation<'_> {
     /// unless the customer wrote in the last 24 hours (I3).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn send_outgoing_message(
-        self,
-        actor: &Actor,
-        input: SendOutgoingMessageInput,
+        self, actor: &Actor, input: SendOutgoingMessageInput,
     ) -> Result<(chat::Model, message::Model)> {
         let (me, _) = actor.operator()?;
         check(&input)?;

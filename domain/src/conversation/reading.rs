@@ -45,10 +45,7 @@ impl Conversation<'_> {
     /// direction it was read.
     #[tracing::instrument(level = "debug", skip_all, fields(chat_id = %chat_id))]
     pub async fn messages(
-        self,
-        chat_id: ChatId,
-        window: MessageWindow,
-        include_whispers: bool,
+        self, chat_id: ChatId, window: MessageWindow, include_whispers: bool,
     ) -> Result<(Vec<message::Model>, bool)> {
         let mut query = visible_messages(chat_id, include_whispers);
         let (at, id) = (message::Column::CreatedAt, message::Column::Id);
@@ -79,10 +76,7 @@ impl Conversation<'_> {
     /// The chat's last `count` messages, oldest first: what an invitation shows of the
     /// conversation so far (004).
     pub async fn recent_messages(
-        self,
-        chat_id: ChatId,
-        count: u64,
-        include_whispers: bool,
+        self, chat_id: ChatId, count: u64, include_whispers: bool,
     ) -> Result<Vec<message::Model>> {
         let window = MessageWindow {
             count,
@@ -96,10 +90,7 @@ impl Conversation<'_> {
     /// first: what "jump to a date" offers (001).
     #[tracing::instrument(level = "debug", skip_all, fields(chat_id = %chat_id))]
     pub async fn message_days(
-        self,
-        chat_id: ChatId,
-        zone: Option<&str>,
-        include_whispers: bool,
+        self, chat_id: ChatId, zone: Option<&str>, include_whispers: bool,
     ) -> Result<Vec<NaiveDate>> {
         let zone = time_zone(zone)?;
         let times: Vec<DateTime<Utc>> = visible_messages(chat_id, include_whispers)

@@ -52,11 +52,7 @@ impl<'a> Said<'a> {
 
     /// The message's row in `chat` at `at`, in `state`; a whisper stays off the channel.
     pub(crate) fn row(
-        &self,
-        chat: &chat::Model,
-        whisper: bool,
-        state: DeliveryState,
-        at: DateTime<Utc>,
+        &self, chat: &chat::Model, whisper: bool, state: DeliveryState, at: DateTime<Utc>,
     ) -> message::ActiveModel {
         message::ActiveModel {
             id: Set(MessageId::new()),

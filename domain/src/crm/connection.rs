@@ -160,8 +160,7 @@ impl Crm<'_> {
     }
 
     pub(crate) async fn crm_connection_of(
-        self,
-        organization_id: OrganizationId,
+        self, organization_id: OrganizationId,
     ) -> Result<crm_connection::Model> {
         self.saved_connection(organization_id)
             .await?
@@ -170,8 +169,7 @@ impl Crm<'_> {
 
     /// The organization's saved connection, its secrets opened, if it has one.
     pub(crate) async fn saved_connection(
-        self,
-        organization_id: OrganizationId,
+        self, organization_id: OrganizationId,
     ) -> Result<Option<crm_connection::Model>> {
         crm_connection::Entity::find_by_id(organization_id)
             .one(&self.domain.db)
@@ -212,9 +210,7 @@ impl Crm<'_> {
     /// be sent again.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_crm_connection(
-        self,
-        actor: &Actor,
-        input: UpdateCrmConnectionInput,
+        self, actor: &Actor, input: UpdateCrmConnectionInput,
     ) -> Result<crm_connection::Model> {
         check_admin(actor, &input)?;
         for (field, url) in [

@@ -124,9 +124,7 @@ impl Crm<'_> {
     /// originals, not what masking shows the operator.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn integration_slot(
-        self,
-        actor: &Actor,
-        chat_id: ChatId,
+        self, actor: &Actor, chat_id: ChatId,
     ) -> Result<Option<IntegrationSlot>> {
         actor.operator()?;
         let chat = self

@@ -136,11 +136,8 @@ impl Crm<'_> {
     /// `customer_link`, the chat's customer is linked to that contact too, after taking what
     /// the operator learned about them (`identified`, D10).
     async fn write_links(
-        self,
-        chat_id: ChatId,
-        change: impl FnOnce(&mut chat::ActiveModel),
-        customer_link: Option<&CrmContact>,
-        identified: Option<&CustomerInput>,
+        self, chat_id: ChatId, change: impl FnOnce(&mut chat::ActiveModel),
+        customer_link: Option<&CrmContact>, identified: Option<&CustomerInput>,
     ) -> Result<chat::Model> {
         let now = self.domain.now();
         let work = self.domain.begin(now).await?;
@@ -306,9 +303,7 @@ impl Crm<'_> {
     /// (`CONFLICT`), so a repeated or simultaneous click makes no second case.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_case_from_chat(
-        self,
-        actor: &Actor,
-        input: CreateCaseFromChatInput,
+        self, actor: &Actor, input: CreateCaseFromChatInput,
     ) -> Result<(chat::Model, CrmCase)> {
         check(&input)?;
         let chat = self.chat_for_crm(actor, input.chat_id).await?;
@@ -355,9 +350,7 @@ impl Crm<'_> {
     /// Creates a CRM activity for a chat (its title, start and end, the contact) and links it.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_activity_from_chat(
-        self,
-        actor: &Actor,
-        input: CreateActivityFromChatInput,
+        self, actor: &Actor, input: CreateActivityFromChatInput,
     ) -> Result<(chat::Model, CrmActivity)> {
         check(&input)?;
         let chat = self.chat_for_crm(actor, input.chat_id).await?;
@@ -390,9 +383,7 @@ impl Crm<'_> {
     /// CRM contact with that phone or e-mail is linked, or a new one is created from them.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn identify_customer(
-        self,
-        actor: &Actor,
-        input: IdentifyCustomerInput,
+        self, actor: &Actor, input: IdentifyCustomerInput,
     ) -> Result<(chat::Model, CrmContact)> {
         check(&input)?;
         if input.name.is_none() && input.phone.is_none() && input.email.is_none() {

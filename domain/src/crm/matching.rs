@@ -26,8 +26,7 @@ pub(crate) enum Matching {
 
 /// The look-ups a phone and an e-mail allow, phone first: each normalized as contacts keep it.
 pub(crate) fn phone_and_email(
-    phone: Option<&str>,
-    email: Option<&str>,
+    phone: Option<&str>, email: Option<&str>,
 ) -> [Option<ContactQuery>; 2] {
     [
         phone.and_then(normalize_phone).map(ContactQuery::Phone),
@@ -50,10 +49,7 @@ impl Crm<'_> {
     /// CRM must not be called while chat rows are locked. The local CRM is this database, so it
     /// is matched inside the transaction instead (on its connection).
     pub(crate) async fn match_contact(
-        self,
-        organization_id: OrganizationId,
-        source: ChatSource,
-        input: &CustomerInput,
+        self, organization_id: OrganizationId, source: ChatSource, input: &CustomerInput,
     ) -> Matching {
         let connection = match self.crm_connection_of(organization_id).await {
             Ok(connection) => connection,
@@ -109,12 +105,8 @@ impl Crm<'_> {
     /// Links an arriving customer to the contact matching found (or, for the local CRM, finds
     /// now on `db`). A customer already linked stays as they are; only a single match links.
     pub(crate) async fn link_matched(
-        self,
-        db: &impl ConnectionTrait,
-        customer: customer_entity::Model,
-        matching: &Matching,
-        input: &CustomerInput,
-        now: DateTime<Utc>,
+        self, db: &impl ConnectionTrait, customer: customer_entity::Model, matching: &Matching,
+        input: &CustomerInput, now: DateTime<Utc>,
     ) -> Result<customer_entity::Model> {
         if customer.crm_contact_id.is_some() {
             return Ok(customer);
@@ -146,10 +138,7 @@ impl Crm<'_> {
 
     /// Links a customer (and so their future chats) to a CRM contact found at hand-off.
     pub(crate) async fn link_customer(
-        self,
-        db: &impl ConnectionTrait,
-        customer: customer_entity::Model,
-        contact: &CrmContact,
+        self, db: &impl ConnectionTrait, customer: customer_entity::Model, contact: &CrmContact,
         now: DateTime<Utc>,
     ) -> Result<customer_entity::Model> {
         let mut model: customer_entity::ActiveModel = customer.into();

@@ -133,10 +133,7 @@ impl Pending {
 
     /// The row to insert: pending, never tried, due at `now`.
     pub(crate) fn row(
-        self,
-        id: DeliveryId,
-        chat: &chat::Model,
-        now: DateTime<Utc>,
+        self, id: DeliveryId, chat: &chat::Model, now: DateTime<Utc>,
     ) -> delivery::ActiveModel {
         delivery::ActiveModel {
             id: Set(id),
@@ -166,9 +163,7 @@ impl Deliveries<'_> {
     /// earlier one is still pending.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_deliveries(
-        self,
-        kinds: &[DeliveryKind],
-        limit: u64,
+        self, kinds: &[DeliveryKind], limit: u64,
     ) -> Result<Vec<delivery::Model>> {
         let now = self.domain.now();
         let due = delivery::Entity::find()
@@ -294,11 +289,7 @@ impl Deliveries<'_> {
 
     /// Moves a message's delivery state and tells whoever works its chat.
     async fn set_message_delivery(
-        self,
-        work: &mut Work,
-        message_id: MessageId,
-        state: DeliveryState,
-        error: Option<String>,
+        self, work: &mut Work, message_id: MessageId, state: DeliveryState, error: Option<String>,
         external_id: Option<String>,
     ) -> Result<()> {
         let Some(found) = message::Entity::find_by_id(message_id)

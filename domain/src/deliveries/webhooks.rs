@@ -123,9 +123,7 @@ impl Deliveries<'_> {
     /// shown only here.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_webhook(
-        self,
-        actor: &Actor,
-        input: CreateWebhookInput,
+        self, actor: &Actor, input: CreateWebhookInput,
     ) -> Result<(webhook::Model, String)> {
         check_admin(actor, &input)?;
         self.domain.public_upstream(input.url.trim(), "url").await?;
@@ -148,19 +146,14 @@ impl Deliveries<'_> {
     }
 
     async fn own_webhook(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: WebhookId,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: WebhookId,
     ) -> Result<webhook::Model> {
         found::<webhook::Entity>(live::<webhook::Entity>(actor, id).one(db).await?)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_webhook(
-        self,
-        actor: &Actor,
-        input: UpdateWebhookInput,
+        self, actor: &Actor, input: UpdateWebhookInput,
     ) -> Result<webhook::Model> {
         check_admin(actor, &input)?;
         if let Some(url) = &input.url {
@@ -204,10 +197,7 @@ impl Deliveries<'_> {
     /// The delivery log of the organization's webhooks and CRM processes, newest first.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn deliveries(
-        self,
-        actor: &Actor,
-        webhook_id: Option<WebhookId>,
-        first: u64,
+        self, actor: &Actor, webhook_id: Option<WebhookId>, first: u64,
         after: Option<DeliveryCursor>,
     ) -> Result<(Vec<delivery::Model>, bool)> {
         actor.require_admin()?;
@@ -255,10 +245,7 @@ impl Deliveries<'_> {
     /// Queues `event` of `chat` for every active webhook of its organization that subscribes
     /// to it, in the caller's transaction.
     pub(crate) async fn queue_webhooks(
-        self,
-        work: &mut Work,
-        event: WebhookEvent,
-        chat: &chat::Model,
+        self, work: &mut Work, event: WebhookEvent, chat: &chat::Model,
     ) -> Result<()> {
         let hooks = webhook::Entity::find()
             .filter(webhook::Column::OrganizationId.eq(chat.organization_id))
@@ -292,9 +279,7 @@ impl Deliveries<'_> {
 
     /// Queues the organization's Creatio business process for a closed chat, if it has one.
     pub(crate) async fn queue_close_process(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
+        self, work: &mut Work, chat: &chat::Model,
     ) -> Result<()> {
         let connection = crm_connection::Entity::find_by_id(chat.organization_id)
             .one(&work.tx)

@@ -98,8 +98,7 @@ impl Identity<'_> {
     /// Creates an organization, its default settings, its owner and the system dictionaries.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_organization(
-        self,
-        input: CreateOrganization,
+        self, input: CreateOrganization,
     ) -> Result<CreatedOrganization> {
         check(&input)?;
         let now = self.domain.now();
@@ -169,14 +168,8 @@ impl Identity<'_> {
     /// Inserts an operator with a password; a taken e-mail is `CONFLICT`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn insert_operator(
-        self,
-        db: &impl sea_orm::ConnectionTrait,
-        organization_id: OrganizationId,
-        email: &str,
-        first_name: &str,
-        last_name: &str,
-        role: Role,
-        password: &str,
+        self, db: &impl sea_orm::ConnectionTrait, organization_id: OrganizationId, email: &str,
+        first_name: &str, last_name: &str, role: Role, password: &str,
     ) -> Result<operator::Model> {
         let now = self.domain.now();
         let max_chats = organization_settings::Entity::find_by_id(organization_id)
@@ -237,9 +230,7 @@ impl Identity<'_> {
     /// Invites someone to the organization (A3). Admins invite; nobody invites above their role.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn invite_operator(
-        self,
-        actor: &Actor,
-        input: InviteOperatorInput,
+        self, actor: &Actor, input: InviteOperatorInput,
     ) -> Result<Invited> {
         check_admin(actor, &input)?;
         let invited_by = actor.operator()?.0;
@@ -354,9 +345,7 @@ impl Identity<'_> {
     /// Changes the caller's own name or password.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_my_profile(
-        self,
-        actor: &Actor,
-        input: UpdateMyProfileInput,
+        self, actor: &Actor, input: UpdateMyProfileInput,
     ) -> Result<operator::Model> {
         check(&input)?;
         let me = self.me(actor).await?;

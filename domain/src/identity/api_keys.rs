@@ -34,9 +34,7 @@ impl Identity<'_> {
     /// Creates an API key (A5). The key is returned once; only its digest is kept.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn create_api_key(
-        self,
-        actor: &Actor,
-        input: CreateApiKeyInput,
+        self, actor: &Actor, input: CreateApiKeyInput,
     ) -> Result<CreatedApiKey> {
         check_admin(actor, &input)?;
         self.insert_api_key(actor.organization_id, input, actor.operator_id())
@@ -46,9 +44,7 @@ impl Identity<'_> {
     /// Creates an API key without a caller (the `omnipanel api-key create` command).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn insert_api_key(
-        self,
-        organization_id: OrganizationId,
-        input: CreateApiKeyInput,
+        self, organization_id: OrganizationId, input: CreateApiKeyInput,
         created_by: Option<OperatorId>,
     ) -> Result<CreatedApiKey> {
         check(&input)?;

@@ -33,8 +33,7 @@ impl Identity<'_> {
     /// The CRM connection of an organization whose operators may sign in through it.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn crm_sign_in_settings(
-        self,
-        organization_id: OrganizationId,
+        self, organization_id: OrganizationId,
     ) -> Result<crm_connection::Model> {
         let connection = self
             .domain
@@ -55,11 +54,7 @@ impl Identity<'_> {
     /// Sign-ins left unfinished are pruned here.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn begin_crm_sign_in(
-        self,
-        organization_id: OrganizationId,
-        state: &str,
-        pkce_verifier: &str,
-        popup: bool,
+        self, organization_id: OrganizationId, state: &str, pkce_verifier: &str, popup: bool,
     ) -> Result<()> {
         let now = self.domain.now();
         crm_sign_in::Entity::delete_many()
@@ -108,10 +103,7 @@ impl Identity<'_> {
     /// else is refused.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %organization_id))]
     pub async fn sign_in_crm_user(
-        self,
-        organization_id: OrganizationId,
-        user: &CrmUser,
-        client_address: Option<&str>,
+        self, organization_id: OrganizationId, user: &CrmUser, client_address: Option<&str>,
     ) -> Result<SignedIn> {
         let refused = || {
             DomainError::forbidden(

@@ -55,9 +55,7 @@ impl Identity<'_> {
     /// address; an unknown e-mail and a wrong password are refused alike.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_in(
-        self,
-        input: SignInInput,
-        client_address: Option<&str>,
+        self, input: SignInInput, client_address: Option<&str>,
     ) -> Result<SignedIn> {
         check(&input)?;
         let email = normalize_email(&input.email);
@@ -135,9 +133,7 @@ impl Identity<'_> {
     }
 
     pub(crate) async fn create_session(
-        self,
-        db: &impl sea_orm::ConnectionTrait,
-        op: &operator::Model,
+        self, db: &impl sea_orm::ConnectionTrait, op: &operator::Model,
         client_address: Option<&str>,
     ) -> Result<String> {
         let now = self.domain.now();

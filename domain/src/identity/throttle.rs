@@ -80,9 +80,7 @@ pub async fn check(db: &impl ConnectionTrait, keys: &[String], now: DateTime<Utc
 
 /// How many seconds the longest block among `keys` still lasts, if any is blocked.
 pub async fn blocked_for(
-    db: &impl ConnectionTrait,
-    keys: &[String],
-    now: DateTime<Utc>,
+    db: &impl ConnectionTrait, keys: &[String], now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
     let rows = sign_in_throttle::Entity::find()
         .filter(sign_in_throttle::Column::Key.is_in(keys.iter().cloned()))
@@ -99,11 +97,7 @@ pub async fn blocked_for(
 
 /// Counts one failure against `key` and blocks it when the policy says so.
 pub async fn record_failure(
-    db: &impl ConnectionTrait,
-    policy: &ThrottlePolicy,
-    key: String,
-    free: i32,
-    now: DateTime<Utc>,
+    db: &impl ConnectionTrait, policy: &ThrottlePolicy, key: String, free: i32, now: DateTime<Utc>,
 ) -> Result<()> {
     // Make sure the row exists, then lock it, so concurrent failures all count.
     sign_in_throttle::Entity::insert(sign_in_throttle::ActiveModel {

@@ -149,9 +149,7 @@ pub struct ConnectorContext {
 /// Builds the connector an organization's CRM connection asks for.
 pub trait CrmConnectors: Send + Sync {
     fn connector(
-        &self,
-        context: &ConnectorContext,
-        connection: &crm_connection::Model,
+        &self, context: &ConnectorContext, connection: &crm_connection::Model,
     ) -> Result<Arc<dyn CrmConnector>>;
 }
 

@@ -162,9 +162,7 @@ const PAYLOAD_BYTES: usize = 7_900;
 /// `credentials` on while it hears other instances' credential changes. Returns at once on
 /// SQLite, where one instance has the database to itself.
 pub async fn share_notices(
-    db: sea_orm::DatabaseConnection,
-    bus: EventBus,
-    credentials: CredentialCache,
+    db: sea_orm::DatabaseConnection, bus: EventBus, credentials: CredentialCache,
 ) {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return;
@@ -268,9 +266,7 @@ async fn forward(db: &sea_orm::DatabaseConnection, bus: &EventBus, credentials: 
 /// what was said while nobody listened is made up for: the streams followed here are
 /// reconciled, and the tokens kept here forgotten.
 async fn hear(
-    db: &sea_orm::DatabaseConnection,
-    bus: &EventBus,
-    credentials: &CredentialCache,
+    db: &sea_orm::DatabaseConnection, bus: &EventBus, credentials: &CredentialCache,
     listener: &mut sea_orm::sqlx::postgres::PgListener,
 ) {
     loop {

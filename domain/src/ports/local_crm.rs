@@ -31,9 +31,7 @@ pub struct LocalOnly;
 
 impl CrmConnectors for LocalOnly {
     fn connector(
-        &self,
-        context: &ConnectorContext,
-        connection: &crm_connection::Model,
+        &self, context: &ConnectorContext, connection: &crm_connection::Model,
     ) -> Result<Arc<dyn CrmConnector>> {
         match connection.kind {
             CrmKind::Local => Ok(Arc::new(LocalCrm::new(
@@ -113,10 +111,7 @@ impl LocalCrm {
 /// The local CRM's contacts matching `query`, read on `db` (a transaction's own connection
 /// when matching happens inside one).
 pub(crate) async fn find_local_contacts(
-    db: &impl ConnectionTrait,
-    organization_id: OrganizationId,
-    query: &ContactQuery,
-    limit: u32,
+    db: &impl ConnectionTrait, organization_id: OrganizationId, query: &ContactQuery, limit: u32,
 ) -> Result<Vec<CrmContact>> {
     let condition = match query {
         ContactQuery::Phone(phone) => {

@@ -42,9 +42,7 @@ pub struct WebhookInfo {
 pub trait Messengers: Send + Sync {
     /// Points the bot's updates at `registration`.
     async fn register_webhook(
-        &self,
-        bot: Bot<'_>,
-        registration: WebhookRegistration<'_>,
+        &self, bot: Bot<'_>, registration: WebhookRegistration<'_>,
     ) -> Result<()>;
     /// Stops the bot's updates. A bot whose token no longer works has none to stop.
     async fn remove_webhook(&self, bot: Bot<'_>) -> Result<()>;

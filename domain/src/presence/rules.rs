@@ -47,8 +47,7 @@ pub fn check_manual_change(from: OperatorStatus, to: OperatorStatus) -> Result<(
 
 /// A custom status goes only with UNAVAILABLE.
 pub(crate) fn check_custom_status(
-    status: OperatorStatus,
-    custom: Option<CustomStatusId>,
+    status: OperatorStatus, custom: Option<CustomStatusId>,
 ) -> Result<()> {
     if custom.is_some() && status != OperatorStatus::Unavailable {
         return Err(DomainError::validation(
@@ -62,9 +61,7 @@ pub(crate) fn check_custom_status(
 /// Moves an operator to `status`: closes the open status-log stretch, opens the next one,
 /// restarts or stops the AWAY timer, and tells the operator's panel.
 pub(crate) async fn change_status(
-    work: &mut Work,
-    current: &operator::Model,
-    status: OperatorStatus,
+    work: &mut Work, current: &operator::Model, status: OperatorStatus,
     custom_status_id: Option<CustomStatusId>,
 ) -> Result<operator::Model> {
     status_log::Entity::update_many()
@@ -105,9 +102,7 @@ pub(crate) async fn change_status(
 /// Writes an operator's changed fields and tells their panel what changed (`OPERATOR_UPDATED`
 /// with `change`).
 pub(crate) async fn update_operator(
-    work: &mut Work,
-    model: operator::ActiveModel,
-    change: serde_json::Value,
+    work: &mut Work, model: operator::ActiveModel, change: serde_json::Value,
 ) -> Result<operator::Model> {
     let updated = work.save(model).await?;
     work.outbox.to_operator(
@@ -123,9 +118,7 @@ pub(crate) async fn update_operator(
 
 /// When an operator active now goes AWAY if nothing else happens.
 pub(crate) async fn away_due(
-    db: &impl ConnectionTrait,
-    op: &operator::Model,
-    now: DateTime<Utc>,
+    db: &impl ConnectionTrait, op: &operator::Model, now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>> {
     let minutes = organization_settings::Entity::find_by_id(op.organization_id)
         .one(db)
@@ -145,10 +138,7 @@ pub struct StatusTime {
 
 /// Sums status-log stretches clipped to `[from, to)`; an open stretch runs until `now`.
 pub fn time_in_status(
-    log: &[status_log::Model],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    now: DateTime<Utc>,
+    log: &[status_log::Model], from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>,
 ) -> Vec<StatusTime> {
     let mut totals: Vec<StatusTime> = Vec::new();
     for stretch in log {

@@ -60,9 +60,7 @@ impl Presence<'_> {
     }
 
     pub(crate) async fn lock_me(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
+        self, db: &impl ConnectionTrait, actor: &Actor,
     ) -> Result<operator::Model> {
         let (id, _) = actor.operator()?;
         crate::routing::rows::lock_operator(db, id)
@@ -71,10 +69,7 @@ impl Presence<'_> {
     }
 
     pub(crate) async fn check_custom_status_exists(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        id: Option<CustomStatusId>,
+        self, db: &impl ConnectionTrait, actor: &Actor, id: Option<CustomStatusId>,
     ) -> Result<()> {
         if let Some(id) = id {
             find_live::<custom_status::Entity>(db, actor, id, "customStatusId").await?;
@@ -96,9 +91,7 @@ impl Presence<'_> {
 
     /// One attempt of [`Self::set_my_status`].
     async fn set_my_status_once(
-        self,
-        actor: &Actor,
-        input: SetMyStatusInput,
+        self, actor: &Actor, input: SetMyStatusInput,
     ) -> Result<operator::Model> {
         actor.operator()?;
         check_custom_status(input.status, input.custom_status_id)?;
@@ -113,10 +106,7 @@ impl Presence<'_> {
 
     /// What follows a status change: chats handed back or offered (X7, C4).
     pub(crate) async fn after_presence_change(
-        self,
-        work: &mut Work,
-        before: &operator::Model,
-        after: operator::Model,
+        self, work: &mut Work, before: &operator::Model, after: operator::Model,
     ) -> Result<operator::Model> {
         match CapacityChange::between(before, &after, work.now) {
             CapacityChange::Gone => {
@@ -138,9 +128,7 @@ impl Presence<'_> {
 
     /// One attempt of [`Self::schedule_my_next_status`].
     async fn schedule_my_next_status_once(
-        self,
-        actor: &Actor,
-        input: ScheduleMyNextStatusInput,
+        self, actor: &Actor, input: ScheduleMyNextStatusInput,
     ) -> Result<operator::Model> {
         actor.operator()?;
         if let Some(status) = input.status {
@@ -170,9 +158,7 @@ impl Presence<'_> {
 
     /// Applies a scheduled next status once the operator has no chats left (B2).
     pub(crate) async fn apply_scheduled_status(
-        self,
-        work: &mut Work,
-        op: &operator::Model,
+        self, work: &mut Work, op: &operator::Model,
     ) -> Result<()> {
         let (Some(next), 0) = (op.next_status, op.active_chats) else {
             return Ok(());
@@ -240,9 +226,7 @@ impl Presence<'_> {
 
     /// One attempt of [`Self::set_call_state`].
     async fn set_call_state_once(
-        self,
-        actor: &Actor,
-        input: SetCallStateInput,
+        self, actor: &Actor, input: SetCallStateInput,
     ) -> Result<operator::Model> {
         let (mut work, me) = self.begin_mine(actor).await?;
         let mut model: operator::ActiveModel = me.clone().into();
@@ -256,10 +240,7 @@ impl Presence<'_> {
     /// supervisors and above.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn time_in_status(
-        self,
-        actor: &Actor,
-        operator_id: crate::ids::OperatorId,
-        from: DateTime<Utc>,
+        self, actor: &Actor, operator_id: crate::ids::OperatorId, from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<StatusTime>> {
         let (me, role) = actor.operator()?;

@@ -55,10 +55,7 @@ impl Routing<'_> {
     /// Offers a waiting chat to the best operator, or leaves it waiting; records the decision.
     /// The chat is locked and read first.
     pub(crate) async fn route_chat(
-        self,
-        work: &mut Work,
-        chat_id: ChatId,
-        trigger: RoutingTrigger,
+        self, work: &mut Work, chat_id: ChatId, trigger: RoutingTrigger,
     ) -> Result<RoutingOutcome> {
         let Some(chat) = lock_chat(&work.tx, chat_id).await? else {
             return Ok(RoutingOutcome::Rejected);
@@ -70,10 +67,7 @@ impl Routing<'_> {
     /// has just created: no other transaction sees it, so it needs no lock and no second read),
     /// with its queue when the caller has it; answers the chat as routing left it.
     pub(crate) async fn route_held(
-        self,
-        work: &mut Work,
-        chat: chat::Model,
-        known_queue: Option<&queue::Model>,
+        self, work: &mut Work, chat: chat::Model, known_queue: Option<&queue::Model>,
         trigger: RoutingTrigger,
     ) -> Result<Routed> {
         if chat.status != ChatStatus::Queued {
@@ -181,12 +175,8 @@ impl Routing<'_> {
 
     /// Everyone routing considers for a chat: the queue's members, with their skill level.
     async fn candidates(
-        self,
-        db: &impl ConnectionTrait,
-        chat: &chat::Model,
-        queue: &queue::Model,
-        trigger: RoutingTrigger,
-        now: DateTime<Utc>,
+        self, db: &impl ConnectionTrait, chat: &chat::Model, queue: &queue::Model,
+        trigger: RoutingTrigger, now: DateTime<Utc>,
     ) -> Result<Vec<Candidate>> {
         // The members with their level of the queue's skill, in one statement (a queue without
         // a skill matches no level).
@@ -263,11 +253,7 @@ impl Routing<'_> {
 
     /// Offers a chat to an operator whose capacity is already taken: INVITED with a deadline.
     pub(crate) async fn invite(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        operator_id: OperatorId,
-        kind: AssignmentKind,
+        self, work: &mut Work, chat: &chat::Model, operator_id: OperatorId, kind: AssignmentKind,
         by: Option<OperatorId>,
     ) -> Result<chat::Model> {
         let timeout = organization_settings::Entity::find_by_id(chat.organization_id)
@@ -307,11 +293,7 @@ impl Routing<'_> {
 
     /// Puts a chat back in its queue (at the head when `to_head`), releasing its operator.
     pub(crate) async fn requeue(
-        self,
-        work: &mut Work,
-        chat: &chat::Model,
-        reason: AssignmentEnd,
-        to_head: bool,
+        self, work: &mut Work, chat: &chat::Model, reason: AssignmentEnd, to_head: bool,
     ) -> Result<chat::Model> {
         let previous = chat.operator_id;
         let was_invited = chat.status == ChatStatus::Invited;
@@ -355,9 +337,7 @@ impl Routing<'_> {
     /// Offers waiting chats of an operator's queues, oldest first, while the operator can take
     /// more (C4: capacity freed by a close, READY, a call's end, a raised limit).
     pub(crate) async fn route_waiting_for(
-        self,
-        work: &mut Work,
-        operator_id: OperatorId,
+        self, work: &mut Work, operator_id: OperatorId,
     ) -> Result<()> {
         let queue_ids: Vec<_> = queue_member::Entity::find()
             .filter(queue_member::Column::OperatorId.eq(operator_id))
@@ -399,9 +379,7 @@ impl Routing<'_> {
     /// scheduled status if it was their last chat (B2), or else offers them waiting chats,
     /// unless after-chat work holds them (X6).
     pub(crate) async fn free_capacity(
-        self,
-        work: &mut Work,
-        operator_id: OperatorId,
+        self, work: &mut Work, operator_id: OperatorId,
     ) -> Result<()> {
         let Some(op) = release_capacity_and_read(&work.tx, operator_id).await? else {
             return Ok(());
@@ -431,10 +409,7 @@ impl Routing<'_> {
     /// Puts an operator's invitations back in their queues and routes them, and their accepted
     /// chats too when `include_active`; chats with no queue stay where they are.
     pub(crate) async fn hand_back(
-        self,
-        work: &mut Work,
-        op: &operator::Model,
-        include_active: bool,
+        self, work: &mut Work, op: &operator::Model, include_active: bool,
     ) -> Result<()> {
         let mut statuses = vec![ChatStatus::Invited];
         if include_active {
@@ -459,9 +434,7 @@ impl Routing<'_> {
     /// A chat's routing decisions, newest first (supervisors and above; X2).
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn routing_decisions(
-        self,
-        actor: &Actor,
-        chat_id: ChatId,
+        self, actor: &Actor, chat_id: ChatId,
     ) -> Result<Vec<routing_decision::Model>> {
         actor.require_role(Role::Supervisor)?;
         self.domain

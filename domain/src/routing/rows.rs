@@ -16,8 +16,7 @@ use crate::ids::{AssignmentId, ChatId, OperatorId, WrapUpReasonId};
 /// Locks and reads an operator row (`FOR UPDATE`; SQLite's write transaction already excludes
 /// other writers).
 pub async fn lock_operator(
-    db: &impl ConnectionTrait,
-    id: OperatorId,
+    db: &impl ConnectionTrait, id: OperatorId,
 ) -> Result<Option<operator::Model>> {
     Ok(operator::Entity::find_by_id(id)
         .lock_exclusive()
@@ -47,10 +46,7 @@ pub(crate) enum Contended {
 /// a chat (`require_ready`: READY, not on a call, not in after-chat work). Returns whether it
 /// was taken.
 pub(crate) async fn take_capacity(
-    db: &impl ConnectionTrait,
-    id: OperatorId,
-    now: DateTime<Utc>,
-    require_ready: bool,
+    db: &impl ConnectionTrait, id: OperatorId, now: DateTime<Utc>, require_ready: bool,
     contended: Contended,
 ) -> Result<bool> {
     let mut update = operator::Entity::update_many()
@@ -105,8 +101,7 @@ pub(crate) async fn release_capacity(db: &impl ConnectionTrait, id: OperatorId) 
 /// until the transaction ends: on PostgreSQL one `UPDATE … RETURNING` (the update takes the
 /// lock), on SQLite the update and a read.
 pub(crate) async fn release_capacity_and_read(
-    db: &impl ConnectionTrait,
-    id: OperatorId,
+    db: &impl ConnectionTrait, id: OperatorId,
 ) -> Result<Option<operator::Model>> {
     let active = || Expr::col(operator::Column::ActiveChats);
     let release = operator::Entity::update_many()
@@ -127,9 +122,7 @@ pub(crate) async fn release_capacity_and_read(
 
 /// Takes capacity for a manual assignment (C4): any signed-in status, but never over the limit.
 pub(crate) async fn take_capacity_for_assignment(
-    db: &impl ConnectionTrait,
-    id: OperatorId,
-    now: DateTime<Utc>,
+    db: &impl ConnectionTrait, id: OperatorId, now: DateTime<Utc>,
 ) -> Result<()> {
     if take_capacity(db, id, now, false, Contended::Wait).await? {
         Ok(())
@@ -142,12 +135,8 @@ pub(crate) async fn take_capacity_for_assignment(
 
 /// Opens a responsibility-history entry (E3).
 pub(crate) async fn open_assignment(
-    db: &impl ConnectionTrait,
-    chat: &chat::Model,
-    kind: AssignmentKind,
-    operator_id: Option<OperatorId>,
-    by: Option<OperatorId>,
-    now: DateTime<Utc>,
+    db: &impl ConnectionTrait, chat: &chat::Model, kind: AssignmentKind,
+    operator_id: Option<OperatorId>, by: Option<OperatorId>, now: DateTime<Utc>,
 ) -> Result<chat_assignment::Model> {
     Ok(chat_assignment::ActiveModel {
         id: Set(AssignmentId::new()),
@@ -171,11 +160,8 @@ pub(crate) async fn open_assignment(
 
 /// Closes the open responsibility-history entry of a chat.
 pub(crate) async fn end_assignment(
-    db: &impl ConnectionTrait,
-    chat_id: ChatId,
-    reason: AssignmentEnd,
-    wrap_up_reason_id: Option<WrapUpReasonId>,
-    now: DateTime<Utc>,
+    db: &impl ConnectionTrait, chat_id: ChatId, reason: AssignmentEnd,
+    wrap_up_reason_id: Option<WrapUpReasonId>, now: DateTime<Utc>,
 ) -> Result<()> {
     let mut update = chat_assignment::Entity::update_many()
         .col_expr(chat_assignment::Column::EndedAt, Expr::value(now))
@@ -197,9 +183,7 @@ pub(crate) async fn end_assignment(
 /// Marks everyone still in a chat (joined or invited) as having left it; returns the operators
 /// who were in. One statement where the database returns what it updated (PostgreSQL).
 pub(crate) async fn leave_chat(
-    db: &impl ConnectionTrait,
-    chat_id: ChatId,
-    now: DateTime<Utc>,
+    db: &impl ConnectionTrait, chat_id: ChatId, now: DateTime<Utc>,
 ) -> Result<Vec<OperatorId>> {
     let present = || {
         chat_participant::Entity::find()

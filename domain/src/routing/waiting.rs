@@ -45,9 +45,7 @@ impl Routing<'_> {
     /// The chatbot's key (X8), or an operator who sees the chat.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id, chat_id = %chat_id))]
     pub async fn queue_position(
-        self,
-        actor: &Actor,
-        chat_id: ChatId,
+        self, actor: &Actor, chat_id: ChatId,
     ) -> Result<Option<QueuePosition>> {
         match actor.principal {
             Principal::ApiKey {

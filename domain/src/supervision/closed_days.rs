@@ -85,12 +85,8 @@ fn whole_days(input: &ReportInput, in_one_group: impl Fn(NaiveDate) -> bool) -> 
 
 /// The days a report reads, `columns` of each.
 async fn read<T>(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    floor: &Floor,
-    input: &ReportInput,
-    whole: &[NaiveDate],
-    columns: &str,
+    db: &DatabaseConnection, actor: &Actor, floor: &Floor, input: &ReportInput,
+    whole: &[NaiveDate], columns: &str,
 ) -> Result<Vec<T>>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
@@ -115,10 +111,7 @@ where
 
 /// Adds the figures of the floor's chats closed in the report's period, narrowed as asked.
 pub(crate) async fn add(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    floor: &Floor,
-    input: &ReportInput,
+    db: &DatabaseConnection, actor: &Actor, floor: &Floor, input: &ReportInput,
     tallies: &mut Tallies,
 ) -> Result<()> {
     // Each day's local periods, asked of the time zone once (periodic reports only).
@@ -205,10 +198,7 @@ pub(crate) async fn add(
 /// Counts the floor's chats closed in the report's period, narrowed as asked, by wrap-up reason
 /// and by result.
 pub(crate) async fn wrap_ups(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    floor: &Floor,
-    input: &ReportInput,
+    db: &DatabaseConnection, actor: &Actor, floor: &Floor, input: &ReportInput,
 ) -> Result<WrapUps> {
     type Closed = (
         Option<Vec<DateTime<Utc>>>,

@@ -217,8 +217,7 @@ struct ChatFigures {
 
 /// Waiting and worked chats of each queue, in one grouped read.
 async fn chats_by_queue(
-    db: &impl ConnectionTrait,
-    ids: &[QueueId],
+    db: &impl ConnectionTrait, ids: &[QueueId],
 ) -> Result<HashMap<QueueId, ChatFigures>> {
     type Row = (Option<QueueId>, ChatStatus, i64, Option<DateTime<Utc>>);
     let rows: Vec<Row> = chat::Entity::find()
@@ -255,8 +254,7 @@ async fn chats_by_queue(
 
 /// Members of each queue who could take a chat now: READY, with room under their limit.
 async fn available_by_queue(
-    db: &impl ConnectionTrait,
-    ids: &[QueueId],
+    db: &impl ConnectionTrait, ids: &[QueueId],
 ) -> Result<HashMap<QueueId, u64>> {
     let rows: Vec<(QueueId, i64)> = queue_member::Entity::find()
         .select_only()
@@ -286,9 +284,7 @@ async fn available_by_queue(
 /// How long each queue's most recent chats (at most [`SAMPLE`], accepted since `since`) waited
 /// from queueing to acceptance, in one read ranked per queue.
 async fn recent_waits(
-    db: &impl ConnectionTrait,
-    ids: &[QueueId],
-    since: DateTime<Utc>,
+    db: &impl ConnectionTrait, ids: &[QueueId], since: DateTime<Utc>,
 ) -> Result<HashMap<QueueId, Vec<Duration>>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -328,10 +324,7 @@ async fn recent_waits(
 /// The floor's operators who are signed in: the whole organization's, or the members of the
 /// supervisor's queues (`ids`, those on the view) and the supervisor.
 async fn operators_on(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    floor: &Floor,
-    ids: &[QueueId],
+    db: &impl ConnectionTrait, actor: &Actor, floor: &Floor, ids: &[QueueId],
 ) -> Result<Vec<operator::Model>> {
     let mut operators = all_live::<operator::Entity>(actor)
         .filter(operator::Column::Status.ne(OperatorStatus::Offline))

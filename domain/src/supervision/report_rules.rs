@@ -207,10 +207,7 @@ impl Tallies {
     /// The group of a chat with this operator, queue and topic, when the report groups by one of
     /// them (periods depend on the instant).
     pub(crate) fn group_of(
-        &self,
-        operator: Option<OperatorId>,
-        queue: Option<QueueId>,
-        topic: Option<TopicId>,
+        &self, operator: Option<OperatorId>, queue: Option<QueueId>, topic: Option<TopicId>,
     ) -> Option<Group> {
         match self.group_by {
             ReportGroup::Operator => Some(Group::Of(operator.map(|id| id.0))),
@@ -287,10 +284,7 @@ pub(crate) struct WrapUps {
 /// The report's rows from its groups: every period of the report present (empty ones as zero)
 /// in time order, or the operators, queues or topics by name; `names` names the ids.
 pub(crate) fn rows_of(
-    input: &ReportInput,
-    tz: Tz,
-    names: &HashMap<uuid::Uuid, String>,
-    groups: Vec<(Group, Tally)>,
+    input: &ReportInput, tz: Tz, names: &HashMap<uuid::Uuid, String>, groups: Vec<(Group, Tally)>,
     total: Tally,
 ) -> (Vec<ReportRow>, ReportRow) {
     let mut tallies: HashMap<Group, Tally> = groups.into_iter().collect();

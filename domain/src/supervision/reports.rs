@@ -135,11 +135,7 @@ impl Supervision<'_> {
 
     /// B3: each operator's seconds in each status, clipped to the period.
     async fn status_time(
-        self,
-        db: &impl ConnectionTrait,
-        actor: &Actor,
-        floor: &Floor,
-        input: &ReportInput,
+        self, db: &impl ConnectionTrait, actor: &Actor, floor: &Floor, input: &ReportInput,
     ) -> Result<(Vec<ReportRow>, ReportRow)> {
         if input.group_by != ReportGroup::Operator {
             return Err(DomainError::validation(
@@ -272,9 +268,7 @@ fn closed_in(actor: &Actor, floor: &Floor, input: &ReportInput) -> Select<chat::
 
 /// The names of the operators, queues or topics a report's groups are.
 async fn names(
-    db: &impl ConnectionTrait,
-    group: ReportGroup,
-    groups: &[(Group, Tally)],
+    db: &impl ConnectionTrait, group: ReportGroup, groups: &[(Group, Tally)],
 ) -> Result<HashMap<uuid::Uuid, String>> {
     let ids: Vec<uuid::Uuid> = groups
         .iter()
@@ -295,9 +289,7 @@ async fn names(
 
 /// The rows of `ids` (by the id column `id`), each as its id and name.
 async fn named<C: ColumnTrait<EntityName: EntityTrait<Column = C>>>(
-    db: &impl ConnectionTrait,
-    id: C,
-    ids: Vec<uuid::Uuid>,
+    db: &impl ConnectionTrait, id: C, ids: Vec<uuid::Uuid>,
     name: impl Fn(<C::EntityName as EntityTrait>::Model) -> (uuid::Uuid, String),
 ) -> Result<HashMap<uuid::Uuid, String>> {
     Ok(C::EntityName::find()
@@ -311,8 +303,7 @@ async fn named<C: ColumnTrait<EntityName: EntityTrait<Column = C>>>(
 
 /// The chats `closed` selects counted by the database (the SQLite path).
 async fn count_wrap_ups(
-    db: &impl ConnectionTrait,
-    closed: Select<chat::Entity>,
+    db: &impl ConnectionTrait, closed: Select<chat::Entity>,
 ) -> Result<WrapUps> {
     let reasons = count_by::<WrapUpReasonId>(db, &closed, chat::Column::WrapUpReasonId).await?;
     let results = count_by::<ChatResultId>(db, &closed, chat::Column::ResultId).await?;
@@ -332,9 +323,7 @@ async fn count_wrap_ups(
 
 /// How many of the chats `closed` selects have each value of `column` (nulls left out).
 async fn count_by<Id>(
-    db: &impl ConnectionTrait,
-    closed: &Select<chat::Entity>,
-    column: chat::Column,
+    db: &impl ConnectionTrait, closed: &Select<chat::Entity>, column: chat::Column,
 ) -> Result<HashMap<Id, u64>>
 where
     Id: Eq + std::hash::Hash,
@@ -357,8 +346,7 @@ where
 
 /// Chats by wrap-up reason, then by result, each by name.
 async fn wrap_up_rows(
-    db: &impl ConnectionTrait,
-    counted: WrapUps,
+    db: &impl ConnectionTrait, counted: WrapUps,
 ) -> Result<(Vec<ReportRow>, ReportRow)> {
     let WrapUps {
         chats,

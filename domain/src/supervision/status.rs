@@ -35,9 +35,7 @@ impl Supervision<'_> {
 
     /// One attempt of [`Self::set_operator_status`].
     async fn set_operator_status_once(
-        self,
-        actor: &Actor,
-        input: SetOperatorStatusInput,
+        self, actor: &Actor, input: SetOperatorStatusInput,
     ) -> Result<operator::Model> {
         if matches!(input.status, OperatorStatus::Away | OperatorStatus::Blocked) {
             return Err(DomainError::validation(
@@ -108,9 +106,7 @@ fn outranks(role: Role, target: Role) -> bool {
 /// Whether the operator belongs to the floor: anyone in the organization, or a member of one of
 /// the supervisor's queues.
 async fn on_floor(
-    db: &impl ConnectionTrait,
-    floor: &Floor,
-    target: &operator::Model,
+    db: &impl ConnectionTrait, floor: &Floor, target: &operator::Model,
 ) -> Result<bool> {
     match floor {
         Floor::Organization => Ok(true),

@@ -66,12 +66,8 @@ pub(super) fn error_message(body: &str) -> String {
 
 impl CreatioCrm {
     pub fn new(
-        organization_id: OrganizationId,
-        settings: CreatioSettings,
-        http: reqwest::Client,
-        policy: HttpPolicy,
-        tokens: Arc<TokenCache>,
-        clock: Arc<dyn Clock>,
+        organization_id: OrganizationId, settings: CreatioSettings, http: reqwest::Client,
+        policy: HttpPolicy, tokens: Arc<TokenCache>, clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             organization_id,
@@ -161,11 +157,8 @@ impl CreatioCrm {
     /// the token once after a 401 and retries what may be retried. Returns a 2xx or 404 answer.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %self.organization_id, call = what, %method))]
     pub(super) async fn send(
-        &self,
-        what: &'static str,
-        method: Method,
-        build: impl Fn(RequestBuilder) -> RequestBuilder,
-        url: &str,
+        &self, what: &'static str, method: Method,
+        build: impl Fn(RequestBuilder) -> RequestBuilder, url: &str,
     ) -> Result<Response> {
         let idempotent = matches!(method, Method::GET | Method::PATCH | Method::DELETE);
         let mut renewed = false;
@@ -239,8 +232,7 @@ impl CreatioCrm {
     }
 
     pub(super) async fn json<T: DeserializeOwned>(
-        what: &'static str,
-        response: Response,
+        what: &'static str, response: Response,
     ) -> Result<T> {
         let body = response
             .bytes()
@@ -256,13 +248,8 @@ impl CreatioCrm {
 
     /// `GET {odata}/{entity}?$filter=…&$select=…&$top=…` (no `$filter` when `filter` is empty).
     pub(super) async fn query<T: DeserializeOwned>(
-        &self,
-        what: &'static str,
-        entity: &str,
-        filter: &str,
-        select: &str,
-        extra: &[(&str, &str)],
-        top: u32,
+        &self, what: &'static str, entity: &str, filter: &str, select: &str,
+        extra: &[(&str, &str)], top: u32,
     ) -> Result<Vec<T>> {
         let top = top.to_string();
         let url = self.odata_url(entity);
@@ -291,11 +278,7 @@ impl CreatioCrm {
 
     /// `GET {odata}/{entity}({id})?$select=…`; `None` when there is no such record.
     pub(super) async fn get<T: DeserializeOwned>(
-        &self,
-        what: &'static str,
-        entity: &str,
-        id: &str,
-        select: &str,
+        &self, what: &'static str, entity: &str, id: &str, select: &str,
     ) -> Result<Option<T>> {
         let Some(id) = guid(id) else {
             return Ok(None);
@@ -312,10 +295,7 @@ impl CreatioCrm {
 
     /// `POST {odata}/{entity}` with `body`; the created record.
     pub(super) async fn create<T: DeserializeOwned>(
-        &self,
-        what: &'static str,
-        entity: &str,
-        body: &Value,
+        &self, what: &'static str, entity: &str, body: &Value,
     ) -> Result<T> {
         let url = self.odata_url(entity);
         let response = self

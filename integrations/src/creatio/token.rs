@@ -32,10 +32,7 @@ pub struct TokenCache {
 
 impl TokenCache {
     pub(super) fn get(
-        &self,
-        organization_id: OrganizationId,
-        settings: &CreatioSettings,
-        now: DateTime<Utc>,
+        &self, organization_id: OrganizationId, settings: &CreatioSettings, now: DateTime<Utc>,
     ) -> Option<String> {
         let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
         tokens

@@ -18,12 +18,7 @@ on_both_databases!(
 );
 
 async fn mutate(
-    app: &TestApp,
-    token: &str,
-    name: &str,
-    input_type: &str,
-    selection: &str,
-    input: Value,
+    app: &TestApp, token: &str, name: &str, input_type: &str, selection: &str, input: Value,
 ) -> Value {
     let query =
         format!("mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} }} }}");

@@ -80,11 +80,7 @@ fn start(database_url: &str) -> Server {
 }
 
 async fn gql(
-    client: &reqwest::Client,
-    server: &Server,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
+    client: &reqwest::Client, server: &Server, token: Option<&str>, query: &str, variables: Value,
 ) -> Value {
     let mut request = client
         .post(format!("{}/graphql", server.url))
@@ -102,11 +98,7 @@ async fn gql(
 }
 
 async fn ok(
-    client: &reqwest::Client,
-    server: &Server,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
+    client: &reqwest::Client, server: &Server, token: Option<&str>, query: &str, variables: Value,
 ) -> Value {
     let body = gql(client, server, token, query, variables).await;
     assert!(body.get("errors").is_none(), "unexpected errors: {body}");

@@ -87,12 +87,7 @@ async fn post_update(app: &TestApp, (url, secret): &(String, String), update: &V
 }
 
 async fn upload(
-    app: &TestApp,
-    token: Option<&str>,
-    chat: &str,
-    name: &str,
-    content_type: &str,
-    bytes: &[u8],
+    app: &TestApp, token: Option<&str>, chat: &str, name: &str, content_type: &str, bytes: &[u8],
 ) -> (u16, Value) {
     let mut request = app
         .client

@@ -240,12 +240,7 @@ impl<'a> Schema<'a> {
 
     /// A value for `reference`: the victim's ids for ids, something plausible for the rest.
     fn value(
-        &self,
-        reference: &Value,
-        name: &str,
-        field: &str,
-        victim: &Victim,
-        plan: &Plan,
+        &self, reference: &Value, name: &str, field: &str, victim: &Victim, plan: &Plan,
     ) -> Value {
         match reference["kind"].as_str().unwrap() {
             "NON_NULL" => self.value(&reference["ofType"], name, field, victim, plan),
@@ -285,11 +280,7 @@ impl<'a> Schema<'a> {
     /// The names of every optional field or argument of `field` that can hold an id.
     fn optional_ids(&self, field: &Value) -> Vec<String> {
         fn walk(
-            schema: &Schema,
-            reference: &Value,
-            key: &str,
-            required: bool,
-            out: &mut Vec<String>,
+            schema: &Schema, reference: &Value, key: &str, required: bool, out: &mut Vec<String>,
             seen: &mut HashSet<String>,
         ) {
             if !required
@@ -376,11 +367,7 @@ impl<'a> Schema<'a> {
 
     /// The operation calling `field` with every argument that can hold an id or must be given.
     fn call(
-        &self,
-        operation: &str,
-        field: &Value,
-        victim: &Victim,
-        plan: &Plan,
+        &self, operation: &str, field: &Value, victim: &Victim, plan: &Plan,
     ) -> Option<(String, Value)> {
         let name = field["name"].as_str().unwrap();
         let arguments: Vec<&Value> = field["args"]

@@ -253,12 +253,7 @@ async fn report(app: &TestApp, token: &str, input: Value) -> Value {
 /// `close` s after that with the reason and result, and rated.
 #[allow(clippy::too_many_arguments)]
 async fn worked_chat(
-    app: &TestApp,
-    key: &str,
-    owner: &str,
-    queue: &str,
-    op: &Op,
-    phone: &str,
+    app: &TestApp, key: &str, owner: &str, queue: &str, op: &Op, phone: &str,
     (accept_after, answer_after, close_after): (i64, i64, i64),
     (reason, result, score): (&str, &str, i32),
 ) -> String {
@@ -291,8 +286,7 @@ async fn worked_chat(
 
 /// A wrap-up reason ("Solved") and a result ("Sold") to close chats with, and the server's time.
 async fn closing_with(
-    app: &TestApp,
-    owner: &str,
+    app: &TestApp, owner: &str,
 ) -> (String, String, chrono::DateTime<chrono::Utc>) {
     let reason = app.wrap_up_reason(owner).await;
     let result = app

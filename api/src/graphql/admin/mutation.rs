@@ -141,9 +141,7 @@ pub struct AdminMutation;
 impl AdminMutation {
     /// Changes an operator's role or concurrent-chat limit (admins).
     async fn update_operator(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateOperatorInput,
+        &self, ctx: &Context<'_>, input: UpdateOperatorInput,
     ) -> async_graphql::Result<OperatorPayload> {
         call(ctx, |d, a| d.admin().update_operator(a, input))
             .await
@@ -154,9 +152,7 @@ impl AdminMutation {
     /// routed again, out of every queue, signed out everywhere, never able to sign in again.
     /// What they did stays in history under their name.
     async fn archive_operator(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveOperatorInput,
+        &self, ctx: &Context<'_>, input: ArchiveOperatorInput,
     ) -> async_graphql::Result<OperatorPayload> {
         call(ctx, |d, a| d.admin().archive_operator(a, input.id))
             .await
@@ -165,9 +161,7 @@ impl AdminMutation {
 
     /// Replaces an operator's skills and levels (admins; X3).
     async fn set_operator_skills(
-        &self,
-        ctx: &Context<'_>,
-        input: SetOperatorSkillsInput,
+        &self, ctx: &Context<'_>, input: SetOperatorSkillsInput,
     ) -> async_graphql::Result<OperatorPayload> {
         call(ctx, |d, a| d.admin().set_operator_skills(a, input))
             .await
@@ -176,9 +170,7 @@ impl AdminMutation {
 
     /// Creates a queue (admins).
     async fn create_queue(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateQueueInput,
+        &self, ctx: &Context<'_>, input: CreateQueueInput,
     ) -> async_graphql::Result<QueuePayload> {
         call(ctx, |d, a| d.admin().create_queue(a, input))
             .await
@@ -188,9 +180,7 @@ impl AdminMutation {
     /// Changes a queue's name, skill, size limit, after-chat work, automatic replies or
     /// working hours (admins).
     async fn update_queue(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateQueueInput,
+        &self, ctx: &Context<'_>, input: UpdateQueueInput,
     ) -> async_graphql::Result<QueuePayload> {
         call(ctx, |d, a| d.admin().update_queue(a, input))
             .await
@@ -200,9 +190,7 @@ impl AdminMutation {
     /// Archives a queue (admins); its open chats move to `moveChatsTo`, which is needed when
     /// it has any (004).
     async fn archive_queue(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveQueueInput,
+        &self, ctx: &Context<'_>, input: ArchiveQueueInput,
     ) -> async_graphql::Result<QueuePayload> {
         call(ctx, |d, a| d.admin().archive_queue(a, input))
             .await
@@ -211,9 +199,7 @@ impl AdminMutation {
 
     /// Replaces a queue's members (admins).
     async fn set_queue_members(
-        &self,
-        ctx: &Context<'_>,
-        input: SetQueueMembersInput,
+        &self, ctx: &Context<'_>, input: SetQueueMembersInput,
     ) -> async_graphql::Result<QueuePayload> {
         call(ctx, |d, a| d.admin().set_queue_members(a, input))
             .await
@@ -221,9 +207,7 @@ impl AdminMutation {
     }
 
     async fn create_skill(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateSkillInput,
+        &self, ctx: &Context<'_>, input: CreateSkillInput,
     ) -> async_graphql::Result<SkillPayload> {
         call(ctx, |d, a| d.admin().create_skill(a, input))
             .await
@@ -231,9 +215,7 @@ impl AdminMutation {
     }
 
     async fn update_skill(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateSkillInput,
+        &self, ctx: &Context<'_>, input: UpdateSkillInput,
     ) -> async_graphql::Result<SkillPayload> {
         call(ctx, |d, a| d.admin().update_skill(a, input))
             .await
@@ -241,9 +223,7 @@ impl AdminMutation {
     }
 
     async fn archive_skill(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveSkillInput,
+        &self, ctx: &Context<'_>, input: ArchiveSkillInput,
     ) -> async_graphql::Result<SkillPayload> {
         call(ctx, |d, a| d.admin().archive_skill(a, input.id))
             .await
@@ -252,9 +232,7 @@ impl AdminMutation {
 
     /// Creates a quick reply: a name of at most 30 characters and a text (D5).
     async fn create_quick_reply(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateQuickReplyInput,
+        &self, ctx: &Context<'_>, input: CreateQuickReplyInput,
     ) -> async_graphql::Result<QuickReplyPayload> {
         call(ctx, |d, a| d.admin().create_quick_reply(a, input))
             .await
@@ -262,9 +240,7 @@ impl AdminMutation {
     }
 
     async fn update_quick_reply(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateQuickReplyInput,
+        &self, ctx: &Context<'_>, input: UpdateQuickReplyInput,
     ) -> async_graphql::Result<QuickReplyPayload> {
         call(ctx, |d, a| d.admin().update_quick_reply(a, input))
             .await
@@ -272,9 +248,7 @@ impl AdminMutation {
     }
 
     async fn archive_quick_reply(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveQuickReplyInput,
+        &self, ctx: &Context<'_>, input: ArchiveQuickReplyInput,
     ) -> async_graphql::Result<QuickReplyPayload> {
         call(ctx, |d, a| d.admin().archive_quick_reply(a, input.id))
             .await
@@ -282,9 +256,7 @@ impl AdminMutation {
     }
 
     async fn create_wrap_up_reason(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateWrapUpReasonInput,
+        &self, ctx: &Context<'_>, input: CreateWrapUpReasonInput,
     ) -> async_graphql::Result<WrapUpReasonPayload> {
         call(ctx, |d, a| d.admin().create_wrap_up_reason(a, input))
             .await
@@ -292,9 +264,7 @@ impl AdminMutation {
     }
 
     async fn update_wrap_up_reason(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateWrapUpReasonInput,
+        &self, ctx: &Context<'_>, input: UpdateWrapUpReasonInput,
     ) -> async_graphql::Result<WrapUpReasonPayload> {
         call(ctx, |d, a| d.admin().update_wrap_up_reason(a, input))
             .await
@@ -302,9 +272,7 @@ impl AdminMutation {
     }
 
     async fn archive_wrap_up_reason(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveWrapUpReasonInput,
+        &self, ctx: &Context<'_>, input: ArchiveWrapUpReasonInput,
     ) -> async_graphql::Result<WrapUpReasonPayload> {
         call(ctx, |d, a| d.admin().archive_wrap_up_reason(a, input.id))
             .await
@@ -312,9 +280,7 @@ impl AdminMutation {
     }
 
     async fn create_chat_result(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateChatResultInput,
+        &self, ctx: &Context<'_>, input: CreateChatResultInput,
     ) -> async_graphql::Result<ChatResultPayload> {
         call(ctx, |d, a| d.admin().create_chat_result(a, input))
             .await
@@ -322,9 +288,7 @@ impl AdminMutation {
     }
 
     async fn update_chat_result(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateChatResultInput,
+        &self, ctx: &Context<'_>, input: UpdateChatResultInput,
     ) -> async_graphql::Result<ChatResultPayload> {
         call(ctx, |d, a| d.admin().update_chat_result(a, input))
             .await
@@ -332,9 +296,7 @@ impl AdminMutation {
     }
 
     async fn archive_chat_result(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveChatResultInput,
+        &self, ctx: &Context<'_>, input: ArchiveChatResultInput,
     ) -> async_graphql::Result<ChatResultPayload> {
         call(ctx, |d, a| d.admin().archive_chat_result(a, input.id))
             .await
@@ -343,9 +305,7 @@ impl AdminMutation {
 
     /// Creates a topic, or a subtopic with `parentId` (D9).
     async fn create_topic(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateTopicInput,
+        &self, ctx: &Context<'_>, input: CreateTopicInput,
     ) -> async_graphql::Result<TopicPayload> {
         call(ctx, |d, a| d.admin().create_topic(a, input))
             .await
@@ -353,9 +313,7 @@ impl AdminMutation {
     }
 
     async fn update_topic(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateTopicInput,
+        &self, ctx: &Context<'_>, input: UpdateTopicInput,
     ) -> async_graphql::Result<TopicPayload> {
         call(ctx, |d, a| d.admin().update_topic(a, input))
             .await
@@ -364,9 +322,7 @@ impl AdminMutation {
 
     /// Archives a topic and its subtopics.
     async fn archive_topic(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveTopicInput,
+        &self, ctx: &Context<'_>, input: ArchiveTopicInput,
     ) -> async_graphql::Result<TopicPayload> {
         call(ctx, |d, a| d.admin().archive_topic(a, input.id))
             .await
@@ -374,9 +330,7 @@ impl AdminMutation {
     }
 
     async fn create_custom_status(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateCustomStatusInput,
+        &self, ctx: &Context<'_>, input: CreateCustomStatusInput,
     ) -> async_graphql::Result<CustomStatusPayload> {
         call(ctx, |d, a| d.admin().create_custom_status(a, input))
             .await
@@ -384,9 +338,7 @@ impl AdminMutation {
     }
 
     async fn update_custom_status(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateCustomStatusInput,
+        &self, ctx: &Context<'_>, input: UpdateCustomStatusInput,
     ) -> async_graphql::Result<CustomStatusPayload> {
         call(ctx, |d, a| d.admin().update_custom_status(a, input))
             .await
@@ -394,9 +346,7 @@ impl AdminMutation {
     }
 
     async fn archive_custom_status(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveCustomStatusInput,
+        &self, ctx: &Context<'_>, input: ArchiveCustomStatusInput,
     ) -> async_graphql::Result<CustomStatusPayload> {
         call(ctx, |d, a| d.admin().archive_custom_status(a, input.id))
             .await
@@ -404,9 +354,7 @@ impl AdminMutation {
     }
 
     async fn create_bot_scheme(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateBotSchemeInput,
+        &self, ctx: &Context<'_>, input: CreateBotSchemeInput,
     ) -> async_graphql::Result<BotSchemePayload> {
         call(ctx, |d, a| d.admin().create_bot_scheme(a, input))
             .await
@@ -414,9 +362,7 @@ impl AdminMutation {
     }
 
     async fn update_bot_scheme(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateBotSchemeInput,
+        &self, ctx: &Context<'_>, input: UpdateBotSchemeInput,
     ) -> async_graphql::Result<BotSchemePayload> {
         call(ctx, |d, a| d.admin().update_bot_scheme(a, input))
             .await
@@ -424,9 +370,7 @@ impl AdminMutation {
     }
 
     async fn archive_bot_scheme(
-        &self,
-        ctx: &Context<'_>,
-        input: ArchiveBotSchemeInput,
+        &self, ctx: &Context<'_>, input: ArchiveBotSchemeInput,
     ) -> async_graphql::Result<BotSchemePayload> {
         call(ctx, |d, a| d.admin().archive_bot_scheme(a, input.id))
             .await
@@ -435,9 +379,7 @@ impl AdminMutation {
 
     /// Changes the organization's settings (admins; N1). Fields left out stay as they are.
     async fn update_settings(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateSettingsInput,
+        &self, ctx: &Context<'_>, input: UpdateSettingsInput,
     ) -> async_graphql::Result<SettingsPayload> {
         call(ctx, |d, a| d.admin().update_settings(a, input))
             .await
@@ -447,9 +389,7 @@ impl AdminMutation {
     /// Test servers only (`serve --test-clock`): moves the server's clock forward (admins).
     #[graphql(visible = "is_test_clock")]
     async fn advance_clock(
-        &self,
-        ctx: &Context<'_>,
-        input: AdvanceClockInput,
+        &self, ctx: &Context<'_>, input: AdvanceClockInput,
     ) -> async_graphql::Result<AdvanceClockPayload> {
         // Hidden from introspection, and refused as unknown, unless the server has a test clock.
         let clock = ctx.data_opt::<TestClock>().ok_or_else(|| {

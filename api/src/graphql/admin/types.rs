@@ -104,10 +104,7 @@ impl Operator {
     /// Seconds spent in each status over a period (B3): the operator themself and
     /// supervisors and above.
     async fn time_in_status(
-        &self,
-        ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        &self, ctx: &Context<'_>, from: DateTime<Utc>, to: DateTime<Utc>,
     ) -> async_graphql::Result<Vec<omnipanel_domain::presence::StatusTime>> {
         crate::graphql::context::domain(ctx)
             .presence()
@@ -277,9 +274,7 @@ impl QuickReply {
     /// The text with its parameters filled for a chat: the customer's name (or how operators
     /// see the customer) and the caller's first name (D5). The operator may edit it.
     async fn filled_text(
-        &self,
-        ctx: &Context<'_>,
-        chat_id: ChatId,
+        &self, ctx: &Context<'_>, chat_id: ChatId,
     ) -> async_graphql::Result<String> {
         let domain = crate::graphql::context::domain(ctx);
         let viewer = actor(ctx)?;

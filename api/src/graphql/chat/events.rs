@@ -59,8 +59,7 @@ impl WorkplaceEvent {
 
 /// The message an event names (`payload.messageId`), within the event's organization.
 pub(crate) async fn event_message(
-    ctx: &Context<'_>,
-    event: &event::Model,
+    ctx: &Context<'_>, event: &event::Model,
 ) -> async_graphql::Result<Option<Message>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let Some(id) = event
@@ -117,10 +116,7 @@ pub(crate) fn event_kind(event: &event::Model) -> async_graphql::Result<EventKin
 /// so nothing is skipped or repeated (the subscriptions of one recipient share each read:
 /// `event_tails.rs`).
 pub(crate) fn event_stream(
-    domain: Domain,
-    kind: RecipientKind,
-    recipient: sea_orm::prelude::Uuid,
-    after: i64,
+    domain: Domain, kind: RecipientKind, recipient: sea_orm::prelude::Uuid, after: i64,
 ) -> impl Stream<Item = event::Model> {
     struct State {
         domain: Domain,
@@ -174,9 +170,7 @@ pub(crate) fn event_stream(
 
 /// The current sequence of an operator or chat (a stream without `after` starts there).
 pub(crate) async fn current_seq(
-    domain: &Domain,
-    kind: RecipientKind,
-    id: sea_orm::prelude::Uuid,
+    domain: &Domain, kind: RecipientKind, id: sea_orm::prelude::Uuid,
 ) -> Result<i64, DomainError> {
     use omnipanel_domain::entity::event as ev;
     use sea_orm::{ColumnTrait, QueryFilter};
@@ -201,9 +195,7 @@ impl ChatSubscription {
     /// Everything the signed-in operator's panel must redraw (X1). With `after`, first replays
     /// what came after that sequence number.
     async fn workplace_events(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<i64>,
+        &self, ctx: &Context<'_>, after: Option<i64>,
     ) -> async_graphql::Result<impl Stream<Item = WorkplaceEvent> + use<>> {
         let actor: Actor = actor(ctx)?.clone();
         let (me, _) = actor.operator().gql()?;
@@ -222,10 +214,7 @@ impl ChatSubscription {
 
     /// One chat's messages and changes, for those who may see the chat.
     async fn chat_events(
-        &self,
-        ctx: &Context<'_>,
-        chat_id: ChatId,
-        after: Option<i64>,
+        &self, ctx: &Context<'_>, chat_id: ChatId, after: Option<i64>,
     ) -> async_graphql::Result<impl Stream<Item = ChatEvent> + use<>> {
         let actor: Actor = actor(ctx)?.clone();
         let domain = domain(ctx).clone();
@@ -265,9 +254,7 @@ impl EventsQuery {
     /// The caller's events after sequence `after`, oldest first (at most 500): what a
     /// reconnecting panel missed (X1).
     async fn workplace_events_since(
-        &self,
-        ctx: &Context<'_>,
-        after: i64,
+        &self, ctx: &Context<'_>, after: i64,
     ) -> async_graphql::Result<Vec<WorkplaceEvent>> {
         let (me, _) = actor(ctx)?.operator().gql()?;
         let rows = events::since(&domain(ctx).db, RecipientKind::Operator, me.0, after, 500)

@@ -19,9 +19,7 @@ impl ChatMutation {
     /// The chatbot hands a conversation to operators (chatbot API key; C1). The chat is routed
     /// at once or waits in its queue.
     async fn hand_off_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: HandOffChatInput,
+        &self, ctx: &Context<'_>, input: HandOffChatInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().hand_off_chat(a, input))
             .await
@@ -30,9 +28,7 @@ impl ChatMutation {
 
     /// Accepts an invitation (C5).
     async fn accept_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: ChatIdInput,
+        &self, ctx: &Context<'_>, input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().accept_chat(a, input))
             .await
@@ -41,9 +37,7 @@ impl ChatMutation {
 
     /// Declines an invitation; the chat is offered to someone else (C5).
     async fn decline_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: ChatIdInput,
+        &self, ctx: &Context<'_>, input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().decline_chat(a, input))
             .await
@@ -52,9 +46,7 @@ impl ChatMutation {
 
     /// Assigns a waiting chat: supervisors and above to anyone, operators to themselves (C4).
     async fn assign_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: AssignChatInput,
+        &self, ctx: &Context<'_>, input: AssignChatInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().assign_chat(a, input))
             .await
@@ -63,9 +55,7 @@ impl ChatMutation {
 
     /// Closes a chat with a wrap-up reason and optionally a result (D6).
     async fn close_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: CloseChatInput,
+        &self, ctx: &Context<'_>, input: CloseChatInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().close_chat(a, input))
             .await
@@ -74,9 +64,7 @@ impl ChatMutation {
 
     /// Takes a chat over from the bot (D1); the customer is greeted with the admin's template.
     async fn take_over_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: ChatIdInput,
+        &self, ctx: &Context<'_>, input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().take_over_chat(a, input.chat_id))
             .await
@@ -85,9 +73,7 @@ impl ChatMutation {
 
     /// Transfers an accepted chat to an operator, a queue or a bot scheme (E1).
     async fn transfer_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: TransferChatInput,
+        &self, ctx: &Context<'_>, input: TransferChatInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().transfer_chat(a, input))
             .await
@@ -96,9 +82,7 @@ impl ChatMutation {
 
     /// Invites a colleague into the chat (E2).
     async fn invite_to_conference(
-        &self,
-        ctx: &Context<'_>,
-        input: InviteToConferenceInput,
+        &self, ctx: &Context<'_>, input: InviteToConferenceInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().invite_to_conference(a, input))
             .await
@@ -107,9 +91,7 @@ impl ChatMutation {
 
     /// Joins a conference the caller was invited to (E2).
     async fn accept_conference(
-        &self,
-        ctx: &Context<'_>,
-        input: ChatIdInput,
+        &self, ctx: &Context<'_>, input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().accept_conference(a, input.chat_id))
             .await
@@ -118,9 +100,7 @@ impl ChatMutation {
 
     /// Ends the conference (the owner) or leaves it (a member) (E2).
     async fn end_conference(
-        &self,
-        ctx: &Context<'_>,
-        input: ChatIdInput,
+        &self, ctx: &Context<'_>, input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().end_conference(a, input.chat_id))
             .await
@@ -129,9 +109,7 @@ impl ChatMutation {
 
     /// Listens to a chat silently (supervisors and above; X5).
     async fn monitor_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: ChatIdInput,
+        &self, ctx: &Context<'_>, input: ChatIdInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().monitor_chat(a, input.chat_id))
             .await
@@ -141,9 +119,7 @@ impl ChatMutation {
     /// The customer's rating of a completed chat, through the chatbot (G1): 1 to 5, once; the
     /// comment is kept only for a score of 2 or lower.
     async fn rate_chat(
-        &self,
-        ctx: &Context<'_>,
-        input: RateChatInput,
+        &self, ctx: &Context<'_>, input: RateChatInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.chats().rate_chat(a, input))
             .await

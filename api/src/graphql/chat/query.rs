@@ -39,10 +39,7 @@ impl ChatQuery {
 
     /// Chats waiting in the queues the caller sees, head of the queue first (D2, A2).
     async fn unassigned_chats(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        &self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>,
     ) -> async_graphql::Result<Page<Chat>> {
         let Forward { first, after } = Forward::<WaitingCursor>::ask(first, after)?;
         let after_a_cursor = after.is_some();
@@ -60,10 +57,7 @@ impl ChatQuery {
     /// Chats the bot is still handling in the queues the caller sees, newest first: those an
     /// operator may take over (D1).
     async fn bot_chats(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        &self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>,
     ) -> async_graphql::Result<Page<Chat>> {
         let Forward { first, after } = Forward::ask(first, after)?;
         let after_a_cursor = after.is_some();
@@ -73,10 +67,7 @@ impl ChatQuery {
 
     /// Chat history, newest first: every chat the caller may see, with filters (J1, G2).
     async fn chats(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ChatFilter>,
-        first: Option<i32>,
+        &self, ctx: &Context<'_>, filter: Option<ChatFilter>, first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Chat>> {
         let Forward { first, after } = Forward::ask(first, after)?;
@@ -92,9 +83,7 @@ impl ChatQuery {
     /// The side iframe for a chat the caller sees: the administrator's URL template filled with
     /// the chat's context (L1); null when the organization has none.
     async fn integration_slot(
-        &self,
-        ctx: &Context<'_>,
-        chat_id: ChatId,
+        &self, ctx: &Context<'_>, chat_id: ChatId,
     ) -> async_graphql::Result<Option<IntegrationSlot>> {
         let slot = call(ctx, |d, a| d.crm().integration_slot(a, chat_id)).await?;
         Ok(slot.map(|slot| IntegrationSlot {
@@ -106,9 +95,7 @@ impl ChatQuery {
 
 /// A page of chats listed newest first, their relations primed, each with its keyset cursor.
 async fn newest_first(
-    ctx: &Context<'_>,
-    rows: Vec<omnipanel_domain::entity::chat::Model>,
-    after_a_cursor: bool,
+    ctx: &Context<'_>, rows: Vec<omnipanel_domain::entity::chat::Model>, after_a_cursor: bool,
     has_next: bool,
 ) -> async_graphql::Result<Page<Chat>> {
     prime(ctx, &rows).await?;

@@ -27,9 +27,7 @@ use crate::graphql::routing::RoutingDecision;
 
 impl Customer {
     async fn masked(
-        &self,
-        ctx: &Context<'_>,
-        value: Option<&str>,
+        &self, ctx: &Context<'_>, value: Option<&str>,
     ) -> async_graphql::Result<Option<String>> {
         Ok(masking(ctx, self.row.organization_id)
             .await?
@@ -262,8 +260,7 @@ impl Chat {
         self.row.rating.map(i32::from)
     }
     async fn wrap_up_reason(
-        &self,
-        ctx: &Context<'_>,
+        &self, ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<WrapUpReason>> {
         load(ctx, self.row.wrap_up_reason_id, WrapUpReason::from).await
     }
@@ -274,13 +271,8 @@ impl Chat {
     /// `before` backwards from the end; `from` keeps only messages written since then (a date
     /// to jump to).
     async fn messages(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        from: Option<DateTime<Utc>>,
+        &self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, last: Option<i32>,
+        before: Option<String>, from: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<Connection<String, Message, EmptyFields, EmptyFields>> {
         let refused = |field: &'static str, message: &'static str| {
             Err(to_gql(DomainError::validation(field, message)))
@@ -326,9 +318,7 @@ impl Chat {
     /// The days that have messages, oldest first, as dates in `timeZone` (an IANA name; UTC
     /// when none): what "jump to a date" offers (001).
     async fn message_days(
-        &self,
-        ctx: &Context<'_>,
-        time_zone: Option<String>,
+        &self, ctx: &Context<'_>, time_zone: Option<String>,
     ) -> async_graphql::Result<Vec<NaiveDate>> {
         let include_whispers = actor(ctx)?.operator_id().is_some();
         domain(ctx)
@@ -340,9 +330,7 @@ impl Chat {
     /// The last `count` messages (1 to 10), oldest first: the conversation so far, as an
     /// invitation card shows it (004).
     async fn recent_messages(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] count: i32,
+        &self, ctx: &Context<'_>, #[graphql(default = 3)] count: i32,
     ) -> async_graphql::Result<Vec<Message>> {
         if !(1..=10).contains(&count) {
             return Err(to_gql(DomainError::validation("count", "1 to 10")));
@@ -357,8 +345,7 @@ impl Chat {
     }
     /// Every file of the chat, oldest first (D4).
     async fn attachments(
-        &self,
-        ctx: &Context<'_>,
+        &self, ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<crate::graphql::files::Attachment>> {
         load_each(
             ctx,
@@ -409,15 +396,13 @@ impl Chat {
     }
     /// Every responsible operator and queue so far (E3).
     async fn responsible_history(
-        &self,
-        ctx: &Context<'_>,
+        &self, ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<Responsibility>> {
         load_each(ctx, HistoryOf(self.row.id), Responsibility::from).await
     }
     /// Why the chat went where it went (supervisors and above; X2).
     async fn routing_decisions(
-        &self,
-        ctx: &Context<'_>,
+        &self, ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<RoutingDecision>> {
         call_each(ctx, |d, a| d.routing().routing_decisions(a, self.row.id)).await
     }
@@ -471,8 +456,7 @@ pub(crate) async fn prime(ctx: &Context<'_>, chats: &[chat::Model]) -> async_gra
 }
 
 pub(crate) async fn visible_chat(
-    ctx: &Context<'_>,
-    id: Option<ChatId>,
+    ctx: &Context<'_>, id: Option<ChatId>,
 ) -> async_graphql::Result<Option<Chat>> {
     let Some(id) = id else { return Ok(None) };
     let domain = domain(ctx);

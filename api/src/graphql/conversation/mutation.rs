@@ -46,9 +46,7 @@ pub struct ConversationMutation;
 impl ConversationMutation {
     /// Writes to the customer (D4).
     async fn send_message(
-        &self,
-        ctx: &Context<'_>,
-        input: SendMessageInput,
+        &self, ctx: &Context<'_>, input: SendMessageInput,
     ) -> async_graphql::Result<MessagePayload> {
         call(ctx, |d, a| d.conversation().send_message(a, input))
             .await
@@ -58,9 +56,7 @@ impl ConversationMutation {
     /// A message from the customer's side: the chatbot posts the customer's messages and its
     /// own while it has the chat (chatbot API key).
     async fn post_customer_message(
-        &self,
-        ctx: &Context<'_>,
-        input: PostCustomerMessageInput,
+        &self, ctx: &Context<'_>, input: PostCustomerMessageInput,
     ) -> async_graphql::Result<MessagePayload> {
         call(ctx, |d, a| d.conversation().post_customer_message(a, input))
             .await
@@ -69,9 +65,7 @@ impl ConversationMutation {
 
     /// Mutes or unmutes a spamming customer (D7).
     async fn mute_customer(
-        &self,
-        ctx: &Context<'_>,
-        input: MuteCustomerInput,
+        &self, ctx: &Context<'_>, input: MuteCustomerInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.conversation().mute_customer(a, input))
             .await
@@ -80,9 +74,7 @@ impl ConversationMutation {
 
     /// Describes the chat's customer for every later chat of theirs (D10).
     async fn describe_customer(
-        &self,
-        ctx: &Context<'_>,
-        input: DescribeCustomerInput,
+        &self, ctx: &Context<'_>, input: DescribeCustomerInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.conversation().describe_customer(a, input))
             .await
@@ -91,9 +83,7 @@ impl ConversationMutation {
 
     /// Adds the caller's note to a chat assigned to them (D8).
     async fn add_note(
-        &self,
-        ctx: &Context<'_>,
-        input: AddNoteInput,
+        &self, ctx: &Context<'_>, input: AddNoteInput,
     ) -> async_graphql::Result<NotePayload> {
         call(ctx, |d, a| d.conversation().add_note(a, input))
             .await
@@ -102,9 +92,7 @@ impl ConversationMutation {
 
     /// Edits the caller's note while the chat is still theirs (D8).
     async fn update_note(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateNoteInput,
+        &self, ctx: &Context<'_>, input: UpdateNoteInput,
     ) -> async_graphql::Result<NotePayload> {
         call(ctx, |d, a| d.conversation().update_note(a, input))
             .await
@@ -113,9 +101,7 @@ impl ConversationMutation {
 
     /// Sets or clears a chat's topic and subtopic (D9).
     async fn set_chat_topic(
-        &self,
-        ctx: &Context<'_>,
-        input: SetChatTopicInput,
+        &self, ctx: &Context<'_>, input: SetChatTopicInput,
     ) -> async_graphql::Result<ChatPayload> {
         call(ctx, |d, a| d.conversation().set_chat_topic(a, input))
             .await
@@ -124,9 +110,7 @@ impl ConversationMutation {
 
     /// Replaces a chat's tags (D9).
     async fn set_chat_tags(
-        &self,
-        ctx: &Context<'_>,
-        input: SetChatTagsInput,
+        &self, ctx: &Context<'_>, input: SetChatTagsInput,
     ) -> async_graphql::Result<ChatPayload> {
         let chat_id = input.chat_id;
         call(ctx, |d, a| d.conversation().set_chat_tags(a, input)).await?;

@@ -65,8 +65,7 @@ impl Message {
     /// How far the message got to the customer (M2).
     /// The files the message carries (D4).
     async fn attachments(
-        &self,
-        ctx: &Context<'_>,
+        &self, ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<crate::graphql::files::Attachment>> {
         let rows = loader(ctx)
             .load_one(FilesOfChat(self.row.chat_id))
