@@ -566,7 +566,8 @@ async fn scenario_subscriptions(server: &Server, org: &Org, ops: &[Op]) {
     let total = (RATE * SECS) as usize;
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(total);
-    let sent: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
+    // Each message's id, when its request began, and how long the mutation took.
+    let sent: Arc<Mutex<Vec<(String, Instant, Duration)>>> = Arc::default();
     for k in 0..total {
         tokio::time::sleep_until(
             (started + Duration::from_secs_f64(k as f64 / f64::from(RATE))).into(),
@@ -592,7 +593,7 @@ async fn scenario_subscriptions(server: &Server, org: &Org, ops: &[Op]) {
                 .await
                 .unwrap();
             let id = body["data"]["postCustomerMessage"]["message"]["id"].as_str().unwrap_or_default().to_owned();
-            sent.lock().unwrap().push((id, begun));
+            sent.lock().unwrap().push((id, begun, begun.elapsed()));
         }));
     }
     for task in tasks {
@@ -603,8 +604,10 @@ async fn scenario_subscriptions(server: &Server, org: &Org, ops: &[Op]) {
     let peak = server.rss_mib();
     let seen = seen.lock().unwrap().clone();
     let mut deliveries = Vec::new();
+    let mut posts = Vec::new();
     let mut missing = 0;
-    for (id, begun) in sent.lock().unwrap().iter() {
+    for (id, begun, took) in sent.lock().unwrap().iter() {
+        posts.push(*took);
         match seen.get(&(id.clone(), "MESSAGE_CREATED".to_owned())) {
             Some(arrivals) => {
                 deliveries.extend(
@@ -618,6 +621,7 @@ async fn scenario_subscriptions(server: &Server, org: &Org, ops: &[Op]) {
         }
     }
     deliveries.sort();
+    posts.sort();
     println!(
         "\n## {} subscriptions ({} operators × {TABS}), customer messages at {RATE}/s for {SECS} s",
         ops.len() * TABS,
@@ -632,6 +636,13 @@ async fn scenario_subscriptions(server: &Server, org: &Org, ops: &[Op]) {
         ms(percentile(&deliveries, 0.5)),
         ms(percentile(&deliveries, 0.99)),
         ms(deliveries.last().copied().unwrap_or_default()),
+    );
+    // The part of the above the message's own mutation takes (its events are announced at its
+    // commit, just before it answers).
+    println!(
+        "postCustomerMessage's own answer: p50 {}, p99 {}",
+        ms(percentile(&posts, 0.5)),
+        ms(percentile(&posts, 0.99)),
     );
 }
 
