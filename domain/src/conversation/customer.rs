@@ -112,6 +112,10 @@ impl Conversation<'_> {
                 return Ok(found);
             }
         }
+        if !new_with_bot {
+            // Nothing after it reads the message (a new chat with the bot tells its queue).
+            work.write_message_last();
+        }
         let (_, created) = self
             .append_message(
                 &mut work,

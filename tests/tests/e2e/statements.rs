@@ -16,7 +16,8 @@ on_both_databases!(
 /// The most statements each operation may send. PostgreSQL writes a transaction's events in
 /// one statement (counters and events in one CTE); SQLite in two. The notices other instances
 /// hear are not the request's: the bus's relay sends them after the commit, many requests' in
-/// one `pg_notify`. A message reads the operators it tells with the chat it locks, and on
+/// one `pg_notify`. A message (an operator's, or the customer's into an open chat) reads the
+/// operators it tells with the chat it locks, and on
 /// PostgreSQL is written with the chat it changes and the events it causes in one statement, as
 /// the change commits (SQLite: four); a hand-off
 /// routes the chat it has just written (no lock, no second read) with the queue it checked, reads
@@ -31,6 +32,7 @@ on_both_databases!(
 struct Ceilings {
     live_overview: usize,
     send_message: usize,
+    customer_message: usize,
     hand_off_routed: usize,
     hand_off_queued: usize,
     accept: usize,
@@ -40,6 +42,7 @@ struct Ceilings {
 const POSTGRES: Ceilings = Ceilings {
     live_overview: 7,
     send_message: 2,
+    customer_message: 2,
     hand_off_routed: 19,
     hand_off_queued: 15,
     accept: 8,
@@ -49,6 +52,7 @@ const POSTGRES: Ceilings = Ceilings {
 const SQLITE: Ceilings = Ceilings {
     live_overview: 7,
     send_message: 5,
+    customer_message: 5,
     hand_off_routed: 20,
     hand_off_queued: 16,
     accept: 9,
@@ -109,6 +113,13 @@ async fn the_hot_path_stays_within_its_statements(app: TestApp) {
         json!({ "c": chat }),
     )
     .await;
+    let (_, customer) = statements(
+        &app,
+        &desk.key,
+        "mutation($c: ID!) { postCustomerMessage(input: { chatId: $c, text: \"Thanks!\" }) { message { id } } }",
+        json!({ "c": chat }),
+    )
+    .await;
     let (_, close) = statements(
         &app,
         &desk.op.token,
@@ -117,7 +128,7 @@ async fn the_hot_path_stays_within_its_statements(app: TestApp) {
     )
     .await;
     eprintln!(
-        "statements: handOffChat {routed}, acceptChat {accept}, sendMessage {send}, closeChat {close}"
+        "statements: handOffChat {routed}, acceptChat {accept}, sendMessage {send}, postCustomerMessage {customer}, closeChat {close}"
     );
     let most = ceilings(&app);
     assert!(
@@ -128,6 +139,10 @@ async fn the_hot_path_stays_within_its_statements(app: TestApp) {
     assert!(
         send <= most.send_message,
         "sendMessage sent {send} statements"
+    );
+    assert!(
+        customer <= most.customer_message,
+        "postCustomerMessage sent {customer} statements"
     );
     assert!(close <= most.close, "closeChat sent {close} statements");
 }
