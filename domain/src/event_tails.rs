@@ -1,15 +1,17 @@
 //! Shared reads of a recipient's newest events (L, #13).
 //!
 //! An operator follows their stream from several tabs, a chat from every operator in it; each
-//! subscription read the same new events from the outbox on the same notice, one query each.
-//! Here the subscriptions of one recipient on this instance share the read: the first that
-//! needs the events after its last one reads them (holding that recipient's lock), remembers
-//! the newest few, and the others are served from memory.
+//! subscription would read the same new events from the outbox on the same notice, one query
+//! each. Here the subscriptions of one recipient on this instance share a tail of its newest
+//! events, kept while any of them follows it: a transaction that commits on this instance adds
+//! its events to the tails of the recipients followed here before it wakes their subscribers,
+//! so they read nothing from the outbox; what a tail does not hold (a subscriber further
+//! behind, a cold start, an event another instance wrote) the first subscriber that needs it
+//! reads from the outbox (holding that recipient's lock) and remembers for the others.
 //!
 //! Nothing depends on it for correctness. A recipient's events are immutable, gap-free and
 //! committed in sequence order (`events.rs`), so a remembered run of them is exactly what the
-//! outbox holds; whatever is not remembered (a subscriber further behind, a cold start, an
-//! event another instance wrote) is read from the outbox as before.
+//! outbox holds, and a tail only ever holds a run without gaps.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -22,11 +24,12 @@ use crate::enums::RecipientKind;
 use crate::error::Result;
 use crate::events::since;
 
-/// How many of a recipient's newest events are remembered.
-const REMEMBERED: usize = 256;
+/// How many of a recipient's newest events are remembered: enough for a follower a burst
+/// behind; one further behind reads the outbox.
+const REMEMBERED: usize = 64;
 
-/// Recipients looked up before the registry drops those nobody reads any longer.
-const SWEEP_EVERY: usize = 1024;
+/// Subscriptions started before the registry drops the tails nobody follows any longer.
+const SWEEP_EVERY: usize = 256;
 
 /// A recipient's newest events: a run of consecutive sequence numbers.
 #[derive(Default)]
@@ -79,37 +82,84 @@ pub struct EventTails {
     registry: Arc<Mutex<Registry>>,
 }
 
+type SharedTail = Arc<tokio::sync::Mutex<Tail>>;
+
 #[derive(Default)]
 struct Registry {
-    tails: HashMap<(RecipientKind, Uuid), Arc<tokio::sync::Mutex<Tail>>>,
+    tails: HashMap<(RecipientKind, Uuid), SharedTail>,
     since_sweep: usize,
 }
 
+/// One subscription's hold on its recipient's tail: the tail is kept while someone holds it.
+pub struct Followed {
+    kind: RecipientKind,
+    recipient: Uuid,
+    tail: SharedTail,
+}
+
 impl EventTails {
-    fn tail(&self, kind: RecipientKind, recipient: Uuid) -> Arc<tokio::sync::Mutex<Tail>> {
-        let mut registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts following a recipient's events.
+    pub fn follow(&self, kind: RecipientKind, recipient: Uuid) -> Followed {
+        let mut registry = self.registry();
         registry.since_sweep += 1;
         if registry.since_sweep >= SWEEP_EVERY {
             registry.since_sweep = 0;
-            // A tail only the registry holds has no reader in the middle of a read; its
-            // recipient's next reader starts a new one from the outbox.
+            // Only the registry holds it: nobody follows that recipient here any longer.
             registry.tails.retain(|_, tail| Arc::strong_count(tail) > 1);
         }
-        registry.tails.entry((kind, recipient)).or_default().clone()
+        let tail = registry.tails.entry((kind, recipient)).or_default().clone();
+        Followed {
+            kind,
+            recipient,
+            tail,
+        }
     }
 
-    /// A recipient's events after `after`, oldest first, at most `limit`: from memory when
-    /// another subscription has just read them, else from the outbox (and remembered).
+    /// Remembers the events a transaction has just committed for the recipients someone here
+    /// follows. `rows` come recipient by recipient, each one's in sequence order
+    /// (`Outbox::flush`). A tail being read just then is left alone: its reader gets the events
+    /// from the outbox.
+    pub fn committed(&self, rows: Vec<event::Model>) {
+        if rows.is_empty() {
+            return;
+        }
+        let followed: Vec<_> = {
+            let registry = self.registry();
+            if registry.tails.is_empty() {
+                return;
+            }
+            rows.chunk_by(|a, b| {
+                a.recipient_kind == b.recipient_kind && a.recipient_id == b.recipient_id
+            })
+            .filter_map(|run| {
+                let key = (run[0].recipient_kind, run[0].recipient_id);
+                registry.tails.get(&key).map(|tail| (tail.clone(), run))
+            })
+            .collect()
+        };
+        for (tail, run) in followed {
+            if let Ok(mut tail) = tail.try_lock() {
+                tail.remember(run);
+            }
+        }
+    }
+}
+
+impl Followed {
+    /// The recipient's events after `after`, oldest first, at most `limit`: from the tail when
+    /// it holds the next one, else from the outbox (and remembered).
     pub async fn since(
-        &self, db: &impl ConnectionTrait, kind: RecipientKind, recipient: Uuid, after: i64,
-        limit: u64,
+        &self, db: &impl ConnectionTrait, after: i64, limit: u64,
     ) -> Result<Vec<event::Model>> {
-        let tail = self.tail(kind, recipient);
-        let mut tail = tail.lock().await;
+        let mut tail = self.tail.lock().await;
         if let Some(rows) = tail.after(after, limit).filter(|rows| !rows.is_empty()) {
             return Ok(rows);
         }
-        let rows = since(db, kind, recipient, after, limit).await?;
+        let rows = since(db, self.kind, self.recipient, after, limit).await?;
         tail.remember(&rows);
         Ok(rows)
     }
@@ -173,5 +223,41 @@ mod tests {
             seqs(&tail.after(REMEMBERED as i64 + 8, 10).unwrap()),
             [REMEMBERED as i64 + 9, REMEMBERED as i64 + 10]
         );
+    }
+
+    #[test]
+    fn committed_events_reach_only_the_tails_someone_follows() {
+        let tails = EventTails::default();
+        let followed = tails.follow(RecipientKind::Operator, Uuid::nil());
+        let other = Uuid::from_u128(7);
+        let mut elsewhere = event(1);
+        elsewhere.recipient_id = other;
+        tails.committed(vec![event(1), event(2), elsewhere]);
+        let tail = followed.tail.try_lock().unwrap();
+        assert_eq!(seqs(&tail.after(0, 10).unwrap()), [1, 2]);
+        assert!(
+            !tails
+                .registry()
+                .tails
+                .contains_key(&(RecipientKind::Operator, other)),
+            "nobody follows it here: no tail"
+        );
+    }
+
+    #[test]
+    fn a_tail_nobody_follows_is_dropped_at_the_next_sweep() {
+        let tails = EventTails::default();
+        drop(tails.follow(RecipientKind::Chat, Uuid::nil()));
+        let kept = tails.follow(RecipientKind::Operator, Uuid::nil());
+        for _ in 0..SWEEP_EVERY {
+            drop(tails.follow(RecipientKind::Operator, Uuid::nil()));
+        }
+        let registry = tails.registry();
+        assert!(
+            !registry
+                .tails
+                .contains_key(&(RecipientKind::Chat, Uuid::nil()))
+        );
+        assert!(registry.tails.contains_key(&(kept.kind, kept.recipient)));
     }
 }

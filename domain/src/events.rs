@@ -9,10 +9,11 @@
 //! once, other instances' through `pg_notify` sent after the commit (`ports/events.rs`: never
 //! inside the transaction, where it would make every commit wait for the one before). A notice
 //! is only a wake-up: subscribers read the events themselves from the outbox, from the last
-//! sequence they saw, so a lost or duplicated notice never loses or repeats an event.
+//! sequence they saw, so a lost or duplicated notice never loses or repeats an event. The events
+//! committed here are handed to this instance's tails first (`event_tails.rs`), so its own
+//! subscribers read them from memory.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{
     Expr, ExprTrait, PostgresQueryBuilder, QueryStatementWriter, SqlWriterValues,
 };
@@ -35,6 +36,7 @@ const EVENTS_PER_INSERT: usize = 2_000;
 /// One event waiting for its transaction to commit.
 #[derive(Debug)]
 pub(crate) struct Pending {
+    id: EventId,
     organization_id: OrganizationId,
     recipient_kind: RecipientKind,
     recipient_id: Uuid,
@@ -53,6 +55,9 @@ pub(crate) struct Pending {
 pub struct Outbox {
     pending: Vec<Pending>,
     notices: Vec<Notice>,
+    /// The events as flushed, with their sequence numbers: what subscribers on this instance
+    /// are served from memory once the transaction commits (`event_tails.rs`).
+    written: Vec<event::Model>,
     /// Whether the transaction queued outbound deliveries.
     deliveries: bool,
     /// PostgreSQL: the change's last writes, rendered as data-modifying CTEs (with their
@@ -72,6 +77,7 @@ impl Outbox {
         chat_id: Option<ChatId>, payload: serde_json::Value, now: DateTime<Utc>,
     ) {
         self.pending.push(Pending {
+            id: EventId::new(),
             organization_id,
             recipient_kind: RecipientKind::Operator,
             recipient_id: operator_id.0,
@@ -88,6 +94,7 @@ impl Outbox {
         payload: serde_json::Value, now: DateTime<Utc>,
     ) {
         self.pending.push(Pending {
+            id: EventId::new(),
             organization_id,
             recipient_kind: RecipientKind::Chat,
             recipient_id: chat_id.0,
@@ -163,13 +170,17 @@ impl Outbox {
         // A stable sort: each recipient's events keep the order they happened in, and counters
         // are taken in one fixed order, so two transactions never deadlock on them.
         pending.sort_by_key(|p| (p.recipient_kind.as_str(), p.recipient_id));
+        // Each event's sequence number, in `pending`'s order.
+        let mut seqs = Vec::with_capacity(pending.len());
         if db.get_database_backend() == DatabaseBackend::Postgres {
             // A recipient split across two slices is counted in each: its counter advances
             // twice, by each slice's share, and its events stay gap-free and in order.
             for slice in pending.chunks(EVENTS_PER_INSERT) {
                 let notices = write_events(db, slice, lead.take()).await?;
+                seqs.extend(numbered(slice, &notices));
                 self.notices.extend(notices);
             }
+            self.written = written(pending, seqs);
             return Ok(());
         }
         let groups: Vec<&[Pending]> = by_recipient(&pending).collect();
@@ -181,39 +192,32 @@ impl Outbox {
         for slice in counts.chunks(EVENTS_PER_INSERT) {
             lasts.extend(take_seqs(db, slice).await?);
         }
-        let mut rows = Vec::with_capacity(pending.len());
         for (group, last) in groups.iter().zip(lasts) {
-            let mut seq = last - group.len() as i64;
-            for event in group.iter() {
-                seq += 1;
-                rows.push(event::ActiveModel {
-                    id: Set(EventId::new()),
-                    organization_id: Set(event.organization_id),
-                    recipient_kind: Set(event.recipient_kind),
-                    recipient_id: Set(event.recipient_id),
-                    seq: Set(seq),
-                    kind: Set(event.kind.as_str().to_owned()),
-                    chat_id: Set(event.chat_id),
-                    payload: Set(event.payload.clone()),
-                    created_at: Set(event.at),
-                });
-            }
-            self.notices.push(Notice {
+            let notice = Notice {
                 recipient_kind: group[0].recipient_kind,
                 recipient_id: group[0].recipient_id,
                 seq: last,
                 organization_id: Some(group[0].organization_id.0),
-            });
+            };
+            seqs.extend(numbered(group, &[notice]));
+            self.notices.push(notice);
         }
+        let written = written(pending, seqs);
         // One insert, in slices that stay well under the parameters a statement may carry (a
         // change routed to a queue of hundreds tells each member).
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            event::Entity::insert_many(rows.by_ref().take(EVENTS_PER_INSERT))
+        for slice in written.chunks(EVENTS_PER_INSERT) {
+            event::Entity::insert_many(slice.iter().cloned().map(event::ActiveModel::from))
                 .exec(db)
                 .await?;
         }
+        self.written = written;
         Ok(())
+    }
+
+    /// The events as written, each with its sequence number, recipient by recipient; for this
+    /// instance's subscribers once the transaction has committed.
+    pub(crate) fn take_written(&mut self) -> Vec<event::Model> {
+        std::mem::take(&mut self.written)
     }
 
     /// Announces the flushed events, here and to other instances; call after the commit.
@@ -235,6 +239,34 @@ impl Outbox {
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty() && self.notices.is_empty()
     }
+}
+
+/// Each event's sequence number, in the order of `sorted`, from its recipients' notices (one
+/// each, in the same order): a notice's number is its recipient's last event's, the ones
+/// before count down from it.
+fn numbered<'a>(sorted: &'a [Pending], notices: &'a [Notice]) -> impl Iterator<Item = i64> + 'a {
+    by_recipient(sorted)
+        .zip(notices)
+        .flat_map(|(group, notice)| notice.seq - group.len() as i64 + 1..=notice.seq)
+}
+
+/// The rows `pending` became, numbered by `seqs` (in the same order).
+fn written(pending: Vec<Pending>, seqs: Vec<i64>) -> Vec<event::Model> {
+    pending
+        .into_iter()
+        .zip(seqs)
+        .map(|(event, seq)| event::Model {
+            id: event.id,
+            organization_id: event.organization_id,
+            recipient_kind: event.recipient_kind,
+            recipient_id: event.recipient_id,
+            seq,
+            kind: event.kind.as_str().to_owned(),
+            chat_id: event.chat_id,
+            payload: event.payload,
+            created_at: event.at,
+        })
+        .collect()
 }
 
 /// Advances each recipient's counter by its count, in one statement, and returns the new values
@@ -368,7 +400,7 @@ async fn write_events(
             // In `VALUE_TYPES`' order (the array's length holds them equal); `back`: how many
             // of this recipient's events in the statement come after this one.
             let row: [sea_orm::Value; VALUE_TYPES.len()] = [
-                EventId::new().0.into(),
+                event.id.0.into(),
                 event.organization_id.0.into(),
                 event.recipient_kind.as_str().into(),
                 event.recipient_id.into(),

@@ -105,7 +105,7 @@ impl Domain {
     }
 
     /// Commits a change with its events, then publishes them (and wakes the delivery worker
-    /// when it queued deliveries).
+    /// when it queued deliveries); this instance's subscribers get the events from memory.
     pub(crate) async fn commit(&self, work: Work) -> Result<()> {
         let Work {
             tx,
@@ -124,6 +124,8 @@ impl Domain {
         if outbox.wakes_deliveries() {
             self.deliveries_due.notify_one();
         }
+        // Before the wake-up, so the subscribers it wakes find the events in memory.
+        self.event_tails.committed(outbox.take_written());
         outbox.publish(&self.bus);
         Ok(())
     }

@@ -6,6 +6,7 @@ use serde_json::json;
 
 on_both_databases!(
     subscriptions_deliver_events_and_reconnects_catch_up,
+    live_events_are_the_outbox_s_to_the_letter,
     subscriptions_need_a_valid_token
 );
 
@@ -100,6 +101,66 @@ async fn subscriptions_deliver_events_and_reconnects_catch_up(app: TestApp) {
                 json!({ "text": "Hello!", "authorKind": "OPERATOR" })
             );
             break;
+        }
+    }
+}
+
+/// Subscribers on the instance that commits are served its events from memory (#13): what two
+/// tabs receive is exactly what the outbox holds, field for field, in order, without a gap.
+async fn live_events_are_the_outbox_s_to_the_letter(app: TestApp) {
+    const FIELDS: &str = "seq kind chatId createdAt payload";
+    let org = app.create_org("Acme").await;
+    let key = app.chatbot_key(&org.owner_token).await;
+    let queue = app.create_queue(&org.owner_token, "Support", None).await;
+    let op = app.operator(&org.owner_token, "OPERATOR").await;
+    app.set_members(&org.owner_token, &queue, &[&op]).await;
+    let base = app
+        .ok(Some(&op.token), "{ workplaceEventSeq }", json!({}))
+        .await["workplaceEventSeq"]
+        .as_i64()
+        .unwrap();
+    let mut tabs = Vec::new();
+    for _ in 0..2 {
+        let (mut ws, _) = WsClient::connect(&app, &op.token).await;
+        ws.subscribe(&format!(
+            "subscription {{ workplaceEvents(after: {base}) {{ {FIELDS} }} }}"
+        ))
+        .await;
+        tabs.push(ws);
+    }
+    app.set_status(&op, "READY").await;
+    let chat = app.hand_off_ok(&key, &queue, "+48600100201").await;
+    let chat_id = chat["id"].as_str().unwrap();
+    app.chat_action(&op.token, "acceptChat", chat_id).await;
+    for text in ["Hello", "Anything else?"] {
+        app.ok(
+            Some(&op.token),
+            "mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }",
+            json!({ "input": { "chatId": chat_id, "text": text } }),
+        )
+        .await;
+    }
+    let outbox = app
+        .ok(
+            Some(&op.token),
+            &format!("{{ workplaceEventsSince(after: {base}) {{ {FIELDS} }} }}"),
+            json!({}),
+        )
+        .await["workplaceEventsSince"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        outbox.len() >= 4,
+        "status, invitation, assignment, messages: {outbox:?}"
+    );
+    for (seq, event) in (base + 1..).zip(&outbox) {
+        assert_eq!(event["seq"], seq, "the outbox has no gap");
+    }
+    for ws in &mut tabs {
+        for expected in &outbox {
+            let live = ws.next_data().await;
+            assert_eq!(&live["workplaceEvents"], expected);
         }
     }
 }

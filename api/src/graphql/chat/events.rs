@@ -10,6 +10,7 @@ use omnipanel_domain::entity::{event, message};
 use omnipanel_domain::enums::*;
 use omnipanel_domain::ids::*;
 
+use omnipanel_domain::event_tails::Followed;
 use omnipanel_domain::{Actor, Domain, DomainError, events};
 use std::collections::VecDeque;
 
@@ -112,24 +113,31 @@ pub(crate) fn event_kind(event: &event::Model) -> async_graphql::Result<EventKin
 }
 
 /// Streams a recipient's events from `after`: first what is in the outbox, then each new one as
-/// it commits. Notices only wake the stream; events are always read from the outbox, in order,
-/// so nothing is skipped or repeated (the subscriptions of one recipient share each read:
-/// `event_tails.rs`).
+/// it commits. Notices only wake the stream; events are read in order from the outbox, or from
+/// the recipient's tail of newest events on this instance (`event_tails.rs`), so nothing is
+/// skipped or repeated. After the first read, the stream reads only when a notice announces an
+/// event it has not seen: a notice lost on its way from another instance is announced again
+/// by the bus's reconciliation (`ports/events.rs`).
 pub(crate) fn event_stream(
     domain: Domain, kind: RecipientKind, recipient: sea_orm::prelude::Uuid, after: i64,
 ) -> impl Stream<Item = event::Model> {
     struct State {
         domain: Domain,
         latest: tokio::sync::watch::Receiver<i64>,
+        tail: Followed,
         last: i64,
         buffer: VecDeque<event::Model>,
+        caught_up: bool,
     }
     let latest = domain.bus.watch(kind, recipient);
+    let tail = domain.event_tails.follow(kind, recipient);
     let state = State {
         domain,
         latest,
+        tail,
         last: after,
         buffer: VecDeque::new(),
+        caught_up: false,
     };
     futures_util::stream::unfold(state, move |mut state| async move {
         loop {
@@ -138,22 +146,19 @@ pub(crate) fn event_stream(
                 return Some((next, state));
             }
             // Seen before reading: a notice that lands during the read wakes the wait below.
-            state.latest.borrow_and_update();
-            let read =
-                state
-                    .domain
-                    .event_tails
-                    .since(&state.domain.db, kind, recipient, state.last, 100);
-            match read.await {
-                Ok(rows) if !rows.is_empty() => {
-                    state.buffer.extend(rows);
-                    continue;
-                }
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::error!(?error, "reading events failed");
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    continue;
+            let announced = *state.latest.borrow_and_update();
+            if !state.caught_up || announced > state.last {
+                match state.tail.since(&state.domain.db, state.last, 100).await {
+                    Ok(rows) if !rows.is_empty() => {
+                        state.buffer.extend(rows);
+                        continue;
+                    }
+                    Ok(_) => state.caught_up = true,
+                    Err(error) => {
+                        tracing::error!(?error, "reading events failed");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
                 }
             }
             loop {
