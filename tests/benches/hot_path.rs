@@ -12,12 +12,16 @@
 //!    resident memory before and after.
 //! 4. `members`: one hand-off at a time into queues of 10 and of 500 members, routed and queued;
 //!    then the supervisor's `liveOverview` of that floor, next to `{ me { id } }`.
+//! 5. `inbound`: first messages from new customers through a messenger (signed generic webhooks,
+//!    as a WhatsApp or Viber adapter sends them) at 50 and 100 a second, each a new customer and
+//!    a new chat routed to a queue of 200 subscribed operators: the achieved rate, the webhook's
+//!    answer time and the invitations that reached the operators.
 //!
 //! ```sh
 //! OMNIPANEL_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres \
-//!   cargo bench -p omnipanel-tests --bench hot_path -- [send] [handoff] [subscriptions] [members]
+//!   cargo bench -p omnipanel-tests --bench hot_path -- [send] [handoff] [subscriptions] [members] [inbound]
 //! ```
-//! With no scenario named, all four run. The server is this same program run as `omnipanel`.
+//! With no scenario named, all five run. The server is this same program run as `omnipanel`.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -53,6 +57,9 @@ impl Server {
                 database_url,
             ])
             .env("OMNIPANEL_BENCH_SERVER", "1")
+            // The messenger channel of `inbound` names an outbound address on this machine (it
+            // sends nothing there: customers' messages are not delivered back).
+            .env("OMNIPANEL_ALLOW_PRIVATE_UPSTREAMS", "true")
             .env("OMNIPANEL_LOG", "error")
             // Instances sharing a database share its key file.
             .env(
@@ -512,6 +519,92 @@ async fn scenario_handoff(server: &Server, org: &Org, ops: &[Op]) {
     }
 }
 
+async fn scenario_inbound(server: &Server, org: &Org, ops: &[Op]) {
+    let q = queue(server, org, "Messenger", ops).await;
+    set_status(server, ops, "READY").await;
+    let seen: Seen = Arc::default();
+    for op in ops {
+        follow(server, &op.token, seen.clone()).await;
+    }
+    let made = server
+        .ok(
+            Some(&org.owner),
+            "mutation($q: ID!) { createChannel(input: { kind: VIBER, name: \"Viber\", outboundUrl: \"http://127.0.0.1:9/out\", queueId: $q }) { webhookUrl secret } }",
+            json!({ "q": q }),
+        )
+        .await;
+    let channel = made["createChannel"]["webhookUrl"]
+        .as_str()
+        .and_then(|url| url.rsplit('/').next())
+        .unwrap()
+        .to_owned();
+    let url = format!("http://{}/webhooks/generic/{channel}", server.addr);
+    let secret = made["createChannel"]["secret"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let invited = |seen: &Seen| {
+        seen.lock()
+            .unwrap()
+            .keys()
+            .filter(|(_, kind)| kind == "CHAT_INVITED")
+            .count()
+    };
+    println!(
+        "\n## first messages from new customers through a messenger, to a queue of {} subscribed operators, 10 s each",
+        ops.len()
+    );
+    let mut serial = 0;
+    for rate in [50u32, 100] {
+        let total = rate as usize * 10;
+        let invited_before = invited(&seen);
+        let started = Instant::now();
+        let answers: Arc<Mutex<Vec<(u16, Duration)>>> = Arc::default();
+        let mut tasks = Vec::with_capacity(total);
+        for k in 0..total {
+            let at = started + Duration::from_secs_f64(k as f64 / f64::from(rate));
+            tokio::time::sleep_until(at.into()).await;
+            serial += 1;
+            let body = json!({
+                "id": format!("in-{serial}"),
+                "from": { "id": format!("viber-{serial}"), "name": "Customer", "phone": phone(300_000 + serial) },
+                "text": "Hello, I have a question",
+            })
+            .to_string();
+            let timestamp = chrono::Utc::now().timestamp();
+            let signature = omnipanel_tests::generic_signature(&secret, timestamp, &body);
+            let request = server
+                .http
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("X-Omnipanel-Timestamp", timestamp.to_string())
+                .header("X-Omnipanel-Signature", signature)
+                .body(body);
+            let answers = answers.clone();
+            tasks.push(tokio::spawn(async move {
+                let begun = Instant::now();
+                let status = request.send().await.map_or(0, |r| r.status().as_u16());
+                answers.lock().unwrap().push((status, begun.elapsed()));
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let finished = started.elapsed();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let answers = answers.lock().unwrap().clone();
+        let refused = answers.iter().filter(|(status, _)| *status != 200).count();
+        let mut times: Vec<Duration> = answers.iter().map(|(_, took)| *took).collect();
+        times.sort();
+        println!(
+            "offered {rate}/s: achieved {:.1}/s; webhook answered p50 {} p99 {} max {}; not 200: {refused}; chats invited {} of {total}",
+            answers.len() as f64 / finished.as_secs_f64().max(10.0),
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99)),
+            ms(times.last().copied().unwrap_or_default()),
+            invited(&seen) - invited_before,
+        );
+    }
+}
+
 async fn scenario_subscriptions(server: &Server, org: &Org, ops: &[Op]) {
     const TABS: usize = 10;
     const RATE: u32 = 250;
@@ -759,6 +852,11 @@ async fn main() -> std::process::ExitCode {
         let org = organization(&server).await;
         let ops = operators(&server, &org, 200, 1).await;
         scenario_subscriptions(&server, &org, &ops).await;
+    }
+    if runs("inbound") {
+        let org = organization(&server).await;
+        let ops = operators(&server, &org, 200, 50).await;
+        scenario_inbound(&server, &org, &ops).await;
     }
     drop(server);
     let _ = Command::new("psql")
