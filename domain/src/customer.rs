@@ -162,15 +162,29 @@ pub async fn find_or_create(
     db: &impl ConnectionTrait, organization_id: OrganizationId, source: ChatSource,
     input: &CustomerInput, now: DateTime<Utc>,
 ) -> Result<customer::Model> {
-    find_or_create_numbered(db, organization_id, source, input, now, None).await
+    find_or_create_numbered(db, organization_id, source, input, now, NewNumber::Next)
+        .await?
+        .ok_or(DomainError::not_found("customer"))
 }
 
-/// [`find_or_create`], a new customer taking `reserved` as its number when given (one taken
-/// before the change opened), else the organization's next.
+/// Where a new customer's number comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewNumber {
+    /// The organization's next, taken in the change (its row is then held until the commit).
+    Next,
+    /// One taken before the change opened (`store::reserve_numbers`).
+    Reserved(i64),
+    /// None in this attempt: a new customer is not created, so that the caller can take a
+    /// number outside its change and try again.
+    NotYet,
+}
+
+/// [`find_or_create`], a new customer numbered as `number` says; `None` only when the customer
+/// is new and `number` is [`NewNumber::NotYet`].
 pub async fn find_or_create_numbered(
     db: &impl ConnectionTrait, organization_id: OrganizationId, source: ChatSource,
-    input: &CustomerInput, now: DateTime<Utc>, reserved: Option<i64>,
-) -> Result<customer::Model> {
+    input: &CustomerInput, now: DateTime<Utc>, number: NewNumber,
+) -> Result<Option<customer::Model>> {
     let wanted = wanted_identities(input, source)?;
     let (found, known) = lookup(db, organization_id, &wanted).await?;
     let phone = input.phone.as_deref().and_then(normalize_phone);
@@ -200,12 +214,13 @@ pub async fn find_or_create_numbered(
             model.update(db).await?
         }
         None => {
-            let number = match reserved {
-                Some(number) => number,
-                None => {
+            let number = match number {
+                NewNumber::Reserved(number) => number,
+                NewNumber::Next => {
                     let sequence = organization::Column::CustomerSeq;
                     crate::store::next_number(db, organization_id, sequence).await?
                 }
+                NewNumber::NotYet => return Ok(None),
             };
             customer::ActiveModel {
                 id: Set(CustomerId::new()),
@@ -227,7 +242,7 @@ pub async fn find_or_create_numbered(
     for entry in wanted.into_iter().filter(|w| !known.contains(w)) {
         add_identity(db, &customer, entry, now).await?;
     }
-    Ok(customer)
+    Ok(Some(customer))
 }
 
 /// Writes what an operator learned about a customer (D10): the given name, phone and e-mail

@@ -12,7 +12,7 @@ use crate::admin::working_hours::waiting_reply;
 use crate::chat::rules::{TranscriptEntryInput, Variable, fill_template, new_chat};
 use crate::conversation::said::Said;
 use crate::crm::matching::Matching;
-use crate::customer::{self, CustomerInput};
+use crate::customer::{self, CustomerInput, NewNumber};
 use crate::entity::{chat, message, organization, queue};
 use crate::enums::{
     ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, DeliveryState, RoutingOutcome,
@@ -90,7 +90,7 @@ impl Chats<'_> {
             input.source,
             &input.customer,
             now,
-            customer_number,
+            customer_number.map_or(NewNumber::Next, NewNumber::Reserved),
         )
         .await
         .map_err(|e| match e {
@@ -98,7 +98,8 @@ impl Chats<'_> {
                 DomainError::validation(field, message)
             }
             other => other,
-        })?;
+        })?
+        .ok_or(DomainError::not_found("customer"))?;
         let customer = self
             .domain
             .crm()

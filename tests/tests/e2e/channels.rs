@@ -12,6 +12,7 @@ on_both_databases!(
     telegram_updates_become_chats_and_replies_reach_telegram,
     replies_survive_an_outage_in_order_and_once,
     generic_channels_are_signed_both_ways,
+    messages_from_a_messenger_number_new_chats_and_customers,
     channels_are_administered_with_care,
     a_channel_serves_only_its_own_organization,
     nul_characters_from_a_messenger_are_dropped,
@@ -371,6 +372,79 @@ async fn generic_channels_are_signed_both_ways(app: TestApp) {
     assert_eq!(sent["text"], "Dzień dobry, Piotr!");
     assert_eq!(sent["messageId"], reply["id"]);
     assert_eq!(sent["id"], out.header("x-omnipanel-delivery").unwrap());
+}
+
+/// A message that opens a chat takes the chat's number, and a new customer's, before its change
+/// (so a burst of new conversations does not wait on the organization's row): a message to an
+/// open chat takes none, and a customer who writes again elsewhere keeps their number and takes
+/// none, so nobody after them skips one.
+async fn messages_from_a_messenger_number_new_chats_and_customers(app: TestApp) {
+    let d = app.desk("Acme").await;
+    let provider = FakeReceiver::start().await;
+    let mut channels = Vec::new();
+    for name in ["Viber", "Viber for sales"] {
+        let made = create_channel(
+            &app,
+            &d.org.owner_token,
+            json!({ "kind": "VIBER", "name": name, "outboundUrl": provider.url("/viber/out"), "queueId": d.queue }),
+        )
+        .await;
+        let payload = &made["data"]["createChannel"];
+        channels.push((
+            payload["webhookUrl"].as_str().unwrap().to_owned(),
+            payload["secret"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let write = |channel: usize, id: &str, from: &str, text: &str| {
+        let (url, secret) = &channels[channel];
+        let now = app.domain.now().timestamp();
+        let body =
+            json!({ "id": id, "from": { "id": from, "name": from }, "text": text }).to_string();
+        let request = app
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header("X-Omnipanel-Timestamp", now.to_string())
+            .header("X-Omnipanel-Signature", sign(secret, now, &body))
+            .body(body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(write(0, "m-1", "viber-ann", "Hello").await, 200);
+    assert_eq!(write(0, "m-2", "viber-ann", "Are you there?").await, 200);
+    assert_eq!(write(0, "m-3", "viber-bob", "Hi").await, 200);
+    assert_eq!(write(1, "m-4", "viber-ann", "About an order").await, 200);
+    assert_eq!(write(1, "m-5", "viber-cy", "Hello sales").await, 200);
+    let data = app
+        .ok(
+            Some(&d.org.owner_token),
+            "{ chats(first: 50) { edges { node { number customer { name number } messages(first: 10) { edges { node { text } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut seen: Vec<(i64, String, i64, usize)> = data["chats"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let chat = &e["node"];
+            (
+                chat["number"].as_i64().unwrap(),
+                chat["customer"]["name"].as_str().unwrap().to_owned(),
+                chat["customer"]["number"].as_i64().unwrap(),
+                messages(chat).len(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (1, "viber-ann".to_owned(), 1, 2),
+            (2, "viber-bob".to_owned(), 2, 1),
+            (3, "viber-ann".to_owned(), 1, 1),
+            (4, "viber-cy".to_owned(), 3, 1),
+        ]
+    );
 }
 
 async fn channels_are_administered_with_care(app: TestApp) {
