@@ -7,11 +7,11 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use validator::Validate;
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Principal};
 use crate::admin::settings::{self};
 use crate::entity::{
     crm_connection, invitation, operator, operator_credential, organization, organization_settings,
-    wrap_up_reason,
+    session, wrap_up_reason,
 };
 use crate::enums::{CrmKind, OperatorStatus, Role};
 use crate::error::{DomainError, Result, conflict_on_unique};
@@ -342,21 +342,23 @@ impl Identity<'_> {
         })
     }
 
-    /// Changes the caller's own name or password.
+    /// Changes the caller's own name or password. A new password ends the caller's other
+    /// sessions (another browser, a device left signed in) on every instance as it commits;
+    /// the session that changed it stays signed in.
     #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
     pub async fn update_my_profile(
         self, actor: &Actor, input: UpdateMyProfileInput,
     ) -> Result<operator::Model> {
         check(&input)?;
         let me = self.me(actor).await?;
-        let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let mut work = self.domain.begin_now().await?;
+        let now = work.now;
         if let Some(new_password) = &input.new_password {
             let current = input.current_password.as_deref().ok_or_else(|| {
                 DomainError::validation("currentPassword", "is required to set a new password")
             })?;
             let credential = operator_credential::Entity::find_by_id(me.id)
-                .one(&tx)
+                .one(&work.tx)
                 .await?
                 .ok_or_else(|| DomainError::Internal("operator without credentials".into()))?;
             if !secret::verify_password(current, &credential.password_hash) {
@@ -370,8 +372,21 @@ impl Identity<'_> {
                 password_hash: Set(secret::hash_password(new_password)?),
                 updated_at: Set(now),
             }
-            .update(&tx)
+            .update(&work.tx)
             .await?;
+            let mut others = session::Entity::update_many()
+                .col_expr(session::Column::RevokedAt, Expr::value(now))
+                .filter(session::Column::OperatorId.eq(me.id))
+                .filter(session::Column::RevokedAt.is_null());
+            if let Principal::Operator {
+                session_id: Some(mine),
+                ..
+            } = actor.principal
+            {
+                others = others.filter(session::Column::Id.ne(mine));
+            }
+            others.exec(&work.tx).await?;
+            work.change_credentials();
         }
         let mut model: operator::ActiveModel = me.into();
         if let Some(first) = &input.first_name {
@@ -381,8 +396,7 @@ impl Identity<'_> {
             model.last_name = Set(clean(last));
         }
         model.updated_at = Set(now);
-        let updated = model.update(&tx).await?;
-        tx.commit().await?;
-        Ok(updated)
+        let updated = model.update(&work.tx).await?;
+        self.domain.answer(work, updated).await
     }
 }

@@ -211,12 +211,24 @@ async fn operators_edit_their_own_profile(app: TestApp) {
         )
         .await;
     assert_eq!(error_field(&wrong_current), "currentPassword");
+    // Signed in elsewhere too (kept in memory once used); a new password ends that session,
+    // not the one that set it, and nobody else's.
+    app.keeping_tokens().await;
+    let elsewhere = app.sign_in(&email, PASSWORD).await;
+    app.ok(Some(&elsewhere), "{ me { id } }", json!({})).await;
+    app.ok(Some(&org.owner_token), "{ me { id } }", json!({}))
+        .await;
     app.ok(
         Some(&token),
         update,
         json!({ "input": { "newPassword": "another password", "currentPassword": PASSWORD } }),
     )
     .await;
+    let ended = app.gql(Some(&elsewhere), "{ me { id } }", json!({})).await;
+    assert_eq!(error_code(&ended), "UNAUTHENTICATED", "{ended}");
+    app.ok(Some(&token), "{ me { id } }", json!({})).await;
+    app.ok(Some(&org.owner_token), "{ me { id } }", json!({}))
+        .await;
     app.sign_in(&email, "another password").await;
 
     // Operators see colleagues' first names only; supervisors and above see everything.
