@@ -10,6 +10,7 @@ use crate::actor::Actor;
 use crate::entity::{operator, operator_skill, queue_member, session};
 use crate::enums::{OperatorStatus, Role};
 use crate::error::{DomainError, Result};
+use crate::identity::sessions::end_sessions;
 use crate::ids::{OperatorId, SkillId};
 use crate::presence::rules::change_status;
 use crate::routing::rows::lock_operator;
@@ -138,13 +139,7 @@ impl Admin<'_> {
             .filter(queue_member::Column::OperatorId.eq(id))
             .exec(&work.tx)
             .await?;
-        session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, Expr::value(now))
-            .filter(session::Column::OperatorId.eq(id))
-            .filter(session::Column::RevokedAt.is_null())
-            .exec(&work.tx)
-            .await?;
-        work.change_credentials();
+        end_sessions(&mut work, session::Column::OperatorId.eq(id)).await?;
         self.domain.commit(work).await?;
         tracing::info!(operator_id = %id, by = ?actor.operator_id(), "an operator was deactivated");
         Ok(archived)

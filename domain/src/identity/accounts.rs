@@ -3,7 +3,7 @@
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde::Serialize;
 use validator::Validate;
 
@@ -15,7 +15,7 @@ use crate::entity::{
 };
 use crate::enums::{CrmKind, OperatorStatus, Role};
 use crate::error::{DomainError, Result, conflict_on_unique};
-use crate::identity::sessions::{SignedIn, normalize_email};
+use crate::identity::sessions::{SignedIn, end_sessions, normalize_email};
 use crate::ids::{InvitationId, OperatorId, OrganizationId, WrapUpReasonId};
 use crate::presence::rules::change_status;
 use crate::secret::{self, prefix};
@@ -374,19 +374,15 @@ impl Identity<'_> {
             }
             .update(&work.tx)
             .await?;
-            let mut others = session::Entity::update_many()
-                .col_expr(session::Column::RevokedAt, Expr::value(now))
-                .filter(session::Column::OperatorId.eq(me.id))
-                .filter(session::Column::RevokedAt.is_null());
+            let mut others = Condition::all().add(session::Column::OperatorId.eq(me.id));
             if let Principal::Operator {
                 session_id: Some(mine),
                 ..
             } = actor.principal
             {
-                others = others.filter(session::Column::Id.ne(mine));
+                others = others.add(session::Column::Id.ne(mine));
             }
-            others.exec(&work.tx).await?;
-            work.change_credentials();
+            end_sessions(&mut work, others).await?;
         }
         let mut model: operator::ActiveModel = me.into();
         if let Some(first) = &input.first_name {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, IntoCondition};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
 };
@@ -21,6 +21,7 @@ use crate::secret::{self, prefix};
 use crate::service::Identity;
 use crate::store::relation;
 use crate::validate::check;
+use crate::work::Work;
 
 /// A session with its operator, as authentication reads them.
 #[derive(Debug, FromQueryResult)]
@@ -295,16 +296,24 @@ impl Identity<'_> {
         } = actor.principal
         {
             let mut work = self.domain.begin_now().await?;
-            session::Entity::update_many()
-                .col_expr(session::Column::RevokedAt, Expr::value(work.now))
-                .filter(session::Column::Id.eq(id))
-                .exec(&work.tx)
-                .await?;
-            work.change_credentials();
+            end_sessions(&mut work, session::Column::Id.eq(id)).await?;
             self.domain.commit(work).await?;
         }
         Ok(())
     }
+}
+
+/// Ends the open sessions `which` selects, in the change: every instance forgets their tokens
+/// as it commits.
+pub(crate) async fn end_sessions(work: &mut Work, which: impl IntoCondition) -> Result<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(work.now))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(which)
+        .exec(&work.tx)
+        .await?;
+    work.change_credentials();
+    Ok(())
 }
 
 pub(crate) fn normalize_email(email: &str) -> String {
