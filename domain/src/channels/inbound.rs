@@ -88,7 +88,7 @@ impl Channels<'_> {
                         reserve_numbers(&self.domain.db, found.organization_id, &sequences).await?;
                     numbers = Numbers {
                         chat: Some(taken[0]),
-                        customer: taken.get(1).copied().or(numbers.customer),
+                        customer: taken.get(1).copied(),
                     };
                 }
             }
