@@ -441,13 +441,19 @@ async fn scenario_send(server: &Server, org: &Org) {
     );
 }
 
-async fn scenario_handoff(server: &Server, org: &Org, ops: &[Op]) {
-    let q = queue(server, org, "Hand-offs", ops).await;
+/// A queue of `ops`, all READY, each following `workplaceEvents`: the queue and what they see.
+async fn followed_queue(server: &Server, org: &Org, name: &str, ops: &[Op]) -> (String, Seen) {
+    let q = queue(server, org, name, ops).await;
     set_status(server, ops, "READY").await;
     let seen: Seen = Arc::default();
     for op in ops {
         follow(server, &op.token, seen.clone()).await;
     }
+    (q, seen)
+}
+
+async fn scenario_handoff(server: &Server, org: &Org, ops: &[Op]) {
+    let (q, seen) = followed_queue(server, org, "Hand-offs", ops).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     println!(
         "\n## hand-offs to a queue of {} subscribed operators, 10 s each",
@@ -520,12 +526,7 @@ async fn scenario_handoff(server: &Server, org: &Org, ops: &[Op]) {
 }
 
 async fn scenario_inbound(server: &Server, org: &Org, ops: &[Op]) {
-    let q = queue(server, org, "Messenger", ops).await;
-    set_status(server, ops, "READY").await;
-    let seen: Seen = Arc::default();
-    for op in ops {
-        follow(server, &op.token, seen.clone()).await;
-    }
+    let (q, seen) = followed_queue(server, org, "Messenger", ops).await;
     let made = server
         .ok(
             Some(&org.owner),
