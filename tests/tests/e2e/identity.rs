@@ -203,6 +203,10 @@ async fn operators_edit_their_own_profile(app: TestApp) {
         )
         .await;
     assert_eq!(error_field(&blank), "firstName");
+    // Signed in elsewhere too (kept in memory once used).
+    app.keeping_tokens().await;
+    let elsewhere = app.sign_in(&email, PASSWORD).await;
+    app.ok(Some(&elsewhere), "{ me { id } }", json!({})).await;
     let wrong_current = app
         .gql(
             Some(&token),
@@ -211,11 +215,10 @@ async fn operators_edit_their_own_profile(app: TestApp) {
         )
         .await;
     assert_eq!(error_field(&wrong_current), "currentPassword");
-    // Signed in elsewhere too (kept in memory once used); a new password ends that session,
-    // not the one that set it, and nobody else's.
-    app.keeping_tokens().await;
-    let elsewhere = app.sign_in(&email, PASSWORD).await;
+    // A refused change ends nothing and keeps the password; a new password ends the other
+    // session, not the one that set it, and nobody else's.
     app.ok(Some(&elsewhere), "{ me { id } }", json!({})).await;
+    app.sign_in(&email, PASSWORD).await;
     app.ok(Some(&org.owner_token), "{ me { id } }", json!({}))
         .await;
     app.ok(
