@@ -34,6 +34,7 @@ pub mod files;
 pub mod identity;
 pub mod ids;
 pub mod masking;
+pub(crate) mod numbering;
 pub mod page;
 pub mod ports;
 pub mod presence;

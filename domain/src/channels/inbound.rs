@@ -10,15 +10,15 @@ use serde_json::json;
 use crate::channels::config::{config_of, source_of};
 use crate::conversation::said::Said;
 use crate::crm::matching::Matching;
-use crate::customer::{self, CustomerInput, NewNumber};
+use crate::customer::{self, CustomerInput};
 use crate::deliveries::queue::Pending;
-use crate::entity::{channel, chat, inbound_receipt, message, organization, queue};
+use crate::entity::{channel, chat, inbound_receipt, message, queue};
 use crate::enums::{AuthorKind, ChatDirection, ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
+use crate::numbering::{Attempt, Numbers};
 use crate::routing::rows::lock_chat;
 use crate::service::Channels;
-use crate::store::reserve_numbers;
 
 /// A file a customer sent, to fetch from the provider.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,40 +65,18 @@ impl Channels<'_> {
             .crm()
             .match_contact(found.organization_id, source, &inbound.customer)
             .await;
-        // A message that opens a chat takes the chat's number, and a new customer's, in a
-        // statement of its own before its change (`store::reserve_numbers`), so the
-        // organization's row is not held until the commit and a burst of new conversations does
-        // not go one at a time. The attempt that finds it needs them writes nothing and is
-        // tried again with them (a second attempt never asks again); a message to an open chat
-        // takes no number and is tried once.
-        let mut numbers = Numbers::default();
-        loop {
-            let attempt = self
-                .domain
-                .retry(|| self.receive_inbound_once(found, &inbound, &matching, numbers))
-                .await?;
-            match attempt {
-                Attempt::Done(message) => return Ok(message),
-                Attempt::Needs { customer } => {
-                    let mut sequences = vec![organization::Column::ChatSeq];
-                    if customer {
-                        sequences.push(organization::Column::CustomerSeq);
-                    }
-                    let taken =
-                        reserve_numbers(&self.domain.db, found.organization_id, &sequences).await?;
-                    numbers = Numbers {
-                        chat: Some(taken[0]),
-                        customer: taken.get(1).copied(),
-                    };
-                }
-            }
-        }
+        // A message that opens a chat takes its numbers before its change (`numbering.rs`).
+        self.domain
+            .with_numbers(found.organization_id, |numbers| {
+                self.receive_inbound_once(found, &inbound, &matching, numbers)
+            })
+            .await
     }
 
     async fn receive_inbound_once(
         self, found: &channel::Model, inbound: &InboundMessage, matching: &Matching,
         numbers: Numbers,
-    ) -> Result<Attempt> {
+    ) -> Result<Attempt<Option<message::Model>>> {
         let now = self.domain.now();
         let mut work = self.domain.begin(now).await?;
         if let Some(receipt) = &inbound.receipt {
@@ -127,20 +105,13 @@ impl Channels<'_> {
             return Ok(Attempt::Done(None));
         }
         let source = source_of(found.kind);
-        // Once numbers were taken for this message it asks for none again: whatever else it
-        // turns out to need (a customer that was not new a moment ago) it takes in its change.
-        let new_number = match numbers.customer {
-            Some(number) => NewNumber::Reserved(number),
-            None if numbers.chat.is_some() => NewNumber::Next,
-            None => NewNumber::NotYet,
-        };
         let Some(customer) = customer::find_or_create_numbered(
             &work.tx,
             found.organization_id,
             source,
             &inbound.customer,
             now,
-            new_number,
+            numbers.new_customer(),
         )
         .await?
         else {
@@ -251,20 +222,4 @@ impl Channels<'_> {
         }
         self.domain.answer(work, Attempt::Done(Some(created))).await
     }
-}
-
-/// The numbers a message that opens a chat took before its change.
-#[derive(Clone, Copy, Debug, Default)]
-struct Numbers {
-    chat: Option<i64>,
-    customer: Option<i64>,
-}
-
-/// What one attempt at storing an inbound message came to.
-enum Attempt {
-    /// Stored (or a repeat, stored before: none).
-    Done(Option<message::Model>),
-    /// It opens a chat, for a new customer or not, whose numbers it has not taken yet; nothing
-    /// was written.
-    Needs { customer: bool },
 }
