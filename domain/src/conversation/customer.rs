@@ -14,8 +14,9 @@ use crate::entity::{chat, message, queue};
 use crate::enums::{ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, EventKind};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
+use crate::numbering::{Attempt, Numbers};
 use crate::routing::rows::lock_chat;
-use crate::service::{Conversation, retried};
+use crate::service::Conversation;
 use crate::store::find_own;
 use crate::validate::check;
 
@@ -51,16 +52,24 @@ pub struct PostCustomerMessageInput {
 }
 
 impl Conversation<'_> {
-    retried! {
-        /// A message from the customer's side (the chatbot or a channel adapter). Without a chat id
-        /// it goes to the customer's open chat on that source, or starts a chat with the bot.
-        pub async fn post_customer_message(PostCustomerMessageInput) -> message::Model = post_customer_message_once;
+    /// A message from the customer's side (the chatbot or a channel adapter). Without a chat id
+    /// it goes to the customer's open chat on that source, or starts a chat with the bot, whose
+    /// numbers it takes before its change (`numbering.rs`).
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
+    pub async fn post_customer_message(
+        self, actor: &Actor, input: PostCustomerMessageInput,
+    ) -> Result<message::Model> {
+        self.domain
+            .with_numbers(actor.organization_id, |numbers| {
+                self.post_customer_message_once(actor, input.clone(), numbers)
+            })
+            .await
     }
 
     /// One attempt of [`Self::post_customer_message`].
     async fn post_customer_message_once(
-        self, actor: &Actor, input: PostCustomerMessageInput,
-    ) -> Result<message::Model> {
+        self, actor: &Actor, input: PostCustomerMessageInput, numbers: Numbers,
+    ) -> Result<Attempt<message::Model>> {
         actor.require_scope(ApiKeyScope::Chatbot)?;
         check(&input)?;
         let now = self.domain.now();
@@ -80,7 +89,7 @@ impl Conversation<'_> {
                 .one(&work.tx)
                 .await?
         {
-            return Ok(found);
+            return Ok(Attempt::Done(found));
         }
         let (chat, rules, new_with_bot) = match input.chat_id {
             Some(id) => {
@@ -94,11 +103,13 @@ impl Conversation<'_> {
                 }
                 (found, Some(rules), false)
             }
-            None => {
-                let (found, new_with_bot) =
-                    self.open_chat_for(&work.tx, actor, &input, now).await?;
-                (found, None, new_with_bot)
-            }
+            None => match self
+                .open_chat_for(&work.tx, actor, &input, now, numbers)
+                .await?
+            {
+                Attempt::Done((found, new_with_bot)) => (found, None, new_with_bot),
+                Attempt::Needs { customer } => return Ok(Attempt::Needs { customer }),
+            },
         };
         // A provider's message id is stored once: per channel, or per chat without one.
         if let Some(external_id) = &input.external_id {
@@ -109,7 +120,7 @@ impl Conversation<'_> {
                 None => existing.filter(message::Column::ChatId.eq(chat.id)),
             };
             if let Some(found) = existing.one(&work.tx).await? {
-                return Ok(found);
+                return Ok(Attempt::Done(found));
             }
         }
         if !new_with_bot {
@@ -133,14 +144,16 @@ impl Conversation<'_> {
                 .tell_queue(&mut work, &chat, EventKind::ChatWithBot)
                 .await?;
         }
-        self.domain.answer(work, created).await
+        self.domain.answer(work, Attempt::Done(created)).await
     }
 
-    /// The customer's open chat on a source, or a new chat with the bot (then `true`).
+    /// The customer's open chat on a source, or a new chat with the bot (then `true`), numbered
+    /// with `numbers`: without them, a chat that would be new is not opened, and neither is a
+    /// new customer created.
     async fn open_chat_for(
         self, db: &impl ConnectionTrait, actor: &Actor, input: &PostCustomerMessageInput,
-        now: DateTime<Utc>,
-    ) -> Result<(chat::Model, bool)> {
+        now: DateTime<Utc>, numbers: Numbers,
+    ) -> Result<Attempt<(chat::Model, bool)>> {
         let source = input
             .source
             .ok_or_else(|| DomainError::validation("source", "is required without chatId"))?;
@@ -148,31 +161,41 @@ impl Conversation<'_> {
             .customer
             .as_ref()
             .ok_or_else(|| DomainError::validation("customer", "is required without chatId"))?;
-        let customer =
-            customer::find_or_create(db, actor.organization_id, source, who, now).await?;
-        if let Some(open) = chat::Entity::find()
-            .filter(chat::Column::CustomerId.eq(customer.id))
-            .filter(chat::Column::Source.eq(source))
-            .filter(chat::Column::Status.ne(ChatStatus::Completed))
-            .order_by_desc(chat::Column::CreatedAt)
-            .one(db)
-            .await?
+        let customer = customer::find_or_create_numbered(
+            db,
+            actor.organization_id,
+            source,
+            who,
+            now,
+            numbers.new_customer(),
+        )
+        .await?;
+        if let Some(customer) = &customer
+            && let Some(open) = chat::Entity::find()
+                .filter(chat::Column::CustomerId.eq(customer.id))
+                .filter(chat::Column::Source.eq(source))
+                .filter(chat::Column::Status.ne(ChatStatus::Completed))
+                .order_by_desc(chat::Column::CreatedAt)
+                .one(db)
+                .await?
         {
             let open = lock_chat(db, open.id)
                 .await?
                 .ok_or(DomainError::not_found("chat"))?;
-            return Ok((open, false));
+            return Ok(Attempt::Done((open, false)));
         }
+        // A new chat: its input is checked before any number is taken for it.
         if let Some(queue_id) = input.queue_id {
             find_own::<queue::Entity>(db, actor, queue_id)
                 .await
                 .map_err(|_| DomainError::validation("queueId", "No such queue"))?;
         }
-        let number = self
-            .domain
-            .chats()
-            .next_chat_number(db, actor.organization_id, ChatDirection::Inbound)
-            .await?;
+        // Without numbers nothing new is made, nor a new customer (`NewNumber::NotYet`).
+        let (Some(customer), Some(number)) = (&customer, numbers.chat) else {
+            return Ok(Attempt::Needs {
+                customer: customer.is_none(),
+            });
+        };
         let created = crate::chat::rules::new_chat(
             actor.organization_id,
             number,
@@ -181,11 +204,11 @@ impl Conversation<'_> {
             source,
             input.channel_id,
             input.queue_id,
-            &customer,
+            customer,
             now,
         )
         .insert(db)
         .await?;
-        Ok((created, true))
+        Ok(Attempt::Done((created, true)))
     }
 }

@@ -10,6 +10,7 @@ on_both_databases!(
     the_traffic_light_can_count_from_the_operators_message,
     a_muted_customer_does_not_restart_the_clock,
     an_operator_takes_a_chat_over_from_the_bot,
+    a_chatbots_first_messages_number_new_chats_and_customers,
     notes_keep_their_limits,
     topics_tags_and_previous_chats,
     quick_replies_are_filled_for_the_chat,
@@ -266,6 +267,70 @@ async fn an_operator_takes_a_chat_over_from_the_bot(app: TestApp) {
         error_code(&app.chat_action(&d.op.token, "takeOverChat", &id).await),
         "CONFLICT",
         "only from the bot"
+    );
+}
+
+/// A chatbot's message without a chat opens one, numbered before its change (`numbering.rs`):
+/// new chats and customers are numbered in order with none skipped, a message to an open chat
+/// or from a known customer takes no number, and a refused one takes none.
+async fn a_chatbots_first_messages_number_new_chats_and_customers(app: TestApp) {
+    let d = desk(&app).await;
+    let post = "mutation($input: PostCustomerMessageInput!) { postCustomerMessage(input: $input) { message { chatId } } }";
+    let say = |source: &str, customer: Value, text: &str| json!({ "input": { "source": source, "customer": customer, "queueId": d.queue, "text": text } });
+    let ann = json!({ "messengerId": "ann-1", "phone": "+48600100201", "name": "Ann" });
+    app.ok(Some(&d.key), post, say("TELEGRAM", ann.clone(), "Hello"))
+        .await;
+    app.ok(Some(&d.key), post, say("TELEGRAM", ann, "Still there?"))
+        .await;
+    let bob = json!({ "messengerId": "bob-1", "name": "Bob" });
+    let mut refused = say("TELEGRAM", bob.clone(), "Hi");
+    refused["input"]["queueId"] = json!("00000000-0000-4000-8000-000000000000");
+    let refused = app.gql(Some(&d.key), post, refused).await;
+    assert_eq!(error_code(&refused), "VALIDATION", "{refused}");
+    assert_eq!(error_field(&refused), "queueId");
+    app.ok(Some(&d.key), post, say("TELEGRAM", bob, "Hi")).await;
+    // Ann again, by her phone, on another source: a new chat, the customer she was.
+    let ann_elsewhere = json!({ "phone": "+48600100201" });
+    app.ok(
+        Some(&d.key),
+        post,
+        say("VIBER", ann_elsewhere, "About an order"),
+    )
+    .await;
+    let cy = json!({ "messengerId": "cy-1", "name": "Cy" });
+    app.ok(Some(&d.key), post, say("TELEGRAM", cy, "Hello"))
+        .await;
+
+    let data = app
+        .ok(
+            Some(&d.org.owner_token),
+            "{ chats(first: 50) { edges { node { number source customer { name number } messages(first: 10) { edges { node { text } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut seen: Vec<(i64, String, i64, usize)> = data["chats"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let chat = &e["node"];
+            (
+                chat["number"].as_i64().unwrap(),
+                chat["customer"]["name"].as_str().unwrap().to_owned(),
+                chat["customer"]["number"].as_i64().unwrap(),
+                chat["messages"]["edges"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (1, "Ann".to_owned(), 1, 2),
+            (2, "Bob".to_owned(), 2, 1),
+            (3, "Ann".to_owned(), 1, 1),
+            (4, "Cy".to_owned(), 3, 1),
+        ]
     );
 }
 
