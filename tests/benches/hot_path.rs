@@ -339,18 +339,31 @@ fn ms(d: Duration) -> String {
 /// pgbench's one-row INSERT+COMMIT at `clients` for `secs` on `database_url`: transactions a
 /// second and the mean latency.
 fn pgbench(database_url: &str, clients: usize, secs: u64) -> (f64, f64) {
-    let script = std::env::temp_dir().join("omnipanel-bench-insert.sql");
-    std::fs::write(
-        &script,
-        "INSERT INTO bench_baseline (id, payload, created_at) VALUES (gen_random_uuid(), 'hello', now());\n",
-    )
-    .unwrap();
     let setup = Command::new("psql")
         .args([database_url, "-qc", "CREATE TABLE IF NOT EXISTS bench_baseline (id uuid PRIMARY KEY, payload text NOT NULL, created_at timestamptz NOT NULL)"])
         .status()
         .expect("psql");
     assert!(setup.success());
+    run_pgbench(
+        database_url,
+        clients,
+        secs,
+        "insert",
+        "INSERT INTO bench_baseline (id, payload, created_at) VALUES (gen_random_uuid(), 'hello', now());\n",
+        &[],
+    )
+}
+
+/// pgbench running `script` (named `name`) from `clients` connections for `secs`: its
+/// transactions a second and their mean latency in milliseconds.
+fn run_pgbench(
+    database_url: &str, clients: usize, secs: u64, name: &str, script: &str, options: &[&str],
+) -> (f64, f64) {
+    let path = std::env::temp_dir().join(format!("omnipanel-bench-{name}.sql"));
+    std::fs::write(&path, script).unwrap();
+    let script = path;
     let out = Command::new("pgbench")
+        .args(options)
         .args([
             "-n",
             "-c",
@@ -431,6 +444,7 @@ async fn scenario_send(server: &Server, org: &Org) {
     samples.sort();
     let rate = samples.len() as f64 / wall.as_secs_f64();
     let (tps, latency) = pgbench(&server.database_url, CLIENTS, SECS);
+    let (replayed, _) = replay_send_sql(&server.database_url, &chats, CLIENTS, SECS);
     println!("\n## sendMessage, {CLIENTS} operators at once, {SECS} s");
     println!("baseline pgbench INSERT+COMMIT: {tps:.0} tx/s, mean {latency:.2} ms");
     println!(
@@ -439,7 +453,66 @@ async fn scenario_send(server: &Server, org: &Org) {
         ms(percentile(&samples, 0.5)),
         ms(percentile(&samples, 0.99))
     );
+    println!(
+        "sendMessage's SQL alone, replayed by pgbench: {replayed:.0} messages/s ({:.2} of the baseline)",
+        replayed / tps.max(1.0)
+    );
 }
+
+/// The database's own ceiling for `sendMessage`: its transaction on PostgreSQL (BEGIN; the chat
+/// locked and read with its rules; the message, the chat's update and its two events in one
+/// statement; COMMIT), as `pg_stat_statements` shows the server sending it, replayed by pgbench
+/// from `clients` connections, prepared as sqlx prepares it, with no server in between. Each
+/// connection writes to a chat of its own, a copy of one of `chats` (the rows and indexes the
+/// server writes, without touching the server's own chats). Messages a second.
+fn replay_send_sql(database_url: &str, chats: &[String], clients: usize, secs: u64) -> (f64, f64) {
+    let ids = chats
+        .iter()
+        .map(|id| format!("'{id}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let copy = format!(
+        "INSERT INTO chats SELECT (jsonb_populate_record(NULL::chats, to_jsonb(c) || \
+         jsonb_build_object('id', md5('replay-chat' || c.n)::uuid, 'number', c.number + 1000000))).* \
+         FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM chats WHERE id IN ({ids})) c"
+    );
+    let copied = Command::new("psql")
+        .args([database_url, "-qc", &copy])
+        .status()
+        .expect("psql");
+    assert!(copied.success());
+    let organization = Command::new("psql")
+        .args([
+            database_url,
+            "-Atc",
+            &format!(
+                "SELECT organization_id FROM chats WHERE id = {}",
+                ids.split(", ").next().unwrap_or("NULL")
+            ),
+        ])
+        .output()
+        .expect("psql");
+    let organization = String::from_utf8_lossy(&organization.stdout)
+        .trim()
+        .to_owned();
+    run_pgbench(
+        database_url,
+        clients,
+        secs,
+        "send-replay",
+        &SEND_SQL.replace("ORGANIZATION", &organization),
+        &["-M", "prepared"],
+    )
+}
+
+/// `sendMessage`'s transaction, for [`replay_send_sql`]: client `n` writes to the chat copied
+/// as `n + 1`, as an operator of its own, in the organization named for `ORGANIZATION`.
+const SEND_SQL: &str = r#"\set i :client_id + 1
+BEGIN;
+SELECT c.*, s.*, (SELECT string_agg(p.operator_id::text, ',') FROM chat_participants p WHERE p.chat_id = c.id AND p.state IN ('JOINED', 'INVITED')) AS participants, ch.auto_close_after_secs FROM chats c INNER JOIN organization_settings s ON c.organization_id = s.organization_id LEFT JOIN channels ch ON c.channel_id = ch.id WHERE c.id = md5('replay-chat' || :i)::uuid FOR UPDATE OF c;
+WITH lead_0 AS (INSERT INTO messages (id, organization_id, chat_id, author_kind, author_operator_id, text, is_whisper, delivery_state, created_at) VALUES (gen_random_uuid(), 'ORGANIZATION', md5('replay-chat' || :i)::uuid, 'OPERATOR', md5('replay-op' || :i)::uuid, 'Message ' || :i, false, 'DELIVERED', now())), lead_1 AS (UPDATE chats SET last_message_at = now(), last_message_text = 'Message ' || :i, last_message_author_kind = 'OPERATOR', last_message_operator_id = md5('replay-op' || :i)::uuid, last_operator_message_at = now(), waiting_since = NULL, updated_at = now() WHERE id = md5('replay-chat' || :i)::uuid), v (id, organization_id, recipient_kind, recipient_id, grp, back, kind, chat_id, payload, created_at) AS (VALUES (gen_random_uuid(), 'ORGANIZATION'::uuid, 'CHAT'::varchar, md5('replay-chat' || :i)::uuid, 0, 0::bigint, 'MESSAGE_CREATED'::varchar, md5('replay-chat' || :i)::uuid, '{"messageId": "0", "authorKind": "OPERATOR"}'::json, now()), (gen_random_uuid(), 'ORGANIZATION'::uuid, 'OPERATOR'::varchar, md5('replay-op' || :i)::uuid, 1, 0::bigint, 'MESSAGE_CREATED'::varchar, md5('replay-chat' || :i)::uuid, '{"messageId": "0", "authorKind": "OPERATOR"}'::json, now())), s AS (INSERT INTO event_streams (recipient_kind, recipient_id, seq) SELECT recipient_kind, recipient_id, count(*) FROM v GROUP BY grp, recipient_kind, recipient_id ORDER BY grp ON CONFLICT (recipient_kind, recipient_id) DO UPDATE SET seq = event_streams.seq + excluded.seq RETURNING recipient_kind, recipient_id, seq), e AS (INSERT INTO events (id, organization_id, recipient_kind, recipient_id, seq, kind, chat_id, payload, created_at) SELECT v.id, v.organization_id, v.recipient_kind, v.recipient_id, s.seq - v.back, v.kind, v.chat_id, v.payload, v.created_at FROM v JOIN s USING (recipient_kind, recipient_id)) SELECT recipient_kind, recipient_id, seq FROM s;
+COMMIT;
+"#;
 
 /// A queue of `ops`, all READY, each following `workplaceEvents`: the queue and what they see.
 async fn followed_queue(server: &Server, org: &Org, name: &str, ops: &[Op]) -> (String, Seen) {
