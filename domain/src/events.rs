@@ -30,7 +30,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::{ChatId, EventId, OperatorId, OrganizationId};
 use crate::ports::events::{EventBus, Notice};
 
-/// The most events one insert writes (nine parameters each).
+/// SQLite: the most events one insert writes (nine parameters each).
 const EVENTS_PER_INSERT: usize = 2_000;
 
 /// One event waiting for its transaction to commit.
@@ -146,9 +146,9 @@ impl Outbox {
     }
 
     /// Writes the queued events with their recipients' next sequence numbers. Call last in the
-    /// transaction. However many recipients there are, this is one statement on PostgreSQL (for
-    /// up to 2,000 events: the counters advanced and the events written by one data-modifying
-    /// CTE) and two on SQLite (every counter advanced at once, then the events in one insert).
+    /// transaction. However many recipients there are, this is one statement on PostgreSQL (the
+    /// counters advanced and the events written by one data-modifying CTE) and two on SQLite
+    /// (every counter advanced at once, then the events in one insert, per 2,000).
     pub async fn flush(&mut self, db: &impl ConnectionTrait) -> Result<()> {
         let mut pending = std::mem::take(&mut self.pending);
         let mut lead = self.lead.take().map(|lead| {
@@ -173,13 +173,9 @@ impl Outbox {
         // Each event's sequence number, in `pending`'s order.
         let mut seqs = Vec::with_capacity(pending.len());
         if db.get_database_backend() == DatabaseBackend::Postgres {
-            // A recipient split across two slices is counted in each: its counter advances
-            // twice, by each slice's share, and its events stay gap-free and in order.
-            for slice in pending.chunks(EVENTS_PER_INSERT) {
-                let notices = write_events(db, slice, lead.take()).await?;
-                seqs.extend(numbered(slice, &notices));
-                self.notices.extend(notices);
-            }
+            let notices = write_events(db, &pending, lead.take()).await?;
+            seqs.extend(numbered(&pending, &notices));
+            self.notices.extend(notices);
             self.written = written(pending, seqs);
             return Ok(());
         }
@@ -342,42 +338,33 @@ fn by_recipient(sorted: &[Pending]) -> impl Iterator<Item = &[Pending]> {
     sorted.chunk_by(|a, b| a.recipient_kind == b.recipient_kind && a.recipient_id == b.recipient_id)
 }
 
-/// The types of `v`'s columns in [`write_events`], in order: id, organization_id,
-/// recipient_kind, recipient_id, grp, back, kind, chat_id, payload, created_at.
-const VALUE_TYPES: [&str; 10] = [
-    "uuid",
-    "uuid",
-    "varchar",
-    "uuid",
-    "int",
-    "bigint",
-    "varchar",
-    "uuid",
-    "json",
-    "timestamptz",
-];
-
 /// PostgreSQL: advances each recipient's counter by its number of events (in the order given,
 /// which must be sorted: the counter rows are locked in that order) and writes the events with
 /// the numbers taken, in one statement, after the `lead` writes (CTEs and their values) if any;
 /// returns each recipient's notice, to announce after the commit.
+///
+/// The events go as ten arrays, one a column, that the statement unnests: its text and its
+/// parameters are the same however many events there are, so each connection prepares and
+/// plans it once, and a change that tells a queue of hundreds binds ten values, not thousands.
 async fn write_events(
     db: &impl ConnectionTrait, sorted: &[Pending], lead: Option<(String, Vec<sea_orm::Value>)>,
 ) -> Result<Vec<Notice>> {
-    use std::fmt::Write;
     let (ctes, mut values) = lead.unwrap_or_default();
-    values.reserve(sorted.len() * VALUE_TYPES.len());
-    let mut sql = String::with_capacity(200 + ctes.len() + sorted.len() * 130);
-    sql.push_str("WITH ");
-    if !ctes.is_empty() {
-        sql.push_str(&ctes);
-        sql.push_str(", ");
-    }
-    sql.push_str(
-        "v (id, organization_id, recipient_kind, recipient_id, grp, back, kind, chat_id, \
-         payload, created_at) AS (VALUES ",
+    let n = sorted.len();
+    let (mut ids, mut organizations, mut recipient_kinds, mut recipients) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
     );
-    let first = values.len();
+    let (mut grps, mut backs, mut kinds, mut chats, mut payloads, mut ats) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     let mut groups = Vec::new();
     for (grp, group) in by_recipient(sorted).enumerate() {
         groups.push((
@@ -386,36 +373,63 @@ async fn write_events(
             group[0].organization_id,
         ));
         for (i, event) in group.iter().enumerate() {
-            if values.len() > first {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for (k, column_type) in VALUE_TYPES.iter().enumerate() {
-                if k > 0 {
-                    sql.push_str(", ");
-                }
-                let _ = write!(sql, "${}::{column_type}", values.len() + k + 1);
-            }
-            sql.push(')');
-            // In `VALUE_TYPES`' order (the array's length holds them equal); `back`: how many
-            // of this recipient's events in the statement come after this one.
-            let row: [sea_orm::Value; VALUE_TYPES.len()] = [
-                event.id.0.into(),
-                event.organization_id.0.into(),
-                event.recipient_kind.as_str().into(),
-                event.recipient_id.into(),
-                (grp as i32).into(),
-                ((group.len() - 1 - i) as i64).into(),
-                event.kind.as_str().into(),
-                event.chat_id.map(|c| c.0).into(),
-                event.payload.clone().into(),
-                event.at.into(),
-            ];
-            values.extend(row);
+            ids.push(event.id.0);
+            organizations.push(event.organization_id.0);
+            recipient_kinds.push(event.recipient_kind.as_str().to_owned());
+            recipients.push(event.recipient_id);
+            grps.push(grp as i32);
+            // How many of this recipient's events in the statement come after this one.
+            backs.push((group.len() - 1 - i) as i64);
+            kinds.push(event.kind.as_str().to_owned());
+            // An array's elements cannot be NULL here: no chat is the nil id, read back as NULL.
+            chats.push(event.chat_id.map_or(Uuid::nil(), |c| c.0));
+            payloads.push(event.payload.to_string());
+            ats.push(event.at);
         }
     }
-    sql.push_str(
-        "), s AS (\
+    let first = values.len() + 1;
+    values.extend([
+        ids.into(),
+        organizations.into(),
+        recipient_kinds.into(),
+        recipients.into(),
+        grps.into(),
+        backs.into(),
+        kinds.into(),
+        chats.into(),
+        payloads.into(),
+        ats.into(),
+    ]);
+    let arrays = [
+        "uuid[]",
+        "uuid[]",
+        "varchar[]",
+        "uuid[]",
+        "int[]",
+        "bigint[]",
+        "varchar[]",
+        "uuid[]",
+        "text[]",
+        "timestamptz[]",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(k, array)| format!("${}::{array}", first + k))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let lead = if ctes.is_empty() {
+        String::new()
+    } else {
+        format!("{ctes}, ")
+    };
+    let sql = format!(
+        "WITH {lead}v AS (\
+            SELECT id, organization_id, recipient_kind, recipient_id, grp, back, kind, \
+                NULLIF(chat_id, '00000000-0000-0000-0000-000000000000') AS chat_id, \
+                payload::json AS payload, created_at \
+            FROM unnest({arrays}) AS u (id, organization_id, recipient_kind, recipient_id, grp, \
+                back, kind, chat_id, payload, created_at)\
+         ), s AS (\
             INSERT INTO event_streams (recipient_kind, recipient_id, seq) \
             SELECT recipient_kind, recipient_id, count(*) FROM v \
             GROUP BY grp, recipient_kind, recipient_id ORDER BY grp \
