@@ -550,6 +550,34 @@ impl TestApp {
         self.ok(Some(token), &query, json!({ "id": id })).await["chat"].clone()
     }
 
+    /// Every chat `token` sees, as (its number, its customer's name and number, how many
+    /// messages it holds), in order of number: how chats and customers were numbered.
+    pub async fn numbered_chats(&self, token: &str) -> Vec<(i64, String, i64, usize)> {
+        let data = self
+            .ok(
+                Some(token),
+                "{ chats(first: 50) { edges { node { number customer { name number } messages(first: 10) { edges { node { id } } } } } } }",
+                json!({}),
+            )
+            .await;
+        let mut seen: Vec<_> = data["chats"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let chat = &e["node"];
+                (
+                    chat["number"].as_i64().unwrap(),
+                    chat["customer"]["name"].as_str().unwrap().to_owned(),
+                    chat["customer"]["number"].as_i64().unwrap(),
+                    chat["messages"]["edges"].as_array().unwrap().len(),
+                )
+            })
+            .collect();
+        seen.sort();
+        seen
+    }
+
     /// Runs a chat mutation that takes `{ chatId }`; returns the response body.
     pub async fn chat_action(&self, token: &str, mutation: &str, chat_id: &str) -> Value {
         let query = format!(

@@ -414,28 +414,7 @@ async fn messages_from_a_messenger_number_new_chats_and_customers(app: TestApp) 
     assert_eq!(write(0, "m-3", "viber-bob", "Hi").await, 200);
     assert_eq!(write(1, "m-4", "viber-ann", "About an order").await, 200);
     assert_eq!(write(1, "m-5", "viber-cy", "Hello sales").await, 200);
-    let data = app
-        .ok(
-            Some(&d.org.owner_token),
-            "{ chats(first: 50) { edges { node { number customer { name number } messages(first: 10) { edges { node { text } } } } } } }",
-            json!({}),
-        )
-        .await;
-    let mut seen: Vec<(i64, String, i64, usize)> = data["chats"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let chat = &e["node"];
-            (
-                chat["number"].as_i64().unwrap(),
-                chat["customer"]["name"].as_str().unwrap().to_owned(),
-                chat["customer"]["number"].as_i64().unwrap(),
-                messages(chat).len(),
-            )
-        })
-        .collect();
-    seen.sort();
+    let seen = app.numbered_chats(&d.org.owner_token).await;
     assert_eq!(
         seen,
         [

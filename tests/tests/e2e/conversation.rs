@@ -301,28 +301,7 @@ async fn a_chatbots_first_messages_number_new_chats_and_customers(app: TestApp) 
     app.ok(Some(&d.key), post, say("TELEGRAM", cy, "Hello"))
         .await;
 
-    let data = app
-        .ok(
-            Some(&d.org.owner_token),
-            "{ chats(first: 50) { edges { node { number source customer { name number } messages(first: 10) { edges { node { text } } } } } } }",
-            json!({}),
-        )
-        .await;
-    let mut seen: Vec<(i64, String, i64, usize)> = data["chats"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let chat = &e["node"];
-            (
-                chat["number"].as_i64().unwrap(),
-                chat["customer"]["name"].as_str().unwrap().to_owned(),
-                chat["customer"]["number"].as_i64().unwrap(),
-                chat["messages"]["edges"].as_array().unwrap().len(),
-            )
-        })
-        .collect();
-    seen.sort();
+    let seen = app.numbered_chats(&d.org.owner_token).await;
     assert_eq!(
         seen,
         [
