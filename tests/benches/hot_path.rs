@@ -3,7 +3,8 @@
 //! run:
 //!
 //! 1. `send`: `sendMessage` from 16 operators at once, against pgbench's one-row INSERT+COMMIT
-//!    at the same concurrency on the same server.
+//!    at the same concurrency on the same server; next to it, sendMessage's own SQL replayed by
+//!    pgbench with no server in between, and the stack alone (a bare route, `{ me { id } }`).
 //! 2. `handoff`: hand-offs offered at 10, 50 and 100 a second for 10 s to a queue of 200
 //!    operators, each following `workplaceEvents` over graphql-transport-ws: the achieved rate,
 //!    and the time from the `handOffChat` request to `CHAT_INVITED` at the operator.
@@ -443,6 +444,29 @@ async fn scenario_send(server: &Server, org: &Org) {
     let mut samples = samples.lock().unwrap().clone();
     samples.sort();
     let rate = samples.len() as f64 / wall.as_secs_f64();
+    // The stack's own floor, from the same callers: a bare route through the same router and
+    // middleware, the smallest authenticated GraphQL query (answered from memory), and one that
+    // reads a row.
+    let healthz = format!("http://{}/healthz", server.addr);
+    let bare = closed_loop(CLIENTS, SECS, |_| async {
+        let answer = server.http.get(&healthz).send().await.unwrap();
+        assert!(answer.status().is_success());
+    })
+    .await;
+    let time = closed_loop(CLIENTS, SECS, |client| {
+        let token = &ops[client].token;
+        async move {
+            server.ok(Some(token), "{ serverTime }", json!({})).await;
+        }
+    })
+    .await;
+    let me = closed_loop(CLIENTS, SECS, |client| {
+        let token = &ops[client].token;
+        async move {
+            server.ok(Some(token), "{ me { id } }", json!({})).await;
+        }
+    })
+    .await;
     let (tps, latency) = pgbench(&server.database_url, CLIENTS, SECS);
     let (replayed, _) = replay_send_sql(&server.database_url, &chats, CLIENTS, SECS);
     println!("\n## sendMessage, {CLIENTS} operators at once, {SECS} s");
@@ -457,6 +481,36 @@ async fn scenario_send(server: &Server, org: &Org) {
         "sendMessage's SQL alone, replayed by pgbench: {replayed:.0} messages/s ({:.2} of the baseline)",
         replayed / tps.max(1.0)
     );
+    println!(
+        "the stack alone: GET /healthz {bare:.0}/s ({:.2}), {{ serverTime }} {time:.0}/s ({:.2}), {{ me {{ id }} }} {me:.0}/s ({:.2})",
+        bare / tps.max(1.0),
+        time / tps.max(1.0),
+        me / tps.max(1.0)
+    );
+}
+
+/// Requests a second from `clients` callers at once for `secs`, each calling `request` (with
+/// its number) again as soon as the last one was answered.
+async fn closed_loop<F, Fut>(clients: usize, secs: u64, request: F) -> f64
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let started = Instant::now();
+    let until = started + Duration::from_secs(secs);
+    let counts = futures_util::future::join_all((0..clients).map(|client| {
+        let request = &request;
+        async move {
+            let mut done = 0u64;
+            while Instant::now() < until {
+                request(client).await;
+                done += 1;
+            }
+            done
+        }
+    }))
+    .await;
+    counts.iter().sum::<u64>() as f64 / started.elapsed().as_secs_f64()
 }
 
 /// The database's own ceiling for `sendMessage`: its transaction on PostgreSQL (BEGIN; the chat
