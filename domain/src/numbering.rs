@@ -62,19 +62,28 @@ impl Domain {
             Attempt::Done(done) => return Ok(done),
             Attempt::Needs { customer } => customer,
         };
-        let mut sequences = vec![organization::Column::ChatSeq];
-        if customer {
-            sequences.push(organization::Column::CustomerSeq);
-        }
-        let taken = reserve_numbers(&self.db, organization_id, &sequences).await?;
+        let (chat, customer) = self.reserve_chat_numbers(organization_id, customer).await?;
         let numbers = Numbers {
-            chat: Some(taken[0]),
-            customer: taken.get(1).copied(),
+            chat: Some(chat),
+            customer,
         };
         match self.retry(|| attempt(numbers)).await? {
             Attempt::Done(done) => Ok(done),
             Attempt::Needs { .. } => unreachable!("an attempt with its numbers needs no more"),
         }
+    }
+
+    /// Takes the organization's next chat number, and its next customer number for a
+    /// `new_customer`, in one statement of their own (`store::reserve_numbers`).
+    pub(crate) async fn reserve_chat_numbers(
+        &self, organization_id: OrganizationId, new_customer: bool,
+    ) -> Result<(i64, Option<i64>)> {
+        let mut sequences = vec![organization::Column::ChatSeq];
+        if new_customer {
+            sequences.push(organization::Column::CustomerSeq);
+        }
+        let taken = reserve_numbers(&self.db, organization_id, &sequences).await?;
+        Ok((taken[0], taken.get(1).copied()))
     }
 }
 

@@ -13,7 +13,7 @@ use crate::chat::rules::{TranscriptEntryInput, Variable, fill_template, new_chat
 use crate::conversation::said::Said;
 use crate::crm::matching::Matching;
 use crate::customer::{self, CustomerInput, NewNumber};
-use crate::entity::{chat, message, organization, queue};
+use crate::entity::{chat, message, queue};
 use crate::enums::{
     ApiKeyScope, AuthorKind, ChatDirection, ChatSource, ChatStatus, DeliveryState, RoutingOutcome,
     RoutingTrigger, WebhookEvent,
@@ -21,7 +21,6 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::service::Chats;
-use crate::store::reserve_numbers;
 use crate::validate::check;
 use crate::work::Work;
 
@@ -65,12 +64,10 @@ impl Chats<'_> {
             &input.customer,
         )
         .await?;
-        let mut sequences = vec![organization::Column::ChatSeq];
-        if new_customer {
-            sequences.push(organization::Column::CustomerSeq);
-        }
-        let numbers = reserve_numbers(&self.domain.db, actor.organization_id, &sequences).await?;
-        let (chat_number, customer_number) = (numbers[0], numbers.get(1).copied());
+        let (chat_number, customer_number) = self
+            .domain
+            .reserve_chat_numbers(actor.organization_id, new_customer)
+            .await?;
         let now = self.domain.now();
         let mut work = self.domain.begin(now).await?;
         let queue = self
