@@ -350,55 +350,39 @@ async fn write_events(
     db: &impl ConnectionTrait, sorted: &[Pending], lead: Option<(String, Vec<sea_orm::Value>)>,
 ) -> Result<Vec<Notice>> {
     let (ctes, mut values) = lead.unwrap_or_default();
-    let n = sorted.len();
-    let (mut ids, mut organizations, mut recipient_kinds, mut recipients) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut grps, mut backs, mut kinds, mut chats, mut payloads, mut ats) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    // Per event, its recipient's place among the recipients (`grp`: counters are taken in that
+    // order) and how many of that recipient's events in the statement come after it (`back`).
     let mut groups = Vec::new();
+    let (mut grps, mut backs) = (
+        Vec::with_capacity(sorted.len()),
+        Vec::with_capacity(sorted.len()),
+    );
     for (grp, group) in by_recipient(sorted).enumerate() {
         groups.push((
             group[0].recipient_kind,
             group[0].recipient_id,
             group[0].organization_id,
         ));
-        for (i, event) in group.iter().enumerate() {
-            ids.push(event.id.0);
-            organizations.push(event.organization_id.0);
-            recipient_kinds.push(event.recipient_kind.as_str().to_owned());
-            recipients.push(event.recipient_id);
-            grps.push(grp as i32);
-            // How many of this recipient's events in the statement come after this one.
-            backs.push((group.len() - 1 - i) as i64);
-            kinds.push(event.kind.as_str().to_owned());
-            // An array's elements cannot be NULL here: no chat is the nil id, read back as NULL.
-            chats.push(event.chat_id.map_or(Uuid::nil(), |c| c.0));
-            payloads.push(event.payload.to_string());
-            ats.push(event.at);
-        }
+        grps.extend(std::iter::repeat_n(grp as i32, group.len()));
+        backs.extend((0..group.len() as i64).rev());
+    }
+    fn column<T>(sorted: &[Pending], of: impl Fn(&Pending) -> T) -> Vec<T> {
+        sorted.iter().map(of).collect()
     }
     let first = values.len() + 1;
+    // In the order of `arrays` below and of the statement's `u` columns.
     values.extend([
-        ids.into(),
-        organizations.into(),
-        recipient_kinds.into(),
-        recipients.into(),
+        column(sorted, |e| e.id.0).into(),
+        column(sorted, |e| e.organization_id.0).into(),
+        column(sorted, |e| e.recipient_kind.as_str().to_owned()).into(),
+        column(sorted, |e| e.recipient_id).into(),
         grps.into(),
         backs.into(),
-        kinds.into(),
-        chats.into(),
-        payloads.into(),
-        ats.into(),
+        column(sorted, |e| e.kind.as_str().to_owned()).into(),
+        // An array's elements cannot be NULL here: no chat is the nil id, read back as NULL.
+        column(sorted, |e| e.chat_id.map_or(Uuid::nil(), |c| c.0)).into(),
+        column(sorted, |e| e.payload.to_string()).into(),
+        column(sorted, |e| e.at).into(),
     ]);
     let arrays = [
         "uuid[]",
