@@ -128,8 +128,18 @@ async fn chat_events_reach_webhooks_signed_in_order_and_once(app: TestApp) {
     .await;
     let accepted = app.chat_action(&d.op.token, "acceptChat", &chat).await;
     assert!(accepted["errors"].is_null(), "{accepted}");
-    let log = deliveries(&app, &d.org.owner_token).await;
-    let first = log.iter().find(|l| l["event"] == "CHAT_CREATED").unwrap();
+    // The receiver saw the attempt before the worker wrote down its answer.
+    let first_attempt = || async {
+        let log = deliveries(&app, &d.org.owner_token).await;
+        log.into_iter()
+            .find(|l| l["event"] == "CHAT_CREATED")
+            .unwrap()
+    };
+    eventually("the first attempt's answer", || async {
+        first_attempt().await["lastStatus"] == 500
+    })
+    .await;
+    let first = first_attempt().await;
     assert_eq!(first["state"], "PENDING");
     assert_eq!(first["attempts"], 1);
     assert_eq!(first["lastStatus"], 500);
