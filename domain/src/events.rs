@@ -134,13 +134,19 @@ impl Outbox {
     /// [`Self::flush`]); writes led this way run in the order given, and none may change a row
     /// another one changes.
     pub(crate) fn lead(&mut self, write: &impl QueryStatementWriter) {
+        self.lead_with(|lead| write.build_collect_into(PostgresQueryBuilder, lead));
+    }
+
+    /// [`Self::lead`] for a write sea-query does not build: `write` renders it, its values as
+    /// parameters (`SqlWriter::push_param`).
+    pub(crate) fn lead_with(&mut self, write: impl FnOnce(&mut SqlWriterValues)) {
         use std::fmt::Write;
         let lead = self
             .lead
             .get_or_insert_with(|| SqlWriterValues::new("$", true));
         let separator = if self.leads == 0 { "" } else { ", " };
         let _ = write!(lead, "{separator}lead_{} AS (", self.leads);
-        write.build_collect_into(PostgresQueryBuilder, lead);
+        write(lead);
         let _ = lead.write_str(")");
         self.leads += 1;
     }

@@ -96,6 +96,9 @@ pub struct Domain {
     /// When this instance prunes next (`retention.rs`); an optimisation only: pruning is
     /// idempotent, so instances need not agree.
     pub(crate) prune_after: Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>,
+    /// PostgreSQL: operators' messages waiting to be written together
+    /// (`conversation/batched.rs`).
+    pub message_batches: Arc<crate::conversation::batched::MessageBatches>,
 }
 
 /// Declares the capabilities: a service type each, borrowed from the context by its accessor.
@@ -167,6 +170,7 @@ impl Domain {
             prune_after: Arc::new(std::sync::Mutex::new(
                 chrono::DateTime::<chrono::Utc>::MIN_UTC,
             )),
+            message_batches: Arc::default(),
         }
     }
 

@@ -58,6 +58,13 @@ impl Work {
     }
 }
 
+/// A change with its events written, waiting for its commit ([`Domain::flush`]).
+pub(crate) struct Flushed {
+    tx: DatabaseTransaction,
+    outbox: Outbox,
+    credentials_changed: bool,
+}
+
 /// A row that keeps the instant it last changed.
 pub(crate) trait Stamped: ActiveModelTrait {
     fn stamp(&mut self, now: DateTime<Utc>);
@@ -107,6 +114,13 @@ impl Domain {
     /// Commits a change with its events, then publishes them (and wakes the delivery worker
     /// when it queued deliveries); this instance's subscribers get the events from memory.
     pub(crate) async fn commit(&self, work: Work) -> Result<()> {
+        let flushed = self.flush(work).await?;
+        self.commit_flushed(flushed).await
+    }
+
+    /// The first half of [`Self::commit`]: writes the change's events (and the writes they
+    /// lead). A failure here rolls the whole change back, so it may be tried again.
+    pub(crate) async fn flush(&self, work: Work) -> Result<Flushed> {
         let Work {
             tx,
             mut outbox,
@@ -117,6 +131,21 @@ impl Domain {
         if credentials_changed {
             crate::identity::credentials::tell_instances(&tx).await?;
         }
+        Ok(Flushed {
+            tx,
+            outbox,
+            credentials_changed,
+        })
+    }
+
+    /// The second half of [`Self::commit`]: commits, then publishes. A failure here may come
+    /// after the database committed (a connection lost on the way back): never try it again.
+    pub(crate) async fn commit_flushed(&self, flushed: Flushed) -> Result<()> {
+        let Flushed {
+            tx,
+            mut outbox,
+            credentials_changed,
+        } = flushed;
         tx.commit().await?;
         if credentials_changed {
             self.credentials.forget_all();

@@ -124,6 +124,33 @@ impl Chats<'_> {
         }
     }
 
+    /// PostgreSQL: [`Self::locked_for_message`] for several chats at once, whoever asks (the
+    /// caller checks each chat against its own asker): the chats found, each with its rules,
+    /// locked in the order of their ids, so two such reads never wait on each other in a
+    /// circle.
+    pub(crate) async fn locked_for_messages(
+        self, db: &impl ConnectionTrait, ids: Vec<ChatId>,
+    ) -> Result<Vec<(chat::Model, MessageRules)>> {
+        use sea_orm::sea_query::extension::postgres::PgFunc;
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        use sea_orm::{QueryOrder, Value};
+        let ids = Value::from(ids.into_iter().map(|id| id.0).collect::<Vec<_>>());
+        let mut select = with_message_rules(
+            chat::Entity::find()
+                .filter(Expr::col((chat::Entity, chat::Column::Id)).eq(PgFunc::any(ids)))
+                .order_by_asc(chat::Column::Id)
+                .select_also(organization_settings::Entity),
+            db.get_database_backend(),
+        )
+        .into_query();
+        select.lock_with_tables(LockType::Update, [chat::Entity]);
+        db.query_all(&select)
+            .await?
+            .iter()
+            .map(|row| Ok((chat::Model::from_query_result(row, "A_")?, rules_of(row)?)))
+            .collect()
+    }
+
     /// The rules a new message in `chat` follows, read in one round trip.
     pub(crate) async fn message_rules(
         self, db: &impl ConnectionTrait, chat: &chat::Model,

@@ -1,7 +1,7 @@
 //! What is said in a chat (D4, X5): operators' messages with their rules and files, whispers,
 //! and every message's effect on the chat.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use sea_orm::sea_query::{Alias, CommonTableExpression, WithClause};
 use sea_orm::{
@@ -14,6 +14,7 @@ use validator::Validate;
 use crate::actor::Actor;
 use crate::chat::conference::participation;
 use crate::chat::rules::{MessageRules, check_operator_text};
+use crate::conversation::batched::Batched;
 use crate::conversation::said::Said;
 use crate::deliveries::queue::Pending;
 use crate::entity::{
@@ -24,7 +25,7 @@ use crate::enums::{
 };
 use crate::error::{DomainError, Result};
 use crate::ids::*;
-use crate::service::{Conversation, retried};
+use crate::service::Conversation;
 use crate::store::find_live;
 
 use crate::validate::check;
@@ -50,10 +51,33 @@ pub struct SendMessageInput {
 }
 
 impl Conversation<'_> {
-    retried! {
-        /// An operator writes to the customer (D4). The first message moves NEW to IN_PROGRESS;
-        /// the traffic light turns GREY until the customer answers.
-        pub async fn send_message(SendMessageInput) -> message::Model = send_message_once;
+    /// An operator writes to the customer (D4). The first message moves NEW to IN_PROGRESS;
+    /// the traffic light turns GREY until the customer answers.
+    ///
+    /// On PostgreSQL a plain message (no whisper, quick reply or file) is written together
+    /// with the others sent at the same moment, in one transaction (`batched.rs`); one that
+    /// the batch cannot decide from its chat alone, or that fails there, goes alone.
+    #[tracing::instrument(level = "debug", skip_all, fields(org = %actor.organization_id))]
+    pub async fn send_message(
+        self, actor: &Actor, input: SendMessageInput,
+    ) -> Result<message::Model> {
+        actor.operator()?;
+        check(&input)?;
+        if Batched::takes(self.domain, &input) {
+            match self
+                .domain
+                .message_batches
+                .write(self.domain, actor, &input)
+                .await
+            {
+                Batched::Written(message) => return Ok(message),
+                Batched::Failed(error) => return Err(error),
+                Batched::Alone => {}
+            }
+        }
+        self.domain
+            .retry(|| self.send_message_once(actor, input.clone()))
+            .await
     }
 
     /// One attempt of [`Self::send_message`].
@@ -145,57 +169,22 @@ impl Conversation<'_> {
     pub(crate) async fn append_message(
         self, work: &mut Work, chat: &chat::Model, rules: Option<MessageRules>, said: Said<'_>,
     ) -> Result<(chat::Model, message::Model)> {
-        let to_customer = said.goes_to_customer(chat);
-        let state = if to_customer {
-            DeliveryState::Pending
-        } else {
-            DeliveryState::Delivered
-        };
-        let message = said.row(chat, false, state, work.now);
-        let author_kind = said.author_kind;
-        // The chat after the message, traffic light included.
-        let mut next = chat.clone();
-        next.last_message_at = Some(work.now);
-        next.last_message_text = Some(said.text.to_owned());
-        next.last_message_author_kind = Some(author_kind);
-        next.last_message_operator_id = said.author;
-        match author_kind {
-            AuthorKind::Customer => {
-                next.last_customer_message_at = Some(work.now);
-                // A muted customer raises no alert and does not restart the SLA clock (D7).
-                if !chat.muted && chat.waiting_since.is_none() {
-                    next.waiting_since = Some(work.now);
-                }
-            }
-            AuthorKind::Operator => {
-                next.last_operator_message_at = Some(work.now);
-                next.waiting_since = None;
-                if chat.status == ChatStatus::New {
-                    next.status = ChatStatus::InProgress;
-                    next.first_response_at = Some(work.now);
-                }
-            }
-            AuthorKind::Bot | AuthorKind::System => {}
-        }
         let rules = match rules {
             Some(rules) => rules,
             None => self.domain.chats().message_rules(&work.tx, chat).await?,
         };
-        if let Some(secs) = rules.auto_close_after_secs {
-            next.auto_close_at = Some(work.now + Duration::seconds(i64::from(secs)));
-        }
-        next.updated_at = work.now;
-        let (light, changes_at) =
-            crate::chat::rules::traffic_light(&next, &rules.settings, work.now);
-        next.traffic_light = light;
-        next.traffic_light_changes_at = changes_at;
+        let Effect {
+            message,
+            chat: next,
+            delivery,
+            events,
+        } = Effect::of(chat, &rules, said, work.now);
         let leads = work.message_leads_events();
+        let message = message::ActiveModel::from(message).reset_all();
         let (updated, created) = write_message(work, message, next, leads).await?;
-        if to_customer {
+        if let Some(delivery) = delivery {
             // Written in this transaction, delivered by a worker with retries (M2).
-            let delivery = Pending::new(DeliveryKind::ChannelMessage, json!({ "text": said.text }))
-                .on_channel(chat.channel_id, created.id)
-                .row(DeliveryId::new(), chat, work.now);
+            let delivery = delivery::ActiveModel::from(delivery).reset_all();
             if leads {
                 work.outbox
                     .lead(&delivery::Entity::insert(delivery).into_query());
@@ -203,16 +192,6 @@ impl Conversation<'_> {
                 delivery.insert(&work.tx).await?;
             }
             work.outbox.wake_deliveries();
-        }
-        let mut events = vec![(
-            EventKind::MessageCreated,
-            json!({ "messageId": created.id, "authorKind": author_kind }),
-        )];
-        if light != chat.traffic_light {
-            events.push((
-                EventKind::TrafficLightChanged,
-                json!({ "trafficLight": light }),
-            ));
         }
         self.domain
             .chats()
@@ -291,6 +270,83 @@ impl Conversation<'_> {
             );
         }
         Ok(created)
+    }
+}
+
+/// What a new message does, worked out before anything is written: its row, its chat after it
+/// (traffic light included), its delivery to the customer if it goes to one, and the events it
+/// causes on the chat's stream and its operators'. One message or many are written from it.
+pub(crate) struct Effect {
+    pub message: message::Model,
+    pub chat: chat::Model,
+    pub delivery: Option<delivery::Model>,
+    pub events: Vec<(EventKind, serde_json::Value)>,
+}
+
+impl Effect {
+    /// `said` in `chat` at `now`, under `rules`.
+    pub(crate) fn of(
+        chat: &chat::Model, rules: &MessageRules, said: Said<'_>, now: DateTime<Utc>,
+    ) -> Self {
+        let to_customer = said.goes_to_customer(chat);
+        let state = if to_customer {
+            DeliveryState::Pending
+        } else {
+            DeliveryState::Delivered
+        };
+        let message = said.model(chat, false, state, now);
+        let author_kind = said.author_kind;
+        let mut next = chat.clone();
+        next.last_message_at = Some(now);
+        next.last_message_text = Some(said.text.to_owned());
+        next.last_message_author_kind = Some(author_kind);
+        next.last_message_operator_id = said.author;
+        match author_kind {
+            AuthorKind::Customer => {
+                next.last_customer_message_at = Some(now);
+                // A muted customer raises no alert and does not restart the SLA clock (D7).
+                if !chat.muted && chat.waiting_since.is_none() {
+                    next.waiting_since = Some(now);
+                }
+            }
+            AuthorKind::Operator => {
+                next.last_operator_message_at = Some(now);
+                next.waiting_since = None;
+                if chat.status == ChatStatus::New {
+                    next.status = ChatStatus::InProgress;
+                    next.first_response_at = Some(now);
+                }
+            }
+            AuthorKind::Bot | AuthorKind::System => {}
+        }
+        if let Some(secs) = rules.auto_close_after_secs {
+            next.auto_close_at = Some(now + Duration::seconds(i64::from(secs)));
+        }
+        next.updated_at = now;
+        let (light, changes_at) = crate::chat::rules::traffic_light(&next, &rules.settings, now);
+        next.traffic_light = light;
+        next.traffic_light_changes_at = changes_at;
+        let delivery = to_customer.then(|| {
+            Pending::new(DeliveryKind::ChannelMessage, json!({ "text": said.text }))
+                .on_channel(chat.channel_id, message.id)
+                .model(DeliveryId::new(), chat, now)
+        });
+        let mut events = vec![(
+            EventKind::MessageCreated,
+            json!({ "messageId": message.id, "authorKind": author_kind }),
+        )];
+        if light != chat.traffic_light {
+            events.push((
+                EventKind::TrafficLightChanged,
+                json!({ "trafficLight": light }),
+            ));
+        }
+        Self {
+            message,
+            chat: next,
+            delivery,
+            events,
+        }
     }
 }
 

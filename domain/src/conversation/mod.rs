@@ -4,6 +4,7 @@
 //! Inside the domain, files import each other by their own paths, never through this face.
 
 pub(crate) mod annotations;
+pub mod batched;
 pub(crate) mod customer;
 pub(crate) mod light;
 pub(crate) mod messages;

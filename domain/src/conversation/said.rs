@@ -1,7 +1,7 @@
 //! What a message says and who says it: the one shape every writer of a message fills in.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveModelTrait;
 
 use crate::entity::{chat, message};
 use crate::enums::{AuthorKind, DeliveryState};
@@ -50,25 +50,33 @@ impl<'a> Said<'a> {
             && chat.channel_id.is_some()
     }
 
-    /// The message's row in `chat` at `at`, in `state`; a whisper stays off the channel.
+    /// The message's row in `chat` at `at`, in `state`, to insert; a whisper stays off the
+    /// channel.
     pub(crate) fn row(
         &self, chat: &chat::Model, whisper: bool, state: DeliveryState, at: DateTime<Utc>,
     ) -> message::ActiveModel {
-        message::ActiveModel {
-            id: Set(MessageId::new()),
-            organization_id: Set(chat.organization_id),
-            chat_id: Set(chat.id),
-            author_kind: Set(self.author_kind),
-            author_operator_id: Set(self.author),
-            text: Set(self.text.to_owned()),
-            is_whisper: Set(whisper),
-            quick_reply_id: Set(self.quick_reply_id),
-            delivery_state: Set(state),
-            delivery_error: Set(None),
-            channel_id: Set(if whisper { None } else { chat.channel_id }),
-            external_id: Set(self.external_id.map(str::to_owned)),
-            created_at: Set(at),
-            delivered_at: Set((state == DeliveryState::Delivered).then_some(at)),
+        message::ActiveModel::from(self.model(chat, whisper, state, at)).reset_all()
+    }
+
+    /// [`Self::row`] as the model it becomes.
+    pub(crate) fn model(
+        &self, chat: &chat::Model, whisper: bool, state: DeliveryState, at: DateTime<Utc>,
+    ) -> message::Model {
+        message::Model {
+            id: MessageId::new(),
+            organization_id: chat.organization_id,
+            chat_id: chat.id,
+            author_kind: self.author_kind,
+            author_operator_id: self.author,
+            text: self.text.to_owned(),
+            is_whisper: whisper,
+            quick_reply_id: self.quick_reply_id,
+            delivery_state: state,
+            delivery_error: None,
+            channel_id: if whisper { None } else { chat.channel_id },
+            external_id: self.external_id.map(str::to_owned),
+            created_at: at,
+            delivered_at: (state == DeliveryState::Delivered).then_some(at),
         }
     }
 }

@@ -135,24 +135,31 @@ impl Pending {
     pub(crate) fn row(
         self, id: DeliveryId, chat: &chat::Model, now: DateTime<Utc>,
     ) -> delivery::ActiveModel {
-        delivery::ActiveModel {
-            id: Set(id),
-            organization_id: Set(chat.organization_id),
-            kind: Set(self.kind),
-            webhook_id: Set(self.webhook_id),
-            channel_id: Set(self.channel_id),
-            chat_id: Set(Some(chat.id)),
-            message_id: Set(self.message_id),
-            event_id: Set(None),
-            event_kind: Set(self.event_kind.map(str::to_owned)),
-            payload: Set(self.payload),
-            state: Set(DeliveryState::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(Some(now)),
-            last_error: Set(None),
-            last_status: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
+        delivery::ActiveModel::from(self.model(id, chat, now)).reset_all()
+    }
+
+    /// [`Self::row`] as the model it becomes.
+    pub(crate) fn model(
+        self, id: DeliveryId, chat: &chat::Model, now: DateTime<Utc>,
+    ) -> delivery::Model {
+        delivery::Model {
+            id,
+            organization_id: chat.organization_id,
+            kind: self.kind,
+            webhook_id: self.webhook_id,
+            channel_id: self.channel_id,
+            chat_id: Some(chat.id),
+            message_id: self.message_id,
+            event_id: None,
+            event_kind: self.event_kind.map(str::to_owned),
+            payload: self.payload,
+            state: DeliveryState::Pending,
+            attempts: 0,
+            next_attempt_at: Some(now),
+            last_error: None,
+            last_status: None,
+            created_at: now,
+            sent_at: None,
         }
     }
 }

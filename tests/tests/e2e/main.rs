@@ -1,6 +1,7 @@
 //! End-to-end tests through the public HTTP and GraphQL API, each on SQLite and PostgreSQL.
 
 mod administration;
+mod bursts;
 mod channels;
 mod chatbot;
 mod concurrency;
