@@ -27,6 +27,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         // A burst waits for a connection rather than failing: every transaction holds one
         // connection only, so waiting always ends.
         .acquire_timeout(Duration::from_secs(30))
+        // A connection is checked with a round trip before it is handed out only when it sat
+        // idle long enough to have been dropped (by the server, a proxy, a firewall); pinging
+        // every checkout cost each transaction and each read one round trip more.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .map_sqlx_sqlite_opts(|sqlite| {
             sqlite
                 .create_if_missing(true)
