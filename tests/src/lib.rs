@@ -257,7 +257,7 @@ impl TestApp {
     /// that the chats do not, and the other way round: 0 when the database kept them as it must.
     /// SQLite's reports read the chats themselves: 0.
     pub async fn closed_days_disagreements(&self) -> i64 {
-        use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+        use sea_orm::DatabaseBackend;
         if self.domain.db.get_database_backend() != DatabaseBackend::Postgres {
             return 0;
         }
@@ -278,6 +278,12 @@ impl TestApp {
                 FROM chats WHERE status = 'COMPLETED' AND closed_at IS NOT NULL)
             SELECT count(*) AS n FROM ((TABLE kept EXCEPT ALL TABLE chats)
                 UNION ALL (TABLE chats EXCEPT ALL TABLE kept)) AS apart";
+        self.postgres_number(sql).await
+    }
+
+    /// PostgreSQL: the number a query of one row and one column answers.
+    pub async fn postgres_number(&self, sql: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
         let row = self
             .domain
             .db
@@ -285,7 +291,7 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap();
-        row.try_get("", "n").unwrap()
+        row.try_get_by_index(0).unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {

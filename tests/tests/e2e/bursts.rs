@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
+use omnipanel_domain::conversation::batched::WRITERS;
 use omnipanel_tests::{Op, TestApp, error_code, on_both_databases};
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 
 on_both_databases!(messages_sent_at_once_are_each_answered_as_if_alone);
@@ -47,17 +48,6 @@ async fn accepted(app: &TestApp, key: &str, queue: &str, op: &Op, phone: &str) -
     id
 }
 
-async fn database_value(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .domain
-        .db
-        .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, sql))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index(0).unwrap()
-}
-
 async fn messages_sent_at_once_are_each_answered_as_if_alone(app: TestApp) {
     app.keeping_tokens().await;
     let postgres = app.database_url.starts_with("postgres");
@@ -65,7 +55,7 @@ async fn messages_sent_at_once_are_each_answered_as_if_alone(app: TestApp) {
     let owner = &desk.org.owner_token;
     app.set_max_chats(owner, &desk.op, 40).await;
     let mut chats = Vec::new();
-    for n in 0..CHATS + 5 {
+    for n in 0..WRITERS + CHATS + 1 {
         let phone = format!("+4860020{n:04}");
         chats.push(accepted(&app, &desk.key, &desk.queue, &desk.op, &phone).await);
     }
@@ -99,10 +89,10 @@ async fn messages_sent_at_once_are_each_answered_as_if_alone(app: TestApp) {
         client: app.client.clone(),
         url: app.url("/graphql"),
     };
-    let (first, burst) = chats.split_at(4);
-    // PostgreSQL: the operator's event stream is held, so the first four messages' batches
-    // (as many as are written at once) wait on it with their chats locked, and the burst
-    // gathers behind them.
+    let (first, burst) = chats.split_at(WRITERS);
+    // PostgreSQL: the operator's event stream is held, so the first messages' batches (as many
+    // as are written at once) wait on it with their chats locked, and the burst gathers behind
+    // them.
     let held = if postgres {
         let tx = app.domain.db.begin().await.unwrap();
         tx.execute_unprepared(&format!(
@@ -126,13 +116,12 @@ async fn messages_sent_at_once_are_each_answered_as_if_alone(app: TestApp) {
     }
     if postgres {
         omnipanel_tests::eventually("the first batches to wait", || async {
-            database_value(
-                &app,
+            app.postgres_number(
                 "SELECT count(*) FROM pg_stat_activity \
                  WHERE datname = current_database() AND wait_event_type = 'Lock'",
             )
             .await
-                == 4
+                == WRITERS as i64
         })
         .await;
     }
