@@ -97,8 +97,8 @@ pub struct Domain {
     /// idempotent, so instances need not agree.
     pub(crate) prune_after: Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>,
     /// PostgreSQL: operators' messages waiting to be written together
-    /// (`conversation/batched.rs`).
-    pub message_batches: Arc<crate::conversation::batched::MessageBatches>,
+    /// (`conversation/gathering.rs`, written by `conversation/batched.rs`).
+    pub message_batches: Arc<crate::conversation::gathering::MessageBatches>,
 }
 
 /// Declares the capabilities: a service type each, borrowed from the context by its accessor.

@@ -6,8 +6,8 @@
 //! them and then go together: their chats locked and read in one statement, each message checked
 //! against its chat in memory, all their rows and events written in one statement, one commit.
 //! Each call is answered once its batch has committed, so what is acknowledged is as durable as
-//! a message written alone. A message that finds fewer than [`WRITERS`] batches running starts
-//! one at once: at low load nothing waits.
+//! a message written alone. The messages wait in `gathering.rs`; one that finds fewer than
+//! `WRITERS` batches being written starts one at once: at low load nothing waits.
 //!
 //! A batch decides only what it can from the chat it read: the caller owns the chat, the chat is
 //! open and not interrupted, no template is needed. Any other message (a conference member's, a
@@ -16,19 +16,17 @@
 //! way; only a failed commit, which may have committed, is answered with the error. Instances
 //! sharing a database batch on their own: the chats' row locks keep them correct.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use sea_orm::sea_query::{PostgresQueryBuilder, SqlWriter, SqlWriterValues};
-use sea_orm::{
-    DbBackend, EntityTrait, IdenStatic, Iterable, ModelTrait, PrimaryKeyToColumn, Value,
-};
+use sea_orm::{EntityTrait, IdenStatic, Iterable, ModelTrait, PrimaryKeyToColumn, Value};
 use tokio::sync::oneshot;
 
 use crate::actor::Actor;
 use crate::chat::rules::MessageRules;
-use crate::conversation::messages::{Effect, SendMessageInput};
+use crate::conversation::effect::Effect;
+use crate::conversation::gathering::{Batched, Job};
 use crate::conversation::outgoing::chat_reply_policy;
 use crate::conversation::said::Said;
 use crate::entity::{chat, delivery, message};
@@ -37,134 +35,40 @@ use crate::error::DomainError;
 use crate::ids::ChatId;
 use crate::service::Domain;
 
-/// How many batches may be written at once: one gathers while another commits, and a batch
-/// held up by a lock does not hold up every message. Measured with `hot_path send`: one and two
-/// write alike (eight and four messages a batch), four and eight fewer (smaller batches, more
-/// transactions).
-pub const WRITERS: usize = 2;
-
-/// The most messages one batch writes.
-const MOST: usize = 64;
-
-/// What became of a message handed to the batches.
-pub(crate) enum Batched {
-    /// Written and committed.
-    Written(message::Model),
-    /// Its batch's commit failed: it may have committed, so it is not tried again.
-    Failed(DomainError),
-    /// Not written: send it alone.
-    Alone,
-}
-
-impl Batched {
-    /// Whether a message may go in a batch: a plain one (no whisper, quick reply or file), on
-    /// PostgreSQL.
-    pub(crate) fn takes(domain: &Domain, input: &SendMessageInput) -> bool {
-        domain.db.get_database_backend() == DbBackend::Postgres
-            && !input.whisper
-            && input.quick_reply_id.is_none()
-            && input.attachment_ids.is_empty()
-    }
-}
-
-/// The messages waiting for a batch, and how many batches are being written.
-#[derive(Default)]
-pub struct MessageBatches {
-    state: Mutex<Waiting>,
-}
-
-#[derive(Default)]
-struct Waiting {
-    jobs: VecDeque<Job>,
-    writers: usize,
-}
-
-/// One `sendMessage` call waiting for its batch.
-struct Job {
-    actor: Actor,
-    input: SendMessageInput,
-    answer: oneshot::Sender<Batched>,
-}
-
-impl MessageBatches {
-    /// Writes `input` in the next batch and answers once that batch has committed (or sent it
-    /// back). The batch runs in a task of its own: a caller that goes away does not stop it.
-    pub(crate) async fn write(
-        self: &Arc<Self>, domain: &Domain, actor: &Actor, input: &SendMessageInput,
-    ) -> Batched {
-        let (answer, answered) = oneshot::channel();
-        let start = {
-            let mut waiting = self.lock();
-            waiting.jobs.push_back(Job {
-                actor: actor.clone(),
-                input: input.clone(),
-                answer,
-            });
-            let start = waiting.writers < WRITERS;
-            waiting.writers += usize::from(start);
-            start
+/// Writes `text` to `chat_id` as `actor` in the next batch and answers once that batch has
+/// committed (or sent it back). The batch runs in a task of its own: a caller that goes away
+/// does not stop it.
+pub(crate) async fn write(domain: &Domain, actor: &Actor, chat_id: ChatId, text: &str) -> Batched {
+    let (answer, answered) = oneshot::channel();
+    let job = Job {
+        actor: actor.clone(),
+        chat_id,
+        text: text.to_owned(),
+        answer,
+    };
+    if domain.message_batches.push(job) {
+        let writer = Writer {
+            domain: domain.clone(),
+            stopped: false,
         };
-        if start {
-            let writer = Writer {
-                batches: self.clone(),
-                domain: domain.clone(),
-                stopped: false,
-            };
-            tokio::spawn(writer.run());
-        }
-        answered.await.unwrap_or_else(|_| {
-            Batched::Failed(DomainError::Internal(
-                "a batch of messages ended without an answer".into(),
-            ))
-        })
+        tokio::spawn(writer.run());
     }
-
-    /// How many messages wait for a batch now.
-    pub fn waiting(&self) -> usize {
-        self.lock().jobs.len()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Waiting> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The next batch: the waiting messages in order, one per chat (a chat's next message
-    /// waits for the next batch, so its messages keep their order), at most [`MOST`]. `None`
-    /// when none wait, and the writer asking stops (counted out under the same lock, so a
-    /// message arriving now starts another).
-    fn next(&self) -> Option<Vec<Job>> {
-        let mut waiting = self.lock();
-        if waiting.jobs.is_empty() {
-            waiting.writers -= 1;
-            return None;
-        }
-        let mut chats = HashSet::new();
-        let (mut batch, mut later) = (Vec::new(), VecDeque::new());
-        while batch.len() < MOST
-            && let Some(job) = waiting.jobs.pop_front()
-        {
-            if chats.insert(job.input.chat_id) {
-                batch.push(job);
-            } else {
-                later.push_back(job);
-            }
-        }
-        later.append(&mut waiting.jobs);
-        waiting.jobs = later;
-        Some(batch)
-    }
+    answered.await.unwrap_or_else(|_| {
+        Batched::Failed(DomainError::Internal(
+            "a batch of messages ended without an answer".into(),
+        ))
+    })
 }
 
 /// A task writing batches while messages wait.
 struct Writer {
-    batches: Arc<MessageBatches>,
     domain: Domain,
     stopped: bool,
 }
 
 impl Writer {
     async fn run(mut self) {
-        while let Some(jobs) = self.batches.next() {
+        while let Some(jobs) = self.domain.message_batches.next() {
             let answers = write_batch(&self.domain, &jobs).await;
             for (job, answer) in jobs.into_iter().zip(answers) {
                 // A caller that went away no longer needs its answer.
@@ -179,7 +83,7 @@ impl Drop for Writer {
     /// A writer that panicked is counted out, so the next message starts another.
     fn drop(&mut self) {
         if !self.stopped {
-            self.batches.lock().writers -= 1;
+            self.domain.message_batches.writer_gone();
         }
     }
 }
@@ -199,7 +103,7 @@ async fn write_batch(domain: &Domain, jobs: &[Job]) -> Vec<Batched> {
             return alone();
         }
     };
-    let ids: Vec<ChatId> = jobs.iter().map(|job| job.input.chat_id).collect();
+    let ids: Vec<ChatId> = jobs.iter().map(|job| job.chat_id).collect();
     let chats: HashMap<ChatId, (chat::Model, MessageRules)> =
         match domain.chats().locked_for_messages(&work.tx, &ids).await {
             Ok(chats) => chats.into_iter().map(|(c, r)| (c.id, (c, r))).collect(),
@@ -211,13 +115,13 @@ async fn write_batch(domain: &Domain, jobs: &[Job]) -> Vec<Batched> {
     let mut effects: Vec<Option<Effect>> = Vec::with_capacity(jobs.len());
     for job in jobs {
         let effect = chats
-            .get(&job.input.chat_id)
+            .get(&job.chat_id)
             .and_then(|(chat, rules)| {
                 let me = decided_in_memory(&job.actor, chat, now)?;
                 Some((chat, rules, me))
             })
             .map(|(chat, rules, me)| {
-                let effect = Effect::of(chat, rules, Said::operator(me, &job.input.text), now);
+                let effect = Effect::of(chat, rules, Said::operator(me, &job.text), now);
                 domain.chats().tell_participants(
                     &mut work,
                     &effect.chat,

@@ -4,8 +4,10 @@
 //! Inside the domain, files import each other by their own paths, never through this face.
 
 pub(crate) mod annotations;
-pub mod batched;
+pub(crate) mod batched;
 pub(crate) mod customer;
+pub(crate) mod effect;
+pub mod gathering;
 pub(crate) mod light;
 pub(crate) mod messages;
 pub(crate) mod outgoing;

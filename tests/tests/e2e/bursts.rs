@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use omnipanel_domain::conversation::batched::WRITERS;
+use omnipanel_domain::conversation::gathering::WRITERS;
 use omnipanel_tests::{Op, TestApp, error_code, on_both_databases};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
