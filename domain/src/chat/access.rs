@@ -198,9 +198,7 @@ impl Chats<'_> {
         if !allowed {
             return Err(DomainError::forbidden("This chat is not yours"));
         }
-        if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
-            return Err(DomainError::conflict("The chat must be accepted and open"));
-        }
+        crate::chat::rules::accepted_and_open(&chat)?;
         Ok(chat)
     }
 

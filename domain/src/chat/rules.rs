@@ -17,6 +17,27 @@ use crate::enums::{
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 
+/// A chat being worked: accepted and not closed (`CONFLICT` otherwise).
+pub(crate) fn accepted_and_open(chat: &chat::Model) -> Result<()> {
+    if matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
+        Ok(())
+    } else {
+        Err(DomainError::conflict("The chat must be accepted and open"))
+    }
+}
+
+/// A chat whose conversation may go on: [`accepted_and_open`], and its channel not archived
+/// under it (004).
+pub(crate) fn takes_messages(chat: &chat::Model) -> Result<()> {
+    accepted_and_open(chat)?;
+    if chat.interrupted_at.is_some() {
+        return Err(DomainError::conflict(
+            "The chat's channel was archived: the conversation cannot go on, close the chat",
+        ));
+    }
+    Ok(())
+}
+
 /// The most characters an operator's message may have (D4).
 pub const MAX_MESSAGE_CHARS: usize = 1000;
 

@@ -24,13 +24,12 @@ use sea_orm::{EntityTrait, IdenStatic, Iterable, ModelTrait, PrimaryKeyToColumn,
 use tokio::sync::oneshot;
 
 use crate::actor::Actor;
-use crate::chat::rules::MessageRules;
+use crate::chat::rules::{MessageRules, takes_messages};
 use crate::conversation::effect::Effect;
 use crate::conversation::gathering::{Batched, Job};
 use crate::conversation::outgoing::chat_reply_policy;
 use crate::conversation::said::Said;
 use crate::entity::{chat, delivery, message};
-use crate::enums::ChatStatus;
 use crate::error::DomainError;
 use crate::ids::ChatId;
 use crate::service::Domain;
@@ -172,16 +171,16 @@ async fn write_batch(domain: &Domain, jobs: &[Job]) -> Vec<Batched> {
 }
 
 /// The operator writing when the batch can take the message as it stands: the caller owns
-/// the open chat (so may see it and write in it), in its own organization, and the message
-/// needs no template. `None` sends it alone, where every other case is answered.
+/// the chat (so may see it and write in it), in its own organization, the chat takes messages
+/// as the single path asks ([`takes_messages`]), and the message needs no template. `None`
+/// sends it alone, where every other case is answered.
 fn decided_in_memory(
     actor: &Actor, chat: &chat::Model, now: chrono::DateTime<chrono::Utc>,
 ) -> Option<crate::ids::OperatorId> {
     let (me, _) = actor.operator().ok()?;
     let writable = chat.organization_id == actor.organization_id
         && chat.operator_id == Some(me)
-        && matches!(chat.status, ChatStatus::New | ChatStatus::InProgress)
-        && chat.interrupted_at.is_none()
+        && takes_messages(chat).is_ok()
         && !chat_reply_policy(chat, now).requires_template;
     writable.then_some(me)
 }

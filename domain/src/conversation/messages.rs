@@ -11,7 +11,7 @@ use validator::Validate;
 
 use crate::actor::Actor;
 use crate::chat::conference::participation;
-use crate::chat::rules::{MessageRules, check_operator_text};
+use crate::chat::rules::{MessageRules, accepted_and_open, check_operator_text, takes_messages};
 use crate::conversation::batched;
 use crate::conversation::effect::Effect;
 use crate::conversation::gathering::Batched;
@@ -19,7 +19,7 @@ use crate::conversation::said::Said;
 use crate::entity::{
     chat, chat_participant, delivery, message, operator, organization_settings, quick_reply,
 };
-use crate::enums::{ChatStatus, DeliveryState, EventKind, ParticipantState, Role};
+use crate::enums::{DeliveryState, EventKind, ParticipantState, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::service::Conversation;
@@ -99,14 +99,7 @@ impl Conversation<'_> {
         if !self.domain.chats().may_write(&work.tx, &chat, me).await? {
             return Err(DomainError::forbidden("This chat is not yours"));
         }
-        if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
-            return Err(DomainError::conflict("The chat must be accepted and open"));
-        }
-        if chat.interrupted_at.is_some() {
-            return Err(DomainError::conflict(
-                "The chat's channel was archived: the conversation cannot go on, close the chat",
-            ));
-        }
+        takes_messages(&chat)?;
         if let Some(id) = input.quick_reply_id {
             find_live::<quick_reply::Entity>(&work.tx, actor, id, "quickReplyId").await?;
             if !self
@@ -220,9 +213,7 @@ impl Conversation<'_> {
             .chats()
             .locked_visible_chat(&work.tx, actor, chat_id)
             .await?;
-        if !matches!(chat.status, ChatStatus::New | ChatStatus::InProgress) {
-            return Err(DomainError::conflict("The chat must be accepted and open"));
-        }
+        accepted_and_open(&chat)?;
         let joined = chat.operator_id == Some(me)
             || participation(&work.tx, chat.id, me)
                 .await?
