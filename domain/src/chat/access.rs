@@ -103,20 +103,16 @@ impl Chats<'_> {
     pub(crate) async fn locked_for_message(
         self, db: &impl ConnectionTrait, actor: &Actor, id: ChatId,
     ) -> Result<(chat::Model, MessageRules)> {
-        let mut select = with_message_rules(
+        let select = locked_with_rules(
             chat::Entity::find_by_id(id)
-                .filter(chat::Column::OrganizationId.eq(actor.organization_id))
-                .select_also(organization_settings::Entity),
+                .filter(chat::Column::OrganizationId.eq(actor.organization_id)),
             db.get_database_backend(),
-        )
-        .into_query();
-        select.lock_with_tables(LockType::Update, [chat::Entity]);
+        );
         let row = db
             .query_one(&select)
             .await?
             .ok_or(DomainError::not_found("chat"))?;
-        let found = chat::Model::from_query_result(&row, "A_")?;
-        let rules = rules_of(&row)?;
+        let (found, rules) = chat_with_rules(&row)?;
         if self.can_see(db, actor, &found).await? {
             Ok((found, rules))
         } else {
@@ -144,19 +140,16 @@ impl Chats<'_> {
             r#""chats"."id" IN (SELECT value::uuid FROM jsonb_array_elements_text($1))"#,
             [ids],
         );
-        let mut select = with_message_rules(
+        let select = locked_with_rules(
             chat::Entity::find()
                 .filter(wanted)
-                .order_by_asc(chat::Column::Id)
-                .select_also(organization_settings::Entity),
+                .order_by_asc(chat::Column::Id),
             db.get_database_backend(),
-        )
-        .into_query();
-        select.lock_with_tables(LockType::Update, [chat::Entity]);
+        );
         db.query_all(&select)
             .await?
             .iter()
-            .map(|row| Ok((chat::Model::from_query_result(row, "A_")?, rules_of(row)?)))
+            .map(chat_with_rules)
             .collect()
     }
 
@@ -418,6 +411,22 @@ fn with_message_rules(
             relation(chat::Column::ChannelId, channel::Column::Id),
         )
         .column_as(channel::Column::AutoCloseAfterSecs, "auto_close_after_secs")
+}
+
+/// `chats` with the rules a new message follows ([`with_message_rules`]), the chat rows locked
+/// for the rest of the transaction.
+fn locked_with_rules(
+    chats: sea_orm::Select<chat::Entity>, backend: sea_orm::DatabaseBackend,
+) -> sea_orm::sea_query::SelectStatement {
+    let mut select =
+        with_message_rules(chats.select_also(organization_settings::Entity), backend).into_query();
+    select.lock_with_tables(LockType::Update, [chat::Entity]);
+    select
+}
+
+/// A chat and its rules from a row [`locked_with_rules`] read.
+fn chat_with_rules(row: &sea_orm::QueryResult) -> Result<(chat::Model, MessageRules)> {
+    Ok((chat::Model::from_query_result(row, "A_")?, rules_of(row)?))
 }
 
 /// The rules read by [`with_message_rules`].

@@ -136,10 +136,10 @@ async fn write_batch(domain: &Domain, jobs: &[Job]) -> Vec<Batched> {
         return alone();
     }
     let messages: Vec<&message::Model> = written.iter().map(|e| &e.message).collect();
-    let chats: Vec<&chat::Model> = written.iter().map(|e| &e.chat).collect();
+    let updated: Vec<&chat::Model> = written.iter().map(|e| &e.chat).collect();
     let deliveries: Vec<&delivery::Model> = written.iter().flat_map(|e| &e.delivery).collect();
     work.outbox.lead_with(|sql| insert_rows(sql, &messages));
-    work.outbox.lead_with(|sql| update_rows(sql, &chats));
+    work.outbox.lead_with(|sql| update_rows(sql, &updated));
     if !deliveries.is_empty() {
         work.outbox.lead_with(|sql| insert_rows(sql, &deliveries));
         work.outbox.wake_deliveries();
