@@ -1,7 +1,7 @@
 //! Which chats, queues and topics a caller may use (A1, A2), who is told of a chat's changes, and
 //! the organization's chat numbers.
 
-use sea_orm::sea_query::LockType;
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
     QueryFilter, QuerySelect, QueryTrait,
@@ -107,6 +107,7 @@ impl Chats<'_> {
             chat::Entity::find_by_id(id)
                 .filter(chat::Column::OrganizationId.eq(actor.organization_id)),
             db.get_database_backend(),
+            None,
         );
         let row = db
             .query_one(&select)
@@ -122,8 +123,8 @@ impl Chats<'_> {
 
     /// PostgreSQL: [`Self::locked_for_message`] for several chats at once, whoever asks (the
     /// caller checks each chat against its own asker): the chats found, each with its rules,
-    /// locked in the order of their ids, so two such reads never wait on each other in a
-    /// circle.
+    /// locked in the order of their ids. A chat another transaction holds locked is left out
+    /// rather than waited for (`SKIP LOCKED`): the read never waits.
     ///
     /// The ids go as one JSON array. As an array parameter (`= ANY($1)`) PostgreSQL would plan
     /// the read again for every batch (a custom plan is cheaper for the array's exact length):
@@ -145,6 +146,7 @@ impl Chats<'_> {
                 .filter(wanted)
                 .order_by_asc(chat::Column::Id),
             db.get_database_backend(),
+            Some(LockBehavior::SkipLocked),
         );
         db.query_all(&select)
             .await?
@@ -414,13 +416,20 @@ fn with_message_rules(
 }
 
 /// `chats` with the rules a new message follows ([`with_message_rules`]), the chat rows locked
-/// for the rest of the transaction.
+/// for the rest of the transaction; `behavior`: what of the rows another transaction holds
+/// (waited for when `None`).
 fn locked_with_rules(
     chats: sea_orm::Select<chat::Entity>, backend: sea_orm::DatabaseBackend,
+    behavior: Option<LockBehavior>,
 ) -> sea_orm::sea_query::SelectStatement {
     let mut select =
         with_message_rules(chats.select_also(organization_settings::Entity), backend).into_query();
-    select.lock_with_tables(LockType::Update, [chat::Entity]);
+    match behavior {
+        Some(behavior) => {
+            select.lock_with_tables_behavior(LockType::Update, [chat::Entity], behavior)
+        }
+        None => select.lock_with_tables(LockType::Update, [chat::Entity]),
+    };
     select
 }
 

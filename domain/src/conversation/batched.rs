@@ -12,7 +12,10 @@
 //! A batch decides only what it can from the chat it read: the caller owns the chat, the chat is
 //! open and not interrupted, no template is needed. Any other message (a conference member's, a
 //! closed chat's, an unknown id) goes back to its caller, who sends it alone, so its answer and
-//! its error are the single path's. A batch whose write fails sends every message back the same
+//! its error are the single path's. So does a message whose chat another transaction holds
+//! locked at that moment (the batch's read skips it): the batch, and every message behind it,
+//! never waits on one chat's lock; the message alone waits for it as any change of the chat
+//! does. A batch whose write fails sends every message back the same
 //! way; only a failed commit, which may have committed, is answered with the error. Instances
 //! sharing a database batch on their own: the chats' row locks keep them correct.
 

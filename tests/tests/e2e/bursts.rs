@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use omnipanel_domain::conversation::gathering::WRITERS;
-use omnipanel_tests::{Op, TestApp, error_code, on_both_databases};
+use omnipanel_tests::{Db, Op, TestApp, error_code, on_both_databases, spawn_app};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 
@@ -251,5 +251,73 @@ async fn messages_sent_at_once_are_each_answered_as_if_alone(app: TestApp) {
             statements < messages,
             "{statements} statements for {messages} messages sent at once"
         );
+    }
+}
+
+/// PostgreSQL (where messages are batched): a chat that another change holds locked holds up
+/// its own message, not the batches. The batch passes that message by; it waits alone for the
+/// lock while messages to other chats are written; it is written once the lock is let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_chat_holds_up_only_its_own_message() {
+    let app = spawn_app(Db::Postgres).await;
+    app.keeping_tokens().await;
+    let desk = app.desk("Acme").await;
+    let held = accepted(&app, &desk.key, &desk.queue, &desk.op, "+48600400001").await;
+    let free = accepted(&app, &desk.key, &desk.queue, &desk.op, "+48600400002").await;
+    let sender = Sender {
+        client: app.client.clone(),
+        url: app.url("/graphql"),
+    };
+    let lock = app.domain.db.begin().await.unwrap();
+    lock.execute_unprepared(&format!(
+        "SELECT id FROM chats WHERE id = '{held}' FOR UPDATE"
+    ))
+    .await
+    .unwrap();
+    let waiting = tokio::spawn(sender.clone().send(
+        desk.op.token.clone(),
+        held.clone(),
+        "to the held chat".to_owned(),
+    ));
+    omnipanel_tests::eventually("the held chat's message to wait for its lock", || async {
+        app.postgres_number(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    // Were the batch waiting on the held chat, this message would wait behind it.
+    let body = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        sender.send(
+            desk.op.token.clone(),
+            free.clone(),
+            "to the free chat".to_owned(),
+        ),
+    )
+    .await
+    .expect("a message to another chat waited for the held chat's lock");
+    assert_eq!(
+        body["data"]["sendMessage"]["message"]["text"], "to the free chat",
+        "{body}"
+    );
+    assert!(!waiting.is_finished());
+    lock.commit().await.unwrap();
+    let body = waiting.await.unwrap();
+    assert_eq!(
+        body["data"]["sendMessage"]["message"]["text"], "to the held chat",
+        "{body}"
+    );
+    for (chat, text) in [(&held, "to the held chat"), (&free, "to the free chat")] {
+        let data = app
+            .ok(
+                Some(&desk.op.token),
+                "query($id: ID!) { chat(id: $id) { lastMessage } }",
+                json!({ "id": chat }),
+            )
+            .await;
+        assert_eq!(data["chat"]["lastMessage"], text);
     }
 }
