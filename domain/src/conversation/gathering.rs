@@ -15,9 +15,9 @@ use crate::ids::ChatId;
 /// all go in the next, so the batches are as large as the load makes them and each message's
 /// share of a transaction's round trips and commit is smallest. A batch is not held up by a chat
 /// another transaction has locked: it passes that chat's message by (`batched.rs`). Measured
-/// with `hot_path send`, 16 operators: one writer 2,646–2,823 messages/s, p99 9.8 ms; two
-/// 2,449–2,451/s, p99 10.9–11.1 ms (smaller batches, more transactions); four and eight fewer
-/// still.
+/// with `hot_path send`, 16 operators: one writer 2,188–2,204 messages/s, p99 11.5–12.3 ms
+/// (8.1 messages a batch); two 1,905–1,927/s, p99 13.3–14.9 ms (4.4 a batch); four and eight
+/// fewer still.
 pub const WRITERS: usize = 1;
 
 /// The most messages one batch writes.
