@@ -39,6 +39,15 @@ impl Sender {
     }
 }
 
+/// PostgreSQL: how many of the test database's connections wait for a lock now.
+async fn lock_waiters(app: &TestApp) -> i64 {
+    app.postgres_number(
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .await
+}
+
 /// A chat handed off to `op`'s queue and accepted by them.
 async fn accepted(app: &TestApp, key: &str, queue: &str, op: &Op, phone: &str) -> String {
     let chat = app.hand_off_ok(key, queue, phone).await;
@@ -117,12 +126,7 @@ async fn messages_sent_at_once_are_each_answered_as_if_alone(app: TestApp) {
         calls.push((chat.clone(), tokio::spawn(call)));
         if postgres {
             omnipanel_tests::eventually("the first batches to wait", || async {
-                app.postgres_number(
-                    "SELECT count(*) FROM pg_stat_activity \
-                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                )
-                .await
-                    == waiting as i64 + 1
+                lock_waiters(&app).await == waiting as i64 + 1
             })
             .await;
         }
@@ -280,12 +284,7 @@ async fn a_locked_chat_holds_up_only_its_own_message() {
         "to the held chat".to_owned(),
     ));
     omnipanel_tests::eventually("the held chat's message to wait for its lock", || async {
-        app.postgres_number(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .await
-            == 1
+        lock_waiters(&app).await == 1
     })
     .await;
     // Were the batch waiting on the held chat, this message would wait behind it.
