@@ -15,9 +15,9 @@
 //! its error are the single path's. So does a message whose chat another transaction holds
 //! locked at that moment (the batch's read skips it): the batch, and every message behind it,
 //! never waits on one chat's lock; the message alone waits for it as any change of the chat
-//! does. A batch whose write fails sends every message back the same
-//! way; only a failed commit, which may have committed, is answered with the error. Instances
-//! sharing a database batch on their own: the chats' row locks keep them correct.
+//! does. A batch whose write fails sends every message back the same way; only a failed
+//! commit, which may have committed, is answered with the error. Instances sharing a database
+//! batch on their own: the chats' row locks keep them correct.
 
 use std::collections::HashMap;
 use std::fmt::Write;
