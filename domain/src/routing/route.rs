@@ -13,6 +13,7 @@ use serde_json::json;
 use std::collections::HashSet;
 
 use crate::actor::Actor;
+use crate::chat::access::tell_members;
 use crate::entity::{
     chat, chat_assignment, operator, operator_skill, organization_settings, queue, queue_member,
     routing_decision,
@@ -150,22 +151,17 @@ impl Routing<'_> {
             None => chat.clone(),
         };
         // The queue's members see the chat in "Unassigned" from when it starts waiting (it has
-        // just come in, unless capacity freed) until it is offered to someone.
+        // just come in, unless capacity freed) until it is offered to someone. They are the
+        // candidates just weighed: the queue is not read again.
         let was_waiting = trigger == RoutingTrigger::CapacityFreed;
-        match (outcome, was_waiting) {
-            (RoutingOutcome::Queued, false) => {
-                self.domain
-                    .chats()
-                    .tell_queue(work, &chat, EventKind::ChatQueued)
-                    .await?;
-            }
-            (RoutingOutcome::Invited, true) => {
-                self.domain
-                    .chats()
-                    .tell_queue(work, &chat, EventKind::ChatDequeued)
-                    .await?;
-            }
-            _ => {}
+        let told = match (outcome, was_waiting) {
+            (RoutingOutcome::Queued, false) => Some(EventKind::ChatQueued),
+            (RoutingOutcome::Invited, true) => Some(EventKind::ChatDequeued),
+            _ => None,
+        };
+        if let Some(kind) = told {
+            let members = candidates.iter().map(|c| c.operator_id);
+            tell_members(work, &chat, queue.id, members, kind);
         }
         Ok(Routed {
             outcome,

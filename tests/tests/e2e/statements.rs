@@ -44,7 +44,7 @@ const POSTGRES: Ceilings = Ceilings {
     send_message: 2,
     customer_message: 2,
     hand_off_routed: 19,
-    hand_off_queued: 15,
+    hand_off_queued: 14,
     accept: 8,
     close: 12,
 };
@@ -54,7 +54,7 @@ const SQLITE: Ceilings = Ceilings {
     send_message: 5,
     customer_message: 5,
     hand_off_routed: 20,
-    hand_off_queued: 16,
+    hand_off_queued: 15,
     accept: 9,
     close: 13,
 };
