@@ -37,13 +37,26 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-/// A fresh, migrated database and its URL.
-pub async fn fresh_database(db: Db) -> (DatabaseConnection, String, Option<PathBuf>) {
+/// A test's database: an SQLite file or a PostgreSQL database of its own, removed when the test
+/// is done with it, and kept when the test failed (its name is printed) to be looked into.
+pub struct TestDatabase {
+    pub connection: DatabaseConnection,
+    pub url: String,
+    place: Place,
+}
+
+enum Place {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+/// A fresh, migrated database.
+pub async fn fresh_database(db: Db) -> TestDatabase {
     let name = format!("omnipanel_test_{}", uuid::Uuid::new_v4().simple());
-    let (url, file) = match db {
+    let (url, place) = match db {
         Db::Sqlite => {
             let path = std::env::temp_dir().join(format!("{name}.db"));
-            (format!("sqlite://{}", path.display()), Some(path))
+            (format!("sqlite://{}", path.display()), Place::Sqlite(path))
         }
         Db::Postgres => {
             let admin_url = postgres_admin_url();
@@ -57,14 +70,59 @@ pub async fn fresh_database(db: Db) -> (DatabaseConnection, String, Option<PathB
             let base = admin_url
                 .rsplit_once('/')
                 .map_or(admin_url.as_str(), |(base, _)| base);
-            (format!("{base}/{name}"), None)
+            (
+                format!("{base}/{name}"),
+                Place::Postgres { admin_url, name },
+            )
         }
     };
     let connection = connect(&url).await.expect("connect to the test database");
     Migrator::up(&connection, None)
         .await
         .expect("migrations apply on an empty database");
-    (connection, url, file)
+    TestDatabase {
+        connection,
+        url,
+        place,
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("the failed test's database is kept: {}", self.url);
+            return;
+        }
+        match &self.place {
+            Place::Sqlite(file) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+                }
+            }
+            Place::Postgres { admin_url, name } => {
+                // Dropped inside the test's runtime, which cannot wait here: the database goes
+                // from a thread and a runtime of their own. FORCE ends the server's connections.
+                let (admin_url, statement) = (
+                    admin_url.clone(),
+                    format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                );
+                let dropped = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a runtime to drop the test database in");
+                    runtime.block_on(async {
+                        let admin = connect(&admin_url).await?;
+                        admin.execute_unprepared(&statement).await
+                    })
+                })
+                .join();
+                if !matches!(dropped, Ok(Ok(_))) {
+                    eprintln!("the test database {name} could not be dropped: {dropped:?}");
+                }
+            }
+        }
+    }
 }
 
 /// A running server.
@@ -76,7 +134,9 @@ pub struct TestApp {
     pub database_url: String,
     /// Statements the server has sent to the database so far.
     pub queries: Arc<AtomicUsize>,
-    file: Option<PathBuf>,
+    /// The database, when this instance made it, held to be dropped with the instance (another
+    /// instance on it leaves it be).
+    _database: Option<TestDatabase>,
     files_dir: PathBuf,
     /// The file of keys the server seals secrets with (in the files folder, removed with it).
     pub key_file: PathBuf,
@@ -101,11 +161,11 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
     if std::env::var_os("OMNIPANEL_TEST_LOG").is_some() {
         omnipanel_api::telemetry::init(omnipanel_api::config::LogFormat::Text, false);
     }
-    let (connection, database_url, file) = fresh_database(db).await;
+    let database = fresh_database(db).await;
     start(
-        connection,
-        database_url,
-        file,
+        database.connection.clone(),
+        database.url.clone(),
+        Some(database),
         test_clock,
         private_upstreams,
         None,
@@ -115,7 +175,7 @@ pub async fn spawn_app_allowing(db: Db, test_clock: bool, private_upstreams: boo
 
 /// Starts the server on a migrated database; `key_file`: the keys of an instance already on it.
 async fn start(
-    mut connection: DatabaseConnection, database_url: String, file: Option<PathBuf>,
+    mut connection: DatabaseConnection, database_url: String, database: Option<TestDatabase>,
     test_clock: bool, private_upstreams: bool, key_file: Option<PathBuf>,
 ) -> TestApp {
     let queries = Arc::new(AtomicUsize::new(0));
@@ -183,7 +243,7 @@ async fn start(
         domain,
         database_url,
         queries,
-        file,
+        _database: database,
         files_dir,
         key_file,
         shutdown: Some(sender),
@@ -228,11 +288,6 @@ impl Drop for TestApp {
             let _ = shutdown.send(());
         }
         let _ = std::fs::remove_dir_all(&self.files_dir);
-        if let Some(file) = &self.file {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-            }
-        }
     }
 }
 

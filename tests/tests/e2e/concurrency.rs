@@ -146,7 +146,8 @@ async fn sign_in_owner(client: &reqwest::Client, server: &Server) -> (String, St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_never_assign_a_chat_twice_nor_exceed_a_limit() {
-    let (db, url, _) = fresh_database(Db::Postgres).await;
+    let database = fresh_database(Db::Postgres).await;
+    let (db, url) = (database.connection.clone(), database.url.clone());
     create_organization(&db).await;
     let servers = [start(&url), start(&url)];
     let client = reqwest::Client::new();
@@ -353,7 +354,8 @@ async fn a_panel_on_one_instance_hears_what_another_commits() {
     use omnipanel_tests::WsClient;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
-    let (db, url, _) = fresh_database(Db::Postgres).await;
+    let database = fresh_database(Db::Postgres).await;
+    let (db, url) = (database.connection.clone(), database.url.clone());
     create_organization(&db).await;
     let servers = [start(&url), start(&url)];
     let client = reqwest::Client::new();

@@ -24,7 +24,8 @@ async fn schema_graphql_is_the_served_schema() {
 }
 
 async fn migrations_go_down_and_up(db: Db) {
-    let (connection, _, _) = fresh_database(db).await;
+    let database = fresh_database(db).await;
+    let connection = database.connection.clone();
     Migrator::down(&connection, None)
         .await
         .expect("every migration reverts");
