@@ -17,12 +17,16 @@
 //!    as a WhatsApp or Viber adapter sends them) at 50 and 100 a second, each a new customer and
 //!    a new chat routed to a queue of 200 subscribed operators: the achieved rate, the webhook's
 //!    answer time and the invitations that reached the operators.
+//! 6. `webchat`: a campaign on the website: 16 visitors at once, each as soon as the last was
+//!    answered, start a web chat conversation and write their first message (each a new customer
+//!    and a new chat routed to a queue of 200 subscribed operators), for 10 s: conversations a
+//!    second, each request's answer time and the invitations that reached the operators.
 //!
 //! ```sh
 //! OMNIPANEL_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres \
-//!   cargo bench -p omnipanel-tests --bench hot_path -- [send] [handoff] [subscriptions] [members] [inbound]
+//!   cargo bench -p omnipanel-tests --bench hot_path -- [send] [handoff] [subscriptions] [members] [inbound] [webchat]
 //! ```
-//! With no scenario named, all five run. The server is this same program run as `omnipanel`.
+//! With no scenario named, all six run. The server is this same program run as `omnipanel`.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -62,6 +66,9 @@ impl Server {
             // sends nothing there: customers' messages are not delivered back).
             .env("OMNIPANEL_ALLOW_PRIVATE_UPSTREAMS", "true")
             .env("OMNIPANEL_LOG", "error")
+            // The web chat's visitors each come from an address of their own, as a proxy here
+            // says (one address may start only a few conversations).
+            .env("OMNIPANEL_TRUSTED_PROXIES", "127.0.0.1/32")
             // Instances sharing a database share its key file.
             .env(
                 "OMNIPANEL_SECRET_KEY_FILE",
@@ -733,6 +740,82 @@ async fn scenario_inbound(server: &Server, org: &Org, ops: &[Op]) {
     }
 }
 
+/// Visitors at once in `webchat`, as many as the operators sending in `send`.
+const VISITORS: usize = 16;
+
+async fn scenario_webchat(server: &Server, org: &Org, ops: &[Op]) {
+    let (q, seen) = followed_queue(server, org, "Website", ops).await;
+    let made = server
+        .ok(
+            Some(&org.owner),
+            "mutation($q: ID!) { createChannel(input: { kind: WEBCHAT, name: \"Website\", queueId: $q }) { channel { id } } }",
+            json!({ "q": q }),
+        )
+        .await;
+    let channel = made["createChannel"]["channel"]["id"].as_str().unwrap();
+    let base = format!("http://{}/webchat/{channel}", server.addr);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    println!(
+        "\n## a campaign on the website: {VISITORS} visitors at once start a conversation and write, 10 s, to a queue of {} subscribed operators",
+        ops.len()
+    );
+    let visitor = std::sync::atomic::AtomicUsize::new(0);
+    let times: Mutex<(Vec<Duration>, Vec<Duration>, usize)> = Mutex::default();
+    let rate = closed_loop(VISITORS, 10, |_| async {
+        let n = visitor.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // An address of its own: 10.x.y.z.
+        let address = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
+        let begun = Instant::now();
+        let started = server
+            .http
+            .post(format!("{base}/conversations"))
+            .header("X-Forwarded-For", &address)
+            .json(&json!({ "name": "Visitor" }))
+            .send()
+            .await
+            .unwrap();
+        let start_took = begun.elapsed();
+        let (ok, body) = (
+            started.status() == 201,
+            started.json::<Value>().await.unwrap(),
+        );
+        let token = body["token"].as_str().unwrap_or_default().to_owned();
+        let begun = Instant::now();
+        let said = server
+            .http
+            .post(format!("{base}/messages"))
+            .bearer_auth(token)
+            .json(&json!({ "text": "Hello, I saw your offer" }))
+            .send()
+            .await
+            .unwrap();
+        let say_took = begun.elapsed();
+        let mut times = times.lock().unwrap();
+        times.0.push(start_took);
+        times.1.push(say_took);
+        times.2 += usize::from(!ok || said.status() != 201);
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (mut starts, mut says, refused) = std::mem::take(&mut *times.lock().unwrap());
+    starts.sort();
+    says.sort();
+    let invited = seen
+        .lock()
+        .unwrap()
+        .keys()
+        .filter(|(_, kind)| kind == "CHAT_INVITED")
+        .count();
+    println!(
+        "conversations {rate:.1}/s; start p50 {} p99 {}; first message p50 {} p99 {}; refused {refused}; chats invited {invited} of {}",
+        ms(percentile(&starts, 0.5)),
+        ms(percentile(&starts, 0.99)),
+        ms(percentile(&says, 0.5)),
+        ms(percentile(&says, 0.99)),
+        starts.len(),
+    );
+}
+
 async fn scenario_subscriptions(server: &Server, org: &Org, ops: &[Op]) {
     const TABS: usize = 10;
     const RATE: u32 = 250;
@@ -985,6 +1068,11 @@ async fn main() -> std::process::ExitCode {
         let org = organization(&server).await;
         let ops = operators(&server, &org, 200, 50).await;
         scenario_inbound(&server, &org, &ops).await;
+    }
+    if runs("webchat") {
+        let org = organization(&server).await;
+        let ops = operators(&server, &org, 200, 50).await;
+        scenario_webchat(&server, &org, &ops).await;
     }
     drop(server);
     let _ = Command::new("psql")
