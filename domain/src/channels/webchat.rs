@@ -15,14 +15,18 @@ use validator::Validate;
 
 use crate::channels::inbound::InboundMessage;
 use crate::chat::rating::RateChatInput;
-use crate::customer::{self, CustomerInput, normalize_phone};
-use crate::entity::{channel, chat, customer as customer_entity, customer_identity, message};
+use crate::customer::{self, CustomerInput, NewNumber, normalize_phone};
+use crate::entity::{
+    channel, chat, customer as customer_entity, customer_identity, message, organization,
+};
 use crate::enums::{AuthorKind, ChannelKind, ChatSource, ChatStatus, IdentityKind};
 use crate::error::{DomainError, Result};
+use crate::identity::throttle;
 use crate::ids::*;
 use crate::page::{self, Order};
 use crate::secret::{generate_token, token_digest};
 use crate::service::Channels;
+use crate::store::reserve_numbers;
 use crate::validate::{check, single_line};
 
 /// The provider web chat identities belong to.
@@ -90,20 +94,30 @@ impl Channels<'_> {
         let found = self.webchat_channel(channel_id).await?;
         let token = generate_token(crate::secret::prefix::VISITOR);
         let now = self.domain.now();
-        let tx = self.domain.write().await?;
+        let organization_id = found.organization_id;
         // Conversations are cheap to start and each is a customer row: one address may start
-        // a few, then waits (counted in the database, so every instance sees them).
-        if let Some(address) = client_address {
-            use crate::identity::throttle;
-            let key = throttle::webchat_key(address);
-            if let Some(seconds) =
-                throttle::blocked_for(&tx, std::slice::from_ref(&key), now).await?
-            {
-                return Err(DomainError::LimitExceeded(
-                    format!("Too many conversations started; try again in {seconds} seconds")
-                        .into(),
-                ));
-            }
+        // a few, then waits (counted in the database, so every instance sees them). A start
+        // refused here takes no number.
+        let key = client_address.map(throttle::webchat_key);
+        if let Some(key) = &key
+            && let Some(seconds) =
+                throttle::blocked_for(&self.domain.db, std::slice::from_ref(key), now).await?
+        {
+            return Err(DomainError::LimitExceeded(
+                format!("Too many conversations started; try again in {seconds} seconds").into(),
+            ));
+        }
+        // The visitor is a new customer, numbered in a statement of its own before the change
+        // (`store::reserve_numbers`): a campaign's visitors do not start one at a time behind
+        // the organization's row.
+        let number = reserve_numbers(
+            &self.domain.db,
+            organization_id,
+            &[organization::Column::CustomerSeq],
+        )
+        .await?[0];
+        let tx = self.domain.write().await?;
+        if let Some(key) = key {
             let policy = &self.domain.config.throttle;
             throttle::record_failure(&tx, policy, key, policy.webchat_free_starts, now).await?;
         }
@@ -111,14 +125,16 @@ impl Channels<'_> {
             messenger_id: Some(token_digest(&token)),
             ..CustomerInput::default()
         };
-        let created = customer::find_or_create(
+        let created = customer::find_or_create_numbered(
             &tx,
-            found.organization_id,
+            organization_id,
             ChatSource::Webchat,
             &visitor,
             now,
+            NewNumber::Reserved(number),
         )
-        .await?;
+        .await?
+        .ok_or(DomainError::not_found("customer"))?;
         let mut model: customer_entity::ActiveModel = created.into();
         model.name = Set(input.name.map(|n| n.trim().to_owned()));
         model.email = Set(input.email.map(|e| e.trim().to_lowercase()));

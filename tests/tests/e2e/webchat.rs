@@ -2,7 +2,9 @@
 //! operator's answers live over server-sent events; what they see is theirs alone, operators by
 //! first name, whispers never.
 
+use omnipanel_domain::entity::customer;
 use omnipanel_tests::{TestApp, error_code, error_field, eventually, on_both_databases};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -423,6 +425,9 @@ async fn a_visitor_rates_the_closed_conversation(app: TestApp) {
     );
 }
 
+/// One address starts a few conversations, then waits; a start refused takes no customer number
+/// (the visitor's number is taken before the change, `store::reserve_numbers`, and only for a
+/// start let through), so the visitors after it are numbered on without a gap.
 async fn one_address_starts_a_limited_number_of_conversations(app: TestApp) {
     let org = app.create_org("Acme").await;
     let channel = app.webchat_channel(&org.owner_token, None).await;
@@ -457,6 +462,20 @@ async fn one_address_starts_a_limited_number_of_conversations(app: TestApp) {
     );
     app.clock.advance(chrono::Duration::seconds(31));
     assert_eq!(start("198.51.100.7").await.0, 201, "the wait ends");
+    let numbers: Vec<i64> = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Number)
+        .filter(customer::Column::OrganizationId.eq(uuid::Uuid::parse_str(&org.id).unwrap()))
+        .order_by_asc(customer::Column::Number)
+        .into_tuple()
+        .all(&app.domain.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        numbers,
+        (1..=22).collect::<Vec<i64>>(),
+        "numbered without a gap"
+    );
 }
 
 const UPDATE_CHANNEL: &str = "mutation($input: UpdateChannelInput!) { updateChannel(input: $input) { channel { id name queueId botQueueId autoCloseAfterSecs } } }";
