@@ -20,6 +20,7 @@ mod m20261205_000011_queue_after_chat;
 mod m20261206_000012_queue_replies;
 mod m20261207_000013_events_one_age_index;
 mod m20261208_000014_closed_chats_by_day;
+mod m20261209_000015_decisions_lz4;
 
 /// Runs every migration in order; `omnipanel migrate` and `omnipanel serve` call it.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_queue_replies::Migration),
             Box::new(m20261207_000013_events_one_age_index::Migration),
             Box::new(m20261208_000014_closed_chats_by_day::Migration),
+            Box::new(m20261209_000015_decisions_lz4::Migration),
         ]
     }
 }
