@@ -659,6 +659,15 @@ async fn scenario_handoff(server: &Server, org: &Org, ops: &[Op]) {
     }
 }
 
+/// How many chats' invitations the followers have seen.
+fn invitations(seen: &Seen) -> usize {
+    seen.lock()
+        .unwrap()
+        .keys()
+        .filter(|(_, kind)| kind == "CHAT_INVITED")
+        .count()
+}
+
 async fn scenario_inbound(server: &Server, org: &Org, ops: &[Op]) {
     let (q, seen) = followed_queue(server, org, "Messenger", ops).await;
     let made = server
@@ -676,13 +685,6 @@ async fn scenario_inbound(server: &Server, org: &Org, ops: &[Op]) {
     let url = format!("http://{}/webhooks/generic/{channel}", server.addr);
     let secret = made["createChannel"]["secret"].as_str().unwrap().to_owned();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let invited = |seen: &Seen| {
-        seen.lock()
-            .unwrap()
-            .keys()
-            .filter(|(_, kind)| kind == "CHAT_INVITED")
-            .count()
-    };
     println!(
         "\n## first messages from new customers through a messenger, to a queue of {} subscribed operators, 10 s each",
         ops.len()
@@ -690,7 +692,7 @@ async fn scenario_inbound(server: &Server, org: &Org, ops: &[Op]) {
     let mut serial = 0;
     for rate in [50u32, 100] {
         let total = rate as usize * 10;
-        let invited_before = invited(&seen);
+        let invited_before = invitations(&seen);
         let started = Instant::now();
         let answers: Arc<Mutex<Vec<(u16, Duration)>>> = Arc::default();
         let mut tasks = Vec::with_capacity(total);
@@ -735,7 +737,7 @@ async fn scenario_inbound(server: &Server, org: &Org, ops: &[Op]) {
             ms(percentile(&times, 0.5)),
             ms(percentile(&times, 0.99)),
             ms(times.last().copied().unwrap_or_default()),
-            invited(&seen) - invited_before,
+            invitations(&seen) - invited_before,
         );
     }
 }
@@ -800,12 +802,7 @@ async fn scenario_webchat(server: &Server, org: &Org, ops: &[Op]) {
     let (mut starts, mut says, refused) = std::mem::take(&mut *times.lock().unwrap());
     starts.sort();
     says.sort();
-    let invited = seen
-        .lock()
-        .unwrap()
-        .keys()
-        .filter(|(_, kind)| kind == "CHAT_INVITED")
-        .count();
+    let invited = invitations(&seen);
     println!(
         "conversations {rate:.1}/s; start p50 {} p99 {}; first message p50 {} p99 {}; refused {refused}; chats invited {invited} of {}",
         ms(percentile(&starts, 0.5)),
