@@ -54,33 +54,31 @@ impl Chats<'_> {
     async fn hand_off_chat_once(
         self, actor: &Actor, input: HandOffChatInput, matching: &Matching,
     ) -> Result<chat::Model> {
-        // The chat's number, and a new customer's, are taken first, each hand-off's in a
-        // statement of its own: the organization's row is held for that statement, not through
-        // routing to the commit, so a burst of hand-offs does not go through one at a time.
-        let new_customer = !customer::is_known(
-            &self.domain.db,
-            actor.organization_id,
-            input.source,
-            &input.customer,
-        )
-        .await?;
+        // What the hand-off names is checked first, so that a refused one takes no number. Then
+        // the chat's number, and a new customer's, are taken, each hand-off's in a statement of
+        // its own: the organization's row is held for that statement, not through routing to
+        // the commit, so a burst of hand-offs does not go through one at a time. The checks
+        // read as they would inside the change, which locks none of these rows either.
+        let db = &self.domain.db;
+        let queue = self
+            .usable_queue(db, actor, input.queue_id, "queueId")
+            .await?;
+        self.check_topics(db, actor, input.topic_id, input.subtopic_id)
+            .await?;
+        if let Some(channel_id) = input.channel_id {
+            self.domain
+                .channels()
+                .usable_channel(db, actor, channel_id, "channelId")
+                .await?;
+        }
+        let new_customer =
+            !customer::is_known(db, actor.organization_id, input.source, &input.customer).await?;
         let (chat_number, customer_number) = self
             .domain
             .reserve_chat_numbers(actor.organization_id, new_customer)
             .await?;
         let now = self.domain.now();
         let mut work = self.domain.begin(now).await?;
-        let queue = self
-            .usable_queue(&work.tx, actor, input.queue_id, "queueId")
-            .await?;
-        self.check_topics(&work.tx, actor, input.topic_id, input.subtopic_id)
-            .await?;
-        if let Some(channel_id) = input.channel_id {
-            self.domain
-                .channels()
-                .usable_channel(&work.tx, actor, channel_id, "channelId")
-                .await?;
-        }
         let customer = customer::find_or_create_numbered(
             &work.tx,
             actor.organization_id,

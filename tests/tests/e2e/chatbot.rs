@@ -3,7 +3,7 @@
 //! silence (D11).
 
 use omnipanel_tests::fake_telegram::FakeTelegram;
-use omnipanel_tests::{TestApp, error_code, on_both_databases};
+use omnipanel_tests::{TestApp, error_code, error_field, on_both_databases};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -181,8 +181,9 @@ async fn numbers(app: &TestApp, token: &str, chat: &Value) -> (i64, i64) {
 }
 
 /// Hand-offs take their numbers before their transaction (so one organization's hand-offs do
-/// not wait for each other's): a returning customer keeps theirs and takes none, and a refused
-/// hand-off leaves nothing behind but numbers nobody gets again.
+/// not wait for each other's): a returning customer keeps theirs and takes none, one refused for
+/// what it names (a queue, a topic, a channel) takes none, and one refused by a full queue leaves
+/// nothing behind but numbers nobody gets again.
 async fn hand_offs_number_their_chats_and_new_customers(app: TestApp) {
     let org = app.create_org("Acme").await;
     let key = app.chatbot_key(&org.owner_token).await;
@@ -197,12 +198,34 @@ async fn hand_offs_number_their_chats_and_new_customers(app: TestApp) {
     assert_eq!(numbers(&app, owner, &again).await, (2, 1));
     assert_eq!(numbers(&app, owner, &other).await, (3, 2));
 
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let refused = app.hand_off(&key, &unknown, "+48600100009").await;
+    assert_eq!(error_field(&refused), "queueId", "{refused}");
+    for field in ["topicId", "channelId"] {
+        let mut input = json!({ "queueId": open, "source": "TELEGRAM", "customer": { "phone": "+48600100009" } });
+        input[field] = json!(unknown);
+        let refused = app
+            .gql(
+                Some(&key),
+                "mutation($input: HandOffChatInput!) { handOffChat(input: $input) { chat { id } } }",
+                json!({ "input": input }),
+            )
+            .await;
+        assert_eq!(error_field(&refused), field, "{refused}");
+    }
+    let next = app.hand_off_ok(&key, &open, "+48600100009").await;
+    assert_eq!(
+        numbers(&app, owner, &next).await,
+        (4, 3),
+        "no number skipped"
+    );
+
     app.hand_off_ok(&key, &full, "+48600100003").await;
     let refused = app.hand_off(&key, &full, "+48600100004").await;
     assert_eq!(error_code(&refused), "LIMIT_EXCEEDED", "{refused}");
     let after = app.hand_off_ok(&key, &open, "+48600100005").await;
     let (chat, customer) = numbers(&app, owner, &after).await;
-    assert!(chat > 4 && customer > 3, "{chat}, {customer}");
+    assert!(chat > 5 && customer > 4, "{chat}, {customer}");
     let chats = app
         .ok(
             Some(owner),
@@ -211,7 +234,7 @@ async fn hand_offs_number_their_chats_and_new_customers(app: TestApp) {
         )
         .await;
     let edges = chats["chats"]["edges"].as_array().unwrap();
-    assert_eq!(edges.len(), 5, "{chats}");
+    assert_eq!(edges.len(), 6, "{chats}");
     assert!(
         edges
             .iter()
