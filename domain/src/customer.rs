@@ -156,17 +156,6 @@ pub async fn is_known(
     Ok(lookup(db, organization_id, &wanted).await?.0.is_some())
 }
 
-/// Finds the customer any of the identities belongs to, or creates one; adds the identities
-/// the customer did not have yet.
-pub async fn find_or_create(
-    db: &impl ConnectionTrait, organization_id: OrganizationId, source: ChatSource,
-    input: &CustomerInput, now: DateTime<Utc>,
-) -> Result<customer::Model> {
-    find_or_create_numbered(db, organization_id, source, input, now, NewNumber::Next)
-        .await?
-        .ok_or(DomainError::not_found("customer"))
-}
-
 /// Where a new customer's number comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NewNumber {
@@ -179,8 +168,9 @@ pub enum NewNumber {
     NotYet,
 }
 
-/// [`find_or_create`], a new customer numbered as `number` says; `None` only when the customer
-/// is new and `number` is [`NewNumber::NotYet`].
+/// Finds the customer any of the identities belongs to, or creates one numbered as `number`
+/// says; adds the identities the customer did not have yet. `None` only when the customer is new
+/// and `number` is [`NewNumber::NotYet`].
 pub async fn find_or_create_numbered(
     db: &impl ConnectionTrait, organization_id: OrganizationId, source: ChatSource,
     input: &CustomerInput, now: DateTime<Utc>, number: NewNumber,

@@ -11,6 +11,7 @@
 
 use crate::customer::NewNumber;
 use crate::entity::organization;
+use crate::enums::ChatDirection;
 use crate::error::Result;
 use crate::ids::OrganizationId;
 use crate::service::Domain;
@@ -50,9 +51,10 @@ pub(crate) enum Attempt<T> {
 
 impl Domain {
     /// Runs `attempt` (each run retried as [`Domain::retry`] does), first without numbers, and,
-    /// if it needs them, once more with the organization's next numbers taken for it.
+    /// if it needs them, once more with the organization's next numbers taken for it: a chat
+    /// number of `direction`'s sequence, and a customer number if the customer is new.
     pub(crate) async fn with_numbers<T, F, Fut>(
-        &self, organization_id: OrganizationId, mut attempt: F,
+        &self, organization_id: OrganizationId, direction: ChatDirection, mut attempt: F,
     ) -> Result<T>
     where
         F: FnMut(Numbers) -> Fut,
@@ -62,7 +64,9 @@ impl Domain {
             Attempt::Done(done) => return Ok(done),
             Attempt::Needs { customer } => customer,
         };
-        let (chat, customer) = self.reserve_chat_numbers(organization_id, customer).await?;
+        let (chat, customer) = self
+            .reserve_numbers_of(organization_id, direction, customer)
+            .await?;
         let numbers = Numbers {
             chat: Some(chat),
             customer,
@@ -73,12 +77,24 @@ impl Domain {
         }
     }
 
-    /// Takes the organization's next chat number, and its next customer number for a
+    /// Takes the organization's next inbound chat number, and its next customer number for a
     /// `new_customer`, in one statement of their own (`store::reserve_numbers`).
     pub(crate) async fn reserve_chat_numbers(
         &self, organization_id: OrganizationId, new_customer: bool,
     ) -> Result<(i64, Option<i64>)> {
-        let mut sequences = vec![organization::Column::ChatSeq];
+        self.reserve_numbers_of(organization_id, ChatDirection::Inbound, new_customer)
+            .await
+    }
+
+    /// [`Self::reserve_chat_numbers`] for a chat of `direction` ("OutgoingChat-N" chats are
+    /// numbered apart).
+    async fn reserve_numbers_of(
+        &self, organization_id: OrganizationId, direction: ChatDirection, new_customer: bool,
+    ) -> Result<(i64, Option<i64>)> {
+        let mut sequences = vec![match direction {
+            ChatDirection::Inbound => organization::Column::ChatSeq,
+            ChatDirection::Outbound => organization::Column::OutgoingChatSeq,
+        }];
         if new_customer {
             sequences.push(organization::Column::CustomerSeq);
         }

@@ -67,7 +67,7 @@ impl Channels<'_> {
             .await;
         // A message that opens a chat takes its numbers before its change (`numbering.rs`).
         self.domain
-            .with_numbers(found.organization_id, |numbers| {
+            .with_numbers(found.organization_id, ChatDirection::Inbound, |numbers| {
                 self.receive_inbound_once(found, &inbound, &matching, numbers)
             })
             .await

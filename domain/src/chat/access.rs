@@ -1,5 +1,4 @@
-//! Which chats, queues and topics a caller may use (A1, A2), who is told of a chat's changes, and
-//! the organization's chat numbers.
+//! Which chats, queues and topics a caller may use (A1, A2), and who is told of a chat's changes.
 
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
@@ -11,10 +10,10 @@ use serde_json::json;
 use crate::actor::{Actor, Principal};
 use crate::chat::rules::MessageRules;
 use crate::entity::{
-    channel, chat, chat_assignment, chat_participant, operator, organization,
-    organization_settings, queue, queue_member, topic,
+    channel, chat, chat_assignment, chat_participant, operator, organization_settings, queue,
+    queue_member, topic,
 };
-use crate::enums::{ChatDirection, ChatStatus, EventKind, ParticipantState, Role};
+use crate::enums::{ChatStatus, EventKind, ParticipantState, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::*;
 use crate::store::{find_own, relation};
@@ -247,17 +246,6 @@ impl Chats<'_> {
             }
         }
         Ok(())
-    }
-
-    /// Takes the organization's next chat number for a direction.
-    pub(crate) async fn next_chat_number(
-        self, db: &impl ConnectionTrait, organization_id: OrganizationId, direction: ChatDirection,
-    ) -> Result<i64> {
-        let column = match direction {
-            ChatDirection::Inbound => organization::Column::ChatSeq,
-            ChatDirection::Outbound => organization::Column::OutgoingChatSeq,
-        };
-        crate::store::next_number(db, organization_id, column).await
     }
 
     /// Tells the followers of a message's chat that the message changed (`MESSAGE_UPDATED` with

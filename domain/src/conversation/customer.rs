@@ -60,7 +60,7 @@ impl Conversation<'_> {
         self, actor: &Actor, input: PostCustomerMessageInput,
     ) -> Result<message::Model> {
         self.domain
-            .with_numbers(actor.organization_id, |numbers| {
+            .with_numbers(actor.organization_id, ChatDirection::Inbound, |numbers| {
                 self.post_customer_message_once(actor, input.clone(), numbers)
             })
             .await

@@ -27,6 +27,7 @@ use crate::enums::{
 };
 use crate::error::{DomainError, Result};
 use crate::ids::*;
+use crate::numbering::{Attempt, Numbers};
 use crate::ports::crm::{ContactQuery, CrmContact};
 use crate::routing::rows::{lock_operator, open_assignment};
 use crate::service::Conversation;
@@ -450,21 +451,69 @@ impl Conversation<'_> {
                 ..CustomerInput::default()
             },
         };
+        // The chat's number, and a new customer's, are taken in a statement of their own once
+        // an attempt has found the message may go (`numbering.rs`): the organization's row is
+        // not held through the change, and a refused message takes none.
+        let opening = Opening {
+            actor,
+            me,
+            input: &input,
+            gateway: &found,
+            source,
+            who: &who,
+        };
+        self.domain
+            .with_numbers(actor.organization_id, ChatDirection::Outbound, |numbers| {
+                self.open_outgoing(&opening, numbers)
+            })
+            .await
+    }
+
+    /// One attempt of [`Self::send_outgoing_message`] with the numbers taken so far: it checks
+    /// everything, and without numbers writes nothing and says which it needs.
+    async fn open_outgoing(
+        self, opening: &Opening<'_>, numbers: Numbers,
+    ) -> Result<Attempt<(chat::Model, message::Model)>> {
+        let Opening {
+            actor,
+            me,
+            input,
+            gateway: found,
+            source,
+            who,
+        } = *opening;
         let now = self.domain.now();
         let mut work = self.domain.begin(now).await?;
-        let customer =
-            customer::find_or_create(&work.tx, actor.organization_id, source, &who, now).await?;
+        // Without numbers a new customer is not made yet (`NewNumber::NotYet`): the checks
+        // below run for them as for a customer who never wrote, so a refused message takes no
+        // number.
+        let customer = customer::find_or_create_numbered(
+            &work.tx,
+            actor.organization_id,
+            source,
+            who,
+            now,
+            numbers.new_customer(),
+        )
+        .await?;
         let mut text = input.text.clone();
         if found.kind == ChannelKind::InfobipWhatsapp {
-            let last = self
-                .last_customer_message_on(&work.tx, customer.id, found.id)
-                .await?;
+            let last = match &customer {
+                Some(customer) => {
+                    self.last_customer_message_on(&work.tx, customer.id, found.id)
+                        .await?
+                }
+                None => None,
+            };
             if reply_policy(source, ChatStatus::New, last, now).requires_template {
                 let template = self
                     .approved_template(&work.tx, actor, input.quick_reply_id)
                     .await?;
                 let operator_name = self.first_name(&work.tx, me).await?;
-                let customer_name = customer.name.clone().unwrap_or_default();
+                let customer_name = customer
+                    .as_ref()
+                    .and_then(|c| c.name.clone())
+                    .unwrap_or_default();
                 text = crate::chat::rules::fill_template(
                     &template.text,
                     &customer_name,
@@ -476,11 +525,12 @@ impl Conversation<'_> {
             .await?
             .ok_or(DomainError::not_found("operator"))?;
         crate::routing::rows::take_capacity_for_assignment(&work.tx, me, now).await?;
-        let number = self
-            .domain
-            .chats()
-            .next_chat_number(&work.tx, actor.organization_id, ChatDirection::Outbound)
-            .await?;
+        let new_customer = customer.is_none();
+        let (Some(customer), Some(number)) = (customer, numbers.chat) else {
+            return Ok(Attempt::Needs {
+                customer: new_customer,
+            });
+        };
         let created = crate::chat::rules::new_chat(
             actor.organization_id,
             number,
@@ -513,8 +563,21 @@ impl Conversation<'_> {
             ..Said::operator(me, &text)
         };
         let (chat, message) = self.append_message(&mut work, &owned, None, said).await?;
-        self.domain.answer(work, (chat, message)).await
+        Ok(Attempt::Done(
+            self.domain.answer(work, (chat, message)).await?,
+        ))
     }
+}
+
+/// What an operator's outgoing message opens its chat with, checked before any attempt.
+#[derive(Clone, Copy)]
+struct Opening<'a> {
+    actor: &'a Actor,
+    me: OperatorId,
+    input: &'a SendOutgoingMessageInput,
+    gateway: &'a channel::Model,
+    source: ChatSource,
+    who: &'a CustomerInput,
 }
 
 #[cfg(test)]

@@ -261,6 +261,10 @@ async fn whatsapp_needs_a_template_outside_its_window(app: TestApp) {
         payload["message"]["text"],
         "Hello, there is news about your order."
     );
+    assert_eq!(
+        payload["chat"]["title"], "OutgoingChat-1",
+        "a refused message takes no number"
+    );
     assert_eq!(payload["chat"]["requiresTemplate"], true);
     assert_eq!(payload["chat"]["canReply"], false);
     let chat_id = payload["chat"]["id"].as_str().unwrap().to_owned();
