@@ -65,7 +65,7 @@ impl Domain {
             Attempt::Needs { customer } => customer,
         };
         let (chat, customer) = self
-            .reserve_numbers_of(organization_id, direction, customer)
+            .reserve_chat_numbers(organization_id, direction, customer)
             .await?;
         let numbers = Numbers {
             chat: Some(chat),
@@ -77,18 +77,10 @@ impl Domain {
         }
     }
 
-    /// Takes the organization's next inbound chat number, and its next customer number for a
-    /// `new_customer`, in one statement of their own (`store::reserve_numbers`).
+    /// Takes the organization's next chat number of `direction`'s sequence ("OutgoingChat-N"
+    /// chats are numbered apart), and its next customer number for a `new_customer`, in one
+    /// statement of their own (`store::reserve_numbers`).
     pub(crate) async fn reserve_chat_numbers(
-        &self, organization_id: OrganizationId, new_customer: bool,
-    ) -> Result<(i64, Option<i64>)> {
-        self.reserve_numbers_of(organization_id, ChatDirection::Inbound, new_customer)
-            .await
-    }
-
-    /// [`Self::reserve_chat_numbers`] for a chat of `direction` ("OutgoingChat-N" chats are
-    /// numbered apart).
-    async fn reserve_numbers_of(
         &self, organization_id: OrganizationId, direction: ChatDirection, new_customer: bool,
     ) -> Result<(i64, Option<i64>)> {
         let mut sequences = vec![match direction {

@@ -75,7 +75,7 @@ impl Chats<'_> {
             !customer::is_known(db, actor.organization_id, input.source, &input.customer).await?;
         let (chat_number, customer_number) = self
             .domain
-            .reserve_chat_numbers(actor.organization_id, new_customer)
+            .reserve_chat_numbers(actor.organization_id, ChatDirection::Inbound, new_customer)
             .await?;
         let now = self.domain.now();
         let mut work = self.domain.begin(now).await?;

@@ -525,10 +525,9 @@ impl Conversation<'_> {
             .await?
             .ok_or(DomainError::not_found("operator"))?;
         crate::routing::rows::take_capacity_for_assignment(&work.tx, me, now).await?;
-        let new_customer = customer.is_none();
-        let (Some(customer), Some(number)) = (customer, numbers.chat) else {
+        let (Some(customer), Some(number)) = (&customer, numbers.chat) else {
             return Ok(Attempt::Needs {
-                customer: new_customer,
+                customer: customer.is_none(),
             });
         };
         let created = crate::chat::rules::new_chat(
@@ -539,7 +538,7 @@ impl Conversation<'_> {
             source,
             Some(found.id),
             None,
-            &customer,
+            customer,
             now,
         )
         .insert(&work.tx)
