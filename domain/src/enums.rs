@@ -57,6 +57,12 @@ impl Role {
     pub fn at_least(self, other: Role) -> bool {
         self.rank() >= other.rank()
     }
+
+    /// Every role with at least the rights of `least`.
+    pub fn from_up(least: Role) -> impl Iterator<Item = Role> {
+        use sea_orm::Iterable;
+        Self::iter().filter(move |role| role.at_least(least))
+    }
 }
 
 string_enum!(
@@ -244,6 +250,9 @@ string_enum!(
         Operator = "OPERATOR",
         Chat = "CHAT",
         Organization = "ORGANIZATION",
+        /// Everyone who sees a queue's waiting chats (`queueEvents`): one event, however many
+        /// they are.
+        Queue = "QUEUE",
     }
 );
 
@@ -345,14 +354,18 @@ string_enum!(
         MessageUpdated = "MESSAGE_UPDATED",
         /// A chat's SLA colour changed (F2).
         TrafficLightChanged = "TRAFFIC_LIGHT_CHANGED",
-        /// A chat started waiting in a queue the operator sees.
+        /// A chat started waiting in a queue (`queueEvents`).
         ChatQueued = "CHAT_QUEUED",
-        /// A chat left the operator's "Unassigned" list: no longer waiting in the queue
-        /// (offered, taken or closed), or no longer with the bot there (taken over or closed).
+        /// A chat left its queue's "Unassigned" list: no longer waiting there (offered, taken or
+        /// closed), or no longer with the bot there (taken over or closed) (`queueEvents`).
         ChatDequeued = "CHAT_DEQUEUED",
-        /// The bot is talking to a customer in a queue the operator sees: the chat may be
-        /// taken over (D1).
+        /// The bot is talking to a customer in a queue: the chat may be taken over (D1;
+        /// `queueEvents`).
         ChatWithBot = "CHAT_WITH_BOT",
+        /// The queues whose waiting chats the operator sees changed (their membership, their
+        /// role, a new queue): `queueEvents` follows the new set from this event on, and the
+        /// "Unassigned" lists are read again.
+        QueuesChanged = "QUEUES_CHANGED",
         /// The operator is asked to join a chat's conference (E2).
         ConferenceInvited = "CONFERENCE_INVITED",
     }

@@ -1,7 +1,7 @@
 //! The event outbox and its fan-out (ARCHITECTURE.md 3, X1).
 //!
-//! A service appends events in its own transaction; each event names its recipient (an operator
-//! or a chat) and carries that recipient's next sequence number, taken in the same transaction
+//! A service appends events in its own transaction; each event names its recipient (an operator,
+//! a chat or a queue) and carries that recipient's next sequence number, taken in the same transaction
 //! from the recipient's counter in `event_streams` (whose row lock orders concurrent
 //! transactions), so a recipient's events are gap-free and in commit order.
 //!
@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::entity::{chat, event, event_stream};
 use crate::enums::{EventKind, RecipientKind};
 use crate::error::{DomainError, Result};
-use crate::ids::{ChatId, EventId, OperatorId, OrganizationId};
+use crate::ids::{ChatId, EventId, OperatorId, OrganizationId, QueueId};
 use crate::ports::events::{EventBus, Notice};
 
 /// SQLite: the most events one insert writes (nine parameters each).
@@ -98,6 +98,24 @@ impl Outbox {
             organization_id,
             recipient_kind: RecipientKind::Chat,
             recipient_id: chat_id.0,
+            kind,
+            chat_id: Some(chat_id),
+            payload,
+            at: now,
+        });
+    }
+
+    /// Queues an event on a queue's stream (`queueEvents`): for everyone who sees its waiting
+    /// chats, one event however many they are.
+    pub fn to_queue(
+        &mut self, organization_id: OrganizationId, queue_id: QueueId, kind: EventKind,
+        chat_id: ChatId, payload: serde_json::Value, now: DateTime<Utc>,
+    ) {
+        self.pending.push(Pending {
+            id: EventId::new(),
+            organization_id,
+            recipient_kind: RecipientKind::Queue,
+            recipient_id: queue_id.0,
             kind,
             chat_id: Some(chat_id),
             payload,
@@ -467,6 +485,25 @@ pub async fn latest_seq(
             .await?
             .map_or(0, |row| row.seq),
     )
+}
+
+/// The latest sequence numbers of several recipients of one kind (0 before their first event),
+/// in one read.
+pub async fn latest_seqs(
+    db: &impl ConnectionTrait, recipient_kind: RecipientKind, recipient_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, i64>> {
+    let mut seqs: std::collections::HashMap<Uuid, i64> =
+        recipient_ids.iter().map(|id| (*id, 0)).collect();
+    let rows: Vec<(Uuid, i64)> = event_stream::Entity::find()
+        .select_only()
+        .columns([event_stream::Column::RecipientId, event_stream::Column::Seq])
+        .filter(event_stream::Column::RecipientKind.eq(recipient_kind))
+        .filter(event_stream::Column::RecipientId.is_in(recipient_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    seqs.extend(rows);
+    Ok(seqs)
 }
 
 /// A recipient's events after `after`, oldest first, at most `limit`.

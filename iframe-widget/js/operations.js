@@ -101,6 +101,17 @@ export const WORKPLACE_EVENTS = `
 subscription Workplace($after: Int) { workplaceEvents(after: $after) { ...Event } }
 ${EVENT}${CARD}${MESSAGE}`;
 
+/** The queues' "Unassigned" lists, read again on each QUEUES_CHANGED of `queueEvents`. */
+export const QUEUE_LISTS = `
+query QueueLists {
+  unassigned: unassignedChats(first: 100) { nodes { ...Card } }
+  withBot: botChats(first: 50) { nodes { ...Card } }
+}${CARD}`;
+
+export const QUEUE_EVENTS = `
+subscription Queues { queueEvents { kind chatId createdAt chat { ...Card } } }
+${CARD}`;
+
 export const CHAT_EVENTS = `
 subscription ChatFeed($chatId: ID!, $after: Int) {
   chatEvents(chatId: $chatId, after: $after) { seq kind chat { ...Card } message { ...Msg } }

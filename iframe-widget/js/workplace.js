@@ -1,6 +1,6 @@
 // The operator's workplace as the panel knows it: the operator, their chats, the open chat's
-// conversation, kept current by the `workplaceEvents` stream (and the open chat's
-// `chatEvents`). Components read it and listen to its `change` events; they change the world
+// conversation, kept current by the `workplaceEvents` stream, the `queueEvents` of their
+// queues' "Unassigned" lists (and the open chat's `chatEvents`). Components read it and listen to its `change` events; they change the world
 // only through its methods, which call the API and fold the answers back in.
 
 import { Live } from './live.js';
@@ -33,6 +33,9 @@ export class Workplace extends EventTarget {
     this.chats = new Map();
     this.unassignedIds = new Set();
     this.botIds = new Set();
+    // While the queues' lists are being read: the queue events that came meanwhile, applied
+    // again on top of the answer (it may have been read before them).
+    this.queueEventsMeanwhile = null;
     this.closedIds = [];
     this.unread = new Map();
     this.openId = null;
@@ -74,6 +77,12 @@ export class Workplace extends EventTarget {
       (payload) => payload.data && this.#apply(payload.data.workplaceEvents),
       (errors) => this.#notice(errors?.[0]?.message),
     );
+    this.live.subscribe(
+      op.QUEUE_EVENTS,
+      () => ({}),
+      (payload) => payload.data && this.#applyQueueEvent(payload.data.queueEvents),
+      (errors) => this.#notice(errors?.[0]?.message),
+    );
     this.live.start();
   }
 
@@ -111,7 +120,59 @@ export class Workplace extends EventTarget {
     this.#emit('lists');
   }
 
+  /** The queues' lists again: the queues followed changed, or `queueEvents` (re)started. */
+  async #loadQueueLists() {
+    const meanwhile = [];
+    this.queueEventsMeanwhile = meanwhile;
+    let lists;
+    try {
+      lists = await this.api.request(op.QUEUE_LISTS);
+    } catch (error) {
+      if (this.queueEventsMeanwhile === meanwhile) this.queueEventsMeanwhile = null;
+      this.#notice(error.message);
+      return;
+    }
+    // A later read is under way: its answer counts.
+    if (this.queueEventsMeanwhile !== meanwhile) return;
+    this.queueEventsMeanwhile = null;
+    for (const chat of [...lists.unassigned.nodes, ...lists.withBot.nodes]) this.chats.set(chat.id, chat);
+    this.unassignedIds = new Set(lists.unassigned.nodes.map((c) => c.id));
+    this.botIds = new Set(lists.withBot.nodes.map((c) => c.id));
+    meanwhile.forEach((event) => this.#queueListsAfter(event));
+    this.#emit('lists');
+  }
+
   // ---- Events ---------------------------------------------------------------------------
+
+  /** A chat that started or stopped waiting in one of the operator's queues (`queueEvents`). */
+  #applyQueueEvent(event) {
+    if (!event) return;
+    if (event.kind === 'QUEUES_CHANGED') {
+      this.#loadQueueLists();
+      return;
+    }
+    this.queueEventsMeanwhile?.push(event);
+    this.#queueListsAfter(event);
+    if (event.chat) {
+      this.#upsertChat(event.chat);
+    } else if (!this.isActive(this.chats.get(event.chatId) ?? {})) {
+      // No longer visible to us (taken by someone else).
+      this.chats.delete(event.chatId);
+    }
+    if (event.chatId === this.openId) this.#reloadDetail();
+    this.#emit('lists');
+  }
+
+  /** The "Unassigned" lists after a queue event. */
+  #queueListsAfter(event) {
+    const id = event.chatId;
+    if (event.kind === 'CHAT_QUEUED') this.unassignedIds.add(id);
+    if (event.kind === 'CHAT_WITH_BOT') this.botIds.add(id);
+    if (event.kind === 'CHAT_DEQUEUED' || !event.chat) {
+      this.unassignedIds.delete(id);
+      this.botIds.delete(id);
+    }
+  }
 
   #apply(event) {
     if (!event || event.seq <= this.seq) return;
@@ -126,16 +187,6 @@ export class Workplace extends EventTarget {
       case 'INVITATION_WITHDRAWN':
         // The status, or the load against the limit, changed.
         this.refreshMe();
-        break;
-      case 'CHAT_QUEUED':
-        this.unassignedIds.add(id);
-        break;
-      case 'CHAT_WITH_BOT':
-        this.botIds.add(id);
-        break;
-      case 'CHAT_DEQUEUED':
-        this.unassignedIds.delete(id);
-        this.botIds.delete(id);
         break;
       case 'MESSAGE_CREATED':
         if (id !== this.openId && event.payload?.authorKind === 'CUSTOMER') {

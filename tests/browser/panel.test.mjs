@@ -1087,6 +1087,29 @@ test('Unassigned lists the head of the queue first, and the operator may flip it
   await page.close();
 });
 
+test('Unassigned follows the queues the operator joins and leaves, without a reload', async () => {
+  const rex = await invitedOperator('Rex');
+  const page = await browser.context.newPage();
+  await signIn(page, `${server.url}/widget/`, rex.email);
+  await page.getByRole('tab', { name: /Unassigned/ }).click();
+  // A queue Rex is not in has a chat waiting: his list does not show it.
+  const { createQueue } = await server.ok(org.owner, 'mutation { createQueue(input: { name: "Overflow" }) { queue { id } } }');
+  const overflow = createQueue.queue.id;
+  const waiting = await handOffTo(overflow, '+48500920001', 'Anyone there?');
+  assert.equal(waiting.status, 'QUEUED');
+  const members = (ops) => server.ok(org.owner, 'mutation($q: ID!, $o: [ID!]!) { setQueueMembers(input: { queueId: $q, operatorIds: $o }) { queue { id } } }', { q: overflow, o: ops.map((o) => o.id) });
+  // Made a member, he sees the chat that waits there, and the next one as it comes.
+  await members([rex]);
+  await card(page, waiting.id).waitFor();
+  const next = await handOffTo(overflow, '+48500920002', 'Me too');
+  await card(page, next.id).waitFor();
+  // No longer a member: both leave his list.
+  await members([]);
+  await card(page, waiting.id).waitFor({ state: 'detached' });
+  await card(page, next.id).waitFor({ state: 'detached' });
+  await page.close();
+});
+
 test('after-chat work shows its countdown, and Finish ends it early', async () => {
   const fay = await invitedOperator('Fay');
   const wrap = await queueWith('Wrap', [fay]);

@@ -63,6 +63,7 @@ pub struct Mutation(
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(
     chat::events::ChatSubscription,
+    chat::queue_events::QueueSubscription,
     supervision::SupervisionSubscription,
 );
 

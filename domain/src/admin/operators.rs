@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use validator::Validate;
 
 use crate::actor::Actor;
+use crate::admin::queues::tell_queues_changed;
 use crate::entity::{operator, operator_skill, queue_member, session};
 use crate::enums::{OperatorStatus, Role};
 use crate::error::{DomainError, Result};
@@ -88,6 +89,10 @@ impl Admin<'_> {
             }
             model.role = Set(role);
             work.change_credentials();
+            // Managers and above see every queue's waiting chats, the others their own queues'.
+            if role.at_least(Role::Manager) != found.role.at_least(Role::Manager) {
+                tell_queues_changed(&mut work, actor, None, [found.id]);
+            }
         }
         if let Some(max_chats) = input.max_chats {
             model.max_chats = Set(max_chats);

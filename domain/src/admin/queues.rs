@@ -4,7 +4,7 @@ use sea_orm::ActiveValue::Set;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use std::collections::HashSet;
 use validator::Validate;
@@ -13,12 +13,13 @@ use crate::actor::Actor;
 use crate::admin::dictionaries::unique_name;
 use crate::admin::working_hours::{WorkingHours, check_week, time_zone};
 use crate::entity::{chat, operator, queue, queue_member, skill};
-use crate::enums::ChatStatus;
+use crate::enums::{ChatStatus, EventKind, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::{OperatorId, QueueId, SkillId};
 use crate::service::Admin;
 use crate::store::{all_live, find_own};
 use crate::validate::{change, check_admin, clean, not_blank, single_line};
+use crate::work::Work;
 
 #[derive(Clone, Debug, Validate)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
@@ -141,7 +142,7 @@ impl Admin<'_> {
     ) -> Result<queue::Model> {
         check_admin(actor, &input)?;
         let hours = checked_hours(input.working_hours.as_deref(), input.time_zone.as_deref())?;
-        let work = self.domain.begin_now().await?;
+        let mut work = self.domain.begin_now().await?;
         if let Some(skill_id) = input.skill_id {
             self.usable_skill(&work.tx, actor, skill_id, "skillId")
                 .await?;
@@ -164,6 +165,17 @@ impl Admin<'_> {
         }
         .insert(&work.tx)
         .await?;
+        // Managers and above see every queue's waiting chats: theirs now include this one's.
+        let managers: Vec<OperatorId> = operator::Entity::find()
+            .select_only()
+            .column(operator::Column::Id)
+            .filter(operator::Column::OrganizationId.eq(actor.organization_id))
+            .filter(operator::Column::Role.is_in(Role::from_up(Role::Manager)))
+            .filter(operator::Column::ArchivedAt.is_null())
+            .into_tuple()
+            .all(&work.tx)
+            .await?;
+        tell_queues_changed(&mut work, actor, Some(created.id), managers);
         self.domain.answer(work, created).await
     }
 
@@ -301,7 +313,7 @@ impl Admin<'_> {
         self, actor: &Actor, input: SetQueueMembersInput,
     ) -> Result<queue::Model> {
         check_admin(actor, &input)?;
-        let work = self.domain.begin_now().await?;
+        let mut work = self.domain.begin_now().await?;
         let found = find_own::<queue::Entity>(&work.tx, actor, input.queue_id).await?;
         let wanted: HashSet<OperatorId> = input.operator_ids.iter().copied().collect();
         let known = operator::Entity::find()
@@ -315,6 +327,17 @@ impl Admin<'_> {
                 "One or more operators do not exist",
             ));
         }
+        let before: HashSet<OperatorId> = queue_member::Entity::find()
+            .select_only()
+            .column(queue_member::Column::OperatorId)
+            .filter(queue_member::Column::QueueId.eq(found.id))
+            .into_tuple()
+            .all(&work.tx)
+            .await?
+            .into_iter()
+            .collect();
+        let changed = before.symmetric_difference(&wanted).copied();
+        tell_queues_changed(&mut work, actor, Some(found.id), changed);
         queue_member::Entity::delete_many()
             .filter(queue_member::Column::QueueId.eq(found.id))
             .exec(&work.tx)
@@ -330,5 +353,24 @@ impl Admin<'_> {
             .await?;
         }
         self.domain.answer(work, found).await
+    }
+}
+
+/// Tells `operators` that the queues whose waiting chats they see changed (`QUEUES_CHANGED`,
+/// naming the queue when one did): their `queueEvents` follows the new set, their panels read
+/// the lists again.
+pub(crate) fn tell_queues_changed(
+    work: &mut Work, actor: &Actor, queue_id: Option<QueueId>,
+    operators: impl IntoIterator<Item = OperatorId>,
+) {
+    for operator_id in operators {
+        work.outbox.to_operator(
+            actor.organization_id,
+            operator_id,
+            EventKind::QueuesChanged,
+            None,
+            serde_json::json!({ "queueId": queue_id }),
+            work.now,
+        );
     }
 }

@@ -185,8 +185,7 @@ impl Channels<'_> {
                 if bot_queue.is_some() {
                     self.domain
                         .chats()
-                        .tell_queue(&mut work, &created, EventKind::ChatWithBot)
-                        .await?;
+                        .tell_queue(&mut work, &created, EventKind::ChatWithBot);
                 }
                 (created, queue)
             }

@@ -10,8 +10,8 @@ use serde_json::json;
 use crate::actor::{Actor, Principal};
 use crate::chat::rules::MessageRules;
 use crate::entity::{
-    channel, chat, chat_assignment, chat_participant, operator, organization_settings, queue,
-    queue_member, topic,
+    channel, chat, chat_assignment, chat_participant, organization_settings, queue, queue_member,
+    topic,
 };
 use crate::enums::{ChatStatus, EventKind, ParticipantState, Role};
 use crate::error::{DomainError, Result};
@@ -339,49 +339,27 @@ impl Chats<'_> {
         }
     }
 
-    /// Tells the members of the chat's queue that it started waiting there (`CHAT_QUEUED`), that
-    /// the bot has it there (`CHAT_WITH_BOT`), or that it left their "Unassigned" list
-    /// (`CHAT_DEQUEUED`). Archived operators are no longer members anyone tells.
-    pub(crate) async fn tell_queue(
-        self, work: &mut Work, chat: &chat::Model, kind: EventKind,
-    ) -> Result<()> {
-        let Some(queue_id) = chat.queue_id else {
-            return Ok(());
-        };
-        let members: Vec<OperatorId> = queue_member::Entity::find()
-            .select_only()
-            .column(queue_member::Column::OperatorId)
-            .join(
-                JoinType::InnerJoin,
-                relation(queue_member::Column::OperatorId, operator::Column::Id),
-            )
-            .filter(queue_member::Column::QueueId.eq(queue_id))
-            .filter(operator::Column::ArchivedAt.is_null())
-            .into_tuple()
-            .all(&work.tx)
-            .await?;
-        tell_members(work, chat, queue_id, members, kind);
-        Ok(())
+    /// Tells whoever sees the chat's queue that the chat started waiting there (`CHAT_QUEUED`),
+    /// that the bot has it there (`CHAT_WITH_BOT`), or that it left their "Unassigned" list
+    /// (`CHAT_DEQUEUED`): one event on the queue's stream (`queueEvents`), however many members
+    /// the queue has.
+    pub(crate) fn tell_queue(self, work: &mut Work, chat: &chat::Model, kind: EventKind) {
+        if let Some(queue_id) = chat.queue_id {
+            tell_queue(work, chat, queue_id, kind);
+        }
     }
 }
 
-/// [`Chats::tell_queue`] for a caller that has read the queue's `members` already (routing,
-/// which weighs each of them): one event each, in the one statement of the change's events.
-pub(crate) fn tell_members(
-    work: &mut Work, chat: &chat::Model, queue_id: QueueId,
-    members: impl IntoIterator<Item = OperatorId>, kind: EventKind,
-) {
-    let payload = json!({ "queueId": queue_id });
-    for member in members {
-        work.outbox.to_operator(
-            chat.organization_id,
-            member,
-            kind,
-            Some(chat.id),
-            payload.clone(),
-            work.now,
-        );
-    }
+/// [`Chats::tell_queue`] for a chat in `queue_id`.
+pub(crate) fn tell_queue(work: &mut Work, chat: &chat::Model, queue_id: QueueId, kind: EventKind) {
+    work.outbox.to_queue(
+        chat.organization_id,
+        queue_id,
+        kind,
+        chat.id,
+        json!({ "queueId": queue_id }),
+        work.now,
+    );
 }
 
 /// The states of an operator who is told what happens in a chat: joined in it, or invited.

@@ -50,8 +50,7 @@ impl Chats<'_> {
     ) -> Result<()> {
         for chat in chats {
             if chat.status == ChatStatus::Queued {
-                self.tell_queue(work, &chat, EventKind::ChatDequeued)
-                    .await?;
+                self.tell_queue(work, &chat, EventKind::ChatDequeued);
             }
             let mut model: chat::ActiveModel = chat.clone().into();
             model.queue_id = Set(Some(to.id));

@@ -99,8 +99,7 @@ impl Chats<'_> {
         .await?;
         let assigned = self.make_owner(&mut work, &chat, target.id).await?;
         if chat.status == ChatStatus::Queued {
-            self.tell_queue(&mut work, &chat, EventKind::ChatDequeued)
-                .await?;
+            self.tell_queue(&mut work, &chat, EventKind::ChatDequeued);
         }
         self.domain.answer(work, assigned).await
     }
@@ -132,8 +131,7 @@ impl Chats<'_> {
         )
         .await?;
         let owned = self.make_owner(&mut work, &chat, me).await?;
-        self.tell_queue(&mut work, &chat, EventKind::ChatDequeued)
-            .await?;
+        self.tell_queue(&mut work, &chat, EventKind::ChatDequeued);
         let settings = self
             .domain
             .admin()

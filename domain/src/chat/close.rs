@@ -101,7 +101,7 @@ impl Chats<'_> {
         model.auto_close_at = Set(None);
         let closed = work.save(model).await?;
         if matches!(chat.status, ChatStatus::Queued | ChatStatus::Bot) {
-            self.tell_queue(work, chat, EventKind::ChatDequeued).await?;
+            self.tell_queue(work, chat, EventKind::ChatDequeued);
         }
         end_assignment(
             &work.tx,

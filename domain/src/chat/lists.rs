@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Quer
 use crate::actor::{Actor, Principal};
 use crate::chat::history::HistoryCursor;
 use crate::chat::rules::{ACTIVE, ChatTab, WaitingCursor, WaitingPage};
-use crate::entity::{chat, chat_result, queue_member, wrap_up_reason};
+use crate::entity::{chat, chat_result, operator, queue, queue_member, wrap_up_reason};
 use crate::enums::{ChatStatus, Role};
 use crate::error::Result;
 use crate::ids::*;
@@ -100,6 +100,45 @@ impl Chats<'_> {
             .map(|m| m.queue_id)
             .collect();
         Ok(query.filter(chat::Column::QueueId.is_in(queues)))
+    }
+
+    /// The queues whose waiting chats an operator sees (A2), by their role and memberships as
+    /// stored now (`queueEvents` reads them again on each QUEUES_CHANGED): every queue of the
+    /// organization for managers and above, their own queues for the others, none once they
+    /// are archived.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn queues_seen_by(
+        self, organization_id: OrganizationId, operator_id: OperatorId,
+    ) -> Result<Vec<QueueId>> {
+        let db = &self.domain.db;
+        let Some(role) = operator::Entity::find_by_id(operator_id)
+            .select_only()
+            .column(operator::Column::Role)
+            .filter(operator::Column::OrganizationId.eq(organization_id))
+            .filter(operator::Column::ArchivedAt.is_null())
+            .into_tuple::<Role>()
+            .one(db)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(if role.at_least(Role::Manager) {
+            queue::Entity::find()
+                .select_only()
+                .column(queue::Column::Id)
+                .filter(queue::Column::OrganizationId.eq(organization_id))
+                .into_tuple()
+                .all(db)
+                .await?
+        } else {
+            queue_member::Entity::find()
+                .select_only()
+                .column(queue_member::Column::QueueId)
+                .filter(queue_member::Column::OperatorId.eq(operator_id))
+                .into_tuple()
+                .all(db)
+                .await?
+        })
     }
 
     /// The organization's wrap-up reasons and results as a lookup (for lists of chats).

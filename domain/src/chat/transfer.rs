@@ -227,8 +227,7 @@ impl Chats<'_> {
                     json!({ "status": ChatStatus::Bot, "botSchemeId": scheme.id }),
                     work.now,
                 );
-                self.tell_queue(&mut work, &with_bot, EventKind::ChatWithBot)
-                    .await?;
+                self.tell_queue(&mut work, &with_bot, EventKind::ChatWithBot);
                 with_bot
             }
         };

@@ -141,8 +141,7 @@ impl Conversation<'_> {
         if new_with_bot {
             self.domain
                 .chats()
-                .tell_queue(&mut work, &chat, EventKind::ChatWithBot)
-                .await?;
+                .tell_queue(&mut work, &chat, EventKind::ChatWithBot);
         }
         self.domain.answer(work, Attempt::Done(created)).await
     }

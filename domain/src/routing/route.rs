@@ -13,7 +13,7 @@ use serde_json::json;
 use std::collections::HashSet;
 
 use crate::actor::Actor;
-use crate::chat::access::tell_members;
+use crate::chat::access::tell_queue;
 use crate::entity::{
     chat, chat_assignment, operator, operator_skill, organization_settings, queue, queue_member,
     routing_decision,
@@ -150,9 +150,8 @@ impl Routing<'_> {
             }
             None => chat.clone(),
         };
-        // The queue's members see the chat in "Unassigned" from when it starts waiting (it has
-        // just come in, unless capacity freed) until it is offered to someone. They are the
-        // candidates just weighed: the queue is not read again.
+        // The queue's "Unassigned" list shows the chat from when it starts waiting (it has just
+        // come in, unless capacity freed) until it is offered to someone.
         let was_waiting = trigger == RoutingTrigger::CapacityFreed;
         let told = match (outcome, was_waiting) {
             (RoutingOutcome::Queued, false) => Some(EventKind::ChatQueued),
@@ -160,8 +159,7 @@ impl Routing<'_> {
             _ => None,
         };
         if let Some(kind) = told {
-            let members = candidates.iter().map(|c| c.operator_id);
-            tell_members(work, &chat, queue.id, members, kind);
+            tell_queue(work, &chat, queue.id, kind);
         }
         Ok(Routed {
             outcome,

@@ -1,9 +1,10 @@
 //! What the embedded panel needs of the server: its page with the organization's framing policy
-//! (L2), its files, the integration slot (L1), the events that keep its lists live (the queue's
-//! "Unassigned" list, messages on workplace events), and where to start following them.
+//! (L2), its files, the integration slot (L1), the events that keep its lists live (the queues'
+//! "Unassigned" lists on `queueEvents`, messages on workplace events), and where to start
+//! following them.
 //! The panel itself is driven in a real browser by `tests/browser`.
 
-use omnipanel_tests::{TestApp, error_code, error_field, on_both_databases};
+use omnipanel_tests::{TestApp, WsClient, error_code, error_field, on_both_databases};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION};
 use serde_json::{Value, json};
@@ -13,6 +14,7 @@ on_both_databases!(
     the_panels_files_are_revalidated_by_digest,
     the_integration_slot_carries_the_chat_context,
     unassigned_lists_follow_their_queue,
+    queue_events_follow_memberships_and_roles,
     chats_with_the_bot_can_be_taken_over,
     workplace_events_carry_messages_and_a_starting_point
 );
@@ -255,6 +257,49 @@ async fn seq(app: &TestApp, token: &str) -> i64 {
         .unwrap()
 }
 
+const QUEUE_EVENTS: &str = "subscription { queueEvents { kind queueId chatId payload } }";
+
+/// Follows the queues an operator sees; returns the subscription once its first event, which
+/// says which queues those are, has come.
+async fn follow_queues(app: &TestApp, token: &str) -> (WsClient, Value) {
+    let (mut ws, ack) = WsClient::connect(app, token).await;
+    assert_eq!(ack["type"], "connection_ack");
+    ws.subscribe(QUEUE_EVENTS).await;
+    let first = ws.next_data().await["queueEvents"].clone();
+    assert_eq!(first["kind"], "QUEUES_CHANGED", "{first}");
+    assert_eq!(first["queueId"], Value::Null);
+    (ws, first["payload"]["queueIds"].clone())
+}
+
+/// The next queue event: its kind, chat and queue.
+async fn queue_change(ws: &mut WsClient) -> (String, Value, Value) {
+    let event = ws.next_data().await["queueEvents"].clone();
+    (
+        event["kind"].as_str().unwrap().to_owned(),
+        event["chatId"].clone(),
+        event["queueId"].clone(),
+    )
+}
+
+/// The queues a QUEUES_CHANGED event names, in order.
+async fn queues_changed(ws: &mut WsClient) -> Vec<String> {
+    let event = ws.next_data().await["queueEvents"].clone();
+    assert_eq!(event["kind"], "QUEUES_CHANGED", "{event}");
+    let mut queues: Vec<String> = event["payload"]["queueIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q.as_str().unwrap().to_owned())
+        .collect();
+    queues.sort();
+    queues
+}
+
+fn sorted(mut queues: Vec<String>) -> Vec<String> {
+    queues.sort();
+    queues
+}
+
 async fn unassigned_lists_follow_their_queue(app: TestApp) {
     let desk = app.desk("Acme").await;
     let colleague = app.operator(&desk.org.owner_token, "OPERATOR").await;
@@ -262,19 +307,31 @@ async fn unassigned_lists_follow_their_queue(app: TestApp) {
         .await;
     app.set_status(&desk.op, "ONLINE").await;
     app.set_status(&colleague, "ONLINE").await;
+    let queue = json!(desk.queue);
+    let (mut theirs, followed) = follow_queues(&app, &colleague.token).await;
+    assert_eq!(followed, json!([desk.queue]));
+    let (mut mine, _) = follow_queues(&app, &desk.op.token).await;
 
-    // Nobody is READY: the chat waits, and both members see it arrive in "Unassigned".
+    // Nobody is READY: the chat waits, and both members see it arrive in "Unassigned", from the
+    // queue's one event; their own streams carry nothing of it.
     let start = seq(&app, &colleague.token).await;
     let waiting = app
         .hand_off_ok(&desk.key, &desk.queue, "+48600100201")
         .await;
-    assert_eq!(
-        kinds_since(&app, &colleague.token, start).await,
-        vec![("CHAT_QUEUED".to_owned(), waiting["id"].clone())]
-    );
+    for ws in [&mut theirs, &mut mine] {
+        assert_eq!(
+            queue_change(ws).await,
+            (
+                "CHAT_QUEUED".to_owned(),
+                waiting["id"].clone(),
+                queue.clone()
+            )
+        );
+    }
+    assert_eq!(kinds_since(&app, &colleague.token, start).await, vec![]);
+    drop(mine);
 
     // One takes it: it leaves the other's list.
-    let start = seq(&app, &colleague.token).await;
     app.ok(
         Some(&desk.op.token),
         "mutation($input: AssignChatInput!) { assignChat(input: $input) { chat { id } } }",
@@ -282,28 +339,140 @@ async fn unassigned_lists_follow_their_queue(app: TestApp) {
     )
     .await;
     assert_eq!(
-        kinds_since(&app, &colleague.token, start).await,
-        vec![("CHAT_DEQUEUED".to_owned(), waiting["id"].clone())]
+        queue_change(&mut theirs).await,
+        (
+            "CHAT_DEQUEUED".to_owned(),
+            waiting["id"].clone(),
+            queue.clone()
+        )
     );
 
     // Another waits until the colleague turns READY and routing offers it to them.
     let second = app
         .hand_off_ok(&desk.key, &desk.queue, "+48600100203")
         .await;
-    let start = seq(&app, &desk.op.token).await;
+    assert_eq!(
+        queue_change(&mut theirs).await,
+        (
+            "CHAT_QUEUED".to_owned(),
+            second["id"].clone(),
+            queue.clone()
+        )
+    );
     app.set_status(&colleague, "READY").await;
     assert_eq!(
-        kinds_since(&app, &desk.op.token, start).await,
-        vec![("CHAT_DEQUEUED".to_owned(), second["id"].clone())]
+        queue_change(&mut theirs).await,
+        (
+            "CHAT_DEQUEUED".to_owned(),
+            second["id"].clone(),
+            queue.clone()
+        )
     );
 
-    // A chat offered at once never shows in "Unassigned".
-    let start = seq(&app, &desk.op.token).await;
+    // A chat offered at once never shows in "Unassigned": the queue's next event is the next
+    // chat's, which waits.
     let routed = app
         .hand_off_ok(&desk.key, &desk.queue, "+48600100204")
         .await;
     assert_eq!(routed["status"], "INVITED");
-    assert_eq!(kinds_since(&app, &desk.op.token, start).await, vec![]);
+    app.set_status(&colleague, "ONLINE").await;
+    let third = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48600100206")
+        .await;
+    assert_eq!(
+        queue_change(&mut theirs).await,
+        ("CHAT_QUEUED".to_owned(), third["id"].clone(), queue)
+    );
+}
+
+async fn queue_events_follow_memberships_and_roles(app: TestApp) {
+    let desk = app.desk("Acme").await;
+    let owner = &desk.org.owner_token;
+    let sales = app.create_queue(owner, "Sales", None).await;
+    let newcomer = app.operator(owner, "OPERATOR").await;
+    app.set_status(&desk.op, "ONLINE").await;
+    let (mut ws, followed) = follow_queues(&app, &newcomer.token).await;
+    assert_eq!(followed, json!([]));
+    let unchanged = seq(&app, &desk.op.token).await;
+
+    // Made a member: told which queues they see now, and from then on follow this one.
+    app.set_members(owner, &desk.queue, &[&desk.op, &newcomer])
+        .await;
+    assert_eq!(queues_changed(&mut ws).await, vec![desk.queue.clone()]);
+    let waiting = app
+        .hand_off_ok(&desk.key, &desk.queue, "+48600100207")
+        .await;
+    assert_eq!(
+        queue_change(&mut ws).await,
+        (
+            "CHAT_QUEUED".to_owned(),
+            waiting["id"].clone(),
+            json!(desk.queue)
+        )
+    );
+
+    // No longer a member: nothing of the queue reaches them; the next queue they join does.
+    app.set_members(owner, &desk.queue, &[&desk.op]).await;
+    assert_eq!(queues_changed(&mut ws).await, Vec::<String>::new());
+    app.hand_off_ok(&desk.key, &desk.queue, "+48600100208")
+        .await;
+    app.set_members(owner, &sales, &[&newcomer]).await;
+    assert_eq!(queues_changed(&mut ws).await, vec![sales.clone()]);
+    let elsewhere = app.hand_off_ok(&desk.key, &sales, "+48600100209").await;
+    assert_eq!(
+        queue_change(&mut ws).await,
+        (
+            "CHAT_QUEUED".to_owned(),
+            elsewhere["id"].clone(),
+            json!(sales)
+        )
+    );
+    // A member who stayed one was told nothing.
+    assert!(
+        kinds_since(&app, &desk.op.token, unchanged)
+            .await
+            .iter()
+            .all(|(kind, _)| kind != "QUEUES_CHANGED")
+    );
+
+    // Made a manager: every queue's waiting chats, a new queue's too.
+    app.ok(
+        Some(owner),
+        "mutation($input: UpdateOperatorInput!) { updateOperator(input: $input) { operator { role } } }",
+        json!({ "input": { "id": newcomer.id, "role": "MANAGER" } }),
+    )
+    .await;
+    assert_eq!(
+        queues_changed(&mut ws).await,
+        sorted(vec![desk.queue.clone(), sales.clone()])
+    );
+    let returns = app.create_queue(owner, "Returns", None).await;
+    assert_eq!(
+        queues_changed(&mut ws).await,
+        sorted(vec![desk.queue.clone(), sales.clone(), returns.clone()])
+    );
+    let unstaffed = app.hand_off_ok(&desk.key, &returns, "+48600100210").await;
+    assert_eq!(
+        queue_change(&mut ws).await,
+        (
+            "CHAT_QUEUED".to_owned(),
+            unstaffed["id"].clone(),
+            json!(returns)
+        )
+    );
+
+    // The stream is an operator's: a key is refused, another organization's operator sees
+    // only their own queues.
+    let (mut machine, _) = WsClient::connect(&app, &desk.key).await;
+    machine.subscribe(QUEUE_EVENTS).await;
+    let refused = machine.receive().await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+    let other = app.desk("Other").await;
+    let (_, theirs) = follow_queues(&app, &other.op.token).await;
+    assert_eq!(theirs, json!([other.queue]));
 }
 
 const BOT_CHATS: &str = "{ botChats(first: 10) { nodes { id status } } }";
@@ -314,9 +483,10 @@ async fn chats_with_the_bot_can_be_taken_over(app: TestApp) {
     let outsider = app.operator(&desk.org.owner_token, "OPERATOR").await;
     app.set_members(&desk.org.owner_token, &desk.queue, &[&desk.op, &colleague])
         .await;
+    let (mut theirs, _) = follow_queues(&app, &colleague.token).await;
+    let queue = json!(desk.queue);
 
     // The bot starts talking to a customer on behalf of the queue: its members are told.
-    let start = seq(&app, &colleague.token).await;
     let posted = app
         .ok(
             Some(&desk.key),
@@ -329,8 +499,8 @@ async fn chats_with_the_bot_can_be_taken_over(app: TestApp) {
         .await;
     let chat_id = posted["postCustomerMessage"]["message"]["chatId"].clone();
     assert_eq!(
-        kinds_since(&app, &colleague.token, start).await,
-        vec![("CHAT_WITH_BOT".to_owned(), chat_id.clone())]
+        queue_change(&mut theirs).await,
+        ("CHAT_WITH_BOT".to_owned(), chat_id.clone(), queue.clone())
     );
     let listed = app.ok(Some(&colleague.token), BOT_CHATS, json!({})).await;
     assert_eq!(
@@ -347,12 +517,11 @@ async fn chats_with_the_bot_can_be_taken_over(app: TestApp) {
     assert_eq!(error_code(&machine), "FORBIDDEN");
 
     // One member takes it over: it leaves the other's list.
-    let start = seq(&app, &colleague.token).await;
     app.chat_action(&desk.op.token, "takeOverChat", chat_id.as_str().unwrap())
         .await;
     assert_eq!(
-        kinds_since(&app, &colleague.token, start).await,
-        vec![("CHAT_DEQUEUED".to_owned(), chat_id.clone())]
+        queue_change(&mut theirs).await,
+        ("CHAT_DEQUEUED".to_owned(), chat_id.clone(), queue)
     );
     let after = app.ok(Some(&colleague.token), BOT_CHATS, json!({})).await;
     assert_eq!(after["botChats"]["nodes"], json!([]));

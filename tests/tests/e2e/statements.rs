@@ -170,9 +170,18 @@ async fn a_hand_off_costs_the_same_for_10_or_40_queue_members(app: TestApp) {
     hand_off(&app, &key, &small, "+48600100300").await;
     hand_off(&app, &key, &large, "+48600100301").await;
 
-    // Nobody READY: the chat waits and every member is told (CHAT_QUEUED).
+    // Nobody READY: the chat waits, and its queue is told once (CHAT_QUEUED on the queue's
+    // stream), not each member.
+    let before = events(&app).await;
     let (_, queued_small) = hand_off(&app, &key, &small, "+48600100302").await;
+    let between = events(&app).await;
     let (_, queued_large) = hand_off(&app, &key, &large, "+48600100303").await;
+    let (small_events, large_events) = (between - before, events(&app).await - between);
+    assert_eq!(
+        small_events, large_events,
+        "a queued hand-off's events grow with members"
+    );
+    assert!(small_events <= 3, "{small_events} events");
     // One READY member among the others: routing ranks them all, one is invited.
     app.set_status(&small_ops[3], "READY").await;
     app.set_status(&large_ops[30], "READY").await;
@@ -201,6 +210,15 @@ async fn a_hand_off_costs_the_same_for_10_or_40_queue_members(app: TestApp) {
         routed_large <= most.hand_off_routed,
         "{routed_large} statements"
     );
+}
+
+/// How many events the outbox holds.
+async fn events(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    omnipanel_domain::entity::event::Entity::find()
+        .count(&app.domain.db)
+        .await
+        .unwrap()
 }
 
 /// The supervisor's view reads each figure in one grouped statement: its cost does not grow

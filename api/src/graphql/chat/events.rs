@@ -197,8 +197,9 @@ pub struct ChatSubscription;
 
 #[Subscription]
 impl ChatSubscription {
-    /// Everything the signed-in operator's panel must redraw (X1). With `after`, first replays
-    /// what came after that sequence number.
+    /// Everything the signed-in operator's panel must redraw (X1), but for the queues'
+    /// "Unassigned" lists, which `queueEvents` carries. With `after`, first replays what came
+    /// after that sequence number.
     async fn workplace_events(
         &self, ctx: &Context<'_>, after: Option<i64>,
     ) -> async_graphql::Result<impl Stream<Item = WorkplaceEvent> + use<>> {

@@ -3,4 +3,5 @@
 pub mod events;
 pub mod mutation;
 pub mod query;
+pub mod queue_events;
 pub mod types;
