@@ -12,7 +12,8 @@
 //!    second: the time from `postCustomerMessage` to the owner's subscriptions, and the server's
 //!    resident memory before and after.
 //! 4. `members`: one hand-off at a time into queues of 10 and of 500 members, routed and queued;
-//!    then the supervisor's `liveOverview` of that floor, next to `{ me { id } }`.
+//!    then queued again with every member following `queueEvents`, to the last of them seeing the
+//!    chat; then the supervisor's `liveOverview` of that floor, next to `{ me { id } }`.
 //! 5. `inbound`: first messages from new customers through a messenger (signed generic webhooks,
 //!    as a WhatsApp or Viber adapter sends them) at 50 and 100 a second, each a new customer and
 //!    a new chat routed to a queue of 200 subscribed operators: the achieved rate, the webhook's
@@ -280,8 +281,26 @@ fn phone(n: usize) -> String {
 /// message by its id (`MESSAGE_CREATED` carries it in its payload).
 type Seen = Arc<Mutex<HashMap<(String, String), Vec<Instant>>>>;
 
-/// Opens a `workplaceEvents` subscription for `token` that records arrivals in `seen`.
-async fn follow(server: &Server, token: &str, seen: Seen) {
+/// What a follower subscribes to.
+#[derive(Clone, Copy)]
+enum Feed {
+    /// `workplaceEvents`, from the operator's latest event.
+    Workplace,
+    /// `queueEvents`: its QUEUES_CHANGED (recorded for the chat "") says it follows the queues.
+    Queues,
+}
+
+impl Feed {
+    fn field(self) -> &'static str {
+        match self {
+            Self::Workplace => "workplaceEvents",
+            Self::Queues => "queueEvents",
+        }
+    }
+}
+
+/// Opens a subscription to `feed` for `token` that records arrivals in `seen`.
+async fn follow(server: &Server, token: &str, seen: Seen, feed: Feed) {
     let mut request = format!("ws://{}/graphql/ws", server.addr)
         .into_client_request()
         .unwrap();
@@ -292,13 +311,22 @@ async fn follow(server: &Server, token: &str, seen: Seen) {
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
     socket.send(init.to_string().into()).await.unwrap();
-    let seq = server
-        .ok(Some(token), "{ workplaceEventSeq }", json!({}))
-        .await["workplaceEventSeq"]
-        .clone();
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($a: Int!) { workplaceEvents(after: $a) { kind chatId payload } }",
-        "variables": { "a": seq } } });
+    let payload = match feed {
+        Feed::Workplace => {
+            let seq = server
+                .ok(Some(token), "{ workplaceEventSeq }", json!({}))
+                .await["workplaceEventSeq"]
+                .clone();
+            json!({
+                "query": "subscription($a: Int!) { workplaceEvents(after: $a) { kind chatId payload } }",
+                "variables": { "a": seq } })
+        }
+        // As the panel asks (`iframe-widget/js/operations.js`): the chat's card with each event.
+        Feed::Queues => {
+            json!({ "query": "subscription { queueEvents { kind chatId payload chat { id number title status direction source customer { id number displayName name phone email crmContactId } operator { id firstName } queue { id name } topic { id name } subtopic { id name } createdAt queuedAt acceptedAt closedAt invitationExpiresAt waitingSince lastMessage lastMessageBy lastMessageAt trafficLight muted crmUrl canReply requiresTemplate replyWindowExpiresAt participants { role state operator { id firstName } } } } }" })
+        }
+    };
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": payload });
     socket.send(subscribe.to_string().into()).await.unwrap();
     tokio::spawn(async move {
         while let Some(Ok(message)) = socket.next().await {
@@ -314,12 +342,13 @@ async fn follow(server: &Server, token: &str, seen: Seen) {
                         .await;
                 }
                 Some("next") => {
-                    let event = &value["payload"]["data"]["workplaceEvents"];
+                    let event = &value["payload"]["data"][feed.field()];
                     let key = match (event["kind"].as_str(), event["chatId"].as_str()) {
                         (Some("MESSAGE_CREATED"), _) => event["payload"]["messageId"]
                             .as_str()
                             .map(|id| (id.to_owned(), "MESSAGE_CREATED".to_owned())),
                         (Some(kind), Some(chat)) => Some((chat.to_owned(), kind.to_owned())),
+                        (Some(kind), None) => Some((String::new(), kind.to_owned())),
                         _ => None,
                     };
                     if let Some(key) = key {
@@ -581,7 +610,7 @@ async fn followed_queue(server: &Server, org: &Org, name: &str, ops: &[Op]) -> (
     set_status(server, ops, "READY").await;
     let seen: Seen = Arc::default();
     for op in ops {
-        follow(server, &op.token, seen.clone()).await;
+        follow(server, &op.token, seen.clone(), Feed::Workplace).await;
     }
     (q, seen)
 }
@@ -859,7 +888,7 @@ async fn scenario_subscriptions(server: &Server, org: &Org, ops: &[Op]) {
     let seen: Seen = Arc::default();
     for op in ops {
         for _ in 0..TABS {
-            follow(server, &op.token, seen.clone()).await;
+            follow(server, &op.token, seen.clone(), Feed::Workplace).await;
         }
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -978,8 +1007,64 @@ async fn scenario_members(server: &Server, org: &Org, ops: &[Op]) {
             );
         }
         set_status(server, group, "ONLINE").await;
+        queued_to_every_member(server, org, group, &q).await;
     }
     overview(server, org, ops.len()).await;
+}
+
+/// Queued hand-offs into `q` while each of its `members` (ONLINE) follows `queueEvents` with the
+/// panel's card: the time from the request to the last of them seeing the chat arrive in
+/// "Unassigned".
+async fn queued_to_every_member(server: &Server, org: &Org, members: &[Op], q: &str) {
+    const RUNS: usize = 30;
+    let seen: Seen = Arc::default();
+    for op in members {
+        follow(server, &op.token, seen.clone(), Feed::Queues).await;
+    }
+    let arrivals = |chat: &str, kind: &str| {
+        seen.lock()
+            .unwrap()
+            .get(&(chat.to_owned(), kind.to_owned()))
+            .cloned()
+            .unwrap_or_default()
+    };
+    // Every follower has said which queues it follows.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while arrivals("", "QUEUES_CHANGED").len() < members.len() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (mut samples, mut missing) = (Vec::with_capacity(RUNS), 0);
+    for run in 0..RUNS {
+        let at = Instant::now();
+        let data = server
+            .ok(
+                Some(&org.chatbot),
+                HAND_OFF,
+                json!({ "q": q, "p": phone(400_000 + members.len() * 1000 + run) }),
+            )
+            .await;
+        let chat = data["handOffChat"]["chat"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut seen_by = arrivals(&chat, "CHAT_QUEUED");
+        while seen_by.len() < members.len() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            seen_by = arrivals(&chat, "CHAT_QUEUED");
+        }
+        missing += members.len() - seen_by.len();
+        if let Some(last) = seen_by.iter().max() {
+            samples.push(*last - at);
+        }
+    }
+    samples.sort();
+    println!(
+        "{} members, queued, each following queueEvents: to CHAT_QUEUED at the last of them p50 {}, p99 {}; missing {missing}",
+        members.len(),
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.99))
+    );
 }
 
 /// The supervisor's live view of the whole floor (the members scenario's operators, queues and
