@@ -8,6 +8,7 @@ use omnipanel_integrations::HttpPolicy;
 use omnipanel_integrations::crm_sign_in::CrmSignIn;
 
 use crate::graphql::AppSchema;
+use crate::graphql::context::{AppLoader, subscription_loader};
 use crate::metrics::Metrics;
 
 /// What every handler can reach. Cheap to clone.
@@ -24,6 +25,8 @@ pub struct AppState {
     pub crm_sign_in: CrmSignIn,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`).
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// What WebSocket connections read through (`context::subscription_loader`).
+    pub subscription_loader: AppLoader,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
         domain: Domain, test_clock: Option<Arc<ManualClock>>, max_body_bytes: usize,
     ) -> Self {
         let schema = crate::graphql::build_schema(domain.clone(), test_clock.clone());
+        let subscription_loader = subscription_loader(&domain);
         Self {
             domain,
             schema,
@@ -46,6 +50,7 @@ impl AppState {
             crm_sign_in: CrmSignIn::new(HttpPolicy::default())
                 .expect("the TLS backend is compiled in"),
             trusted_proxies: Arc::new([]),
+            subscription_loader,
         }
     }
 

@@ -74,16 +74,27 @@ pub fn loader<'a>(ctx: &Context<'a>) -> &'a AppLoader {
     ctx.data_unchecked::<AppLoader>()
 }
 
-/// The per-request loader: batches and caches rows for the request's lifetime.
-pub type AppLoader = DataLoader<Loaders, HashMapCache>;
+/// The loader a request reads through: it batches the rows asked for at the same moment into
+/// one query per relation.
+pub type AppLoader = Arc<DataLoader<Loaders, HashMapCache>>;
 
-/// A fresh loader for one request (or one WebSocket connection's operations).
+/// A fresh loader for one request, which also keeps the rows for the request's lifetime.
 pub fn new_loader(domain: &Domain) -> AppLoader {
-    DataLoader::with_cache(
+    Arc::new(DataLoader::with_cache(
         Loaders::new(domain.db.clone()),
         tokio::spawn,
         HashMapCache::default(),
-    )
+    ))
+}
+
+/// The one loader of every WebSocket connection's operations on this instance. It keeps
+/// nothing, so each event shows its rows as they are now; it batches, across connections, what
+/// is asked for at the same moment, as when every follower of a queue resolves the same event:
+/// one read of the chat, its customer and its queue for all of them, not one each.
+pub fn subscription_loader(domain: &Domain) -> AppLoader {
+    let loader = new_loader(domain);
+    loader.enable_all_cache(false);
+    loader
 }
 
 /// Runs a service call as the request's caller: `call(ctx, |d, a| d.chats().accept_chat(a, input))`.

@@ -211,6 +211,7 @@ macro_rules! by_id {
     };
 }
 
+by_id!(ChatId, chat);
 by_id!(SkillId, skill);
 by_id!(QueueId, queue);
 by_id!(OperatorId, operator);

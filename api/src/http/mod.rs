@@ -28,7 +28,7 @@ use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::graphql::context::{Auth, RequestInfo, new_loader};
+use crate::graphql::context::{Auth, RequestInfo};
 use crate::metrics;
 use crate::state::AppState;
 use client_address::ClientAddress;
@@ -173,6 +173,7 @@ async fn graphql_ws(
         .max_message_size(state.max_body_bytes)
         .on_upgrade(move |stream| {
             let domain = state.domain.clone();
+            let loader = state.subscription_loader.clone();
             GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
                 .on_connection_init(move |payload| async move {
                     let authorization = payload
@@ -189,10 +190,6 @@ async fn graphql_ws(
                     data.insert(RequestInfo {
                         client_address: Some(client.to_string()),
                     });
-                    // Subscription events resolve over the connection's lifetime: no cache,
-                    // so every event shows the chat as it is now.
-                    let loader = new_loader(&domain);
-                    loader.enable_all_cache(false);
                     data.insert(loader);
                     Ok(data)
                 })

@@ -89,8 +89,9 @@ impl Admin<'_> {
             }
             model.role = Set(role);
             work.change_credentials();
-            // Managers and above see every queue's waiting chats, the others their own queues'.
-            if role.at_least(Role::Manager) != found.role.at_least(Role::Manager) {
+            // The role decides which queues' waiting chats they see (managers and above: every
+            // queue's) and how much of them (supervisors: every state).
+            if role != found.role {
                 tell_queues_changed(&mut work, actor, None, [found.id]);
             }
         }

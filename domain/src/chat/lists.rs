@@ -109,7 +109,7 @@ impl Chats<'_> {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn queues_seen_by(
         self, organization_id: OrganizationId, operator_id: OperatorId,
-    ) -> Result<Vec<QueueId>> {
+    ) -> Result<SeenQueues> {
         let db = &self.domain.db;
         let Some(role) = operator::Entity::find_by_id(operator_id)
             .select_only()
@@ -120,9 +120,12 @@ impl Chats<'_> {
             .one(db)
             .await?
         else {
-            return Ok(Vec::new());
+            return Ok(SeenQueues {
+                role: Role::Operator,
+                queues: Vec::new(),
+            });
         };
-        Ok(if role.at_least(Role::Manager) {
+        let queues = if role.at_least(Role::Manager) {
             queue::Entity::find()
                 .select_only()
                 .column(queue::Column::Id)
@@ -138,7 +141,8 @@ impl Chats<'_> {
                 .into_tuple()
                 .all(db)
                 .await?
-        })
+        };
+        Ok(SeenQueues { role, queues })
     }
 
     /// The organization's wrap-up reasons and results as a lookup (for lists of chats).
@@ -169,4 +173,12 @@ impl Chats<'_> {
             .all(&self.domain.db)
             .await?)
     }
+}
+
+/// The queues whose "Unassigned" lists an operator sees, and the role that decides how much of
+/// their chats they see.
+#[derive(Clone, Debug)]
+pub struct SeenQueues {
+    pub role: Role,
+    pub queues: Vec<QueueId>,
 }

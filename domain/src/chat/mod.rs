@@ -21,6 +21,7 @@ pub use close::*;
 pub use conference::*;
 pub use handoff::*;
 pub use history::*;
+pub use lists::SeenQueues;
 pub use rating::*;
 pub use rules::*;
 pub use transfer::*;

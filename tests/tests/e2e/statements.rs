@@ -4,13 +4,14 @@
 //! hand-off's count must not grow with the number of queue members: routing ranks them in a
 //! fixed number of statements, and fan-out events are one multi-row write.
 
-use omnipanel_tests::{Op, TestApp, on_both_databases};
+use omnipanel_tests::{Op, TestApp, WsClient, on_both_databases};
 use serde_json::{Value, json};
 
 on_both_databases!(
     the_hot_path_stays_within_its_statements,
     a_hand_off_costs_the_same_for_10_or_40_queue_members,
-    the_live_overview_costs_the_same_for_any_floor
+    the_live_overview_costs_the_same_for_any_floor,
+    a_queued_chat_reaches_10_or_40_panels_for_about_the_same_statements
 );
 
 /// The most statements each operation may send. PostgreSQL writes a transaction's events in
@@ -209,6 +210,54 @@ async fn a_hand_off_costs_the_same_for_10_or_40_queue_members(app: TestApp) {
     assert!(
         routed_large <= most.hand_off_routed,
         "{routed_large} statements"
+    );
+}
+
+/// What the panel asks of each queue event (`iframe-widget/js/operations.js`: its card).
+const PANEL_QUEUE_EVENTS: &str = "subscription { queueEvents { kind chatId chat { id number title status direction source customer { id number displayName name phone email crmContactId } operator { id firstName } queue { id name } topic { id name } subtopic { id name } createdAt queuedAt acceptedAt closedAt invitationExpiresAt waitingSince lastMessage lastMessageBy lastMessageAt trafficLight muted crmUrl canReply requiresTemplate replyWindowExpiresAt participants { role state operator { id firstName } } } } }";
+
+/// A chat that starts waiting reaches every member's panel with its card: the members'
+/// subscriptions read its rows together (one loader for every connection), so 30 more panels
+/// cost less than a statement each (each read its own, some seven each, before).
+async fn a_queued_chat_reaches_10_or_40_panels_for_about_the_same_statements(app: TestApp) {
+    app.keeping_tokens().await;
+    let org = app.create_org("Acme").await;
+    let key = app.chatbot_key(&org.owner_token).await;
+    let mut costs = Vec::new();
+    for members in [10usize, 40] {
+        let (queue, ops) = queue_of(&app, &org.owner_token, members).await;
+        let mut panels = Vec::new();
+        for op in &ops {
+            let (mut ws, _) = WsClient::connect(&app, &op.token).await;
+            ws.subscribe(PANEL_QUEUE_EVENTS).await;
+            assert_eq!(
+                ws.next_data().await["queueEvents"]["kind"],
+                "QUEUES_CHANGED"
+            );
+            panels.push(ws);
+        }
+        let (_, statements) = app
+            .count_queries(async {
+                let (data, _) =
+                    hand_off(&app, &key, &queue, &format!("+4860010050{members:02}")).await;
+                let chat = &data["handOffChat"]["chat"]["id"];
+                for ws in &mut panels {
+                    let event = ws.next_data().await["queueEvents"].clone();
+                    assert_eq!(event["chat"]["id"], *chat, "{event}");
+                    assert_eq!(event["chat"]["status"], "QUEUED", "{event}");
+                }
+            })
+            .await;
+        costs.push(statements);
+    }
+    eprintln!(
+        "statements: a queued chat to 10 panels {}, to 40 {}",
+        costs[0], costs[1]
+    );
+    assert!(
+        costs[1] < costs[0] + 30,
+        "30 more panels cost {} more statements",
+        costs[1] - costs[0]
     );
 }
 

@@ -9,12 +9,13 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{ComplexObject, Context, Json, Subscription};
+use async_graphql::{ComplexObject, Context, Json, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{AbortHandle, BoxStream, SelectAll};
 use futures_util::{Stream, StreamExt};
 use serde_json::json;
 
+use omnipanel_domain::chat::SeenQueues;
 use omnipanel_domain::entity::event;
 use omnipanel_domain::enums::*;
 use omnipanel_domain::error::Result;
@@ -22,18 +23,22 @@ use omnipanel_domain::ids::*;
 use omnipanel_domain::{Domain, events};
 
 use crate::graphql::chat::events::{event_kind, event_stream};
-use crate::graphql::chat::types::{Chat, visible_chat};
-use crate::graphql::context::{actor, domain};
+use crate::graphql::chat::types::Chat;
+use crate::graphql::context::{actor, domain, loader};
 use crate::graphql::error::Gql;
-use crate::graphql::projection::projection;
 
-projection!(
-    /// A change of the "Unassigned" lists of the queues the operator sees (`queueEvents`).
-    QueueEvent(event::Model) + complex {
-        created_at: DateTime<Utc>,
-        chat_id: Option<ChatId>,
-    }
-);
+/// A change of the "Unassigned" lists of the queues the operator sees (`queueEvents`).
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct QueueEvent {
+    created_at: DateTime<Utc>,
+    chat_id: Option<ChatId>,
+    #[graphql(skip)]
+    row: event::Model,
+    /// The follower's role, as read when their queues were last read.
+    #[graphql(skip)]
+    role: Role,
+}
 
 #[ComplexObject]
 impl QueueEvent {
@@ -44,15 +49,38 @@ impl QueueEvent {
     }
     /// The queue the chat waits in (none for QUEUES_CHANGED).
     async fn queue_id(&self) -> Option<QueueId> {
-        (self.row.recipient_kind == RecipientKind::Queue).then_some(QueueId(self.row.recipient_id))
+        self.queue()
     }
-    /// The chat as it is now, if the operator may still see it.
+    /// The chat as it is now, while the lists of the queues the operator sees show it: waiting
+    /// in this queue or with its bot there; for supervisors of the queue, in any state; for
+    /// managers and above, anywhere; and their own. Otherwise none: it has left the lists.
     async fn chat(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Chat>> {
-        visible_chat(ctx, self.row.chat_id).await
+        let Some(id) = self.row.chat_id else {
+            return Ok(None);
+        };
+        let (me, _) = actor(ctx)?.operator().gql()?;
+        // Through the loader every connection shares: the followers of the queue resolving this
+        // event read the chat once between them.
+        let Some(chat) = loader(ctx).load_one(id).await? else {
+            return Ok(None);
+        };
+        let listed = chat.queue_id.is_some()
+            && chat.queue_id == self.queue()
+            && (self.role.at_least(Role::Supervisor)
+                || matches!(chat.status, ChatStatus::Queued | ChatStatus::Bot));
+        let shown = chat.organization_id == self.row.organization_id
+            && (self.role.at_least(Role::Manager) || chat.operator_id == Some(me) || listed);
+        Ok(shown.then(|| Chat::from(chat)))
     }
     /// Details: for QUEUES_CHANGED, the queues followed from this event on (`queueIds`).
     async fn payload(&self) -> Json<serde_json::Value> {
         Json(self.row.payload.clone())
+    }
+}
+
+impl QueueEvent {
+    fn queue(&self) -> Option<QueueId> {
+        (self.row.recipient_kind == RecipientKind::Queue).then_some(QueueId(self.row.recipient_id))
     }
 }
 
@@ -75,7 +103,7 @@ impl QueueSubscription {
         let own = events::latest_seq(&domain.db, RecipientKind::Operator, me.0)
             .await
             .gql()?;
-        Ok(queue_stream(domain, actor.organization_id, me, own).map(QueueEvent::from))
+        Ok(queue_stream(domain, actor.organization_id, me, own))
     }
 }
 
@@ -83,7 +111,7 @@ impl QueueSubscription {
 /// own stream (followed from `own`) says those queues changed, once the new set is followed.
 fn queue_stream(
     domain: Domain, organization: OrganizationId, me: OperatorId, own: i64,
-) -> impl Stream<Item = event::Model> {
+) -> impl Stream<Item = QueueEvent> {
     let own = event_stream(domain.clone(), RecipientKind::Operator, me.0, own)
         .filter(|event| std::future::ready(event.kind == EventKind::QueuesChanged.as_str()))
         .boxed();
@@ -94,6 +122,7 @@ fn queue_stream(
         own,
         queues: SelectAll::new(),
         handles: HashMap::new(),
+        role: Role::Operator,
         changed: true,
     };
     futures_util::stream::unfold(state, |mut state| async move {
@@ -102,6 +131,7 @@ fn queue_stream(
                 match state.follow_seen().await {
                     Ok(marker) => {
                         state.changed = false;
+                        let marker = state.event(marker);
                         return Some((marker, state));
                     }
                     Err(error) => {
@@ -116,7 +146,10 @@ fn queue_stream(
                     Some(_) => state.changed = true,
                     None => return None,
                 },
-                Some(event) = state.queues.next() => return Some((event, state)),
+                Some(event) = state.queues.next() => {
+                    let event = state.event(event);
+                    return Some((event, state));
+                }
             }
         }
     })
@@ -132,19 +165,32 @@ struct Followed {
     /// The queues' streams, each ended by its handle when the operator no longer sees it.
     queues: SelectAll<futures_util::stream::Abortable<BoxStream<'static, event::Model>>>,
     handles: HashMap<QueueId, AbortHandle>,
+    /// The operator's role when the queues were last read.
+    role: Role,
     /// Whether the queues are to be read (again).
     changed: bool,
 }
 
 impl Followed {
+    /// An event as this follower sees it.
+    fn event(&self, row: event::Model) -> QueueEvent {
+        QueueEvent {
+            created_at: row.created_at,
+            chat_id: row.chat_id,
+            role: self.role,
+            row,
+        }
+    }
+
     /// Follows the queues the operator sees now, from their latest events, and stops following
     /// the others; returns the QUEUES_CHANGED event that says so.
     async fn follow_seen(&mut self) -> Result<event::Model> {
-        let seen = self
+        let SeenQueues { role, queues: seen } = self
             .domain
             .chats()
             .queues_seen_by(self.organization, self.me)
             .await?;
+        self.role = role;
         self.handles.retain(|queue, handle| {
             let kept = seen.contains(queue);
             if !kept {
