@@ -257,7 +257,8 @@ async fn seq(app: &TestApp, token: &str) -> i64 {
         .unwrap()
 }
 
-const QUEUE_EVENTS: &str = "subscription { queueEvents { kind queueId chatId payload } }";
+const QUEUE_EVENTS: &str =
+    "subscription { queueEvents { kind queueId chatId payload chat { id status } } }";
 
 /// Follows the queues an operator sees; returns the subscription once its first event, which
 /// says which queues those are, has come.
@@ -271,13 +272,18 @@ async fn follow_queues(app: &TestApp, token: &str) -> (WsClient, Value) {
     (ws, first["payload"]["queueIds"].clone())
 }
 
-/// The next queue event: its kind, chat and queue.
-async fn queue_change(ws: &mut WsClient) -> (String, Value, Value) {
+/// The next queue event: its kind, chat and queue, and the status of the chat as it comes with
+/// the event (none when the follower no longer sees it on the lists).
+async fn queue_change(ws: &mut WsClient) -> (String, Value, Value, Value) {
     let event = ws.next_data().await["queueEvents"].clone();
+    if event["chat"].is_object() {
+        assert_eq!(event["chat"]["id"], event["chatId"], "{event}");
+    }
     (
         event["kind"].as_str().unwrap().to_owned(),
         event["chatId"].clone(),
         event["queueId"].clone(),
+        event["chat"]["status"].clone(),
     )
 }
 
@@ -324,7 +330,8 @@ async fn unassigned_lists_follow_their_queue(app: TestApp) {
             (
                 "CHAT_QUEUED".to_owned(),
                 waiting["id"].clone(),
-                queue.clone()
+                queue.clone(),
+                json!("QUEUED")
             )
         );
     }
@@ -343,7 +350,8 @@ async fn unassigned_lists_follow_their_queue(app: TestApp) {
         (
             "CHAT_DEQUEUED".to_owned(),
             waiting["id"].clone(),
-            queue.clone()
+            queue.clone(),
+            Value::Null
         )
     );
 
@@ -356,7 +364,8 @@ async fn unassigned_lists_follow_their_queue(app: TestApp) {
         (
             "CHAT_QUEUED".to_owned(),
             second["id"].clone(),
-            queue.clone()
+            queue.clone(),
+            json!("QUEUED")
         )
     );
     app.set_status(&colleague, "READY").await;
@@ -365,7 +374,8 @@ async fn unassigned_lists_follow_their_queue(app: TestApp) {
         (
             "CHAT_DEQUEUED".to_owned(),
             second["id"].clone(),
-            queue.clone()
+            queue.clone(),
+            json!("INVITED")
         )
     );
 
@@ -381,7 +391,12 @@ async fn unassigned_lists_follow_their_queue(app: TestApp) {
         .await;
     assert_eq!(
         queue_change(&mut theirs).await,
-        ("CHAT_QUEUED".to_owned(), third["id"].clone(), queue)
+        (
+            "CHAT_QUEUED".to_owned(),
+            third["id"].clone(),
+            queue,
+            json!("QUEUED")
+        )
     );
 }
 
@@ -407,7 +422,8 @@ async fn queue_events_follow_memberships_and_roles(app: TestApp) {
         (
             "CHAT_QUEUED".to_owned(),
             waiting["id"].clone(),
-            json!(desk.queue)
+            json!(desk.queue),
+            json!("QUEUED")
         )
     );
 
@@ -424,7 +440,8 @@ async fn queue_events_follow_memberships_and_roles(app: TestApp) {
         (
             "CHAT_QUEUED".to_owned(),
             elsewhere["id"].clone(),
-            json!(sales)
+            json!(sales),
+            json!("QUEUED")
         )
     );
     // A member who stayed one was told nothing.
@@ -457,7 +474,24 @@ async fn queue_events_follow_memberships_and_roles(app: TestApp) {
         (
             "CHAT_QUEUED".to_owned(),
             unstaffed["id"].clone(),
-            json!(returns)
+            json!(returns),
+            json!("QUEUED")
+        )
+    );
+    // A manager sees the chat wherever it goes from the list.
+    app.ok(
+        Some(owner),
+        "mutation($input: AssignChatInput!) { assignChat(input: $input) { chat { id } } }",
+        json!({ "input": { "chatId": unstaffed["id"], "operatorId": desk.op.id } }),
+    )
+    .await;
+    assert_eq!(
+        queue_change(&mut ws).await,
+        (
+            "CHAT_DEQUEUED".to_owned(),
+            unstaffed["id"].clone(),
+            json!(returns),
+            json!("NEW")
         )
     );
 
@@ -500,7 +534,12 @@ async fn chats_with_the_bot_can_be_taken_over(app: TestApp) {
     let chat_id = posted["postCustomerMessage"]["message"]["chatId"].clone();
     assert_eq!(
         queue_change(&mut theirs).await,
-        ("CHAT_WITH_BOT".to_owned(), chat_id.clone(), queue.clone())
+        (
+            "CHAT_WITH_BOT".to_owned(),
+            chat_id.clone(),
+            queue.clone(),
+            json!("BOT")
+        )
     );
     let listed = app.ok(Some(&colleague.token), BOT_CHATS, json!({})).await;
     assert_eq!(
@@ -521,7 +560,12 @@ async fn chats_with_the_bot_can_be_taken_over(app: TestApp) {
         .await;
     assert_eq!(
         queue_change(&mut theirs).await,
-        ("CHAT_DEQUEUED".to_owned(), chat_id.clone(), queue)
+        (
+            "CHAT_DEQUEUED".to_owned(),
+            chat_id.clone(),
+            queue,
+            Value::Null
+        )
     );
     let after = app.ok(Some(&colleague.token), BOT_CHATS, json!({})).await;
     assert_eq!(after["botChats"]["nodes"], json!([]));
