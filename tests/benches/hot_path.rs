@@ -44,6 +44,14 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const PASSWORD: &str = "correct horse battery";
 
+/// The key file the server of the database at `database_url` seals secrets with.
+fn key_file(database_url: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "{}.key",
+        database_url.rsplit('/').next().unwrap_or("omnipanel")
+    ))
+}
+
 /// The server under test: this program re-run as `omnipanel serve`.
 struct Server {
     child: Child,
@@ -71,13 +79,7 @@ impl Server {
             // says (one address may start only a few conversations).
             .env("OMNIPANEL_TRUSTED_PROXIES", "127.0.0.1/32")
             // Instances sharing a database share its key file.
-            .env(
-                "OMNIPANEL_SECRET_KEY_FILE",
-                std::env::temp_dir().join(format!(
-                    "{}.key",
-                    database_url.rsplit('/').next().unwrap_or("omnipanel")
-                )),
-            )
+            .env("OMNIPANEL_SECRET_KEY_FILE", key_file(database_url))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -1164,5 +1166,6 @@ async fn main() -> std::process::ExitCode {
             &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
         ])
         .status();
+    let _ = std::fs::remove_file(key_file(&database_url));
     std::process::ExitCode::SUCCESS
 }

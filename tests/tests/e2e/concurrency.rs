@@ -43,7 +43,26 @@ fn binary() -> std::path::PathBuf {
     path
 }
 
-fn start(database_url: &str) -> Server {
+/// The key file the instances of one database share (`OMNIPANEL_SECRET_KEY_FILE`), removed
+/// when the test is done with it.
+struct SharedKey(std::path::PathBuf);
+
+impl SharedKey {
+    fn of(database_url: &str) -> Self {
+        Self(std::env::temp_dir().join(format!(
+            "{}.key",
+            database_url.rsplit('/').next().unwrap_or("omnipanel")
+        )))
+    }
+}
+
+impl Drop for SharedKey {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn start(database_url: &str, key: &SharedKey) -> Server {
     let mut child = Command::new(binary())
         .args([
             "serve",
@@ -54,13 +73,7 @@ fn start(database_url: &str) -> Server {
         ])
         .env("OMNIPANEL_LOG", "warn")
         // Instances sharing a database share its key file.
-        .env(
-            "OMNIPANEL_SECRET_KEY_FILE",
-            std::env::temp_dir().join(format!(
-                "{}.key",
-                database_url.rsplit('/').next().unwrap_or("omnipanel")
-            )),
-        )
+        .env("OMNIPANEL_SECRET_KEY_FILE", &key.0)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -149,7 +162,8 @@ async fn two_servers_never_assign_a_chat_twice_nor_exceed_a_limit() {
     let database = fresh_database(Db::Postgres).await;
     let (db, url) = (database.connection.clone(), database.url.clone());
     create_organization(&db).await;
-    let servers = [start(&url), start(&url)];
+    let key = SharedKey::of(&url);
+    let servers = [start(&url, &key), start(&url, &key)];
     let client = reqwest::Client::new();
     let (owner, _) = sign_in_owner(&client, &servers[0]).await;
     let o = Some(owner.as_str());
@@ -357,7 +371,8 @@ async fn a_panel_on_one_instance_hears_what_another_commits() {
     let database = fresh_database(Db::Postgres).await;
     let (db, url) = (database.connection.clone(), database.url.clone());
     create_organization(&db).await;
-    let servers = [start(&url), start(&url)];
+    let key = SharedKey::of(&url);
+    let servers = [start(&url, &key), start(&url, &key)];
     let client = reqwest::Client::new();
     let (owner, owner_id) = sign_in_owner(&client, &servers[0]).await;
     let set_status = |status: &'static str| {
