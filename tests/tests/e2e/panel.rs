@@ -4,7 +4,7 @@
 //! following them.
 //! The panel itself is driven in a real browser by `tests/browser`.
 
-use omnipanel_tests::{TestApp, WsClient, error_code, error_field, on_both_databases};
+use omnipanel_tests::{Op, TestApp, WsClient, error_code, error_field, on_both_databases};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION};
 use serde_json::{Value, json};
@@ -287,6 +287,16 @@ async fn queue_change(ws: &mut WsClient) -> (String, Value, Value, Value) {
     )
 }
 
+/// Assigns a chat to `to`, as the holder of `token`.
+async fn assign(app: &TestApp, token: &str, chat: &Value, to: &Op) {
+    app.ok(
+        Some(token),
+        "mutation($input: AssignChatInput!) { assignChat(input: $input) { chat { id } } }",
+        json!({ "input": { "chatId": chat, "operatorId": to.id } }),
+    )
+    .await;
+}
+
 /// The queues a QUEUES_CHANGED event names, in order.
 async fn queues_changed(ws: &mut WsClient) -> Vec<String> {
     let event = ws.next_data().await["queueEvents"].clone();
@@ -339,12 +349,7 @@ async fn unassigned_lists_follow_their_queue(app: TestApp) {
     drop(mine);
 
     // One takes it: it leaves the other's list.
-    app.ok(
-        Some(&desk.op.token),
-        "mutation($input: AssignChatInput!) { assignChat(input: $input) { chat { id } } }",
-        json!({ "input": { "chatId": waiting["id"], "operatorId": desk.op.id } }),
-    )
-    .await;
+    assign(&app, &desk.op.token, &waiting["id"], &desk.op).await;
     assert_eq!(
         queue_change(&mut theirs).await,
         (
@@ -479,12 +484,7 @@ async fn queue_events_follow_memberships_and_roles(app: TestApp) {
         )
     );
     // A manager sees the chat wherever it goes from the list.
-    app.ok(
-        Some(owner),
-        "mutation($input: AssignChatInput!) { assignChat(input: $input) { chat { id } } }",
-        json!({ "input": { "chatId": unstaffed["id"], "operatorId": desk.op.id } }),
-    )
-    .await;
+    assign(&app, owner, &unstaffed["id"], &desk.op).await;
     assert_eq!(
         queue_change(&mut ws).await,
         (
