@@ -465,4 +465,53 @@ async fn a_panel_on_one_instance_hears_what_another_commits() {
         "the next reconciliation (every {:?}) wakes the panel",
         omnipanel_domain::ports::RECONCILE_EVERY
     );
+
+    // The queues' stream, followed on one instance, written on the other: a new queue the
+    // owner sees (they see every queue), then a chat that waits there.
+    let (mut panel, _) = WsClient::connect_to(address, &owner).await;
+    panel
+        .subscribe("subscription { queueEvents { kind queueId chatId payload } }")
+        .await;
+    let first = panel.next_data().await;
+    assert_eq!(first["queueEvents"]["kind"], "QUEUES_CHANGED", "{first}");
+    assert_eq!(first["queueEvents"]["payload"]["queueIds"], json!([]));
+    let o = Some(owner.as_str());
+    let queue = ok(
+        &client,
+        &servers[0],
+        o,
+        "mutation { createQueue(input: { name: \"Elsewhere\" }) { queue { id } } }",
+        json!({}),
+    )
+    .await["createQueue"]["queue"]["id"]
+        .clone();
+    let changed = panel.next_data().await;
+    assert_eq!(
+        changed["queueEvents"]["kind"], "QUEUES_CHANGED",
+        "{changed}"
+    );
+    assert_eq!(
+        changed["queueEvents"]["payload"]["queueIds"],
+        json!([queue])
+    );
+    let bot = ok(
+        &client,
+        &servers[0],
+        o,
+        "mutation { createApiKey(input: { scope: CHATBOT, name: \"bot\" }) { key } }",
+        json!({}),
+    )
+    .await["createApiKey"]["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The queue has no members: the chat waits.
+    let waiting = ok(&client, &servers[0], Some(&bot), "mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: \"+48600100900\" } }) { chat { id status } } }", json!({ "q": queue }))
+        .await["handOffChat"]["chat"]
+        .clone();
+    assert_eq!(waiting["status"], "QUEUED");
+    let queued = panel.next_data().await;
+    assert_eq!(queued["queueEvents"]["kind"], "CHAT_QUEUED", "{queued}");
+    assert_eq!(queued["queueEvents"]["chatId"], waiting["id"]);
+    assert_eq!(queued["queueEvents"]["queueId"], queue);
 }
