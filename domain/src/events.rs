@@ -76,16 +76,8 @@ impl Outbox {
         &mut self, organization_id: OrganizationId, operator_id: OperatorId, kind: EventKind,
         chat_id: Option<ChatId>, payload: serde_json::Value, now: DateTime<Utc>,
     ) {
-        self.pending.push(Pending {
-            id: EventId::new(),
-            organization_id,
-            recipient_kind: RecipientKind::Operator,
-            recipient_id: operator_id.0,
-            kind,
-            chat_id,
-            payload,
-            at: now,
-        });
+        let recipient = (RecipientKind::Operator, operator_id.0);
+        self.push(organization_id, recipient, kind, chat_id, payload, now);
     }
 
     /// Queues an event on a chat's own stream (`chatEvents`).
@@ -93,16 +85,15 @@ impl Outbox {
         &mut self, organization_id: OrganizationId, chat_id: ChatId, kind: EventKind,
         payload: serde_json::Value, now: DateTime<Utc>,
     ) {
-        self.pending.push(Pending {
-            id: EventId::new(),
+        let recipient = (RecipientKind::Chat, chat_id.0);
+        self.push(
             organization_id,
-            recipient_kind: RecipientKind::Chat,
-            recipient_id: chat_id.0,
+            recipient,
             kind,
-            chat_id: Some(chat_id),
+            Some(chat_id),
             payload,
-            at: now,
-        });
+            now,
+        );
     }
 
     /// Queues an event on a queue's stream (`queueEvents`): for everyone who sees its waiting
@@ -111,15 +102,31 @@ impl Outbox {
         &mut self, organization_id: OrganizationId, queue_id: QueueId, kind: EventKind,
         chat_id: ChatId, payload: serde_json::Value, now: DateTime<Utc>,
     ) {
+        let recipient = (RecipientKind::Queue, queue_id.0);
+        self.push(
+            organization_id,
+            recipient,
+            kind,
+            Some(chat_id),
+            payload,
+            now,
+        );
+    }
+
+    fn push(
+        &mut self, organization_id: OrganizationId,
+        (recipient_kind, recipient_id): (RecipientKind, Uuid), kind: EventKind,
+        chat_id: Option<ChatId>, payload: serde_json::Value, at: DateTime<Utc>,
+    ) {
         self.pending.push(Pending {
             id: EventId::new(),
             organization_id,
-            recipient_kind: RecipientKind::Queue,
-            recipient_id: queue_id.0,
+            recipient_kind,
+            recipient_id,
             kind,
-            chat_id: Some(chat_id),
+            chat_id,
             payload,
-            at: now,
+            at,
         });
     }
 
