@@ -345,21 +345,16 @@ impl Chats<'_> {
     /// the queue has.
     pub(crate) fn tell_queue(self, work: &mut Work, chat: &chat::Model, kind: EventKind) {
         if let Some(queue_id) = chat.queue_id {
-            tell_queue(work, chat, queue_id, kind);
+            work.outbox.to_queue(
+                chat.organization_id,
+                queue_id,
+                kind,
+                chat.id,
+                json!({ "queueId": queue_id }),
+                work.now,
+            );
         }
     }
-}
-
-/// [`Chats::tell_queue`] for a chat in `queue_id`.
-pub(crate) fn tell_queue(work: &mut Work, chat: &chat::Model, queue_id: QueueId, kind: EventKind) {
-    work.outbox.to_queue(
-        chat.organization_id,
-        queue_id,
-        kind,
-        chat.id,
-        json!({ "queueId": queue_id }),
-        work.now,
-    );
 }
 
 /// The states of an operator who is told what happens in a chat: joined in it, or invited.

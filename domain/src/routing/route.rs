@@ -13,7 +13,6 @@ use serde_json::json;
 use std::collections::HashSet;
 
 use crate::actor::Actor;
-use crate::chat::access::tell_queue;
 use crate::entity::{
     chat, chat_assignment, operator, operator_skill, organization_settings, queue, queue_member,
     routing_decision,
@@ -159,7 +158,7 @@ impl Routing<'_> {
             _ => None,
         };
         if let Some(kind) = told {
-            tell_queue(work, &chat, queue.id, kind);
+            self.domain.chats().tell_queue(work, &chat, kind);
         }
         Ok(Routed {
             outcome,
