@@ -173,25 +173,6 @@ pub(crate) fn event_stream(
     })
 }
 
-/// The current sequence of an operator or chat (a stream without `after` starts there).
-pub(crate) async fn current_seq(
-    domain: &Domain, kind: RecipientKind, id: sea_orm::prelude::Uuid,
-) -> Result<i64, DomainError> {
-    use omnipanel_domain::entity::event as ev;
-    use sea_orm::{ColumnTrait, QueryFilter};
-    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
-    Ok(ev::Entity::find()
-        .select_only()
-        .column(ev::Column::Seq)
-        .filter(ev::Column::RecipientKind.eq(kind))
-        .filter(ev::Column::RecipientId.eq(id))
-        .order_by_desc(ev::Column::Seq)
-        .into_tuple::<i64>()
-        .one(&domain.db)
-        .await?
-        .unwrap_or(0))
-}
-
 #[derive(Default)]
 pub struct ChatSubscription;
 
@@ -208,7 +189,7 @@ impl ChatSubscription {
         let domain = domain(ctx).clone();
         let start = match after {
             Some(after) => after,
-            None => current_seq(&domain, RecipientKind::Operator, me.0)
+            None => events::latest_seq(&domain.db, RecipientKind::Operator, me.0)
                 .await
                 .gql()?,
         };
@@ -231,7 +212,7 @@ impl ChatSubscription {
             .gql()?;
         let start = match after {
             Some(after) => after,
-            None => current_seq(&domain, RecipientKind::Chat, chat_id.0)
+            None => events::latest_seq(&domain.db, RecipientKind::Chat, chat_id.0)
                 .await
                 .gql()?,
         };

@@ -64,8 +64,9 @@ impl QueueEvent {
         let Some(chat) = loader(ctx).load_one(id).await? else {
             return Ok(None);
         };
-        let listed = chat.queue_id.is_some()
-            && chat.queue_id == self.queue()
+        let listed = self
+            .queue()
+            .is_some_and(|queue| chat.queue_id == Some(queue))
             && (self.role.at_least(Role::Supervisor)
                 || matches!(chat.status, ChatStatus::Queued | ChatStatus::Bot));
         let shown = chat.organization_id == self.row.organization_id
