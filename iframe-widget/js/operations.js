@@ -82,14 +82,20 @@ query Boot {
   customStatuses { id name }
 }${ME}`;
 
+/** The queues' "Unassigned" lists: chats waiting there, and the bot's. */
+const QUEUE_LISTS_FIELDS = `
+fragment QueueListsFields on Query {
+  unassigned: unassignedChats(first: 100) { nodes { ...Card } }
+  withBot: botChats(first: 50) { nodes { ...Card } }
+}`;
+
 export const LISTS = `
 query Lists {
   active: myChats(tab: ACTIVE) { ...Card }
   closed: myChats(tab: CLOSED) { ...Card }
-  unassigned: unassignedChats(first: 100) { nodes { ...Card } }
-  withBot: botChats(first: 50) { nodes { ...Card } }
+  ...QueueListsFields
   serverTime
-}${CARD}`;
+}${QUEUE_LISTS_FIELDS}${CARD}`;
 
 export const ME_QUERY = `query Me { me { ...Me } serverTime }${ME}`;
 
@@ -102,11 +108,7 @@ subscription Workplace($after: Int) { workplaceEvents(after: $after) { ...Event 
 ${EVENT}${CARD}${MESSAGE}`;
 
 /** The queues' "Unassigned" lists, read again on each QUEUES_CHANGED of `queueEvents`. */
-export const QUEUE_LISTS = `
-query QueueLists {
-  unassigned: unassignedChats(first: 100) { nodes { ...Card } }
-  withBot: botChats(first: 50) { nodes { ...Card } }
-}${CARD}`;
+export const QUEUE_LISTS = `query QueueLists { ...QueueListsFields }${QUEUE_LISTS_FIELDS}${CARD}`;
 
 export const QUEUE_EVENTS = `
 subscription Queues { queueEvents { kind chatId createdAt chat { ...Card } } }

@@ -111,13 +111,17 @@ export class Workplace extends EventTarget {
   async #loadLists() {
     const lists = await this.api.request(op.LISTS);
     syncServerTime(lists.serverTime);
-    for (const chat of [...lists.active, ...lists.closed, ...lists.unassigned.nodes, ...lists.withBot.nodes]) {
-      this.chats.set(chat.id, chat);
-    }
+    for (const chat of [...lists.active, ...lists.closed]) this.chats.set(chat.id, chat);
     this.closedIds = lists.closed.map((c) => c.id);
-    this.unassignedIds = new Set(lists.unassigned.nodes.map((c) => c.id));
-    this.botIds = new Set(lists.withBot.nodes.map((c) => c.id));
+    this.#setQueueLists(lists);
     this.#emit('lists');
+  }
+
+  /** The "Unassigned" lists as read: waiting chats (`unassigned`) and the bot's (`withBot`). */
+  #setQueueLists({ unassigned, withBot }) {
+    for (const chat of [...unassigned.nodes, ...withBot.nodes]) this.chats.set(chat.id, chat);
+    this.unassignedIds = new Set(unassigned.nodes.map((c) => c.id));
+    this.botIds = new Set(withBot.nodes.map((c) => c.id));
   }
 
   /** The queues' lists again: the queues followed changed, or `queueEvents` (re)started. */
@@ -135,9 +139,7 @@ export class Workplace extends EventTarget {
     // A later read is under way: its answer counts.
     if (this.queueEventsMeanwhile !== meanwhile) return;
     this.queueEventsMeanwhile = null;
-    for (const chat of [...lists.unassigned.nodes, ...lists.withBot.nodes]) this.chats.set(chat.id, chat);
-    this.unassignedIds = new Set(lists.unassigned.nodes.map((c) => c.id));
-    this.botIds = new Set(lists.withBot.nodes.map((c) => c.id));
+    this.#setQueueLists(lists);
     meanwhile.forEach((event) => this.#queueListsAfter(event));
     this.#emit('lists');
   }
