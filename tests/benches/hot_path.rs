@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use omnipanel_tests::postgres_admin_url;
+use omnipanel_tests::{PANEL_QUEUE_EVENTS, postgres_admin_url};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -323,10 +323,8 @@ async fn follow(server: &Server, token: &str, seen: Seen, feed: Feed) {
                 "query": "subscription($a: Int!) { workplaceEvents(after: $a) { kind chatId payload } }",
                 "variables": { "a": seq } })
         }
-        // As the panel asks (`iframe-widget/js/operations.js`): the chat's card with each event.
-        Feed::Queues => {
-            json!({ "query": "subscription { queueEvents { kind chatId payload chat { id number title status direction source customer { id number displayName name phone email crmContactId } operator { id firstName } queue { id name } topic { id name } subtopic { id name } createdAt queuedAt acceptedAt closedAt invitationExpiresAt waitingSince lastMessage lastMessageBy lastMessageAt trafficLight muted crmUrl canReply requiresTemplate replyWindowExpiresAt participants { role state operator { id firstName } } } } }" })
-        }
+        // As the panel asks: the chat's card with each event.
+        Feed::Queues => json!({ "query": PANEL_QUEUE_EVENTS }),
     };
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": payload });
     socket.send(subscribe.to_string().into()).await.unwrap();

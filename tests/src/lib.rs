@@ -300,6 +300,10 @@ pub struct Org {
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// `queueEvents` as the panel follows it: each event with the chat's card
+/// (`iframe-widget/js/operations.js`).
+pub const PANEL_QUEUE_EVENTS: &str = "subscription { queueEvents { kind chatId payload chat { id number title status direction source customer { id number displayName name phone email crmContactId } operator { id firstName } queue { id name } topic { id name } subtopic { id name } createdAt queuedAt acceptedAt closedAt invitationExpiresAt waitingSince lastMessage lastMessageBy lastMessageAt trafficLight muted crmUrl canReply requiresTemplate replyWindowExpiresAt participants { role state operator { id firstName } } } } }";
+
 impl TestApp {
     /// How many statements `f` made the server send.
     pub async fn count_queries<F: std::future::Future>(&self, f: F) -> (F::Output, usize) {

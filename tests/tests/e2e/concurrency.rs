@@ -140,6 +140,34 @@ async fn create_organization(db: &sea_orm::DatabaseConnection) {
     .unwrap();
 }
 
+/// A queue named `name`, made by `owner` on `server`; its id.
+async fn create_queue(client: &reqwest::Client, server: &Server, owner: &str, name: &str) -> Value {
+    ok(
+        client,
+        server,
+        Some(owner),
+        "mutation($n: String!) { createQueue(input: { name: $n }) { queue { id } } }",
+        json!({ "n": name }),
+    )
+    .await["createQueue"]["queue"]["id"]
+        .clone()
+}
+
+/// A chatbot's API key, made by `owner` on `server`.
+async fn chatbot_key(client: &reqwest::Client, server: &Server, owner: &str) -> String {
+    ok(
+        client,
+        server,
+        Some(owner),
+        "mutation { createApiKey(input: { scope: CHATBOT, name: \"bot\" }) { key } }",
+        json!({}),
+    )
+    .await["createApiKey"]["key"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// The owner's session token and operator id.
 async fn sign_in_owner(client: &reqwest::Client, server: &Server) -> (String, String) {
     let signed_in = ok(
@@ -168,26 +196,8 @@ async fn two_servers_never_assign_a_chat_twice_nor_exceed_a_limit() {
     let (owner, _) = sign_in_owner(&client, &servers[0]).await;
     let o = Some(owner.as_str());
     ok(&client, &servers[0], o, "mutation { updateSettings(input: { invitationTimeoutSecs: 600, defaultMaxChats: 3 }) { settings { invitationTimeoutSecs } } }", json!({})).await;
-    let queue = ok(
-        &client,
-        &servers[0],
-        o,
-        "mutation { createQueue(input: { name: \"Load\" }) { queue { id } } }",
-        json!({}),
-    )
-    .await["createQueue"]["queue"]["id"]
-        .clone();
-    let key = ok(
-        &client,
-        &servers[0],
-        o,
-        "mutation { createApiKey(input: { scope: CHATBOT, name: \"bot\" }) { key } }",
-        json!({}),
-    )
-    .await["createApiKey"]["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let queue = create_queue(&client, &servers[0], &owner, "Load").await;
+    let key = chatbot_key(&client, &servers[0], &owner).await;
     let reason = ok(
         &client,
         &servers[0],
@@ -475,16 +485,7 @@ async fn a_panel_on_one_instance_hears_what_another_commits() {
     let first = panel.next_data().await;
     assert_eq!(first["queueEvents"]["kind"], "QUEUES_CHANGED", "{first}");
     assert_eq!(first["queueEvents"]["payload"]["queueIds"], json!([]));
-    let o = Some(owner.as_str());
-    let queue = ok(
-        &client,
-        &servers[0],
-        o,
-        "mutation { createQueue(input: { name: \"Elsewhere\" }) { queue { id } } }",
-        json!({}),
-    )
-    .await["createQueue"]["queue"]["id"]
-        .clone();
+    let queue = create_queue(&client, &servers[0], &owner, "Elsewhere").await;
     let changed = panel.next_data().await;
     assert_eq!(
         changed["queueEvents"]["kind"], "QUEUES_CHANGED",
@@ -494,17 +495,7 @@ async fn a_panel_on_one_instance_hears_what_another_commits() {
         changed["queueEvents"]["payload"]["queueIds"],
         json!([queue])
     );
-    let bot = ok(
-        &client,
-        &servers[0],
-        o,
-        "mutation { createApiKey(input: { scope: CHATBOT, name: \"bot\" }) { key } }",
-        json!({}),
-    )
-    .await["createApiKey"]["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let bot = chatbot_key(&client, &servers[0], &owner).await;
     // The queue has no members: the chat waits.
     let waiting = ok(&client, &servers[0], Some(&bot), "mutation($q: ID!) { handOffChat(input: { queueId: $q, source: TELEGRAM, customer: { phone: \"+48600100900\" } }) { chat { id status } } }", json!({ "q": queue }))
         .await["handOffChat"]["chat"]

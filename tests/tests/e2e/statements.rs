@@ -4,7 +4,7 @@
 //! hand-off's count must not grow with the number of queue members: routing ranks them in a
 //! fixed number of statements, and fan-out events are one multi-row write.
 
-use omnipanel_tests::{Op, TestApp, WsClient, on_both_databases};
+use omnipanel_tests::{Op, PANEL_QUEUE_EVENTS, TestApp, WsClient, on_both_databases};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -212,9 +212,6 @@ async fn a_hand_off_costs_the_same_for_10_or_40_queue_members(app: TestApp) {
         "{routed_large} statements"
     );
 }
-
-/// What the panel asks of each queue event (`iframe-widget/js/operations.js`: its card).
-const PANEL_QUEUE_EVENTS: &str = "subscription { queueEvents { kind chatId chat { id number title status direction source customer { id number displayName name phone email crmContactId } operator { id firstName } queue { id name } topic { id name } subtopic { id name } createdAt queuedAt acceptedAt closedAt invitationExpiresAt waitingSince lastMessage lastMessageBy lastMessageAt trafficLight muted crmUrl canReply requiresTemplate replyWindowExpiresAt participants { role state operator { id firstName } } } } }";
 
 /// A chat that starts waiting reaches every member's panel with its card: the members'
 /// subscriptions read its rows together (one loader for every connection), so 30 more panels
